@@ -1,0 +1,44 @@
+# The two quick-start commands: `make run` and `make test`. Both are idempotent.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup setup-test lint typecheck pytest bench package clean
+
+run: setup
+	$(VENV)/bin/earpiece
+
+test: setup-test lint typecheck pytest
+
+setup: $(STAMP)
+	@scripts/system-deps.sh run
+
+setup-test: $(STAMP)
+	@scripts/system-deps.sh test
+
+$(STAMP): pyproject.toml
+	@scripts/system-deps.sh run
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Earpiece needs Python 3.11 (found %s)" % sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check earpiece core sip desktop tests bench packaging
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest -m "not slow"
+
+bench: setup-test
+	$(PY) -m bench
+
+package: setup
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/earpiece.spec
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

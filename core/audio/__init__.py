@@ -1,0 +1,1 @@
+"""Audio frames and the stages that consume or produce them."""

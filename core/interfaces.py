@@ -1,0 +1,78 @@
+"""The seams between the voice engine's stages: each provider implements one of these.
+
+Small on purpose: a stage is swappable per provider (faster-whisper, Piper, edge-tts, Groq, an
+OpenAI-compatible server, the offline responder, the Chroma retriever) and each has a fake in the
+tests. Fallback adapters implement the same protocols, so fallback composes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    text: str
+    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0
+    audio_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved knowledge chunk. `score` is a similarity in [0, 1], higher is better."""
+
+    text: str
+    source: str
+    title: str = ""
+    score: float = 0.0
+    chunk_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTurn:
+    role: str  # "caller" | "assistant" | "agent"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRequest:
+    question: str
+    passages: Sequence[Passage]
+    history: Sequence[ChatTurn] = field(default_factory=tuple)
+
+
+class SpeechToText(Protocol):
+    name: str
+
+    async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
+        """Transcribe 16 kHz mono PCM16."""
+        ...
+
+
+class TextToSpeech(Protocol):
+    name: str
+
+    def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        """Yield 16 kHz mono PCM16 chunks for one sentence, the first as early as possible."""
+        ...
+
+
+class Responder(Protocol):
+    name: str
+
+    def respond(self, request: AnswerRequest) -> AsyncIterator[str]:
+        """Yield the answer's text as it is produced."""
+        ...
+
+
+class Retriever(Protocol):
+    async def search(self, query: str, k: int) -> list[Passage]:
+        """Top-k passages, best first."""
+        ...
+
+    def vocabulary(self) -> list[str]:
+        """Domain words of the knowledge base, to bias the recogniser."""
+        ...

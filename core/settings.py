@@ -1,0 +1,181 @@
+"""One typed settings model, saved as JSON in the platform config folder.
+
+Precedence (highest first): constructor arguments, `EARPIECE_...` environment variables
+(nested fields with `__`, e.g. `EARPIECE_LLM__PROVIDERS='["groq","offline"]'`), the saved file,
+the defaults. Defaults work offline with the bundled models. Secrets never live here: see
+`earpiece.core.secrets`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    JsonConfigSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from earpiece.core.paths import config_dir
+
+SETTINGS_FILE = "settings.json"
+
+
+class Transport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"
+
+
+class SrtpPolicy(StrEnum):
+    OFF = "off"
+    OPTIONAL = "optional"
+    MANDATORY = "mandatory"
+
+
+class CallMode(StrEnum):
+    OFF = "off"
+    COPILOT = "copilot"
+    AUTONOMOUS = "autonomous"
+
+
+class AccountSettings(BaseModel):
+    """A SIP account. Its password is in the keyring under `sip:<id>`."""
+
+    id: str
+    display_name: str = ""
+    username: str
+    domain: str
+    registrar: str = ""  # defaults to sip:<domain>
+    proxy: str = ""
+    transport: Transport = Transport.UDP
+    srtp: SrtpPolicy = SrtpPolicy.OFF
+    registration: bool = True  # REGISTER with the registrar (off: outbound-only or direct calls)
+    default_mode: CallMode = CallMode.COPILOT
+    auto_answer_s: float | None = None  # autonomous answering after this delay
+    allow_direct_calls: bool = False  # INVITEs not from the registrar/proxy
+    allow_transfer_requests: bool = False  # incoming REFER
+    tls_verify_server: bool = True
+
+
+class SipSettings(BaseModel):
+    bind_address: str = "0.0.0.0"
+    udp_port: int = 5060
+    tcp_port: int = 5060
+    tls_port: int = 5061
+    enable_tcp: bool = True
+    enable_tls: bool = False
+    stun_servers: list[str] = Field(default_factory=list)
+    accounts: list[AccountSettings] = Field(default_factory=list)
+
+
+class AudioDeviceSettings(BaseModel):
+    """Headset devices by name (names survive restarts and re-plugging; indexes do not)."""
+
+    input_device: str = ""  # "" = system default, "none" = no device
+    output_device: str = ""
+    ringtone: bool = True
+
+
+class VadSettings(BaseModel):
+    aggressiveness: int = Field(default=2, ge=0, le=3)
+    preroll_ms: int = 300
+    end_of_turn_ms: int = 600
+    barge_in_min_ms: int = 400  # shorter speech (backchannels, coughs) does not interrupt
+
+
+class SttSettings(BaseModel):
+    model: str = "tiny.en"  # a bundled name, or a path to a CTranslate2 Whisper folder
+    compute_type: str = "int8"
+    threads: int = 2
+    beam_size: int = 1
+    no_speech_threshold: float = 0.6
+    language: str = "en"
+
+
+class TtsSettings(BaseModel):
+    providers: list[str] = Field(default_factory=lambda: ["piper"])  # e.g. ["edge", "piper"]
+    piper_voice: str = ""  # path to a Piper .onnx voice; "" = the bundled voice
+    edge_voice: str = "en-US-AriaNeural"
+    edge_timeout_s: float = 5.0
+    speaking_rate: float = 1.0
+
+
+class LlmSettings(BaseModel):
+    providers: list[str] = Field(default_factory=lambda: ["offline"])  # e.g. ["groq", "offline"]
+    groq_model: str = "openai/gpt-oss-20b"  # Groq retired llama-3.1-8b-instant on 2026-08-16
+    groq_base_url: str = ""  # "" = the SDK default
+    openai_base_url: str = "http://127.0.0.1:11434/v1"
+    openai_model: str = "llama3.2"
+    timeout_s: float = 4.0
+    max_tokens: int = 300
+    temperature: float = 0.2
+
+
+class KnowledgeSettings(BaseModel):
+    default_kb: str = "sample"
+    top_k: int = 3
+    min_score: float = 0.35  # below this, the answer is "not in the knowledge base"
+    embedding_model: str = ""  # path to an all-MiniLM-L6-v2 ONNX; "" = the bundled one
+
+
+class UiSettings(BaseModel):
+    default_mode: CallMode = CallMode.COPILOT
+    whisper_to_agent: bool = False
+    window_geometry: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EARPIECE_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    log_level: str = "INFO"
+    sip: SipSettings = Field(default_factory=SipSettings)
+    audio: AudioDeviceSettings = Field(default_factory=AudioDeviceSettings)
+    vad: VadSettings = Field(default_factory=VadSettings)
+    stt: SttSettings = Field(default_factory=SttSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            JsonConfigSettingsSource(settings_cls, json_file=settings_path()),
+        )
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def save_settings(settings: Settings) -> Path:
+    """Write the settings atomically (a crash mid-write leaves the previous file intact)."""
+    path = settings_path()
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(settings.model_dump(mode="json"), indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

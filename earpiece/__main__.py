@@ -1,0 +1,3 @@
+from earpiece.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Telephony on pjsua2. The only package that imports pjsua2."""
