@@ -120,4 +120,5 @@ def embedding_model(knowledge: KnowledgeSettings) -> ModelLocation:
         return ModelLocation("embedding", (onnx, tokenizer), "setting")
     onnx_loc = _bundled(EMBEDDING_ONNX_BUNDLED, "embedding")
     tok_loc = _bundled(EMBEDDING_TOKENIZER_BUNDLED, "embedding tokenizer")
-    return ModelLocation("embedding", (*onnx_loc.files, *tok_loc.files), f"{onnx_loc.origin} + {tok_loc.origin}")
+    origin = f"{onnx_loc.origin} + {tok_loc.origin}"
+    return ModelLocation("embedding", (*onnx_loc.files, *tok_loc.files), origin)
