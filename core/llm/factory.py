@@ -1,0 +1,33 @@
+"""Builds the responder chain named in `settings.llm.providers` (e.g. ["groq", "offline"])."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from earpiece.core.interfaces import Responder
+from earpiece.core.llm.chat_completions import groq_responder, openai_responder
+from earpiece.core.llm.fallback import FallbackResponder
+from earpiece.core.llm.offline import OfflineResponder
+from earpiece.core.settings import Settings
+
+PROVIDERS: dict[str, Callable[[Settings], Responder]] = {
+    "groq": lambda s: groq_responder(s.llm),
+    "openai": lambda s: openai_responder(s.llm),
+    "offline": lambda s: OfflineResponder(min_score=s.knowledge.min_score),
+}
+
+
+def build_responder(settings: Settings) -> FallbackResponder:
+    """Always a `FallbackResponder` (even for one provider), so every answer carries a report."""
+    names = settings.llm.providers or ["offline"]
+    unknown = [n for n in names if n not in PROVIDERS]
+    if unknown:
+        raise ValueError(
+            f"Unknown LLM provider(s) {', '.join(map(repr, unknown))} in `llm.providers`; "
+            f"choose from {', '.join(PROVIDERS)}."
+        )
+    return FallbackResponder(
+        [PROVIDERS[n](settings) for n in names],
+        first_token_timeout_s=settings.llm.timeout_s,
+        stall_timeout_s=settings.llm.timeout_s,
+    )

@@ -1,0 +1,1 @@
+"""Local stand-ins that speak real wire protocols, for tests."""

@@ -1,0 +1,162 @@
+"""A local server speaking the OpenAI / Groq chat-completions protocol (JSON + server-sent events),
+so tests drive the real `groq` and `openai` SDKs through every failure a provider can show.
+
+Groq's SDK posts to `{base_url}/openai/v1/chat/completions`, the OpenAI SDK to
+`{base_url}/chat/completions`; any path ending in `/chat/completions` is served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Mode(StrEnum):
+    OK = "ok"
+    STALL_FIRST = "stall_first"  # headers sent, then nothing
+    STALL_MID = "stall_mid"  # `stall_after_chunks` chunks, then nothing
+    HTTP_500 = "http_500"
+    MODEL_404 = "model_404"  # what Groq answers for a retired model
+    GARBAGE = "garbage"  # a 200 event stream whose events are not JSON
+    SLOW_FIRST = "slow_first"  # `first_token_delay_s`, then a normal answer
+    EMPTY = "empty"  # a well-formed stream with no content (a reasoning model without headroom)
+
+
+@dataclass
+class FakeConfig:
+    mode: Mode = Mode.OK
+    reply: str = "Our office opens at nine in the morning. Ask me anything else."
+    chunk_words: int = 2
+    first_token_delay_s: float = 0.5
+    stall_after_chunks: int = 2
+    stall_max_s: float = 30.0  # a stall ends at the latest here, or when the server stops
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _chunk(content: str | None, finish: str | None = None, model: str = "fake") -> bytes:
+    delta: dict[str, Any] = {"role": "assistant"}
+    if content is not None:
+        delta["content"] = content
+    body = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+    }
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+def _pieces(text: str, words_per_chunk: int) -> list[str]:
+    words = text.split(" ")
+    return [
+        " ".join(words[i : i + words_per_chunk]) + (" " if i + words_per_chunk < len(words) else "")
+        for i in range(0, len(words), words_per_chunk)
+    ]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        config = self.server.config
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        config.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        if not self.path.endswith("/chat/completions"):
+            self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        mode = config.mode
+        if mode is Mode.HTTP_500:
+            self._json(500, {"error": {"message": "internal server error", "type": "server_error"}})
+            return
+        if mode is Mode.MODEL_404:
+            model = body.get("model", "")
+            self._json(404, {"error": {
+                "message": f"The model `{model}` has been decommissioned and is no longer supported.",
+                "type": "invalid_request_error", "code": "model_decommissioned"}})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        # The client may give up mid-stream (a timeout in the code under test).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._stream(config, body.get("model", "fake"))
+
+    def _stream(self, config: FakeConfig, model: str) -> None:
+        if config.mode is Mode.STALL_FIRST:
+            self.server.released.wait(config.stall_max_s)
+            return
+        if config.mode is Mode.SLOW_FIRST:
+            self.server.released.wait(config.first_token_delay_s)
+        if config.mode is Mode.GARBAGE:
+            self.wfile.write(b"data: <html>Bad gateway</html>\n\n")
+            self.wfile.write(b"data: {\"choices\": [{\"delta\": \n\n")
+            return
+        self.wfile.write(_chunk("", model=model))  # the role-only opening chunk
+        if config.mode is not Mode.EMPTY:
+            for n, piece in enumerate(_pieces(config.reply, config.chunk_words)):
+                if config.mode is Mode.STALL_MID and n == config.stall_after_chunks:
+                    self.server.released.wait(config.stall_max_s)
+                    return
+                self.wfile.write(_chunk(piece, model=model))
+                self.wfile.flush()
+        self.wfile.write(_chunk(None, finish="stop", model=model))
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, config: FakeConfig) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.config = config
+        self.released = threading.Event()
+
+
+@dataclass
+class FakeOpenAIServer:
+    config: FakeConfig
+    port: int
+
+    @property
+    def groq_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+
+@contextmanager
+def fake_openai_server(config: FakeConfig | None = None) -> Iterator[FakeOpenAIServer]:
+    config = config or FakeConfig()
+    server = _Server(config)
+    thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
+    thread.start()
+    try:
+        yield FakeOpenAIServer(config, server.server_address[1])
+    finally:
+        server.released.set()  # end any stall
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
