@@ -1,0 +1,191 @@
+"""Copilot panel: the live transcript of both sides, suggestion cards with their sources and a
+copy button, the call's mode and the whisper toggle. All text is shown as plain text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from earpiece.core.settings import CallMode
+
+MAX_CARDS = 30
+SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    title: str
+    source: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionView:
+    text: str
+    question: str = ""
+    sources: Sequence[SourceView] = ()
+    spoken: bool = False  # said into the call (autonomous) rather than only suggested
+
+
+def plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class SuggestionCard(QFrame):
+    def __init__(self, suggestion: SuggestionView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.suggestion = suggestion
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        header = QHBoxLayout()
+        kind = "Answered" if suggestion.spoken else "Suggestion"
+        title = plain_label(f"{kind}: {suggestion.question}" if suggestion.question else kind)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        header.addWidget(title, 1)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the suggestion to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        header.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+        self.body = plain_label(suggestion.text)
+        layout.addWidget(self.body)
+        sources = "; ".join(
+            f"{s.title or s.source} ({s.score:.2f})" for s in suggestion.sources
+        ) or "no source: not found in the knowledge base"
+        self.sources_label = plain_label("Sources: " + sources)
+        self.sources_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.sources_label)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.suggestion.text)
+
+
+class CopilotPanel(QWidget):
+    mode_changed = Signal(str)  # CallMode value, for the shown call
+    whisper_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.call_title = plain_label("No call", wrap=False)
+        font = self.call_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.call_title.setFont(font)
+        self.mode = QComboBox()
+        for mode in CallMode:
+            self.mode.addItem(mode.value.capitalize(), mode.value)
+        self.mode.setToolTip("Off: a plain phone call. Copilot: transcript and suggestions for you. "
+                             "Autonomous: Earpiece answers the caller itself.")
+        self.mode.currentIndexChanged.connect(lambda _i: self.mode_changed.emit(self.mode.currentData()))
+        self.whisper = QCheckBox("Whisper suggestions into my headset")
+        self.whisper.toggled.connect(self.whisper_changed)
+        header = QHBoxLayout()
+        header.addWidget(self.call_title, 1)
+        header.addWidget(QLabel("Mode:"))
+        header.addWidget(self.mode)
+        header.addWidget(self.whisper)
+
+        self.transcript = QListWidget()
+        self.transcript.setWordWrap(True)
+        self.transcript.setAlternatingRowColors(True)
+        self.transcript.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+
+        self._cards: list[SuggestionCard] = []
+        self.cards_host = QWidget()
+        self.cards_layout = QVBoxLayout(self.cards_host)
+        self.cards_layout.setContentsMargins(0, 0, 0, 0)
+        self.cards_layout.addStretch(1)
+        cards_scroll = QScrollArea()
+        cards_scroll.setWidgetResizable(True)
+        cards_scroll.setWidget(self.cards_host)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(plain_label("Transcript"))
+        left_layout.addWidget(self.transcript)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(plain_label("Suggestions"))
+        right_layout.addWidget(cards_scroll)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([500, 400])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(split, 1)
+
+    def show_call(self, title: str, mode: str) -> None:
+        """Start a fresh view for a call (the previous call's lines stay in its history)."""
+        self.call_title.setText(title)
+        self.set_mode(mode)
+        self.transcript.clear()
+        for card in self._cards:
+            card.deleteLater()
+        self._cards.clear()
+
+    def set_mode(self, mode: str) -> None:
+        index = self.mode.findData(mode)
+        if index >= 0 and index != self.mode.currentIndex():
+            self.mode.blockSignals(True)
+            self.mode.setCurrentIndex(index)
+            self.mode.blockSignals(False)
+
+    def add_transcript(self, speaker: str, text: str) -> None:
+        label = SPEAKER_LABELS.get(speaker, speaker.capitalize())
+        item = QListWidgetItem(f"{label}: {text}")  # list items never interpret markup
+        item.setData(Qt.ItemDataRole.UserRole, speaker)
+        if speaker == "caller":
+            item.setForeground(QColor("#0072B2") if not _dark(self) else QColor("#56B4E9"))
+        self.transcript.addItem(item)
+        self.transcript.scrollToBottom()
+
+    def add_suggestion(self, suggestion: SuggestionView) -> SuggestionCard:
+        card = SuggestionCard(suggestion)
+        self.cards_layout.insertWidget(0, card)  # newest on top
+        self._cards.insert(0, card)
+        for extra in self._cards[MAX_CARDS:]:
+            extra.deleteLater()
+        del self._cards[MAX_CARDS:]
+        return card
+
+    def cards(self) -> list[SuggestionCard]:
+        """Newest first."""
+        return list(self._cards)
+
+    def transcript_lines(self) -> list[str]:
+        return [self.transcript.item(i).text() for i in range(self.transcript.count())]
+
+
+def _dark(widget: QWidget) -> bool:
+    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
