@@ -35,7 +35,7 @@ NOT_FOUND_REPLY = (
 LEAK_REPLY = "I'm sorry, I can't help with that. Would you like to talk to a person?"
 
 _HUMAN = (
-    r"(?:a\s+)?(?:real\s+|live\s+)?"
+    r"(?:an?\s+|the\s+)?(?:real\s+|live\s+)?"
     r"(?:person|human(?:\s+being)?|agent|representative|operator|somebody|someone|colleague|rep)"
 )
 _HANDOVER_PATTERNS = (

@@ -48,9 +48,11 @@ def content_words(text: str) -> set[str]:
 
 
 def _sentences(passage_text: str) -> list[str]:
-    plain = _MARKDOWN.sub(r"\1", passage_text)
     out: list[str] = []
-    for line in plain.splitlines():
+    for raw_line in passage_text.splitlines():
+        line = _MARKDOWN.sub(r"\1", raw_line).strip()
+        if raw_line.lstrip().startswith("#") or (len(line.split()) < 5 and not line.endswith((".", "!"))):
+            continue  # headings and titles are not answers
         for sentence in _segmenter().segment(line):
             cleaned = _QA_LABEL.sub("", sentence).strip()
             if cleaned:
@@ -75,9 +77,11 @@ def shorten_for_speech(
         key=lambda i: (-len(wanted & content_words(sentences[i])), i),
     )
     chosen = [scored[0]]
-    # A second sentence only if it is also relevant, or it directly continues the first.
+    # A second sentence only if it is also relevant, or the first is too short to stand alone.
+    best = chosen[0]
     for i in scored[1:max_sentences]:
-        if len(wanted & content_words(sentences[i])) > 0 or i == chosen[0] + 1:
+        continues = i == best + 1 and len(sentences[best].split()) < 6
+        if wanted & content_words(sentences[i]) or continues:
             chosen.append(i)
     words: list[str] = []
     picked: list[str] = []
