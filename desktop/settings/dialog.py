@@ -1,0 +1,67 @@
+"""The settings dialog: pages edit a copy; OK checks, stores secrets in the keyring, saves the file."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+
+from earpiece.core.secrets import SecretStoreUnavailableError
+from earpiece.core.settings import Settings, save_settings
+from earpiece.desktop.settings.accounts_page import AccountsPage
+from earpiece.desktop.settings.ai_page import AiPage
+from earpiece.desktop.settings.audio_page import AudioPage
+from earpiece.desktop.settings.network_page import NetworkPage
+from earpiece.desktop.settings.page import SettingsPage
+from earpiece.desktop.settings.turn_taking_page import TurnTakingPage
+
+log = logging.getLogger(__name__)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Earpiece settings")
+        self.original = settings
+        self.result_settings: Settings | None = None
+        self.accounts = AccountsPage()
+        self.audio = AudioPage()
+        self.ai = AiPage()
+        self.turn_taking = TurnTakingPage()
+        self.network = NetworkPage()
+        self.pages: list[SettingsPage] = [self.accounts, self.audio, self.ai, self.turn_taking, self.network]
+        self.tabs = QTabWidget()
+        for page in self.pages:
+            page.load(settings)
+            self.tabs.addTab(page, page.title)
+        ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        buttons = QDialogButtonBox(ok_cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
+        self.resize(640, 560)
+
+    def save(self) -> Settings:
+        """Validate, store the secrets, write the settings file; raises ValueError with what to fix."""
+        problems = [p for page in self.pages for p in page.problems()]
+        if problems:
+            raise ValueError("\n".join(problems))
+        updated = self.original.model_copy(deep=True)
+        for page in self.pages:
+            page.apply(updated)
+        updated = Settings.model_validate(updated.model_dump())  # re-check every field's type and range
+        for page in self.pages:
+            page.store_secrets()
+        save_settings(updated)
+        self.result_settings = updated
+        return updated
+
+    def accept(self) -> None:
+        try:
+            self.save()
+        except (ValueError, SecretStoreUnavailableError) as exc:
+            QMessageBox.warning(self, "Settings not saved", str(exc))
+            return
+        super().accept()

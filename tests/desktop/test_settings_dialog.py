@@ -1,0 +1,72 @@
+"""The settings dialog saves to the file, and secrets to the keyring only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from earpiece.core import secrets
+from earpiece.core.settings import Settings, load_settings, settings_path
+from earpiece.desktop.settings.dialog import SettingsDialog
+
+pytestmark = pytest.mark.gui
+
+
+def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    page = dialog.accounts
+    page.add_account()
+    page.id.setText("office")
+    page.username.setText("alice")
+    page.domain.setText("pbx.example.com")
+    page.password.setText("s3cret-sip-pw")
+    page.allow_transfer_requests.setChecked(True)
+    dialog.ai.groq_key.setText("gsk_test_key_123")
+    dialog.ai.llm_providers.setText("groq, offline")
+    dialog.turn_taking.end_of_turn.setValue(800)
+
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.accept()
+
+    text = settings_path().read_text()
+    assert "s3cret-sip-pw" not in text and "gsk_test_key_123" not in text
+    saved = json.loads(text)
+    assert saved["sip"]["accounts"][0]["id"] == "office"
+    assert saved["sip"]["accounts"][0]["allow_transfer_requests"] is True
+    assert saved["llm"]["providers"] == ["groq", "offline"]
+    assert load_settings().vad.end_of_turn_ms == 800
+    assert secrets.get_secret("sip:office") == "s3cret-sip-pw"
+    assert secrets.get_secret("groq") == "gsk_test_key_123"
+
+
+def test_removing_an_account_deletes_its_password(qtbot):
+    secrets.set_secret("sip:old", "pw")
+    settings = Settings.model_validate(
+        {"sip": {"accounts": [{"id": "old", "username": "u", "domain": "d"}]}}
+    )
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert "keyring" in dialog.accounts.password.placeholderText()
+    dialog.accounts.remove_account()
+    dialog.save()
+    assert load_settings().sip.accounts == []
+    with pytest.raises(secrets.SecretMissingError):
+        secrets.get_secret("sip:old")
+
+
+def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(qtbot, monkeypatch):
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.accounts.add_account()
+    dialog.accounts.id.setText("bad id!")
+    dialog.ai.llm_providers.setText("gpt9")
+    dialog.accept()
+    assert not settings_path().exists()
+    assert "Account id 'bad id!'" in warnings[0]
+    assert "user name and domain are required" in warnings[0]
+    assert "Language models: choose from" in warnings[0]
