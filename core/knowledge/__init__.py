@@ -1,0 +1,51 @@
+"""Knowledge bases: ingestion of documents, a crash-safe store, and retrieval for the voice engine.
+
+Qt-free; used by `earpiece.core`, the `earpiece kb` command line and the desktop UI.
+"""
+
+from earpiece.core.knowledge.errors import (
+    DocumentError,
+    DocumentNotFoundError,
+    EmptyDocumentError,
+    InvalidNameError,
+    KnowledgeBaseExistsError,
+    KnowledgeBaseNotFoundError,
+    KnowledgeError,
+    StoreBusyError,
+    UnreadableDocumentError,
+    UnsupportedFormatError,
+)
+from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo
+from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, Progress, ProgressCallback
+from earpiece.core.knowledge.readers import READERS, is_supported
+from earpiece.core.knowledge.retriever import KnowledgeRetriever
+from earpiece.core.knowledge.store import KnowledgeStore, SearchResult, default_store_path
+
+SUPPORTED_SUFFIXES = tuple(sorted(READERS))
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ChunkRow",
+    "DocumentError",
+    "DocumentInfo",
+    "DocumentNotFoundError",
+    "EmptyDocumentError",
+    "FileResult",
+    "IngestReport",
+    "InvalidNameError",
+    "KnowledgeBaseExistsError",
+    "KnowledgeBaseInfo",
+    "KnowledgeBaseNotFoundError",
+    "KnowledgeError",
+    "KnowledgeRetriever",
+    "KnowledgeStore",
+    "Outcome",
+    "Progress",
+    "ProgressCallback",
+    "SearchResult",
+    "StoreBusyError",
+    "UnreadableDocumentError",
+    "UnsupportedFormatError",
+    "default_store_path",
+    "is_supported",
+]

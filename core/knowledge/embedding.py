@@ -1,0 +1,94 @@
+"""Offline sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX) with its own tokenizer.
+
+Chroma's default embedding function downloads a model at first use; this one never does. Vectors
+are mean-pooled over the attention mask and L2-normalised, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from tokenizers import Tokenizer
+
+from earpiece.core.models import embedding_model
+from earpiece.core.settings import KnowledgeSettings
+
+DIMENSIONS = 384
+MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained on; longer text is truncated
+BATCH = 32
+
+
+class MiniLmEmbedder:
+    """Text -> unit vectors. Thread-safe: ONNX Runtime sessions may be run concurrently."""
+
+    def __init__(self, model_path: Path, tokenizer_path: Path, *, threads: int = 0) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()  # the tokenizer's padding/truncation state is shared
+
+    @classmethod
+    def from_settings(cls, knowledge: KnowledgeSettings) -> MiniLmEmbedder:
+        onnx, tokenizer = embedding_model(knowledge).files
+        return cls(onnx, tokenizer)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """A (len(texts), 384) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        parts = [self._embed_batch(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+        return np.concatenate(parts)
+
+    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (hidden,) = self._session.run(
+            ["last_hidden_state"], {k: v for k, v in feeds.items() if k in self._inputs}
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class MiniLmEmbeddingFunction(EmbeddingFunction[Documents]):
+    """The embedder as a Chroma embedding function, so a collection never falls back to the default."""
+
+    def __init__(self, embedder: MiniLmEmbedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "earpiece-minilm-l6-v2-int8"
+
+    def default_space(self) -> Any:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Any]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLmEmbeddingFunction:
+        return MiniLmEmbeddingFunction(MiniLmEmbedder.from_settings(KnowledgeSettings()))

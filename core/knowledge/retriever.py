@@ -1,0 +1,27 @@
+"""The `Retriever` the voice engine uses: one knowledge base of an open store, searched off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from earpiece.core.interfaces import Passage
+from earpiece.core.knowledge.store import KnowledgeStore
+
+
+class KnowledgeRetriever:
+    """Implements `earpiece.core.interfaces.Retriever` over `KnowledgeStore.search`."""
+
+    def __init__(self, store: KnowledgeStore, kb_name: str, *, vocabulary_size: int = 60) -> None:
+        store.info(kb_name)  # fail now, with the list of known names, rather than on the first call
+        self.store = store
+        self.kb_name = kb_name
+        self._vocabulary_size = vocabulary_size
+        self.last_search_ms = 0.0
+
+    async def search(self, query: str, k: int) -> list[Passage]:
+        result = await asyncio.to_thread(self.store.search, self.kb_name, query, k)
+        self.last_search_ms = result.total_ms
+        return result.passages
+
+    def vocabulary(self) -> list[str]:
+        return self.store.vocabulary(self.kb_name, self._vocabulary_size)

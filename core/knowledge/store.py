@@ -1,0 +1,467 @@
+"""The knowledge store: several named knowledge bases in one folder, owned by one process.
+
+Layout of the folder (by default `data_dir()/knowledge`):
+- `ledger.sqlite3`: the source of truth (knowledge bases, documents, chunk texts), see `ledger.py`;
+- `chroma/`: the vector index, rebuildable from the ledger and the files;
+- `store.lock` + `owner.json`: single-process ownership, and a marker that says the last owner
+  did not close cleanly (then the index is health-checked in a child process and reconciled).
+
+Write order for one document: vectors into Chroma, then the ledger transaction (the commit point),
+then deletion of chunks nothing references anymore. Reconciliation on open removes whatever Chroma
+holds beyond the ledger and re-embeds whatever it lacks, so a kill at any instant leaves whole
+documents only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from earpiece.core.interfaces import Passage
+from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
+from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction
+from earpiece.core.knowledge.errors import (
+    DocumentError,
+    DocumentNotFoundError,
+    InvalidNameError,
+    KnowledgeBaseExistsError,
+    KnowledgeBaseNotFoundError,
+    StoreBusyError,
+)
+from earpiece.core.knowledge.index import ChromaIndex, probe_index
+from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
+from earpiece.core.knowledge.progress import (
+    FileResult,
+    IngestReport,
+    Outcome,
+    Progress,
+    ProgressCallback,
+)
+from earpiece.core.knowledge.readers import read_document
+from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.paths import data_dir
+from earpiece.core.settings import KnowledgeSettings
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_CHARS = 64
+EMBED_STEP = 64  # chunks embedded between two progress reports
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    passages: list[Passage]
+    embed_ms: float
+    query_ms: float
+    total_ms: float
+
+
+def default_store_path() -> Path:
+    return data_dir() / "knowledge"
+
+
+def collection_name(kb_name: str) -> str:
+    """A valid, stable Chroma collection name for any knowledge-base name (3-512 of [a-zA-Z0-9._-])."""
+    slug = re.sub(r"[^a-z0-9]+", "-", kb_name.lower()).strip("-")[:40].strip("-")
+    digest = hashlib.sha1(kb_name.encode()).hexdigest()[:8]
+    return f"kb-{slug}-{digest}" if slug else f"kb-{digest}"
+
+
+def validate_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise InvalidNameError("A knowledge base needs a name.")
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise InvalidNameError(f"Knowledge-base names are at most {MAX_NAME_CHARS} characters.")
+    if any(not c.isprintable() for c in cleaned):
+        raise InvalidNameError("Knowledge-base names cannot contain control characters.")
+    return cleaned
+
+
+def chunk_id(chunk: Chunk) -> str:
+    """Same heading and text -> same id, so duplicate passages collapse into one vector."""
+    key = re.sub(r"\s+", " ", embedding_text(chunk.heading, chunk.text)).strip().lower()
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class KnowledgeStore:
+    """Open (and own) a store; use as a context manager or call `close()`.
+
+    Raises `StoreBusyError` if another process (or another `KnowledgeStore` in this one) has it.
+    All methods are thread-safe; writes are serialised, searches run alongside them.
+    """
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        settings: KnowledgeSettings | None = None,
+        embedder: MiniLmEmbedder | None = None,
+        lock_timeout_s: float = 1.0,
+    ) -> None:
+        self.root = root if root is not None else default_store_path()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._settings = settings or KnowledgeSettings()
+        self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
+        try:
+            self._file_lock.acquire()
+        except Timeout:
+            raise StoreBusyError(self._busy_message()) from None
+        owner = self.root / "owner.json"
+        self._unclean = owner.exists()
+        owner.write_text(json.dumps({"pid": os.getpid(), "since": time.time()}))
+        self._ledger = Ledger(self.root / "ledger.sqlite3")
+        self._embedder = embedder
+        self._index: ChromaIndex | None = None
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._vocabulary: dict[str, tuple[float, list[str]]] = {}
+        self.recovery_notes: list[str] = []  # what reconciliation repaired on open (for logs and UI)
+        self._closed = False
+
+    def _busy_message(self) -> str:
+        try:
+            pid = json.loads((self.root / "owner.json").read_text())["pid"]
+            who = f"another Earpiece process (pid {pid})"
+        except (OSError, ValueError, KeyError, TypeError):
+            who = "another Earpiece process"
+        return (
+            f"The knowledge store {self.root} is in use by {who}. Only one process can own it: "
+            "close the other one (the desktop app or another `earpiece kb` command) and try again."
+        )
+
+    # Lifecycle
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._write_lock:
+            if self._index is not None:
+                self._index.close()
+            self._ledger.close()
+            (self.root / "owner.json").unlink(missing_ok=True)
+            self._file_lock.release()
+
+    def __enter__(self) -> KnowledgeStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> MiniLmEmbedder:
+        with self._open_lock:
+            if self._embedder is None:
+                self._embedder = MiniLmEmbedder.from_settings(self._settings)
+            return self._embedder
+
+    @property
+    def index(self) -> ChromaIndex:
+        """The Chroma index, opened on first use: health-checked after an unclean exit, then reconciled."""
+        embedder = self.embedder
+        with self._open_lock:
+            if self._index is None:
+                self._index = self._open_index(embedder)
+            return self._index
+
+    def _open_index(self, embedder: MiniLmEmbedder) -> ChromaIndex:
+        path = self.root / "chroma"
+        problem = probe_index(path) if self._unclean else None
+        for attempt in range(2):
+            if problem:
+                aside = path.with_name(f"chroma.damaged-{int(time.time())}")
+                shutil.move(path, aside)
+                self.recovery_notes.append(f"The vector index was damaged ({problem}); moved it to "
+                                           f"{aside.name} and rebuilt it from the ledger.")
+                log.warning(self.recovery_notes[-1])
+            try:
+                index = ChromaIndex(path, MiniLmEmbeddingFunction(embedder))
+                self._reconcile(index, embedder)
+                return index
+            except Exception as exc:
+                if attempt or not path.exists():
+                    raise
+                problem = f"{type(exc).__name__}: {exc}"
+        raise AssertionError("unreachable")
+
+    def _reconcile(self, index: ChromaIndex, embedder: MiniLmEmbedder) -> None:
+        knowledge_bases = self._ledger.knowledge_bases()
+        for stray in index.collections() - {kb.collection for kb in knowledge_bases}:
+            index.drop(stray)
+            self.recovery_notes.append(f"Removed the index of a dropped knowledge base ({stray}).")
+        for kb in knowledge_bases:
+            in_index, in_ledger = index.ids(kb.collection), self._ledger.chunk_ids(kb.name)
+            extra, missing = sorted(in_index - in_ledger), in_ledger - in_index
+            if extra:
+                index.delete(kb.collection, extra)
+                self.recovery_notes.append(
+                    f"{kb.name}: removed {len(extra)} uncommitted passages left by an interrupted write."
+                )
+            if missing:
+                rows = [r for r in self._ledger.chunks(kb.name) if r.chunk_id in missing]
+                self._embed_rows(index, embedder, kb.collection, rows)
+                self.recovery_notes.append(f"{kb.name}: re-indexed {len(missing)} passages from the ledger.")
+        for note in self.recovery_notes:
+            log.warning(note)
+
+    # Knowledge bases
+
+    def knowledge_bases(self) -> list[KnowledgeBaseInfo]:
+        return self._ledger.knowledge_bases()
+
+    def info(self, name: str) -> KnowledgeBaseInfo:
+        kb = self._ledger.knowledge_base(name)
+        if kb is None:
+            known = ", ".join(k.name for k in self._ledger.knowledge_bases()) or "none yet"
+            raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {name!r} (known: {known}).")
+        return kb
+
+    def create(self, name: str) -> KnowledgeBaseInfo:
+        name = validate_name(name)
+        with self._write_lock:
+            if self._ledger.knowledge_base(name) is not None:
+                raise KnowledgeBaseExistsError(f"A knowledge base named {name!r} already exists.")
+            self._ledger.add_knowledge_base(name, collection_name(name))
+        return self.info(name)
+
+    def drop(self, name: str) -> None:
+        with self._write_lock:
+            kb = self.info(name)
+            index = self.index
+            self._ledger.drop_knowledge_base(name)  # commit point; a stray collection is reconciled away
+            index.drop(kb.collection)
+            self._vocabulary.pop(name, None)
+
+    def documents(self, name: str) -> list[DocumentInfo]:
+        self.info(name)
+        return self._ledger.documents(name)
+
+    def chunks(self, name: str, source: str | None = None) -> list[ChunkRow]:
+        self.info(name)
+        return self._ledger.chunks(name, source)
+
+    # Ingestion
+
+    def add(
+        self, name: str, paths: Iterable[Path | str], progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        """Ingest files and folders (recursively). Per-file failures are reported, not raised."""
+        started = time.perf_counter()
+        with self._write_lock:
+            kb = self.info(name)
+            report = IngestReport()
+            files, missing = _expand(paths)
+            report.results.extend(
+                FileResult(str(p), Outcome.FAILED, error=f"{p}: no such file or folder") for p in missing
+            )
+            self._ingest_files(kb, files, report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_files(
+        self, kb: KnowledgeBaseInfo, files: Sequence[Path], report: IngestReport,
+        progress: ProgressCallback | None,
+    ) -> None:
+        index, known = self.index, self._ledger.chunk_ids(kb.name)
+        committed = 0
+        for done, path in enumerate(files):
+            if progress:
+                progress(Progress(done, len(files), str(path), committed))
+            result = self._ingest_file(kb, path, index, known, progress, done, len(files), committed)
+            report.results.append(result)
+            committed += result.new_chunks
+            if result.outcome is Outcome.FAILED:
+                log.warning("Not ingested: %s", result.error)
+        if progress:
+            progress(Progress(len(files), len(files), None, committed))
+
+    def _ingest_file(
+        self, kb: KnowledgeBaseInfo, path: Path, index: ChromaIndex, known: set[str],
+        progress: ProgressCallback | None, done: int, total: int, committed: int,
+    ) -> FileResult:
+        source = str(path)
+        try:
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            previous = self._ledger.document(kb.name, source)
+            if previous is not None and previous.sha256 == sha:
+                return FileResult(source, Outcome.UNCHANGED, previous.chunks)
+            parsed = read_document(path)
+            chunks = chunk_blocks(parsed.blocks)
+        except DocumentError as exc:
+            return FileResult(source, Outcome.FAILED, error=str(exc))
+        except OSError as exc:
+            error = f"{path}: cannot read the file: {exc.strerror or exc}"
+            return FileResult(source, Outcome.FAILED, error=error)
+        except Exception as exc:  # a reader library choking on a malformed file must not stop the run
+            log.exception("Reading %s failed", path)
+            reason = f"{path}: could not be read ({type(exc).__name__}: {exc})"
+            return FileResult(source, Outcome.FAILED, error=reason)
+
+        rows = [ChunkRow(source, c.position, chunk_id(c), c.heading, c.location, c.text) for c in chunks]
+        fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known}.values())
+
+        def report_embedding(n: int) -> None:
+            if progress:
+                progress(Progress(done, total, source, committed + n, f"embedding {n}/{len(fresh)}"))
+
+        self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+        document = DocumentInfo(source, sha, parsed.title, parsed.kind, len(data), time.time(), len(rows))
+        orphans = self._ledger.commit_document(kb.name, document, rows)  # the commit point
+        if orphans:
+            index.delete(kb.collection, sorted(orphans))
+        known.update(r.chunk_id for r in rows)
+        known.difference_update(orphans)
+        outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
+        return FileResult(source, outcome, len(rows), len(fresh))
+
+    def _embed_rows(
+        self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
+        on_step: Callable[[int], None] | None = None,
+    ) -> None:
+        for start in range(0, len(rows), EMBED_STEP):
+            batch = rows[start : start + EMBED_STEP]
+            vectors = embedder.embed([embedding_text(r.heading, r.text) for r in batch])
+            index.upsert(
+                collection, [r.chunk_id for r in batch], vectors, [r.text for r in batch],
+                [{"source": r.source, "heading": r.heading, "location": r.location, "position": r.position}
+                 for r in batch],
+            )
+            if on_step is not None:
+                on_step(start + len(batch))
+
+    def remove(self, name: str, document: str) -> DocumentInfo:
+        """Delete a document by its path (as listed by `documents`) or by its unique file name."""
+        with self._write_lock:
+            kb = self.info(name)
+            found = self._find_document(kb.name, document)
+            index = self.index  # opened (and reconciled) before the ledger changes
+            orphans = self._ledger.remove_document(kb.name, found.source)
+            if orphans:
+                index.delete(kb.collection, sorted(orphans))
+            return found
+
+    def _find_document(self, kb: str, document: str) -> DocumentInfo:
+        candidates = self._ledger.documents(kb)
+        wanted = {document, str(Path(document).expanduser().resolve())}
+        exact = [d for d in candidates if d.source in wanted]
+        by_name = [d for d in candidates if Path(d.source).name == document]
+        matches = exact or by_name
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise DocumentNotFoundError(
+                f"{kb!r} has no document {document!r}; see `earpiece kb docs --kb {kb}`."
+            )
+        listing = ", ".join(d.source for d in matches)
+        raise DocumentNotFoundError(f"{document!r} matches several documents ({listing}); give the path.")
+
+    def rebuild(self, name: str, progress: ProgressCallback | None = None) -> IngestReport:
+        """Re-read every recorded source file, then recreate the vector index from the ledger.
+
+        A file that is gone (or now unreadable) keeps its last ingested text, with a warning.
+        """
+        started = time.perf_counter()
+        with self._write_lock:
+            kb = self.info(name)
+            report = IngestReport()
+            sources = [Path(d.source) for d in self._ledger.documents(kb.name)]
+            present = [p for p in sources if p.is_file()]
+            report.warnings.extend(
+                f"{p} is gone; kept the text ingested earlier." for p in sources if not p.is_file()
+            )
+            self._ingest_files(kb, present, report, progress)
+            report.warnings.extend(f"{r.error}; kept the text ingested earlier." for r in report.failed)
+            index = self.index
+            index.drop(kb.collection)
+            rows = list({r.chunk_id: r for r in self._ledger.chunks(kb.name)}.values())
+
+            def report_embedding(n: int) -> None:
+                if progress:
+                    progress(Progress(len(present), len(present), None, n, f"re-indexing {n}/{len(rows)}"))
+
+            self._embed_rows(index, self.embedder, kb.collection, rows, report_embedding)
+            self._vocabulary.pop(name, None)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # Retrieval
+
+    def search(self, name: str, query: str, k: int = 3) -> SearchResult:
+        """Top-k passages, best first; `score` is the cosine similarity clamped to [0, 1]."""
+        started = time.perf_counter()
+        kb = self.info(name)
+        if not query.strip() or k <= 0:
+            return SearchResult([], 0.0, 0.0, 0.0)
+        vector = self.embedder.embed([query])[0]
+        embedded = time.perf_counter()
+        index = self.index
+        count = index.count(kb.collection)
+        hits = index.query(kb.collection, vector, min(k, count)) if count else []
+        queried = time.perf_counter()
+        rows = self._ledger.chunks_by_id(kb.name, [h[0] for h in hits])
+        passages = []
+        for hit_id, distance in hits:
+            if hit_id not in rows:
+                continue  # written by a concurrent ingest that has not committed yet
+            row, title = rows[hit_id]
+            passages.append(Passage(
+                text=row.text,
+                source=row.source,
+                title=" — ".join(p for p in (title, row.heading or row.location) if p),
+                score=min(1.0, max(0.0, 1.0 - distance)),
+                chunk_id=hit_id,
+            ))
+        finished = time.perf_counter()
+        return SearchResult(
+            passages,
+            embed_ms=(embedded - started) * 1000,
+            query_ms=(queried - embedded) * 1000,
+            total_ms=(finished - started) * 1000,
+        )
+
+    def vocabulary(self, name: str, limit: int = 60) -> list[str]:
+        """Distinctive domain words of a knowledge base (cached until it changes)."""
+        kb = self.info(name)
+        cached = self._vocabulary.get(name)
+        if cached is None or cached[0] != kb.updated_at:
+            texts = [r.text for r in self._ledger.chunks(name)]  # not headings: Title Case misleads
+            cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
+            self._vocabulary[name] = cached
+        return cached[1][:limit]
+
+
+def _expand(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
+    """Files (folders walked recursively, hidden entries skipped), de-duplicated; and missing paths."""
+    files: dict[Path, None] = {}
+    missing = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        with contextlib.suppress(OSError):
+            path = path.resolve()
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    files[child] = None
+        elif path.is_file():
+            files[path] = None
+        else:
+            missing.append(path)
+    return list(files), missing

@@ -1,0 +1,191 @@
+"""`earpiece kb ...`: create, fill, inspect, search, rebuild and drop knowledge bases."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from earpiece.core.knowledge import (
+    IngestReport,
+    KnowledgeError,
+    KnowledgeStore,
+    Outcome,
+    Progress,
+)
+from earpiece.core.settings import Settings, load_settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("kb", help="manage knowledge bases", description=__doc__)
+    parser.add_argument("--store", type=Path, help="store folder (default: the data folder's knowledge/)")
+    actions = parser.add_subparsers(dest="kb_action", metavar="ACTION", required=True)
+
+    def kb_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--kb", help="knowledge base name (default: knowledge.default_kb from settings)")
+
+    actions.add_parser("create", help="create an empty knowledge base").add_argument("name")
+    add = actions.add_parser("add", help="ingest files and folders (.txt .md .pdf .docx .html .csv)")
+    kb_option(add)
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    actions.add_parser("list", help="knowledge bases with their stats")
+    kb_option(actions.add_parser("docs", help="documents of a knowledge base"))
+    remove = actions.add_parser("remove", help="delete a document (by path or file name)")
+    kb_option(remove)
+    remove.add_argument("document")
+    search = actions.add_parser("search", help="the passages that best answer a question")
+    kb_option(search)
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=None, help="how many passages (default: knowledge.top_k)")
+    search.add_argument("--json", action="store_true", help="machine-readable output")
+    rebuild = actions.add_parser("rebuild", help="re-read the source files and recreate the index")
+    kb_option(rebuild)
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    actions.add_parser("drop", help="delete a knowledge base and its index").add_argument("name")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        with KnowledgeStore(args.store, settings=settings.knowledge) as store:
+            code: int = ACTIONS[args.kb_action](store, args, settings)
+            return code
+    except KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _kb(args: argparse.Namespace, settings: Settings) -> str:
+    return str(args.kb or settings.knowledge.default_kb)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+class _Bar:
+    """A progress bar over files on stderr, fed by the store's progress callback."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._bar: RichProgress | None = None
+        self._task = TaskID(0)
+        self._quiet = quiet
+
+    def __call__(self, progress: Progress) -> None:
+        if self._quiet:
+            return
+        if self._bar is None:
+            self._bar = RichProgress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("ingesting", total=progress.files_total, detail="")
+        name = Path(progress.current).name if progress.current else ""
+        detail = f"{name} {progress.message}".strip() + f" · {progress.chunks_done} chunks"
+        self._bar.update(self._task, completed=progress.files_done, detail=detail)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_report(report: IngestReport) -> int:
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for result in report.failed:
+        print(f"failed: {result.error}", file=sys.stderr)
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
+    print(f"{counts or 'nothing to do'}; {report.chunks_written} new chunks in {report.seconds:.1f} s")
+    return 1 if report.failed else 0
+
+
+def _create(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    kb = store.create(args.name)
+    print(f"created knowledge base {kb.name!r}")
+    return 0
+
+
+def _add(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    bar = _Bar(args.quiet)
+    try:
+        report = store.add(_kb(args, settings), args.paths, progress=bar)
+    finally:
+        bar.close()
+    return _print_report(report)
+
+
+def _list(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    kbs = store.knowledge_bases()
+    if not kbs:
+        print("no knowledge bases yet; create one with `earpiece kb create NAME`")
+    for kb in kbs:
+        print(f"{kb.name}\t{kb.documents} documents\t{kb.chunks} chunks\tupdated {_when(kb.updated_at)}")
+    return 0
+
+
+def _docs(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    for doc in store.documents(_kb(args, settings)):
+        print(f"{doc.source}\t{doc.kind}\t{doc.chunks} chunks\tadded {_when(doc.added_at)}\t{doc.title}")
+    return 0
+
+
+def _remove(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    doc = store.remove(_kb(args, settings), args.document)
+    print(f"removed {doc.source} ({doc.chunks} chunks)")
+    return 0
+
+
+def _search(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    k = args.k if args.k is not None else settings.knowledge.top_k
+    result = store.search(_kb(args, settings), args.question, k)
+    if args.json:
+        payload = {
+            "question": args.question,
+            "passages": [asdict(p) for p in result.passages],
+            "timing_ms": {"embed": result.embed_ms, "query": result.query_ms, "total": result.total_ms},
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return 0
+    if not result.passages:
+        print("no passages")
+    for rank, passage in enumerate(result.passages, start=1):
+        print(f"{rank}. [{passage.score:.2f}] {passage.title} ({passage.source})\n   {passage.text}")
+    print(f"({result.total_ms:.0f} ms)")
+    return 0
+
+
+def _rebuild(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    bar = _Bar(args.quiet)
+    started = time.perf_counter()
+    try:
+        report = store.rebuild(_kb(args, settings), progress=bar)
+    finally:
+        bar.close()
+    code = _print_report(report)
+    print(f"rebuilt the index of {_kb(args, settings)!r} in {time.perf_counter() - started:.1f} s")
+    return code
+
+
+def _drop(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    store.drop(args.name)
+    print(f"dropped knowledge base {args.name!r}")
+    return 0
+
+
+ACTIONS = {
+    "create": _create, "add": _add, "list": _list, "docs": _docs, "remove": _remove,
+    "search": _search, "rebuild": _rebuild, "drop": _drop,
+}
