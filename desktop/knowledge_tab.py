@@ -1,0 +1,304 @@
+"""Knowledge tab: create and choose knowledge bases, add files and folders (also by drag and
+drop) with progress and per-file errors, list and delete documents, and try a question."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from earpiece.core.interfaces import AnswerRequest
+from earpiece.core.knowledge import IngestReport, KnowledgeError, KnowledgeStore, Progress
+from earpiece.core.llm.offline import OfflineResponder
+from earpiece.core.settings import KnowledgeSettings
+from earpiece.desktop.copilot_panel import plain_label
+from earpiece.desktop.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeTab(QWidget):
+    ingest_progress = Signal(object)  # Progress, emitted from the ingest thread (queued to the GUI)
+    ingest_finished = Signal(object)  # IngestReport
+    answered = Signal(str)  # the offline responder's answer to "try a question"
+    kb_changed = Signal(str)
+
+    def __init__(self, settings: KnowledgeSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.store: KnowledgeStore | None = None
+        self.busy = False
+        self.setAcceptDrops(True)
+
+        self.kb = QComboBox()
+        self.kb.currentTextChanged.connect(self._kb_selected)
+        new_kb = QPushButton("New…")
+        new_kb.clicked.connect(self.ask_new_kb)
+        self.drop_kb_button = QPushButton("Delete knowledge base")
+        self.drop_kb_button.clicked.connect(self.ask_drop_kb)
+        top = QHBoxLayout()
+        top.addWidget(plain_label("Knowledge base:", wrap=False))
+        top.addWidget(self.kb, 1)
+        top.addWidget(new_kb)
+        top.addWidget(self.drop_kb_button)
+
+        self.documents = QTableWidget(0, 4)
+        self.documents.setHorizontalHeaderLabels(["Title", "Kind", "Passages", "File"])
+        self.documents.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.documents.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.documents.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.documents.verticalHeader().setVisible(False)
+        add_files = QPushButton("Add files…")
+        add_files.clicked.connect(self.ask_files)
+        add_folder = QPushButton("Add folder…")
+        add_folder.clicked.connect(self.ask_folder)
+        remove = QPushButton("Remove selected")
+        remove.clicked.connect(self.remove_selected)
+        doc_buttons = QHBoxLayout()
+        for button in (add_files, add_folder, remove):
+            doc_buttons.addWidget(button)
+        doc_buttons.addStretch(1)
+        doc_buttons.addWidget(plain_label("or drop files and folders here", wrap=False))
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = plain_label("Opening the knowledge store…")
+        self.errors = QListWidget()
+        self.errors.setMaximumHeight(90)
+        self.errors.setVisible(False)
+        self.ingest_progress.connect(self._show_progress)
+
+        self.question = QLineEdit()
+        self.question.setPlaceholderText("Try a question, e.g. How do I get a refund?")
+        self.question.returnPressed.connect(self.try_question)
+        ask = QPushButton("Ask")
+        ask.clicked.connect(self.try_question)
+        ask_row = QHBoxLayout()
+        ask_row.addWidget(self.question, 1)
+        ask_row.addWidget(ask)
+        self.passages = QTreeWidget()
+        self.passages.setHeaderLabels(["Score", "Source", "Passage"])
+        self.passages.setRootIsDecorated(False)
+        self.passages.setWordWrap(True)
+        self.answer = plain_label("")
+        try_box = QGroupBox("Try a question")
+        try_layout = QVBoxLayout(try_box)
+        try_layout.addLayout(ask_row)
+        try_layout.addWidget(self.passages, 1)
+        try_layout.addWidget(self.answer)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.documents, 2)
+        layout.addLayout(doc_buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.errors)
+        layout.addWidget(try_box, 2)
+        self.setEnabled(False)
+
+    # The store is opened off the GUI thread by the app and handed in when ready.
+
+    def set_store(self, store: KnowledgeStore) -> None:
+        self.store = store
+        self.setEnabled(True)
+        self.status.setText("")
+        self.refresh(select=self.settings.default_kb)
+
+    def current_kb(self) -> str:
+        return self.kb.currentText()
+
+    def refresh(self, select: str | None = None) -> None:
+        if self.store is None:
+            return
+        wanted = select or self.current_kb()
+        names = [kb.name for kb in self.store.knowledge_bases()]
+        self.kb.blockSignals(True)
+        self.kb.clear()
+        self.kb.addItems(names)
+        if wanted in names:
+            self.kb.setCurrentText(wanted)
+        self.kb.blockSignals(False)
+        self._show_documents()
+        self.kb_changed.emit(self.current_kb())
+
+    def _kb_selected(self, _name: str) -> None:
+        self._show_documents()
+        self.kb_changed.emit(self.current_kb())
+
+    def _show_documents(self) -> None:
+        self.documents.setRowCount(0)
+        name = self.current_kb()
+        if self.store is None or not name:
+            return
+        for document in self.store.documents(name):
+            row = self.documents.rowCount()
+            self.documents.insertRow(row)
+            for column, value in enumerate(
+                (document.title, document.kind, str(document.chunks), document.source)
+            ):
+                self.documents.setItem(row, column, QTableWidgetItem(value))
+
+    # Knowledge bases
+
+    def ask_new_kb(self) -> None:
+        name, ok = QInputDialog.getText(self, "New knowledge base", "Name:")
+        if ok and name.strip():
+            self.create_kb(name)
+
+    def create_kb(self, name: str) -> bool:
+        assert self.store is not None
+        try:
+            info = self.store.create(name)
+        except KnowledgeError as exc:
+            self.status.setText(str(exc))
+            return False
+        self.refresh(select=info.name)
+        return True
+
+    def ask_drop_kb(self) -> None:
+        name = self.current_kb()
+        if name and QMessageBox.question(
+            self, "Delete knowledge base", f"Delete the knowledge base {name!r} and its index?"
+        ) == QMessageBox.StandardButton.Yes:
+            spawn(self._drop(name), self._failed)
+
+    # Documents
+
+    def ask_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add documents")
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def add_paths(self, paths: Sequence[Path]) -> None:
+        name = self.current_kb()
+        if self.store is None or self.busy:
+            return
+        if not name:
+            self.status.setText("Create a knowledge base first (New…).")
+            return
+        spawn(self._add(name, list(paths)), self._failed)
+
+    async def _add(self, name: str, paths: list[Path]) -> IngestReport:
+        assert self.store is not None
+        self._set_busy(True, f"Adding {len(paths)} item(s) to {name}…")
+        self.errors.clear()
+        self.errors.setVisible(False)
+        try:
+            report = await asyncio.to_thread(self.store.add, name, paths, self.ingest_progress.emit)
+        finally:
+            self._set_busy(False)
+        for failure in report.failed:
+            self.errors.addItem(failure.error or failure.source)
+        self.errors.setVisible(bool(report.failed))
+        self.status.setText(
+            f"{len(report.results) - len(report.failed)} file(s) ingested ({report.chunks_written} new "
+            f"passages), {len(report.failed)} failed, in {report.seconds:.1f} s."
+        )
+        self.refresh()
+        self.ingest_finished.emit(report)
+        return report
+
+    def _show_progress(self, progress: Progress) -> None:
+        self.progress.setRange(0, max(1, progress.files_total))
+        self.progress.setValue(progress.files_done)
+        current = Path(progress.current).name if progress.current else progress.message
+        self.status.setText(f"{progress.files_done}/{progress.files_total} {current}".strip())
+
+    def remove_selected(self) -> None:
+        if self.store is None:
+            return
+        rows = sorted({index.row() for index in self.documents.selectedIndexes()})
+        sources = [item.text() for row in rows if (item := self.documents.item(row, 3)) is not None]
+        if sources:
+            spawn(self._remove(self.current_kb(), sources), self._failed)
+
+    async def _remove(self, name: str, sources: list[str]) -> None:
+        assert self.store is not None
+        for source in sources:
+            await asyncio.to_thread(self.store.remove, name, source)
+        self.status.setText(f"Removed {len(sources)} document(s).")
+        self.refresh()
+
+    async def _drop(self, name: str) -> None:
+        assert self.store is not None
+        await asyncio.to_thread(self.store.drop, name)
+        self.status.setText(f"Deleted the knowledge base {name!r}.")
+        self.refresh()
+
+    # Try a question
+
+    def try_question(self) -> None:
+        question = self.question.text().strip()
+        if self.store is None or not question or not self.current_kb():
+            return
+        spawn(self._try(self.current_kb(), question), self._failed)
+
+    async def _try(self, name: str, question: str) -> None:
+        assert self.store is not None
+        result = await asyncio.to_thread(self.store.search, name, question, self.settings.top_k)
+        self.passages.clear()
+        for passage in result.passages:
+            item = QTreeWidgetItem([f"{passage.score:.2f}", passage.title or Path(passage.source).name,
+                                    passage.text])
+            item.setToolTip(2, passage.text)
+            self.passages.addTopLevelItem(item)
+        answer = OfflineResponder(self.settings.min_score).answer(
+            AnswerRequest(question=question, passages=result.passages)
+        )
+        self.answer.setText(f"Offline answer ({result.total_ms:.0f} ms retrieval): {answer}")
+        self.answered.emit(answer)
+
+    # Drag and drop
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    # Helpers
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self.busy = busy
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)
+            self.status.setText(message)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.status.setText(f"Failed: {exc}")

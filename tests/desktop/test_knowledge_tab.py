@@ -1,0 +1,64 @@
+"""The knowledge tab ingests with progress, reports a per-file error, lists, answers and deletes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.knowledge import KnowledgeStore, Outcome
+from earpiece.core.paths import data_dir
+from earpiece.core.settings import KnowledgeSettings
+from earpiece.desktop.knowledge_tab import KnowledgeTab
+
+pytestmark = [pytest.mark.gui, pytest.mark.models]
+
+
+@pytest.fixture
+def store():
+    with KnowledgeStore(data_dir() / "knowledge") as opened:
+        yield opened
+
+
+def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(qtbot, qloop, store, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "refunds.md").write_text(
+        "# Refunds\n\nYou can return any product within 30 days for a full refund. "
+        "Refunds reach your card within 5 business days.\n"
+    )
+    (docs / "hours.txt").write_text("Our support line is open Monday to Friday from 8 am to 6 pm.\n")
+    (docs / "broken.pdf").write_bytes(b"this is not a PDF at all")
+
+    tab = KnowledgeTab(KnowledgeSettings(default_kb="support"))
+    qtbot.addWidget(tab)
+    tab.set_store(store)
+    assert tab.create_kb("support")
+    seen = []
+    tab.ingest_progress.connect(seen.append)
+
+    with qtbot.waitSignal(tab.ingest_finished, timeout=60_000) as finished:
+        tab.add_paths([docs])
+    report = finished.args[0]
+
+    assert [p.files_total for p in seen][-1] == 3 and seen[-1].files_done == 3
+    assert {Path(r.source).name: r.outcome for r in report.results} == {
+        "broken.pdf": Outcome.FAILED, "hours.txt": Outcome.ADDED, "refunds.md": Outcome.ADDED,
+    }
+    assert tab.errors.isVisibleTo(tab) and tab.errors.count() == 1
+    assert "broken.pdf" in tab.errors.item(0).text()
+    assert "2 file(s) ingested" in tab.status.text() and "1 failed" in tab.status.text()
+    assert tab.documents.rowCount() == 2
+
+    tab.question.setText("How long do I have to return a product?")
+    with qtbot.waitSignal(tab.answered, timeout=20_000) as answered:
+        tab.try_question()
+    assert "30 days" in answered.args[0]
+    assert tab.passages.topLevelItemCount() >= 1
+    assert "refunds.md" in tab.passages.topLevelItem(0).text(1) or "Refunds" in tab.passages.topLevelItem(0).text(1)
+
+    tab.documents.selectRow(0)
+    removed = tab.documents.item(0, 3).text()
+    tab.remove_selected()
+    qtbot.waitUntil(lambda: tab.documents.rowCount() == 1, timeout=10_000)
+    assert removed not in [d.source for d in store.documents("support")]
