@@ -1,0 +1,172 @@
+"""Speech to text with faster-whisper (CTranslate2), offline, from the bundled model by default.
+
+Threads: the model is loaded once per process per (model, compute type, threads) and shared.
+Calls on one model are serialised by that model's lock: on a 2-core machine two decodes at once
+are not faster than one after the other (each already uses `stt.threads` cores), and
+faster-whisper's Python side (feature extractor, tokenizer) is not documented as thread-safe. The
+decode itself runs in a worker thread (`asyncio.to_thread`); CTranslate2 releases the GIL.
+
+Guards against Whisper's hallucinations on silence and noise, in order:
+1. VAD gate: audio with less than `min_voiced_ms` of speech (webrtcvad) is not decoded at all.
+2. No conditioning on previous text (`condition_on_previous_text=False`), temperature 0 only
+   (the fallback temperatures are where noise turns into sentences, and they cost time).
+3. Segments are dropped when `no_speech_prob` is high and the text is not confident,
+   when `avg_logprob` is very low, or when the text repeats itself (compression ratio).
+4. Last resort: non-speech tags ("[BLANK_AUDIO]", "(music)") and known phrases Whisper invents
+   from its subtitle training data ("Thanks for watching") are removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment
+
+from earpiece.core.audio.pcm import duration_s, pcm16_to_float
+from earpiece.core.audio.vad import VoiceActivity
+from earpiece.core.interfaces import Transcript
+from earpiece.core.models import whisper_model
+from earpiece.core.settings import SttSettings
+
+KNOWN_HALLUCINATIONS = (
+    "thanks for watching", "thank you for watching", "thank you so much for watching",
+    "please subscribe", "like and subscribe", "subscribe to my channel", "subtitles by",
+    "amara.org", "see you in the next video", "see you next time", "transcribed by",
+)
+_NON_SPEECH = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫]")
+_ONLY_FILLER = {"you", ""}  # the classic tiny-model output for a breath
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    model: WhisperModel
+    lock: threading.Lock
+
+
+_models: dict[tuple[Path, str, int], _Loaded] = {}
+_models_lock = threading.Lock()
+
+
+def _load(settings: SttSettings) -> _Loaded:
+    folder = whisper_model(settings).files[0]
+    key = (folder, settings.compute_type, settings.threads)
+    with _models_lock:
+        if key not in _models:
+            model = WhisperModel(
+                str(folder), device="cpu", compute_type=settings.compute_type,
+                cpu_threads=settings.threads, local_files_only=True,
+            )
+            _models[key] = _Loaded(model, threading.Lock())
+        return _models[key]
+
+
+def load_whisper_model(settings: SttSettings) -> WhisperModel:
+    """The shared model for these settings (about 1 s the first time)."""
+    return _load(settings).model
+
+
+def hotwords_from_vocabulary(words: Iterable[str], max_chars: int = 400) -> str | None:
+    """The knowledge base's domain words as a hotword prompt (Whisper keeps ~220 tokens of it)."""
+    unique = list(dict.fromkeys(w.strip() for w in words if w.strip()))
+    out: list[str] = []
+    length = 0
+    for word in unique:
+        length += len(word) + 2
+        if length > max_chars:
+            break
+        out.append(word)
+    return ", ".join(out) or None
+
+
+def _clean(text: str) -> str:
+    text = _NON_SPEECH.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_known_hallucination(text: str) -> bool:
+    plain = re.sub(r"[^a-z. ]", "", text.lower()).strip(" .")
+    return plain in _ONLY_FILLER or any(phrase in plain for phrase in KNOWN_HALLUCINATIONS)
+
+
+class WhisperSpeechToText:
+    """`SpeechToText` with faster-whisper. `vocabulary`: domain words given to the recogniser."""
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        settings: SttSettings,
+        *,
+        vocabulary: Iterable[str] = (),
+        min_voiced_ms: int = 120,
+        confident_logprob: float = -0.5,
+        min_avg_logprob: float = -1.2,
+        max_compression_ratio: float = 2.4,
+    ) -> None:
+        self._settings = settings
+        self._hotwords = hotwords_from_vocabulary(vocabulary)
+        self._min_voiced_ms = min_voiced_ms
+        self._confident_logprob = confident_logprob
+        self._min_avg_logprob = min_avg_logprob
+        self._max_compression_ratio = max_compression_ratio
+        self._vad = VoiceActivity(aggressiveness=2)
+        self._loaded: _Loaded | None = None
+
+    def set_vocabulary(self, words: Iterable[str]) -> None:
+        """Replace the domain words (e.g. when the knowledge base changes)."""
+        self._hotwords = hotwords_from_vocabulary(words)
+
+    async def load(self) -> None:
+        """Load the model now (otherwise the first utterance pays for it)."""
+        if self._loaded is None:
+            self._loaded = await asyncio.to_thread(_load, self._settings)
+
+    async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
+        audio_s = duration_s(pcm16k)
+        if self._vad.voiced_ms(pcm16k) < self._min_voiced_ms:
+            return Transcript("", no_speech_prob=1.0, audio_s=audio_s)
+        await self.load()
+        assert self._loaded is not None
+        return await asyncio.to_thread(self._transcribe, self._loaded, pcm16k, hotwords or self._hotwords)
+
+    def _transcribe(self, loaded: _Loaded, pcm16k: bytes, hotwords: str | None) -> Transcript:
+        s = self._settings
+        with loaded.lock:
+            segments, _info = loaded.model.transcribe(
+                pcm16_to_float(pcm16k),
+                language=s.language or None,
+                beam_size=s.beam_size,
+                temperature=0.0,
+                condition_on_previous_text=False,
+                no_speech_threshold=s.no_speech_threshold,
+                log_prob_threshold=self._min_avg_logprob,
+                compression_ratio_threshold=self._max_compression_ratio,
+                without_timestamps=True,
+                hotwords=hotwords,
+                vad_filter=False,
+            )
+            all_segments = list(segments)
+        kept = [seg for seg in all_segments if self._keep(seg)]
+        text = " ".join(_clean(seg.text) for seg in kept).strip()
+        if _is_known_hallucination(text):
+            text, kept = "", []
+        judged = kept or all_segments
+        return Transcript(
+            text=text,
+            no_speech_prob=max((seg.no_speech_prob for seg in judged), default=1.0),
+            avg_logprob=sum(seg.avg_logprob for seg in judged) / len(judged) if judged else 0.0,
+            audio_s=duration_s(pcm16k),
+        )
+
+    def _keep(self, seg: Segment) -> bool:
+        if seg.no_speech_prob > self._settings.no_speech_threshold and seg.avg_logprob < self._confident_logprob:
+            return False
+        if seg.avg_logprob < self._min_avg_logprob or seg.compression_ratio > self._max_compression_ratio:
+            return False
+        return bool(_clean(seg.text)) and not _is_known_hallucination(seg.text)

@@ -1,0 +1,88 @@
+"""A chain of text-to-speech providers that is itself a `TextToSpeech`.
+
+For each sentence the providers are tried in order. A provider that fails before its first audio
+chunk is replaced by the next one, and the reason is recorded. Once a provider has produced audio
+for a sentence it is never swapped mid-sentence (the caller would hear the start twice): its
+failure is raised as `TextToSpeechError`. A provider that failed is skipped for `cooldown_s`, so a
+dead service costs one timeout, not one per sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from earpiece.core.interfaces import TextToSpeech
+
+
+class TextToSpeechError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TtsFailure:
+    provider: str
+    reason: str  # "EdgeTtsError: edge-tts sent nothing for 5 s", or why it was skipped
+    after_audio: bool = False  # True: audio had started, so nothing was switched
+    skipped: bool = False  # True: not tried, still cooling down from an earlier failure
+
+
+class FallbackTextToSpeech:
+    """Try `providers` in order, per sentence. Use one instance per call (the `last_*` fields)."""
+
+    def __init__(
+        self,
+        providers: Sequence[TextToSpeech],
+        *,
+        cooldown_s: float = 30.0,
+        on_failure: Callable[[TtsFailure], None] | None = None,
+    ) -> None:
+        if not providers:
+            raise ValueError("FallbackTextToSpeech needs at least one provider")
+        self.providers = tuple(providers)
+        self.name = "+".join(p.name for p in self.providers)
+        self._cooldown_s = cooldown_s
+        self._on_failure = on_failure
+        self._failed_at: dict[str, tuple[float, str]] = {}
+        self.last_served_by: str | None = None  # provider that voiced the last sentence
+        self.last_failures: tuple[TtsFailure, ...] = ()  # what went wrong before it, in order
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        failures: list[TtsFailure] = []
+        self.last_served_by = None
+        self.last_failures = ()
+        for index, provider in enumerate(self.providers):
+            is_last = index == len(self.providers) - 1
+            cooling = self._failed_at.get(provider.name)
+            if cooling and not is_last and time.monotonic() - cooling[0] < self._cooldown_s:
+                failures.append(TtsFailure(provider.name, f"failed recently: {cooling[1]}", skipped=True))
+                continue
+            started = False
+            try:
+                async for chunk in provider.synthesize(text):
+                    if not started:
+                        started = True
+                        self.last_served_by = provider.name
+                        self.last_failures = tuple(failures)
+                    yield chunk
+            except Exception as exc:  # any provider failure is a reason to fall back
+                reason = f"{type(exc).__name__}: {exc}"
+                self._failed_at[provider.name] = (time.monotonic(), reason)
+                failure = TtsFailure(provider.name, reason, after_audio=started)
+                failures.append(failure)
+                self.last_failures = tuple(failures)
+                if self._on_failure:
+                    self._on_failure(failure)
+                if started:
+                    raise TextToSpeechError(
+                        f"{provider.name} failed after its audio had started; not switching "
+                        f"mid-sentence: {reason}"
+                    ) from exc
+                continue
+            self._failed_at.pop(provider.name, None)
+            self.last_served_by = provider.name
+            self.last_failures = tuple(failures)
+            return
+        reasons = "; ".join(f"{f.provider}: {f.reason}" for f in failures)
+        raise TextToSpeechError(f"every text-to-speech provider failed: {reasons}")

@@ -1,0 +1,64 @@
+"""Piper: the offline text-to-speech voice (bundled en_US-joe-medium by default).
+
+One `PiperVoice` per voice file is loaded per process and shared: onnxruntime's
+`InferenceSession.run` is thread-safe and Piper guards its eSpeak phonemizer with its own lock,
+so concurrent synthesis from several worker threads is safe without a lock of ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from piper import PiperVoice, SynthesisConfig
+
+from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k
+from earpiece.core.models import piper_voice
+from earpiece.core.settings import TtsSettings
+
+VOLUME = 0.9  # Piper peak-normalises each sentence; leave headroom for the resampler
+
+_voices: dict[Path, PiperVoice] = {}
+_voices_lock = threading.Lock()
+
+
+def load_piper_voice(settings: TtsSettings) -> PiperVoice:
+    """The voice named by the settings (or the bundled one), loaded once per process (1-2 s)."""
+    onnx, config = piper_voice(settings).files
+    with _voices_lock:
+        if onnx not in _voices:
+            _voices[onnx] = PiperVoice.load(onnx, config_path=config)
+        return _voices[onnx]
+
+
+def piper_pcm16k(voice: PiperVoice, text: str, speaking_rate: float = 1.0) -> Iterator[bytes]:
+    """Synthesize synchronously: 16 kHz mono PCM16, one chunk per sentence Piper sees."""
+    config = SynthesisConfig(length_scale=voice.config.length_scale / speaking_rate, volume=VOLUME)
+    for chunk in voice.synthesize(text, syn_config=config):
+        yield float_to_pcm16(to_mono_16k(chunk.audio_float_array, chunk.sample_rate))
+
+
+class PiperTextToSpeech:
+    """`TextToSpeech` with Piper; each sentence is synthesized in a worker thread."""
+
+    name = "piper"
+
+    def __init__(self, settings: TtsSettings, *, voice: PiperVoice | None = None) -> None:
+        if settings.speaking_rate <= 0:
+            raise ValueError(f"tts.speaking_rate must be positive, got {settings.speaking_rate}")
+        self._settings = settings
+        self._voice = voice
+
+    async def load(self) -> PiperVoice:
+        """Load the voice now (otherwise the first sentence pays for it)."""
+        if self._voice is None:
+            self._voice = await asyncio.to_thread(load_piper_voice, self._settings)
+        return self._voice
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        voice = await self.load()
+        chunks = piper_pcm16k(voice, text, self._settings.speaking_rate)
+        while (pcm := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield pcm

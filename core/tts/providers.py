@@ -1,0 +1,31 @@
+"""Text-to-speech providers chosen by name from `settings.tts.providers`."""
+
+from __future__ import annotations
+
+from earpiece.core.interfaces import TextToSpeech
+from earpiece.core.settings import TtsSettings
+from earpiece.core.tts.edge import EdgeTextToSpeech
+from earpiece.core.tts.fallback import FallbackTextToSpeech
+from earpiece.core.tts.piper import PiperTextToSpeech
+
+PROVIDER_NAMES = ("edge", "piper")
+
+
+def build_text_to_speech(settings: TtsSettings, *, edge_endpoint: str | None = None) -> FallbackTextToSpeech:
+    """The providers of `settings.providers`, in order, behind one fallback chain.
+
+    `edge_endpoint` redirects edge-tts to another server (see `EdgeTextToSpeech`).
+    """
+    unknown = [name for name in settings.providers if name not in PROVIDER_NAMES]
+    if unknown or not settings.providers:
+        raise ValueError(
+            f"tts.providers is {settings.providers!r}; use one or more of {', '.join(PROVIDER_NAMES)} "
+            '(e.g. ["edge", "piper"])'
+        )
+    providers: list[TextToSpeech] = []
+    for name in dict.fromkeys(settings.providers):
+        if name == "edge":
+            providers.append(EdgeTextToSpeech(settings, endpoint=edge_endpoint))
+        else:
+            providers.append(PiperTextToSpeech(settings))
+    return FallbackTextToSpeech(providers)
