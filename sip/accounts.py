@@ -1,0 +1,178 @@
+"""One pjsua2 account: configuration from `AccountSettings`, registration with backoff, incoming calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from earpiece.core.settings import AccountSettings, SrtpPolicy
+from earpiece.sip.calls import SipCall
+from earpiece.sip.config import EngineConfig
+from earpiece.sip.events import (
+    CallDirection,
+    IncomingCall,
+    IncomingCallRejected,
+    RegistrationChanged,
+    RegistrationState,
+)
+from earpiece.sip.guard import guarded
+from earpiece.sip.reasons import registration_reason
+from earpiece.sip.text import plain_text
+from earpiece.sip.uris import Origin, registrar_uri, trusted_origins, with_transport
+
+if TYPE_CHECKING:
+    from earpiece.sip.engine import SipEngine
+
+_SRTP = {
+    SrtpPolicy.OFF: pj.PJMEDIA_SRTP_DISABLED,
+    SrtpPolicy.OPTIONAL: pj.PJMEDIA_SRTP_OPTIONAL,
+    SrtpPolicy.MANDATORY: pj.PJMEDIA_SRTP_MANDATORY,
+}
+# Final answers that retrying cannot fix (credentials, unknown user, refused): wait for the user.
+_NOT_RETRIED = {401, 403, 404, 407, 423, 484, 603}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def account_config(settings: AccountSettings, password: str, config: EngineConfig, transport_id: int) -> Any:
+    acfg = pj.AccountConfig()
+    address = f"sip:{settings.username}@{settings.domain}"
+    acfg.idUri = f"{_quoted(settings.display_name)} <{address}>" if settings.display_name else address
+    acfg.sipConfig.transportId = transport_id
+    if settings.proxy:
+        acfg.sipConfig.proxies.append(with_transport(settings.proxy, settings.transport))
+    acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", settings.username, 0, password))
+    reg = acfg.regConfig
+    reg.registrarUri = registrar_uri(settings) if settings.registration else ""
+    reg.registerOnAdd = settings.registration
+    reg.timeoutSec = config.reg_expires_s
+    reg.delayBeforeRefreshSec = max(1, min(5, config.reg_expires_s // 3))
+    reg.retryIntervalSec = 0  # the engine retries with its own backoff
+    reg.firstRetryIntervalSec = 0
+    reg.randomRetryIntervalSec = 0
+    reg.unregWaitMsec = 1000
+    media = acfg.mediaConfig
+    media.srtpUse = _SRTP[settings.srtp]
+    media.srtpSecureSignaling = 0
+    media.transportConfig.port = 0
+    if config.bind_address not in ("", "0.0.0.0"):
+        media.transportConfig.boundAddress = config.bind_address
+    acfg.natConfig.iceEnabled = False
+    return acfg
+
+
+class SipAccount(pj.Account):
+    def __init__(self, engine: SipEngine, settings: AccountSettings) -> None:
+        super().__init__()
+        self.engine = engine
+        self.settings = settings
+        self.origins: list[Origin] = trusted_origins(settings)
+        self.state = RegistrationState.UNREGISTERED
+        self.retry_delay = engine.config.reg_retry_min_s
+        self.retry_timer: int | None = None
+        self.unregistering = False
+
+    # -- registration ------------------------------------------------------------------------------
+    @guarded
+    def onRegStarted(self, prm: Any) -> None:
+        self.unregistering = not prm.renew
+        if prm.renew and self.state is not RegistrationState.REGISTERED:
+            self._set_state(RegistrationState.REGISTERING, 0, "registering")
+
+    @guarded
+    def onRegState(self, prm: Any) -> None:
+        code, sip_reason = int(prm.code), plain_text(prm.reason)
+        transport_error = ""
+        if prm.status != pj.PJ_SUCCESS and code not in _NOT_RETRIED:
+            transport_error = plain_text(self.engine._error_text(prm.status))
+        if self.unregistering and (200 <= code < 300 or transport_error or code == 0):
+            self._set_state(RegistrationState.UNREGISTERED, code, "unregistered")
+            return
+        if 200 <= code < 300 and prm.expiration > 0:
+            self.retry_delay = self.engine.config.reg_retry_min_s
+            self._set_state(RegistrationState.REGISTERED, code, "registered", int(prm.expiration))
+            return
+        reason = registration_reason(code, sip_reason, transport_error)
+        if code not in _NOT_RETRIED:
+            reason += f"; retrying in {self.retry_delay:g} s"
+            self._schedule_retry()
+        self._set_state(RegistrationState.FAILED, code, reason)
+
+    def _set_state(self, state: RegistrationState, code: int, reason: str, expires: int = 0) -> None:
+        self.state = state
+        self.engine._emit(
+            RegistrationChanged(
+                account_id=self.settings.id, state=state, code=code, reason=reason, expires_s=expires
+            )
+        )
+
+    def _schedule_retry(self) -> None:
+        self.cancel_retry()
+        delay = self.retry_delay
+        self.retry_delay = min(self.retry_delay * 2, self.engine.config.reg_retry_max_s)
+        self.retry_timer = self.engine._call_later(delay, self._retry)
+
+    def cancel_retry(self) -> None:
+        if self.retry_timer is not None:
+            self.engine._cancel_timer(self.retry_timer)
+            self.retry_timer = None
+
+    def _retry(self) -> None:
+        self.retry_timer = None
+        if self.settings.registration and self.isValid():
+            self.setRegistration(True)
+
+    def refresh_after_transport_loss(self) -> None:
+        """The connection to the registrar dropped: re-register now (and back off if that fails)."""
+        if self.settings.registration and self.state is RegistrationState.REGISTERED:
+            self._set_state(
+                RegistrationState.REGISTERING, 0, "connection to the registrar lost; re-registering"
+            )
+            self.retry_timer = self.engine._call_later(0.2, self._retry)
+
+    # -- incoming calls ----------------------------------------------------------------------------
+    @guarded
+    def onIncomingCall(self, prm: Any) -> None:
+        call = SipCall(self.engine, self, CallDirection.INBOUND, prm.callId)
+        self.engine._adopt_call(call)
+        call.read_remote()
+        source = str(prm.rdata.srcAddress)
+        if not self.settings.allow_direct_calls and not any(o.matches(source) for o in self.origins):
+            call.local_hangup = True
+            call.recorded = True  # refused spam does not go into the history
+            call.hangup(_status(403, "Forbidden"))
+            self.engine._emit(
+                IncomingCallRejected(
+                    account_id=self.settings.id,
+                    remote_uri=call.remote_uri,
+                    source=plain_text(source),
+                    code=403,
+                    reason="direct call refused: it did not come through the registrar or proxy",
+                )
+            )
+            return
+        call.answer(_status(180))
+        delay = self.settings.auto_answer_s
+        self.engine._emit(
+            IncomingCall(
+                call_id=call.call_id,
+                account_id=self.settings.id,
+                remote_uri=call.remote_uri,
+                display_name=call.display_name,
+                auto_answer_in_s=delay,
+            )
+        )
+        if delay is not None:
+            call_id = call.call_id  # timers hold ids, never pjsua2 objects
+            self.engine._call_later(max(0.0, delay), lambda: self.engine._auto_answer(call_id))
+
+
+def _status(code: int, reason: str = "") -> Any:
+    prm = pj.CallOpParam(True)
+    prm.statusCode = code
+    if reason:
+        prm.reason = reason
+    return prm

@@ -1,0 +1,228 @@
+"""One pjsua2 call: state, media wiring, DTMF and transfer callbacks (SIP thread only)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from earpiece.sip.bridge_port import BridgePort
+from earpiece.sip.call_audio import CallAudio
+from earpiece.sip.events import (
+    CallDirection,
+    CallMediaChanged,
+    CallState,
+    CallStateChanged,
+    DtmfMethod,
+    DtmfReceived,
+    MediaStatus,
+    TransferProgress,
+    TransferRequestRejected,
+)
+from earpiece.sip.guard import guarded
+from earpiece.sip.reasons import call_end_reason
+from earpiece.sip.records import CallRecord
+from earpiece.sip.text import plain_text, split_name_addr
+
+if TYPE_CHECKING:
+    from earpiece.sip.accounts import SipAccount
+    from earpiece.sip.engine import SipEngine
+
+_STATES = {
+    pj.PJSIP_INV_STATE_NULL: CallState.CALLING,
+    pj.PJSIP_INV_STATE_CALLING: CallState.CALLING,
+    pj.PJSIP_INV_STATE_INCOMING: CallState.INCOMING,
+    pj.PJSIP_INV_STATE_EARLY: CallState.EARLY,
+    pj.PJSIP_INV_STATE_CONNECTING: CallState.CONNECTING,
+    pj.PJSIP_INV_STATE_CONFIRMED: CallState.CONFIRMED,
+    pj.PJSIP_INV_STATE_DISCONNECTED: CallState.DISCONNECTED,
+}
+_MEDIA = {
+    pj.PJSUA_CALL_MEDIA_NONE: MediaStatus.NONE,
+    pj.PJSUA_CALL_MEDIA_ACTIVE: MediaStatus.ACTIVE,
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: MediaStatus.LOCAL_HOLD,
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: MediaStatus.REMOTE_HOLD,
+    pj.PJSUA_CALL_MEDIA_ERROR: MediaStatus.ERROR,
+}
+_DTMF_METHODS = {
+    pj.PJSUA_DTMF_METHOD_RFC2833: DtmfMethod.RFC4733,
+    pj.PJSUA_DTMF_METHOD_SIP_INFO: DtmfMethod.SIP_INFO,
+}
+
+
+class SipCall(pj.Call):
+    def __init__(
+        self,
+        engine: SipEngine,
+        account: SipAccount,
+        direction: CallDirection,
+        pj_call_id: int = pj.PJSUA_INVALID_ID,
+    ) -> None:
+        super().__init__(account, pj_call_id)
+        self.engine = engine
+        self.account = account
+        self.call_id = uuid.uuid4().hex[:12]
+        self.direction = direction
+        self.audio = CallAudio(self.call_id)
+        self.port: BridgePort | None = None
+        self.media: list[Any] = []  # AudioMedia objects currently wired to the port
+        self.muted = False
+        self.local_hangup = False
+        self.remote_uri = ""
+        self.display_name = ""
+        self.state = CallState.INCOMING if direction is CallDirection.INBOUND else CallState.CALLING
+        self.media_status = MediaStatus.NONE
+        self.started_at = time.time()
+        self.answered_at: float | None = None
+        self.recorded = False
+
+    def read_remote(self) -> None:
+        ci = self.getInfo()
+        self.display_name, self.remote_uri = split_name_addr(ci.remoteUri)
+
+    # -- state -------------------------------------------------------------------------------------
+    @guarded
+    def onCallState(self, prm: Any) -> None:
+        ci = self.getInfo()
+        state = _STATES.get(ci.state, CallState.CALLING)
+        code, sip_reason = int(ci.lastStatusCode), plain_text(ci.lastReason)
+        if not self.remote_uri:
+            self.display_name, self.remote_uri = split_name_addr(ci.remoteUri)
+        if state is CallState.CONFIRMED and self.answered_at is None:
+            self.answered_at = time.time()
+        self.state = state
+        if state is CallState.DISCONNECTED:
+            reason = self._end_reason(code, sip_reason)
+            self._finish(code, reason)
+        else:
+            reason = sip_reason or state.value
+        self.engine._emit(
+            CallStateChanged(
+                call_id=self.call_id,
+                account_id=self.account.settings.id,
+                direction=self.direction,
+                state=state,
+                code=code,
+                reason=reason,
+                remote_uri=self.remote_uri,
+            )
+        )
+
+    def _end_reason(self, code: int, sip_reason: str) -> str:
+        if self.answered_at is not None and code in (0, 200):
+            return "hung up here" if self.local_hangup else "hung up by the other party"
+        if self.local_hangup and code in (487, 603, 486) and self.answered_at is None:
+            return "cancelled here" if self.direction is CallDirection.OUTBOUND else "rejected here"
+        return call_end_reason(code, sip_reason)
+
+    def _finish(self, code: int, reason: str) -> None:
+        self.unwire()
+        self.audio._close()
+        if not self.recorded:
+            self.recorded = True
+            self.engine._record(
+                CallRecord(
+                    call_id=self.call_id,
+                    account_id=self.account.settings.id,
+                    direction=self.direction,
+                    remote_uri=self.remote_uri,
+                    display_name=self.display_name,
+                    started_at=self.started_at,
+                    answered_at=self.answered_at,
+                    ended_at=time.time(),
+                    end_code=code,
+                    end_reason=reason,
+                )
+            )
+        self.engine._forget_call_later(self.call_id)
+
+    # -- media -------------------------------------------------------------------------------------
+    @guarded
+    def onCallMediaState(self, prm: Any) -> None:
+        ci = self.getInfo()
+        status, codec = MediaStatus.NONE, ""
+        self.unwire()
+        for mi in ci.media:
+            if mi.type != pj.PJMEDIA_TYPE_AUDIO:
+                continue
+            status = _MEDIA.get(mi.status, MediaStatus.ERROR)
+            if mi.status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
+                self.wire(self.getAudioMedia(mi.index))
+                codec = self._codec(mi.index)
+            break
+        self.media_status = status
+        self.engine._emit(CallMediaChanged(call_id=self.call_id, status=status, codec=codec))
+
+    def _codec(self, index: int) -> str:
+        try:
+            si = self.getStreamInfo(index)
+            return f"{si.codecName}/{si.codecClockRate}"
+        except pj.Error:
+            return ""
+
+    def wire(self, media: Any) -> None:
+        if self.port is None:
+            self.port = BridgePort(self.audio, f"call-{self.call_id}")
+        media.startTransmit(self.port)
+        self.port.startTransmit(media)
+        media.adjustRxLevel(0.0 if self.muted else 1.0)
+        self.media.append(media)
+        self.engine._headset_attach(media)
+
+    def unwire(self) -> None:
+        for media in self.media:
+            try:
+                self.engine._headset_detach(media)
+                if self.port is not None:
+                    media.stopTransmit(self.port)
+                    self.port.stopTransmit(media)
+            except pj.Error:
+                pass  # the stream is already gone (hold, re-INVITE, hang-up)
+        self.media = []
+
+    def set_mute(self, muted: bool) -> None:
+        """Mute what the remote party hears (headset microphone and reply audio alike)."""
+        self.muted = muted
+        for media in self.media:
+            media.adjustRxLevel(0.0 if muted else 1.0)
+
+    # -- DTMF and transfer ---------------------------------------------------------------------------
+    @guarded
+    def onDtmfDigit(self, prm: Any) -> None:
+        method = _DTMF_METHODS.get(prm.method, DtmfMethod.RFC4733)
+        digit = plain_text(str(prm.digit), limit=1)
+        self.engine._emit(DtmfReceived(call_id=self.call_id, digit=digit, method=method))
+
+    @guarded
+    def onCallTransferRequest(self, prm: Any) -> None:
+        target = plain_text(prm.dstUri)
+        if not self.account.settings.allow_transfer_requests:
+            prm.statusCode = 603
+            self.engine._emit(TransferRequestRejected(call_id=self.call_id, target=target))
+            return
+        new_call = SipCall(self.engine, self.account, CallDirection.OUTBOUND)
+        new_call.remote_uri = target
+        self.engine._adopt_call(new_call)
+        prm.newCall = new_call
+
+    @guarded
+    def onCallTransferStatus(self, prm: Any) -> None:
+        prm.cont = True
+        self.engine._emit(
+            TransferProgress(
+                call_id=self.call_id,
+                code=int(prm.statusCode),
+                reason=plain_text(prm.reason),
+                final=bool(prm.finalNotify),
+            )
+        )
+
+    @guarded
+    def onCallReplaced(self, prm: Any) -> None:
+        """An attended transfer made by the remote side replaced this call by a new one."""
+        new_call = SipCall(self.engine, self.account, self.direction, prm.newCallId)
+        new_call.read_remote()
+        self.engine._adopt_call(new_call)
+        prm.newCall = new_call
