@@ -1,0 +1,185 @@
+"""The voice engine on the phone's calls: a `CallSession` per connected call whose mode is not
+off, running as an asyncio task on the qasync loop; its events become Qt signals for the panels,
+and its transfer / hang-up requests become phone commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from earpiece.core.engine.events import (
+    BotSpeakingStarted,
+    BotSpeakingStopped,
+    EngineEvent,
+    HangUpRequested,
+    StageError,
+    SuggestionEvent,
+    TranscriptEvent,
+    TransferRequested,
+    TurnMetricsEvent,
+)
+from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
+from earpiece.core.settings import CallMode, Settings
+from earpiece.desktop.call_view import CallView
+from earpiece.desktop.copilot_panel import SourceView, SuggestionView
+from earpiece.desktop.latency_panel import LatencySample
+from earpiece.desktop.phone import Phone
+from earpiece.desktop.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+StackLoader = Callable[[], Awaitable[VoiceStack]]
+
+
+@dataclass(slots=True)
+class _Running:
+    session: CallSession
+    task: asyncio.Task[object]
+    mode: CallMode
+
+
+def latency_sample(metrics: TurnMetrics) -> LatencySample:
+    providers = {stage.upper() if stage in ("stt", "llm", "tts") else stage: name
+                 for stage, name in metrics.providers.items()}
+    return LatencySample(metrics.voice_to_voice_ms or 0.0, metrics.stages(), providers)
+
+
+def suggestion_view(event: SuggestionEvent) -> SuggestionView:
+    return SuggestionView(
+        text=event.answer,
+        question=event.question,
+        sources=tuple(SourceView(s.title, s.source, s.score) for s in event.sources),
+    )
+
+
+def answered_view(metrics: TurnMetrics) -> SuggestionView:
+    """What Earpiece said in autonomous mode, as a card with the sources it used."""
+    score = metrics.top_score or 0.0
+    return SuggestionView(
+        text=metrics.answer,
+        question=metrics.question,
+        sources=tuple(SourceView("", source, score) for source in dict.fromkeys(metrics.sources)),
+        spoken=True,
+    )
+
+
+class AiCalls(QObject):
+    loading = Signal(str)  # progress text while the models load ("" when ready)
+    session_started = Signal(str, str)  # call id, mode
+    transcript = Signal(str, str, str)  # call id, speaker, text (final transcripts)
+    suggestion = Signal(str, object)  # call id, SuggestionView
+    turn_metrics = Signal(str, object)  # call id, LatencySample
+    speaking = Signal(str, bool)  # call id, Earpiece is speaking into the call
+    problem = Signal(str, str)  # call id, message
+
+    def __init__(self, phone: Phone, settings: Settings, load_stack: StackLoader,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.phone = phone
+        self.settings = settings
+        self._load_stack = load_stack
+        self._stack: asyncio.Task[VoiceStack] | None = None
+        self.sessions: dict[str, _Running] = {}
+        self._starting: set[str] = set()
+        phone.call_answered.connect(self._on_answered)
+        phone.call_changed.connect(self._on_changed)
+        phone.call_ended.connect(self._on_ended)
+        phone.dtmf_received.connect(self._on_dtmf)
+
+    def preload(self) -> asyncio.Task[VoiceStack]:
+        """Load the models now (in the background) so the first call does not wait for them."""
+        if self._stack is None:
+            self._stack = asyncio.get_event_loop().create_task(self._load())
+        return self._stack
+
+    async def _load(self) -> VoiceStack:
+        self.loading.emit("Loading speech and knowledge models…")
+        try:
+            stack = await self._load_stack()
+        except Exception as exc:
+            self.loading.emit(f"AI unavailable: {exc}")
+            self._stack = None  # try again on the next call
+            raise
+        self.loading.emit("")
+        return stack
+
+    def stop_all(self) -> None:
+        for running in list(self.sessions.values()):
+            running.session.stop("stopped")
+
+    # -- phone events ----------------------------------------------------------------------------
+    def _on_answered(self, call: CallView) -> None:
+        if call.mode is not CallMode.OFF:
+            spawn(self._start(call.call_id, call.mode), lambda exc: self.problem.emit(call.call_id, str(exc)))
+
+    def _on_changed(self, call: CallView) -> None:
+        running = self.sessions.get(call.call_id)
+        connected = call.answered_at is not None and call.active
+        if running is not None and running.mode is not call.mode:
+            running.session.stop("mode changed")  # `_run` restarts it in the new mode if not off
+        elif running is None and connected and call.mode is not CallMode.OFF:
+            spawn(self._start(call.call_id, call.mode), lambda exc: self.problem.emit(call.call_id, str(exc)))
+
+    def _on_ended(self, call: CallView) -> None:
+        running = self.sessions.get(call.call_id)
+        if running is not None:
+            running.session.stop("remote")
+
+    def _on_dtmf(self, call_id: str, digit: str) -> None:
+        running = self.sessions.get(call_id)
+        if running is not None:
+            running.session.press_dtmf(digit)
+
+    # -- sessions --------------------------------------------------------------------------------
+    async def _start(self, call_id: str, mode: CallMode) -> None:
+        if call_id in self.sessions or call_id in self._starting or self.phone.engine is None:
+            return
+        self._starting.add(call_id)  # the models may still be loading
+        try:
+            stack = await self.preload()
+            audio = self.phone.engine.call_audio(call_id)
+        finally:
+            self._starting.discard(call_id)
+        session = CallSession(
+            stack, mode=mode, sink=audio.sink, call_id=call_id,
+            config=EngineConfig.from_settings(self.settings),
+        )
+        session.events.subscribe(lambda event: self._on_engine_event(call_id, mode, event))
+        task = asyncio.get_event_loop().create_task(session.run(audio.frames()))
+        self.sessions[call_id] = _Running(session, task, mode)
+        task.add_done_callback(lambda _t: self._session_done(call_id))
+        self.session_started.emit(call_id, mode.value)
+
+    def _session_done(self, call_id: str) -> None:
+        self.sessions.pop(call_id, None)
+        call = self.phone.calls.get(call_id)
+        if call is not None and call.answered_at is not None and call.mode is not CallMode.OFF:
+            spawn(self._start(call_id, call.mode))  # the mode was changed mid-call
+
+    def _on_engine_event(self, call_id: str, mode: CallMode, event: EngineEvent) -> None:
+        if isinstance(event, TranscriptEvent):
+            if event.final:
+                self.transcript.emit(call_id, event.speaker.value, event.text)
+        elif isinstance(event, SuggestionEvent):
+            self.suggestion.emit(call_id, suggestion_view(event))
+        elif isinstance(event, TurnMetricsEvent):
+            metrics = event.metrics
+            if metrics.voice_to_voice_ms is not None:
+                self.turn_metrics.emit(call_id, latency_sample(metrics))
+            if mode is CallMode.AUTONOMOUS and metrics.answer:
+                self.suggestion.emit(call_id, answered_view(metrics))
+        elif isinstance(event, BotSpeakingStarted):
+            self.speaking.emit(call_id, True)
+        elif isinstance(event, BotSpeakingStopped):
+            self.speaking.emit(call_id, False)
+        elif isinstance(event, TransferRequested):
+            self.problem.emit(call_id, f"The caller asked for a person. {event.summary}")
+        elif isinstance(event, HangUpRequested):
+            self.phone.hangup(call_id)
+        elif isinstance(event, StageError):
+            self.problem.emit(call_id, f"{event.stage}: {event.message}")
