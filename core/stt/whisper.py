@@ -128,9 +128,8 @@ class WhisperSpeechToText:
             self._loaded = await asyncio.to_thread(_load, self._settings)
 
     async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
-        audio_s = duration_s(pcm16k)
         if self._vad.voiced_ms(pcm16k) < self._min_voiced_ms:
-            return Transcript("", no_speech_prob=1.0, audio_s=audio_s)
+            return Transcript("", no_speech_prob=1.0, audio_s=duration_s(pcm16k))
         await self.load()
         assert self._loaded is not None
         return await asyncio.to_thread(self._transcribe, self._loaded, pcm16k, hotwords or self._hotwords)
@@ -165,7 +164,8 @@ class WhisperSpeechToText:
         )
 
     def _keep(self, seg: Segment) -> bool:
-        if seg.no_speech_prob > self._settings.no_speech_threshold and seg.avg_logprob < self._confident_logprob:
+        silent = seg.no_speech_prob > self._settings.no_speech_threshold
+        if silent and seg.avg_logprob < self._confident_logprob:
             return False
         if seg.avg_logprob < self._min_avg_logprob or seg.compression_ratio > self._max_compression_ratio:
             return False

@@ -20,6 +20,7 @@ import math
 import threading
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import edge_tts
 from edge_tts import communicate as edge_communicate
 
@@ -110,10 +111,14 @@ class EdgeTextToSpeech:
                 raise EdgeTtsError(f"edge-tts sent nothing for {self._timeout_s:g} s") from exc
             except Mp3DecodeError as exc:
                 raise EdgeTtsError(f"edge-tts sent audio that is not MP3: {exc}") from exc
-            except EdgeTtsError:
-                raise
-            except Exception as exc:  # the SDK raises aiohttp, edge_tts and parsing errors
-                raise EdgeTtsError(f"edge-tts failed: {type(exc).__name__}: {exc}") from exc
+            except aiohttp.ClientResponseError as exc:
+                raise EdgeTtsError(f"edge-tts refused the request: HTTP {exc.status} {exc.message}") from exc
+            except aiohttp.ClientError as exc:
+                raise EdgeTtsError(f"cannot reach edge-tts: {type(exc).__name__}: {exc}") from exc
+            except (edge_tts.exceptions.EdgeTTSException, ValueError, KeyError) as exc:
+                # the SDK's parser raises its own errors, or ValueError/KeyError on malformed messages
+                reason = f"{type(exc).__name__}: {exc}"
+                raise EdgeTtsError(f"edge-tts sent an unexpected response: {reason}") from exc
             finally:
                 await stream.aclose()
         if tail:

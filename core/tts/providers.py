@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.settings import TtsSettings
 from earpiece.core.tts.edge import EdgeTextToSpeech
-from earpiece.core.tts.fallback import FallbackTextToSpeech
+from earpiece.core.tts.fallback import FallbackTextToSpeech, TtsFailure
 from earpiece.core.tts.piper import PiperTextToSpeech
 
 PROVIDER_NAMES = ("edge", "piper")
 
 
-def build_text_to_speech(settings: TtsSettings, *, edge_endpoint: str | None = None) -> FallbackTextToSpeech:
+def build_text_to_speech(
+    settings: TtsSettings,
+    *,
+    edge_endpoint: str | None = None,
+    on_failure: Callable[[TtsFailure], None] | None = None,
+) -> FallbackTextToSpeech:
     """The providers of `settings.providers`, in order, behind one fallback chain.
 
-    `edge_endpoint` redirects edge-tts to another server (see `EdgeTextToSpeech`).
+    `edge_endpoint` redirects edge-tts to another server (see `EdgeTextToSpeech`); `on_failure`
+    hears of every provider failure (for logs and metrics).
     """
     unknown = [name for name in settings.providers if name not in PROVIDER_NAMES]
     if unknown or not settings.providers:
@@ -28,4 +36,4 @@ def build_text_to_speech(settings: TtsSettings, *, edge_endpoint: str | None = N
             providers.append(EdgeTextToSpeech(settings, endpoint=edge_endpoint))
         else:
             providers.append(PiperTextToSpeech(settings))
-    return FallbackTextToSpeech(providers)
+    return FallbackTextToSpeech(providers, on_failure=on_failure)
