@@ -1,0 +1,219 @@
+"""Phone panel: account status, address field and dial pad, the list of calls and their controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from earpiece.desktop.call_view import CallView
+from earpiece.desktop.copilot_panel import plain_label
+from earpiece.desktop.dialpad import DialPad
+from earpiece.desktop.phone import Phone
+from earpiece.sip.events import CallState
+
+STATE_MARKS = {"registered": "●", "registering": "◌", "failed": "✖", "unregistered": "○"}
+
+
+class PhonePanel(QWidget):
+    def __init__(self, phone: Phone, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.phone = phone
+        self.accounts = QListWidget()
+        self.accounts.setMaximumHeight(80)
+        self.accounts.setToolTip("Accounts and their registration")
+        self.account_choice = QComboBox()
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("Number or sip:user@host")
+        self.address.returnPressed.connect(self.dial)
+        self.call_button = QPushButton("Call")
+        self.call_button.clicked.connect(self.dial)
+        self.dialpad = DialPad()
+        self.dialpad.pressed.connect(self._key)
+
+        self.calls = QListWidget()
+        self.calls.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.answer_button = QPushButton("Answer")
+        self.reject_button = QPushButton("Reject")
+        self.hangup_button = QPushButton("Hang up")
+        self.hold_button = QPushButton("Hold")
+        self.hold_button.setCheckable(True)
+        self.mute_button = QPushButton("Mute")
+        self.mute_button.setCheckable(True)
+        self.transfer_button = QPushButton("Transfer…")
+        self.attended_button = QPushButton("Attended transfer…")
+        self.answer_button.clicked.connect(lambda: self._on_current(self.phone.answer))
+        self.reject_button.clicked.connect(lambda: self._on_current(self.phone.reject))
+        self.hangup_button.clicked.connect(lambda: self._on_current(self.phone.hangup))
+        self.hold_button.clicked.connect(
+            lambda on: self._on_current(lambda c: self.phone.set_hold(c, on)))
+        self.mute_button.clicked.connect(
+            lambda on: self._on_current(lambda c: self.phone.set_mute(c, on)))
+        self.transfer_button.clicked.connect(self.ask_transfer)
+        self.attended_button.clicked.connect(self.ask_attended_transfer)
+        controls = QGridLayout()
+        for n, button in enumerate((self.answer_button, self.reject_button, self.hangup_button,
+                                    self.hold_button, self.mute_button, self.transfer_button)):
+            controls.addWidget(button, n // 3, n % 3)
+        controls.addWidget(self.attended_button, 2, 0, 1, 3)
+
+        dial_row = QHBoxLayout()
+        dial_row.addWidget(self.address, 1)
+        dial_row.addWidget(self.call_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(plain_label("Accounts"))
+        layout.addWidget(self.accounts)
+        layout.addWidget(self.account_choice)
+        layout.addLayout(dial_row)
+        layout.addWidget(self.dialpad)
+        layout.addWidget(plain_label("Calls"))
+        layout.addWidget(self.calls, 1)
+        layout.addLayout(controls)
+
+        phone.registration_changed.connect(self._registration)
+        phone.call_changed.connect(self._call_changed)
+        phone.call_ended.connect(self._call_ended)
+        self._ticker = QTimer(self)  # talk time
+        self._ticker.timeout.connect(self._refresh_times)
+        self._ticker.start(1000)
+        self._update_buttons()
+
+    def set_contacts(self, names_and_uris: list[str]) -> None:
+        completer = QCompleter(names_and_uris, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.address.setCompleter(completer)
+
+    # -- accounts --------------------------------------------------------------------------------
+    def _registration(self, account_id: str, state: str, reason: str) -> None:
+        matches = [self.accounts.item(i) for i in range(self.accounts.count())
+                   if self.accounts.item(i).data(Qt.ItemDataRole.UserRole) == account_id]
+        index = self.account_choice.findData(account_id)
+        if state == "removed":
+            for item in matches:
+                self.accounts.takeItem(self.accounts.row(item))
+            if index >= 0:
+                self.account_choice.removeItem(index)
+            return
+        item = matches[0] if matches else QListWidgetItem()
+        item.setData(Qt.ItemDataRole.UserRole, account_id)
+        item.setText(f"{STATE_MARKS.get(state, '?')} {account_id}: {reason or state}")
+        item.setToolTip(reason)
+        if not matches:
+            self.accounts.addItem(item)
+        if index < 0:
+            self.account_choice.addItem(f"Call from {account_id}", account_id)
+
+    # -- calls -----------------------------------------------------------------------------------
+    def current_call(self) -> CallView | None:
+        item = self.calls.currentItem()
+        return self.phone.calls.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def select_call(self, call_id: str) -> None:
+        for i in range(self.calls.count()):
+            if self.calls.item(i).data(Qt.ItemDataRole.UserRole) == call_id:
+                self.calls.setCurrentRow(i)
+
+    def _item(self, call_id: str) -> QListWidgetItem | None:
+        for i in range(self.calls.count()):
+            if self.calls.item(i).data(Qt.ItemDataRole.UserRole) == call_id:
+                return self.calls.item(i)
+        return None
+
+    def _call_changed(self, call: CallView) -> None:
+        item = self._item(call.call_id)
+        if item is None:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, call.call_id)
+            self.calls.addItem(item)
+            if self.calls.currentItem() is None or call.ringing_in:
+                self.calls.setCurrentItem(item)
+        self._label(item, call)
+        self._update_buttons()
+
+    def _call_ended(self, call: CallView) -> None:
+        item = self._item(call.call_id)
+        if item is not None:
+            self.calls.takeItem(self.calls.row(item))
+        self._update_buttons()
+
+    def _label(self, item: QListWidgetItem, call: CallView) -> None:
+        arrow = "←" if call.direction.value == "inbound" else "→"
+        item.setText(f"{arrow} {call.title}  [{call.mode.value}]\n   {call.status_text()}")
+
+    def _refresh_times(self) -> None:
+        for i in range(self.calls.count()):
+            item = self.calls.item(i)
+            call = self.phone.calls.get(item.data(Qt.ItemDataRole.UserRole))
+            if call is not None and call.state is CallState.CONFIRMED:
+                self._label(item, call)
+
+    def _update_buttons(self) -> None:
+        call = self.current_call()
+        ringing = call is not None and call.ringing_in
+        connected = call is not None and call.state is CallState.CONFIRMED
+        self.answer_button.setEnabled(ringing)
+        self.reject_button.setEnabled(ringing)
+        self.hangup_button.setEnabled(call is not None)
+        for button in (self.hold_button, self.mute_button, self.transfer_button):
+            button.setEnabled(connected)
+        self.attended_button.setEnabled(connected and len(self.phone.calls) > 1)
+        self.hold_button.setChecked(bool(call and call.held))
+        self.hold_button.setText("Resume" if call and call.held else "Hold")
+        self.mute_button.setChecked(bool(call and call.muted))
+        self.mute_button.setText("Unmute" if call and call.muted else "Mute")
+
+    def _on_current(self, action: Callable[[str], None]) -> None:
+        call = self.current_call()
+        if call is not None:
+            action(call.call_id)
+
+    # -- dialling --------------------------------------------------------------------------------
+    def dial(self) -> None:
+        destination = self.address.text().strip()
+        account_id = self.account_choice.currentData()
+        if not destination:
+            return
+        if account_id is None:
+            self.phone.message.emit("Add a SIP account in Settings first (or try the Demo call).")
+            return
+        self.phone.dial(account_id, destination)
+
+    def _key(self, key: str) -> None:
+        call = self.current_call()
+        if call is not None and call.state is CallState.CONFIRMED:
+            self.phone.send_dtmf(call.call_id, key)
+        else:
+            self.address.insert(key)
+
+    def ask_transfer(self) -> None:
+        call = self.current_call()
+        if call is None:
+            return
+        target, ok = QInputDialog.getText(self, "Blind transfer", f"Transfer {call.title} to:")
+        if ok and target.strip():
+            self.phone.transfer(call.call_id, target.strip())
+
+    def ask_attended_transfer(self) -> None:
+        call = self.current_call()
+        others = [c for c in self.phone.calls.values() if call and c.call_id != call.call_id]
+        if call is None or not others:
+            return
+        labels = [c.title for c in others]
+        choice, ok = QInputDialog.getItem(self, "Attended transfer",
+                                          f"Connect {call.title} with:", labels, 0, False)
+        if ok:
+            self.phone.attended_transfer(call.call_id, others[labels.index(choice)].call_id)
