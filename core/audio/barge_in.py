@@ -53,7 +53,7 @@ class BargeInDetector:
         *,
         onset_frames: int = 3,
         onset_window: int = 4,
-        gap_ms: int = 160,
+        gap_ms: int = 250,
         vad: VoiceActivity | None = None,
     ) -> None:
         if not 0 < onset_frames <= onset_window:
