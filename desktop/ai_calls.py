@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -30,10 +29,9 @@ from earpiece.desktop.copilot_panel import SourceView, SuggestionView
 from earpiece.desktop.latency_panel import LatencySample
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.tasks import spawn
+from earpiece.desktop.voice_models import VoiceModels
 
 log = logging.getLogger(__name__)
-
-StackLoader = Callable[[], Awaitable[VoiceStack]]
 
 
 @dataclass(slots=True)
@@ -77,12 +75,12 @@ class AiCalls(QObject):
     speaking = Signal(str, bool)  # call id, Earpiece is speaking into the call
     problem = Signal(str, str)  # call id, message
 
-    def __init__(self, phone: Phone, settings: Settings, load_stack: StackLoader,
+    def __init__(self, phone: Phone, settings: Settings, models: VoiceModels,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.phone = phone
         self.settings = settings
-        self._load_stack = load_stack
+        self.models = models
         self._stack: asyncio.Task[VoiceStack] | None = None
         self.sessions: dict[str, _Running] = {}
         self._starting: set[str] = set()
@@ -100,7 +98,7 @@ class AiCalls(QObject):
     async def _load(self) -> VoiceStack:
         self.loading.emit("Loading speech and knowledge models…")
         try:
-            stack = await self._load_stack()
+            stack = await self.models.load()
         except Exception as exc:
             self.loading.emit(f"AI unavailable: {exc}")
             self._stack = None  # try again on the next call
@@ -141,7 +139,8 @@ class AiCalls(QObject):
             return
         self._starting.add(call_id)  # the models may still be loading
         try:
-            stack = await self.preload()
+            await self.preload()
+            stack = await self.models.new_stack()
             audio = self.phone.engine.call_audio(call_id)
         finally:
             self._starting.discard(call_id)

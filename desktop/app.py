@@ -4,31 +4,49 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 
 import qasync
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from earpiece.core.settings import Settings
+from earpiece.desktop.demo_call import first_run
 from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.tasks import spawn
+from earpiece.desktop.tray import app_icon
 
 log = logging.getLogger(__name__)
+
+# "1": start the demo call at start-up; "0": never by itself (default: on the first run without accounts)
+DEMO_ENV = "EARPIECE_DEMO"
+
+
+def wants_demo(settings: Settings) -> bool:
+    choice = os.environ.get(DEMO_ENV, "")
+    if choice in ("0", "1"):
+        return choice == "1"
+    return not settings.sip.accounts and first_run()
 
 
 def run_app(settings: Settings) -> int:
     """Show the main window and run until it is closed; returns the process exit code."""
+    QGuiApplication.setDesktopFileName("earpiece")
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Earpiece")
     app.setOrganizationName("Earpiece")
-    app.setQuitOnLastWindowClosed(False)  # the tray icon keeps it running; Quit ends it
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the window's close runs an orderly async shutdown first
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
+    quitting = asyncio.Event()
+    app.aboutToQuit.connect(quitting.set)
     window = MainWindow(settings)
     window.show()
     with loop:
-        loop.run_until_complete(closed.wait())
+        spawn(window.start(demo=wants_demo(settings)))
+        loop.run_until_complete(quitting.wait())
     log.info("desktop app closed")
     return 0

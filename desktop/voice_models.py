@@ -1,0 +1,58 @@
+"""The knowledge store and the voice models, opened once per process and never on the GUI thread.
+
+The store is the only one in the process (Chroma allows one client per folder), so the knowledge
+tab and the calls share it. The bundled sample knowledge base is ingested on first run, with
+progress reported to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from earpiece.core.engine.factory import SAMPLE_KB, build_voice_stack, open_retriever, warm_up
+from earpiece.core.engine.session import VoiceStack
+from earpiece.core.knowledge import KnowledgeRetriever, KnowledgeStore, Progress
+from earpiece.core.paths import resources_dir
+from earpiece.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class VoiceModels:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: KnowledgeStore | None = None
+        self.retriever: KnowledgeRetriever | None = None
+
+    async def open_store(self, progress: Callable[[Progress], None] | None = None) -> KnowledgeStore:
+        """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""
+        if self.store is None:
+            self.store = await asyncio.to_thread(KnowledgeStore, settings=self.settings.knowledge)
+        store = self.store
+        if SAMPLE_KB not in {kb.name for kb in store.knowledge_bases()}:
+            await asyncio.to_thread(store.create, SAMPLE_KB)
+            folder = resources_dir() / "kb" / SAMPLE_KB
+            report = await asyncio.to_thread(store.add, SAMPLE_KB, [folder], progress)
+            for failure in report.failed:
+                log.error("sample knowledge base: %s", failure.error)
+        return store
+
+    async def load(self) -> VoiceStack:
+        """Open the retriever and load the recogniser and voice (several seconds on 2 cores)."""
+        store = await self.open_store()
+        if self.retriever is None or self.retriever.kb_name != self.settings.knowledge.default_kb:
+            self.retriever = await asyncio.to_thread(open_retriever, store, self.settings)
+        stack = await self.new_stack()
+        await warm_up(stack)
+        return stack
+
+    async def new_stack(self) -> VoiceStack:
+        """A stack for one call (fallback chains keep per-call state; the models are shared)."""
+        return await asyncio.to_thread(build_voice_stack, self.settings, retriever=self.retriever)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
