@@ -86,8 +86,9 @@ class SipAccount(pj.Account):
     def onRegState(self, prm: Any) -> None:
         code, sip_reason = int(prm.code), plain_text(prm.reason)
         transport_error = ""
-        if prm.status != pj.PJ_SUCCESS and code not in _NOT_RETRIED:
-            transport_error = plain_text(self.engine._error_text(prm.status))
+        answered = bool(prm.rdata.wholeMsg)  # False: PJSIP made the status up (no response arrived)
+        if not answered and code != 408 and not 200 <= code < 300:
+            transport_error = sip_reason or plain_text(self.engine._error_text(prm.status))
         if self.unregistering and (200 <= code < 300 or transport_error or code == 0):
             self._set_state(RegistrationState.UNREGISTERED, code, "unregistered")
             return

@@ -124,8 +124,12 @@ class SipEngine:
     """The softphone. Construct, `start()`, add accounts, then call and answer; `stop()` at the end.
 
     Every command returns a `Future` completed on the SIP thread (wrap it with
-    `asyncio.wrap_future` in a coroutine, or call `.result(timeout)`).
+    `asyncio.wrap_future` in a coroutine, or call `.result(timeout)`). PJSIP allows one endpoint
+    per process: a second engine cannot start while one runs (after `stop()` a new one can).
     """
+
+    _active: SipEngine | None = None
+    _active_lock = threading.Lock()
 
     def __init__(
         self,
@@ -166,6 +170,10 @@ class SipEngine:
         """Create the endpoint and its transports on a new SIP thread; raises `SipError` if that fails."""
         if self._thread is not None:
             raise SipError("the SIP engine was already started (one start per engine)")
+        with SipEngine._active_lock:
+            if SipEngine._active is not None:
+                raise SipError("another SIP engine runs in this process (PJSIP allows one per process)")
+            SipEngine._active = self
         self._thread = threading.Thread(target=self._run, name="earpiece-sip", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -479,6 +487,9 @@ class SipEngine:
         with self._state_lock:
             self._audio.clear()
         self._emit(EngineStopped(reason="stopped"))
+        with SipEngine._active_lock:
+            if SipEngine._active is self:
+                SipEngine._active = None
 
     def _teardown_calls(self) -> None:
         if self._calls:
