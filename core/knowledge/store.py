@@ -335,6 +335,7 @@ class KnowledgeStore:
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
         on_step: Callable[[int], None] | None = None,
     ) -> None:
+        rows = list({r.chunk_id: r for r in rows}.values())  # a shared passage is one vector
         for start in range(0, len(rows), EMBED_STEP):
             batch = rows[start : start + EMBED_STEP]
             vectors = embedder.embed([embedding_text(r.heading, r.text) for r in batch])
@@ -390,11 +391,12 @@ class KnowledgeStore:
             report.warnings.extend(f"{r.error}; kept the text ingested earlier." for r in report.failed)
             index = self.index
             index.drop(kb.collection)
-            rows = list({r.chunk_id: r for r in self._ledger.chunks(kb.name)}.values())
+            rows = self._ledger.chunks(kb.name)
+            total = len({r.chunk_id for r in rows})
 
             def report_embedding(n: int) -> None:
                 if progress:
-                    progress(Progress(len(present), len(present), None, n, f"re-indexing {n}/{len(rows)}"))
+                    progress(Progress(len(present), len(present), None, n, f"re-indexing {n}/{total}"))
 
             self._embed_rows(index, self.embedder, kb.collection, rows, report_embedding)
             self._vocabulary.pop(name, None)

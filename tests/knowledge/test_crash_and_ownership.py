@@ -1,0 +1,115 @@
+"""kill -9 in the middle of an ingest, and two processes on one store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.knowledge import KnowledgeStore, Outcome
+from earpiece.core.knowledge.chunking import chunk_blocks
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.knowledge.readers import read_document
+from tests.knowledge import documents as docs
+
+pytestmark = pytest.mark.models
+
+PARAGRAPHS_PER_FILE = 100  # one passage each: two embedding steps of 64, so a kill can land between them
+FILES = 5
+
+INGEST = """
+import sys
+from pathlib import Path
+from earpiece.core.knowledge import KnowledgeStore
+root, folder = Path(sys.argv[1]), Path(sys.argv[2])
+store = KnowledgeStore(root)
+store.create("big")
+def report(p):
+    print(p.files_done, p.message, flush=True)
+store.add("big", [folder], progress=report)
+store.close()
+print("finished", flush=True)
+"""
+
+
+def write_corpus(folder: Path) -> None:
+    folder.mkdir()
+    for f in range(FILES):
+        sections = [
+            (f"Depot {f}-{p}", [f"Depot {f}-{p} in sector {p * 7 + f} opens at {p % 12 + 1} o'clock and "
+                                f"stocks {p * 13 + f} crates of spare part {f}{p}."])
+            for p in range(PARAGRAPHS_PER_FILE)
+        ]
+        docs.write_md(folder / f"depots-{f}.md", f"Depots {f}", sections)
+
+
+def test_kill_during_ingest_leaves_whole_documents_only(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    folder, root = tmp_path / "corpus", tmp_path / "store"
+    write_corpus(folder)
+    child = subprocess.Popen(
+        [sys.executable, "-c", INGEST, str(root), str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            # Third file, first 64 passages upserted into Chroma, the ledger commit not yet done.
+            if line.startswith("2 embedding 64/"):
+                os.kill(child.pid, signal.SIGKILL)
+                break
+        else:
+            pytest.fail("the ingest finished before it could be killed")
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    with KnowledgeStore(root, embedder=embedder) as store:
+        documents = store.documents("big")
+        assert [Path(d.source).name for d in documents] == ["depots-0.md", "depots-1.md"]
+        for document in documents:  # everything committed before the kill is whole
+            expected = chunk_blocks(read_document(Path(document.source)).blocks)
+            assert document.chunks == len(expected) == PARAGRAPHS_PER_FILE
+        collection = store.info("big").collection
+        assert store.index.ids(collection) == {c.chunk_id for c in store.chunks("big")}
+        assert "removed 64 uncommitted passages" in " ".join(store.recovery_notes)
+        hits = store.search("big", "when does depot 2-10 open and how many crates does it stock", 10).passages
+        assert {Path(h.source).name for h in hits} <= {"depots-0.md", "depots-1.md"}  # none half-written
+
+        report = store.add("big", [folder])  # carrying on finishes the job
+        outcomes = [r.outcome for r in report.results]
+        assert outcomes == [Outcome.UNCHANGED] * 2 + [Outcome.ADDED] * (FILES - 2)
+        assert store.info("big").chunks == FILES * PARAGRAPHS_PER_FILE
+        assert store.index.count(collection) == FILES * PARAGRAPHS_PER_FILE
+
+
+def test_second_process_gets_a_clear_message_not_a_hang(tmp_path: Path, embedder: MiniLmEmbedder) -> None:
+    root = tmp_path / "store"
+    command = [sys.executable, "-m", "earpiece", "kb", "--store", str(root), "list"]
+    with KnowledgeStore(root, embedder=embedder) as store:
+        store.create("shared")
+        started = time.monotonic()
+        busy = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        waited = time.monotonic() - started
+        assert busy.returncode == 1
+        assert f"in use by another Earpiece process (pid {os.getpid()})" in busy.stderr
+        assert "close the other one" in busy.stderr
+        assert waited < 30  # a message, not SQLite's 1000 s busy wait
+        assert store.info("shared").documents == 0  # the owner is unaffected
+    free = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert free.returncode == 0, free.stderr
+    assert free.stdout.startswith("shared\t0 documents")
+
+
+def test_second_store_in_the_same_process_is_refused(tmp_path: Path, embedder: MiniLmEmbedder) -> None:
+    from earpiece.core.knowledge import StoreBusyError
+
+    with KnowledgeStore(tmp_path / "store", embedder=embedder), pytest.raises(StoreBusyError):
+        KnowledgeStore(tmp_path / "store", embedder=embedder, lock_timeout_s=0.1)

@@ -1,0 +1,130 @@
+"""Every format read from real files; bad files give a specific, actionable error."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.knowledge import EmptyDocumentError, UnreadableDocumentError, UnsupportedFormatError
+from earpiece.core.knowledge.chunking import chunk_blocks
+from earpiece.core.knowledge.readers import read_document
+from tests.knowledge import documents as docs
+from tests.knowledge.conftest import SAMPLE_KB
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx", ".md", ".html", ".txt"])
+def test_every_format_keeps_text_and_sections(tmp_path: Path, suffix: str) -> None:
+    title, sections, _ = docs.FORMAT_FACTS[suffix]
+    path = docs.WRITERS[suffix](tmp_path / f"doc{suffix}", title, sections)
+    parsed = read_document(path)
+    assert parsed.title == title
+    assert parsed.kind == suffix[1:]
+    text = " ".join(b.text for b in parsed.blocks)
+    for _, paragraphs in sections:
+        for paragraph in paragraphs:
+            assert " ".join(paragraph.split()) in " ".join(text.split())
+    if suffix == ".pdf":
+        assert {b.location for b in parsed.blocks} == {"page 1"}
+    else:
+        headings = {b.heading for b in parsed.blocks}
+        assert {h for h, _ in sections} <= headings
+
+
+def test_html_drops_scripts_navigation_and_footer_and_keeps_tables(tmp_path: Path) -> None:
+    parsed = read_document(SAMPLE_KB / "contact-and-opening-hours.html")
+    text = " ".join(b.text for b in parsed.blocks)
+    assert "Saturday 9:00 am to 1:00 pm" in text
+    assert "font-family" not in text and "Registered in England" not in text and "Shop" not in text
+    assert parsed.title == "Contact Larkspur Customer Care"
+
+
+def test_markdown_strips_syntax(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("# Title\n\n## Part\n\nSee **bold** and [the link](http://x.example) and `code`.\n\n"
+                    "- item one\n- item two\n")
+    parsed = read_document(path)
+    assert [b.text for b in parsed.blocks] == ["See bold and the link and code.", "item one", "item two"]
+    assert parsed.blocks[0].heading == "Part"
+
+
+def test_csv_rows_become_atomic_question_answer_blocks(tmp_path: Path) -> None:
+    parsed = read_document(docs.write_csv(tmp_path / "faq.csv", docs.CSV_ROWS))
+    assert [(b.heading, b.atomic) for b in parsed.blocks] == [(q, True) for q, _ in docs.CSV_ROWS]
+    assert parsed.blocks[0].location == "row 2"
+
+
+def test_csv_without_question_answer_columns_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "prices.csv"
+    path.write_text("sku,price\nA1,3.50\n")
+    with pytest.raises(UnreadableDocumentError, match="'question' and an 'answer' column"):
+        read_document(path)
+
+
+def test_corrupt_pdf(tmp_path: Path) -> None:
+    path = docs.write_corrupt_pdf(tmp_path / "broken.pdf")
+    with pytest.raises(UnreadableDocumentError, match=r"broken\.pdf: not a readable PDF"):
+        read_document(path)
+
+
+def test_password_protected_pdf(tmp_path: Path) -> None:
+    title, sections, _ = docs.FORMAT_FACTS[".pdf"]
+    plain = docs.write_pdf(tmp_path / "plain.pdf", title, sections)
+    with pytest.raises(UnreadableDocumentError, match="password-protected"):
+        read_document(docs.write_encrypted_pdf(tmp_path / "locked.pdf", plain))
+
+
+def test_binary_file_renamed_txt(tmp_path: Path) -> None:
+    path = docs.write_binary_as_txt(tmp_path / "photo.txt")
+    with pytest.raises(UnreadableDocumentError, match=r"photo\.txt: this looks like a binary file"):
+        read_document(path)
+
+
+def test_word_file_that_is_not_a_docx(tmp_path: Path) -> None:
+    path = tmp_path / "letter.docx"
+    path.write_text("plain text pretending to be Word")
+    with pytest.raises(UnreadableDocumentError, match=r"letter\.docx: not a readable Word"):
+        read_document(path)
+
+
+def test_unsupported_type_names_the_supported_ones(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnsupportedFormatError, match=r"unsupported file type '\.xlsx'.*\.docx"):
+        read_document(path)
+
+
+def test_empty_document(tmp_path: Path) -> None:
+    path = tmp_path / "empty.md"
+    path.write_text("\n\n   \n")
+    with pytest.raises(EmptyDocumentError, match="contains no text"):
+        read_document(path)
+
+
+def test_windows_1252_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes("Prices start at \u00a3 5 and caf\u00e9 drinks are extra.".encode("cp1252"))
+    assert read_document(path).blocks[0].text == "Prices start at £ 5 and café drinks are extra."
+
+
+def test_chunks_respect_sections_size_and_overlap() -> None:
+    parsed = read_document(SAMPLE_KB / "returns-and-refunds.md")
+    chunks = chunk_blocks(parsed.blocks)
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+    assert all(len(c.text) <= 520 for c in chunks)  # a spoken answer, not a page
+    headings = [c.heading for c in chunks]
+    assert "Refund window" in headings and "When you get your money" in headings
+    assert not any("Post Office" in c.text and c.heading == "Refund window" for c in chunks)
+
+
+def test_long_paragraph_is_cut_at_sentences_with_overlap() -> None:
+    from earpiece.core.knowledge.readers import Block
+
+    sentences = [f"Fact number {i} is that the depot in town {i} opens at {i} o'clock." for i in range(30)]
+    chunks = chunk_blocks([Block(" ".join(sentences), "Depots")])
+    assert len(chunks) > 3
+    for previous, following in itertools.pairwise(chunks):
+        last_sentence = previous.text.rsplit("Fact number", 1)[1]
+        assert following.text.startswith("Fact number" + last_sentence)  # the boundary sentence repeats
+    assert all(c.text.endswith(".") for c in chunks)

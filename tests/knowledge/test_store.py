@@ -1,0 +1,211 @@
+"""The store against a real Chroma and the real embedding model: ingestion, updates, removal, rebuild."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.knowledge import (
+    DocumentNotFoundError,
+    InvalidNameError,
+    KnowledgeBaseExistsError,
+    KnowledgeBaseNotFoundError,
+    KnowledgeStore,
+    Outcome,
+    Progress,
+)
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.knowledge.store import collection_name
+from tests.knowledge import documents as docs
+
+pytestmark = pytest.mark.models
+
+
+def index_matches_ledger(store: KnowledgeStore, kb: str) -> bool:
+    info = store.info(kb)
+    return store.index.ids(info.collection) == {c.chunk_id for c in store.chunks(kb)}
+
+
+def top_source(store: KnowledgeStore, kb: str, question: str) -> str:
+    return Path(store.search(kb, question, 1).passages[0].source).name
+
+
+def test_every_format_is_ingested_and_searchable(store: KnowledgeStore, tmp_path: Path) -> None:
+    paths = docs.write_every_format(tmp_path / "docs")
+    store.create("office")
+    seen: list[Progress] = []
+    report = store.add("office", [tmp_path / "docs"], progress=seen.append)
+
+    assert {Path(r.source).suffix: r.outcome for r in report.results} == dict.fromkeys(paths, Outcome.ADDED)
+    for suffix, (_, _, question) in docs.FORMAT_FACTS.items():
+        assert top_source(store, "office", question) == f"doc{suffix}", question
+    assert top_source(store, "office", docs.CSV_QUESTION) == "doc.csv"
+    csv_doc = next(d for d in store.documents("office") if d.kind == "csv")
+    assert csv_doc.chunks == 3  # one per row; the duplicate row collapses into one vector
+    assert store.info("office").chunks == sum(d.chunks for d in store.documents("office")) - 1
+    assert index_matches_ledger(store, "office")
+
+    assert seen[-1] == Progress(6, 6, None, report.chunks_written)
+    assert [p.files_done for p in seen if not p.message] == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_passages_carry_source_title_position_and_score(store: KnowledgeStore) -> None:
+    from tests.knowledge.conftest import SAMPLE_KB
+
+    store.create("sample")
+    store.add("sample", [SAMPLE_KB / "contact-and-opening-hours.html"])
+    result = store.search("sample", "are you open on Saturday afternoon", 3)
+    best = result.passages[0]
+    assert best.source == str(SAMPLE_KB / "contact-and-opening-hours.html")
+    assert best.title == "Contact Larkspur Customer Care — Opening hours"
+    assert "Saturday 9:00 am to 1:00 pm" in best.text
+    assert [p.score for p in result.passages] == sorted((p.score for p in result.passages), reverse=True)
+    assert all(0.0 <= p.score <= 1.0 for p in result.passages)
+    assert result.total_ms >= result.embed_ms + result.query_ms > 0
+    chunk = next(c for c in store.chunks("sample") if c.chunk_id == best.chunk_id)
+    assert (chunk.heading, chunk.position) == ("Opening hours", 2)
+    assert store.search("sample", "   ", 3).passages == []
+
+
+def test_bad_files_fail_one_by_one_and_the_rest_carry_on(store: KnowledgeStore, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    docs.write_every_format(folder)
+    docs.write_corrupt_pdf(folder / "broken.pdf")
+    docs.write_binary_as_txt(folder / "photo.txt")
+    (folder / "notes.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / ".hidden.md").write_text("# Hidden\n\nNever ingested.")
+    store.create("mixed")
+    report = store.add("mixed", [folder, tmp_path / "missing.md"])
+
+    failed = {Path(r.source).name: r.error for r in report.failed}
+    assert set(failed) == {"broken.pdf", "photo.txt", "notes.xlsx", "missing.md"}
+    assert "not a readable PDF" in failed["broken.pdf"]
+    assert "binary file" in failed["photo.txt"]
+    assert "unsupported file type '.xlsx'" in failed["notes.xlsx"]
+    assert "no such file or folder" in failed["missing.md"]
+    assert report.count(Outcome.ADDED) == 6
+    assert len(store.documents("mixed")) == 6
+    assert index_matches_ledger(store, "mixed")
+
+
+def test_unchanged_files_are_skipped_and_changed_files_replaced(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    path = docs.write_md(tmp_path / "prices.md", "Prices", [
+        ("Coffee", ["A flat white costs 3 pounds 10 at the Harbour kiosk."]),
+        ("Tea", ["A pot of Earl Grey costs 2 pounds 40 at the Harbour kiosk."]),
+    ])
+    store.create("kiosk")
+    store.add("kiosk", [path])
+    before = {c.chunk_id for c in store.chunks("kiosk")}
+
+    again = store.add("kiosk", [path])
+    assert [r.outcome for r in again.results] == [Outcome.UNCHANGED]
+    assert again.chunks_written == 0
+
+    docs.write_md(path, "Prices", [
+        ("Coffee", ["A flat white costs 3 pounds 10 at the Harbour kiosk."]),
+        ("Tea", ["A pot of Earl Grey now costs 2 pounds 95 at the Harbour kiosk."]),
+    ])
+    changed = store.add("kiosk", [path])
+    assert [(r.outcome, r.chunks, r.new_chunks) for r in changed.results] == [(Outcome.UPDATED, 2, 1)]
+    texts = " ".join(c.text for c in store.chunks("kiosk"))
+    assert "2 pounds 95" in texts and "2 pounds 40" not in texts
+    assert len(before - {c.chunk_id for c in store.chunks("kiosk")}) == 1  # only the changed passage went
+    assert "2 pounds 95" in store.search("kiosk", "how much is a pot of tea", 1).passages[0].text
+    assert index_matches_ledger(store, "kiosk")
+
+
+def test_duplicate_documents_collapse_and_survive_removal_of_one_copy(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    title, sections, question = docs.FORMAT_FACTS[".pdf"]  # two sections -> two passages
+    first = docs.write_md(tmp_path / "permits.md", title, sections)
+    second = docs.write_md(tmp_path / "permits-copy.md", title, sections)
+    store.create("dupes")
+    report = store.add("dupes", [first, second])
+    assert [r.new_chunks for r in report.results] == [2, 0]
+    assert store.info("dupes").chunks == 2
+    assert len(store.search("dupes", question, 5).passages) == 2  # no passage twice
+
+    store.remove("dupes", str(first))
+    assert store.search("dupes", question, 1).passages[0].source == str(second)
+    assert index_matches_ledger(store, "dupes")
+    store.remove("dupes", "permits-copy.md")  # by unique file name
+    assert store.documents("dupes") == []
+    assert store.index.count(store.info("dupes").collection) == 0
+    with pytest.raises(DocumentNotFoundError, match=r"has no document 'permits\.md'"):
+        store.remove("dupes", "permits.md")
+
+
+def test_knowledge_bases_are_separate_and_named_freely(store: KnowledgeStore, tmp_path: Path) -> None:
+    path = docs.write_every_format(tmp_path / "docs")[".txt"]
+    names = ["Support FAQ (UK) ✓", "ab", "x" * 64]
+    for name in names:
+        store.create(name)
+    store.add(names[0], [path])
+    assert [kb.name for kb in store.knowledge_bases()] == sorted(names)
+    assert store.info(names[0]).documents == 1 and store.info("ab").chunks == 0
+    assert store.search("ab", "bicycle loan", 3).passages == []
+    assert len({collection_name(n) for n in names}) == 3
+    with pytest.raises(KnowledgeBaseExistsError):
+        store.create("ab")
+    for bad in ["", "   ", "x" * 65, "tab\there"]:
+        with pytest.raises(InvalidNameError):
+            store.create(bad)
+    with pytest.raises(KnowledgeBaseNotFoundError, match=r"no knowledge base named 'nope' \(known: "):
+        store.search("nope", "anything", 3)
+
+    store.drop(names[0])
+    assert collection_name(names[0]) not in store.index.collections()
+    with pytest.raises(KnowledgeBaseNotFoundError):
+        store.info(names[0])
+
+
+def test_rebuild_rereads_files_and_keeps_text_of_missing_ones(store: KnowledgeStore, tmp_path: Path) -> None:
+    paths = docs.write_every_format(tmp_path / "docs")
+    store.create("office")
+    store.add("office", [tmp_path / "docs"])
+    paths[".txt"].unlink()
+    docs.write_html(paths[".html"], "Library Opening", [
+        ("Hours", ["The Quayside public library now opens at 6:45 on Thursdays for early readers."]),
+    ])
+    report = store.rebuild("office")
+    gone = [w for w in report.warnings if "is gone" in w]
+    assert gone == [f"{paths['.txt']} is gone; kept the text ingested earlier."]
+    assert report.count(Outcome.UPDATED) == 1
+    assert "6:45" in store.search("office", "Quayside library Thursday opening", 1).passages[0].text
+    assert top_source(store, "office", docs.FORMAT_FACTS[".txt"][2]) == "doc.txt"
+    assert index_matches_ledger(store, "office")
+
+
+def test_lost_index_is_rebuilt_from_the_ledger(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path
+) -> None:
+    docs.write_every_format(tmp_path / "docs")
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.create("office")
+        store.add("office", [tmp_path / "docs"])
+        expected = store.info("office").chunks
+    shutil.rmtree(store_root / "chroma")
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        assert top_source(store, "office", docs.CSV_QUESTION) == "doc.csv"
+        assert store.index.count(store.info("office").collection) == expected
+        assert any("re-indexed" in note for note in store.recovery_notes)
+
+
+def test_damaged_index_after_a_crash_is_moved_aside_and_rebuilt(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path
+) -> None:
+    docs.write_every_format(tmp_path / "docs")
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.create("office")
+        store.add("office", [tmp_path / "docs"])
+    (store_root / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    (store_root / "owner.json").write_text('{"pid": 999999}')  # as if the owner had been killed
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        assert top_source(store, "office", docs.FORMAT_FACTS[".pdf"][2]) == "doc.pdf"
+        assert "damaged" in store.recovery_notes[0]
+    assert len(list(store_root.glob("chroma.damaged-*"))) == 1
