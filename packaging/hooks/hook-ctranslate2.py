@@ -1,12 +1,10 @@
-"""ctranslate2: `_ext` links `libctranslate2` and `libgomp` from the wheel's `ctranslate2.libs/`.
-
-Binary analysis follows the RPATH, but collecting them explicitly makes a missing library a build
-error rather than an `ImportError` on the user's machine. The model converters (torch, transformers)
-are not needed to run a converted model.
+"""ctranslate2: `_ext` finds `libctranslate2` and `libgomp` through its RPATH
+(`$ORIGIN/../ctranslate2.libs`); PyInstaller's binary analysis follows it and keeps that layout,
+so nothing needs collecting by hand. The model converters (torch, transformers) are not needed to
+run an already converted model.
 """
 
-from PyInstaller.utils.hooks import collect_dynamic_libs, copy_metadata
+from PyInstaller.utils.hooks import copy_metadata
 
-binaries = collect_dynamic_libs("ctranslate2")
 datas = copy_metadata("ctranslate2")
-excludedimports = ["ctranslate2.converters", "torch", "transformers"]
+excludedimports = ["ctranslate2.converters"]
