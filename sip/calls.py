@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
@@ -62,7 +63,10 @@ class SipCall(pj.Call):
     ) -> None:
         super().__init__(account, pj_call_id)
         self.engine = engine
-        self.account = account
+        # A weak reference: a pjsua2 Account destroyed late (after its slot was reused) would delete
+        # the new account that took its id.
+        self._account = weakref.ref(account)
+        self.settings = account.settings
         self.call_id = uuid.uuid4().hex[:12]
         self.direction = direction
         self.audio = CallAudio(self.call_id)
@@ -101,7 +105,7 @@ class SipCall(pj.Call):
         self.engine._emit(
             CallStateChanged(
                 call_id=self.call_id,
-                account_id=self.account.settings.id,
+                account_id=self.settings.id,
                 direction=self.direction,
                 state=state,
                 code=code,
@@ -125,7 +129,7 @@ class SipCall(pj.Call):
             self.engine._record(
                 CallRecord(
                     call_id=self.call_id,
-                    account_id=self.account.settings.id,
+                    account_id=self.settings.id,
                     direction=self.direction,
                     remote_uri=self.remote_uri,
                     display_name=self.display_name,
@@ -198,31 +202,36 @@ class SipCall(pj.Call):
     @guarded
     def onCallTransferRequest(self, prm: Any) -> None:
         target = plain_text(prm.dstUri)
-        if not self.account.settings.allow_transfer_requests:
+        if not self.settings.allow_transfer_requests:
             prm.statusCode = 603
             self.engine._emit(TransferRequestRejected(call_id=self.call_id, target=target))
             return
-        new_call = SipCall(self.engine, self.account, CallDirection.OUTBOUND)
+        account = self._account()
+        if account is None:
+            prm.statusCode = 603
+            return
+        new_call = SipCall(self.engine, account, CallDirection.OUTBOUND)
         new_call.remote_uri = target
         self.engine._adopt_call(new_call)
         prm.newCall = new_call
 
     @guarded
     def onCallTransferStatus(self, prm: Any) -> None:
-        prm.cont = True
+        code, final = int(prm.statusCode), bool(prm.finalNotify)
+        prm.cont = not final
         self.engine._emit(
-            TransferProgress(
-                call_id=self.call_id,
-                code=int(prm.statusCode),
-                reason=plain_text(prm.reason),
-                final=bool(prm.finalNotify),
-            )
+            TransferProgress(call_id=self.call_id, code=code, reason=plain_text(prm.reason), final=final)
         )
+        if final and 200 <= code < 300 and self.state is not CallState.DISCONNECTED:
+            self.engine._call_later(0.0, lambda: self.engine._hangup_if_active(self.call_id))
 
     @guarded
     def onCallReplaced(self, prm: Any) -> None:
         """An attended transfer made by the remote side replaced this call by a new one."""
-        new_call = SipCall(self.engine, self.account, self.direction, prm.newCallId)
+        account = self._account()
+        if account is None:
+            return
+        new_call = SipCall(self.engine, account, self.direction, prm.newCallId)
         new_call.read_remote()
         self.engine._adopt_call(new_call)
         prm.newCall = new_call

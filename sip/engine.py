@@ -13,6 +13,7 @@ import heapq
 import itertools
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -300,7 +301,7 @@ class SipEngine:
 
         def xfer() -> None:
             call = self._call(call_id)
-            call.xfer(dial_uri(call.account.settings, destination), _op())
+            call.xfer(dial_uri(call.settings, destination), _op())
 
         return self._submit(xfer)
 
@@ -552,12 +553,20 @@ class SipEngine:
             self._audio[call.call_id] = call.audio
 
     def _forget_call_later(self, call_id: str) -> None:
-        def forget() -> None:
-            self._calls.pop(call_id, None)
-            with self._state_lock:
-                self._audio.pop(call_id, None)
+        """Drop a disconnected call on the next loop turn (not inside its own callback)."""
+        self._call_later(0.0, lambda: self._forget(call_id))
 
-        self._call_later(0.5, forget)
+    def _forget(self, call_id: str) -> None:
+        self._calls.pop(call_id, None)
+        with self._state_lock:
+            self._audio.pop(call_id, None)
+
+    def _hangup_if_active(self, call_id: str) -> None:
+        """After a successful transfer our leg is done."""
+        call = self._calls.get(call_id)
+        if call is not None and call.state is not CallState.DISCONNECTED:
+            call.local_hangup = True
+            call.hangup(_op())
 
     def _auto_answer(self, call_id: str) -> None:
         call = self._calls.get(call_id)
@@ -637,13 +646,7 @@ class SipEngine:
 
     def _remove_account(self, account_id: str) -> None:
         account = self._account(account_id)
-        calls = [c for c in self._calls.values() if c.account is account]
-        for call in calls:
-            if call.state is not CallState.DISCONNECTED:
-                call.local_hangup = True
-                call.hangup(_op())
-        # Deleting an account with live calls is a use-after-free in PJSIP 2.15: wait for them.
-        self._poll_until(lambda: all(c.state is CallState.DISCONNECTED for c in calls), 3.0)
+        self._end_calls_of(account_id)
         account.cancel_retry()
         if account.state is RegistrationState.REGISTERED:
             account.setRegistration(False)
@@ -652,6 +655,20 @@ class SipEngine:
         del self._accounts[account_id]
         with self._state_lock:
             self._registration.pop(account_id, None)
+        if sys.getrefcount(account) > 2:
+            log.warning("account %s is still referenced after removal", account_id)
+
+    def _end_calls_of(self, account_id: str) -> None:
+        """Hang up an account's calls, wait for them to end, and drop them (deleting an account with
+        live calls is a use-after-free in PJSIP 2.15)."""
+        calls = [c for c in self._calls.values() if c.settings.id == account_id]
+        for call in calls:
+            if call.state is not CallState.DISCONNECTED:
+                call.local_hangup = True
+                call.hangup(_op())
+        self._poll_until(lambda: all(c.state is CallState.DISCONNECTED for c in calls), 3.0)
+        for call in calls:
+            self._forget(call.call_id)
 
     def _make_call(self, account_id: str, destination: str) -> str:
         account = self._account(account_id)
@@ -683,7 +700,7 @@ class SipEngine:
         return [
             CallSummary(
                 call_id=c.call_id,
-                account_id=c.account.settings.id,
+                account_id=c.settings.id,
                 direction=c.direction,
                 state=c.state,
                 remote_uri=c.remote_uri,
