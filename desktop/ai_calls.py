@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -51,7 +52,7 @@ def suggestion_view(event: SuggestionEvent) -> SuggestionView:
     return SuggestionView(
         text=event.answer,
         question=event.question,
-        sources=tuple(SourceView(s.title, s.source, s.score) for s in event.sources),
+        sources=tuple(SourceView(s.title or Path(s.source).name, s.source, s.score) for s in event.sources),
     )
 
 
@@ -61,7 +62,7 @@ def answered_view(metrics: TurnMetrics) -> SuggestionView:
     return SuggestionView(
         text=metrics.answer,
         question=metrics.question,
-        sources=tuple(SourceView("", source, score) for source in dict.fromkeys(metrics.sources)),
+        sources=tuple(SourceView(Path(s).name, s, score) for s in dict.fromkeys(metrics.sources)),
         spoken=True,
     )
 
@@ -170,7 +171,7 @@ class AiCalls(QObject):
             metrics = event.metrics
             if metrics.voice_to_voice_ms is not None:
                 self.turn_metrics.emit(call_id, latency_sample(metrics))
-            if mode is CallMode.AUTONOMOUS and metrics.answer:
+            if mode is CallMode.AUTONOMOUS and metrics.answer and metrics.intent in ("", "question"):
                 self.suggestion.emit(call_id, answered_view(metrics))
         elif isinstance(event, BotSpeakingStarted):
             self.speaking.emit(call_id, True)

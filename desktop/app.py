@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -45,6 +47,11 @@ def run_app(settings: Settings) -> int:
     app.aboutToQuit.connect(quitting.set)
     window = MainWindow(settings)
     window.show()
+    for number in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C or a service manager: quit in order
+        signal.signal(number, lambda _n, _f: window.request_quit())
+    heartbeat = QTimer()  # lets Python run its signal handlers while Qt waits for events
+    heartbeat.start(250)
+    heartbeat.timeout.connect(lambda: None)
     with loop:
         spawn(window.start(demo=wants_demo(settings)))
         loop.run_until_complete(quitting.wait())

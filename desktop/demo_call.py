@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 DEMO_USER = "earpiece-demo"
 DEMO_TIMEOUT_S = 300.0
 FIRST_RUN_MARKER = "demo-offered"
+CALLER_PREFIX = "demo: "
 
 DEMO_ACCOUNT = AccountSettings(
     id=DEMO_ACCOUNT_ID,
@@ -92,9 +93,10 @@ class DemoCall(QObject):
         assert process.stdout is not None
         while line := await asyncio.to_thread(process.stdout.readline):
             text = line.strip()
-            log.info("demo caller: %s", text)
-            if text and not text.startswith(("INFO", "DEBUG", "WARNING")):
-                self.status.emit(f"Demo caller: {text}")
+            if text.startswith(CALLER_PREFIX):  # the caller's story; the rest is its log
+                self.status.emit(f"Demo caller: {text.removeprefix(CALLER_PREFIX)}")
+            else:
+                log.debug("demo caller: %s", text)
         return await asyncio.to_thread(process.wait)
 
     def stop(self) -> None:

@@ -33,6 +33,21 @@ class LatencySample:
     providers: dict[str, str] = field(default_factory=dict)
 
 
+def bar_segments(sample: LatencySample) -> list[tuple[str, float, float]]:
+    """(stage, its own ms, width on the bar). STT is measured from end-of-speech, so it overlaps
+    the endpoint delay: only the part after the endpoint gets its own width (0 when transcribed
+    early, during the silence). Whatever voice-to-voice leaves unexplained is "other"."""
+    stages = dict(sample.stages)
+    segments = []
+    for name, ms in sample.stages:
+        width = max(0.0, ms - stages.get("endpoint delay", 0.0)) if name == "STT" else ms
+        segments.append((name, ms, width))
+    rest = sample.voice_to_voice_ms - sum(width for _, _, width in segments)
+    if rest > 1:
+        segments.append(("other", rest, rest))
+    return segments
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=float), q)) if values else 0.0
 
@@ -48,7 +63,7 @@ class LatencyPanel(QWidget):
 
         self.bar_plot = pg.PlotWidget()
         self.bar_plot.setBackground(colours.color(QPalette.ColorRole.Base))
-        self.bar_plot.setMaximumHeight(140)
+        self.bar_plot.setMaximumHeight(120)
         self.bar_plot.hideAxis("left")
         self.bar_plot.setLabel("bottom", "last turn (ms)", color=foreground)
         self.bar_plot.setMouseEnabled(x=False, y=False)
@@ -106,16 +121,13 @@ class LatencyPanel(QWidget):
         self.bar_plot.clear()
         self.bar_legend.clear()
         start = 0.0
-        stages = [(name, ms) for name, ms in sample.stages if ms > 0]
-        rest = sample.voice_to_voice_ms - sum(ms for _, ms in stages)
-        if rest > 1:
-            stages.append(("other", rest))
-        for name, ms in stages:
+        segments = bar_segments(sample)
+        for name, ms, width in segments:
             colour = STAGE_COLOURS.get(name, "#999999")
-            bar = pg.BarGraphItem(x0=[start], width=[ms], y=[0], height=[0.6], brush=colour, pen=None)
+            bar = pg.BarGraphItem(x0=[start], width=[width], y=[0], height=[0.6], brush=colour, pen=None)
             self.bar_plot.addItem(bar)
             self.bar_legend.addItem(bar, f"{name} {ms:.0f}")
-            start += ms
+            start += width
         self.bar_plot.setYRange(-0.5, 1.4, padding=0)
         self.bar_plot.setXRange(0, max(start, sample.voice_to_voice_ms, 1.0), padding=0.02)
 

@@ -291,7 +291,13 @@ class MainWindow(QMainWindow):
             self._closing = True
             spawn(self.shutdown())
 
-    async def shutdown(self) -> None:
+    def request_quit(self) -> None:
+        """Quit without asking (a signal from the system or the session manager)."""
+        if not self._closing:
+            self._closing = True
+            spawn(self.shutdown())
+
+    async def shutdown(self, quit_app: bool = True) -> None:
         """Stop everything in the order that loses nothing, then quit the application."""
         self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         try:
@@ -305,5 +311,5 @@ class MainWindow(QMainWindow):
         await self.phone.stop()
         await asyncio.to_thread(self.models.close)
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and quit_app:
             app.quit()

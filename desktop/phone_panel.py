@@ -35,6 +35,7 @@ class PhonePanel(QWidget):
         self.accounts = QListWidget()
         self.accounts.setMaximumHeight(80)
         self.accounts.setToolTip("Accounts and their registration")
+        self.no_accounts = plain_label("No SIP account yet: add one in Settings, or try the Demo call.")
         self.account_choice = QComboBox()
         self.address = QLineEdit()
         self.address.setPlaceholderText("Number or sip:user@host")
@@ -77,6 +78,7 @@ class PhonePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(plain_label("Accounts"))
         layout.addWidget(self.accounts)
+        layout.addWidget(self.no_accounts)
         layout.addWidget(self.account_choice)
         layout.addLayout(dial_row)
         layout.addWidget(self.dialpad)
@@ -107,7 +109,9 @@ class PhonePanel(QWidget):
                 self.accounts.takeItem(self.accounts.row(item))
             if index >= 0:
                 self.account_choice.removeItem(index)
+            self.no_accounts.setVisible(self.accounts.count() == 0)
             return
+        self.no_accounts.setVisible(False)
         item = matches[0] if matches else QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, account_id)
         item.setText(f"{STATE_MARKS.get(state, '?')} {account_id}: {reason or state}")

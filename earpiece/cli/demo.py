@@ -37,11 +37,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("target", help="the app's SIP URI, e.g. sip:earpiece-demo@127.0.0.1:5060")
     parser.add_argument("--question", action="append", help="a question to ask (repeatable)")
     parser.add_argument("--answer-timeout", type=float, default=30.0, help="seconds to wait per answer")
+    parser.add_argument("--greeting-timeout", type=float, default=30.0,
+                        help="seconds to wait for the greeting before the first question")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(call(args.target, args.question or QUESTIONS, args.answer_timeout))
+    questions = args.question or QUESTIONS
+    return asyncio.run(call(args.target, questions, args.answer_timeout, args.greeting_timeout))
 
 
 def _dbfs(frame: AudioFrame) -> float:
@@ -69,7 +72,7 @@ async def wait_for_reply(frames: AsyncIterator[AudioFrame], timeout: float) -> f
     return heard
 
 
-async def call(target: str, questions: Sequence[str], answer_timeout: float) -> int:
+async def call(target: str, questions: Sequence[str], answer_timeout: float, greeting_timeout: float) -> int:
     from earpiece.sip.config import EngineConfig
     from earpiece.sip.engine import SipEngine
     from earpiece.sip.events import CallState, CallStateChanged, SipEvent
@@ -87,7 +90,7 @@ async def call(target: str, questions: Sequence[str], answer_timeout: float) -> 
             if event.state is CallState.CONFIRMED:
                 loop.call_soon_threadsafe(connected.set)
             elif event.state is CallState.DISCONNECTED:
-                print(f"call ended: {event.reason}", flush=True)
+                print(f"demo: call ended: {event.reason}", flush=True)
                 loop.call_soon_threadsafe(ended.set)
 
     engine.subscribe(on_event)
@@ -99,25 +102,25 @@ async def call(target: str, questions: Sequence[str], answer_timeout: float) -> 
         await asyncio.wait_for(connected.wait(), 60)
         audio = engine.call_audio(call_id)
         frames = audio.frames()
-        print("connected; waiting for the greeting", flush=True)
-        await wait_for_reply(frames, answer_timeout)
+        print("demo: connected; waiting for the greeting", flush=True)
+        await wait_for_reply(frames, greeting_timeout)
         for text, pcm in zip((*questions, GOODBYE), speech, strict=True):
             if ended.is_set():
                 break
-            print(f"asking: {text}", flush=True)
+            print(f"demo: asking: {text}", flush=True)
             audio.sink.write(pcm)
             while audio.sink.pending_ms() > 0 and not ended.is_set():
                 await asyncio.sleep(0.05)
             if text != GOODBYE:
                 heard = await wait_for_reply(frames, answer_timeout)
-                print(f"heard {heard:.1f} s of answer", flush=True)
+                print(f"demo: heard {heard:.1f} s of answer", flush=True)
         await asyncio.sleep(1.5)
         if not ended.is_set():
             engine.hangup(call_id).result(5)
             await asyncio.wait_for(ended.wait(), 5)
         return 0
     except TimeoutError:
-        print("the app did not answer in time", flush=True)
+        print("demo: the app did not answer in time", flush=True)
         return 1
     finally:
         engine.stop()
