@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from earpiece.core.interfaces import AnswerRequest, Responder
 from earpiece.core.llm.errors import ResponderError
@@ -51,15 +52,18 @@ class ResponseReport:
     def fell_back(self) -> bool:
         return len(self.attempts) > 1
 
-    def as_dict(self) -> dict[str, object]:
+    def attempt_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {"provider": a.provider, "outcome": str(a.outcome), "reason": a.reason, "ttft_ms": a.ttft_ms}
+            for a in self.attempts
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
         return {
             "served_by": self.served_by,
             "ttft_ms": self.ttft_ms,
             "first_sentence_ms": self.first_sentence_ms,
-            "attempts": [
-                {"provider": a.provider, "outcome": str(a.outcome), "reason": a.reason, "ttft_ms": a.ttft_ms}
-                for a in self.attempts
-            ],
+            "attempts": self.attempt_dicts(),
         }
 
 

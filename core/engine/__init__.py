@@ -1,0 +1,57 @@
+"""The voice engine: one `CallSession` per call turns 20 ms frames into transcripts, answers,
+reply audio and typed events. Build the stages with `factory.build_voice_stack`."""
+
+from earpiece.core.engine.answering import Answer, Answerer, Retrieval
+from earpiece.core.engine.bus import EventBus, Observer
+from earpiece.core.engine.events import (
+    BargeInAction,
+    BargeInEvent,
+    BotSpeakingStarted,
+    BotSpeakingStopped,
+    CallEnded,
+    EngineEvent,
+    HangUpReason,
+    HangUpRequested,
+    SourceRef,
+    Speaker,
+    StageError,
+    SuggestionEvent,
+    TranscriptEvent,
+    TransferReason,
+    TransferRequested,
+    TurnMetricsEvent,
+)
+from earpiece.core.engine.metrics import STAGE_LABELS, TurnMetrics
+from earpiece.core.engine.record import CallRecorder, calls_dir
+from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
+
+__all__ = [
+    "STAGE_LABELS",
+    "Answer",
+    "Answerer",
+    "BargeInAction",
+    "BargeInEvent",
+    "BotSpeakingStarted",
+    "BotSpeakingStopped",
+    "CallEnded",
+    "CallRecorder",
+    "CallSession",
+    "EngineConfig",
+    "EngineEvent",
+    "EventBus",
+    "HangUpReason",
+    "HangUpRequested",
+    "Observer",
+    "Retrieval",
+    "SourceRef",
+    "Speaker",
+    "StageError",
+    "SuggestionEvent",
+    "TranscriptEvent",
+    "TransferReason",
+    "TransferRequested",
+    "TurnMetrics",
+    "TurnMetricsEvent",
+    "VoiceStack",
+    "calls_dir",
+]

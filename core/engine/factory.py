@@ -1,0 +1,101 @@
+"""Builds the real stage stack from `Settings`: what the desktop app and `earpiece agent` call.
+
+    store = KnowledgeStore(settings=settings.knowledge)          # one per process
+    retriever = open_retriever(store, settings)                  # seeds the sample KB on first use
+    stack = build_voice_stack(settings, retriever=retriever)
+    await warm_up(stack)                                         # load the models before the call
+    session = create_session(settings, stack, mode=CallMode.AUTONOMOUS, sink=call_sink)
+    session.events.subscribe(on_event)
+    await session.run(caller_frames)
+
+Models are loaded once per process (the STT and TTS modules cache them), so a stack per call is
+cheap; the fallback TTS chain keeps per-call state, which is why each call gets its own stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from earpiece.core.audio.frames import AudioSink
+from earpiece.core.engine.answering import Answerer
+from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
+from earpiece.core.interfaces import Retriever
+from earpiece.core.knowledge import KnowledgeBaseNotFoundError, KnowledgeRetriever, KnowledgeStore
+from earpiece.core.llm.factory import build_responder
+from earpiece.core.paths import resources_dir
+from earpiece.core.settings import CallMode, Settings
+from earpiece.core.stt import WhisperSpeechToText
+from earpiece.core.tts import build_text_to_speech
+
+SAMPLE_KB = "sample"
+
+
+def open_retriever(
+    store: KnowledgeStore, settings: Settings, kb_name: str | None = None
+) -> KnowledgeRetriever:
+    """The retriever over `kb_name` (default `knowledge.default_kb`). The bundled sample knowledge
+    base is ingested into the store the first time it is asked for; other names must exist."""
+    name = kb_name or settings.knowledge.default_kb
+    try:
+        store.info(name)
+    except KnowledgeBaseNotFoundError:
+        if name != SAMPLE_KB:
+            raise
+        store.create(SAMPLE_KB)
+        report = store.add(SAMPLE_KB, [resources_dir() / "kb" / SAMPLE_KB])
+        if report.failed:
+            raise RuntimeError(
+                "the bundled sample knowledge base did not ingest: "
+                + "; ".join(r.error for r in report.failed)
+            ) from None
+    return KnowledgeRetriever(store, name)
+
+
+def build_answerer(settings: Settings, retriever: Retriever | None) -> Answerer:
+    return Answerer(
+        build_responder(settings),
+        retriever,
+        top_k=settings.knowledge.top_k,
+        min_score=settings.knowledge.min_score,
+    )
+
+
+def build_voice_stack(
+    settings: Settings, *, retriever: Retriever | None = None, edge_endpoint: str | None = None
+) -> VoiceStack:
+    vocabulary = retriever.vocabulary() if retriever is not None else []
+    return VoiceStack(
+        stt=WhisperSpeechToText(settings.stt, vocabulary=vocabulary),
+        tts=build_text_to_speech(settings.tts, edge_endpoint=edge_endpoint),
+        answerer=build_answerer(settings, retriever),
+        vad=settings.vad,
+    )
+
+
+async def warm_up(stack: VoiceStack) -> None:
+    """Load the recogniser and the offline voice now, so the first turn does not pay for them."""
+    loaders: list[Any] = [getattr(stack.stt, "load", None)]
+    loaders += [getattr(p, "load", None) for p in getattr(stack.tts, "providers", (stack.tts,))]
+    await asyncio.gather(*(load() for load in loaders if load is not None))
+
+
+def create_session(
+    settings: Settings,
+    stack: VoiceStack,
+    *,
+    mode: CallMode,
+    sink: AudioSink | None = None,
+    agent_sink: AudioSink | None = None,
+    call_id: str | None = None,
+    **config_overrides: Any,
+) -> CallSession:
+    """A session for one call; `config_overrides` are `EngineConfig` fields (greeting, timeouts)."""
+    return CallSession(
+        stack,
+        mode=mode,
+        sink=sink,
+        agent_sink=agent_sink,
+        config=EngineConfig.from_settings(settings, **config_overrides),
+        call_id=call_id,
+    )

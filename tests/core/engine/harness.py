@@ -1,0 +1,156 @@
+"""A scripted caller (real speech frames, paced in real time), a playback sink, and stand-in
+stages with the engine's protocols, for the session tests."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE, AudioFrame
+from earpiece.core.engine.events import EngineEvent
+from earpiece.core.interfaces import Passage, Transcript
+from tests.audio_gen import espeak_speech, tone
+
+BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+
+
+class ScriptedCaller:
+    """Frames of silence, with speech queued by `say()`; `last_said` is what the fake STT hears."""
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[str, bytes]] = []
+        self._current = b""
+        self.last_said = ""
+        self._ended = asyncio.Event()
+        self.speaking = False
+
+    def say(self, text: str, *, pcm: bytes | None = None) -> None:
+        self._queue.append((text, pcm if pcm is not None else espeak_speech(text)))
+
+    def hang_up(self) -> None:
+        self._ended.set()
+
+    async def frames(self) -> AsyncIterator[AudioFrame]:
+        next_at = time.monotonic()
+        while not self._ended.is_set():
+            if not self._current and self._queue:
+                self.last_said, self._current = self._queue.pop(0)
+            if self._current:
+                pcm, self._current = self._current[:BYTES_PER_FRAME], self._current[BYTES_PER_FRAME:]
+                pcm = pcm.ljust(BYTES_PER_FRAME, b"\0")
+            else:
+                pcm = bytes(BYTES_PER_FRAME)
+            self.speaking = bool(self._current)
+            yield AudioFrame(pcm, time.monotonic())
+            next_at += FRAME_MS / 1000
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+
+class PlaybackSink:
+    """An `AudioSink` that 'plays' in real time: pending audio drains as the clock runs."""
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.writes: list[tuple[float, int]] = []
+        self.flushes = 0
+        self._play_until = 0.0
+
+    def write(self, pcm: bytes) -> None:
+        now = time.monotonic()
+        self.written += pcm
+        self.writes.append((now, len(pcm)))
+        self._play_until = max(now, self._play_until) + len(pcm) / BYTES_PER_MS / 1000
+
+    def flush(self) -> None:
+        self.flushes += 1
+        self._play_until = time.monotonic()
+
+    def pending_ms(self) -> float:
+        return max(0.0, (self._play_until - time.monotonic()) * 1000)
+
+
+class HeardSpeechToText:
+    """Returns what the scripted caller last said (after a recogniser-like delay)."""
+
+    name = "fake-stt"
+
+    def __init__(self, heard: Callable[[], str], delay_s: float = 0.05) -> None:
+        self._heard = heard
+        self._delay_s = delay_s
+        self.calls = 0
+
+    async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
+        self.calls += 1
+        await asyncio.sleep(self._delay_s)
+        return Transcript(self._heard(), audio_s=len(pcm16k) / 32000)
+
+
+class ToneTextToSpeech:
+    """A tone, 15 ms per character (capped), for every sentence; remembers the sentences."""
+
+    name = "fake-tts"
+
+    def __init__(self, ms_per_char: int = 15, max_ms: int = 3000) -> None:
+        self.sentences: list[str] = []
+        self._ms_per_char = ms_per_char
+        self._max_ms = max_ms
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        self.sentences.append(text)
+        await asyncio.sleep(0.01)
+        total = min(self._max_ms, self._ms_per_char * len(text))
+        for start in range(0, total, 200):
+            yield tone(min(200, total - start), hz=220)
+
+
+@dataclass
+class WordRetriever:
+    """Scores passages by the share of the query's words they contain."""
+
+    passages: list[Passage]
+    searches: list[str] = field(default_factory=list)
+
+    async def search(self, query: str, k: int) -> list[Passage]:
+        self.searches.append(query)
+        words = set(re.findall(r"[a-z]+", query.lower())) - {"the", "a", "do", "you", "is", "what", "how"}
+        scored = []
+        for p in self.passages:
+            have = set(re.findall(r"[a-z]+", p.text.lower()))
+            score = len(words & have) / max(1, len(words))
+            scored.append(Passage(p.text, p.source, p.title, round(score, 3)))
+        return sorted(scored, key=lambda p: -p.score)[:k]
+
+    def vocabulary(self) -> list[str]:
+        return ["Larkspur"]
+
+
+KNOWLEDGE = [
+    Passage(
+        "We are open Monday to Friday from eight in the morning to six in the evening. "
+        "On Saturday we open from nine to one.",
+        "hours.md",
+        "Opening hours",
+    ),
+    Passage(
+        "Standard delivery costs four pounds ninety-five and takes three to five working days.",
+        "faq.csv",
+        "Delivery",
+    ),
+]
+
+
+async def next_event(
+    queue: asyncio.Queue[EngineEvent], kind: type, timeout: float = 10.0, where: Callable[[object], bool] = bool
+) -> EngineEvent:
+    """The next event of `kind` (matching `where`), skipping others; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no {kind.__name__} within {timeout} s")
+        event = await asyncio.wait_for(queue.get(), remaining)
+        if isinstance(event, kind) and where(event):
+            return event

@@ -1,0 +1,234 @@
+"""Autonomous calls: frames of real (eSpeak NG) speech in, events and reply audio out.
+
+The recogniser and the voice are stand-ins here (what the caller said / a tone per sentence), so
+these tests are about the conversation: turns, handover, goodbye, silence, barge-in, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.engine import (
+    BargeInAction,
+    BargeInEvent,
+    BotSpeakingStarted,
+    BotSpeakingStopped,
+    CallEnded,
+    CallSession,
+    EngineConfig,
+    HangUpReason,
+    HangUpRequested,
+    Speaker,
+    TranscriptEvent,
+    TransferReason,
+    TransferRequested,
+    TurnMetricsEvent,
+    VoiceStack,
+)
+from earpiece.core.engine.answering import Answerer
+from earpiece.core.interfaces import Responder
+from earpiece.core.llm.guard import HANDOVER_REPLY, NOT_FOUND_REPLY
+from earpiece.core.llm.offline import OfflineResponder
+from earpiece.core.settings import CallMode, VadSettings
+from tests.core.engine.harness import (
+    KNOWLEDGE,
+    HeardSpeechToText,
+    PlaybackSink,
+    ScriptedCaller,
+    ToneTextToSpeech,
+    WordRetriever,
+    next_event,
+)
+from tests.audio_gen import espeak_speech
+
+VAD = VadSettings(end_of_turn_ms=500)
+
+
+class Call:
+    def __init__(self, responder: Responder | None = None, **config: object) -> None:
+        self.caller = ScriptedCaller()
+        self.sink = PlaybackSink()
+        self.stt = HeardSpeechToText(lambda: self.caller.last_said)
+        self.tts = ToneTextToSpeech()
+        self.retriever = WordRetriever(list(KNOWLEDGE))
+        answerer = Answerer(responder or OfflineResponder(0.3), self.retriever, top_k=2, min_score=0.3)
+        self.session = CallSession(
+            VoiceStack(self.stt, self.tts, answerer, VAD),
+            mode=CallMode.AUTONOMOUS,
+            sink=self.sink,
+            config=EngineConfig(**config),  # type: ignore[arg-type]
+        )
+        self.events = self.session.events.queue()
+
+
+def run_call(script: Callable[[Call], Awaitable[None]], responder: Responder | None = None, **config: object) -> Call:
+    """Run a session while `script` plays the caller; the caller hangs up when the script ends."""
+
+    async def main() -> Call:
+        call = Call(responder, **config)
+        runner = asyncio.create_task(call.session.run(call.caller.frames()))
+        try:
+            await asyncio.wait_for(script(call), 30)
+        finally:
+            call.caller.hang_up()
+            call.record_path = await asyncio.wait_for(runner, 10)
+        return call
+
+    return asyncio.run(main())
+
+
+async def greeted(call: Call) -> None:
+    """The greeting has been played (its transcript line comes after playback)."""
+    await next_event(call.events, TranscriptEvent, where=lambda e: e.turn_id == 0)
+
+
+def test_greeting_question_answer_goodbye_and_the_call_record() -> None:
+    async def script(call: Call) -> None:
+        await greeted(call)
+        call.caller.say("When are you open on Saturday?")
+        said = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.CALLER)
+        assert said.text == "When are you open on Saturday?" and said.final
+        started = await next_event(call.events, BotSpeakingStarted)
+        assert started.turn_id == 1
+        await next_event(call.events, BotSpeakingStopped, where=lambda e: e.turn_id == 1)
+        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        assert "Saturday we open from nine to one" in reply.text
+        call.metrics = (await next_event(call.events, TurnMetricsEvent)).metrics
+        call.caller.say("Thanks, goodbye.")
+        hang_up = await next_event(call.events, HangUpRequested)
+        assert hang_up.reason is HangUpReason.GOODBYE
+        await next_event(call.events, CallEnded)
+
+    call = run_call(script)
+    assert call.tts.sentences[0].startswith("Hello, thank you for calling")
+    assert call.tts.sentences[-1] == "Thank you for calling. Goodbye!"
+    assert len(call.sink.written) > 0
+    m = call.metrics
+    assert m.question == "When are you open on Saturday?" and m.intent == "question"
+    assert m.providers == {"stt": "fake-stt", "retrieval": "WordRetriever", "llm": "offline", "tts": "fake-tts"}
+    assert m.sources == ["hours.md"] and m.top_score is not None and m.top_score >= 0.3
+    # Every stage was timed, and the stages fit inside voice-to-voice.
+    for name in ("endpoint_delay_ms", "stt_ms", "stt_compute_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms"):
+        assert getattr(m, name) is not None and getattr(m, name) >= 0, name
+    assert m.endpoint_delay_ms >= VAD.end_of_turn_ms - 40
+    assert m.voice_to_voice_ms >= m.endpoint_delay_ms
+    assert m.voice_to_voice_ms < m.endpoint_delay_ms + 1500
+    assert [label for label, _ in m.stages()] == ["endpoint delay", "STT", "retrieval", "LLM TTFT", "TTS TTFB"]
+    # The transcript was made during the end-of-turn silence and reused: one recogniser run.
+    assert m.stt_early is True and m.stt_ms < m.endpoint_delay_ms
+
+    record = json.loads(Path(call.record_path).read_text())
+    assert Path(call.record_path).parent.name == "calls"
+    assert record["end_reason"] == "hangup_requested" and record["mode"] == "autonomous"
+    speakers = [(line["speaker"], line["text"][:12]) for line in record["transcript"]]
+    assert speakers == [
+        ("assistant", "Hello, thank"),
+        ("caller", "When are you"),
+        ("assistant", "We are open "),
+        ("caller", "Thanks, good"),
+        ("assistant", "Thank you fo"),
+    ]
+    assert [t["intent"] for t in record["turns"]] == ["question", "goodbye"]
+    assert record["turns"][0]["voice_to_voice_ms"] == m.voice_to_voice_ms
+    assert record["summary"]["voice_to_voice_ms"]["p50"] > 0
+    assert record["events"][-1]["event"] == "HangUpRequested"
+
+
+def test_a_question_outside_the_knowledge_base_offers_a_person() -> None:
+    async def script(call: Call) -> None:
+        await greeted(call)
+        call.caller.say("What is the capital of Peru?")
+        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        assert reply.text == NOT_FOUND_REPLY
+        metrics = (await next_event(call.events, TurnMetricsEvent)).metrics
+        assert metrics.providers["llm"] == "guard" and metrics.llm_ttft_ms is None
+
+    run_call(script)
+
+
+def test_asking_for_a_person_requests_a_transfer_after_saying_so() -> None:
+    async def script(call: Call) -> None:
+        await greeted(call)
+        call.caller.say("How much is delivery?")
+        await next_event(call.events, BotSpeakingStopped, where=lambda e: e.turn_id == 1)
+        call.caller.say("I want a person.")
+        transfer = await next_event(call.events, TransferRequested)
+        assert transfer.reason is TransferReason.CALLER_ASKED
+        assert transfer.said == "I want a person."
+        assert "How much is delivery?" in transfer.summary
+
+    call = run_call(script)
+    assert " ".join(call.tts.sentences).endswith(HANDOVER_REPLY)
+
+
+def test_dtmf_zero_interrupts_and_requests_a_transfer() -> None:
+    async def script(call: Call) -> None:
+        await next_event(call.events, BotSpeakingStarted, where=lambda e: e.turn_id == 0)
+        call.session.press_dtmf("5")  # not the transfer digit
+        call.session.press_dtmf("0")
+        stopped = await next_event(call.events, BotSpeakingStopped)
+        assert stopped.interrupted and stopped.turn_id == 0
+        transfer = await next_event(call.events, TransferRequested)
+        assert (transfer.reason, transfer.said) == (TransferReason.DTMF, "0")
+
+    call = run_call(script)
+    assert " ".join(call.tts.sentences).endswith(HANDOVER_REPLY)
+    assert call.sink.flushes >= 1
+
+
+def test_silence_reprompts_then_hangs_up() -> None:
+    async def script(call: Call) -> None:
+        await greeted(call)
+        reprompt = await next_event(call.events, BotSpeakingStarted, timeout=5)
+        assert reprompt.text == "Are you still there?"  # the first sentence of the reprompt
+        hang_up = await next_event(call.events, HangUpRequested, timeout=8)
+        assert hang_up.reason is HangUpReason.SILENCE
+        await next_event(call.events, CallEnded)
+
+    call = run_call(script, silence_timeout_s=1.0)
+    assert call.tts.sentences[-1].endswith("Goodbye!")
+
+
+def test_barge_in_stops_the_reply_and_the_caller_is_heard() -> None:
+    long_greeting = "Hello and welcome. " + "We are glad you called. " * 6
+
+    async def script(call: Call) -> None:
+        await next_event(call.events, BotSpeakingStarted, where=lambda e: e.turn_id == 0)
+        await asyncio.sleep(0.3)
+        call.caller.say("Sorry to interrupt, when are you open on Saturday?")
+        pause = await next_event(call.events, BargeInEvent)
+        assert pause.action is BargeInAction.PAUSE
+        assert pause.at - pause.onset_at < 0.2  # playback stops within 200 ms of the caller's onset
+        interrupt = await next_event(call.events, BargeInEvent)
+        assert interrupt.action is BargeInAction.INTERRUPT
+        stopped = await next_event(call.events, BotSpeakingStopped)
+        assert stopped.interrupted and stopped.turn_id == 0
+        said = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.CALLER)
+        assert said.text.startswith("Sorry to interrupt")
+        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        assert "Saturday" in reply.text
+
+    call = run_call(script, greeting=long_greeting)
+    assert call.sink.flushes >= 1
+
+
+def test_a_backchannel_does_not_interrupt_or_start_a_turn() -> None:
+    long_greeting = "Hello and welcome. " + "We are glad you called today. " * 5
+
+    async def script(call: Call) -> None:
+        await next_event(call.events, BotSpeakingStarted, where=lambda e: e.turn_id == 0)
+        await asyncio.sleep(0.3)
+        call.caller.say("mm", pcm=espeak_speech("uh huh")[: 32 * 250])  # 250 ms of speech
+        pause = await next_event(call.events, BargeInEvent)
+        resume = await next_event(call.events, BargeInEvent)
+        assert (pause.action, resume.action) == (BargeInAction.PAUSE, BargeInAction.RESUME)
+        stopped = await next_event(call.events, BotSpeakingStopped, timeout=15)
+        assert not stopped.interrupted
+        await asyncio.sleep(1.0)
+
+    call = run_call(script, greeting=long_greeting)
+    assert call.stt.calls == 0  # no turn was taken from the "mm"
