@@ -143,7 +143,10 @@ KNOWLEDGE = [
 
 
 async def next_event(
-    queue: asyncio.Queue[EngineEvent], kind: type, timeout: float = 10.0, where: Callable[[object], bool] = bool
+    queue: asyncio.Queue[EngineEvent],
+    kind: type,
+    timeout: float = 10.0,
+    where: Callable[[object], bool] = bool,
 ) -> EngineEvent:
     """The next event of `kind` (matching `where`), skipping others; fails after `timeout`."""
     deadline = time.monotonic() + timeout

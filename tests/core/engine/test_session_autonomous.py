@@ -10,8 +10,6 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
-
 from earpiece.core.engine import (
     BargeInAction,
     BargeInEvent,
@@ -34,6 +32,7 @@ from earpiece.core.interfaces import Responder
 from earpiece.core.llm.guard import HANDOVER_REPLY, NOT_FOUND_REPLY
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import CallMode, VadSettings
+from tests.audio_gen import espeak_speech
 from tests.core.engine.harness import (
     KNOWLEDGE,
     HeardSpeechToText,
@@ -43,7 +42,6 @@ from tests.core.engine.harness import (
     WordRetriever,
     next_event,
 )
-from tests.audio_gen import espeak_speech
 
 VAD = VadSettings(end_of_turn_ms=500)
 
@@ -65,7 +63,9 @@ class Call:
         self.events = self.session.events.queue()
 
 
-def run_call(script: Callable[[Call], Awaitable[None]], responder: Responder | None = None, **config: object) -> Call:
+def run_call(
+    script: Callable[[Call], Awaitable[None]], responder: Responder | None = None, **config: object
+) -> Call:
     """Run a session while `script` plays the caller; the caller hangs up when the script ends."""
 
     async def main() -> Call:
@@ -109,15 +109,33 @@ def test_greeting_question_answer_goodbye_and_the_call_record() -> None:
     assert len(call.sink.written) > 0
     m = call.metrics
     assert m.question == "When are you open on Saturday?" and m.intent == "question"
-    assert m.providers == {"stt": "fake-stt", "retrieval": "WordRetriever", "llm": "offline", "tts": "fake-tts"}
+    assert m.providers == {
+        "stt": "fake-stt",
+        "retrieval": "WordRetriever",
+        "llm": "offline",
+        "tts": "fake-tts",
+    }
     assert m.sources == ["hours.md"] and m.top_score is not None and m.top_score >= 0.3
     # Every stage was timed, and the stages fit inside voice-to-voice.
-    for name in ("endpoint_delay_ms", "stt_ms", "stt_compute_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms"):
+    for name in (
+        "endpoint_delay_ms",
+        "stt_ms",
+        "stt_compute_ms",
+        "retrieval_ms",
+        "llm_ttft_ms",
+        "tts_ttfb_ms",
+    ):
         assert getattr(m, name) is not None and getattr(m, name) >= 0, name
     assert m.endpoint_delay_ms >= VAD.end_of_turn_ms - 40
     assert m.voice_to_voice_ms >= m.endpoint_delay_ms
     assert m.voice_to_voice_ms < m.endpoint_delay_ms + 1500
-    assert [label for label, _ in m.stages()] == ["endpoint delay", "STT", "retrieval", "LLM TTFT", "TTS TTFB"]
+    assert [label for label, _ in m.stages()] == [
+        "endpoint delay",
+        "STT",
+        "retrieval",
+        "LLM TTFT",
+        "TTS TTFB",
+    ]
     # The transcript was made during the end-of-turn silence and reused: one recogniser run.
     assert m.stt_early is True and m.stt_ms < m.endpoint_delay_ms
 
