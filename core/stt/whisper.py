@@ -40,7 +40,7 @@ KNOWN_HALLUCINATIONS = (
     "amara.org", "see you in the next video", "see you next time", "transcribed by",
 )
 _NON_SPEECH = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫]")
-_ONLY_FILLER = {"you", ""}  # the classic tiny-model output for a breath
+_ONLY_FILLER = {"you"}  # the classic tiny-model output for a breath
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +84,14 @@ def hotwords_from_vocabulary(words: Iterable[str], max_chars: int = 400) -> str 
     return ", ".join(out) or None
 
 
-def _clean(text: str) -> str:
+def clean_transcript_text(text: str) -> str:
+    """Whisper's non-speech tags out ("[BLANK_AUDIO]", "(music)", "*sigh*", "♪")."""
     text = _NON_SPEECH.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _is_known_hallucination(text: str) -> bool:
+def is_known_hallucination(text: str) -> bool:
+    """A phrase Whisper invents from silence ("Thanks for watching!", a lone "you")."""
     plain = re.sub(r"[^a-z. ]", "", text.lower()).strip(" .")
     return plain in _ONLY_FILLER or any(phrase in plain for phrase in KNOWN_HALLUCINATIONS)
 
@@ -152,8 +154,8 @@ class WhisperSpeechToText:
             )
             all_segments = list(segments)
         kept = [seg for seg in all_segments if self._keep(seg)]
-        text = " ".join(_clean(seg.text) for seg in kept).strip()
-        if _is_known_hallucination(text):
+        text = " ".join(clean_transcript_text(seg.text) for seg in kept).strip()
+        if is_known_hallucination(text):
             text, kept = "", []
         judged = kept or all_segments
         return Transcript(
@@ -169,4 +171,4 @@ class WhisperSpeechToText:
             return False
         if seg.avg_logprob < self._min_avg_logprob or seg.compression_ratio > self._max_compression_ratio:
             return False
-        return bool(_clean(seg.text)) and not _is_known_hallucination(seg.text)
+        return bool(clean_transcript_text(seg.text)) and not is_known_hallucination(seg.text)
