@@ -6,6 +6,7 @@ are mean-pooled over the attention mask and L2-normalised, so cosine similarity 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,9 @@ BATCH = 32
 class MiniLmEmbedder:
     """Text -> unit vectors. Thread-safe: ONNX Runtime sessions may be run concurrently."""
 
-    def __init__(self, model_path: Path, tokenizer_path: Path, *, threads: int = 0) -> None:
+    def __init__(self, model_path: Path, tokenizer_path: Path, *, threads: int = 1) -> None:
+        # One thread: on a busy 2-core machine (STT and TTS run alongside) more threads spin and
+        # measured slower (27 vs 48 ms per passage under load); a question still embeds in ~3-5 ms.
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
@@ -42,8 +45,9 @@ class MiniLmEmbedder:
 
     @classmethod
     def from_settings(cls, knowledge: KnowledgeSettings) -> MiniLmEmbedder:
+        """The process-wide embedder for these model files (loaded once, ~0.3 s)."""
         onnx, tokenizer = embedding_model(knowledge).files
-        return cls(onnx, tokenizer)
+        return _shared(onnx, tokenizer)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """A (len(texts), 384) float32 array of unit vectors."""
@@ -67,14 +71,24 @@ class MiniLmEmbedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-class MiniLmEmbeddingFunction(EmbeddingFunction[Documents]):
-    """The embedder as a Chroma embedding function, so a collection never falls back to the default."""
+@functools.lru_cache(maxsize=4)
+def _shared(onnx: Path, tokenizer: Path) -> MiniLmEmbedder:
+    return MiniLmEmbedder(onnx, tokenizer)
 
-    def __init__(self, embedder: MiniLmEmbedder) -> None:
+
+class MiniLmEmbeddingFunction(EmbeddingFunction[Documents]):
+    """The embedder as a Chroma embedding function, so a collection never falls back to the default.
+
+    Chroma rebuilds it from its config on every write (`build_from_config`), so that path must be
+    cheap: without an embedder it resolves the shared one only when actually called.
+    """
+
+    def __init__(self, embedder: MiniLmEmbedder | None = None) -> None:
         self._embedder = embedder
 
     def __call__(self, input: Documents) -> Embeddings:
-        return list(self._embedder.embed(list(input)))
+        embedder = self._embedder or MiniLmEmbedder.from_settings(KnowledgeSettings())
+        return list(embedder.embed(list(input)))
 
     @staticmethod
     def name() -> str:
@@ -91,4 +105,4 @@ class MiniLmEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> MiniLmEmbeddingFunction:
-        return MiniLmEmbeddingFunction(MiniLmEmbedder.from_settings(KnowledgeSettings()))
+        return MiniLmEmbeddingFunction()

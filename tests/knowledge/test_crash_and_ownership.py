@@ -19,8 +19,8 @@ from tests.knowledge import documents as docs
 
 pytestmark = pytest.mark.models
 
-PARAGRAPHS_PER_FILE = 100  # one passage each: two embedding steps of 64, so a kill can land between them
-FILES = 5
+PARAGRAPHS_PER_FILE = 70  # one passage each: two embedding steps (64 + 6), so a kill can land between them
+FILES = 4
 
 INGEST = """
 import sys

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure and save JSON + markdown summaries in bench/results/."""
