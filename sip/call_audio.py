@@ -170,9 +170,9 @@ class CallAudio:
             return AudioStats(self._frames_in, self._frames_out, self._max_gap * 1000, mean)
 
     def reset_max_gap(self) -> None:
+        """Start a new measurement window (the interval running now still counts)."""
         with self._lock:
             self._max_gap = 0.0
-            self._last_in = None
 
     def _remove_stream(self, stream: FrameStream) -> None:
         with self._lock:

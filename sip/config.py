@@ -32,6 +32,9 @@ class EngineConfig:
     input_device: str = ""
     output_device: str = ""
     ca_file: str = certifi.where()  # TLS server verification (PJSIP never reads the system store)
+    # The audio clock thread needs the GIL for every 20 ms callback; a shorter switch interval bounds
+    # its wait when Python threads are busy (process-wide; None leaves Python's 5 ms default).
+    gil_switch_interval_s: float | None = 0.002
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging
     history_path: Path | None = None  # None = data_dir()/call_history.jsonl
 

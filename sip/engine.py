@@ -175,6 +175,9 @@ class SipEngine:
             if SipEngine._active is not None:
                 raise SipError("another SIP engine runs in this process (PJSIP allows one per process)")
             SipEngine._active = self
+        interval = self.config.gil_switch_interval_s
+        if interval is not None and sys.getswitchinterval() > interval:
+            sys.setswitchinterval(interval)
         self._thread = threading.Thread(target=self._run, name="earpiece-sip", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -495,7 +498,9 @@ class SipEngine:
     def _teardown_calls(self) -> None:
         if self._calls:
             self._ep.hangupAllCalls()
-            self._poll_until(lambda: all(c.state is CallState.DISCONNECTED for c in self._calls.values()), 2.0)
+            self._poll_until(
+                lambda: all(c.state is CallState.DISCONNECTED for c in self._calls.values()), 2.0
+            )
         for call in self._calls.values():
             call.unwire()
             call.audio._close()
@@ -513,7 +518,9 @@ class SipEngine:
         for account in registered:
             account.setRegistration(False)
         if registered:
-            self._poll_until(lambda: all(a.state is not RegistrationState.REGISTERED for a in registered), 1.5)
+            self._poll_until(
+                lambda: all(a.state is not RegistrationState.REGISTERED for a in registered), 1.5
+            )
         self._timers.clear()
         for account in self._accounts.values():
             account.shutdown()

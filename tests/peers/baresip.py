@@ -102,9 +102,14 @@ class Baresip:
     def start(self, timeout: float = 10.0) -> None:
         self._proc = PeerProcess([BARESIP, "-f", str(self.dir)], self.dir / "baresip.log", cwd=self.dir)
         sock = socket.socket()
-        connected = wait_for(lambda: self._proc is not None and (not self._proc.alive() or
-                                                                  sock.connect_ex((LOOPBACK, self.ctrl_port)) == 0),
-                             timeout, 0.05)
+        connected = wait_for(
+            lambda: (
+                self._proc is not None
+                and (not self._proc.alive() or sock.connect_ex((LOOPBACK, self.ctrl_port)) == 0)
+            ),
+            timeout,
+            0.05,
+        )
         if not connected or not self._proc.alive():
             sock.close()
             log = self._proc.log_text()
@@ -156,7 +161,9 @@ class Baresip:
 
         def find() -> dict[str, Any] | None:
             for event in self.events[since:]:
-                if event.get("type") == kind and all(str(event.get(k, "")).find(v) >= 0 for k, v in fields.items()):
+                if event.get("type") == kind and all(
+                    str(event.get(k, "")).find(v) >= 0 for k, v in fields.items()
+                ):
                     return event
             return None
 

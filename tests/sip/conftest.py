@@ -29,8 +29,14 @@ def registrar() -> Iterator[Kamailio]:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
     history = CallHistory(tmp_path_factory.mktemp("sip") / "call_history.jsonl")
     config = EngineConfig(
-        bind_address="127.0.0.1", udp_port=0, tcp_port=0, reg_expires_s=60, reg_retry_min_s=0.5,
-        reg_retry_max_s=2.0, input_device="none", output_device="none",
+        bind_address="127.0.0.1",
+        udp_port=0,
+        tcp_port=0,
+        reg_expires_s=60,
+        reg_retry_min_s=0.5,
+        reg_retry_max_s=2.0,
+        input_device="none",
+        output_device="none",
     )
     sip = SipEngine(config, history=history)
     sip.start()
@@ -49,14 +55,19 @@ def events(engine: SipEngine) -> Iterator[EventLog]:
 
 def account(registrar: Kamailio, user: str, **changes: object) -> AccountSettings:
     fields: dict[str, object] = {
-        "id": user, "username": user, "domain": f"{registrar.domain}:{registrar.port}", "display_name": user.title(),
+        "id": user,
+        "username": user,
+        "domain": f"{registrar.domain}:{registrar.port}",
+        "display_name": user.title(),
     }
     fields.update(changes)
     return AccountSettings.model_validate(fields)
 
 
 @pytest.fixture
-def registered(engine: SipEngine, registrar: Kamailio, events: EventLog) -> Iterator[Callable[..., AccountSettings]]:
+def registered(
+    engine: SipEngine, registrar: Kamailio, events: EventLog
+) -> Iterator[Callable[..., AccountSettings]]:
     """`registered("alice", auto_answer_s=0)`: add an account, wait until it is registered; removed after."""
     added: list[str] = []
 
@@ -65,8 +76,12 @@ def registered(engine: SipEngine, registrar: Kamailio, events: EventLog) -> Iter
         since = events.mark()
         engine.add_account(settings, USERS[user]).result(5)
         added.append(settings.id)
-        events.wait(RegistrationChanged, lambda e: e.account_id == settings.id
-                    and e.state is RegistrationState.REGISTERED, timeout=5, since=since)
+        events.wait(
+            RegistrationChanged,
+            lambda e: e.account_id == settings.id and e.state is RegistrationState.REGISTERED,
+            timeout=5,
+            since=since,
+        )
         return settings
 
     yield add

@@ -35,15 +35,22 @@ class EventLog:
         with self._cond:
             return [e for e in self.events[since:] if isinstance(e, kind)]
 
-    def wait(self, kind: type[E], where: Callable[[E], bool] = lambda e: True, timeout: float = 10.0,
-             since: int = 0) -> E:
+    def wait(
+        self,
+        kind: type[E],
+        where: Callable[[E], bool] = lambda e: True,
+        timeout: float = 10.0,
+        since: int = 0,
+    ) -> E:
         def find() -> E | None:
             return next((e for e in self.of(kind, since) if where(e)), None)
 
         with self._cond:
             if not self._cond.wait_for(lambda: find() is not None, timeout):
                 recent = "\n  ".join(repr(e) for e in self.events[since:][-15:])
-                raise AssertionError(f"no matching {kind.__name__} within {timeout} s; recent events:\n  {recent}")
+                raise AssertionError(
+                    f"no matching {kind.__name__} within {timeout} s; recent events:\n  {recent}"
+                )
         found = find()
         assert found is not None
         return found

@@ -124,12 +124,20 @@ def test_hold_and_resume(engine: SipEngine, registered, events: EventLog, bob_an
     call_id = _connect_outbound(engine, events, bob_answers)
     since = events.mark()
     engine.hold(call_id).result(5)
-    events.wait(CallMediaChanged, lambda e: e.call_id == call_id and e.status is MediaStatus.LOCAL_HOLD,
-                timeout=5, since=since)
+    events.wait(
+        CallMediaChanged,
+        lambda e: e.call_id == call_id and e.status is MediaStatus.LOCAL_HOLD,
+        timeout=5,
+        since=since,
+    )
     since = events.mark()
     engine.resume(call_id).result(5)
-    resumed = events.wait(CallMediaChanged, lambda e: e.call_id == call_id and e.status is MediaStatus.ACTIVE,
-                          timeout=5, since=since)
+    resumed = events.wait(
+        CallMediaChanged,
+        lambda e: e.call_id == call_id and e.status is MediaStatus.ACTIVE,
+        timeout=5,
+        since=since,
+    )
     assert resumed.codec == "G722/16000"
     audio = engine.call_audio(call_id)
     before = audio.stats().frames_in
@@ -203,7 +211,9 @@ def test_call_records_survive_a_torn_line(tmp_path: Path) -> None:
     from earpiece.sip.records import CallHistory, CallRecord
 
     history = CallHistory(tmp_path / "h.jsonl")
-    record = CallRecord("c1", "alice", CallDirection.OUTBOUND, "sip:bob@x", "Bob", 10.0, 12.0, 20.0, 200, "hung up here")
+    record = CallRecord(
+        "c1", "alice", CallDirection.OUTBOUND, "sip:bob@x", "Bob", 10.0, 12.0, 20.0, 200, "hung up here"
+    )
     history.append(record)
     with history.path.open("a") as out:
         out.write('{"call_id": "torn"')

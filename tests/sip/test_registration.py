@@ -42,15 +42,20 @@ def test_wrong_password_gives_a_clear_reason_and_no_retry_loop(
 
 def test_unreachable_registrar_is_reported_and_retried(engine: SipEngine, events: EventLog) -> None:
     closed_port = free_port()
-    settings = AccountSettings(id="dave-unreachable", username="dave", domain=f"127.0.0.1:{closed_port}",
-                               transport=Transport.TCP)
+    settings = AccountSettings(
+        id="dave-unreachable", username="dave", domain=f"127.0.0.1:{closed_port}", transport=Transport.TCP
+    )
     engine.add_account(settings, "x").result(5)
     try:
         first = events.wait(RegistrationChanged, _state(settings.id, RegistrationState.FAILED), timeout=5)
         assert "cannot reach the registrar" in first.reason and "retrying in" in first.reason
         # The engine tries again by itself (backoff from 0.5 s in these tests).
-        events.wait(RegistrationChanged, _state(settings.id, RegistrationState.FAILED), timeout=5,
-                    since=events.events.index(first) + 1)
+        events.wait(
+            RegistrationChanged,
+            _state(settings.id, RegistrationState.FAILED),
+            timeout=5,
+            since=events.events.index(first) + 1,
+        )
     finally:
         engine.remove_account(settings.id).result(5)
 
@@ -63,12 +68,17 @@ def test_account_recovers_after_the_registrar_restarts(engine: SipEngine, events
             events.wait(RegistrationChanged, _state(settings.id, RegistrationState.REGISTERED), timeout=5)
             kamailio.stop()
             since = events.mark()
-            lost = events.wait(RegistrationChanged, lambda e: e.account_id == settings.id
-                               and e.state is not RegistrationState.REGISTERED, timeout=5, since=since)
+            lost = events.wait(
+                RegistrationChanged,
+                lambda e: e.account_id == settings.id and e.state is not RegistrationState.REGISTERED,
+                timeout=5,
+                since=since,
+            )
             assert lost.state in (RegistrationState.REGISTERING, RegistrationState.FAILED)
             kamailio.start()  # same port, empty location table: only a new REGISTER brings alice back
-            back = events.wait(RegistrationChanged, _state(settings.id, RegistrationState.REGISTERED), timeout=8,
-                               since=since)
+            back = events.wait(
+                RegistrationChanged, _state(settings.id, RegistrationState.REGISTERED), timeout=8, since=since
+            )
             assert back.code == 200
         finally:
             engine.remove_account(settings.id).result(5)
