@@ -19,11 +19,13 @@ from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBase
 from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, Progress, ProgressCallback
 from earpiece.core.knowledge.readers import READERS, is_supported
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
+from earpiece.core.knowledge.sample import SAMPLE_KB, ensure_sample_kb, sample_folder
 from earpiece.core.knowledge.store import KnowledgeStore, SearchResult, default_store_path
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
 __all__ = [
+    "SAMPLE_KB",
     "SUPPORTED_SUFFIXES",
     "ChunkRow",
     "DocumentError",
@@ -47,5 +49,7 @@ __all__ = [
     "UnreadableDocumentError",
     "UnsupportedFormatError",
     "default_store_path",
+    "ensure_sample_kb",
     "is_supported",
+    "sample_folder",
 ]

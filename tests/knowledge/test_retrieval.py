@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from earpiece.core.interfaces import Retriever
-from earpiece.core.knowledge import KnowledgeRetriever, KnowledgeStore
+from earpiece.core.knowledge import KnowledgeRetriever, KnowledgeStore, ensure_sample_kb
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
-from tests.knowledge.conftest import SAMPLE_KB
 from tests.knowledge.labelled_questions import LABELLED_QUESTIONS
 
 pytestmark = pytest.mark.models
@@ -26,9 +25,9 @@ def sample_store(
     tmp_path_factory: pytest.TempPathFactory, embedder: MiniLmEmbedder
 ) -> Iterator[KnowledgeStore]:
     with KnowledgeStore(tmp_path_factory.mktemp("sample") / "store", embedder=embedder) as store:
-        store.create("sample")
-        report = store.add("sample", [SAMPLE_KB])
-        assert not report.failed and len(report.results) == 6
+        info = ensure_sample_kb(store)
+        assert (info.name, info.documents) == ("sample", 6)
+        assert ensure_sample_kb(store) == info  # the second call changes nothing
         yield store
 
 
