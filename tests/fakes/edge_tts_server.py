@@ -9,7 +9,8 @@ bytes), optional `Path:audio.metadata` text messages, and a `Path:turn.end` text
 Modes: `ok` streams real MP3 (made by the test, e.g. `encode_mp3(piper_speech(...))`) in small
 chunks; `error` refuses the websocket handshake with HTTP 403 (the outage users report);
 `stall` accepts and never answers; `garbage` answers with text that is not the protocol;
-`bad_audio` frames the messages correctly but the audio is not MP3.
+`bad_audio` frames the messages correctly but the audio is not MP3; `stall_after_audio` sends
+the first part of the audio and then nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Mode(StrEnum):
     STALL = "stall"
     GARBAGE = "garbage"
     BAD_AUDIO = "bad_audio"
+    STALL_AFTER_AUDIO = "stall_after_audio"
 
 
 def encode_mp3(pcm16k: bytes) -> bytes:
@@ -134,11 +136,13 @@ class FakeEdgeTtsServer:
             await ws.send_str("this is not the edge-tts protocol")
         elif mode is not Mode.STALL:
             audio = os.urandom(len(self.mp3)) if mode is Mode.BAD_AUDIO else self.mp3
-            await self._speak(ws, request_id, audio)
+            await self._speak(ws, request_id, audio, stall_midway=mode is Mode.STALL_AFTER_AUDIO)
         await _wait_for_close(ws)
         return ws
 
-    async def _speak(self, ws: web.WebSocketResponse, request_id: str, audio: bytes) -> None:
+    async def _speak(
+        self, ws: web.WebSocketResponse, request_id: str, audio: bytes, *, stall_midway: bool = False
+    ) -> None:
         await ws.send_str(_text_message(request_id, "turn.start", {"context": {"serviceTag": "fake"}}))
         header = (
             f"X-RequestId:{request_id}\r\nContent-Type:audio/mpeg\r\n"
@@ -146,6 +150,8 @@ class FakeEdgeTtsServer:
         ).encode()
         prefix = len(header).to_bytes(2, "big") + header
         for start in range(0, len(audio), self.chunk_bytes):
+            if stall_midway and start >= len(audio) // 2:
+                return
             await ws.send_bytes(prefix + audio[start : start + self.chunk_bytes])
             await asyncio.sleep(self.chunk_delay_s)
         boundary = {"Offset": 1_000_000, "Duration": 10_000_000, "text": {"Text": "sentence", "Length": 8}}
