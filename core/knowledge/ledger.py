@@ -125,6 +125,12 @@ class Ledger:
     def knowledge_base(self, name: str) -> KnowledgeBaseInfo | None:
         return next((kb for kb in self.knowledge_bases() if kb.name == name), None)
 
+    def collection(self, name: str) -> str | None:
+        """The Chroma collection of a knowledge base: the cheap lookup on the search path."""
+        with self._lock:
+            row = self._db.execute("SELECT collection FROM kbs WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
     def add_knowledge_base(self, name: str, collection: str) -> None:
         now = time.time()
         with self._transaction() as db:

@@ -408,16 +408,16 @@ class KnowledgeStore:
     def search(self, name: str, query: str, k: int = 3) -> SearchResult:
         """Top-k passages, best first; `score` is the cosine similarity clamped to [0, 1]."""
         started = time.perf_counter()
-        kb = self.info(name)
-        if not query.strip() or k <= 0:
+        collection = self._ledger.collection(name)
+        if collection is None:
+            self.info(name)  # raises, listing the known names
+        if not query.strip() or k <= 0 or collection is None:
             return SearchResult([], 0.0, 0.0, 0.0)
         vector = self.embedder.embed([query])[0]
         embedded = time.perf_counter()
-        index = self.index
-        count = index.count(kb.collection)
-        hits = index.query(kb.collection, vector, min(k, count)) if count else []
+        hits = self.index.query(collection, vector, k)
         queried = time.perf_counter()
-        rows = self._ledger.chunks_by_id(kb.name, [h[0] for h in hits])
+        rows = self._ledger.chunks_by_id(name, [h[0] for h in hits])
         passages = []
         for hit_id, distance in hits:
             if hit_id not in rows:
