@@ -18,9 +18,12 @@ BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
 
 
 class ScriptedCaller:
-    """Frames of silence, with speech queued by `say()`; `last_said` is what the fake STT hears."""
+    """Frames of silence, with speech queued by `say()`; `last_said` is what the fake STT hears.
 
-    def __init__(self) -> None:
+    Speakers sharing a `heard` list append to it as they start each utterance (for two streams)."""
+
+    def __init__(self, heard: list[str] | None = None) -> None:
+        self.heard = heard if heard is not None else []
         self._queue: list[tuple[str, bytes]] = []
         self._current = b""
         self.last_said = ""
@@ -38,6 +41,7 @@ class ScriptedCaller:
         while not self._ended.is_set():
             if not self._current and self._queue:
                 self.last_said, self._current = self._queue.pop(0)
+                self.heard.append(self.last_said)
             if self._current:
                 pcm, self._current = self._current[:BYTES_PER_FRAME], self._current[BYTES_PER_FRAME:]
                 pcm = pcm.ljust(BYTES_PER_FRAME, b"\0")
