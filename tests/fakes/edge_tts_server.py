@@ -20,6 +20,7 @@ import io
 import json
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Self
@@ -160,7 +161,7 @@ class FakeEdgeTtsServer:
         await ws.send_str(_text_message(request_id, "turn.end", {}))
 
 
-def _text_message(request_id: str, path: str, body: dict[str, object]) -> str:
+def _text_message(request_id: str, path: str, body: Mapping[str, object]) -> str:
     return (
         f"X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\n"
         f"Path:{path}\r\n\r\n{json.dumps(body)}"
