@@ -26,7 +26,11 @@ def chroma_settings() -> chromadb.Settings:
 
 class ChromaIndex:
     def __init__(self, path: Path, embedding_function: MiniLmEmbeddingFunction) -> None:
-        self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+        try:
+            self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+        except Exception:
+            _forget_system(path)
+            raise
         self._ef = embedding_function
         self._open: dict[str, Any] = {}
 
@@ -84,6 +88,17 @@ class ChromaIndex:
         collection = self._collection(name)
         result = collection.query(query_embeddings=vector[None, :], n_results=k, include=["distances"])
         return list(zip(result["ids"][0], (float(d) for d in result["distances"][0]), strict=True))
+
+
+def _forget_system(path: Path) -> None:
+    """Chroma caches one System per folder, even one that failed to open; drop it so a retry starts afresh.
+
+    (Chroma has no public call for one folder; `clear_system_cache()` would break other live clients.)
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
 
 
 PROBE = """

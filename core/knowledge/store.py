@@ -122,8 +122,12 @@ class KnowledgeStore:
             raise StoreBusyError(self._busy_message()) from None
         owner = self.root / "owner.json"
         self._unclean = owner.exists()
-        owner.write_text(json.dumps({"pid": os.getpid(), "since": time.time()}))
-        self._ledger = Ledger(self.root / "ledger.sqlite3")
+        try:
+            owner.write_text(json.dumps({"pid": os.getpid(), "since": time.time()}))
+            self._ledger = Ledger(self.root / "ledger.sqlite3")
+        except BaseException:
+            self._file_lock.release()
+            raise
         self._embedder = embedder
         self._index: ChromaIndex | None = None
         self._open_lock = threading.Lock()
@@ -187,38 +191,40 @@ class KnowledgeStore:
             if problem:
                 aside = path.with_name(f"chroma.damaged-{int(time.time())}")
                 shutil.move(path, aside)
-                self.recovery_notes.append(f"The vector index was damaged ({problem}); moved it to "
-                                           f"{aside.name} and rebuilt it from the ledger.")
-                log.warning(self.recovery_notes[-1])
+                self._note(f"The vector index was damaged ({problem}); moved it to {aside.name} "
+                           "and rebuilt it from the ledger.")
+            index: ChromaIndex | None = None
             try:
                 index = ChromaIndex(path, MiniLmEmbeddingFunction(embedder))
                 self._reconcile(index, embedder)
                 return index
             except Exception as exc:
+                if index is not None:
+                    index.close()  # or Chroma would hand the same broken system to the retry
                 if attempt or not path.exists():
                     raise
                 problem = f"{type(exc).__name__}: {exc}"
         raise AssertionError("unreachable")
 
+    def _note(self, message: str) -> None:
+        self.recovery_notes.append(message)
+        log.warning(message)
+
     def _reconcile(self, index: ChromaIndex, embedder: MiniLmEmbedder) -> None:
         knowledge_bases = self._ledger.knowledge_bases()
         for stray in index.collections() - {kb.collection for kb in knowledge_bases}:
             index.drop(stray)
-            self.recovery_notes.append(f"Removed the index of a dropped knowledge base ({stray}).")
+            self._note(f"Removed the index of a dropped knowledge base ({stray}).")
         for kb in knowledge_bases:
             in_index, in_ledger = index.ids(kb.collection), self._ledger.chunk_ids(kb.name)
             extra, missing = sorted(in_index - in_ledger), in_ledger - in_index
             if extra:
                 index.delete(kb.collection, extra)
-                self.recovery_notes.append(
-                    f"{kb.name}: removed {len(extra)} uncommitted passages left by an interrupted write."
-                )
+                self._note(f"{kb.name}: removed {len(extra)} uncommitted passages (an interrupted write).")
             if missing:
                 rows = [r for r in self._ledger.chunks(kb.name) if r.chunk_id in missing]
                 self._embed_rows(index, embedder, kb.collection, rows)
-                self.recovery_notes.append(f"{kb.name}: re-indexed {len(missing)} passages from the ledger.")
-        for note in self.recovery_notes:
-            log.warning(note)
+                self._note(f"{kb.name}: re-indexed {len(missing)} passages from the ledger.")
 
     # Knowledge bases
 

@@ -79,7 +79,7 @@ def test_kill_during_ingest_leaves_whole_documents_only(
             assert document.chunks == len(expected) == PARAGRAPHS_PER_FILE
         collection = store.info("big").collection
         assert store.index.ids(collection) == {c.chunk_id for c in store.chunks("big")}
-        assert "removed 64 uncommitted passages" in " ".join(store.recovery_notes)
+        assert "removed 64 uncommitted passages (an interrupted write)" in " ".join(store.recovery_notes)
         hits = store.search("big", "when does depot 2-10 open and how many crates does it stock", 10).passages
         assert {Path(h.source).name for h in hits} <= {"depots-0.md", "depots-1.md"}  # none half-written
 

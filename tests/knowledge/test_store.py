@@ -196,15 +196,17 @@ def test_lost_index_is_rebuilt_from_the_ledger(
         assert any("re-indexed" in note for note in store.recovery_notes)
 
 
-def test_damaged_index_after_a_crash_is_moved_aside_and_rebuilt(
-    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path
+@pytest.mark.parametrize("owner_was_killed", [True, False], ids=["probed-after-crash", "fails-in-process"])
+def test_damaged_index_is_moved_aside_and_rebuilt(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path, owner_was_killed: bool
 ) -> None:
     docs.write_every_format(tmp_path / "docs")
     with KnowledgeStore(store_root, embedder=embedder) as store:
         store.create("office")
         store.add("office", [tmp_path / "docs"])
     (store_root / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    (store_root / "owner.json").write_text('{"pid": 999999}')  # as if the owner had been killed
+    if owner_was_killed:  # the marker a killed owner leaves: the index is probed in a child process
+        (store_root / "owner.json").write_text('{"pid": 999999}')
     with KnowledgeStore(store_root, embedder=embedder) as store:
         assert top_source(store, "office", docs.FORMAT_FACTS[".pdf"][2]) == "doc.pdf"
         assert "damaged" in store.recovery_notes[0]
