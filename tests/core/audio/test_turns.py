@@ -17,6 +17,8 @@ from earpiece.core.audio.turns import (
 from earpiece.core.settings import VadSettings
 from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
 
+pytestmark = pytest.mark.models  # speech from the Piper voice
+
 T0 = 1000.0  # frames carry monotonic-like timestamps
 
 
