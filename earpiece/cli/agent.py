@@ -1,0 +1,143 @@
+"""`earpiece agent`: a headless phone line that answers calls itself from a knowledge base.
+
+    EARPIECE_SECRET_SIP_SUPPORT=... earpiece agent --account support --transfer-to 200
+    earpiece agent --username bot --domain pbx.example.com --kb sample --sip-port 0
+
+The account comes from the settings (`--account ID`) or from the command line (`--username` and
+`--domain`); its password from the keyring (`sip:<id>`) or `EARPIECE_SECRET_SIP_<ID>`. One JSON
+record per call goes to `--calls-dir` (default: the data folder's `calls/`). SIGTERM or Ctrl+C ends
+it cleanly: calls in progress hear a goodbye and are hung up, then the account is unregistered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from earpiece.core.secrets import SecretMissingError, SecretStoreUnavailableError, get_secret
+from earpiece.core.settings import AccountSettings, CallMode, Settings, Transport, load_settings
+
+if TYPE_CHECKING:
+    from earpiece.sip.config import EngineConfig as SipConfig
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class _UsageError(Exception):
+    pass
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "agent",
+        help="answer calls autonomously (headless)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    who = parser.add_argument_group("account")
+    who.add_argument("--account", metavar="ID", help="an account of the settings (or the id of the one "
+                     "given by --username/--domain; its password is the secret sip:<ID>)")
+    who.add_argument("--username", help="SIP user name (defines the account on the command line)")
+    who.add_argument("--domain", help="SIP domain, host[:port]")
+    who.add_argument("--registrar", default="", help="registrar URI (default: sip:<domain>)")
+    who.add_argument("--proxy", default="", help="outbound proxy URI")
+    who.add_argument("--transport", choices=[t.value for t in Transport], default="udp")
+    who.add_argument("--display-name", default="Earpiece")
+    answering = parser.add_argument_group("answering")
+    answering.add_argument("--kb", metavar="NAME", help="knowledge base (default: knowledge.default_kb; "
+                           "'sample' is ingested from the bundled files if absent)")
+    answering.add_argument("--transfer-to", default="", metavar="DEST",
+                           help="where a caller who asks for a person is transferred (number or SIP URI)")
+    answering.add_argument("--max-calls", type=int, default=4, help="simultaneous calls (more get 486 Busy)")
+    answering.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="ring first")
+    answering.add_argument("--greeting", help="what the agent says when it answers")
+    answering.add_argument("--calls-dir", type=Path, help="folder for the per-call JSON records")
+    answering.add_argument("--shutdown-grace", type=float, default=15.0, metavar="S",
+                           help="on SIGTERM, let a reply being spoken finish within this many seconds")
+    network = parser.add_argument_group("network")
+    network.add_argument("--bind", metavar="ADDR", help="local address (default: sip.bind_address)")
+    network.add_argument("--sip-port", type=int, metavar="N",
+                         help="UDP and TCP port (default: sip.udp_port; 0 = any free port)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from earpiece.headless import AgentError, AgentOptions, AnsweringAgent
+    from earpiece.sip.engine import SipError
+
+    settings = load_settings()
+    try:
+        account = choose_account(settings, args)
+        password = get_secret(f"sip:{account.id}")
+    except (_UsageError, SecretMissingError, SecretStoreUnavailableError) as exc:
+        print(f"earpiece agent: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.max_calls < 1:
+        print("earpiece agent: --max-calls must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    options = AgentOptions(
+        account=account,
+        kb_name=args.kb,
+        transfer_to=args.transfer_to,
+        max_calls=args.max_calls,
+        answer_delay_s=args.answer_delay,
+        calls_dir=args.calls_dir,
+        greeting=args.greeting,
+        shutdown_grace_s=args.shutdown_grace,
+    )
+    agent = AnsweringAgent(settings, options, sip_config=sip_config(settings, args), password=password)
+    try:
+        asyncio.run(agent.run())
+    except (AgentError, SipError) as exc:
+        print(f"earpiece agent: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def choose_account(settings: Settings, args: argparse.Namespace) -> AccountSettings:
+    if args.username or args.domain:
+        if not (args.username and args.domain):
+            raise _UsageError("--username and --domain go together")
+        return AccountSettings(
+            id=args.account or args.username,
+            username=args.username,
+            domain=args.domain,
+            registrar=args.registrar,
+            proxy=args.proxy,
+            transport=Transport(args.transport),
+            display_name=args.display_name,
+            default_mode=CallMode.AUTONOMOUS,
+        )
+    accounts = settings.sip.accounts
+    if args.account:
+        for account in accounts:
+            if account.id == args.account:
+                return account
+        known = ", ".join(a.id for a in accounts) or "none"
+        raise _UsageError(f"no account {args.account!r} in the settings (known: {known})")
+    autonomous = [a for a in accounts if a.default_mode is CallMode.AUTONOMOUS]
+    if len(autonomous) == 1:
+        return autonomous[0]
+    if len(accounts) == 1:
+        return accounts[0]
+    raise _UsageError("choose the account with --account ID, or give --username and --domain")
+
+
+def sip_config(settings: Settings, args: argparse.Namespace) -> SipConfig:
+    """The engine options from the settings, with the command line's network overrides and no headset."""
+    from earpiece.sip.config import EngineConfig as SipConfig
+
+    config = SipConfig.from_settings(settings)
+    changes: dict[str, object] = {"input_device": "none", "output_device": "none"}
+    if args.bind:
+        changes["bind_address"] = args.bind
+    if args.sip_port is not None:
+        changes["udp_port"] = args.sip_port
+        if config.tcp_port is not None:
+            changes["tcp_port"] = args.sip_port
+    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
