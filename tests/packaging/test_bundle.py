@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the first test pays for the build
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
@@ -44,6 +44,7 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     home = tmp_path / "home"
+    home.mkdir()  # gnome-keyring-daemon keeps its control socket under ~/.cache
     env = {"HOME": str(home), "PATH": str(empty_bin), "LANG": "C.UTF-8"}
     for name in ("CONFIG", "DATA", "LOG", "CACHE"):
         env[f"EARPIECE_{name}_DIR"] = str(home / name.lower())
@@ -138,7 +139,7 @@ def test_frozen_app_uses_the_system_keyring(bundle: Path, clean_env: dict[str, s
     script = tmp_path / "with-keyring.sh"
     script.write_text(
         "#!/bin/sh\n"
-        "printf 'test-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
+        "printf 'test-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1\n"
         'exec "$@"\n'
     )
     script.chmod(0o755)
