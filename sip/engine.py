@@ -411,7 +411,7 @@ class SipEngine:
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True
         ep_cfg.uaConfig.userAgent = cfg.user_agent
-        ep_cfg.uaConfig.maxCalls = 32
+        ep_cfg.uaConfig.maxCalls = cfg.max_calls
         self._log_writer = _LogWriter()
         ep_cfg.logConfig.writer = self._log_writer
         ep_cfg.logConfig.level = cfg.pjsip_log_level

@@ -1,0 +1,78 @@
+"""SIPp with the project's own XML scenarios (in `sipp_scenarios/`), run as a bounded UAC.
+
+result = run_sipp("refer_to_number", target=("127.0.0.1", 5060), service="alice")
+assert result.ok, result.details
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.peers.process import LOOPBACK, free_port
+
+SIPP = "/usr/bin/sipp"
+SCENARIOS = Path(__file__).with_name("sipp_scenarios")
+
+
+@dataclass(frozen=True)
+class SippResult:
+    returncode: int  # 0: every call went as the scenario says
+    output: str
+    errors: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def details(self) -> str:
+        return f"sipp exit {self.returncode}\n{self.errors[-3000:]}\n{self.output[-2000:]}"
+
+
+def run_sipp(
+    scenario: str,
+    target: tuple[str, int],
+    *,
+    service: str = "alice",
+    calls: int = 1,
+    rate: float = 10.0,
+    timeout_s: float = 15.0,
+    extra: list[str] | None = None,
+) -> SippResult:
+    """Run `sipp_scenarios/<scenario>.xml` against `target` for `calls` calls at `rate` calls/s."""
+    with tempfile.TemporaryDirectory(prefix="earpiece-sipp-") as folder:
+        errors = Path(folder) / "errors.log"
+        argv = [
+            SIPP,
+            f"{target[0]}:{target[1]}",
+            "-sf",
+            str(SCENARIOS / f"{scenario}.xml"),
+            "-i",
+            LOOPBACK,
+            "-p",
+            str(free_port()),
+            "-s",
+            service,
+            "-m",
+            str(calls),
+            "-r",
+            str(rate),
+            "-l",
+            str(max(calls, 1)),
+            "-timeout",
+            f"{int(timeout_s)}s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+            "-error_file",
+            str(errors),
+            "-max_retrans",
+            "2",
+            *(extra or []),
+        ]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 10, cwd=folder)
+        text = errors.read_text(errors="replace") if errors.exists() else ""
+        return SippResult(proc.returncode, proc.stdout + proc.stderr, text)
