@@ -197,3 +197,16 @@ def test_window_is_mapped_under_x11(bundle: Path, clean_env: dict[str, str], tmp
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait(10)
+
+
+def test_find_library_falls_back_to_the_bundled_copy(bundle: Path, clean_env: dict[str, str]) -> None:
+    """A library the system lacks (Qt here) is found in the bundle, as PortAudio must be on a machine
+    without libportaudio2 (packaging/rthooks/find_library.py)."""
+    system = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
+    if "libQt6Core" in system:
+        pytest.skip("this system has its own Qt 6, so the fallback is not exercised")
+    code = "import ctypes.util, sounddevice; print(ctypes.util.find_library('Qt6Core'))"
+    done = run_bundle(["-c", code], clean_env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = done.stdout.strip()
+    assert found != "None" and inside(found, bundle) and Path(found).name.startswith("libQt6Core.so")
