@@ -42,7 +42,7 @@ ABBREVIATIONS = {
 SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "~": " about ", "|": ", "}
 
 
-def words(number: str | int | float) -> str:
+def number_words(number: str | int | float) -> str:
     """num2words without its commas ("one thousand two hundred and five")."""
     value = float(number) if isinstance(number, str) and "." in number else int(number)
     return str(num2words(value)).replace(",", "")
@@ -122,29 +122,29 @@ def _money(m: re.Match[str]) -> str:
     scale = (m.group("scale") or "").strip().lower()
     if scale:
         scale_word = {"k": "thousand", "m": "million", "bn": "billion"}.get(scale, scale)
-        return f"{words(amount)} {scale_word} {many}"
+        return f"{number_words(amount)} {scale_word} {many}"
     whole, _, fraction = amount.partition(".")
     major = int(whole)
     minor = int((fraction + "00")[:2]) if fraction else 0
     parts = []
     if major or not minor:
-        parts.append(f"{words(major)} {one if major == 1 else many}")
+        parts.append(f"{number_words(major)} {one if major == 1 else many}")
     if minor:
-        parts.append(f"{words(minor)} {minor_one if minor == 1 else minor_many}")
+        parts.append(f"{number_words(minor)} {minor_one if minor == 1 else minor_many}")
     return " and ".join(parts)
 
 
 def _time(m: re.Match[str]) -> str:
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     suffix = (m.group("ampm") or "").lower().replace(".", "")
-    spoken = words(hour)
+    spoken = number_words(hour)
     if minute == 0:
         if not suffix:
             spoken += " hundred" if hour > 12 else " o'clock"
     elif minute < 10:
-        spoken += f" oh {words(minute)}"
+        spoken += f" oh {number_words(minute)}"
     else:
-        spoken += f" {words(minute)}"
+        spoken += f" {number_words(minute)}"
     return spoken + {"am": " a.m.", "pm": " p.m.", "": ""}[suffix]
 
 
@@ -160,7 +160,7 @@ def _number(m: re.Match[str]) -> str:
     text = m.group(0)
     if re.fullmatch(r"(19|20)\d\d", text):
         return str(num2words(int(text), to="year"))
-    return words(text.replace(",", ""))
+    return number_words(text.replace(",", ""))
 
 
 _AMPM = r"(?P<ampm>[ap]\.?m\.?)"
@@ -177,7 +177,7 @@ _RULES: list[Rule] = [
         ),
         _money,
     ),
-    (re.compile(r"(\d+(?:\.\d+)?)\s?%"), lambda m: f"{words(m.group(1))} percent"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s?%"), lambda m: f"{number_words(m.group(1))} percent"),
     (re.compile(rf"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s?{_AMPM}(?!\w))?", re.I), _time),
     (re.compile(rf"\b(?P<h>1[0-2]|0?[1-9])(?P<m>)\s?{_AMPM}(?!\w)", re.I), _time),
     (re.compile(r"(?<=[ap]\.m\.)\s?[-–]\s?"), lambda m: " to "),
