@@ -74,10 +74,14 @@ def build_voice_stack(
 
 
 async def warm_up(stack: VoiceStack) -> None:
-    """Load the recogniser and the offline voice now, so the first turn does not pay for them."""
-    loaders: list[Any] = [getattr(stack.stt, "load", None)]
-    loaders += [getattr(p, "load", None) for p in getattr(stack.tts, "providers", (stack.tts,))]
+    """Load the recogniser and the offline voice and run each once, so the first turn of the
+    first call does not pay for loading or for the first (slower) inference."""
+    voices = list(getattr(stack.tts, "providers", (stack.tts,)))
+    loaders: list[Any] = [getattr(stack.stt, "load", None)] + [getattr(v, "load", None) for v in voices]
     await asyncio.gather(*(load() for load in loaders if load is not None))
+    offline_voice = voices[-1]  # the last provider is the local one; an online voice may be down
+    speech = b"".join([chunk async for chunk in offline_voice.synthesize("Hello, how can I help you?")])
+    await stack.stt.transcribe(speech)
 
 
 def create_session(

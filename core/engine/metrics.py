@@ -9,7 +9,8 @@ needs no LLM; copilot turns speak nothing into the call).
 - stt_compute_ms: how long the recogniser itself ran for the transcript used
 - retrieval_ms: query -> passages
 - llm_ttft_ms: request -> first token of the provider that served (fallback switches included)
-- tts_ttfb_ms: first sentence handed to TTS -> its first audio
+- tts_ttfb_ms: first sentence handed to TTS -> its first audio (a long first sentence is handed
+  over as its first phrase, then the rest: see `phrasing.py`)
 - voice_to_voice_ms: end-of-speech -> first reply audio handed to the call's sink
 """
 

@@ -50,6 +50,7 @@ from earpiece.core.engine.events import (
     TurnMetricsEvent,
 )
 from earpiece.core.engine.metrics import TurnMetrics, ms_between
+from earpiece.core.engine.phrasing import first_phrase_split
 from earpiece.core.engine.record import CallRecorder
 from earpiece.core.interfaces import ChatTurn, SpeechToText, TextToSpeech, Transcript
 from earpiece.core.llm.guard import HANDOVER_REPLY, Intent, precheck
@@ -411,23 +412,10 @@ class CallSession:
         try:
             async with contextlib.aclosing(sentences):
                 async for sentence in sentences:
-                    spoken_form = normalize_for_speech(sentence)
-                    if not spoken_form.strip(" .,!?;:"):
-                        continue
-                    handed = time.monotonic()
-                    audio = self.stack.tts.synthesize(spoken_form)
-                    try:
-                        async for pcm in audio:
-                            if not self._playing:
-                                self._start_playback(turn_id, sentence, handed, metrics)
-                            self._sink.write(pcm)
-                    except Exception as exc:
-                        self._publish(
-                            StageError("tts", f"{type(exc).__name__}: {exc}", turn_id, time.monotonic())
-                        )
+                    # The first sentence is cut after its first phrase: speech starts sooner.
+                    pieces = first_phrase_split(sentence) if not spoken else [sentence]
+                    if not await self._voice(turn_id, pieces, metrics):
                         break
-                    finally:
-                        await _aclose(audio)
                     spoken.append(sentence)
             await self._drain()
             self._stop_playback(turn_id, interrupted=False)
@@ -442,6 +430,27 @@ class CallSession:
                 metrics.tts_failures = [
                     f"{f.provider}: {f.reason}" for f in getattr(self.stack.tts, "last_failures", ())
                 ]
+
+    async def _voice(self, turn_id: int, pieces: list[str], metrics: TurnMetrics | None) -> bool:
+        """Synthesize the pieces into the call; False if every TTS provider failed."""
+        assert self._sink is not None
+        for piece in pieces:
+            spoken_form = normalize_for_speech(piece)
+            if not spoken_form.strip(" .,!?;:"):
+                continue
+            handed = time.monotonic()
+            audio = self.stack.tts.synthesize(spoken_form)
+            try:
+                async for pcm in audio:
+                    if not self._playing:
+                        self._start_playback(turn_id, piece, handed, metrics)
+                    self._sink.write(pcm)
+            except Exception as exc:
+                self._publish(StageError("tts", f"{type(exc).__name__}: {exc}", turn_id, time.monotonic()))
+                return False
+            finally:
+                await _aclose(audio)
+        return True
 
     def _start_playback(
         self, turn_id: int, sentence: str, handed: float, metrics: TurnMetrics | None

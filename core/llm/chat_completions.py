@@ -110,9 +110,9 @@ def _required_key(name: str, provider: str) -> str:
 
 
 def groq_responder(llm: LlmSettings) -> ChatCompletionsResponder:
-    def make_client() -> Any:
-        from groq import AsyncGroq
+    from groq import AsyncGroq  # imported now, not inside a caller's timed first request
 
+    def make_client() -> Any:
         return AsyncGroq(
             api_key=_required_key("groq", "groq"),
             base_url=llm.groq_base_url or None,
@@ -126,9 +126,9 @@ def groq_responder(llm: LlmSettings) -> ChatCompletionsResponder:
 
 
 def openai_responder(llm: LlmSettings) -> ChatCompletionsResponder:
-    def make_client() -> Any:
-        from openai import AsyncOpenAI
+    from openai import AsyncOpenAI  # imported now, not inside a caller's timed first request
 
+    def make_client() -> Any:
         return AsyncOpenAI(
             api_key=_optional_key("openai"),
             base_url=llm.openai_base_url,

@@ -28,7 +28,7 @@ def _answer(server, question: str, history: tuple[ChatTurn, ...] = (), chain: bo
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=2)
     responders = [groq_responder(llm), OfflineResponder(0.3)] if chain else [groq_responder(llm)]
     answerer = Answerer(
-        FallbackResponder(responders, first_token_timeout_s=1), WordRetriever(list(KNOWLEDGE)), min_score=0.3
+        FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)), min_score=0.3
     )
 
     async def run() -> Answer:
