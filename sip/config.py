@@ -17,10 +17,10 @@ class EngineConfig:
     tcp_port: int | None = 5060  # None = no TCP transport
     tls_port: int | None = None  # None = no TLS transport
     stun_servers: tuple[str, ...] = ()
-    # PJSIP's select() I/O queue holds 64 sockets, every call takes two (RTP, RTCP) and closed ones
-    # are kept 500 ms: beyond this many calls PJSIP refuses new ones (486) instead of aborting.
-    # (A flood of >~60 INVITEs/s still exhausts it: see the SIP tests' burst note.)
-    max_calls: int = 20
+    # Simultaneous calls per process. The pjsua2 wheel is built with PJSUA_MAX_CALLS=4 (a 5th
+    # makeCall fails with PJ_ETOOMANY, measured in bench/sip); more needs another process.
+    # Also: PJSIP's select() I/O queue holds 64 sockets, two per call, closed ones kept 500 ms.
+    max_calls: int = 4
     user_agent: str = "Earpiece"
     # Registration: expiry asked of the registrar, and the retry backoff after a failure
     # (doubling from min to max; credentials errors are not retried).

@@ -1,0 +1,60 @@
+"""The far end for the SIP benchmark: an engine in its own process that answers every call and
+plays back whatever it hears (python -m bench.sip.echo_peer PORT_FILE)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from earpiece.core.settings import AccountSettings
+from earpiece.sip.config import EngineConfig
+from earpiece.sip.engine import SipEngine
+from earpiece.sip.events import CallState, CallStateChanged, IncomingCall, SipEvent
+
+
+def main() -> int:
+    port_file = Path(sys.argv[1])
+    engine = SipEngine(
+        EngineConfig(
+            bind_address="127.0.0.1",
+            udp_port=0,
+            tcp_port=None,
+            input_device="none",
+            output_device="none",
+            pjsip_log_level=1,
+        )
+    )
+
+    def on_event(event: SipEvent) -> None:
+        if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
+            audio = engine.call_audio(event.call_id)
+            audio.add_frame_listener(lambda frame: audio.sink.write(frame.pcm))
+        if isinstance(event, IncomingCall):
+            pass  # answered by auto_answer_s=0
+
+    engine.subscribe(on_event)
+    engine.start()
+    host, port = engine.local_address()
+    engine.add_account(
+        AccountSettings(
+            id="echo",
+            username="echo",
+            domain=f"{host}:{port}",
+            registration=False,
+            allow_direct_calls=True,
+            auto_answer_s=0,
+        ),
+        "",
+    ).result(5)
+    port_file.write_text(str(port))
+    try:
+        while not Path(str(port_file) + ".stop").exists():
+            time.sleep(0.1)
+    finally:
+        engine.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
