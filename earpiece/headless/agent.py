@@ -267,9 +267,9 @@ class AnsweringAgent:
         )
 
     def _on_call_state(self, call: _Call, event: CallStateChanged) -> None:
-        if event.state is CallState.CONFIRMED and call.task is None and not self._closing:
+        if event.state is CallState.CONFIRMED and call.task is None:
             call.facts.answered_at = event.at
-            self._start_session(call)
+            self._start_session(call)  # even when closing: the caller then hears the goodbye
         elif event.state is CallState.DISCONNECTED:
             call.facts.disconnected = True
             call.facts.sip_end_code, call.facts.sip_end_reason = event.code, event.reason
@@ -288,7 +288,8 @@ class AnsweringAgent:
         except Exception as exc:
             log.warning("call %s has no audio: %s", call_id, exc)
             return
-        overrides = {"greeting": self.options.greeting} if self.options.greeting else {}
+        greeting = "" if self._closing else self.options.greeting
+        overrides = {} if greeting is None else {"greeting": greeting}
         stack = self._new_stack()
         session = CallSession(
             stack,
@@ -419,7 +420,10 @@ class AnsweringAgent:
 
     async def _end_call(self, call: _Call) -> None:
         """Let a reply in progress finish (bounded), then goodbye and hang up (in `_run_call`)."""
-        if call.task is None or call.session is None:  # still ringing
+        deadline = time.monotonic() + 3.0  # answered a moment ago: let it connect to hear the goodbye
+        while call.task is None and not call.facts.disconnected and time.monotonic() < deadline:
+            await asyncio.sleep(_POLL_S)
+        if call.task is None or call.session is None:  # still ringing (or gone)
             rejected = self._require_engine().reject(call.facts.call_id, RejectReason.BUSY)
             with contextlib.suppress(Exception):
                 await asyncio.wrap_future(rejected)

@@ -96,7 +96,8 @@ class AgentProcess:
                 self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd=ROOT, env=self.env, start_new_session=True,
             )
-        if not wait_for(lambda: READY_LINE in self.text() or not self.alive(), timeout, 0.2) or not self.alive():
+        ready = wait_for(lambda: READY_LINE in self.text() or not self.alive(), timeout, 0.2)
+        if not ready or not self.alive():
             text = self.text()
             self.kill()
             raise RuntimeError(f"earpiece agent did not become ready:\n{text[-4000:]}\n{self.log_tail()}")
@@ -292,9 +293,11 @@ def analyse(sent: np.ndarray, heard: np.ndarray, script: CallerScript) -> list[H
     heard_level = frame_dbfs(heard)
     turns = []
     for index, utterance in enumerate(script.utterances):
-        window = sent_voiced[(sent_voiced >= utterance.start_s * 50 - 5) & (sent_voiced <= utterance.end_s * 50 + 25)]
+        near = (sent_voiced >= utterance.start_s * 50 - 5) & (sent_voiced <= utterance.end_s * 50 + 25)
+        window = sent_voiced[near]
         end_s = (window[-1] + 1) / 50 if len(window) else utterance.end_s
-        following = script.utterances[index + 1].start_s if index + 1 < len(script.utterances) else script.duration_s
+        last_one = index + 1 == len(script.utterances)
+        following = script.duration_s if last_one else script.utterances[index + 1].start_s
         first, last = int(end_s * 50), min(int(following * 50), len(heard_level))
         loud = np.flatnonzero(heard_level[first:last] > SPEECH_DBFS)
         onset = (first + loud[0]) / 50 if len(loud) else None
