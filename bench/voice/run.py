@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -69,14 +70,12 @@ def _pct(values: list[float], q: float) -> float | None:
 
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
     return {
         "cpu": cpu,
         "cpus": os.cpu_count(),
@@ -128,7 +127,12 @@ async def run_calls(audio: list[bytes], early_stt: bool) -> tuple[list[dict[str,
         await stack.answerer.retrieve("warm up the embedder")
         load_s = time.monotonic() - load_started
         session = create_session(
-            settings, stack, mode=CallMode.AUTONOMOUS, sink=CountingSink(), greeting="Hello.", early_stt=early_stt
+            settings,
+            stack,
+            mode=CallMode.AUTONOMOUS,
+            sink=CountingSink(),
+            greeting="Hello.",
+            early_stt=early_stt,
         )
         events = session.events.queue()
         caller = ScriptedCaller()
@@ -145,7 +149,9 @@ async def run_calls(audio: list[bytes], early_stt: bool) -> tuple[list[dict[str,
                 event = await next_event(events, TurnMetricsEvent, timeout=60)
                 assert isinstance(event, TurnMetricsEvent)
                 system_cpu.append(psutil.cpu_percent(interval=None))
-                turns.append(event.metrics.as_dict() | {"turn_wall_s": round(time.monotonic() - turn_started, 2)})
+                turns.append(
+                    event.metrics.as_dict() | {"turn_wall_s": round(time.monotonic() - turn_started, 2)}
+                )
                 print(
                     f"  turn {len(turns):2d}: v2v {event.metrics.voice_to_voice_ms} ms  "
                     f"{event.metrics.question!r} -> {event.metrics.answer[:60]!r}",
@@ -175,9 +181,7 @@ def summarise(turns: list[dict[str, Any]], questions: list[tuple[str, str]]) -> 
         values = [t[key] for t in turns if t.get(key) is not None]
         stages[key] = {"label": label, "p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values)}
     correct = [bool(re.search(fact, t["answer"])) for t, (_, fact) in zip(turns, questions, strict=True)]
-    heard_right = [
-        _words(t["question"]) == _words(q) for t, (q, _) in zip(turns, questions, strict=True)
-    ]
+    heard_right = [_words(t["question"]) == _words(q) for t, (q, _) in zip(turns, questions, strict=True)]
     return {
         "stages": stages,
         "answers_with_fact": sum(correct),
@@ -201,7 +205,7 @@ def write_chart(summary: dict[str, Any], turns: list[dict[str, Any]], path: Path
     labels = [summary["stages"][k]["label"] for k in keys]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1.1, 1]})
     data = [[t[k] for t in turns if t.get(k) is not None] for k in keys]
-    left.boxplot(data, vert=False, tick_labels=labels, showfliers=True)
+    left.boxplot(data, orientation="horizontal", tick_labels=labels, showfliers=True)
     left.axvline(GOAL_V2V_MS, color="#D55E00", linestyle="--", label=f"goal {GOAL_V2V_MS} ms voice-to-voice")
     left.set_xlabel("ms")
     left.set_title("Per stage, all turns")
@@ -223,7 +227,9 @@ def write_chart(summary: dict[str, Any], turns: list[dict[str, Any]], path: Path
 def write_markdown(result: dict[str, Any], path: Path) -> None:
     s, r, m = result["summary"], result["resources"], result["machine"]
     v2v = s["stages"]["voice_to_voice_ms"]
-    medians = {k: v["p50"] for k, v in s["stages"].items() if k not in ("voice_to_voice_ms", "stt_compute_ms")}
+    medians = {
+        k: v["p50"] for k, v in s["stages"].items() if k not in ("voice_to_voice_ms", "stt_compute_ms")
+    }
     dominant = max(medians, key=lambda k: medians[k] or 0)
     lines = [
         "# Voice benchmark (offline stack)",
@@ -231,9 +237,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"{result['when']} on {m['cpu']} ({m['cpus']} CPUs), CPython {m['python']}. "
         f"Load average at start {m['load_average_at_start']}: {m['note']}.",
         "",
-        f"{s['turns']} spoken questions ({result['voice']} voice) against the sample knowledge base, pushed as "
-        "20 ms frames in real time into an autonomous `CallSession` with faster-whisper tiny.en, the "
-        "offline responder and Piper. Early transcription during the end-of-turn silence: "
+        f"{s['turns']} spoken questions ({result['voice']} voice) against the sample knowledge base, "
+        "pushed as 20 ms frames in real time into an autonomous `CallSession` with faster-whisper "
+        "tiny.en, the offline responder and Piper. Early transcription during the end-of-turn silence: "
         f"{'on' if result['early_stt'] else 'off'} (used in {s['early_stt_turns']} turns). "
         f"End-of-turn silence {result['end_of_turn_ms']} ms.",
         "",
@@ -251,7 +257,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"- transcripts exactly right (words): {s['transcripts_exact']}/{s['turns']}",
         f"- model load (STT + TTS + embedder + sample KB ingest): {r['model_load_s']} s",
         f"- process CPU {r['process_cpu_s']} s over {r['run_wall_s']} s "
-        f"({r['process_cpu_percent_of_one_core']} % of one core); system CPU mean {r['system_cpu_percent_mean']} %",
+        f"({r['process_cpu_percent_of_one_core']} % of one core); "
+        f"system CPU mean {r['system_cpu_percent_mean']} %",
         f"- peak RSS {r['peak_rss_mb']} MB",
         "",
         "Voice-to-voice = end-of-speech (last voiced frame) -> first reply audio handed to the sink, so "
@@ -262,7 +269,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     parser.add_argument("--voice", choices=["piper", "espeak"], default="piper")
     parser.add_argument("--no-early-stt", action="store_true")

@@ -17,6 +17,7 @@ from earpiece.core.llm.guard import NOT_FOUND_REPLY, Intent, OutputGuard, preche
 from earpiece.core.llm.prompt import SYSTEM_PROMPT
 from earpiece.core.tts.sentences import SentenceBuffer
 
+FOLLOW_UP_MAX_WORDS = 6
 GUARD_PROVIDER = "guard"  # fixed replies: no model was asked
 SORRY_REPLY = "I'm sorry, I'm having trouble answering right now. Would you like to talk to a person?"
 
@@ -59,11 +60,11 @@ class Answerer:
         self.min_score = min_score
 
     async def retrieve(self, query: str, history: Sequence[ChatTurn] = ()) -> Retrieval:
-        """Passages at or above `min_score`, best first. A follow-up ("and on Sundays?") that finds
-        nothing alone is tried again together with the caller's previous question."""
+        """Passages at or above `min_score`, best first. A short follow-up ("and on Sundays?") that
+        finds nothing alone is tried again together with the caller's previous question."""
         start = time.monotonic()
         passages = await self._search(query)
-        if not passages:
+        if not passages and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
             previous = next((t.text for t in reversed(history) if t.role == "caller"), "")
             if previous:
                 passages = await self._search(f"{previous} {query}")

@@ -19,7 +19,7 @@ class Speaker(StrEnum):
 class TranscriptEvent:
     speaker: Speaker
     text: str
-    final: bool  # False: an early transcript made while the speaker paused
+    final: bool  # False: an early transcript made while the speaker paused (turn_id 0)
     at: float  # time.monotonic() when the text was available
     turn_id: int = 0
 

@@ -141,6 +141,7 @@ class CallSession:
         self._interrupted_turn = False
         self._carried_question = ""  # a turn abandoned before its reply was heard
         self._pending_question = ""  # the question of the reply in progress
+        self._superseded: set[int] = set()  # turns whose caller went on talking during their STT
         self._last_activity = time.monotonic()
         self._reprompted = False
         self._early: dict[Speaker, _Early] = {}
@@ -237,8 +238,17 @@ class CallSession:
         previous = self._early.pop(speaker, None)
         if previous is not None:
             previous.task.cancel()
-        task = self._spawn(self._transcribe_and_search(utterance))
+        task = self._spawn(self._early_transcript(speaker, utterance))
         self._early[speaker] = _Early(utterance.end_of_speech_at, task)
+
+    async def _early_transcript(
+        self, speaker: Speaker, utterance: Utterance
+    ) -> tuple[Transcript, float, float, Retrieval | None]:
+        result = await self._transcribe_and_search(utterance)
+        text = result[0].text.strip()
+        if text:  # a partial transcript: the turn is not over yet (turn_id 0)
+            self._publish(TranscriptEvent(speaker, text, False, result[1], 0))
+        return result
 
     async def _transcribe_and_search(
         self, utterance: Utterance
@@ -287,8 +297,11 @@ class CallSession:
             self._interrupted_turn = False
         elif self._reply is not None and not self._reply.done() and self._reply_turn > 0:
             # The caller goes on before hearing an answer: answer everything together later.
-            self._carried_question = self._pending_question
-            self._reply.cancel()
+            if self._pending_question:
+                self._carried_question = self._pending_question
+                self._reply.cancel()
+            else:  # still transcribing: that turn hands its words on when it has them
+                self._superseded.add(self._reply_turn)
 
     def _backchannel(self, speaker: Speaker) -> bool:
         """Caller speech that began while Earpiece talked and has not (yet) interrupted it."""
@@ -328,6 +341,10 @@ class CallSession:
     async def _autonomous_turn(self, turn_id: int, event: SpeechEnded) -> None:
         metrics = self._new_metrics(turn_id, Speaker.CALLER, event)
         text, retrieval = await self._final_transcript(Speaker.CALLER, event.utterance, metrics)
+        if turn_id in self._superseded:
+            self._superseded.discard(turn_id)
+            self._carried_question = f"{self._carried_question} {text}".strip()
+            return
         if self._carried_question:
             text = f"{self._carried_question} {text}".strip()
             retrieval = None

@@ -37,8 +37,9 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+    """Crude, but consistent: "machines"/"machine", "refunded"/"refund", "costs"/"cost"."""
+    for suffix in ("ing", "ed", "s"):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
 
@@ -58,6 +59,10 @@ def _sentences(passage_text: str) -> list[str]:
             if cleaned:
                 out.append(cleaned)
     return out
+
+
+def _best_overlap(passage: Passage, wanted: set[str]) -> int:
+    return max((len(wanted & content_words(s)) for s in _sentences(passage.text)), default=0)
 
 
 def shorten_for_speech(
@@ -95,16 +100,24 @@ def shorten_for_speech(
 
 
 class OfflineResponder:
+    """Speaks from the best passage. Passages scoring within `margin` of the best compete on how
+    many of the question's words one of their sentences holds: embeddings rank topics well but
+    can put the passage with the actual figure second."""
+
     name = "offline"
 
-    def __init__(self, min_score: float = 0.35) -> None:
+    def __init__(self, min_score: float = 0.35, margin: float = 0.1) -> None:
         self.min_score = min_score
+        self.margin = margin
 
     def answer(self, request: AnswerRequest) -> str:
-        best = max(request.passages, key=lambda p: p.score, default=None)
-        if best is None or best.score < self.min_score:
+        top = max((p.score for p in request.passages), default=0.0)
+        if top < self.min_score:
             return NOT_FOUND_REPLY
-        return shorten_for_speech(best, request.question)
+        wanted = content_words(request.question)
+        close = [p for p in request.passages if p.score >= max(self.min_score, top - self.margin)]
+        chosen = max(close, key=lambda p: (_best_overlap(p, wanted), p.score))
+        return shorten_for_speech(chosen, request.question)
 
     async def respond(self, request: AnswerRequest) -> AsyncIterator[str]:
         yield self.answer(request)

@@ -30,8 +30,9 @@ class ScriptedCaller:
         self._ended = asyncio.Event()
         self.speaking = False
 
-    def say(self, text: str, *, pcm: bytes | None = None) -> None:
-        self._queue.append((text, pcm if pcm is not None else espeak_speech(text)))
+    def say(self, text: str, *, pcm: bytes | None = None, pause_after_ms: int = 0) -> None:
+        speech = pcm if pcm is not None else espeak_speech(text)
+        self._queue.append((text, speech + bytes(BYTES_PER_MS * pause_after_ms)))
 
     def hang_up(self) -> None:
         self._ended.set()
@@ -88,8 +89,9 @@ class HeardSpeechToText:
 
     async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
         self.calls += 1
+        heard = self._heard()
         await asyncio.sleep(self._delay_s)
-        return Transcript(self._heard(), audio_s=len(pcm16k) / 32000)
+        return Transcript(heard, audio_s=len(pcm16k) / 32000)
 
 
 class ToneTextToSpeech:

@@ -47,10 +47,12 @@ VAD = VadSettings(end_of_turn_ms=500)
 
 
 class Call:
-    def __init__(self, responder: Responder | None = None, **config: object) -> None:
+    def __init__(
+        self, responder: Responder | None = None, stt_delay_s: float = 0.05, **config: object
+    ) -> None:
         self.caller = ScriptedCaller()
         self.sink = PlaybackSink()
-        self.stt = HeardSpeechToText(lambda: self.caller.last_said)
+        self.stt = HeardSpeechToText(lambda: self.caller.last_said, stt_delay_s)
         self.tts = ToneTextToSpeech()
         self.retriever = WordRetriever(list(KNOWLEDGE))
         answerer = Answerer(responder or OfflineResponder(0.3), self.retriever, top_k=2, min_score=0.3)
@@ -64,12 +66,15 @@ class Call:
 
 
 def run_call(
-    script: Callable[[Call], Awaitable[None]], responder: Responder | None = None, **config: object
+    script: Callable[[Call], Awaitable[None]],
+    responder: Responder | None = None,
+    stt_delay_s: float = 0.05,
+    **config: object,
 ) -> Call:
     """Run a session while `script` plays the caller; the caller hangs up when the script ends."""
 
     async def main() -> Call:
-        call = Call(responder, **config)
+        call = Call(responder, stt_delay_s, **config)
         runner = asyncio.create_task(call.session.run(call.caller.frames()))
         try:
             await asyncio.wait_for(script(call), 30)
@@ -81,6 +86,14 @@ def run_call(
     return asyncio.run(main())
 
 
+def _final_caller(event: TranscriptEvent) -> bool:
+    return event.speaker is Speaker.CALLER and event.final
+
+
+def _assistant(event: TranscriptEvent) -> bool:
+    return event.speaker is Speaker.ASSISTANT
+
+
 async def greeted(call: Call) -> None:
     """The greeting has been played (its transcript line comes after playback)."""
     await next_event(call.events, TranscriptEvent, where=lambda e: e.turn_id == 0)
@@ -90,12 +103,14 @@ def test_greeting_question_answer_goodbye_and_the_call_record() -> None:
     async def script(call: Call) -> None:
         await greeted(call)
         call.caller.say("When are you open on Saturday?")
-        said = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.CALLER)
+        partial = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.CALLER)
+        assert (partial.final, partial.text) == (False, "When are you open on Saturday?")
+        said = await next_event(call.events, TranscriptEvent, where=_final_caller)
         assert said.text == "When are you open on Saturday?" and said.final
         started = await next_event(call.events, BotSpeakingStarted)
         assert started.turn_id == 1
         await next_event(call.events, BotSpeakingStopped, where=lambda e: e.turn_id == 1)
-        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        reply = await next_event(call.events, TranscriptEvent, where=_assistant)
         assert "Saturday we open from nine to one" in reply.text
         call.metrics = (await next_event(call.events, TurnMetricsEvent)).metrics
         call.caller.say("Thanks, goodbye.")
@@ -160,7 +175,7 @@ def test_a_question_outside_the_knowledge_base_offers_a_person() -> None:
     async def script(call: Call) -> None:
         await greeted(call)
         call.caller.say("What is the capital of Peru?")
-        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        reply = await next_event(call.events, TranscriptEvent, where=_assistant)
         assert reply.text == NOT_FOUND_REPLY
         metrics = (await next_event(call.events, TurnMetricsEvent)).metrics
         assert metrics.providers["llm"] == "guard" and metrics.llm_ttft_ms is None
@@ -225,9 +240,9 @@ def test_barge_in_stops_the_reply_and_the_caller_is_heard() -> None:
         assert interrupt.action is BargeInAction.INTERRUPT
         stopped = await next_event(call.events, BotSpeakingStopped)
         assert stopped.interrupted and stopped.turn_id == 0
-        said = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.CALLER)
+        said = await next_event(call.events, TranscriptEvent, where=_final_caller)
         assert said.text.startswith("Sorry to interrupt")
-        reply = await next_event(call.events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
+        reply = await next_event(call.events, TranscriptEvent, where=_assistant)
         assert "Saturday" in reply.text
 
     call = run_call(script, greeting=long_greeting)
@@ -250,3 +265,19 @@ def test_a_backchannel_does_not_interrupt_or_start_a_turn() -> None:
 
     call = run_call(script, greeting=long_greeting)
     assert call.stt.calls == 0  # no turn was taken from the "mm"
+
+
+def test_words_after_the_end_of_turn_join_the_question_being_transcribed() -> None:
+    """The caller pauses longer than the end-of-turn silence, then goes on: one question, one answer."""
+
+    async def script(call: Call) -> None:
+        await greeted(call)
+        call.caller.say("When are you open", pause_after_ms=650)
+        call.caller.say("on Saturday?")
+        said = await next_event(call.events, TranscriptEvent, where=_final_caller)
+        assert said.text == "When are you open on Saturday?"
+        reply = await next_event(call.events, TranscriptEvent, where=_assistant)
+        assert "Saturday we open from nine to one" in reply.text
+
+    call = run_call(script, stt_delay_s=0.6, early_stt=False)
+    assert sum("Saturday we open" in s for s in call.tts.sentences) == 1  # answered once

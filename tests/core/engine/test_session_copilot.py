@@ -30,6 +30,10 @@ from tests.core.engine.harness import (
 QUESTION = "Hello, how much does standard delivery cost?"
 
 
+def _final(event: TranscriptEvent) -> bool:
+    return event.final
+
+
 def _callers(event: TurnMetricsEvent) -> bool:
     return event.metrics.speaker == "caller"
 
@@ -54,13 +58,13 @@ def test_both_sides_are_labelled_and_an_answerable_question_gets_a_card_and_a_wh
         seen = []
         try:
             agent.say("Good morning, Larkspur customer care.")
-            seen.append(await next_event(events, TranscriptEvent))
+            seen.append(await next_event(events, TranscriptEvent, where=_final))
             caller.say(QUESTION)
-            seen.append(await next_event(events, TranscriptEvent))
+            seen.append(await next_event(events, TranscriptEvent, where=_final))
             seen.append(await next_event(events, SuggestionEvent))
             seen.append(await next_event(events, TurnMetricsEvent, where=_callers))
             caller.say("Okay.")  # too short to be a question: no card
-            seen.append(await next_event(events, TranscriptEvent))
+            seen.append(await next_event(events, TranscriptEvent, where=_final))
             seen.append(await next_event(events, TurnMetricsEvent))
         finally:
             caller.hang_up()

@@ -50,3 +50,17 @@ def test_below_the_threshold_it_says_it_does_not_know_and_offers_a_person() -> N
     assert _answer("What is the meaning of life?", [weak]) == NOT_FOUND_REPLY
     assert _answer("Anything?", []) == NOT_FOUND_REPLY
     assert "person" in NOT_FOUND_REPLY
+
+
+def test_a_close_second_passage_holding_the_asked_words_wins() -> None:
+    trade_in = Passage(
+        "Send us any old coffee machine and get 50 pounds off a Barista One.", "prices.md", score=0.55
+    )
+    care_plan = Passage(
+        "The CarePlan extends protection to five years. It costs 79 pounds for coffee machines.",
+        "warranty.txt",
+        score=0.49,
+    )
+    far = Passage("Coffee machines cost money. The coffee machine cost is high.", "x.md", score=0.30)
+    answer = _answer("How much does the care plan cost for a coffee machine?", [trade_in, care_plan, far])
+    assert answer.startswith("It costs 79 pounds for coffee machines.")
