@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,46 +159,98 @@ def test_frozen_app_uses_the_system_keyring(bundle: Path, clean_env: dict[str, s
     assert done.stdout.split() == ["keyring.backends.SecretService.Keyring", "s3cret"]
 
 
-@pytest.mark.gui
-@pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")),
-    reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)",
-)
-def test_window_is_mapped_under_x11(bundle: Path, clean_env: dict[str, str], tmp_path: Path) -> None:
-    """The xcb platform plugin and its libraries are in the bundle: the main window appears."""
+def stop(proc: subprocess.Popen | None) -> None:
+    """SIGTERM the process group started with `start_new_session`, SIGKILL it if it lingers."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A private Xvfb display (its number chosen by Xvfb, so parallel runs do not collide)."""
+    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        pytest.skip("needs Xvfb and xdotool (apt-get install xvfb xdotool)")
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     os.close(write_fd)
-    app: subprocess.Popen[bytes] | None = None
-    log = tmp_path / "app.log"
     try:
         with os.fdopen(read_fd) as pipe:
-            display = ":" + pipe.readline().strip()
+            yield ":" + pipe.readline().strip()
+    finally:
+        stop(xvfb)
+
+
+@pytest.mark.gui
+def test_window_is_mapped_under_x11(
+    bundle: Path, clean_env: dict[str, str], tmp_path: Path, x_display: str
+) -> None:
+    """The xcb platform plugin and its libraries are in the bundle: the main window appears."""
+    app: subprocess.Popen | None = None
+    log = tmp_path / "app.log"
+    try:
         with log.open("wb") as out:
             app = subprocess.Popen(
-                [str(BINARY)], env={**clean_env, "DISPLAY": display}, stdout=out, stderr=subprocess.STDOUT,
+                [str(BINARY)], env={**clean_env, "DISPLAY": x_display}, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
         search = subprocess.run(
             ["xdotool", "search", "--sync", "--onlyvisible", "--name", "^Earpiece$"],
-            env={"DISPLAY": display, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=90,
+            env={"DISPLAY": x_display, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=90,
             check=False,
         )
         assert search.returncode == 0 and search.stdout.strip(), log.read_text(errors="replace")[-3000:]
         assert app.poll() is None, "the app exited after showing its window"
     finally:
-        for proc in (app, xvfb):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(10)
+        stop(app)
 
+
+@pytest.mark.gui
+def test_tray_icon_docks_in_an_x11_tray(
+    bundle: Path, clean_env: dict[str, str], tmp_path: Path, x_display: str
+) -> None:
+    """With a system tray running (trayer, an XEmbed tray), the app's SVG icon docks in it."""
+    if not shutil.which("trayer"):
+        pytest.skip("needs trayer, a stand-alone X11 system tray (apt-get install trayer)")
+    code = (
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
+        "from earpiece.desktop.tray import app_icon\n"
+        "app = QApplication([])\n"
+        "tray = QSystemTrayIcon(app_icon())\n"
+        "tray.show()\n"
+        "QTimer.singleShot(1500, app.quit)\n"
+        "app.exec()\n"
+        "g = tray.geometry()\n"
+        "print(QSystemTrayIcon.isSystemTrayAvailable(), app_icon().isNull(), g.width(), g.height())\n"
+    )
+    with (tmp_path / "trayer.log").open("wb") as out:
+        trayer = subprocess.Popen(
+            ["trayer", "--edge", "top", "--widthtype", "pixel", "--width", "200", "--height", "32"],
+            env={"DISPLAY": x_display, "HOME": clean_env["HOME"]}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        docked = subprocess.run(
+            ["xdotool", "search", "--sync", "--class", "trayer"],
+            env={"DISPLAY": x_display, "PATH": "/usr/bin:/bin"}, capture_output=True, timeout=30, check=False,
+        )
+        assert docked.returncode == 0, "trayer did not start"
+        done = run_bundle(["-c", code], {**clean_env, "DISPLAY": x_display}, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        available, null_icon, width, height = done.stdout.split()
+        assert (available, null_icon) == ("True", "False")
+        assert int(width) > 0 and int(height) > 0, "the icon was not embedded in the tray"
+    finally:
+        stop(trayer)
 
 def test_find_library_falls_back_to_the_bundled_copy(bundle: Path, clean_env: dict[str, str]) -> None:
     """A library the system lacks (Qt here) is found in the bundle, as PortAudio must be on a machine
