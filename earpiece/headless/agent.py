@@ -90,6 +90,11 @@ class _Call:
     session_end_reason: str = "remote"
     speaking: bool = False
     answering: bool = False  # a caller's question is being answered
+    audio: CallAudio | None = None
+    # The largest gap between incoming audio frames, per stretch of the call (a stall of the
+    # bridge's clock shows where it happened: while computing a reply, or while speaking it).
+    frame_gaps: list[dict[str, object]] = field(default_factory=list)
+    max_frame_gap_ms: float = 0.0
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -301,6 +306,7 @@ class AnsweringAgent:
         )
         session.events.subscribe(lambda event: self._on_engine_event(call, event))
         call.session = session
+        call.audio = audio
         assert self._loop is not None
         call.task = self._loop.create_task(self._run_call(call, session, stack, audio))
 
@@ -308,8 +314,10 @@ class AnsweringAgent:
         call_id = call.facts.call_id
         if isinstance(event, BotSpeakingStarted):
             call.speaking = True
+            _mark_frame_gap(call, f"turn {event.turn_id} until its first audio")
         elif isinstance(event, BotSpeakingStopped):
             call.speaking = False
+            _mark_frame_gap(call, f"turn {event.turn_id} speaking")
         elif isinstance(event, TranscriptEvent) and event.speaker is Speaker.CALLER and event.final:
             call.answering = True
             log.info("call %s caller: %s", call_id, event.text)
@@ -350,7 +358,7 @@ class AnsweringAgent:
     async def _run_call(self, call: _Call, session: CallSession, stack: VoiceStack, audio: CallAudio) -> None:
         call_id = call.facts.call_id
         try:
-            audio.reset_max_gap()
+            _mark_frame_gap(call, "call set-up")
             try:
                 await session.run(audio.frames())
             except Exception:
@@ -360,6 +368,7 @@ class AnsweringAgent:
                 if self._closing and call.session_end_reason == "shutdown" and not self._force:
                     await self._say_goodbye(call, stack, audio)
                 await self._hang_up(call)
+            _mark_frame_gap(call, "end of call")
             stats = audio.stats()
             report = call_report(
                 session.recorder,
@@ -369,7 +378,8 @@ class AnsweringAgent:
                 audio={
                     "frames_in": stats.frames_in,
                     "frames_out": stats.frames_out,
-                    "max_frame_gap_ms": round(stats.max_gap_ms, 1),
+                    "max_frame_gap_ms": call.max_frame_gap_ms,
+                    "frame_gaps": call.frame_gaps,
                     "bridge_callback_us_mean": round(stats.callback_us_mean, 1),
                 },
             )
@@ -449,6 +459,17 @@ class AnsweringAgent:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _mark_frame_gap(call: _Call, phase: str) -> None:
+    """Close a stretch of the call: note its largest incoming frame gap and start a new one."""
+    if call.audio is None:
+        return
+    gap = round(call.audio.stats().max_gap_ms, 1)
+    call.audio.reset_max_gap()
+    call.max_frame_gap_ms = max(call.max_frame_gap_ms, gap)
+    since = call.facts.answered_at or call.facts.offered_at
+    call.frame_gaps.append({"t": round(time.monotonic() - since, 2), "phase": phase, "max_gap_ms": gap})
 
 
 def _log_failure(future: Future[None], what: str) -> None:

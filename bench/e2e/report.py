@@ -1,0 +1,156 @@
+"""The end-to-end benchmark's chart (PNG) and markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+# Where the time between the caller's last word and the first reply sound goes, in order.
+PARTS = (
+    ("endpoint delay", "#8da0cb"),
+    ("STT after endpoint", "#66c2a5"),
+    ("LLM TTFT", "#e78ac3"),
+    ("TTS TTFB", "#fc8d62"),
+    ("rest in agent (retrieval, queueing)", "#a6d854"),
+    ("network + caller playout", "#b3b3b3"),
+)
+
+
+def breakdown(row: dict[str, Any]) -> dict[str, float] | None:
+    """One turn's voice-to-voice at the caller, cut into sequential parts (ms)."""
+    if row["caller_v2v_ms"] is None or row["agent_v2v_ms"] is None:
+        return None
+    endpoint = row["endpoint_delay_ms"] or 0.0
+    stt_after = max(0.0, (row["stt_ms"] or 0.0) - endpoint)
+    llm = row["llm_ttft_ms"] or 0.0
+    tts = row["tts_ttfb_ms"] or 0.0
+    rest = max(0.0, row["agent_v2v_ms"] - endpoint - stt_after - llm - tts)
+    return dict(zip([p for p, _ in PARTS], [endpoint, stt_after, llm, tts, rest,
+                                             row["caller_v2v_ms"] - row["agent_v2v_ms"]], strict=True))
+
+
+def mean_breakdown(run: dict[str, Any]) -> dict[str, float]:
+    parts = [b for row in run["turn_rows"] if (b := breakdown(row)) is not None]
+    return {name: float(np.mean([p[name] for p in parts])) if parts else 0.0 for name, _ in PARTS}
+
+
+def _label(run: dict[str, Any]) -> str:
+    return f"{run['profile']}\n{run['level']} call{'s' if run['level'] > 1 else ''}"
+
+
+def write_chart(report: dict[str, Any], path: Path) -> None:
+    runs = report["runs"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    labels = [_label(r) for r in runs]
+    data = [[t["caller_v2v_ms"] for t in r["turn_rows"] if t["caller_v2v_ms"] is not None] or [0.0]
+            for r in runs]
+    left.boxplot(data, whis=(5, 95), showfliers=True)
+    left.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
+    for y, text, colour in ((800, "goal p50, 1 call", "green"), (1200, "goal p95, 1 call", "orange"),
+                            (2000, "goal p95, 4 calls", "red")):
+        left.axhline(y, linestyle="--", linewidth=1, color=colour, label=text)
+    left.set_ylabel("voice-to-voice at the caller (ms)")
+    left.set_title("Voice-to-voice heard by the caller (box: p25-p75, whiskers p5-p95)")
+    left.legend(fontsize=8, loc="upper left")
+    bottoms = np.zeros(len(runs))
+    for name, colour in PARTS:
+        heights = np.array([mean_breakdown(r)[name] for r in runs])
+        right.bar(range(len(runs)), heights, bottom=bottoms, color=colour, label=name)
+        bottoms += heights
+    right.set_xticks(range(len(runs)), labels, fontsize=8)
+    right.set_ylabel("ms (mean per turn)")
+    right.set_title("Where the time goes")
+    right.legend(fontsize=8)
+    machine = report["machine"]
+    fig.suptitle(f"earpiece agent end to end — {machine['cpus']} CPUs ({machine['cpu']}), shared machine, "
+                 f"{report['started_at']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def goal_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    offline = {r["level"]: r for r in report["runs"] if r["profile"] == "offline"}
+    if 1 in offline:
+        one = offline[1]["caller_v2v_ms"]
+        if one["p50"] is not None and one["p95"] is not None:
+            lines.append(f"- One call, p50 ≤ 800 ms: {_ms(one['p50'])} ms — {_verdict(one['p50'] <= 800)}")
+            lines.append(f"- One call, p95 ≤ 1200 ms: {_ms(one['p95'])} ms — {_verdict(one['p95'] <= 1200)}")
+    if 4 in offline:
+        four = offline[4]
+        p95, gap = four["caller_v2v_ms"]["p95"], four["max_frame_gap_ms"]
+        if p95 is not None:
+            lines.append(f"- Four calls, p95 ≤ 2000 ms: {_ms(p95)} ms — {_verdict(p95 <= 2000)}")
+        if gap is not None:
+            verdict = _verdict(gap <= 40)
+            lines.append(f"- Four calls, no frame gap over 40 ms: largest {gap:.0f} ms — {verdict}")
+    return lines
+
+
+def write_markdown(report: dict[str, Any], path: Path) -> None:
+    machine = report["machine"]
+    out = [
+        "# End-to-end benchmark: `earpiece agent` over real SIP calls",
+        "",
+        f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
+        f"{machine['cpus']} CPUs ({machine['cpu']}). "
+        f"Load average {machine['load_average_start'][0]} at the start and "
+        f"{machine['load_average_end'][0]} at the end: **{machine['shared']}**, so every figure is noisy "
+        "(and pessimistic). Took "
+        f"{report['duration_s']:.0f} s.",
+        "",
+        f"Method: {report['method']['caller']}; each call asks "
+        f"{len(report['method']['questions'])} questions "
+        f"({report['method']['gap_after_question_s']:g} s of silence after each), calls start "
+        f"{report['method']['stagger_s']:g} s apart. Voice-to-voice at the caller: "
+        f"{report['method']['voice_to_voice_at_caller']}. Stage figures are the agent's own (its call JSON, "
+        "medians); *agent v2v* ends when the first reply audio is handed to the call.",
+        "",
+        "| run | calls | replies heard / asked | caller v2v p50 | p95 | max | agent v2v p50 | p95 "
+        "| endpoint | STT (from end of speech) | STT compute | retrieval | LLM TTFT | TTS TTFB "
+        "| max frame gap | agent CPU (% of a core) | agent RSS peak (MB) | machine busy |",
+        "|" + "---|" * 18,
+    ]
+    for run in report["runs"]:
+        stages = run["stages_p50_ms"]
+        out.append(
+            f"| {run['profile']} | {run['level']} | {run['replies_heard']} / {run['turns']} "
+            f"| {_ms(run['caller_v2v_ms']['p50'])} | {_ms(run['caller_v2v_ms']['p95'])} "
+            f"| {_ms(run['caller_v2v_ms']['max'])} | {_ms(run['agent_v2v_ms']['p50'])} "
+            f"| {_ms(run['agent_v2v_ms']['p95'])} | {_ms(stages['endpoint_delay_ms'])} "
+            f"| {_ms(stages['stt_ms'])} | {_ms(stages['stt_compute_ms'])} | {_ms(stages['retrieval_ms'])} "
+            f"| {_ms(stages['llm_ttft_ms'])} | {_ms(stages['tts_ttfb_ms'])} | {_ms(run['max_frame_gap_ms'])} "
+            f"| {run['agent_cpu_percent_of_one_core']:.0f} | {run['agent_peak_rss_mb']:.0f} "
+            f"| {run['machine_busy_percent']:.0f} % |"
+        )
+    out += ["", "All times in ms. ![chart](e2e.png)", "", "## Goals (offline stack)", ""]
+    out += goal_lines(report) or ["- (the offline runs needed for the goals were not part of this run)"]
+    out += ["", "## Where the time goes (mean per turn, ms)", ""]
+    out += ["| run | " + " | ".join(name for name, _ in PARTS) + " | dominant |",
+            "|" + "---|" * (len(PARTS) + 2)]
+    for run in report["runs"]:
+        parts = mean_breakdown(run)
+        dominant = max(parts, key=lambda name: parts[name])
+        out.append(f"| {run['profile']}, {run['level']} call(s) | "
+                   + " | ".join(f"{parts[name]:.0f}" for name, _ in PARTS) + f" | {dominant} |")
+    errors = [f"- {run['profile']}, {run['level']} call(s): {error}"
+              for run in report["runs"] for error in run["errors"]]
+    if errors:
+        out += ["", "## Problems during the run", "", *errors]
+    out.append("")
+    path.write_text("\n".join(out))
