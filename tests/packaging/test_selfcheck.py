@@ -1,0 +1,34 @@
+"""`earpiece selfcheck` in the development install (the bundle runs it in test_bundle.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from earpiece.cli import main
+
+pytestmark = pytest.mark.models
+
+
+def test_selfcheck_passes_and_fails_on_the_expected_fact(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["selfcheck"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and "30 days" in result["answer"]
+    assert set(result["seconds"]) == {"tts", "ingest", "stt", "retrieval"}
+    assert result["runtime"]["frozen"] is False
+
+    # Same models (already loaded): an expectation the knowledge base does not hold must fail.
+    assert main(["selfcheck", "--expect", "45 days"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert not result["ok"] and "30 days" in result["answer"]
+
+
+def test_selfcheck_reports_a_missing_model_as_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setenv("EARPIECE_TTS__PIPER_VOICE", str(tmp_path / "missing.onnx"))
+    assert main(["selfcheck"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert not result["ok"]
+    assert "ModelNotFoundError" in result["error"] and "tts.piper_voice" in result["error"]
