@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ def _stdout_to_stderr() -> Iterator[None]:
         yield
     finally:
         sys.stdout.flush()
+        ctypes.CDLL(None).fflush(None)  # PJSIP writes through C stdio: flush while fd 1 is stderr
         os.dup2(saved, 1)
         os.close(saved)
 
