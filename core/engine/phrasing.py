@@ -12,7 +12,7 @@ import re
 _JOINERS = frozenset(
     (
         "and", "but", "or", "so", "because", "when", "if", "after", "before", "within", "for", "with",
-        "to", "from", "which", "that", "who", "where", "while", "until", "unless", "although", "including",
+        "from", "which", "that", "who", "where", "while", "until", "unless", "although", "including",
     )
 )
 
@@ -30,7 +30,7 @@ def first_phrase_split(
             cut = i
             break
         joins = re.sub(r"\W", "", words[i].lower()) in _JOINERS
-        if not cut and joins and not re.search(r"\d$", words[i - 1]):  # not inside "3 to 5"
+        if not cut and joins and not re.search(r"\d$", words[i - 1]):  # not inside "3 and 5"
             cut = i
     if not cut:
         return [sentence]

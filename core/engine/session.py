@@ -52,7 +52,7 @@ from earpiece.core.engine.events import (
 from earpiece.core.engine.metrics import TurnMetrics, ms_between
 from earpiece.core.engine.phrasing import first_phrase_split
 from earpiece.core.engine.record import CallRecorder
-from earpiece.core.interfaces import ChatTurn, SpeechToText, TextToSpeech, Transcript
+from earpiece.core.interfaces import ChatTurn, SpeechToText, TextToSpeech
 from earpiece.core.llm.guard import HANDOVER_REPLY, Intent, precheck
 from earpiece.core.settings import CallMode, Settings, VadSettings
 from earpiece.core.tts.normalize import normalize_for_speech
@@ -74,6 +74,7 @@ class EngineConfig:
     transfer_digit: str = "0"
     whisper_to_agent: bool = False
     early_stt: bool = True
+    early_answer: bool = True  # autonomous: also prepare the reply's first phrase during the pause
     suggestion_min_words: int = 3  # shorter caller utterances ("yes", "okay") get no card
     history_turns: int = 6
 
@@ -93,11 +94,34 @@ class VoiceStack:
 
 
 @dataclass(slots=True)
+class _Head:
+    """The start of a reply, prepared while the caller's turn was not yet declared over."""
+
+    answer: Answer
+    rest: AsyncGenerator[str, None]  # the reply's remaining sentences
+    sentence: str  # the first sentence
+    pieces: list[str]  # its phrases; the first is already voiced in `audio`
+    audio: list[bytes]
+    ttfb_ms: float | None
+
+
+@dataclass(slots=True)
+class _Heard:
+    """A transcript of an utterance, and what was prepared on it."""
+
+    text: str
+    ready: float  # monotonic time the transcript was available
+    compute_ms: float
+    retrieval: Retrieval | None = None
+    head: _Head | None = None
+
+
+@dataclass(slots=True)
 class _Early:
-    """Transcription (and retrieval) started when the caller paused."""
+    """Transcription (retrieval, and the reply's first phrase) started when the caller paused."""
 
     end_of_speech_at: float
-    task: asyncio.Task[tuple[Transcript, float, float, Retrieval | None]]
+    task: asyncio.Task[_Heard]
 
 
 class CallSession:
@@ -237,53 +261,79 @@ class CallSession:
     def _start_early(self, speaker: Speaker, utterance: Utterance) -> None:
         previous = self._early.pop(speaker, None)
         if previous is not None:
-            previous.task.cancel()
-        task = self._spawn(self._early_transcript(speaker, utterance))
+            self._discard(previous)
+        task = self._spawn(self._hear(speaker, utterance, early=True))
         self._early[speaker] = _Early(utterance.end_of_speech_at, task)
 
-    async def _early_transcript(
-        self, speaker: Speaker, utterance: Utterance
-    ) -> tuple[Transcript, float, float, Retrieval | None]:
-        result = await self._transcribe_and_search(utterance)
-        text = result[0].text.strip()
-        if text:  # a partial transcript: the turn is not over yet (turn_id 0)
-            self._publish(TranscriptEvent(speaker, text, False, result[1], 0))
-        return result
+    def _discard(self, early: _Early) -> None:
+        """Drop early work that the caller's further speech made stale."""
+        early.task.cancel()
+        if early.task.done() and not early.task.cancelled() and early.task.exception() is None:
+            head = early.task.result().head
+            if head is not None:
+                self._spawn(head.rest.aclose())
 
-    async def _transcribe_and_search(
-        self, utterance: Utterance
-    ) -> tuple[Transcript, float, float, Retrieval | None]:
-        """(transcript, when it was ready, recogniser ms, retrieval made on it or None)."""
+    async def _hear(self, speaker: Speaker, utterance: Utterance, *, early: bool) -> _Heard:
+        """Transcribe; for a question also search, and (early, autonomous) prepare the reply's head."""
         start = time.monotonic()
         transcript = await self.stack.stt.transcribe(utterance.pcm)
         ready = time.monotonic()
-        retrieval = None
-        text = transcript.text.strip()
-        if text and precheck(text).intent is Intent.QUESTION:
-            retrieval = await self.stack.answerer.retrieve(text, self._history)
-        return transcript, ready, round((ready - start) * 1000, 1), retrieval
+        heard = _Heard(transcript.text.strip(), ready, round((ready - start) * 1000, 1))
+        if early and heard.text:  # a partial transcript: the turn is not over yet (turn_id 0)
+            self._publish(TranscriptEvent(speaker, heard.text, False, ready, 0))
+        if heard.text and precheck(heard.text).intent is Intent.QUESTION:
+            heard.retrieval = await self.stack.answerer.retrieve(heard.text, self._history)
+            speculate = early and self.config.early_answer and self.mode is CallMode.AUTONOMOUS
+            if speculate and speaker is Speaker.CALLER:
+                heard.head = await self._prepare_head(heard.text, heard.retrieval)
+        return heard
+
+    async def _prepare_head(self, text: str, retrieval: Retrieval) -> _Head | None:
+        """The reply's first sentence, and the audio of its first phrase, ready to play the moment
+        the turn is declared over. Nothing is played here."""
+        answer = Answer(text)
+        rest = self.stack.answerer.stream(answer, self._recent(), retrieval=retrieval)
+        try:
+            sentence = await anext(rest, None)
+            if sentence is None:
+                await rest.aclose()
+                return None
+            pieces = first_phrase_split(sentence)
+            handed = time.monotonic()
+            audio: list[bytes] = []
+            first_at: float | None = None
+            async for pcm in self.stack.tts.synthesize(normalize_for_speech(pieces[0])):
+                first_at = first_at or time.monotonic()
+                audio.append(pcm)
+        except Exception:  # the normal path will try again, and report what fails
+            await rest.aclose()
+            return None
+        except BaseException:
+            await rest.aclose()
+            raise
+        return _Head(answer, rest, sentence, pieces, audio, ms_between(handed, first_at))
 
     async def _final_transcript(
         self, speaker: Speaker, utterance: Utterance, metrics: TurnMetrics
-    ) -> tuple[str, Retrieval | None]:
+    ) -> _Heard | None:
         early = self._early.pop(speaker, None)
         try:
             if early is not None and early.end_of_speech_at == utterance.end_of_speech_at:
                 metrics.stt_early = True
-                transcript, ready, compute_ms, retrieval = await early.task
+                heard = await early.task
             else:
                 if early is not None:
-                    early.task.cancel()  # the caller went on speaking: that transcript is stale
-                transcript, ready, compute_ms, retrieval = await self._transcribe_and_search(utterance)
+                    self._discard(early)  # the caller went on speaking: that transcript is stale
+                heard = await self._hear(speaker, utterance, early=False)
         except Exception as exc:  # the recogniser failed: this turn is lost, the call goes on
             self._publish(
                 StageError("stt", f"{type(exc).__name__}: {exc}", metrics.turn_id, time.monotonic())
             )
-            return "", None
-        metrics.stt_ms = ms_between(utterance.end_of_speech_at, ready)
-        metrics.stt_compute_ms = compute_ms
+            return None
+        metrics.stt_ms = ms_between(utterance.end_of_speech_at, heard.ready)
+        metrics.stt_compute_ms = heard.compute_ms
         metrics.providers["stt"] = self.stack.stt.name
-        return transcript.text.strip(), retrieval
+        return heard
 
     # ---- turns ----
 
@@ -318,7 +368,7 @@ class CallSession:
         if backchannel:
             early = self._early.pop(speaker, None)
             if early is not None:
-                early.task.cancel()
+                self._discard(early)
             return  # a backchannel or cough while Earpiece talked: not a turn
         turn_id = self._next_turn()
         self._start_reply(turn_id, self._autonomous_turn(turn_id, event))
@@ -340,24 +390,31 @@ class CallSession:
 
     async def _autonomous_turn(self, turn_id: int, event: SpeechEnded) -> None:
         metrics = self._new_metrics(turn_id, Speaker.CALLER, event)
-        text, retrieval = await self._final_transcript(Speaker.CALLER, event.utterance, metrics)
+        heard = await self._final_transcript(Speaker.CALLER, event.utterance, metrics) or _Heard("", 0, 0)
+        text, retrieval, head = heard.text, heard.retrieval, heard.head
+        if turn_id in self._superseded or self._carried_question:
+            if head is not None:
+                await head.rest.aclose()
+            head, retrieval = None, None
         if turn_id in self._superseded:
             self._superseded.discard(turn_id)
             self._carried_question = f"{self._carried_question} {text}".strip()
             return
         if self._carried_question:
             text = f"{self._carried_question} {text}".strip()
-            retrieval = None
             self._carried_question = ""
         if not text:
             return  # noise or a hallucination the recogniser dropped: not a turn
         self._pending_question = text
         metrics.question = text
         self._publish(TranscriptEvent(Speaker.CALLER, text, True, time.monotonic(), turn_id))
-        answer = Answer(text)
-        reply = self.stack.answerer.stream(answer, self._recent(), retrieval=retrieval)
+        if head is not None:
+            answer, reply = head.answer, head.rest
+        else:
+            answer = Answer(text)
+            reply = self.stack.answerer.stream(answer, self._recent(), retrieval=retrieval)
         try:
-            await self._speak(turn_id, reply, metrics)
+            await self._speak(turn_id, reply, metrics, head)
         finally:
             self._fill_answer_metrics(metrics, answer)
             self._history += [ChatTurn("caller", text), ChatTurn("assistant", answer.text)]
@@ -421,19 +478,30 @@ class CallSession:
     # ---- speaking ----
 
     async def _speak(
-        self, turn_id: int, sentences: AsyncGenerator[str, None], metrics: TurnMetrics | None
+        self,
+        turn_id: int,
+        sentences: AsyncGenerator[str, None],
+        metrics: TurnMetrics | None,
+        head: _Head | None = None,
     ) -> None:
         """Sentence by sentence into the call: the first plays while the rest is produced."""
         assert self._sink is not None
         spoken: list[str] = []
         try:
             async with contextlib.aclosing(sentences):
-                async for sentence in sentences:
+                voiced = True
+                if head is not None:
+                    self._start_playback(turn_id, head.pieces[0], head.ttfb_ms, metrics)
+                    for pcm in head.audio:
+                        self._sink.write(pcm)
+                    voiced = await self._voice(turn_id, head.pieces[1:], metrics)
+                    spoken.append(head.sentence)
+                while voiced and (sentence := await anext(sentences, None)) is not None:
                     # The first sentence is cut after its first phrase: speech starts sooner.
                     pieces = first_phrase_split(sentence) if not spoken else [sentence]
-                    if not await self._voice(turn_id, pieces, metrics):
-                        break
-                    spoken.append(sentence)
+                    voiced = await self._voice(turn_id, pieces, metrics)
+                    if voiced:
+                        spoken.append(sentence)
             await self._drain()
             self._stop_playback(turn_id, interrupted=False)
         finally:
@@ -460,7 +528,7 @@ class CallSession:
             try:
                 async for pcm in audio:
                     if not self._playing:
-                        self._start_playback(turn_id, piece, handed, metrics)
+                        self._start_playback(turn_id, piece, ms_between(handed, time.monotonic()), metrics)
                     self._sink.write(pcm)
             except Exception as exc:
                 self._publish(StageError("tts", f"{type(exc).__name__}: {exc}", turn_id, time.monotonic()))
@@ -470,11 +538,11 @@ class CallSession:
         return True
 
     def _start_playback(
-        self, turn_id: int, sentence: str, handed: float, metrics: TurnMetrics | None
+        self, turn_id: int, sentence: str, ttfb_ms: float | None, metrics: TurnMetrics | None
     ) -> None:
         now = time.monotonic()
         if metrics is not None:
-            metrics.tts_ttfb_ms = ms_between(handed, now)
+            metrics.tts_ttfb_ms = ttfb_ms
             metrics.voice_to_voice_ms = ms_between(metrics.end_of_speech_at, now)
         self._playing = True
         self._barge.reset()
@@ -547,9 +615,10 @@ class CallSession:
     async def _copilot_turn(self, speaker: Speaker, event: SpeechEnded) -> None:
         turn_id = self._next_turn()
         metrics = self._new_metrics(turn_id, speaker, event)
-        text, retrieval = await self._final_transcript(speaker, event.utterance, metrics)
-        if not text:
+        heard = await self._final_transcript(speaker, event.utterance, metrics)
+        if heard is None or not heard.text:
             return
+        text, retrieval = heard.text, heard.retrieval
         self._publish(TranscriptEvent(speaker, text, True, time.monotonic(), turn_id))
         metrics.question = text
         history = self._recent()

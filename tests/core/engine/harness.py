@@ -101,11 +101,13 @@ class ToneTextToSpeech:
 
     def __init__(self, ms_per_char: int = 15, max_ms: int = 3000) -> None:
         self.sentences: list[str] = []
+        self.started_at: list[float] = []
         self._ms_per_char = ms_per_char
         self._max_ms = max_ms
 
     async def synthesize(self, text: str) -> AsyncIterator[bytes]:
         self.sentences.append(text)
+        self.started_at.append(time.monotonic())
         await asyncio.sleep(0.01)
         total = min(self._max_ms, self._ms_per_char * len(text))
         for start in range(0, total, 200):

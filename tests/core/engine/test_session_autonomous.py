@@ -153,6 +153,9 @@ def test_greeting_question_answer_goodbye_and_the_call_record() -> None:
     ]
     # The transcript was made during the end-of-turn silence and reused: one recogniser run.
     assert m.stt_early is True and m.stt_ms < m.endpoint_delay_ms
+    # ... and the reply's first phrase was voiced before the turn was even declared over.
+    first_reply = call.tts.sentences.index("We are open Monday to Friday")
+    assert call.tts.started_at[first_reply] < m.end_of_speech_at + m.endpoint_delay_ms / 1000
 
     record = json.loads(Path(call.record_path).read_text())
     assert Path(call.record_path).parent.name == "calls"
@@ -281,3 +284,18 @@ def test_words_after_the_end_of_turn_join_the_question_being_transcribed() -> No
 
     call = run_call(script, stt_delay_s=0.6, early_stt=False)
     assert sum("Saturday we open" in s for s in call.tts.sentences) == 1  # answered once
+
+
+def test_a_reply_prepared_during_a_pause_is_dropped_when_the_caller_goes_on() -> None:
+    async def script(call: Call) -> None:
+        await greeted(call)
+        call.caller.say("How much is standard delivery", pause_after_ms=60)  # + 240 ms trailing: a pause
+        call.caller.say("no, when are you open on Saturday?")
+        reply = await next_event(call.events, TranscriptEvent, where=_assistant)
+        assert "Saturday we open from nine to one" in reply.text
+        assert "delivery" not in reply.text
+
+    call = run_call(script)
+    prepared = [s for s in call.tts.sentences if "delivery" in s]
+    assert prepared, "the reply to the first words was prepared during the pause"
+    assert call.stt.calls >= 2
