@@ -22,7 +22,15 @@ def pcm16_format(sample_rate: int = SAMPLE_RATE, frame_ms: int = FRAME_MS) -> An
 
 
 class BridgePort(pj.AudioMediaPort):
-    """Created, connected and destroyed on the SIP thread; its callbacks run on the clock thread."""
+    """Created, connected and destroyed on the SIP thread; its callbacks run on the clock thread.
+
+    The conference bridge calls a port every 20 ms while it is registered, connected or not. When the
+    last reference goes, Python clears the instance attributes before the C++ destructor (run with the
+    GIL released) takes the port out of the bridge, so a callback can still arrive in between: the
+    class-level None makes it a no-op instead of an AttributeError.
+    """
+
+    _audio: CallAudio | None = None
 
     def __init__(self, audio: CallAudio, name: str) -> None:
         super().__init__()
@@ -31,18 +39,24 @@ class BridgePort(pj.AudioMediaPort):
 
     def onFrameReceived(self, frame: Any) -> None:
         started = time.monotonic()
+        audio = self._audio
+        if audio is None:
+            return
         try:
             pcm = vector_bytes(frame.buf) if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO else SILENCE
             if len(pcm) != BYTES_PER_FRAME:
                 pcm = (pcm + SILENCE)[:BYTES_PER_FRAME]
-            self._audio._deliver(pcm, started)
+            audio._deliver(pcm, started)
         except Exception:  # an exception escaping here would pin objects past libDestroy
             log.exception("incoming audio frame dropped")
 
     def onFrameRequested(self, frame: Any) -> None:
         started = time.monotonic()
+        audio = self._audio
+        if audio is None:
+            return
         try:
-            pcm = self._audio._next_outgoing(frame.size or BYTES_PER_FRAME, started)
+            pcm = audio._next_outgoing(frame.size or BYTES_PER_FRAME, started)
             if pcm is not None:
                 frame.buf = pj.ByteVector(pcm)
                 frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
