@@ -9,6 +9,15 @@ import certifi
 
 from earpiece.core.settings import Settings
 
+# The most simultaneous calls one process can hold: PJSUA_MAX_CALLS, compiled into the pjsua2 wheel
+# (4, PJSIP's default in pjsua.h; the 2.15.1 wheel does not raise it). libInit accepts any
+# uaConfig.maxCalls and silently lowers it to this (pjsua_call_subsys_init), so asking for 8, 16 or 32
+# still fails the 5th makeCall with PJ_ETOOMANY; `python -m bench.sip.call_cap` measures it and
+# tests/sip checks it. More calls need more processes. Sockets are not the limit: each call holds an
+# RTP and an RTCP socket in the media endpoint's own select() ioqueue of 64 handles (closed ones
+# linger 500 ms), so 4 calls use 8.
+MAX_CALLS_PER_PROCESS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
@@ -17,10 +26,8 @@ class EngineConfig:
     tcp_port: int | None = 5060  # None = no TCP transport
     tls_port: int | None = None  # None = no TLS transport
     stun_servers: tuple[str, ...] = ()
-    # Simultaneous calls per process. The pjsua2 wheel is built with PJSUA_MAX_CALLS=4 (a 5th
-    # makeCall fails with PJ_ETOOMANY, measured in bench/sip); more needs another process.
-    # Also: PJSIP's select() I/O queue holds 64 sockets, two per call, closed ones kept 500 ms.
-    max_calls: int = 4
+    # Simultaneous calls in this process (1 to MAX_CALLS_PER_PROCESS; see there).
+    max_calls: int = MAX_CALLS_PER_PROCESS
     user_agent: str = "Earpiece"
     # Registration: expiry asked of the registrar, and the retry backoff after a failure
     # (doubling from min to max; credentials errors are not retried).
@@ -41,6 +48,13 @@ class EngineConfig:
     gil_switch_interval_s: float | None = 0.002
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging
     history_path: Path | None = None  # None = data_dir()/call_history.jsonl
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_calls <= MAX_CALLS_PER_PROCESS:
+            raise ValueError(
+                f"max_calls must be 1 to {MAX_CALLS_PER_PROCESS} (the pjsua2 wheel's PJSUA_MAX_CALLS; "
+                f"more simultaneous calls need another process), got {self.max_calls}"
+            )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:

@@ -11,7 +11,7 @@ from typing import Any
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
+def stdout_to_stderr() -> Iterator[None]:
     """PJSIP prints its start-up lines on fd 1 before any log setting applies; keep stdout clean."""
     sys.stdout.flush()
     saved = os.dup(1)
@@ -29,7 +29,7 @@ def pjsua2_report() -> dict[str, Any]:
     """Version and codec list. Must not run while an `SipEngine` exists (one endpoint per process)."""
     import pjsua2 as pj
 
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         ep = pj.Endpoint()
         ep.libCreate()
         try:
