@@ -10,7 +10,7 @@ from pathlib import Path
 from earpiece.core.settings import AccountSettings
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.engine import SipEngine
-from earpiece.sip.events import CallState, CallStateChanged, IncomingCall, SipEvent
+from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 
 def main() -> int:
@@ -30,10 +30,8 @@ def main() -> int:
         if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
             audio = engine.call_audio(event.call_id)
             audio.add_frame_listener(lambda frame: audio.sink.write(frame.pcm))
-        if isinstance(event, IncomingCall):
-            pass  # answered by auto_answer_s=0
 
-    engine.subscribe(on_event)
+    engine.subscribe(on_event)  # calls are answered by the account's auto_answer_s=0
     engine.start()
     host, port = engine.local_address()
     engine.add_account(
