@@ -109,7 +109,9 @@ class CountingSink:
         return 0.0
 
 
-async def run_calls(audio: list[bytes], early_stt: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+async def run_calls(
+    audio: list[bytes], early_stt: bool, early_pause_ms: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import psutil
 
     from earpiece.core.engine import TurnMetricsEvent
@@ -133,6 +135,7 @@ async def run_calls(audio: list[bytes], early_stt: bool) -> tuple[list[dict[str,
             sink=CountingSink(),
             greeting="Hello.",
             early_stt=early_stt,
+            early_pause_ms=early_pause_ms,
         )
         events = session.events.queue()
         caller = ScriptedCaller()
@@ -240,7 +243,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"{s['turns']} spoken questions ({result['voice']} voice) against the sample knowledge base, "
         "pushed as 20 ms frames in real time into an autonomous `CallSession` with faster-whisper "
         "tiny.en, the offline responder and Piper. Early transcription during the end-of-turn silence: "
-        f"{'on' if result['early_stt'] else 'off'} (used in {s['early_stt_turns']} turns). "
+        f"{'on' if result['early_stt'] else 'off'} after {result['early_pause_ms']} ms of silence "
+        f"(used in {s['early_stt_turns']} turns). "
         f"End-of-turn silence {result['end_of_turn_ms']} ms.",
         "",
         "| stage | p50 (ms) | p95 (ms) |",
@@ -275,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     parser.add_argument("--voice", choices=["piper", "espeak"], default="piper")
     parser.add_argument("--no-early-stt", action="store_true")
+    parser.add_argument("--early-pause-ms", type=int, default=200, help="silence before early work starts")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--name", default="voice", help="file name stem of the results")
     args = parser.parse_args(argv)
@@ -287,13 +292,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"speaking {len(questions)} questions with {args.voice} ...", flush=True)
         audio = speak(questions, args.voice)
-        turns, resources = asyncio.run(run_calls(audio, early_stt=not args.no_early_stt))
+        turns, resources = asyncio.run(run_calls(audio, not args.no_early_stt, args.early_pause_ms))
         end_of_turn_ms = Settings().vad.end_of_turn_ms
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "voice": args.voice,
         "early_stt": not args.no_early_stt,
+        "early_pause_ms": args.early_pause_ms,
         "end_of_turn_ms": end_of_turn_ms,
         "summary": summarise(turns, questions),
         "resources": resources,

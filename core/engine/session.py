@@ -75,6 +75,7 @@ class EngineConfig:
     whisper_to_agent: bool = False
     early_stt: bool = True
     early_answer: bool = True  # autonomous: also prepare the reply's first phrase during the pause
+    early_pause_ms: int = 200  # silence after which early work starts (below vad.end_of_turn_ms)
     suggestion_min_words: int = 3  # shorter caller utterances ("yes", "okay") get no card
     history_turns: int = 6
 
@@ -241,7 +242,7 @@ class CallSession:
         return self._turn_counter
 
     async def _consume(self, frames: AsyncIterator[AudioFrame], speaker: Speaker) -> None:
-        detector = TurnDetector(self.stack.vad, vad=self._vad)
+        detector = TurnDetector(self.stack.vad, pause_ms=self.config.early_pause_ms, vad=self._vad)
         async for frame in frames:
             voiced = self._vad.is_speech(frame)
             if speaker is Speaker.CALLER and self.mode is CallMode.AUTONOMOUS:
