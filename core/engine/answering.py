@@ -45,10 +45,6 @@ class Answer:
     def text(self) -> str:
         return " ".join(self.sentences)
 
-    @property
-    def relevant(self) -> list[Passage]:
-        return self.retrieval.passages if self.retrieval else []
-
 
 class Answerer:
     def __init__(

@@ -48,10 +48,6 @@ class ResponseReport:
     ttft_ms: float | None = None  # respond() -> serving provider's first token, switches included
     first_sentence_ms: float | None = None  # respond() -> first text handed on (a whole sentence)
 
-    @property
-    def fell_back(self) -> bool:
-        return len(self.attempts) > 1
-
     def attempt_dicts(self) -> list[dict[str, Any]]:
         return [
             {"provider": a.provider, "outcome": str(a.outcome), "reason": a.reason, "ttft_ms": a.ttft_ms}

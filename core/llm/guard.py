@@ -74,10 +74,6 @@ class Precheck:
     intent: Intent
     reply: str | None  # a fixed reply to speak instead of asking the model, or None
 
-    @property
-    def answered(self) -> bool:
-        return self.reply is not None
-
 
 def precheck(text: str) -> Precheck:
     said = _normalise(text)
