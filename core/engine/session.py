@@ -81,7 +81,7 @@ class EngineConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> EngineConfig:
-        return cls(whisper_to_agent=settings.ui.whisper_to_agent, **overrides)
+        return cls(**({"whisper_to_agent": settings.ui.whisper_to_agent} | overrides))
 
 
 @dataclass(slots=True)
