@@ -47,6 +47,7 @@ _MEDIA = {
     pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: MediaStatus.REMOTE_HOLD,
     pj.PJSUA_CALL_MEDIA_ERROR: MediaStatus.ERROR,
 }
+REPLACES_GRACE_S = 1.0
 _DTMF_METHODS = {
     pj.PJSUA_DTMF_METHOD_RFC2833: DtmfMethod.RFC4733,
     pj.PJSUA_DTMF_METHOD_SIP_INFO: DtmfMethod.SIP_INFO,
@@ -81,6 +82,9 @@ class SipCall(pj.Call):
         self.started_at = time.time()
         self.answered_at: float | None = None
         self.recorded = False
+        self.transferred = False  # ended because a transfer we asked for succeeded
+        # Attended transfer: our call with the transfer target, ended once the transfer succeeds.
+        self.consultation_call_id: str | None = None
 
     def read_remote(self) -> None:
         ci = self.getInfo()
@@ -115,6 +119,8 @@ class SipCall(pj.Call):
         )
 
     def _end_reason(self, code: int, sip_reason: str) -> str:
+        if self.transferred:
+            return "transferred"
         if self.answered_at is not None and code in (0, 200):
             return "hung up here" if self.local_hangup else "hung up by the other party"
         if self.local_hangup and code in (487, 603, 486) and self.answered_at is None:
@@ -222,8 +228,15 @@ class SipCall(pj.Call):
         self.engine._emit(
             TransferProgress(call_id=self.call_id, code=code, reason=plain_text(prm.reason), final=final)
         )
-        if final and 200 <= code < 300 and self.state is not CallState.DISCONNECTED:
-            self.engine._call_later(0.0, lambda: self.engine._hangup_if_active(self.call_id))
+        if not (final and 200 <= code < 300):
+            return
+        engine, call_id, consultation = self.engine, self.call_id, self.consultation_call_id
+        engine._call_later(0.0, lambda: engine._end_transferred(call_id))  # timers hold ids, not calls
+        if consultation is not None:
+            # A target that supports Replaces (RFC 3891) ends our consultation call itself; one that does
+            # not (baresip 1.0 answers 420 to `Require: replaces`, so transferees like baresip send a
+            # plain INVITE) would keep it open next to the transferred call: end it after a grace.
+            engine._call_later(REPLACES_GRACE_S, lambda: engine._end_transferred(consultation))
 
     @guarded
     def onCallReplaced(self, prm: Any) -> None:

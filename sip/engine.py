@@ -300,7 +300,8 @@ class SipEngine:
         return self._submit(send)
 
     def transfer(self, call_id: str, destination: str) -> Future[None]:
-        """Blind transfer: ask the remote party to call `destination` (progress: `TransferProgress`)."""
+        """Blind transfer: ask the remote party to call `destination` (progress: `TransferProgress`).
+        Once it succeeds our call ends with the reason "transferred"."""
 
         def xfer() -> None:
             call = self._call(call_id)
@@ -309,8 +310,16 @@ class SipEngine:
         return self._submit(xfer)
 
     def attended_transfer(self, call_id: str, target_call_id: str) -> Future[None]:
-        """Connect the remote party of `call_id` with the remote party of `target_call_id`."""
-        return self._submit(lambda: self._call(call_id).xferReplaces(self._call(target_call_id), _op()))
+        """Connect the remote party of `call_id` with the remote party of `target_call_id` (a REFER
+        whose Refer-To replaces our call with the target). Once it succeeds both our calls end with
+        the reason "transferred"; progress: `TransferProgress` on `call_id`."""
+
+        def xfer() -> None:
+            call, target = self._call(call_id), self._call(target_call_id)
+            call.xferReplaces(target, _op())
+            call.consultation_call_id = target_call_id
+
+        return self._submit(xfer)
 
     def call_audio(self, call_id: str) -> CallAudio:
         """The call's audio (frames in, `AudioSink` out). Available from any thread while the call lives."""
@@ -568,11 +577,12 @@ class SipEngine:
         with self._state_lock:
             self._audio.pop(call_id, None)
 
-    def _hangup_if_active(self, call_id: str) -> None:
-        """After a successful transfer our leg is done."""
+    def _end_transferred(self, call_id: str) -> None:
+        """After a successful transfer our leg (and an attended transfer's consultation) is done."""
         call = self._calls.get(call_id)
         if call is not None and call.state is not CallState.DISCONNECTED:
             call.local_hangup = True
+            call.transferred = True
             call.hangup(_op())
 
     def _auto_answer(self, call_id: str) -> None:

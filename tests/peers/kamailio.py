@@ -3,13 +3,16 @@
 with Kamailio(users={"alice": "pw", "bob": "pw2"}) as registrar:
     registrar.port, registrar.domain, registrar.uri   # UDP and TCP on the same port
     registrar.restart()                                # same port; the location table is lost
+    registrar.invites()                                # initial INVITEs routed: users, Call-ID, Replaces
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -18,6 +21,15 @@ from tests.peers.process import LOOPBACK, PeerProcess, free_port, wait_for
 KAMAILIO = "/usr/sbin/kamailio"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.in")
+_INVITE_LINE = re.compile(r"earpiece-invite from=(\S*) to=(\S*) call-id=(\S*) replaces=(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Invite:
+    from_user: str
+    to_user: str
+    call_id: str
+    replaces: str  # the Replaces header, "<null>" when absent
 
 
 def _quote(value: str) -> str:
@@ -88,6 +100,10 @@ class Kamailio:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def invites(self) -> list[Invite]:
+        """Every initial INVITE the proxy routed so far (from the `earpiece-invite` log lines)."""
+        return [Invite(*m.groups()) for m in _INVITE_LINE.finditer(self.log_text())]
 
     def log_text(self) -> str:
         return (
