@@ -20,7 +20,7 @@ import numpy as np
 from bench.e2e.report import write_chart, write_markdown
 from bench.e2e.sampler import ProcessSampler
 from tests.audio_gen import piper_speech
-from tests.e2e.harness import AgentProcess, CallerScript, HeardTurn, ScriptedCall, analyse
+from tests.e2e.harness import SPEECH_DBFS, AgentProcess, CallerScript, HeardTurn, ScriptedCall, analyse
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 from tests.peers.kamailio import Kamailio
 
@@ -102,8 +102,11 @@ def main() -> int:
             "stagger_s": args.stagger,
             "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722 via Kamailio",
             "voice_to_voice_at_caller": "end of the caller's speech in its sent audio (-enc dump) -> first "
-            f"20 ms frame above {-42} dBFS in its received audio (-dec dump); both dumps start with the "
-            "call's audio, one frame per 20 ms",
+            f"20 ms frame above {SPEECH_DBFS:g} dBFS in its received audio (-dec dump), both dumps counted "
+            "from their first frame (20 ms each). Caveat: the -dec dump starts at the first RTP packet "
+            "received, slightly before baresip's own microphone (the -enc dump) starts, so the caller "
+            "figure is pessimistic by up to ~0.1 s; it also includes baresip's send and jitter buffers. "
+            "The agent figure (first reply audio handed to the call) is the lower bound",
         },
         "goals": {
             "one_call": {"p50_ms": 800, "p95_ms": 1200},

@@ -18,7 +18,7 @@ PARTS = (
     ("LLM TTFT", "#e78ac3"),
     ("TTS TTFB", "#fc8d62"),
     ("rest in agent (retrieval, queueing)", "#a6d854"),
-    ("network + caller playout", "#b3b3b3"),
+    ("network, jitter buffers, caller's phone", "#b3b3b3"),
 )
 
 

@@ -78,6 +78,7 @@ class AgentOptions:
     calls_dir: Path | None = None  # None: data_dir()/calls
     greeting: str | None = None  # None: the engine's default greeting
     goodbye: str = "I'm sorry, this line is closing now. Thank you for calling, goodbye!"
+    no_transfer: str = "I'm sorry, I couldn't reach a colleague right now. Can I help you with anything else?"
     shutdown_grace_s: float = 15.0  # a reply in progress may finish within this
     registration_timeout_s: float = 30.0
 
@@ -91,6 +92,7 @@ class _Call:
     speaking: bool = False
     answering: bool = False  # a caller's question is being answered
     audio: CallAudio | None = None
+    stack: VoiceStack | None = None
     # The largest gap between incoming audio frames, per stretch of the call (a stall of the
     # bridge's clock shows where it happened: while computing a reply, or while speaking it).
     frame_gaps: list[dict[str, object]] = field(default_factory=list)
@@ -252,6 +254,8 @@ class AnsweringAgent:
             attempt.code, attempt.final = event.code, event.final
             log.info("call %s: transfer %s %d %s", event.call_id, "ended" if event.final else "progress",
                      event.code, event.reason)
+            if event.final and not attempt.succeeded:
+                self._transfer_failed(call)
 
     def _on_incoming(self, event: IncomingCall) -> None:
         if event.account_id != self.options.account.id:
@@ -305,8 +309,7 @@ class AnsweringAgent:
             save_record=False,
         )
         session.events.subscribe(lambda event: self._on_engine_event(call, event))
-        call.session = session
-        call.audio = audio
+        call.session, call.audio, call.stack = session, audio, stack
         assert self._loop is not None
         call.task = self._loop.create_task(self._run_call(call, session, stack, audio))
 
@@ -339,6 +342,7 @@ class AnsweringAgent:
         if not destination:
             attempt.error = "no transfer destination is configured"
             log.warning("call %s: the caller asked for a person, but no transfer destination is set", call_id)
+            self._transfer_failed(call)
             return
         log.info("call %s: transferring to %s (%s)", call_id, destination, event.summary)
         loop = self._loop
@@ -347,6 +351,7 @@ class AnsweringAgent:
         def failed(error: BaseException) -> None:  # loop thread
             attempt.error, attempt.final = str(error), True
             log.error("call %s: transfer to %s failed: %s", call_id, destination, error)
+            self._transfer_failed(call)
 
         def done(future: Future[None]) -> None:  # SIP thread
             error = future.exception()
@@ -394,14 +399,30 @@ class AnsweringAgent:
         finally:
             self._calls.pop(call_id, None)
 
-    async def _say_goodbye(self, call: _Call, stack: VoiceStack, audio: CallAudio) -> None:
-        """Speak `options.goodbye` straight into the call (the session has already stopped)."""
-        call.facts.shutdown_goodbye = True
+    def _transfer_failed(self, call: _Call) -> None:
+        """The caller was promised a colleague: say it did not work (the conversation goes on)."""
+        if call.facts.disconnected or call.stack is None or call.audio is None or call.session is None:
+            return
+        assert self._loop is not None
+        self._loop.create_task(self._say(call, call.stack, call.audio, self.options.no_transfer))
+
+    async def _say(self, call: _Call, stack: VoiceStack, audio: CallAudio, text: str) -> bool:
+        """Speak `text` straight into the call's sink (outside the session's turns); noted in the record."""
         try:
-            async for pcm in stack.tts.synthesize(normalize_for_speech(self.options.goodbye)):
+            async for pcm in stack.tts.synthesize(normalize_for_speech(text)):
                 audio.sink.write(pcm)
-        except Exception as exc:  # the caller is hung up anyway
-            call.facts.notes.append(f"goodbye not spoken: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            call.facts.notes.append(f"not spoken ({text!r}): {type(exc).__name__}: {exc}")
+            return False
+        if call.session is not None:
+            call.session.recorder.observe(TranscriptEvent(Speaker.ASSISTANT, text, True, time.monotonic()))
+        return True
+
+    async def _say_goodbye(self, call: _Call, stack: VoiceStack, audio: CallAudio) -> None:
+        """Speak `options.goodbye` into the call (the session has already stopped)."""
+        call.facts.shutdown_goodbye = True
+        audio.sink.flush()  # a reply that outlasted the grace period is cut here
+        if not await self._say(call, stack, audio, self.options.goodbye):
             return
         deadline = time.monotonic() + 15.0
         while audio.sink.pending_ms() > 0 and not call.facts.disconnected and time.monotonic() < deadline:
