@@ -126,6 +126,22 @@ class SipAccount(pj.Account):
         if self.settings.registration and self.isValid():
             self.setRegistration(True)
 
+    def unregister(self) -> bool:
+        """Send an un-REGISTER if registered. False: nothing to wait for (the state is then final)."""
+        if self.state is not RegistrationState.REGISTERED:
+            return False
+        try:
+            self.setRegistration(False)
+        except pj.Error:  # no registration session left (PJ_EINVALIDOP): nothing to undo
+            self.mark_unregistered()
+            return False
+        return True
+
+    def mark_unregistered(self) -> None:
+        """PJSIP dropped the registration session without a callback (e.g. `modify` without registrar)."""
+        if self.state is not RegistrationState.UNREGISTERED:
+            self._set_state(RegistrationState.UNREGISTERED, 0, "unregistered")
+
     def refresh_after_transport_loss(self) -> None:
         """The connection to the registrar dropped: re-register now (and back off if that fails)."""
         if self.settings.registration and self.state is RegistrationState.REGISTERED:

@@ -521,11 +521,9 @@ class SipEngine:
     def _teardown_accounts(self) -> None:
         """Unregister (unregister on quit), then shut every account down."""
         self._timers.clear()
-        registered = [a for a in self._accounts.values() if a.state is RegistrationState.REGISTERED]
         for account in self._accounts.values():
             account.cancel_retry()
-        for account in registered:
-            account.setRegistration(False)
+        registered = [a for a in self._accounts.values() if a.unregister()]
         if registered:
             self._poll_until(
                 lambda: all(a.state is not RegistrationState.REGISTERED for a in registered), 1.5
@@ -656,17 +654,22 @@ class SipEngine:
     def _update_account(self, settings: AccountSettings, password: str) -> None:
         account = self._account(settings.id)
         acfg = account_config(settings, password, self.config, self._transport_for(settings))
+        account.cancel_retry()
+        # Without a registrar, `modify` drops the registration session at once (no callback): send the
+        # un-REGISTER first and wait for its answer, as on removal.
+        if not settings.registration and account.unregister():
+            self._poll_until(lambda: account.state is not RegistrationState.REGISTERED, 1.5)
         account.settings = settings
         account.origins = trusted_origins(settings)
-        account.cancel_retry()
         account.modify(acfg)
+        if not settings.registration:
+            account.mark_unregistered()
 
     def _remove_account(self, account_id: str) -> None:
         account = self._account(account_id)
         self._end_calls_of(account_id)
         account.cancel_retry()
-        if account.state is RegistrationState.REGISTERED:
-            account.setRegistration(False)
+        if account.unregister():
             self._poll_until(lambda: account.state is not RegistrationState.REGISTERED, 1.5)
         account.shutdown()
         del self._accounts[account_id]

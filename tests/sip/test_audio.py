@@ -154,3 +154,34 @@ def test_a_gil_holding_job_stalls_the_bridge(
         bob.command("hangup")
     print(f"largest frame gap while a GIL-holding sort ran: {gap:.1f} ms")
     assert gap > 100
+
+
+def _loud_frames(pcm: bytes, rate: int, frequency: float) -> int:
+    """20 ms frames of `pcm` dominated by a loud tone at `frequency` (±30 Hz)."""
+    size = rate // 50 * 2
+    frames = (pcm[i : i + size] for i in range(0, len(pcm) - size + 1, size))
+    return sum(1 for f in frames if rms(f) > 2000 and abs(dominant_frequency(f, rate) - frequency) < 30)
+
+
+def test_mute_keeps_reply_audio_from_the_peer_until_unmuted(
+    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+) -> None:
+    """1 s of 1 kHz written while muted must not reach baresip; 1 s of 1.5 kHz after unmute must."""
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar) as bob:
+        call_id = _call_from(bob, registrar, engine, events)
+        audio = engine.call_audio(call_id)
+        engine.set_mute(call_id, True).result(5)
+        assert engine.calls()[0].muted
+        audio.sink.write(tone(1000, 1.0))
+        assert wait_for(lambda: audio.sink.pending_ms() == 0, 3)
+        engine.set_mute(call_id, False).result(5)
+        audio.sink.write(tone(1500, 1.0))
+        assert wait_for(lambda: audio.sink.pending_ms() == 0, 3)
+        time.sleep(0.3)  # the last frames cross the jitter buffer
+        bob.command("hangup")
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+        assert wait_for(lambda: bool(bob.recordings("dec")), 3)
+        pcm, rate = read_wav(bob.recordings("dec")[-1])
+    assert _loud_frames(pcm, rate, 1000) == 0, "muted audio reached the peer"
+    assert _loud_frames(pcm, rate, 1500) >= 40, "audio after unmute did not reach the peer"

@@ -82,3 +82,26 @@ def test_account_recovers_after_the_registrar_restarts(engine: SipEngine, events
             assert back.code == 200
         finally:
             engine.remove_account(settings.id).result(5)
+
+
+def test_update_account_with_the_right_password_registers_again(
+    engine: SipEngine, registrar: Kamailio, events: EventLog
+) -> None:
+    settings = account(registrar, "dave", id="dave-update")
+    engine.add_account(settings, "an-old-password").result(5)
+    try:
+        events.wait(RegistrationChanged, _state(settings.id, RegistrationState.FAILED), timeout=5)
+        since = events.mark()
+        engine.update_account(settings, USERS["dave"]).result(5)
+        ok = events.wait(
+            RegistrationChanged, _state(settings.id, RegistrationState.REGISTERED), timeout=5, since=since
+        )
+        assert ok.code == 200
+        # A later change that turns registration off unregisters.
+        since = events.mark()
+        engine.update_account(settings.model_copy(update={"registration": False}), USERS["dave"]).result(5)
+        events.wait(
+            RegistrationChanged, _state(settings.id, RegistrationState.UNREGISTERED), timeout=5, since=since
+        )
+    finally:
+        engine.remove_account(settings.id).result(5)
