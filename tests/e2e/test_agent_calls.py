@@ -30,7 +30,7 @@ from tests.peers.process import wait_for
 
 pytestmark = [pytest.mark.peers, pytest.mark.models]
 
-USERS = {"agent": "agent-pw", "carol": "carol-pw", "agent2": "agent2-pw"}
+USERS = {"agent": "agent-pw", "carol": "carol-pw", "agent2": "agent2-pw", "agent3": "agent3-pw"}
 REFUND_QUESTION = "How long do I have to return a product for a full refund?"
 
 
@@ -127,3 +127,22 @@ def test_sigterm_says_goodbye_hangs_up_and_unregisters(
         call.peer.command("dial", agent.uri)
         closed = call.peer.wait_event("CALL_CLOSED", timeout=10, since=since)
         assert "404" in closed["param"], closed
+
+
+def test_a_transfer_that_fails_is_apologised_for_and_the_call_goes_on(
+    registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
+) -> None:
+    script = CallerScript.build([piper_speech("I'd like to speak to a person, please.")], lead_s=5.0,
+                                gap_s=16.0, tail_s=1.0)
+    home = tmp_path / "agent3"
+    with AgentProcess(registrar, "agent3", USERS["agent3"], home, transfer_to="nobody") as agent, \
+            ScriptedCall(registrar, script, "caller4", tmp_path / "caller") as call:
+        call.run(agent.uri)  # "nobody" is not registered: the registrar answers the caller's INVITE 404
+        sent, heard = call.sent(), call.heard()
+        (record,) = agent.wait_records(1)
+    assert record["outcome"] == "transfer_failed", record
+    assert record["transfers"][0]["code"] == 404 and not record["transfers"][0]["succeeded"]
+    (turn,) = analyse(sent, heard, script)
+    assert turn.reply_onset_s is not None
+    words = transcribe(recogniser, clip_pcm(heard, turn.reply_onset_s, script.duration_s))
+    assert "colleague" in words and re.search(r"anything else", words), words
