@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 import weakref
@@ -48,6 +49,7 @@ _MEDIA = {
     pj.PJSUA_CALL_MEDIA_ERROR: MediaStatus.ERROR,
 }
 REPLACES_GRACE_S = 1.0
+_SRTP_ACTIVE = re.compile(r"SRTP status: Active Crypto-suite: (\S+)")
 _DTMF_METHODS = {
     pj.PJSUA_DTMF_METHOD_RFC2833: DtmfMethod.RFC4733,
     pj.PJSUA_DTMF_METHOD_SIP_INFO: DtmfMethod.SIP_INFO,
@@ -163,7 +165,10 @@ class SipCall(pj.Call):
                 codec = self._codec(mi.index)
             break
         self.media_status = status
-        self.engine._emit(CallMediaChanged(call_id=self.call_id, status=status, codec=codec))
+        encryption = self._srtp_suite() if codec else ""
+        self.engine._emit(
+            CallMediaChanged(call_id=self.call_id, status=status, codec=codec, encryption=encryption)
+        )
 
     def _codec(self, index: int) -> str:
         try:
@@ -171,6 +176,15 @@ class SipCall(pj.Call):
             return f"{si.codecName}/{si.codecClockRate}"
         except pj.Error:
             return ""
+
+    def _srtp_suite(self) -> str:
+        """The active SRTP crypto suite, "" when the audio is not encrypted. pjsua2 2.15 shows the
+        negotiated SRTP state only in the call dump (pjsua_dump.c: "SRTP status: Active Crypto-suite: X")."""
+        try:
+            match = _SRTP_ACTIVE.search(str(self.dump(True, "")))
+        except pj.Error:
+            return ""
+        return match.group(1) if match else ""
 
     def wire(self, media: Any) -> None:
         if self.port is None:

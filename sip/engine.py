@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 import pjsua2 as pj
 
-from earpiece.core.settings import AccountSettings, Transport
+from earpiece.core.settings import AccountSettings, SrtpPolicy, Transport
 from earpiece.sip.accounts import SipAccount, account_config
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.calls import SipCall
@@ -34,6 +35,7 @@ from earpiece.sip.events import (
     CallState,
     DtmfMethod,
     EngineStopped,
+    IncomingCallRejected,
     MediaStatus,
     RegistrationChanged,
     RegistrationState,
@@ -42,8 +44,10 @@ from earpiece.sip.events import (
 )
 from earpiece.sip.guard import guarded
 from earpiece.sip.headset import Headset
+from earpiece.sip.reasons import rejected_call_reason
 from earpiece.sip.records import CallHistory, CallRecord
-from earpiece.sip.uris import dial_uri, trusted_origins
+from earpiece.sip.text import plain_text, split_name_addr
+from earpiece.sip.uris import dial_uri, trusted_origins, user_at_host
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +84,29 @@ class CallSummary:
 
 
 class _Endpoint(pj.Endpoint):
-    def __init__(self, on_transport_down: Callable[[], None]) -> None:
+    def __init__(self, engine: SipEngine) -> None:
         super().__init__()
-        self._on_transport_down = on_transport_down
+        self._engine = weakref.ref(engine)
 
     @guarded
     def onTransportState(self, prm: Any) -> None:
-        if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
-            self._on_transport_down()
+        engine = self._engine()
+        if engine is not None and prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
+            engine._on_transport_down()
+
+    @guarded
+    def onRejectedIncomingCall(self, prm: Any) -> None:
+        """PJSIP refused an INVITE before offering it (no common codec or SRTP, too many calls)."""
+        engine = self._engine()
+        if engine is None:
+            return
+        try:
+            source = str(prm.rdata.srcAddress)
+        except Exception:
+            source = ""
+        engine._rejected_by_pjsip(
+            int(prm.statusCode), str(prm.reason), str(prm.localInfo), str(prm.remoteInfo), source
+        )
 
 
 class _LogWriter(pj.LogWriter):
@@ -414,7 +433,7 @@ class SipEngine:
 
     def _boot(self) -> None:
         cfg = self.config
-        self._ep = _Endpoint(self._on_transport_down)
+        self._ep = _Endpoint(self)
         self._ep.libCreate()
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
@@ -592,6 +611,32 @@ class SipEngine:
         for account in self._accounts.values():
             if account.settings.transport is not Transport.UDP:
                 account.refresh_after_transport_loss()
+
+    def _rejected_by_pjsip(self, code: int, sip_reason: str, local: str, remote: str, source: str) -> None:
+        # `local` is the To URI as PJSIP prints it in a To header (no port): match user and host.
+        called = user_at_host(local)
+        account = next(
+            (
+                a
+                for a in self._accounts.values()
+                if user_at_host(f"sip:{a.settings.username}@{a.settings.domain}") == called
+            ),
+            None,
+        )
+        settings = account.settings if account is not None else None
+        self._emit(
+            IncomingCallRejected(
+                account_id=settings.id if settings is not None else "",
+                remote_uri=plain_text(split_name_addr(remote)[1]),
+                source=plain_text(source),
+                code=code,
+                reason=rejected_call_reason(
+                    code,
+                    plain_text(sip_reason),
+                    srtp_required=settings is not None and settings.srtp is SrtpPolicy.MANDATORY,
+                ),
+            )
+        )
 
     def _headset_failed(self, device: str, direction: str, message: str) -> None:
         """Any thread (PortAudio's): the device vanished; go on without a headset."""

@@ -75,7 +75,8 @@ class IncomingCall(SipEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IncomingCallRejected(SipEvent):
-    """An INVITE refused by a security default (not from the registrar/proxy)."""
+    """An INVITE refused before it rang: by a security default (not from the registrar/proxy), or by
+    PJSIP itself (no acceptable codec or encryption, too many calls)."""
 
     account_id: str
     remote_uri: str
@@ -100,6 +101,7 @@ class CallMediaChanged(SipEvent):
     call_id: str
     status: MediaStatus
     codec: str  # e.g. "G722/16000", "" without media
+    encryption: str = ""  # SRTP crypto suite in use, e.g. "AES_CM_128_HMAC_SHA1_80"; "" = not encrypted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,3 +47,13 @@ def call_end_reason(code: int, sip_reason: str) -> str:
         return "connection lost"
     described = _CALL_END.get(code)
     return f"{described} ({code} {sip_reason})" if described else f"ended ({code} {sip_reason})"
+
+
+def rejected_call_reason(code: int, sip_reason: str, *, srtp_required: bool = False) -> str:
+    """Why PJSIP itself refused an incoming call before it could ring (no IncomingCall was offered)."""
+    status = f"({code} {sip_reason})".replace(" )", ")")
+    if code == 488 and srtp_required:
+        return f"the caller offered no encryption (SRTP), which this account requires {status}"
+    if code == 486:
+        return f"too many simultaneous calls {status}"
+    return f"refused before ringing: {call_end_reason(code, sip_reason)}"

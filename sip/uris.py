@@ -45,6 +45,15 @@ def dial_uri(account: AccountSettings, destination: str) -> str:
     return with_transport(f"sip:{number}@{account.domain}", account.transport)
 
 
+_USER_HOST = re.compile(r"sips?:([^@;>?]+)@(\[[^\]]+\]|[^:;>?]+)", re.IGNORECASE)
+
+
+def user_at_host(uri: str) -> str:
+    """`"Alice" <sip:alice@example.com:5070;transport=tcp>` -> "alice@example.com" ("" if none)."""
+    match = _USER_HOST.search(uri)
+    return f"{match.group(1)}@{match.group(2)}".lower() if match else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """An address requests may come from: `port` None means any port (connection-oriented transports)."""

@@ -44,6 +44,7 @@ class Baresip:
         *,
         source_wav: Path | None = None,
         auto_answer: bool = False,
+        media_encryption: str = "",
     ) -> None:
         self.user = user
         self.sip_port = free_port()
@@ -57,6 +58,8 @@ class Baresip:
         params = [f"auth_pass={password}", "regint=60"] if registrar else ["regint=0"]
         if auto_answer:
             params.append("answermode=auto")
+        if media_encryption:  # srtp (optional), srtp-mand (RTP/SAVP), srtp-mandf (RTP/SAVPF)
+            params.append(f"mediaenc={media_encryption}")
         (self.dir / "accounts").write_text(f"<{self.aor}>;" + ";".join(params) + "\n")
         (self.dir / "contacts").write_text("")
         if source_wav is None:  # aufile needs a real WAV at the codec rate (G.722: 16 kHz)
@@ -77,6 +80,7 @@ class Baresip:
                     "module g711.so",
                     "module aufile.so",
                     "module sndfile.so",
+                    *(["module srtp.so"] if media_encryption else []),
                     "module_app account.so",
                     "module_app contact.so",
                     "module_app menu.so",
