@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self, quit_app: bool = True) -> None:
         """Stop everything in the order that loses nothing, then quit the application."""
+        self._closing = True
         self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         try:
             save_settings(self.settings)

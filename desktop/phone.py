@@ -95,6 +95,7 @@ class Phone(QObject):
             self._unsubscribe()
         if engine is not None:
             await asyncio.to_thread(engine.stop)
+        self.calls.clear()
 
     async def add_account(self, account: AccountSettings, password: str | None = None) -> bool:
         """Add an account; a missing password shows as a failed registration with the reason."""

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +22,9 @@ from earpiece.core.audio.frames import AudioFrame
 from earpiece.core.audio.pcm import pcm16_to_float
 from earpiece.core.settings import AccountSettings, TtsSettings
 from earpiece.core.tts.piper import load_piper_voice, piper_pcm16k
+
+if TYPE_CHECKING:
+    from earpiece.sip.engine import SipEngine
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +81,22 @@ async def wait_for_reply(frames: AsyncIterator[AudioFrame], timeout: float) -> f
 async def call(target: str, questions: Sequence[str], answer_timeout: float, greeting_timeout: float) -> int:
     from earpiece.sip.config import EngineConfig
     from earpiece.sip.engine import SipEngine
-    from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
-    loop = asyncio.get_running_loop()
     voice = await asyncio.to_thread(load_piper_voice, TtsSettings())
     speech = [b"".join(piper_pcm16k(voice, text)) for text in (*questions, GOODBYE)]
-    engine = SipEngine(EngineConfig(bind_address="127.0.0.1", udp_port=0, tcp_port=None))
+    with tempfile.TemporaryDirectory(prefix="earpiece-demo-caller-") as scratch:
+        # The caller's side of the call stays out of the user's call history.
+        config = EngineConfig(bind_address="127.0.0.1", udp_port=0, tcp_port=None,
+                              history_path=Path(scratch) / "call_history.jsonl")
+        return await _call(SipEngine(config), target, questions, speech, answer_timeout, greeting_timeout)
+
+
+async def _call(engine: SipEngine, target: str, questions: Sequence[str], speech: list[bytes],
+                answer_timeout: float, greeting_timeout: float) -> int:
+    loop = asyncio.get_running_loop()
     engine.start()
+    from earpiece.sip.events import CallState, CallStateChanged, SipEvent
+
     connected = asyncio.Event()
     ended = asyncio.Event()
 

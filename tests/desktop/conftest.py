@@ -16,6 +16,10 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     yield loop
     for task in asyncio.all_tasks(loop):
         task.cancel()
-    loop.stop()
+    # Not loop.stop(): it calls QApplication.exit(), which would end every later qtbot wait at once.
+    qapp.aboutToQuit.disconnect(loop._after_run_forever)
+    loop._after_run_forever()
+    loop._QEventLoop__is_running = False
     loop.close()
+    asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
