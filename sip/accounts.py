@@ -29,6 +29,9 @@ _SRTP = {
     SrtpPolicy.OPTIONAL: pj.PJMEDIA_SRTP_OPTIONAL,
     SrtpPolicy.MANDATORY: pj.PJMEDIA_SRTP_MANDATORY,
 }
+# A registration that failed because the server certificate did not verify comes back as a made-up
+# 503 whose reason is PJSIP's error text for PJSIP_TLS_ECERTVERIF (prm.status stays 0).
+_TLS_CERT_NOT_VERIFIED = "PJSIP_TLS_ECERTVERIF"
 # Final answers that retrying cannot fix (credentials, unknown user, refused): wait for the user.
 _NOT_RETRIED = {401, 403, 404, 407, 423, 484, 603}
 
@@ -85,10 +88,12 @@ class SipAccount(pj.Account):
     @guarded
     def onRegState(self, prm: Any) -> None:
         code, sip_reason = int(prm.code), plain_text(prm.reason)
-        transport_error = ""
+        transport_error = certificate_problem = ""
         answered = bool(prm.rdata.wholeMsg)  # False: PJSIP made the status up (no response arrived)
         if not answered and code != 408 and not 200 <= code < 300:
             transport_error = sip_reason or plain_text(self.engine._error_text(prm.status))
+            if _TLS_CERT_NOT_VERIFIED in transport_error:
+                certificate_problem = self.engine._tls_rejection or transport_error
         if self.unregistering and (200 <= code < 300 or transport_error or code == 0):
             self._set_state(RegistrationState.UNREGISTERED, code, "unregistered")
             return
@@ -96,7 +101,7 @@ class SipAccount(pj.Account):
             self.retry_delay = self.engine.config.reg_retry_min_s
             self._set_state(RegistrationState.REGISTERED, code, "registered", int(prm.expiration))
             return
-        reason = registration_reason(code, sip_reason, transport_error)
+        reason = registration_reason(code, sip_reason, transport_error, certificate_problem)
         if code not in _NOT_RETRIED:
             reason += f"; retrying in {self.retry_delay:g} s"
             self._schedule_retry()

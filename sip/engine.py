@@ -91,7 +91,12 @@ class _Endpoint(pj.Endpoint):
     @guarded
     def onTransportState(self, prm: Any) -> None:
         engine = self._engine()
-        if engine is not None and prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
+        if engine is None:
+            return
+        tls = prm.tlsInfo
+        if not tls.isEmpty() and tls.verifyStatus != 0:
+            engine._tls_rejection = "; ".join(plain_text(str(m)) for m in tls.verifyMsgs) or "not verified"
+        if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
             engine._on_transport_down()
 
     @guarded
@@ -179,6 +184,9 @@ class SipEngine:
         self._accounts: dict[str, SipAccount] = {}
         self._calls: dict[str, SipCall] = {}
         self._headset: Headset | None = None
+        self._tls_rejection = (
+            ""  # why the last server certificate was refused, e.g. "The certificate is untrusted"
+        )
         # Readable from any thread:
         self._state_lock = threading.Lock()
         self._audio: dict[str, CallAudio] = {}

@@ -32,8 +32,15 @@ _CALL_END = {
 }
 
 
-def registration_reason(code: int, sip_reason: str, transport_error: str = "") -> str:
+def registration_reason(
+    code: int, sip_reason: str, transport_error: str = "", certificate_problem: str = ""
+) -> str:
     """E.g. (401, "Unauthorized") -> "wrong user name or password (401 Unauthorized)"."""
+    if certificate_problem:
+        return (
+            f"the registrar's TLS certificate was refused ({certificate_problem}): "
+            "check the server's certificate or the trusted CA file"
+        )
     if transport_error:
         return f"cannot reach the registrar: {transport_error}"
     if 200 <= code < 300:

@@ -4,6 +4,8 @@ with Kamailio(users={"alice": "pw", "bob": "pw2"}) as registrar:
     registrar.port, registrar.domain, registrar.uri   # UDP and TCP on the same port
     registrar.restart()                                # same port; the location table is lost
     registrar.invites()                                # initial INVITEs routed: users, Call-ID, Replaces
+
+Kamailio(users, tls=ca.issue_server(folder)) also listens for TLS on `registrar.tls_port`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from tests.peers.certs import ServerFiles
 from tests.peers.process import LOOPBACK, PeerProcess, free_port, wait_for
 
 KAMAILIO = "/usr/sbin/kamailio"
@@ -39,9 +42,13 @@ def _quote(value: str) -> str:
 
 
 class Kamailio:
-    def __init__(self, users: dict[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, users: dict[str, str], port: int | None = None, tls: ServerFiles | None = None
+    ) -> None:
         self.users = dict(users)
         self.port = port or free_port()
+        self.tls = tls
+        self.tls_port = free_port(udp=False) if tls else None  # TLS on its own TCP port
         self.domain = LOOPBACK
         self._dir = Path(tempfile.mkdtemp(prefix="earpiece-kamailio-"))
         self.config_path = self._dir / "kamailio.cfg"
@@ -59,8 +66,26 @@ class Kamailio:
 
     def _config(self) -> str:
         lines = "\n".join(f"    $sht(users=>{_quote(u)[1:-1]}) = {_quote(p)};" for u, p in self.users.items())
-        text = TEMPLATE.read_text(encoding="utf-8")
+        text = TEMPLATE.read_text(encoding="utf-8").replace("@TLS@", self._tls_config())
         return text.replace("@PORT@", str(self.port)).replace("@MPATH@", MODULES).replace("@USERS@", lines)
+
+    def _tls_config(self) -> str:
+        """The `tls` module (Debian package kamailio-tls-modules) with the given certificate; clients'
+        certificates are not asked for."""
+        if self.tls is None:
+            return ""
+        return "\n".join(
+            [
+                "enable_tls=yes",
+                f"listen=tls:{LOOPBACK}:{self.tls_port}",
+                'loadmodule "tls.so"',
+                f'modparam("tls", "certificate", {_quote(str(self.tls.certificate))})',
+                f'modparam("tls", "private_key", {_quote(str(self.tls.private_key))})',
+                'modparam("tls", "tls_method", "TLSv1.2+")',
+                'modparam("tls", "verify_certificate", 0)',
+                'modparam("tls", "require_certificate", 0)',
+            ]
+        )
 
     def start(self, timeout: float = 10.0) -> None:
         if self._proc is not None and self._proc.alive():
