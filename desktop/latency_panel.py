@@ -63,7 +63,7 @@ class LatencyPanel(QWidget):
 
         self.bar_plot = pg.PlotWidget()
         self.bar_plot.setBackground(colours.color(QPalette.ColorRole.Base))
-        self.bar_plot.setMaximumHeight(120)
+        self.bar_plot.setMaximumHeight(110)
         self.bar_plot.hideAxis("left")
         self.bar_plot.setLabel("bottom", "last turn (ms)", color=foreground)
         self.bar_plot.setMouseEnabled(x=False, y=False)
@@ -72,7 +72,8 @@ class LatencyPanel(QWidget):
 
         self.trend_plot = pg.PlotWidget()
         self.trend_plot.setBackground(colours.color(QPalette.ColorRole.Base))
-        self.trend_plot.setLabel("left", "voice-to-voice (ms)", color=foreground)
+        self.trend_plot.setLabel("left", "v2v (ms)", color=foreground)
+        self.trend_plot.setMinimumHeight(160)
         self.trend_plot.setLabel("bottom", "turn", color=foreground)
         self.trend_plot.setMouseEnabled(x=False, y=False)
         self.trend_plot.setMenuEnabled(False)

@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)
         call_tab.addWidget(self.latency)
-        call_tab.setSizes([420, 300])
+        call_tab.setSizes([360, 400])
         self.tabs = QTabWidget()
         self.tabs.addTab(call_tab, "Call")
         self.tabs.addTab(self.history, "History && contacts")
@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         self.ai.turn_metrics.connect(self._metrics)
         self.ai.problem.connect(lambda _call, text: self.show_message(text))
         self.copilot.mode_changed.connect(self._mode_changed)
+        self.copilot.whisper.setChecked(self.settings.ui.whisper_to_agent)
+        self.copilot.whisper_changed.connect(self._whisper_changed)
         self.history.call_requested.connect(self._dial_from_history)
         self.history.contacts_changed.connect(
             lambda: self.phone_panel.set_contacts(self._contact_strings()))
@@ -236,6 +238,10 @@ class MainWindow(QMainWindow):
     def _mode_changed(self, mode: str) -> None:
         if self.shown_call_id:
             self.phone.set_mode(self.shown_call_id, CallMode(mode))
+
+    def _whisper_changed(self, on: bool) -> None:
+        """Applies to sessions started from now on (the headset-only sink is not wired yet)."""
+        self.settings.ui.whisper_to_agent = on
 
     def _dial_from_history(self, uri: str) -> None:
         self.phone_panel.address.setText(uri)
