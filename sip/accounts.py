@@ -162,6 +162,17 @@ class SipAccount(pj.Account):
         self.engine._adopt_call(call)
         call.read_remote()
         source = str(prm.rdata.srcAddress)
+        # Refusing here is late: pjsua_call_on_incoming (PJSIP 2.15.1) has already created the call's
+        # media transport, i.e. an RTP and an RTCP socket in the media ioqueue (64 select() slots; a
+        # closed socket's slot is freed only 500 ms later, PJ_IOQUEUE_KEY_FREE_DELAY), which is why a
+        # burst of stranger INVITEs above ~60/s exhausts it (tests/sip/test_hostile.py). Settings
+        # checked, none of which avoids that: uaConfig.maxCalls answers 486 before media only while
+        # that many calls are alive (refused ones end at once, their sockets linger); rtcpMuxEnabled
+        # still opens the RTCP socket (create_rtp_rtcp_sock always opens both); there is no lazy or
+        # deferred media-transport option, and onCreateMediaTransport runs after the sockets exist.
+        # One route exists, NOT implemented or tried: Endpoint.onSelectAccount runs before media
+        # creation with rdata.srcAddress, and may set prm.accountIndex to a "quarantine" account whose
+        # AccountMediaConfig.useLoopMedTp=True (a loop transport, no sockets) that refuses every call.
         if not self.settings.allow_direct_calls and not any(o.matches(source) for o in self.origins):
             call.local_hangup = True
             call.recorded = True  # refused spam does not go into the history
