@@ -34,7 +34,8 @@ class EngineConfig:
     reg_expires_s: int = 300
     reg_retry_min_s: float = 2.0
     reg_retry_max_s: float = 120.0
-    # Jitter buffer tuned for low delay (ms); measured ~41 ms loopback round trip with G.722.
+    # Jitter buffer tuned for low delay (ms): ~41 ms port-to-port loopback with G.722 in one process
+    # (notes); bench/sip measures 57-77 ms from sink to frames through an echo in another process.
     jb_init_ms: int = 0
     jb_min_pre_ms: int = 0
     jb_max_pre_ms: int = 40
