@@ -10,7 +10,7 @@ pkgs=(libportaudio2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0
       libxcb-render-util0 libxcb-image0 fonts-dejavu-core baresip-core espeak-ng sox)
 if [ "$what" = test ]; then
   # test: a real registrar, scripted SIP peers and a virtual X display.
-  pkgs+=(kamailio sip-tester xvfb xauth)
+  pkgs+=(kamailio kamailio-tls-modules sip-tester xvfb xauth xdotool)
 fi
 if ! python3.11 -c 'import venv, ensurepip' >/dev/null 2>&1 && ! python3 -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 11)' >/dev/null 2>&1; then
   pkgs+=(python3.11 python3.11-venv)
