@@ -58,6 +58,7 @@ class AccountSettings(BaseModel):
     registration: bool = True  # REGISTER with the registrar (off: outbound-only or direct calls)
     default_mode: CallMode = CallMode.COPILOT
     auto_answer_s: float | None = None  # autonomous answering after this delay
+    handover_uri: str = ""  # where autonomous mode transfers a caller who asks for a person
     allow_direct_calls: bool = False  # INVITEs not from the registrar/proxy
     allow_transfer_requests: bool = False  # incoming REFER
     tls_verify_server: bool = True

@@ -161,6 +161,17 @@ class AiCalls(QObject):
         if call is not None and call.answered_at is not None and call.mode is not CallMode.OFF:
             spawn(self._start(call_id, call.mode))  # the mode was changed mid-call
 
+    def _hand_over(self, call_id: str, mode: CallMode, event: TransferRequested) -> None:
+        """Autonomous calls go to the account's handover address; otherwise the agent decides."""
+        call = self.phone.calls.get(call_id)
+        account = self.phone.accounts.get(call.account_id) if call else None
+        if mode is CallMode.AUTONOMOUS and account is not None and account.handover_uri:
+            target = account.handover_uri
+            self.problem.emit(call_id, f"The caller asked for a person: handing over to {target}")
+            self.phone.transfer(call_id, target)
+        else:
+            self.problem.emit(call_id, f"The caller asked for a person. {event.summary}")
+
     def _on_engine_event(self, call_id: str, mode: CallMode, event: EngineEvent) -> None:
         if isinstance(event, TranscriptEvent):
             if event.final:
@@ -178,7 +189,7 @@ class AiCalls(QObject):
         elif isinstance(event, BotSpeakingStopped):
             self.speaking.emit(call_id, False)
         elif isinstance(event, TransferRequested):
-            self.problem.emit(call_id, f"The caller asked for a person. {event.summary}")
+            self._hand_over(call_id, mode, event)
         elif isinstance(event, HangUpRequested):
             self.phone.hangup(call_id)
         elif isinstance(event, StageError):

@@ -65,6 +65,8 @@ class AccountsPage(SettingsPage):
         self.default_mode = QComboBox()
         for mode in CallMode:
             self.default_mode.addItem(mode.value.capitalize(), mode.value)
+        self.handover_uri = QLineEdit()
+        self.handover_uri.setPlaceholderText("e.g. 200 or sip:team@pbx.example")
         self.auto_answer = QCheckBox("Answer automatically after")
         self.auto_answer_s = QDoubleSpinBox()
         self.auto_answer_s.setRange(0, 60)
@@ -97,6 +99,7 @@ class AccountsPage(SettingsPage):
         form.addRow("", self.registration)
         form.addRow("Default mode", self.default_mode)
         form.addRow("", auto)
+        form.addRow("Hand callers over to", self.handover_uri)
         form.addRow(security)
 
         layout = QHBoxLayout(self)
@@ -178,6 +181,7 @@ class AccountsPage(SettingsPage):
         self.default_mode.setCurrentIndex(self.default_mode.findData(a.default_mode.value))
         self.auto_answer.setChecked(a.auto_answer_s is not None)
         self.auto_answer_s.setValue(a.auto_answer_s or 0.0)
+        self.handover_uri.setText(a.handover_uri)
         self.allow_direct_calls.setChecked(a.allow_direct_calls)
         self.allow_transfer_requests.setChecked(a.allow_transfer_requests)
         self.tls_verify_server.setChecked(a.tls_verify_server)
@@ -207,6 +211,7 @@ class AccountsPage(SettingsPage):
             "registration": self.registration.isChecked(),
             "default_mode": CallMode(self.default_mode.currentData()),
             "auto_answer_s": self.auto_answer_s.value() if self.auto_answer.isChecked() else None,
+            "handover_uri": self.handover_uri.text().strip(),
             "allow_direct_calls": self.allow_direct_calls.isChecked(),
             "allow_transfer_requests": self.allow_transfer_requests.isChecked(),
             "tls_verify_server": self.tls_verify_server.isChecked(),
