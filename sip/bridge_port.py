@@ -21,14 +21,27 @@ def pcm16_format(sample_rate: int = SAMPLE_RATE, frame_ms: int = FRAME_MS) -> An
     return fmt
 
 
-class BridgePort(pj.AudioMediaPort):
-    """Created, connected and destroyed on the SIP thread; its callbacks run on the clock thread.
+def destroy_port(port: Any) -> None:
+    """Free an `AudioMediaPort`'s C++ side now, while the Python object is whole (SIP thread).
 
-    The conference bridge calls a port every 20 ms while it is registered, connected or not. When the
-    last reference goes, Python clears the instance attributes before the C++ destructor (run with the
-    GIL released) takes the port out of the bridge, so a callback can still arrive in between: the
-    class-level None makes it a no-op instead of an AttributeError.
+    The conference bridge calls a port every 20 ms while it is registered, connected or not. Letting
+    the last Python reference go instead races the clock thread: Python starts deallocating (the
+    instance attributes are cleared first), then the C++ destructor waits, with the GIL released,
+    for a callback that is running on that dying object, whose reference counting then frees it a
+    second time. The heap corruption surfaced as crashes in unrelated code (SIGSEGV in json decoding,
+    SIGABRT), about one test run in ten. Deleting the C++ object explicitly waits for any running
+    callback on a live object, and no callback follows (pjsua2 clears its back pointer under the
+    port's lock). The Python object must not be used afterwards.
     """
+    if port.thisown:
+        pj.AudioMediaPort.__swig_destroy__(port)
+        port.thisown = False
+
+
+class BridgePort(pj.AudioMediaPort):
+    """Created, connected and destroyed (`destroy_port`) on the SIP thread; its callbacks run on the
+    clock thread. The class-level `_audio = None` makes a callback that still reaches a half-destroyed
+    object a no-op."""
 
     _audio: CallAudio | None = None
 

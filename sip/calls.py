@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
-from earpiece.sip.bridge_port import BridgePort
+from earpiece.sip.bridge_port import BridgePort, destroy_port
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.events import (
     CallDirection,
@@ -130,8 +130,7 @@ class SipCall(pj.Call):
         return call_end_reason(code, sip_reason)
 
     def _finish(self, code: int, reason: str) -> None:
-        self.unwire()
-        self.audio._close()
+        self.release_media()
         if not self.recorded:
             self.recorded = True
             self.engine._record(
@@ -205,6 +204,14 @@ class SipCall(pj.Call):
             except pj.Error:
                 pass  # the stream is already gone (hold, re-INVITE, hang-up)
         self.media = []
+
+    def release_media(self) -> None:
+        """The call is over: disconnect and destroy its bridge port, end its frame streams."""
+        self.unwire()
+        if self.port is not None:
+            destroy_port(self.port)
+            self.port = None
+        self.audio._close()
 
     def set_mute(self, muted: bool) -> None:
         """Mute what the remote party hears (headset microphone and reply audio alike)."""

@@ -538,8 +538,7 @@ class SipEngine:
                 lambda: all(c.state is CallState.DISCONNECTED for c in self._calls.values()), 2.0
             )
         for call in self._calls.values():
-            call.unwire()
-            call.audio._close()
+            call.release_media()
         self._calls.clear()
         if self._headset is not None:
             self._headset.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from earpiece.sip.bridge_port import pcm16_format
+from earpiece.sip.bridge_port import destroy_port, pcm16_format
 from earpiece.sip.events import AudioDeviceProblem, SipEvent
 from earpiece.sip.pcm_vector import vector_bytes
 
@@ -218,6 +218,7 @@ class Headset:
             pass
 
     def close(self) -> None:
+        """Stop the devices and destroy the bridge port (the headset is not used afterwards)."""
         self.closing = True
         for stream in self.streams:
             try:
@@ -225,3 +226,4 @@ class Headset:
             except Exception as error:
                 log.warning("closing a headset stream: %s", error)
         self.streams = []
+        destroy_port(self.port)

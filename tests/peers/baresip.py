@@ -31,6 +31,10 @@ BARESIP = "/usr/bin/baresip"
 MODULES = "/usr/lib/baresip/modules"
 
 
+class _PortTaken(RuntimeError):
+    """baresip could not bind one of its ports."""
+
+
 def _netstring(payload: bytes) -> bytes:
     return str(len(payload)).encode() + b":" + payload + b","
 
@@ -47,20 +51,16 @@ class Baresip:
         media_encryption: str = "",
     ) -> None:
         self.user = user
-        self.sip_port = free_port()
-        self.ctrl_port = free_port(udp=False)
         self.dir = Path(tempfile.mkdtemp(prefix=f"earpiece-baresip-{user}-"))
         self.record_dir = self.dir / "recordings"
         self.record_dir.mkdir()
         self.registrar = registrar
-        domain = f"{registrar.domain}:{registrar.port}" if registrar else f"{LOOPBACK}:{self.sip_port}"
-        self.aor = f"sip:{user}@{domain}"
-        params = [f"auth_pass={password}", "regint=60"] if registrar else ["regint=0"]
+        self._params = [f"auth_pass={password}", "regint=60"] if registrar else ["regint=0"]
         if auto_answer:
-            params.append("answermode=auto")
+            self._params.append("answermode=auto")
         if media_encryption:  # srtp (optional), srtp-mand (RTP/SAVP), srtp-mandf (RTP/SAVPF)
-            params.append(f"mediaenc={media_encryption}")
-        (self.dir / "accounts").write_text(f"<{self.aor}>;" + ";".join(params) + "\n")
+            self._params.append(f"mediaenc={media_encryption}")
+        self._media_encryption = media_encryption
         (self.dir / "contacts").write_text("")
         if source_wav is None:  # aufile needs a real WAV at the codec rate (G.722: 16 kHz)
             source_wav = self.dir / "silence.wav"
@@ -69,7 +69,24 @@ class Baresip:
                 out.setsampwidth(2)
                 out.setframerate(16000)
                 out.writeframes(bytes(16000 * 2 * 60))
-        source = f"aufile,{source_wav}"
+        self._source_wav = source_wav
+        self._choose_ports()
+        self.events: list[dict[str, Any]] = []
+        self._responses: dict[str, dict[str, Any]] = {}
+        self._cond = threading.Condition()
+        self._tokens = itertools.count(1)
+        self._proc: PeerProcess | None = None
+        self._sock: socket.socket | None = None
+        self._reader: threading.Thread | None = None
+
+    def _choose_ports(self) -> None:
+        """Free ports, and the `accounts` and `config` files that name them."""
+        self.sip_port = free_port()
+        self.ctrl_port = free_port(udp=False)
+        registrar = self.registrar
+        domain = f"{registrar.domain}:{registrar.port}" if registrar else f"{LOOPBACK}:{self.sip_port}"
+        self.aor = f"sip:{self.user}@{domain}"
+        (self.dir / "accounts").write_text(f"<{self.aor}>;" + ";".join(self._params) + "\n")
         (self.dir / "config").write_text(
             "\n".join(
                 [
@@ -80,13 +97,13 @@ class Baresip:
                     "module g711.so",
                     "module aufile.so",
                     "module sndfile.so",
-                    *(["module srtp.so"] if media_encryption else []),
+                    *(["module srtp.so"] if self._media_encryption else []),
                     "module_app account.so",
                     "module_app contact.so",
                     "module_app menu.so",
                     "module_app ctrl_tcp.so",
                     f"ctrl_tcp_listen {LOOPBACK}:{self.ctrl_port}",
-                    f"audio_source {source}",
+                    f"audio_source aufile,{self._source_wav}",
                     "audio_player aufile,/dev/null",
                     "audio_alert aufile,/dev/null",
                     f"snd_path {self.record_dir}",
@@ -95,15 +112,21 @@ class Baresip:
                 ]
             )
         )
-        self.events: list[dict[str, Any]] = []
-        self._responses: dict[str, dict[str, Any]] = {}
-        self._cond = threading.Condition()
-        self._tokens = itertools.count(1)
-        self._proc: PeerProcess | None = None
-        self._sock: socket.socket | None = None
-        self._reader: threading.Thread | None = None
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 10.0, attempts: int = 3) -> None:
+        """Start baresip; its TLS transport also binds sip_port + 1 (TCP), which other processes may
+        hold by chance: on "Address already in use" it starts again on other ports."""
+        for attempt in range(attempts):
+            try:
+                self._start(timeout)
+                return
+            except _PortTaken:
+                if attempt == attempts - 1:
+                    raise
+                self._choose_ports()
+
+    def _start(self, timeout: float) -> None:
+        (self.dir / "baresip.log").unlink(missing_ok=True)
         self._proc = PeerProcess([BARESIP, "-f", str(self.dir)], self.dir / "baresip.log", cwd=self.dir)
         sock = socket.socket()
         connected = wait_for(
@@ -118,6 +141,9 @@ class Baresip:
             sock.close()
             log = self._proc.log_text()
             self._proc.stop()
+            self._proc = None
+            if "Address already in use" in log:
+                raise _PortTaken(log[-3000:])
             raise RuntimeError(f"baresip did not start:\n{log[-3000:]}")
         self._sock = sock
         self._reader = threading.Thread(target=self._read, name=f"baresip-{self.user}", daemon=True)
@@ -174,7 +200,11 @@ class Baresip:
         with self._cond:
             if not self._cond.wait_for(lambda: find() is not None, timeout):
                 seen = [e.get("type") for e in self.events]
-                raise TimeoutError(f"baresip {self.user}: no {kind} {fields} within {timeout} s; saw {seen}")
+                log = [line for line in self.log_text().splitlines() if line and not line.startswith("[0:")]
+                raise TimeoutError(
+                    f"baresip {self.user}: no {kind} {fields} within {timeout} s; saw {seen}\n"
+                    "log tail:\n" + "\n".join(log[-25:])
+                )
             found = find()
             assert found is not None
             return found
