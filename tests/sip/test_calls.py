@@ -22,6 +22,7 @@ from earpiece.sip.events import (
 )
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
+from tests.peers.process import wait_for
 from tests.sip.conftest import USERS
 from tests.sip.helpers import EventLog
 
@@ -41,8 +42,6 @@ def bob_answers(registrar: Kamailio) -> Iterator[Baresip]:
 
 
 def _registered_peer(peer: Baresip) -> None:
-    from tests.peers.process import wait_for
-
     assert wait_for(lambda: "OK" in peer.command("reginfo")["data"], 5, 0.1), "baresip did not register"
 
 
@@ -51,10 +50,14 @@ def _state(call_id: str, state: CallState):  # type: ignore[no-untyped-def]
 
 
 def _connect_outbound(engine: SipEngine, events: EventLog, peer: Baresip) -> str:
+    """A confirmed call to the peer, after PJSIP's codec-locking re-INVITE (sent because baresip answers
+    with several codecs) has completed: a SIP INFO digit sent while it was pending never reached
+    baresip 1.0 in about 1 run of 10 (not investigated further; the engine does not queue DTMF)."""
     _registered_peer(peer)
     call_id = engine.make_call("alice", "bob").result(5)
     events.wait(CallStateChanged, _state(call_id, CallState.CONFIRMED), timeout=5)
     peer.wait_event("CALL_ESTABLISHED", timeout=5)
+    assert wait_for(lambda: len([e for e in events.of(CallMediaChanged) if e.call_id == call_id]) >= 2, 5)
     return call_id
 
 
@@ -141,8 +144,6 @@ def test_hold_and_resume(engine: SipEngine, registered, events: EventLog, bob_an
     assert resumed.codec == "G722/16000"
     audio = engine.call_audio(call_id)
     before = audio.stats().frames_in
-    from tests.peers.process import wait_for
-
     assert wait_for(lambda: audio.stats().frames_in >= before + 10, 2), "no audio frames after resume"
     engine.hangup(call_id).result(5)
     events.wait(CallStateChanged, _state(call_id, CallState.DISCONNECTED), timeout=5)
