@@ -186,6 +186,8 @@ class SipCall(pj.Call):
         return match.group(1) if match else ""
 
     def wire(self, media: Any) -> None:
+        if self.state is CallState.DISCONNECTED:
+            return  # media released; a new port here would be dropped without `destroy_port`
         if self.port is None:
             self.port = BridgePort(self.audio, f"call-{self.call_id}")
         media.startTransmit(self.port)
