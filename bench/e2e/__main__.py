@@ -188,7 +188,12 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
             phases.append(record["audio"]["frame_gaps"])
             heard_turns = analyse(call.sent(), call.heard(), call.script)
             asked = [questions[i] for i in orders[k]]
-            turns += match_turns(k, heard_turns, asked, call.established_at, record)
+            matched = match_turns(k, heard_turns, asked, call.established_at, record)
+            if any(row["agent_v2v_ms"] is None for row in matched):
+                said = [f"{e['t']:.1f}s {e['speaker']}: {e['text']}" for e in record["transcript"]]
+                errors.append(f"call {k}: a question without an agent turn; the agent's transcript: {said}; "
+                              f"events: {record['events']}")
+            turns += matched
     result = summarise(level, turns, gaps, usage, errors)
     result["frame_gaps_by_phase"] = phases
     return result
