@@ -11,10 +11,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from earpiece.core.engine.factory import SAMPLE_KB, build_voice_stack, open_retriever, warm_up
+from earpiece.core.engine.factory import build_voice_stack, open_retriever, warm_up
 from earpiece.core.engine.session import VoiceStack
-from earpiece.core.knowledge import KnowledgeRetriever, KnowledgeStore, Progress
-from earpiece.core.paths import resources_dir
+from earpiece.core.knowledge import (
+    KnowledgeError,
+    KnowledgeRetriever,
+    KnowledgeStore,
+    Progress,
+    ensure_sample_kb,
+)
 from earpiece.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,14 +35,11 @@ class VoiceModels:
         """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""
         if self.store is None:
             self.store = await asyncio.to_thread(KnowledgeStore, settings=self.settings.knowledge)
-        store = self.store
-        if SAMPLE_KB not in {kb.name for kb in store.knowledge_bases()}:
-            await asyncio.to_thread(store.create, SAMPLE_KB)
-            folder = resources_dir() / "kb" / SAMPLE_KB
-            report = await asyncio.to_thread(store.add, SAMPLE_KB, [folder], progress)
-            for failure in report.failed:
-                log.error("sample knowledge base: %s", failure.error)
-        return store
+        try:
+            await asyncio.to_thread(ensure_sample_kb, self.store, progress)
+        except KnowledgeError as exc:
+            log.error("%s", exc)
+        return self.store
 
     async def load(self) -> VoiceStack:
         """Open the retriever and load the recogniser and voice (several seconds on 2 cores)."""

@@ -21,14 +21,11 @@ from earpiece.core.audio.frames import AudioSink
 from earpiece.core.engine.answering import Answerer
 from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
 from earpiece.core.interfaces import Retriever
-from earpiece.core.knowledge import KnowledgeBaseNotFoundError, KnowledgeRetriever, KnowledgeStore
+from earpiece.core.knowledge import SAMPLE_KB, KnowledgeRetriever, KnowledgeStore, ensure_sample_kb
 from earpiece.core.llm.factory import build_responder
-from earpiece.core.paths import resources_dir
 from earpiece.core.settings import CallMode, Settings
 from earpiece.core.stt import WhisperSpeechToText
 from earpiece.core.tts import build_text_to_speech
-
-SAMPLE_KB = "sample"
 
 
 def open_retriever(
@@ -37,18 +34,10 @@ def open_retriever(
     """The retriever over `kb_name` (default `knowledge.default_kb`). The bundled sample knowledge
     base is ingested into the store the first time it is asked for; other names must exist."""
     name = kb_name or settings.knowledge.default_kb
-    try:
-        store.info(name)
-    except KnowledgeBaseNotFoundError:
-        if name != SAMPLE_KB:
-            raise
-        store.create(SAMPLE_KB)
-        report = store.add(SAMPLE_KB, [resources_dir() / "kb" / SAMPLE_KB])
-        if report.failed:
-            raise RuntimeError(
-                "the bundled sample knowledge base did not ingest: "
-                + "; ".join(r.error for r in report.failed)
-            ) from None
+    if name == SAMPLE_KB:
+        ensure_sample_kb(store)
+    else:
+        store.info(name)  # raises KnowledgeBaseNotFoundError naming the known ones
     return KnowledgeRetriever(store, name)
 
 
