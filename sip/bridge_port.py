@@ -1,4 +1,5 @@
-"""The pjsua2 media port that connects one call to its `CallAudio` (runs on the clock thread)."""
+"""The pjsua2 media port that connects one call (or its agent side) to an `AudioChannel` (runs on the
+clock thread)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pjsua2 as pj
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE
-from earpiece.sip.call_audio import SILENCE, CallAudio
+from earpiece.sip.call_audio import SILENCE, AudioChannel
 from earpiece.sip.pcm_vector import vector_bytes
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,8 @@ def pcm16_format(sample_rate: int = SAMPLE_RATE, frame_ms: int = FRAME_MS) -> An
 
 
 def destroy_port(port: Any) -> None:
-    """Free an `AudioMediaPort`'s C++ side now, while the Python object is whole (SIP thread).
+    """Free a media port's C++ side (an `AudioMediaPort`, a WAV player, ...) now, while the Python
+    object is whole (SIP thread).
 
     The conference bridge calls a port every 20 ms while it is registered, connected or not. Letting
     the last Python reference go instead races the clock thread: Python starts deallocating (the
@@ -34,7 +36,7 @@ def destroy_port(port: Any) -> None:
     port's lock). The Python object must not be used afterwards.
     """
     if port.thisown:
-        pj.AudioMediaPort.__swig_destroy__(port)
+        type(port).__swig_destroy__(port)
         port.thisown = False
 
 
@@ -43,9 +45,9 @@ class BridgePort(pj.AudioMediaPort):
     clock thread. The class-level `_audio = None` makes a callback that still reaches a half-destroyed
     object a no-op."""
 
-    _audio: CallAudio | None = None
+    _audio: AudioChannel[Any] | None = None
 
-    def __init__(self, audio: CallAudio, name: str) -> None:
+    def __init__(self, audio: AudioChannel[Any], name: str) -> None:
         super().__init__()
         self._audio = audio
         self.createPort(name, pcm16_format())

@@ -1,4 +1,5 @@
-"""A call's audio as core/ sees it: an async stream of incoming frames and a sink for reply audio.
+"""A call's audio as core/ sees it: an async stream of incoming frames and a sink for reply audio,
+for the call itself and for the agent's side (headset microphone in, a sink heard in the headset only).
 
 Nothing here touches pjsua2. `_deliver` and `_next_outgoing` are called by the bridge port on PJSIP's
 conference clock thread every 20 ms, so they only copy and enqueue (no waiting on the GIL-heavy side).
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, SAMPLE_RATE, AudioFrame
 
@@ -20,6 +22,11 @@ log = logging.getLogger(__name__)
 
 SILENCE = bytes(BYTES_PER_FRAME)
 _BYTES_PER_MS = SAMPLE_RATE * 2 / 1000
+
+
+def _check_pcm16(pcm: bytes) -> None:
+    if len(pcm) % 2:
+        raise ValueError(f"PCM16 audio has an even number of bytes, got {len(pcm)}")
 
 
 class PcmSink:
@@ -30,8 +37,7 @@ class PcmSink:
         self._lock = threading.Lock()
 
     def write(self, pcm: bytes) -> None:
-        if len(pcm) % 2:
-            raise ValueError(f"PCM16 audio has an even number of bytes, got {len(pcm)}")
+        _check_pcm16(pcm)
         with self._lock:
             self._buffer += pcm
 
@@ -51,6 +57,34 @@ class PcmSink:
             chunk = bytes(self._buffer[:size])
             del self._buffer[:size]
         return chunk if len(chunk) == size else chunk + bytes(size - len(chunk))
+
+
+class HeadsetSink(PcmSink):
+    """Audio for the agent's ears only (a whisper): played into the headset speaker, never into the call.
+
+    `connected` is set on the SIP thread while a headset speaker listens. Without one the audio is
+    dropped, and that is logged once per sink.
+    """
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.connected = False
+        self._dropping_logged = False
+
+    def write(self, pcm: bytes) -> None:
+        if self.connected:
+            super().write(pcm)
+            return
+        _check_pcm16(pcm)
+        if not self._dropping_logged:
+            self._dropping_logged = True
+            log.warning("call %s: no headset speaker, audio meant for the agent is dropped", self.call_id)
+
+    def disconnect(self) -> None:
+        """SIP thread: no speaker listens any more; what is queued would never play."""
+        self.connected = False
+        self.flush()
 
 
 class FrameStream(AsyncIterator[AudioFrame]):
@@ -119,12 +153,15 @@ class AudioStats:
     callback_us_mean: float  # Python time per bridge callback (both directions)
 
 
-class CallAudio:
-    """Both directions of one call's audio. Thread-safe; outlives the call's media (hold, re-INVITE)."""
+SinkT = TypeVar("SinkT", bound=PcmSink)
 
-    def __init__(self, call_id: str) -> None:
-        self.call_id = call_id
-        self.sink = PcmSink()
+
+class AudioChannel(Generic[SinkT]):
+    """Both directions of one bridge port's audio: frames it receives (streams, listeners, stats) and
+    a sink it plays out. Thread-safe; outlives the call's media (hold, re-INVITE)."""
+
+    def __init__(self, sink: SinkT) -> None:
+        self.sink = sink
         self._lock = threading.Lock()
         self._streams: list[FrameStream] = []
         self._listeners: list[Callable[[AudioFrame], None]] = []
@@ -223,3 +260,21 @@ class CallAudio:
             self._listeners.clear()
         for stream in streams:
             stream._push(None)
+
+
+class CallAudio(AudioChannel[PcmSink]):
+    """One call's audio: what the remote party says (`frames`) and what is played to them (`sink`).
+
+    `agent` is the agent's side of the same call: `agent.frames()` is the headset microphone (what the
+    agent says, without the caller), `agent.sink` plays into the headset only. Without a headset the
+    agent's frames stream yields nothing and ends with the call.
+    """
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(PcmSink())
+        self.call_id = call_id
+        self.agent: AudioChannel[HeadsetSink] = AudioChannel(HeadsetSink(call_id))
+
+    def _close(self) -> None:
+        super()._close()
+        self.agent._close()

@@ -31,6 +31,7 @@ from earpiece.sip.text import plain_text, split_name_addr
 if TYPE_CHECKING:
     from earpiece.sip.accounts import SipAccount
     from earpiece.sip.engine import SipEngine
+    from earpiece.sip.headset import Headset
 
 _STATES = {
     pj.PJSIP_INV_STATE_NULL: CallState.CALLING,
@@ -74,6 +75,7 @@ class SipCall(pj.Call):
         self.direction = direction
         self.audio = CallAudio(self.call_id)
         self.port: BridgePort | None = None
+        self.agent_port: BridgePort | None = None  # the agent's side: headset microphone in, whisper out
         self.media: list[Any] = []  # AudioMedia objects currently wired to the port
         self.muted = False
         self.local_hangup = False
@@ -190,11 +192,22 @@ class SipCall(pj.Call):
             return  # media released; a new port here would be dropped without `destroy_port`
         if self.port is None:
             self.port = BridgePort(self.audio, f"call-{self.call_id}")
+            self.use_headset(self.engine._headset)
         media.startTransmit(self.port)
         self.port.startTransmit(media)
         media.adjustRxLevel(0.0 if self.muted else 1.0)
         self.media.append(media)
         self.engine._headset_attach(media)
+
+    def use_headset(self, headset: Headset | None) -> None:
+        """Connect the agent's side of the call (from its first media until it ends, hold included)
+        to `headset`; None = there is none now (the old one was closed, its links went with it)."""
+        if headset is None or self.port is None or self.state is CallState.DISCONNECTED:
+            self.audio.agent.sink.disconnect()
+            return
+        if self.agent_port is None:
+            self.agent_port = BridgePort(self.audio.agent, f"agent-{self.call_id}")
+        self.audio.agent.sink.connected = headset.connect_agent(self.agent_port)
 
     def unwire(self) -> None:
         for media in self.media:
@@ -208,11 +221,13 @@ class SipCall(pj.Call):
         self.media = []
 
     def release_media(self) -> None:
-        """The call is over: disconnect and destroy its bridge port, end its frame streams."""
+        """The call is over: disconnect and destroy its bridge ports, end its frame streams."""
         self.unwire()
-        if self.port is not None:
-            destroy_port(self.port)
-            self.port = None
+        self.audio.agent.sink.disconnect()
+        for port in (self.port, self.agent_port):
+            if port is not None:
+                destroy_port(port)
+        self.port = self.agent_port = None
         self.audio._close()
 
     def set_mute(self, muted: bool) -> None:

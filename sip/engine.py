@@ -43,7 +43,7 @@ from earpiece.sip.events import (
     SipEvent,
 )
 from earpiece.sip.guard import guarded
-from earpiece.sip.headset import Headset
+from earpiece.sip.headset import Headset, HeadsetOpener
 from earpiece.sip.reasons import rejected_call_reason
 from earpiece.sip.records import CallHistory, CallRecord
 from earpiece.sip.text import plain_text, split_name_addr
@@ -162,8 +162,12 @@ class SipEngine:
         *,
         history: CallHistory | None = None,
         password_lookup: Callable[[str], str] | None = None,
+        open_headset: HeadsetOpener = Headset.open,
     ) -> None:
+        """`open_headset(input_name, output_name, emit, on_failure)` builds the agent's headset on
+        the SIP thread (default: sound devices through sounddevice)."""
         self.config = config or EngineConfig()
+        self._open_headset_media = open_headset
         self._history = history
         self._password_lookup = password_lookup
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
@@ -349,7 +353,10 @@ class SipEngine:
         return self._submit(xfer)
 
     def call_audio(self, call_id: str) -> CallAudio:
-        """The call's audio (frames in, `AudioSink` out). Available from any thread while the call lives."""
+        """The call's audio (frames in, `AudioSink` out). Available from any thread while the call lives.
+
+        Its `agent` side is the agent's headset during this call: `agent.frames()` = the microphone
+        (copilot transcribes the agent from it), `agent.sink` = audio heard in the headset only."""
         with self._state_lock:
             try:
                 return self._audio[call_id]
@@ -656,6 +663,8 @@ class SipEngine:
                         self._headset.detach(media)
                 self._headset.close()
                 self._headset = None
+                for call in self._calls.values():
+                    call.use_headset(None)
 
         self._submit(fail)
 
@@ -787,8 +796,11 @@ class SipEngine:
     def _open_headset(self, input_device: str, output_device: str) -> None:
         if self._headset is not None:
             self._headset.close()
-        self._headset = Headset.open(input_device, output_device, self._emit, self._headset_failed)
+        self._headset = self._open_headset_media(
+            input_device, output_device, self._emit, self._headset_failed
+        )
         for call in self._calls.values():
+            call.use_headset(self._headset)
             for media in call.media:
                 self._headset_attach(media)
 

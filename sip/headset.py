@@ -3,15 +3,20 @@
 Devices are chosen by name ("" = the system default, "none" = no device). A missing device gives
 an `AudioDeviceProblem` event and the engine goes on without it; no sound card at all is fine.
 The headset port runs at the device's own rate; PJSIP's bridge resamples.
+
+In the bridge a `Headset` is two media: `capture` (the microphone, a source) and `playback` (the
+speaker, a sink). Any pjsua2 media can be either (a WAV player for the microphone, a Python port for
+the speaker), so `SipEngine(open_headset=...)` can put a headset together without sound devices.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pjsua2 as pj
 
@@ -98,11 +103,13 @@ class _HeadsetPort(pj.AudioMediaPort):
 
 
 class Headset:
-    """Created and closed on the SIP thread; PortAudio's callbacks only move bytes."""
+    """Created and closed on the SIP thread; PortAudio's callbacks only move bytes. The headset owns
+    its media and destroys them on `close()`; `capture` and `playback` may be one port or None."""
 
-    def __init__(self, port: _HeadsetPort, streams: list[Any]) -> None:
-        self.port = port
-        self.streams = streams
+    def __init__(self, capture: Any | None, playback: Any | None, streams: list[Any] | None = None) -> None:
+        self.capture = capture
+        self.playback = playback
+        self.streams = streams or []
         self.closing = False
 
     @classmethod
@@ -135,7 +142,7 @@ class Headset:
             return None
         rate = next(iter(chosen.values()))[1].default_rate or 48000
         port = _HeadsetPort(rate)
-        headset = cls(port, [])
+        headset = cls(port if "input" in chosen else None, port if "output" in chosen else None)
         try:
             headset._start_streams(chosen, rate, on_failure)
         except Exception as error:
@@ -158,7 +165,8 @@ class Headset:
         import sounddevice as sd
 
         block = rate // 50
-        port = self.port
+        port = self.capture or self.playback
+        assert isinstance(port, _HeadsetPort)
 
         def finished(direction: str, name: str) -> Callable[[], None]:
             def report() -> None:
@@ -207,18 +215,34 @@ class Headset:
             stream.start()
 
     def attach(self, media: Any) -> None:
-        media.startTransmit(self.port)
-        self.port.startTransmit(media)
+        """A call's audio both ways: the microphone into the call, the call into the speaker."""
+        self._connect(self.capture, media)
+        self._connect(media, self.playback)
 
     def detach(self, media: Any) -> None:
-        try:
-            media.stopTransmit(self.port)
-            self.port.stopTransmit(media)
-        except pj.Error:
-            pass
+        self._disconnect(self.capture, media)
+        self._disconnect(media, self.playback)
+
+    def connect_agent(self, port: Any) -> bool:
+        """The agent's own channel of a call: the microphone into `port`, and `port`'s audio into the
+        speaker only. Returns whether a speaker listens."""
+        self._connect(self.capture, port)
+        self._connect(port, self.playback)
+        return self.playback is not None
+
+    @staticmethod
+    def _connect(source: Any | None, sink: Any | None) -> None:
+        if source is not None and sink is not None:
+            source.startTransmit(sink)
+
+    @staticmethod
+    def _disconnect(source: Any | None, sink: Any | None) -> None:
+        if source is not None and sink is not None:
+            with contextlib.suppress(pj.Error):  # the stream is already gone (hold, hang-up)
+                source.stopTransmit(sink)
 
     def close(self) -> None:
-        """Stop the devices and destroy the bridge port (the headset is not used afterwards)."""
+        """Stop the devices and destroy the bridge media (the headset is not used afterwards)."""
         self.closing = True
         for stream in self.streams:
             try:
@@ -226,4 +250,12 @@ class Headset:
             except Exception as error:
                 log.warning("closing a headset stream: %s", error)
         self.streams = []
-        destroy_port(self.port)
+        for media in {id(m): m for m in (self.capture, self.playback) if m is not None}.values():
+            destroy_port(media)
+        self.capture = self.playback = None
+
+
+# `Headset.open`'s signature: (input name, output name, emit an event, report a device failure).
+HeadsetOpener: TypeAlias = Callable[
+    [str, str, Callable[[SipEvent], None], Callable[[str, str, str], None]], "Headset | None"
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,8 @@ def registrar() -> Iterator[Kamailio]:
         yield kamailio
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
+def running_engine(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[SipEngine]:
+    """A started engine on loopback with no sound devices; `options` go to `SipEngine`."""
     history = CallHistory(tmp_path_factory.mktemp("sip") / "call_history.jsonl")
     config = EngineConfig(
         bind_address="127.0.0.1",
@@ -38,11 +39,16 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
         input_device="none",
         output_device="none",
     )
-    sip = SipEngine(config, history=history)
+    sip = SipEngine(config, history=history, **options)
     sip.start()
     yield sip
     sip.stop()
     assert not sip.running
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
+    yield from running_engine(tmp_path_factory)
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from earpiece.sip.events import SipEvent
+from earpiece.sip.events import CallState, CallStateChanged, IncomingCall, SipEvent
+from tests.peers.baresip import Baresip
+from tests.peers.kamailio import Kamailio
+from tests.peers.process import wait_for
 
 E = TypeVar("E", bound=SipEvent)
 
@@ -56,6 +59,17 @@ class EventLog:
         return found
 
 
+def call_from(peer: Baresip, registrar: Kamailio, events: EventLog) -> str:
+    """`peer` calls alice (registered, auto-answering); returns the call id once it is confirmed."""
+    assert wait_for(lambda: "OK" in peer.command("reginfo")["data"], 5, 0.1)
+    peer.command("dial", f"sip:alice@{registrar.domain}:{registrar.port}")
+    call_id = events.wait(IncomingCall, timeout=5).call_id
+    events.wait(
+        CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.CONFIRMED, timeout=5
+    )
+    return call_id
+
+
 def tone(frequency: float, seconds: float, rate: int = 16000, amplitude: float = 0.4) -> bytes:
     t = np.arange(int(seconds * rate)) / rate
     return (np.sin(2 * np.pi * frequency * t) * amplitude * 32767).astype("<i2").tobytes()
@@ -85,3 +99,13 @@ def dominant_frequency(pcm: bytes, rate: int = 16000) -> float:
 def rms(pcm: bytes) -> float:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+
+
+def tone_level(pcm: bytes, frequency: float, rate: int = 16000, width: float = 20.0) -> float:
+    """Amplitude (PCM16 units) of the strongest component within `width` Hz of `frequency`: a sine of
+    amplitude A gives about A, also mixed with other tones."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    window = np.hanning(len(samples))
+    spectrum = np.abs(np.fft.rfft(samples * window)) * 2 / window.sum()
+    band = np.abs(np.fft.rfftfreq(len(samples), 1 / rate) - frequency) < width
+    return float(spectrum[band].max())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -13,24 +14,14 @@ import pytest
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME
 from earpiece.sip.engine import SipEngine
-from earpiece.sip.events import CallState, CallStateChanged, IncomingCall
+from earpiece.sip.events import CallState, CallStateChanged
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 from tests.sip.conftest import USERS
-from tests.sip.helpers import EventLog, dominant_frequency, read_wav, rms, tone
+from tests.sip.helpers import EventLog, call_from, dominant_frequency, read_wav, rms, tone
 
 pytestmark = pytest.mark.peers
-
-
-def _call_from(peer: Baresip, registrar: Kamailio, engine: SipEngine, events: EventLog) -> str:
-    assert wait_for(lambda: "OK" in peer.command("reginfo")["data"], 5, 0.1)
-    peer.command("dial", f"sip:alice@{registrar.domain}:{registrar.port}")
-    call_id = events.wait(IncomingCall, timeout=5).call_id
-    events.wait(
-        CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.CONFIRMED, timeout=5
-    )
-    return call_id
 
 
 async def _collect(engine: SipEngine, call_id: str, seconds: float) -> list[bytes]:
@@ -51,7 +42,7 @@ def test_audio_flows_both_ways(
 ) -> None:
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(440)) as bob:
-        call_id = _call_from(bob, registrar, engine, events)
+        call_id = call_from(bob, registrar, events)
         audio = engine.call_audio(call_id)
         audio.sink.write(tone(1000, 1.5))
         assert audio.sink.pending_ms() > 1000
@@ -78,7 +69,7 @@ def test_flush_drops_queued_reply_audio_at_once(
 ) -> None:
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar) as bob:
-        call_id = _call_from(bob, registrar, engine, events)
+        call_id = call_from(bob, registrar, events)
         sink = engine.call_audio(call_id).sink
         sink.write(tone(500, 5.0))
         time.sleep(0.1)
@@ -134,7 +125,7 @@ def test_frames_keep_flowing_while_whisper_transcribes(
 
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(440)) as bob:
-        call_id = _call_from(bob, registrar, engine, events)
+        call_id = call_from(bob, registrar, events)
         gap = _max_gap_during(engine, call_id, transcribe, 3.0)
         bob.command("hangup")
     print(f"largest frame gap while faster-whisper ran: {gap:.1f} ms")
@@ -149,7 +140,7 @@ def test_a_gil_holding_job_stalls_the_bridge(
     numbers = list(np.random.default_rng(1).integers(0, 1 << 62, 1_500_000))
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar) as bob:
-        call_id = _call_from(bob, registrar, engine, events)
+        call_id = call_from(bob, registrar, events)
         gap = _max_gap_during(engine, call_id, lambda: sorted(numbers), 0.5)
         bob.command("hangup")
     print(f"largest frame gap while a GIL-holding sort ran: {gap:.1f} ms")
@@ -169,7 +160,7 @@ def test_mute_keeps_reply_audio_from_the_peer_until_unmuted(
     """1 s of 1 kHz written while muted must not reach baresip; 1 s of 1.5 kHz after unmute must."""
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar) as bob:
-        call_id = _call_from(bob, registrar, engine, events)
+        call_id = call_from(bob, registrar, events)
         audio = engine.call_audio(call_id)
         engine.set_mute(call_id, True).result(5)
         assert engine.calls()[0].muted
@@ -185,3 +176,34 @@ def test_mute_keeps_reply_audio_from_the_peer_until_unmuted(
         pcm, rate = read_wav(bob.recordings("dec")[-1])
     assert _loud_frames(pcm, rate, 1000) == 0, "muted audio reached the peer"
     assert _loud_frames(pcm, rate, 1500) >= 40, "audio after unmute did not reach the peer"
+
+
+def test_without_a_headset_the_agent_side_is_silent_and_its_sink_drops_audio(
+    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No sound devices: the agent's frames stream yields nothing and ends with the call; audio for the
+    agent's headset is dropped (one log line per call), and none of it reaches the peer."""
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar) as bob:
+        call_id = call_from(bob, registrar, events)
+        agent = engine.call_audio(call_id).agent
+        assert not agent.sink.connected
+        with caplog.at_level(logging.WARNING, logger="earpiece.sip.call_audio"):
+            agent.sink.write(tone(1000, 1.0))
+            agent.sink.write(tone(1000, 1.0))
+        assert agent.sink.pending_ms() == 0
+        dropped = [r for r in caplog.records if "no headset speaker" in r.getMessage()]
+        assert len(dropped) == 1 and call_id in dropped[0].getMessage()
+
+        async def agent_frames_until_the_call_ends() -> list[object]:
+            stream = agent.frames()
+            await asyncio.sleep(0.5)
+            bob.command("hangup")
+            async with asyncio.timeout(5):
+                return [frame async for frame in stream]
+
+        assert asyncio.run(agent_frames_until_the_call_ends()) == []
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+        assert wait_for(lambda: bool(bob.recordings("dec")), 3)
+        pcm, rate = read_wav(bob.recordings("dec")[-1])
+    assert _loud_frames(pcm, rate, 1000) == 0, "audio for the agent's headset reached the peer"

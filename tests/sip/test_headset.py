@@ -1,0 +1,140 @@
+"""The agent's side of a call through a headset made of pjsua2 media (no sound devices here): a WAV
+player as the microphone, a Python port as the speaker. Checked by frequency: agent frames carry the
+agent's tone and not the caller's; audio for the agent's ears reaches the headset and not the peer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+import pytest
+
+from earpiece.core.audio.frames import AudioFrame
+from earpiece.sip.bridge_port import pcm16_format
+from earpiece.sip.call_audio import SILENCE, FrameStream
+from earpiece.sip.engine import SipEngine
+from earpiece.sip.events import CallState, CallStateChanged, SipEvent
+from earpiece.sip.headset import Headset
+from earpiece.sip.pcm_vector import vector_bytes
+from tests.peers.baresip import Baresip
+from tests.peers.kamailio import Kamailio
+from tests.peers.process import wait_for
+from tests.sip.conftest import USERS, running_engine
+from tests.sip.helpers import EventLog, call_from, read_wav, tone, tone_level
+
+pytestmark = pytest.mark.peers
+
+AGENT_HZ, CALLER_HZ, WHISPER_HZ = 700, 440, 1000
+LOUD = 5000  # the tones are written at amplitude 0.4 (13107); the bridge passes them at about that
+
+
+class _Speaker(pj.AudioMediaPort):
+    """The headset's speaker: keeps every 20 ms frame the bridge plays into it (silence included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heard: list[bytes] = []
+        self.createPort("test-headset-speaker", pcm16_format())
+
+    def onFrameReceived(self, frame: Any) -> None:
+        try:
+            audio = frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO
+            self.heard.append(vector_bytes(frame.buf) if audio else SILENCE)
+        except Exception:  # nothing may escape into PJSIP
+            pass
+
+
+class _ToneHeadset:
+    """`SipEngine(open_headset=...)`: the microphone plays a WAV tone in a loop."""
+
+    def __init__(self, microphone_wav: Path) -> None:
+        self.microphone_wav = microphone_wav
+        self.speaker: _Speaker | None = None
+
+    def __call__(
+        self, input_name: str, output_name: str, emit: Callable[[SipEvent], None], on_failure: Any
+    ) -> Headset:
+        microphone = pj.AudioMediaPlayer()
+        microphone.createPlayer(str(self.microphone_wav))
+        self.speaker = _Speaker()
+        return Headset(microphone, self.speaker)
+
+
+@pytest.fixture(scope="module")
+def headset(tone_wav: Callable[[float], Path]) -> _ToneHeadset:
+    return _ToneHeadset(tone_wav(AGENT_HZ))
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, headset: _ToneHeadset) -> Iterator[SipEngine]:
+    yield from running_engine(tmp_path_factory, open_headset=headset)
+
+
+async def _take(stream: FrameStream, count: int) -> list[bytes]:
+    frames: list[bytes] = []
+    async for frame in stream:
+        frames.append(frame.pcm)
+        if len(frames) == count:
+            break
+    await stream.aclose()
+    return frames
+
+
+def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
+    engine: SipEngine,
+    registered,
+    events: EventLog,
+    registrar: Kamailio,
+    tone_wav: Callable[[float], Path],
+    headset: _ToneHeadset,
+) -> None:
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(CALLER_HZ)) as bob:
+        call_id = call_from(bob, registrar, events)
+        audio = engine.call_audio(call_id)
+
+        async def both_sides() -> list[list[bytes]]:
+            return await asyncio.gather(_take(audio.frames(), 60), _take(audio.agent.frames(), 60))
+
+        caller_frames, agent_frames = asyncio.run(both_sides())
+        assert audio.agent.sink.connected
+        assert headset.speaker is not None
+        mark = len(headset.speaker.heard)
+        audio.agent.sink.write(tone(WHISPER_HZ, 1.0))
+        assert wait_for(lambda: audio.agent.sink.pending_ms() == 0, 3), "the whisper was not played"
+        in_headset = b"".join(headset.speaker.heard[mark:])
+        time.sleep(0.3)  # anything leaked into the call would cross the jitter buffer by now
+
+        async def agent_frames_until_the_call_ends() -> list[AudioFrame]:
+            stream = audio.agent.frames()
+            await asyncio.sleep(0.2)
+            bob.command("hangup")
+            async with asyncio.timeout(5):
+                return [frame async for frame in stream]
+
+        assert asyncio.run(agent_frames_until_the_call_ends()), "the microphone stopped before the call"
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+        assert wait_for(lambda: bool(bob.recordings("dec")), 3)
+        peer_heard, rate = read_wav(bob.recordings("dec")[-1])
+
+    agent = b"".join(agent_frames[10:])  # skip the first 200 ms (jitter-buffer fill)
+    caller = b"".join(caller_frames[10:])
+    levels = {
+        "agent frames": (tone_level(agent, AGENT_HZ), tone_level(agent, CALLER_HZ)),
+        "caller frames": (tone_level(caller, CALLER_HZ), tone_level(caller, AGENT_HZ)),
+        "headset speaker": (tone_level(in_headset, WHISPER_HZ), tone_level(in_headset, CALLER_HZ)),
+        "peer": (tone_level(peer_heard, AGENT_HZ, rate), tone_level(peer_heard, WHISPER_HZ, rate)),
+    }
+    print("tone levels (wanted, unwanted):", {k: (round(a), round(b)) for k, (a, b) in levels.items()})
+    wanted, unwanted = levels["agent frames"]
+    assert wanted > LOUD and unwanted < 50, "agent frames are not the agent's microphone alone"
+    wanted, unwanted = levels["caller frames"]
+    assert wanted > LOUD and unwanted < 50, "the agent's microphone leaked into the caller's frames"
+    whisper, call = levels["headset speaker"]  # the headset plays the call and the whisper mixed
+    assert whisper > LOUD and call > LOUD / 2
+    wanted, unwanted = levels["peer"]  # the peer hears the agent's microphone, none of the whisper
+    assert wanted > LOUD / 2 and unwanted < 50, "the whisper reached the peer"
