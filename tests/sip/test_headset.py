@@ -14,6 +14,7 @@ import pjsua2 as pj
 import pytest
 
 from earpiece.core.audio.frames import AudioFrame
+from earpiece.core.settings import AccountSettings
 from earpiece.sip.bridge_port import pcm16_format
 from earpiece.sip.call_audio import SILENCE, FrameStream
 from earpiece.sip.engine import SipEngine
@@ -86,7 +87,7 @@ async def _take(stream: FrameStream, count: int) -> list[bytes]:
 
 def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
     engine: SipEngine,
-    registered,
+    registered: Callable[..., AccountSettings],
     events: EventLog,
     registrar: Kamailio,
     tone_wav: Callable[[float], Path],
@@ -97,7 +98,7 @@ def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
         call_id = call_from(bob, registrar, events)
         audio = engine.call_audio(call_id)
 
-        async def both_sides() -> list[list[bytes]]:
+        async def both_sides() -> tuple[list[bytes], list[bytes]]:
             return await asyncio.gather(_take(audio.frames(), 60), _take(audio.agent.frames(), 60))
 
         caller_frames, agent_frames = asyncio.run(both_sides())
