@@ -145,12 +145,16 @@ class AiCalls(QObject):
             audio = self.phone.engine.call_audio(call_id)
         finally:
             self._starting.discard(call_id)
+        # Copilot hears the agent through the headset microphone and may whisper into the headset only.
+        copilot = mode is CallMode.COPILOT
         session = CallSession(
             stack, mode=mode, sink=audio.sink, call_id=call_id,
+            agent_sink=audio.agent.sink if copilot and self.settings.ui.whisper_to_agent else None,
             config=EngineConfig.from_settings(self.settings),
         )
         session.events.subscribe(lambda event: self._on_engine_event(call_id, mode, event))
-        task = asyncio.get_event_loop().create_task(session.run(audio.frames()))
+        agent_frames = audio.agent.frames() if copilot else None
+        task = asyncio.get_event_loop().create_task(session.run(audio.frames(), agent_frames))
         self.sessions[call_id] = _Running(session, task, mode)
         task.add_done_callback(lambda _t: self._session_done(call_id))
         self.session_started.emit(call_id, mode.value)
