@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
             self.phone.set_mode(self.shown_call_id, CallMode(mode))
 
     def _whisper_changed(self, on: bool) -> None:
-        """Applies to sessions started from now on (the headset-only sink is not wired yet)."""
+        """Applies to copilot sessions started from now on: their suggestions are spoken into the headset."""
         self.settings.ui.whisper_to_agent = on
 
     def _dial_from_history(self, uri: str) -> None:
