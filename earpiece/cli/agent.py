@@ -51,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answering = parser.add_argument_group("answering")
     answering.add_argument("--kb", metavar="NAME", help="knowledge base (default: knowledge.default_kb; "
                            "'sample' is ingested from the bundled files if absent)")
-    answering.add_argument("--transfer-to", default="", metavar="DEST",
-                           help="where a caller who asks for a person is transferred (number or SIP URI)")
+    answering.add_argument("--transfer-to", metavar="DEST",
+                           help="where a caller who asks for a person is transferred (number or SIP URI; "
+                           "default: the account's handover_uri)")
     answering.add_argument("--max-calls", type=int, default=4, help="simultaneous calls (more get 486 Busy)")
     answering.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="ring first")
     answering.add_argument("--greeting", help="what the agent says when it answers")
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     options = AgentOptions(
         account=account,
         kb_name=args.kb,
-        transfer_to=args.transfer_to,
+        transfer_to=account.handover_uri if args.transfer_to is None else args.transfer_to,
         max_calls=args.max_calls,
         answer_delay_s=args.answer_delay,
         calls_dir=args.calls_dir,
@@ -112,6 +113,7 @@ def choose_account(settings: Settings, args: argparse.Namespace) -> AccountSetti
             transport=Transport(args.transport),
             display_name=args.display_name,
             default_mode=CallMode.AUTONOMOUS,
+            handover_uri=args.transfer_to or "",
         )
     accounts = settings.sip.accounts
     if args.account:

@@ -133,7 +133,6 @@ class AnsweringAgent:
         self._force = False
         self._registration: RegistrationChanged | None = None
         self._registration_changed = asyncio.Event()
-        self.finished_calls: list[Path] = []
 
     # -- public ------------------------------------------------------------------------------------
     def request_shutdown(self) -> None:
@@ -142,10 +141,6 @@ class AnsweringAgent:
             log.warning("second stop request: ending calls without waiting")
             self._force = True
         self._stop.set()
-
-    @property
-    def active_calls(self) -> int:
-        return len(self._calls)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -400,7 +395,6 @@ class AnsweringAgent:
             except OSError as exc:
                 log.error("call %s: could not write the call record: %s", call_id, exc)
             else:
-                self.finished_calls.append(path)
                 self._announce(f"earpiece agent: call {call_id} from {call.facts.remote_uri} ended "
                                f"({report['outcome']}); record: {path}")
         finally:
