@@ -93,7 +93,10 @@ class VadSettings(BaseModel):
 class SttSettings(BaseModel):
     model: str = "tiny.en"  # a bundled name, or a path to a CTranslate2 Whisper folder
     compute_type: str = "int8"
-    threads: int = 2
+    # One core is left to the call audio: with CTranslate2 on both cores of a 2-core machine the
+    # 20 ms audio clock missed its slot (gaps over 40 ms in ~1 of 5 runs, tests/sip/test_audio.py);
+    # with one thread the largest gap stayed at 23-30 ms, for ~90 ms more STT per utterance.
+    threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
     beam_size: int = 1
     no_speech_threshold: float = 0.6
     language: str = "en"

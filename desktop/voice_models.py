@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from earpiece.core.engine.factory import build_voice_stack, open_retriever, warm_up
+from earpiece.core.engine.factory import build_voice_stack, freeze_heap, open_retriever, warm_up
 from earpiece.core.engine.session import VoiceStack
 from earpiece.core.knowledge import (
     KnowledgeError,
@@ -48,6 +48,7 @@ class VoiceModels:
             self.retriever = await asyncio.to_thread(open_retriever, store, self.settings)
         stack = await self.new_stack()
         await warm_up(stack)
+        freeze_heap()
         return stack
 
     async def new_stack(self) -> VoiceStack:

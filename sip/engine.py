@@ -523,6 +523,7 @@ class SipEngine:
                     step()
                 except Exception as error:
                     log.error("SIP teardown (%s): %s", step.__name__, _detached(error))
+            gc.unfreeze()  # an account frozen by `gc.freeze()` in a cycle would outlive libDestroy()
             gc.collect()
             try:
                 ep.libDestroy()
