@@ -364,7 +364,10 @@ class CallSession:
             return
         if speaker is not Speaker.CALLER:
             return
-        backchannel = self._backchannel(speaker)
+        # Speech begun in the last frames of a reply (before the barge-in detector saw its onset)
+        # stops being fed to the detector when playback ends: judge it by its length instead.
+        short = event.utterance.voiced_ms < self.stack.vad.barge_in_min_ms
+        backchannel = self._backchannel(speaker) and short
         self._overlapping_turn = False
         if backchannel:
             early = self._early.pop(speaker, None)
