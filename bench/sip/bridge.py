@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from bench.sip.loopback import loopback_engine
 from earpiece.core.audio.frames import AudioFrame
 from earpiece.core.settings import AccountSettings
-from earpiece.sip.config import MAX_CALLS_PER_PROCESS, EngineConfig
-from earpiece.sip.engine import SipEngine
+from earpiece.sip.config import MAX_CALLS_PER_PROCESS
 from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -130,17 +130,7 @@ def _call_cap() -> dict[str, Any]:
 
 def _round_trip(echo: EchoPeer) -> dict[str, Any]:
     """A 40 ms 1 kHz burst into the sink; the time until its echo comes back (10 bursts)."""
-    engine = SipEngine(
-        EngineConfig(
-            bind_address="127.0.0.1",
-            udp_port=0,
-            tcp_port=None,
-            input_device="none",
-            output_device="none",
-            pjsip_log_level=1,
-        ),
-        history=None,
-    )
+    engine = loopback_engine()
     confirmed: set[str] = set()
     lock = threading.Lock()
 

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from bench.sip.loopback import loopback_engine
 from earpiece.core.settings import AccountSettings
-from earpiece.sip.config import EngineConfig
 from earpiece.sip.diagnostics import stdout_to_stderr
-from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 
@@ -35,16 +34,7 @@ def reply(payload: dict[str, Any]) -> None:
 
 def main() -> int:
     target = sys.argv[1]
-    engine = SipEngine(
-        EngineConfig(
-            bind_address="127.0.0.1",
-            udp_port=0,
-            tcp_port=None,
-            input_device="none",
-            output_device="none",
-            pjsip_log_level=1,
-        )
-    )
+    engine = loopback_engine()
     confirmed: set[str] = set()
     changed = threading.Condition()
 

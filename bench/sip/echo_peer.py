@@ -7,24 +7,14 @@ import sys
 import time
 from pathlib import Path
 
+from bench.sip.loopback import loopback_engine
 from earpiece.core.settings import AccountSettings
-from earpiece.sip.config import EngineConfig
-from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 
 def main() -> int:
     port_file = Path(sys.argv[1])
-    engine = SipEngine(
-        EngineConfig(
-            bind_address="127.0.0.1",
-            udp_port=0,
-            tcp_port=None,
-            input_device="none",
-            output_device="none",
-            pjsip_log_level=1,
-        )
-    )
+    engine = loopback_engine()
 
     def on_event(event: SipEvent) -> None:
         if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
