@@ -4,7 +4,6 @@ on first start, and a screenshot is saved to test-artifacts/ for a person to loo
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 from PIL import Image
 
 from tests.peers.process import PeerProcess, wait_for
+from tests.xvfb import virtual_display
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 
@@ -21,23 +21,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOT = ARTIFACTS / "desktop-demo-call.png"
 
 
-def free_display() -> int:
-    for number in range(90, 190):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture
-def xserver(tmp_path):
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    number = free_display()
-    server = PeerProcess(["Xvfb", f":{number}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                         tmp_path / "xvfb.log")
-    assert wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10), server.log_text()
-    yield f":{number}"
-    server.stop()
+def xserver():
+    with virtual_display() as display:
+        yield display
 
 
 def test_first_start_runs_the_demo_call_and_fills_the_window(xserver, isolated_home, tmp_path, monkeypatch):

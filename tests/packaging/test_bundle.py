@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.xvfb import virtual_display
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the first test pays for the build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,19 +176,10 @@ def stop(proc: subprocess.Popen | None) -> None:
 @pytest.fixture
 def x_display() -> Iterator[str]:
     """A private Xvfb display (its number chosen by Xvfb, so parallel runs do not collide)."""
-    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        pytest.skip("needs Xvfb and xdotool (apt-get install xvfb xdotool)")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            yield ":" + pipe.readline().strip()
-    finally:
-        stop(xvfb)
+    if not shutil.which("xdotool"):
+        pytest.skip("needs xdotool (apt-get install xdotool)")
+    with virtual_display("1280x800x24") as display:
+        yield display
 
 
 @pytest.mark.gui
