@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 
@@ -20,15 +21,31 @@ class Transcript:
     audio_s: float = 0.0
 
 
+class UnitKind(StrEnum):
+    """What an answer unit is; the responder reads each kind differently."""
+
+    TEXT = "text"  # a paragraph or sentence run
+    SECTION = "section"  # a short section under its heading
+    FAQ = "faq"  # heading: the FAQ's question; text: its answer
+    ROW = "row"  # heading: table caption or section; text: "Header: value; Header: value"
+    LIST = "list"  # heading: the list's lead-in (and section); text: one item
+
+
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A retrieved knowledge chunk. `score` is a similarity in [0, 1], higher is better."""
+    """A retrieved answer unit. `score` is a similarity in [0, 1], higher is better.
+
+    `heading` is the unit's context (section title, FAQ question, table caption, list lead-in) and
+    `text` its own content, so `f"{heading}. {text}"` reads as one statement.
+    """
 
     text: str
     source: str
     title: str = ""
     score: float = 0.0
     chunk_id: str = ""
+    heading: str = ""
+    kind: UnitKind = UnitKind.TEXT
 
 
 @dataclass(frozen=True, slots=True)
