@@ -12,7 +12,6 @@ from earpiece.sip.config import EngineConfig
 from earpiece.sip.events import (
     CallDirection,
     IncomingCall,
-    IncomingCallRejected,
     RegistrationChanged,
     RegistrationState,
 )
@@ -161,32 +160,9 @@ class SipAccount(pj.Account):
         call = SipCall(self.engine, self, CallDirection.INBOUND, prm.callId)
         self.engine._adopt_call(call)
         call.read_remote()
-        source = str(prm.rdata.srcAddress)
-        # Refusing here is late: pjsua_call_on_incoming (PJSIP 2.15.1) has already created the call's
-        # media transport, i.e. an RTP and an RTCP socket in the media ioqueue (64 select() slots; a
-        # closed socket's slot is freed only 500 ms later, PJ_IOQUEUE_KEY_FREE_DELAY), which is why a
-        # burst of stranger INVITEs above ~60/s exhausts it (tests/sip/test_hostile.py). Settings
-        # checked, none of which avoids that: uaConfig.maxCalls answers 486 before media only while
-        # that many calls are alive (refused ones end at once, their sockets linger); rtcpMuxEnabled
-        # still opens the RTCP socket (create_rtp_rtcp_sock always opens both); there is no lazy or
-        # deferred media-transport option, and onCreateMediaTransport runs after the sockets exist.
-        # One route exists, NOT implemented or tried: Endpoint.onSelectAccount runs before media
-        # creation with rdata.srcAddress, and may set prm.accountIndex to a "quarantine" account whose
-        # AccountMediaConfig.useLoopMedTp=True (a loop transport, no sockets) that refuses every call.
-        if not self.settings.allow_direct_calls and not any(o.matches(source) for o in self.origins):
-            call.local_hangup = True
-            call.recorded = True  # refused spam does not go into the history
-            call.hangup(_status(403, "Forbidden"))
-            self.engine._emit(
-                IncomingCallRejected(
-                    account_id=self.settings.id,
-                    remote_uri=call.remote_uri,
-                    source=plain_text(source),
-                    code=403,
-                    reason="direct call refused: it did not come through the registrar or proxy",
-                )
-            )
-            return
+        # Direct calls from strangers, oversized and over-rate INVITEs never get here: the gate
+        # (sip/quarantine.py) sends them to the quarantine account before PJSIP opens RTP sockets.
+        # Nothing here may end the call synchronously (see there: an INVITE without SDP would abort).
         call.answer(_status(180))
         delay = self.settings.auto_answer_s
         self.engine._emit(
@@ -203,9 +179,7 @@ class SipAccount(pj.Account):
             self.engine._call_later(max(0.0, delay), lambda: self.engine._auto_answer(call_id))
 
 
-def _status(code: int, reason: str = "") -> Any:
+def _status(code: int) -> Any:
     prm = pj.CallOpParam(True)
     prm.statusCode = code
-    if reason:
-        prm.reason = reason
     return prm

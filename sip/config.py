@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import certifi
 
 from earpiece.core.settings import Settings
+from earpiece.sip.admission import AdmissionLimits
 
 # The most simultaneous calls one process can hold: PJSUA_MAX_CALLS, compiled into the pjsua2 wheel
 # (4, PJSIP's default in pjsua.h; the 2.15.1 wheel does not raise it). libInit accepts any
@@ -47,6 +48,8 @@ class EngineConfig:
     # The audio clock thread needs the GIL for every 20 ms callback; a shorter switch interval bounds
     # its wait when Python threads are busy (process-wide; None leaves Python's 5 ms default).
     gil_switch_interval_s: float | None = 0.002
+    # Which INVITEs may open RTP sockets (rate limits per source and in all): see sip/admission.py.
+    admission: AdmissionLimits = field(default_factory=AdmissionLimits)
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging
     history_path: Path | None = None  # None = data_dir()/call_history.jsonl
 

@@ -16,7 +16,6 @@ import queue
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from earpiece.sip.accounts import SipAccount, account_config
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.calls import SipCall
 from earpiece.sip.config import EngineConfig
+from earpiece.sip.endpoint import EngineEndpoint, PjsipLogWriter
 from earpiece.sip.events import (
     AudioDeviceProblem,
     CallDirection,
@@ -44,6 +44,7 @@ from earpiece.sip.events import (
 )
 from earpiece.sip.guard import guarded
 from earpiece.sip.headset import Headset, HeadsetOpener
+from earpiece.sip.quarantine import IncomingGate
 from earpiece.sip.reasons import rejected_call_reason
 from earpiece.sip.records import CallHistory, CallRecord
 from earpiece.sip.text import plain_text, split_name_addr
@@ -81,50 +82,6 @@ class CallSummary:
     display_name: str
     media_status: MediaStatus
     muted: bool
-
-
-class _Endpoint(pj.Endpoint):
-    def __init__(self, engine: SipEngine) -> None:
-        super().__init__()
-        self._engine = weakref.ref(engine)
-
-    @guarded
-    def onTransportState(self, prm: Any) -> None:
-        engine = self._engine()
-        if engine is None:
-            return
-        tls = prm.tlsInfo
-        if not tls.isEmpty() and tls.verifyStatus != 0:
-            engine._tls_rejection = "; ".join(plain_text(str(m)) for m in tls.verifyMsgs) or "not verified"
-        if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
-            engine._on_transport_down()
-
-    @guarded
-    def onRejectedIncomingCall(self, prm: Any) -> None:
-        """PJSIP refused an INVITE before offering it (no common codec or SRTP, too many calls)."""
-        engine = self._engine()
-        if engine is None:
-            return
-        try:
-            source = str(prm.rdata.srcAddress)
-        except Exception:
-            source = ""
-        engine._rejected_by_pjsip(
-            int(prm.statusCode), str(prm.reason), str(prm.localInfo), str(prm.remoteInfo), source
-        )
-
-
-class _LogWriter(pj.LogWriter):
-    """PJSIP's log lines into Python logging (may run on any PJSIP thread)."""
-
-    def write(self, entry: Any) -> None:
-        try:
-            level = (
-                logging.ERROR if entry.level <= 1 else logging.WARNING if entry.level == 2 else logging.DEBUG
-            )
-            log.log(level, "pjsip: %s", entry.msg.rstrip())
-        except Exception:  # never let anything escape into PJSIP
-            pass
 
 
 def _detached(error: BaseException) -> BaseException:
@@ -188,6 +145,7 @@ class SipEngine:
         self._accounts: dict[str, SipAccount] = {}
         self._calls: dict[str, SipCall] = {}
         self._headset: Headset | None = None
+        self._gate: IncomingGate | None = None
         self._tls_rejection = (
             ""  # why the last server certificate was refused, e.g. "The certificate is untrusted"
         )
@@ -448,14 +406,14 @@ class SipEngine:
 
     def _boot(self) -> None:
         cfg = self.config
-        self._ep = _Endpoint(self)
+        self._ep = EngineEndpoint(self)
         self._ep.libCreate()
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True
         ep_cfg.uaConfig.userAgent = cfg.user_agent
         ep_cfg.uaConfig.maxCalls = cfg.max_calls
-        self._log_writer = _LogWriter()
+        self._log_writer = PjsipLogWriter()
         ep_cfg.logConfig.writer = self._log_writer
         ep_cfg.logConfig.level = cfg.pjsip_log_level
         ep_cfg.logConfig.consoleLevel = cfg.pjsip_log_level
@@ -474,6 +432,7 @@ class SipEngine:
         self._ep.libInit(ep_cfg)
         self._create_transports()
         self._ep.libStart()
+        self._gate = IncomingGate(self, cfg.admission)
         self._ep.audDevManager().setNullDev()
         for codec in self._ep.codecEnum2():
             self._ep.codecSetPriority(codec.codecId, _CODEC_PRIORITY.get(codec.codecId, 0))
@@ -566,6 +525,9 @@ class SipEngine:
         for account in self._accounts.values():
             account.shutdown()
         self._accounts.clear()
+        if self._gate is not None:
+            self._gate.shutdown()
+            self._gate = None
 
     def _poll_until(self, condition: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout
