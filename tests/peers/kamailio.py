@@ -6,6 +6,11 @@ with Kamailio(users={"alice": "pw", "bob": "pw2"}) as registrar:
     registrar.invites()                                # initial INVITEs routed: users, Call-ID, Replaces
 
 Kamailio(users, tls=ca.issue_server(folder)) also listens for TLS on `registrar.tls_port`.
+
+    with KamailioDispatcher(accounts, nodes=[port_a, port_b]) as line:   # the shipped dispatcher
+        line.line_uri                      # sip:support@127.0.0.1:<port>, spread over the nodes
+        line.wait_nodes_up(2)              # both nodes answered an OPTIONS probe
+        line.dispatched()                  # which node each INVITE went to
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from tests.peers.certs import ServerFiles
 from tests.peers.process import LOOPBACK, PeerProcess, free_port, wait_for
@@ -24,7 +30,10 @@ from tests.peers.process import LOOPBACK, PeerProcess, free_port, wait_for
 KAMAILIO = "/usr/sbin/kamailio"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.in")
+DISPATCHER_CONFIG = Path(__file__).resolve().parents[2] / "packaging" / "kamailio" / "earpiece-dispatcher.cfg"
 _INVITE_LINE = re.compile(r"earpiece-invite from=(\S*) to=(\S*) call-id=(\S*) replaces=(.*)$", re.MULTILINE)
+_DISPATCH_LINE = re.compile(r"earpiece-dispatch call-id=(\S*) from=(\S*) node=(\S*)", re.MULTILINE)
+_NODE_LINE = re.compile(r"earpiece-node-(up|down) (\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,11 @@ def _quote(value: str) -> str:
     return f'"{value}"'
 
 
+def _table_lines(table: str, users: dict[str, str]) -> str:
+    """Config lines that fill an htable with user names and passwords."""
+    return "\n".join(f"    $sht({table}=>{_quote(u)[1:-1]}) = {_quote(p)};" for u, p in users.items())
+
+
 class Kamailio:
     def __init__(
         self, users: dict[str, str], port: int | None = None, tls: ServerFiles | None = None
@@ -51,8 +65,7 @@ class Kamailio:
         self.tls_port = free_port(udp=False) if tls else None  # TLS on its own TCP port
         self.domain = LOOPBACK
         self._dir = Path(tempfile.mkdtemp(prefix="earpiece-kamailio-"))
-        self.config_path = self._dir / "kamailio.cfg"
-        self.config_path.write_text(self._config(), encoding="utf-8")
+        self.config_path = self._write_config()
         self._proc: PeerProcess | None = None
 
     @property
@@ -64,8 +77,13 @@ class Kamailio:
     def address(self) -> tuple[str, int]:
         return (self.domain, self.port)
 
+    def _write_config(self) -> Path:
+        path = self._dir / "kamailio.cfg"
+        path.write_text(self._config(), encoding="utf-8")
+        return path
+
     def _config(self) -> str:
-        lines = "\n".join(f"    $sht(users=>{_quote(u)[1:-1]}) = {_quote(p)};" for u, p in self.users.items())
+        lines = _table_lines("users", self.users)
         text = TEMPLATE.read_text(encoding="utf-8").replace("@TLS@", self._tls_config())
         return text.replace("@PORT@", str(self.port)).replace("@MPATH@", MODULES).replace("@USERS@", lines)
 
@@ -135,7 +153,7 @@ class Kamailio:
             self._proc.log_text() if self._proc else (self._dir / "kamailio.log").read_text(errors="replace")
         )
 
-    def __enter__(self) -> Kamailio:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -144,3 +162,78 @@ class Kamailio:
     ) -> None:
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    call_id: str
+    from_user: str
+    node: str  # the destination URI the INVITE was sent to, e.g. sip:127.0.0.1:5070
+
+
+class KamailioDispatcher(Kamailio):
+    """The production dispatcher configuration (packaging/kamailio/earpiece-dispatcher.cfg) run
+    unchanged, with local files that put it on 127.0.0.1, list `nodes` (agents' SIP ports on
+    127.0.0.1) as destinations that start inactive until they answer an OPTIONS probe, and shorten
+    the probe interval for tests. `users` are the accounts that may register."""
+
+    def __init__(
+        self,
+        users: dict[str, str],
+        nodes: list[int],
+        *,
+        line: str = "support",
+        probe_interval_s: int = 1,
+        probe_misses: int = 1,
+        node_timeout_ms: int = 2000,
+        port: int | None = None,
+    ) -> None:
+        self.nodes = [f"sip:{LOOPBACK}:{node}" for node in nodes]
+        self.line = line
+        self._timers = {"PROBE_INTERVAL_S": probe_interval_s, "PROBE_MISSES": probe_misses,
+                        "NODE_TIMEOUT_MS": node_timeout_ms, "REPLY_TIMEOUT_MS": 1000 * probe_interval_s}
+        super().__init__(users, port)
+
+    @property
+    def line_uri(self) -> str:
+        """What callers dial: the line, answered by whichever node the dispatcher picks."""
+        return f"sip:{self.line}@{self.domain}:{self.port}"
+
+    def _write_config(self) -> Path:
+        listen = f"{LOOPBACK}:{self.port}"
+        agents = self._dir / "earpiece-agents.list"
+        agents.write_text("".join(f"1 {node} 9 0\n" for node in self.nodes), encoding="utf-8")
+        defines = {"LINE_USER": _quote(self.line), "AGENT_LIST": _quote(str(agents)),
+                   "CTL_SOCKET": _quote(f"unix:{self._dir / 'kamailio_ctl'}"), **self._timers}
+        (self._dir / "earpiece-local.cfg").write_text(
+            "\n".join([f"listen=udp:{listen}", f"listen=tcp:{listen}", f'alias="{listen}"',
+                       f'mpath="{MODULES}"', *(f"#!define {name} {value}" for name, value in defines.items()),
+                       ""]),
+            encoding="utf-8",
+        )
+        accounts = f"route[ACCOUNTS] {{\n{_table_lines('accounts', self.users)}\n}}\n"
+        (self._dir / "earpiece-accounts.cfg").write_text(accounts, encoding="utf-8")
+        path = self._dir / DISPATCHER_CONFIG.name
+        shutil.copyfile(DISPATCHER_CONFIG, path)
+        return path
+
+    def dispatched(self) -> list[Dispatched]:
+        """Every INVITE for the line, with the node it was sent to (a retry on the next node is a
+        second entry with the same Call-ID)."""
+        return [Dispatched(*m.groups()) for m in _DISPATCH_LINE.finditer(self.log_text())]
+
+    def node_events(self) -> list[tuple[str, str]]:
+        """("up" | "down", node URI) in the order the dispatcher changed its mind about the nodes."""
+        return [(m.group(1), m.group(2)) for m in _NODE_LINE.finditer(self.log_text())]
+
+    def active_nodes(self) -> set[str]:
+        state: dict[str, str] = {}
+        for change, node in self.node_events():
+            state[node] = change
+        return {node for node, change in state.items() if change == "up"}
+
+    def wait_nodes_up(self, count: int, timeout: float = 15.0) -> set[str]:
+        if not wait_for(lambda: len(self.active_nodes()) >= count, timeout, 0.1):
+            raise TimeoutError(f"only {sorted(self.active_nodes())} of {self.nodes} answered the "
+                               f"dispatcher's OPTIONS probes within {timeout} s:\n{self.log_text()[-3000:]}")
+        return self.active_nodes()

@@ -1,0 +1,130 @@
+"""One line answered by two `earpiece agent` processes behind Kamailio's dispatcher, run with the
+configuration shipped in packaging/kamailio: calls are spread over both agents, and when one agent
+is killed (SIGKILL) only its call is lost; the line keeps answering from the other agent."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt import WhisperSpeechToText
+from tests.audio_gen import piper_speech
+from tests.e2e.harness import AgentProcess, CallerScript, HeardTurn, ScriptedCall, analyse, clip_pcm
+from tests.peers.kamailio import KamailioDispatcher
+from tests.peers.process import free_port, wait_for
+
+pytestmark = [pytest.mark.peers, pytest.mark.models]
+
+ACCOUNTS = {"agent-a": "agent-a-pw", "agent-b": "agent-b-pw"}
+QUESTION = "How long do I have to return a product for a full refund?"
+ANSWER = re.compile(r"\b(30|thirty) days\b")
+
+
+@pytest.fixture(scope="module")
+def recogniser() -> WhisperSpeechToText:
+    return WhisperSpeechToText(SttSettings())
+
+
+@pytest.fixture(scope="module")
+def script() -> CallerScript:
+    return CallerScript.build([piper_speech(QUESTION)], lead_s=5.0, gap_s=13.0, tail_s=3.0)
+
+
+def start_agents(line: KamailioDispatcher, ports: list[int], home: Path) -> list[AgentProcess]:
+    """One agent per node port, each registered as its own account with its own data folders (so its
+    own copy of the sample knowledge base), started side by side."""
+    agents = [
+        AgentProcess(line, user, password, home / user, extra_args=("--sip-port", str(port)))
+        for (user, password), port in zip(ACCOUNTS.items(), ports, strict=True)
+    ]
+    with ThreadPoolExecutor(len(agents)) as pool:
+        started = [pool.submit(agent.start) for agent in agents]
+    failures = [f.exception() for f in started if f.exception() is not None]
+    if failures:
+        for agent in agents:
+            agent.kill()
+        raise AssertionError(f"an agent did not start: {failures}")
+    return agents
+
+
+def heard_reply(call: ScriptedCall, recogniser: WhisperSpeechToText) -> tuple[HeardTurn, str]:
+    """The caller's question and what it heard after it, transcribed."""
+    (turn,) = analyse(call.sent(), call.heard(), call.script)
+    if turn.reply_onset_s is None or turn.reply_end_s is None:
+        return turn, ""
+    pcm = clip_pcm(call.heard(), turn.reply_onset_s, turn.reply_end_s + 0.3)
+    return turn, asyncio.run(recogniser.transcribe(pcm)).text.lower()
+
+
+def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
+    recogniser: WhisperSpeechToText, script: CallerScript, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    with KamailioDispatcher(ACCOUNTS, nodes=ports) as line:
+        agents = start_agents(line, ports, tmp_path)
+        node_of = dict(zip(line.nodes, agents, strict=True))
+        try:
+            # The nodes start out of rotation: each is put in only once it answered an OPTIONS probe.
+            assert line.wait_nodes_up(2) == set(line.nodes)
+
+            # Two callers at once: the dispatcher gives each agent one.
+            first = ScriptedCall(line, script, "caller1", tmp_path / "caller1")
+            second = ScriptedCall(line, script, "caller2", tmp_path / "caller2")
+            with first, second:
+                first.dial(line.line_uri)
+                second.dial(line.line_uri)
+                routes = {d.from_user: d.node for d in line.dispatched()}
+                assert set(routes) == {"caller1", "caller2"}, line.dispatched()
+                assert set(routes.values()) == set(line.nodes), f"both calls went to one node: {routes}"
+
+                # The first caller's agent dies during its greeting (SIGKILL: no goodbye, no BYE).
+                doomed = node_of[routes["caller1"]]
+                survivor = node_of[routes["caller2"]]
+                time.sleep(2.0)
+                doomed.kill()
+
+                # A new caller right away is answered by the surviving agent.
+                third = ScriptedCall(line, script, "caller3", tmp_path / "caller3")
+                with third:
+                    worker = threading.Thread(target=third.run, args=(line.line_uri,))
+                    worker.start()
+                    first.wait_script()
+                    first.hang_up()
+                    second.wait_script()
+                    second.hang_up()
+                    worker.join(60)
+                    assert third.closed_at is not None, "the third call did not complete"
+                    third_turn, third_reply = heard_reply(third, recogniser)
+                _, first_reply = heard_reply(first, recogniser)
+                second_turn, second_reply = heard_reply(second, recogniser)
+
+            # The other agent's call went on: its caller heard the answer.
+            assert ANSWER.search(second_reply), f"caller2 heard: {second_reply!r}"
+            # The killed agent's call was lost: no answer came after the question.
+            assert not ANSWER.search(first_reply), f"caller1 heard a killed agent answer: {first_reply!r}"
+            # The new call was answered, by the survivor, and its caller heard the answer.
+            third_routes = [d.node for d in line.dispatched() if d.from_user == "caller3"]
+            assert third_routes and node_of[third_routes[-1]] is survivor, line.dispatched()
+            assert ANSWER.search(third_reply), f"caller3 heard: {third_reply!r} ({third_turn})"
+            assert second_turn.voice_to_voice_ms is not None and third_turn.voice_to_voice_ms is not None
+            # The dispatcher took the dead node out of rotation.
+            doomed_node = next(node for node, agent in node_of.items() if agent is doomed)
+            assert wait_for(lambda: ("down", doomed_node) in line.node_events(), 10, 0.1), line.node_events()
+            assert line.active_nodes() == {next(n for n in line.nodes if n != doomed_node)}
+            records = survivor.wait_records(2)
+            assert sorted(caller_of(r["sip"]["remote_uri"]) for r in records) == ["caller2", "caller3"]
+            assert all(r["outcome"] == "caller_hung_up" for r in records), records
+        finally:
+            for agent in agents:
+                agent.terminate(30)
+
+
+def caller_of(remote_uri: str) -> str:
+    return remote_uri.split("@")[0].rsplit(":", 1)[-1]
