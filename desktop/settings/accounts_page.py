@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from earpiece.core import secrets
 from earpiece.core.settings import AccountSettings, CallMode, Settings, SrtpPolicy, Transport
-from earpiece.desktop.settings.page import SettingsPage, secret_placeholder
+from earpiece.desktop.settings.page import SettingsPage, show_secret_state
 
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -187,7 +187,7 @@ class AccountsPage(SettingsPage):
         self.tls_verify_server.setChecked(a.tls_verify_server)
         self.srtp.setCurrentIndex(self.srtp.findData(a.srtp.value))
         self.password.setText(self.passwords.get(a.id, ""))
-        self.password.setPlaceholderText(secret_placeholder(f"sip:{a.id}"))
+        show_secret_state(self.password, f"sip:{a.id}")
 
     def _save_form(self) -> None:
         row = self._current
@@ -195,8 +195,8 @@ class AccountsPage(SettingsPage):
             return
         old = self.accounts[row]
         new_id = self.id.text().strip()
+        self.passwords.pop(old.id, None)  # a cleared field forgets what was typed before
         if self.password.text():
-            self.passwords.pop(old.id, None)
             self.passwords[new_id] = self.password.text()
         if new_id != old.id:
             self.removed.add(old.id)

@@ -6,7 +6,7 @@ import logging
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
-from earpiece.core.secrets import SecretStoreUnavailableError
+from earpiece.core.secrets import SecretStoreUnavailableError, keyring_usable
 from earpiece.core.settings import Settings, save_settings
 from earpiece.desktop.settings.accounts_page import AccountsPage
 from earpiece.desktop.settings.ai_page import AiPage
@@ -52,8 +52,9 @@ class SettingsDialog(QDialog):
         for page in self.pages:
             page.apply(updated)
         updated = Settings.model_validate(updated.model_dump())  # re-check every field's type and range
-        for page in self.pages:
-            page.store_secrets()
+        if keyring_usable():  # otherwise the secret fields are read-only: nothing was typed
+            for page in self.pages:
+                page.store_secrets()
         save_settings(updated)
         self.result_settings = updated
         return updated

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from earpiece.core import secrets
@@ -27,18 +29,38 @@ class SettingsPage(QWidget):
 
 
 def secret_field(name: str) -> QLineEdit:
-    """A password field whose placeholder tells whether the keyring already holds the secret."""
+    """A password field that says where the secret `name` comes from (see `show_secret_state`)."""
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setPlaceholderText(secret_placeholder(name))
+    show_secret_state(field, name)
     return field
 
 
+def show_secret_state(field: QLineEdit, name: str) -> None:
+    """Tell in the field where the secret is. Without a usable OS keyring nothing typed could be
+    kept (there is no plain-text fallback), so the field is read-only and says how to provide the
+    secret instead, and the rest of the settings still save."""
+    usable = secrets.keyring_usable()
+    if not usable:
+        field.clear()
+    field.setReadOnly(not usable)
+    field.setPlaceholderText(secret_placeholder(name))
+    field.setToolTip(
+        "Kept in the OS keyring, never in the settings file."
+        if usable
+        else f"No usable OS keyring on this machine. Unlock or install a Secret Service keyring "
+        f"(GNOME Keyring, KWallet), or start Earpiece with the environment variable "
+        f"{secrets.env_name(name)} set to the secret."
+    )
+
+
 def secret_placeholder(name: str) -> str:
+    if os.environ.get(secrets.env_name(name)):
+        return f"set by {secrets.env_name(name)}"
     try:
         secrets.get_secret(name)
     except secrets.SecretMissingError:
         return "not set"
     except secrets.SecretStoreUnavailableError:
-        return "no keyring available"
+        return f"no OS keyring: set {secrets.env_name(name)} instead"
     return "stored in the keyring (type to replace)"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import keyring
 import pytest
+from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtWidgets import QMessageBox
 
 from earpiece.core import secrets
@@ -70,3 +72,48 @@ def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(qtbot, monkeyp
     assert "Account id 'bad id!'" in warnings[0]
     assert "user name and domain are required" in warnings[0]
     assert "Language models: choose from" in warnings[0]
+
+
+def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_to_do(qtbot):
+    secrets_keyring = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())  # a machine with no OS keyring (conftest restores the test one)
+    try:
+        settings = Settings.model_validate(
+            {"sip": {"accounts": [{"id": "old", "username": "u", "domain": "d"}]}}
+        )
+        dialog = SettingsDialog(settings)
+        qtbot.addWidget(dialog)
+        page = dialog.accounts
+        page.remove_account()  # removing an account must not need the keyring either
+        page.add_account()
+        page.username.setText("alice")
+        page.domain.setText("pbx.example.com")
+        assert page.password.isReadOnly()
+        assert "EARPIECE_SECRET_SIP_ACCOUNT1" in page.password.placeholderText()
+        assert dialog.ai.groq_key.isReadOnly()
+        assert "EARPIECE_SECRET_GROQ" in dialog.ai.groq_key.toolTip()
+
+        with qtbot.waitSignal(dialog.accepted, timeout=5000):
+            dialog.accept()
+    finally:
+        keyring.set_keyring(secrets_keyring)
+    assert [a.username for a in load_settings().sip.accounts] == ["alice"]
+
+
+def test_a_password_typed_then_cleared_is_not_stored(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    page = dialog.accounts
+    page.add_account()
+    page.username.setText("alice")
+    page.domain.setText("pbx.example.com")
+    page.password.setText("typo")
+    page.add_account()  # leaves the first account's form: what was typed is kept for saving
+    page.username.setText("bob")
+    page.domain.setText("pbx.example.com")
+    page.list.setCurrentRow(0)
+    assert page.password.text() == "typo"
+    page.password.clear()
+    dialog.save()
+    with pytest.raises(secrets.SecretMissingError):
+        secrets.get_secret("sip:account1")
