@@ -17,10 +17,12 @@ from earpiece.core.knowledge.errors import (
 )
 from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo
 from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, Progress, ProgressCallback
+from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.readers import READERS, is_supported
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
 from earpiece.core.knowledge.sample import SAMPLE_KB, ensure_sample_kb, sample_folder
-from earpiece.core.knowledge.store import KnowledgeStore, SearchResult, default_store_path
+from earpiece.core.knowledge.search import SearchResult
+from earpiece.core.knowledge.store import KnowledgeStore, default_store_path
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -39,6 +41,7 @@ __all__ = [
     "KnowledgeBaseInfo",
     "KnowledgeBaseNotFoundError",
     "KnowledgeError",
+    "KnowledgeReader",
     "KnowledgeRetriever",
     "KnowledgeStore",
     "Outcome",

@@ -1,22 +1,23 @@
-"""Blocks -> chunks sized for a spoken answer: a few sentences, never across a section heading.
+"""Answer units -> chunks sized for a spoken answer.
 
-Paragraphs of one section are packed up to `target_chars`; a longer paragraph is cut at sentence
-boundaries (pysbd). Consecutive chunks of one section share their boundary sentence (overlap), so
-a fact that straddles a cut is still whole in one of them. Q&A rows stay one chunk each.
+FAQ, ROW and LIST units are one chunk each (an over-long FAQ answer is cut at sentences, each part
+keeping its question). TEXT paragraphs of one section are packed up to `target_chars`, a longer
+paragraph is cut at sentence boundaries (pysbd), and consecutive chunks share their boundary
+sentence (overlap), so a fact that straddles a cut is still whole in one of them. A section whose
+text fits in one chunk becomes one SECTION unit under its heading.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
 
-import pysbd
-
-from earpiece.core.knowledge.readers import Block
+from earpiece.core.interfaces import UnitKind
+from earpiece.core.knowledge.units import Block, sentences
 
 TARGET_CHARS = 450
 OVERLAP_MAX_CHARS = 200
+UNIT_MAX_CHARS = 3 * TARGET_CHARS  # a FAQ answer longer than this is cut into parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,29 +26,24 @@ class Chunk:
     heading: str
     location: str
     position: int  # 0-based order in the document
+    kind: UnitKind = UnitKind.TEXT
+    first_block: int = 0  # the block it starts at: chunks are put back in document order by it
 
 
 def embedding_text(heading: str, text: str) -> str:
-    """What gets embedded: the section heading gives a passage its topic (a Q&A row its question)."""
-    return f"{heading}. {text}" if heading else text
+    """What gets embedded: the heading gives a unit its topic (a FAQ its question, a row its table)."""
+    if not heading:
+        return text
+    return f"{heading} {text}" if heading[-1] in ".?!:" else f"{heading}. {text}"
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
-
-
-def _pieces(block: Block, target: int) -> list[str]:
-    """A block's text, cut into sentence runs of at most `target` chars (a long sentence stays whole)."""
-    if len(block.text) <= target:
-        return [block.text]
+def _pieces(text: str, target: int) -> list[str]:
+    """Text cut into sentence runs of at most `target` chars (a long sentence stays whole)."""
+    if len(text) <= target:
+        return [text]
     runs: list[str] = []
     current = ""
-    for sentence in sentences(block.text):
+    for sentence in sentences(text):
         if current and len(current) + 1 + len(sentence) > target:
             runs.append(current)
             current = sentence
@@ -64,29 +60,44 @@ def _normalise(text: str) -> str:
 
 def chunk_blocks(blocks: list[Block], target_chars: int = TARGET_CHARS) -> list[Chunk]:
     chunks: list[Chunk] = []
+    section_chunks: list[int] = []  # indexes of the TEXT chunks of the current section
     current: list[str] = []
+    started = 0  # the block `current` starts at
     section: tuple[str, str] | None = None  # (heading, location) of `current`
 
     def emit() -> None:
         if current and section is not None:
-            chunks.append(Chunk(_normalise(" ".join(current)), section[0], section[1], len(chunks)))
+            section_chunks.append(len(chunks))
+            text = _normalise(" ".join(current))
+            chunks.append(Chunk(text, section[0], section[1], len(chunks), first_block=started))
 
-    for block in blocks:
-        if block.atomic:
-            emit()
-            current, section = [], None
-            chunks.append(Chunk(_normalise(block.text), block.heading, block.location, len(chunks)))
+    def end_section() -> None:
+        emit()
+        if len(section_chunks) == 1 and chunks[section_chunks[0]].heading:
+            index = section_chunks[0]
+            chunks[index] = replace(chunks[index], kind=UnitKind.SECTION)
+        section_chunks.clear()
+
+    for number, block in enumerate(blocks):
+        if block.kind is not UnitKind.TEXT:
+            limit = UNIT_MAX_CHARS if block.kind is UnitKind.FAQ else len(block.text)
+            for piece in _pieces(_normalise(block.text), limit):
+                chunks.append(Chunk(piece, block.heading, block.location, len(chunks), block.kind, number))
             continue
         key = (block.heading, block.location)
         if key != section:
-            emit()
-            current, section = [], key
-        for piece in _pieces(block, target_chars):
+            end_section()
+            current, section, started = [], key, number
+        for piece in _pieces(block.text, target_chars):
             size = sum(len(p) + 1 for p in current)
             if current and size + len(piece) > target_chars:
                 emit()
                 tail = sentences(current[-1])[-1]
                 current = [tail] if len(tail) <= OVERLAP_MAX_CHARS and tail != piece else []
+                started = number
+            if not current:
+                started = number
             current.append(piece)
-    emit()
-    return chunks
+    end_section()
+    ordered = sorted(chunks, key=lambda c: c.first_block)  # stable: a unit's parts keep their order
+    return [replace(c, position=i) for i, c in enumerate(ordered)]

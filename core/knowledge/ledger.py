@@ -1,10 +1,13 @@
 """The ledger: the store's source of truth, in one small SQLite file beside the Chroma index.
 
-It records every knowledge base, every document (path, content hash) and every chunk's text.
-A document's chunk rows are written in ONE transaction after its vectors are in Chroma, so a
-document is either wholly in the ledger or not at all; on open, Chroma is reconciled to the
-ledger (see `store.py`). Because the chunk text lives here too, the Chroma index can always be
-rebuilt, even when a source file has since moved.
+It records every knowledge base, every document (path, content hash) and every chunk: its text,
+heading, unit kind, screening flags and embedding vector. A document's rows are written in ONE
+transaction after its vectors are in Chroma, so a document is either wholly in the ledger or not
+at all; on open, Chroma is reconciled to the ledger (see `store.py`). Because text and vectors
+live here too, the Chroma index can always be rebuilt, even when a source file has since moved,
+and readers in other processes search the ledger's vectors without touching Chroma (`reader.py`).
+
+Every write bumps `generation`, which is how a reader notices that the knowledge changed.
 """
 
 from __future__ import annotations
@@ -12,10 +15,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+
+from earpiece.core.interfaces import UnitKind
+
+SCHEMA_VERSION = 2  # 1: chunks without kind, flags or vectors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kbs (
@@ -42,11 +51,28 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading TEXT NOT NULL,
     location TEXT NOT NULL,
     text TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'text',
+    flags TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (kb, source, position),
     FOREIGN KEY (kb, source) REFERENCES documents(kb, source) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS chunks_by_id ON chunks(kb, chunk_id);
+CREATE TABLE IF NOT EXISTS vectors (
+    kb TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    embedding BLOB NOT NULL,
+    PRIMARY KEY (kb, chunk_id)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 """
+MIGRATE_1_TO_2 = """
+ALTER TABLE chunks ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+ALTER TABLE chunks ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+"""
+FLAG_SEPARATOR = "; "
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +98,7 @@ class DocumentInfo:
     size: int
     added_at: float
     chunks: int
+    flagged: int = 0  # units screening held back (never searched); see `Ledger.chunks`
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +109,72 @@ class ChunkRow:
     heading: str
     location: str
     text: str
+    kind: UnitKind = UnitKind.TEXT
+    flags: tuple[str, ...] = ()  # why screening held the unit back; empty = searchable
+
+    def as_sql(self, kb: str) -> tuple[str | int, ...]:
+        return (kb, self.source, self.position, self.chunk_id, self.heading, self.location, self.text,
+                str(self.kind), FLAG_SEPARATOR.join(self.flags))
+
+    @classmethod
+    def from_sql(cls, row: Sequence[str | int]) -> ChunkRow:
+        source, position, chunk_id, heading, location, text, kind, flags = row
+        return cls(str(source), int(position), str(chunk_id), str(heading), str(location), str(text),
+                   UnitKind(str(kind)), tuple(str(flags).split(FLAG_SEPARATOR)) if flags else ())
+
+
+_CHUNK_COLUMNS = "c.source, c.position, c.chunk_id, c.heading, c.location, c.text, c.kind, c.flags"
+_DOCUMENT_COLUMNS = """d.source, d.sha256, d.title, d.kind, d.size, d.added_at,
+    (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source),
+    (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source AND c.flags != '')"""
 
 
 class Ledger:
-    """Thread-safe access to the ledger file (one connection, serialised by a lock)."""
+    """Thread-safe access to the ledger file (one connection, serialised by a lock).
 
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+    `read_only` opens it with SQLite's `mode=ro`: any number of readers, in any process, alongside
+    the one writer (WAL gives each read a consistent snapshot).
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        if read_only:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                       isolation_level=None, timeout=5)
+        else:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
         self._lock = threading.RLock()
+        self.migrated_from: int | None = None  # the schema version an old ledger was migrated from
+        if read_only:
+            return
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        existing = self._db.execute("SELECT name FROM sqlite_master WHERE name = 'chunks'").fetchone()
+        if existing is not None and version < 2:
+            self._db.executescript(f"BEGIN; {MIGRATE_1_TO_2} COMMIT;")
+            self.migrated_from = version or 1
         self._db.executescript(SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def generation(self) -> int:
+        """Bumped by every write: a reader that saw another value must re-read what it cached."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def setting(self, key: str) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_setting(self, key: str, value: int) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         with self._lock:
@@ -105,6 +186,10 @@ class Ledger:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('generation', 1) "
+                    "ON CONFLICT(key) DO UPDATE SET value = value + 1"
+                )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -139,6 +224,7 @@ class Ledger:
     def drop_knowledge_base(self, name: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM chunks WHERE kb = ?", (name,))
+            db.execute("DELETE FROM vectors WHERE kb = ?", (name,))
             db.execute("DELETE FROM documents WHERE kb = ?", (name,))
             db.execute("DELETE FROM kbs WHERE name = ?", (name,))
 
@@ -147,37 +233,51 @@ class Ledger:
     def documents(self, kb: str) -> list[DocumentInfo]:
         with self._lock:
             rows = self._db.execute(
-                """SELECT d.source, d.sha256, d.title, d.kind, d.size, d.added_at,
-                          (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source)
-                   FROM documents d WHERE d.kb = ? ORDER BY d.source""",
-                (kb,),
+                f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.kb = ? ORDER BY d.source", (kb,)
             ).fetchall()
         return [DocumentInfo(*r) for r in rows]
 
     def document(self, kb: str, source: str) -> DocumentInfo | None:
         with self._lock:
             row = self._db.execute(
-                """SELECT d.source, d.sha256, d.title, d.kind, d.size, d.added_at,
-                          (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source)
-                   FROM documents d WHERE d.kb = ? AND d.source = ?""",
-                (kb, source),
+                f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.kb = ? AND d.source = ?", (kb, source)
             ).fetchone()
         return DocumentInfo(*row) if row else None
 
     def chunks(self, kb: str, source: str | None = None) -> list[ChunkRow]:
-        query = "SELECT source, position, chunk_id, heading, location, text FROM chunks WHERE kb = ?"
+        query = f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.kb = ?"
         params: tuple[str, ...] = (kb,)
         if source is not None:
-            query += " AND source = ?"
+            query += " AND c.source = ?"
             params = (kb, source)
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY source, position", params).fetchall()
-        return [ChunkRow(*r) for r in rows]
+            rows = self._db.execute(query + " ORDER BY c.source, c.position", params).fetchall()
+        return [ChunkRow.from_sql(r) for r in rows]
 
     def chunk_ids(self, kb: str) -> set[str]:
+        """The searchable chunks: what the vector index must hold (flagged units never are)."""
         with self._lock:
-            rows = self._db.execute("SELECT DISTINCT chunk_id FROM chunks WHERE kb = ?", (kb,)).fetchall()
+            rows = self._db.execute(
+                "SELECT DISTINCT chunk_id FROM chunks WHERE kb = ? AND flags = ''", (kb,)
+            ).fetchall()
         return {r[0] for r in rows}
+
+    def vectors(self, kb: str, chunk_ids: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Stored embeddings of searchable chunks (all of the knowledge base's, or those asked for)."""
+        query = """SELECT v.chunk_id, v.embedding FROM vectors v WHERE v.kb = ? AND EXISTS
+                   (SELECT 1 FROM chunks c WHERE c.kb = v.kb AND c.chunk_id = v.chunk_id AND c.flags = '')"""
+        params: tuple[str, ...] = (kb,)
+        if chunk_ids is not None:
+            query += f" AND v.chunk_id IN ({','.join('?' * len(chunk_ids))})"
+            params = (kb, *chunk_ids)
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def put_vectors(self, kb: str, vectors: Mapping[str, np.ndarray]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                           [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
 
     def chunks_by_id(self, kb: str, chunk_ids: Sequence[str]) -> dict[str, tuple[ChunkRow, str]]:
         """Each id's row and document title; a chunk shared by documents names the oldest one."""
@@ -186,18 +286,20 @@ class Ledger:
         marks = ",".join("?" * len(chunk_ids))
         with self._lock:
             rows = self._db.execute(
-                f"""SELECT c.source, c.position, c.chunk_id, c.heading, c.location, c.text, d.title
+                f"""SELECT {_CHUNK_COLUMNS}, d.title
                     FROM chunks c JOIN documents d ON d.kb = c.kb AND d.source = c.source
-                    WHERE c.kb = ? AND c.chunk_id IN ({marks})
+                    WHERE c.kb = ? AND c.chunk_id IN ({marks}) AND c.flags = ''
                     ORDER BY d.added_at DESC, c.position DESC""",
                 (kb, *chunk_ids),
             ).fetchall()
-        return {r[2]: (ChunkRow(*r[:6]), r[6]) for r in rows}  # later rows (older docs) win
+        return {r[2]: (ChunkRow.from_sql(r[:8]), r[8]) for r in rows}  # later rows (older docs) win
 
     def commit_document(
-        self, kb: str, document: DocumentInfo, chunks: Sequence[ChunkRow]
+        self, kb: str, document: DocumentInfo, chunks: Sequence[ChunkRow],
+        vectors: Mapping[str, np.ndarray],
     ) -> set[str]:
-        """Replace a document and its chunks atomically; returns ids no document references anymore."""
+        """Replace a document, its chunks and their new vectors atomically; returns ids no document
+        references anymore (their vectors are gone with them)."""
         with self._transaction() as db:
             old = {r[0] for r in db.execute(
                 "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
@@ -208,10 +310,10 @@ class Ledger:
                 (kb, document.source, document.sha256, document.title, document.kind, document.size,
                  document.added_at),
             )
-            db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(kb, c.source, c.position, c.chunk_id, c.heading, c.location, c.text) for c in chunks],
-            )
+            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [c.as_sql(kb) for c in chunks])
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                           [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
             db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
             return self._unreferenced(db, kb, old)
 
@@ -232,4 +334,8 @@ class Ledger:
             return set()
         marks = ",".join("?" * len(ids))
         query = f"SELECT DISTINCT chunk_id FROM chunks WHERE kb = ? AND chunk_id IN ({marks})"
-        return ids - {r[0] for r in db.execute(query, (kb, *ids))}
+        gone = ids - {r[0] for r in db.execute(query, (kb, *ids))}
+        if gone:
+            marks = ",".join("?" * len(gone))
+            db.execute(f"DELETE FROM vectors WHERE kb = ? AND chunk_id IN ({marks})", (kb, *gone))
+        return gone

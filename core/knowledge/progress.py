@@ -35,6 +35,7 @@ class FileResult:
     chunks: int = 0
     new_chunks: int = 0  # chunks that were not already in the knowledge base (duplicates collapse)
     error: str = ""
+    flagged: int = 0  # units screening held back (stored with their reasons, never searched)
 
 
 @dataclass(slots=True)

@@ -1,6 +1,8 @@
-"""Files -> text blocks, one reader per format. A block is a paragraph under its section heading.
+"""Files -> answer units, one reader per format (see `units.py` for what a unit is).
 
-Readers never touch the store; every failure is a `DocumentError` naming the file and the cause.
+Each reader turns its format into `units.Element`s (headings, paragraphs, list items, tables,
+questions with answers); `units.build_units` cuts those into units. Readers never touch the
+store; every failure is a `DocumentError` naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,20 +20,17 @@ from earpiece.core.knowledge.errors import (
     UnreadableDocumentError,
     UnsupportedFormatError,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A paragraph (or a Q&A row) and the section it sits in. `atomic` blocks are never merged.
-
-    `heading` is a real section title (it is embedded with the text); `location` only says where
-    the block is (a PDF page) and is not embedded.
-    """
-
-    text: str
-    heading: str = ""
-    location: str = ""
-    atomic: bool = False
+from earpiece.core.knowledge.units import (
+    QA,
+    Block,
+    Element,
+    Heading,
+    Item,
+    Table,
+    build_units,
+    looks_like_header,
+    plain_text_elements,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,29 +55,30 @@ def _decode_text(data: bytes, path: Path) -> str:
     raise UnreadableDocumentError(f"{path}: the text is neither UTF-8 nor Windows-1252 encoded")
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Blank-line separated paragraphs with their inner line breaks folded into spaces."""
-    paras = (re.sub(r"\s*\n\s*", " ", p).strip() for p in re.split(r"\n\s*\n", text))
-    return [p for p in paras if p]
-
-
 def _looks_like_heading(paragraph: str) -> bool:
-    return len(paragraph) <= 70 and "\n" not in paragraph.strip() and not re.search(r"[.,;!?]$", paragraph)
+    return len(paragraph) <= 70 and "\n" not in paragraph.strip() and not re.search(r"[.,;:!?]$", paragraph)
+
+
+def _txt_elements(text: str) -> list[Element]:
+    """Plain text: a short unpunctuated paragraph alone is a heading; the rest as `plain_text_elements`."""
+    elements: list[Element] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        stripped = paragraph.strip()
+        if not stripped:
+            continue
+        if _looks_like_heading(stripped) and not re.match(r"^([-*+•]|\d{1,3}[.)])\s", stripped):
+            elements.append(Heading(stripped))
+        else:
+            elements.extend(plain_text_elements(stripped))
+    return elements
 
 
 def read_txt(path: Path) -> ParsedDocument:
-    """Blank-line paragraphs; a short unpunctuated line alone is a heading (the first is the title)."""
+    """A document that opens with a heading is titled by it."""
     text = _decode_text(path.read_bytes(), path)
-    title, heading = path.stem, ""
-    blocks: list[Block] = []
-    for para in _paragraphs(text):
-        if _looks_like_heading(para):
-            if not blocks and heading == "":
-                title = para
-            heading = para
-        else:
-            blocks.append(Block(para, heading))
-    return ParsedDocument(title, "txt", blocks)
+    elements = _txt_elements(text)
+    title = elements[0].text if elements and isinstance(elements[0], Heading) else path.stem
+    return ParsedDocument(title, "txt", build_units(elements))
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -88,74 +88,72 @@ _MD_INLINE = [
     (re.compile(r"`([^`]*)`"), r"\1"),
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
     (re.compile(r"(?<!\w)[*_](\S.*?)[*_](?!\w)"), r"\1"),
-    (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # list markers
     (re.compile(r"^\s*>\s?", re.MULTILINE), ""),  # quotes
-    (re.compile(r"^\s*\|?[-:| ]+\|[-:| ]*$", re.MULTILINE), ""),  # table rules
-    (re.compile(r"\s*\|\s*"), " | "),
+    (re.compile(r"<[^>]+>"), ""),  # inline HTML tags
 ]
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
 def _strip_markdown(text: str) -> str:
     for pattern, repl in _MD_INLINE:
         text = pattern.sub(repl, text)
-    return text.strip(" |")
+    return text.strip()
+
+
+def _md_cells(line: str) -> list[str]:
+    return [_strip_markdown(c) for c in line.strip().strip("|").split("|")]
+
+
+def _md_elements(text: str) -> list[Element]:
+    """Headings and tables line by line; the text between them as plain text (lists, Q/A, paragraphs)."""
+    elements: list[Element] = []
+    lines = text.splitlines()
+    buffer: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        elements.extend(plain_text_elements(_strip_markdown("\n".join(buffer))))
+        buffer.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        elif in_fence:
+            buffer.append(line)
+        elif match := _MD_HEADING.match(line):
+            flush()
+            elements.append(Heading(_strip_markdown(match.group(2))))
+        elif "|" in line and i + 1 < len(lines) and _MD_TABLE_RULE.match(lines[i + 1]):
+            flush()
+            header, rows = _md_cells(line), []
+            i += 2
+            while i < len(lines) and "|" in lines[i] and lines[i].strip():
+                rows.append(_md_cells(lines[i]))
+                i += 1
+            elements.append(Table(rows, header))
+            continue
+        else:
+            buffer.append(line)
+        i += 1
+    flush()
+    return elements
 
 
 def read_md(path: Path) -> ParsedDocument:
     text = _decode_text(path.read_bytes(), path)
-    title, heading = path.stem, ""
-    blocks: list[Block] = []
-    buffer: list[str] = []
-
-    def flush() -> None:
-        for para in _paragraphs("\n".join(buffer)):
-            blocks.append(Block(_strip_markdown(para), heading))
-        buffer.clear()
-
-    for line in text.splitlines():
-        match = _MD_HEADING.match(line)
-        if match:
-            flush()
-            heading = _strip_markdown(match.group(2))
-            if len(match.group(1)) == 1 and title == path.stem:
-                title = heading
-        elif list_item := re.match(r"^\s*([-*+]|\d+[.)])\s+", line):
-            # Each list item is its own line-paragraph so items are not run together.
-            buffer.extend(["", line[list_item.end() :], ""])
-        else:
-            buffer.append(line)
-    flush()
-    return ParsedDocument(title, "md", [b for b in blocks if b.text])
-
-
-_HTML_BLOCKS = ("p", "li", "dt", "dd", "pre", "blockquote", "tr", "figcaption", "div")
-_HTML_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+    elements = _md_elements(text)
+    match = next((m for line in text.splitlines() if (m := _MD_HEADING.match(line))), None)
+    title = _strip_markdown(match.group(2)) if match and len(match.group(1)) == 1 else path.stem
+    return ParsedDocument(title, "md", build_units(elements))
 
 
 def read_html(path: Path) -> ParsedDocument:
-    from bs4 import BeautifulSoup
+    from earpiece.core.knowledge.html_reader import html_elements
 
-    soup = BeautifulSoup(_decode_text(path.read_bytes(), path), "lxml")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "template", "svg"]):
-        tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    heading, blocks = "", []
-    wanted = (*_HTML_HEADINGS, *_HTML_BLOCKS)
-    for element in (soup.body or soup).find_all(wanted):
-        if element.find(wanted):
-            # An outer block: its nested blocks speak for themselves; keep only its loose text.
-            text = " ".join(s.strip() for s in element.find_all(string=True, recursive=False))
-        else:
-            text = element.get_text(" ", strip=True)
-        text = re.sub(r"\s+", " ", text).strip()
-        if not text:
-            continue
-        if element.name in _HTML_HEADINGS:
-            heading = text
-            title = title or text
-        else:
-            blocks.append(Block(text, heading))
-    return ParsedDocument(title or path.stem, "html", blocks)
+    title, elements = html_elements(_decode_text(path.read_bytes(), path))
+    return ParsedDocument(title or path.stem, "html", build_units(elements))
 
 
 def read_pdf(path: Path) -> ParsedDocument:
@@ -172,59 +170,67 @@ def read_pdf(path: Path) -> ParsedDocument:
         raise UnreadableDocumentError(f"{path}: the PDF is password-protected") from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise UnreadableDocumentError(f"{path}: not a readable PDF (corrupt or truncated): {exc}") from exc
-    blocks = [
-        Block(para, location=f"page {number}")
+    elements = [
+        element
         for number, page in enumerate(pages, start=1)
-        for para in _pdf_paragraphs(page)
+        for element in plain_text_elements(_pdf_paragraphs(page), location=f"page {number}")
     ]
+    blocks = build_units(elements)
     if not blocks and pages:
         raise EmptyDocumentError(f"{path}: the PDF has no extractable text (is it a scanned image?)")
     return ParsedDocument(str(meta_title).strip() or path.stem, "pdf", blocks)
 
 
-def _pdf_paragraphs(page: str) -> Iterator[str]:
-    """PDF text comes as lines; a short line ending a sentence, or a blank line, ends a paragraph."""
+def _pdf_paragraphs(page: str) -> str:
+    """PDF text comes as lines; a short line ending a sentence ends a paragraph (made a blank line)."""
     if re.search(r"\n\s*\n", page):
-        yield from _paragraphs(page)
-        return
-    current: list[str] = []
+        return page
+    out: list[str] = []
     for line in (ln.strip() for ln in page.splitlines()):
         if not line:
             continue
-        current.append(line)
+        out.append(line)
         if re.search(r"[.!?:]$", line) and len(line) < 60:
-            yield " ".join(current)
-            current = []
-    if current:
-        yield " ".join(current)
+            out.append("")
+    return "\n".join(out)
+
+
+_LIST_STYLES = ("List", "list")
 
 
 def read_docx(path: Path) -> ParsedDocument:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableDocumentError(f"{path}: not a readable Word .docx file: {exc}") from exc
     title = (document.core_properties.title or "").strip()
-    heading, blocks = "", []
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
+    elements: list[Element] = []
+    for part in document.iter_inner_content():
+        if isinstance(part, DocxTable):
+            rows = [[c.text.strip() for c in dict.fromkeys(row.cells)] for row in part.rows]
+            rows = [r for r in rows if any(r)]
+            header = rows[0] if len(rows) > 1 and looks_like_header(rows[0]) else None
+            elements.append(Table(rows[1:] if header else rows, header))
+            continue
+        assert isinstance(part, Paragraph)
+        text = part.text.strip()
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = (part.style.name if part.style is not None else "") or ""
         if style.startswith("Heading") or style == "Title":
-            heading = text
-            title = title or text
+            if not title:
+                title = text
+            elements.append(Heading(text))
+        elif style.startswith(_LIST_STYLES):
+            elements.append(Item(text))
         else:
-            blocks.append(Block(text, heading))
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                blocks.append(Block(" | ".join(dict.fromkeys(cells)), heading))
-    return ParsedDocument(title or path.stem, "docx", blocks)
+            elements.extend(plain_text_elements(text))
+    return ParsedDocument(title or path.stem, "docx", build_units(elements))
 
 
 _QUESTION_COLUMNS = ("question", "q", "questions", "query", "prompt")
@@ -232,7 +238,7 @@ _ANSWER_COLUMNS = ("answer", "a", "answers", "response", "reply")
 
 
 def read_csv(path: Path) -> ParsedDocument:
-    """Question/answer rows, one atomic block each (header names found case-insensitively)."""
+    """Question/answer rows, one FAQ unit each (header names found case-insensitively)."""
     text = _decode_text(path.read_bytes(), path)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -248,14 +254,12 @@ def read_csv(path: Path) -> ParsedDocument:
         raise UnreadableDocumentError(
             f"{path}: a FAQ CSV needs a 'question' and an 'answer' column; the header is {rows[0]}"
         )
-    blocks = []
+    elements: list[Element] = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) <= max(q_col, a_col):
             raise UnreadableDocumentError(f"{path}: row {number} has {len(row)} columns, expected more")
-        question, answer = row[q_col].strip(), row[a_col].strip()
-        if answer:
-            blocks.append(Block(answer, question, location=f"row {number}", atomic=True))
-    return ParsedDocument(path.stem, "csv", blocks)
+        elements.append(QA(row[q_col], row[a_col], location=f"row {number}"))
+    return ParsedDocument(path.stem, "csv", build_units(elements))
 
 
 READERS: dict[str, Callable[[Path], ParsedDocument]] = {

@@ -1,17 +1,24 @@
-"""The `Retriever` the voice engine uses: one knowledge base of an open store, searched off the event loop."""
+"""The `Retriever` the voice engine uses: one knowledge base of an open store, searched off the event loop.
+
+Over a `KnowledgeReader` (what an answering agent should hold) it follows the owner's changes:
+each search sees the documents committed before it, with no restart.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 from earpiece.core.interfaces import Passage
+from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.store import KnowledgeStore
 
 
 class KnowledgeRetriever:
-    """Implements `earpiece.core.interfaces.Retriever` over `KnowledgeStore.search`."""
+    """Implements `earpiece.core.interfaces.Retriever` over a store's or a reader's `search`."""
 
-    def __init__(self, store: KnowledgeStore, kb_name: str, *, vocabulary_size: int = 60) -> None:
+    def __init__(
+        self, store: KnowledgeStore | KnowledgeReader, kb_name: str, *, vocabulary_size: int = 60
+    ) -> None:
         store.info(kb_name)  # fail now, with the list of known names, rather than on the first call
         self.store = store
         self.kb_name = kb_name

@@ -24,13 +24,12 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 from filelock import FileLock, Timeout
 
-from earpiece.core.interfaces import Passage
 from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
 from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction
 from earpiece.core.knowledge.errors import (
@@ -51,6 +50,8 @@ from earpiece.core.knowledge.progress import (
     ProgressCallback,
 )
 from earpiece.core.knowledge.readers import read_document
+from earpiece.core.knowledge.screening import phone_numbers, screen
+from earpiece.core.knowledge.search import SearchResult, passages
 from earpiece.core.knowledge.vocabulary import extract_vocabulary
 from earpiece.core.paths import data_dir
 from earpiece.core.settings import KnowledgeSettings
@@ -59,14 +60,9 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
 EMBED_STEP = 64  # chunks embedded between two progress reports
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    passages: list[Passage]
-    embed_ms: float
-    query_ms: float
-    total_ms: float
+# How documents are cut into units and screened; a store written by an older version is re-read
+# (every knowledge base rebuilt from its files) the first time its index is opened.
+UNITS_VERSION = 2
 
 
 def default_store_path() -> Path:
@@ -180,9 +176,22 @@ class KnowledgeStore:
         """The Chroma index, opened on first use: health-checked after an unclean exit, then reconciled."""
         embedder = self.embedder
         with self._open_lock:
+            opened = self._index is None
             if self._index is None:
                 self._index = self._open_index(embedder)
-            return self._index
+            index = self._index
+        if opened and self._ledger.setting("units_version") != UNITS_VERSION:
+            self._recut_units()
+        return index
+
+    def _recut_units(self) -> None:
+        """Re-read every knowledge base written by an older version, so it gets today's answer units."""
+        with self._write_lock:
+            for kb in self._ledger.knowledge_bases():
+                report = self.rebuild(kb.name)
+                self._note(f"{kb.name}: re-read {len(report.results)} documents into answer units "
+                           f"(the store was written by an older version).")
+            self._ledger.set_setting("units_version", UNITS_VERSION)
 
     def _open_index(self, embedder: MiniLmEmbedder) -> ChromaIndex:
         path = self.root / "chroma"
@@ -222,8 +231,9 @@ class KnowledgeStore:
                 index.delete(kb.collection, extra)
                 self._note(f"{kb.name}: removed {len(extra)} uncommitted passages (an interrupted write).")
             if missing:
-                rows = [r for r in self._ledger.chunks(kb.name) if r.chunk_id in missing]
-                self._embed_rows(index, embedder, kb.collection, rows)
+                rows = [r for r in self._ledger.chunks(kb.name) if r.chunk_id in missing and not r.flags]
+                stored = self._ledger.vectors(kb.name, sorted(missing))
+                self._embed_rows(index, embedder, kb.collection, rows, stored=stored)
                 self._note(f"{kb.name}: re-indexed {len(missing)} passages from the ledger.")
 
     # Knowledge bases
@@ -243,6 +253,8 @@ class KnowledgeStore:
         with self._write_lock:
             if self._ledger.knowledge_base(name) is not None:
                 raise KnowledgeBaseExistsError(f"A knowledge base named {name!r} already exists.")
+            if not self._ledger.knowledge_bases():  # a store's first knowledge base: cut the current way
+                self._ledger.set_setting("units_version", UNITS_VERSION)
             self._ledger.add_knowledge_base(name, collection_name(name))
         return self.info(name)
 
@@ -282,14 +294,18 @@ class KnowledgeStore:
 
     def _ingest_files(
         self, kb: KnowledgeBaseInfo, files: Sequence[Path], report: IngestReport,
-        progress: ProgressCallback | None,
+        progress: ProgressCallback | None, *, reread: bool = False,
     ) -> None:
         index, known = self.index, self._ledger.chunk_ids(kb.name)
+        numbers: dict[str, set[str]] = {}  # phone numbers per document, for screening
+        for row in self._ledger.chunks(kb.name):
+            numbers.setdefault(row.source, set()).update(phone_numbers(f"{row.heading} {row.text}"))
         committed = 0
         for done, path in enumerate(files):
             if progress:
                 progress(Progress(done, len(files), str(path), committed))
-            result = self._ingest_file(kb, path, index, known, progress, done, len(files), committed)
+            result = self._ingest_file(kb, path, index, known, numbers, reread,
+                                       (progress, done, len(files), committed))
             report.results.append(result)
             committed += result.new_chunks
             if result.outcome is Outcome.FAILED:
@@ -299,14 +315,17 @@ class KnowledgeStore:
 
     def _ingest_file(
         self, kb: KnowledgeBaseInfo, path: Path, index: ChromaIndex, known: set[str],
-        progress: ProgressCallback | None, done: int, total: int, committed: int,
+        numbers: dict[str, set[str]], reread: bool,
+        run: tuple[ProgressCallback | None, int, int, int],
     ) -> FileResult:
+        """Read, cut, screen, embed and commit one file. `reread`: even if its content is unchanged."""
+        progress, done, total, committed = run
         source = str(path)
         try:
             data = path.read_bytes()
             sha = hashlib.sha256(data).hexdigest()
             previous = self._ledger.document(kb.name, source)
-            if previous is not None and previous.sha256 == sha:
+            if previous is not None and previous.sha256 == sha and not reread:
                 return FileResult(source, Outcome.UNCHANGED, previous.chunks)
             parsed = read_document(path)
             chunks = chunk_blocks(parsed.blocks)
@@ -320,38 +339,61 @@ class KnowledgeStore:
             reason = f"{path}: could not be read ({type(exc).__name__}: {exc})"
             return FileResult(source, Outcome.FAILED, error=reason)
 
-        rows = [ChunkRow(source, c.position, chunk_id(c), c.heading, c.location, c.text) for c in chunks]
-        fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known}.values())
+        elsewhere = set().union(*(n for s, n in numbers.items() if s != source))
+        rows = [
+            ChunkRow(source, c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
+                     tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
+            for c in chunks
+        ]
+        if previous is not None and reread and previous.sha256 == sha and rows == self._ledger.chunks(
+            kb.name, source
+        ):
+            return FileResult(source, Outcome.UNCHANGED, previous.chunks)
+        fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
 
         def report_embedding(n: int) -> None:
             if progress:
                 progress(Progress(done, total, source, committed + n, f"embedding {n}/{len(fresh)}"))
 
-        self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+        vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
         document = DocumentInfo(source, sha, parsed.title, parsed.kind, len(data), time.time(), len(rows))
-        orphans = self._ledger.commit_document(kb.name, document, rows)  # the commit point
+        orphans = self._ledger.commit_document(kb.name, document, rows, vectors)  # the commit point
         if orphans:
             index.delete(kb.collection, sorted(orphans))
-        known.update(r.chunk_id for r in rows)
+        known.update(r.chunk_id for r in rows if not r.flags)
         known.difference_update(orphans)
+        numbers[source] = set().union(*(phone_numbers(embedding_text(r.heading, r.text)) for r in rows))
+        flagged = [r for r in rows if r.flags]
+        if flagged:
+            log.warning("%s: %d unit(s) held back by screening: %s", source, len(flagged),
+                        "; ".join(f"{r.text[:60]!r} ({', '.join(r.flags)})" for r in flagged))
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
-        return FileResult(source, outcome, len(rows), len(fresh))
+        return FileResult(source, outcome, len(rows), len(fresh), flagged=len(flagged))
 
     def _embed_rows(
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
-        on_step: Callable[[int], None] | None = None,
-    ) -> None:
+        on_step: Callable[[int], None] | None = None, stored: dict[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Embed the rows (or take their `stored` vectors) into the index; returns the vectors by id."""
         rows = list({r.chunk_id: r for r in rows}.values())  # a shared passage is one vector
+        stored = stored or {}
+        done: dict[str, np.ndarray] = {}
         for start in range(0, len(rows), EMBED_STEP):
             batch = rows[start : start + EMBED_STEP]
-            vectors = embedder.embed([embedding_text(r.heading, r.text) for r in batch])
+            todo = [r for r in batch if r.chunk_id not in stored]
+            fresh = embedder.embed([embedding_text(r.heading, r.text) for r in todo])
+            by_id = {**{r.chunk_id: stored[r.chunk_id] for r in batch if r.chunk_id in stored},
+                     **dict(zip((r.chunk_id for r in todo), fresh, strict=True))}
+            vectors = np.stack([by_id[r.chunk_id] for r in batch])
             index.upsert(
                 collection, [r.chunk_id for r in batch], vectors, [r.text for r in batch],
-                [{"source": r.source, "heading": r.heading, "location": r.location, "position": r.position}
-                 for r in batch],
+                [{"source": r.source, "heading": r.heading, "location": r.location, "position": r.position,
+                  "kind": str(r.kind)} for r in batch],
             )
+            done.update(by_id)
             if on_step is not None:
                 on_step(start + len(batch))
+        return done
 
     def remove(self, name: str, document: str) -> DocumentInfo:
         """Delete a document by its path (as listed by `documents`) or by its unique file name."""
@@ -393,18 +435,19 @@ class KnowledgeStore:
             report.warnings.extend(
                 f"{p} is gone; kept the text ingested earlier." for p in sources if not p.is_file()
             )
-            self._ingest_files(kb, present, report, progress)
+            self._ingest_files(kb, present, report, progress, reread=True)
             report.warnings.extend(f"{r.error}; kept the text ingested earlier." for r in report.failed)
             index = self.index
             index.drop(kb.collection)
-            rows = self._ledger.chunks(kb.name)
+            rows = [r for r in self._ledger.chunks(kb.name) if not r.flags]
             total = len({r.chunk_id for r in rows})
 
             def report_embedding(n: int) -> None:
                 if progress:
                     progress(Progress(len(present), len(present), None, n, f"re-indexing {n}/{total}"))
 
-            self._embed_rows(index, self.embedder, kb.collection, rows, report_embedding)
+            vectors = self._embed_rows(index, self.embedder, kb.collection, rows, report_embedding)
+            self._ledger.put_vectors(kb.name, vectors)
             self._vocabulary.pop(name, None)
         report.seconds = time.perf_counter() - started
         return report
@@ -423,22 +466,10 @@ class KnowledgeStore:
         embedded = time.perf_counter()
         hits = self.index.query(collection, vector, k)
         queried = time.perf_counter()
-        rows = self._ledger.chunks_by_id(name, [h[0] for h in hits])
-        passages = []
-        for hit_id, distance in hits:
-            if hit_id not in rows:
-                continue  # written by a concurrent ingest that has not committed yet
-            row, title = rows[hit_id]
-            passages.append(Passage(
-                text=row.text,
-                source=row.source,
-                title=" — ".join(p for p in (title, row.heading or row.location) if p),
-                score=min(1.0, max(0.0, 1.0 - distance)),
-                chunk_id=hit_id,
-            ))
+        found = passages(self._ledger, name, hits)
         finished = time.perf_counter()
         return SearchResult(
-            passages,
+            found,
             embed_ms=(embedded - started) * 1000,
             query_ms=(queried - embedded) * 1000,
             total_ms=(finished - started) * 1000,
@@ -449,7 +480,8 @@ class KnowledgeStore:
         kb = self.info(name)
         cached = self._vocabulary.get(name)
         if cached is None or cached[0] != kb.updated_at:
-            texts = [r.text for r in self._ledger.chunks(name)]  # not headings: Title Case misleads
+            # Not headings: Title Case misleads.
+            texts = [r.text for r in self._ledger.chunks(name) if not r.flags]
             cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]

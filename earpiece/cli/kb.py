@@ -1,4 +1,8 @@
-"""`earpiece kb ...`: create, fill, inspect, search, rebuild and drop knowledge bases."""
+"""`earpiece kb ...`: create, fill, inspect, search, rebuild and drop knowledge bases.
+
+`list`, `docs` and `search` only read: they work while another process (the desktop app, an agent,
+another `earpiece kb add`) owns the store. The other actions write and need the store to be free.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from rich.progress import Progress as RichProgress
 from earpiece.core.knowledge import (
     IngestReport,
     KnowledgeError,
+    KnowledgeReader,
     KnowledgeStore,
     Outcome,
     Progress,
@@ -38,8 +43,11 @@ def register(subparsers: Any) -> None:
     kb_option(add)
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
-    actions.add_parser("list", help="knowledge bases with their stats")
-    kb_option(actions.add_parser("docs", help="documents of a knowledge base"))
+    listing = actions.add_parser("list", help="knowledge bases with their stats")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    docs = actions.add_parser("docs", help="documents of a knowledge base, with units held back by screening")
+    kb_option(docs)
+    docs.add_argument("--json", action="store_true", help="machine-readable output")
     remove = actions.add_parser("remove", help="delete a document (by path or file name)")
     kb_option(remove)
     remove.add_argument("document")
@@ -58,6 +66,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
+        if args.kb_action in READ_ACTIONS:
+            with KnowledgeReader(args.store, settings=settings.knowledge) as reader:
+                return READ_ACTIONS[args.kb_action](reader, args, settings)
         with KnowledgeStore(args.store, settings=settings.knowledge) as store:
             code: int = ACTIONS[args.kb_action](store, args, settings)
             return code
@@ -127,8 +138,11 @@ def _add(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) ->
     return _print_report(report)
 
 
-def _list(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+def _list(store: KnowledgeReader, args: argparse.Namespace, settings: Settings) -> int:
     kbs = store.knowledge_bases()
+    if args.json:
+        print(json.dumps([asdict(kb) for kb in kbs], indent=2, ensure_ascii=False))
+        return 0
     if not kbs:
         print("no knowledge bases yet; create one with `earpiece kb create NAME`")
     for kb in kbs:
@@ -136,9 +150,27 @@ def _list(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -
     return 0
 
 
-def _docs(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
-    for doc in store.documents(_kb(args, settings)):
-        print(f"{doc.source}\t{doc.kind}\t{doc.chunks} chunks\tadded {_when(doc.added_at)}\t{doc.title}")
+def _docs(store: KnowledgeReader, args: argparse.Namespace, settings: Settings) -> int:
+    name = _kb(args, settings)
+    flagged = [c for c in store.chunks(name) if c.flags]
+    if args.json:
+        payload = [
+            {**asdict(doc), "held_back": [
+                {"position": c.position, "heading": c.heading, "text": c.text, "reasons": list(c.flags)}
+                for c in flagged if c.source == doc.source
+            ]}
+            for doc in store.documents(name)
+        ]
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return 0
+    for doc in store.documents(name):
+        held = f"\t{doc.flagged} held back" if doc.flagged else ""
+        added = _when(doc.added_at)
+        print(f"{doc.source}\t{doc.kind}\t{doc.chunks} chunks{held}\tadded {added}\t{doc.title}")
+    if flagged:
+        print(f"\n{len(flagged)} unit(s) held back by screening (stored, never searched or spoken):")
+    for chunk in flagged:
+        print(f"  {chunk.source} #{chunk.position}: {', '.join(chunk.flags)}\n    {chunk.text[:200]}")
     return 0
 
 
@@ -148,7 +180,7 @@ def _remove(store: KnowledgeStore, args: argparse.Namespace, settings: Settings)
     return 0
 
 
-def _search(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+def _search(store: KnowledgeReader, args: argparse.Namespace, settings: Settings) -> int:
     k = args.k if args.k is not None else settings.knowledge.top_k
     result = store.search(_kb(args, settings), args.question, k)
     if args.json:
@@ -162,7 +194,8 @@ def _search(store: KnowledgeStore, args: argparse.Namespace, settings: Settings)
     if not result.passages:
         print("no passages")
     for rank, passage in enumerate(result.passages, start=1):
-        print(f"{rank}. [{passage.score:.2f}] {passage.title} ({passage.source})\n   {passage.text}")
+        print(f"{rank}. [{passage.score:.2f}] {passage.kind} · {passage.title} ({passage.source})\n"
+              f"   {passage.text}")
     print(f"({result.total_ms:.0f} ms)")
     return 0
 
@@ -186,6 +219,6 @@ def _drop(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -
 
 
 ACTIONS = {
-    "create": _create, "add": _add, "list": _list, "docs": _docs, "remove": _remove,
-    "search": _search, "rebuild": _rebuild, "drop": _drop,
+    "create": _create, "add": _add, "remove": _remove, "rebuild": _rebuild, "drop": _drop,
 }
+READ_ACTIONS = {"list": _list, "docs": _docs, "search": _search}

@@ -45,7 +45,7 @@ def test_kb_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert len(payload["passages"]) == 2 and payload["timing_ms"]["total"] > 0
 
     assert kb(store, "search", "--kb", "demo", "opening hours on Saturday") == 0
-    assert "Saturday 9:00 am to 1:00 pm" in capsys.readouterr().out
+    assert "Day: Saturday; Hours: 9:00 am to 1:00 pm" in capsys.readouterr().out  # its own ROW unit
 
     assert kb(store, "remove", "--kb", "demo", "faq.csv") == 0
     assert "removed" in capsys.readouterr().out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import EmptyDocumentError, UnreadableDocumentError, UnsupportedFormatError
 from earpiece.core.knowledge.chunking import chunk_blocks
 from earpiece.core.knowledge.readers import read_document
@@ -35,7 +36,7 @@ def test_every_format_keeps_text_and_sections(tmp_path: Path, suffix: str) -> No
 def test_html_drops_scripts_navigation_and_footer_and_keeps_tables(tmp_path: Path) -> None:
     parsed = read_document(SAMPLE_KB / "contact-and-opening-hours.html")
     text = " ".join(b.text for b in parsed.blocks)
-    assert "Saturday 9:00 am to 1:00 pm" in text
+    assert "Day: Saturday; Hours: 9:00 am to 1:00 pm" in text
     assert "font-family" not in text and "Registered in England" not in text and "Shop" not in text
     assert parsed.title == "Contact Larkspur Customer Care"
 
@@ -49,9 +50,9 @@ def test_markdown_strips_syntax(tmp_path: Path) -> None:
     assert parsed.blocks[0].heading == "Part"
 
 
-def test_csv_rows_become_atomic_question_answer_blocks(tmp_path: Path) -> None:
+def test_csv_rows_become_faq_units(tmp_path: Path) -> None:
     parsed = read_document(docs.write_csv(tmp_path / "faq.csv", docs.CSV_ROWS))
-    assert [(b.heading, b.atomic) for b in parsed.blocks] == [(q, True) for q, _ in docs.CSV_ROWS]
+    assert [(b.heading, b.text, b.kind) for b in parsed.blocks] == [(q, a, UnitKind.FAQ) for q, a in docs.CSV_ROWS]
     assert parsed.blocks[0].location == "row 2"
 
 
@@ -119,7 +120,7 @@ def test_chunks_respect_sections_size_and_overlap() -> None:
 
 
 def test_long_paragraph_is_cut_at_sentences_with_overlap() -> None:
-    from earpiece.core.knowledge.readers import Block
+    from earpiece.core.knowledge.units import Block
 
     sentences = [f"Fact number {i} is that the depot in town {i} opens at {i} o'clock." for i in range(30)]
     chunks = chunk_blocks([Block(" ".join(sentences), "Depots")])

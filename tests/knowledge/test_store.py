@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import (
     DocumentNotFoundError,
     InvalidNameError,
@@ -60,12 +61,13 @@ def test_passages_carry_source_title_position_and_score(store: KnowledgeStore) -
     best = result.passages[0]
     assert best.source == str(SAMPLE_KB / "contact-and-opening-hours.html")
     assert best.title == "Contact Larkspur Customer Care — Opening hours"
-    assert "Saturday 9:00 am to 1:00 pm" in best.text
+    assert best.text == "Day: Saturday; Hours: 9:00 am to 1:00 pm"  # the row asked about, not the table
+    assert (best.heading, best.kind) == ("Opening hours", UnitKind.ROW)
     assert [p.score for p in result.passages] == sorted((p.score for p in result.passages), reverse=True)
     assert all(0.0 <= p.score <= 1.0 for p in result.passages)
     assert result.total_ms >= result.embed_ms + result.query_ms > 0
     chunk = next(c for c in store.chunks("sample") if c.chunk_id == best.chunk_id)
-    assert (chunk.heading, chunk.position) == ("Opening hours", 2)
+    assert (chunk.heading, chunk.position, chunk.kind) == ("Opening hours", 3, UnitKind.ROW)
     assert store.search("sample", "   ", 3).passages == []
 
 

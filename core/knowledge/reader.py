@@ -1,0 +1,135 @@
+"""A reader of the knowledge store that never needs the writer's lock: `earpiece kb search`,
+`earpiece ask` and a running agent search while the desktop (or `earpiece kb add`) owns the store.
+
+Why not Chroma here: a second `chromadb.PersistentClient` on the owner's folder is not a reader.
+Measured with chromadb 1.5.9: its queries kept returning the HNSW graph loaded at open (stale
+after the owner's writes), and opening it wrote to the folder (`length.bin` of the HNSW segment and
+`chroma.sqlite3` changed) while the owner was writing too. Chroma's client/server mode (`chroma
+run`) would need the owner to serve its own store; that is the multi-node set-up, not this one.
+
+So a reader opens only the ledger, read-only (`sqlite3` `mode=ro`; WAL gives every read a
+consistent snapshot beside the one writer), takes the knowledge base's stored vectors (flagged
+units are never among them) and ranks them exactly with one matrix product: ~1 ms per 10k
+passages on this machine, exact where HNSW is approximate. It re-reads them whenever the ledger's
+generation moves, so a document added or removed by the owner is searched on the next question.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
+from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError
+from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
+from earpiece.core.knowledge.search import SearchResult, passages
+from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.settings import KnowledgeSettings
+
+
+class KnowledgeReader:
+    """Read-only access to a store folder, safe beside its owner in another process."""
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        settings: KnowledgeSettings | None = None,
+        embedder: MiniLmEmbedder | None = None,
+    ) -> None:
+        from earpiece.core.knowledge.store import default_store_path
+
+        self.root = root if root is not None else default_store_path()
+        path = self.root / "ledger.sqlite3"
+        if not path.is_file():
+            raise KnowledgeBaseNotFoundError(
+                f"There is no knowledge store at {self.root} yet; create a knowledge base with "
+                "`earpiece kb create NAME`."
+            )
+        self._ledger = Ledger(path, read_only=True)
+        self._settings = settings or KnowledgeSettings()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._matrices: dict[str, tuple[int, list[str], np.ndarray]] = {}  # kb -> (generation, ids, vectors)
+        self._vocabulary: dict[str, tuple[int, list[str]]] = {}
+
+    def close(self) -> None:
+        self._ledger.close()
+
+    def __enter__(self) -> KnowledgeReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> MiniLmEmbedder:
+        if self._embedder is None:
+            self._embedder = MiniLmEmbedder.from_settings(self._settings)
+        return self._embedder
+
+    def generation(self) -> int:
+        return self._ledger.generation()
+
+    def knowledge_bases(self) -> list[KnowledgeBaseInfo]:
+        return self._ledger.knowledge_bases()
+
+    def info(self, name: str) -> KnowledgeBaseInfo:
+        kb = self._ledger.knowledge_base(name)
+        if kb is None:
+            known = ", ".join(k.name for k in self._ledger.knowledge_bases()) or "none yet"
+            raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {name!r} (known: {known}).")
+        return kb
+
+    def documents(self, name: str) -> list[DocumentInfo]:
+        self.info(name)
+        return self._ledger.documents(name)
+
+    def chunks(self, name: str, source: str | None = None) -> list[ChunkRow]:
+        self.info(name)
+        return self._ledger.chunks(name, source)
+
+    def _matrix(self, name: str) -> tuple[list[str], np.ndarray]:
+        generation = self._ledger.generation()  # read first: a later commit only causes a re-read
+        with self._lock:
+            cached = self._matrices.get(name)
+            if cached is None or cached[0] != generation:
+                vectors = self._ledger.vectors(name)
+                ids = list(vectors)
+                matrix = np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, DIMENSIONS), np.float32)
+                cached = (generation, ids, matrix)
+                self._matrices[name] = cached
+            return cached[1], cached[2]
+
+    def search(self, name: str, query: str, k: int = 3) -> SearchResult:
+        """Top-k passages, best first, as `KnowledgeStore.search` gives them."""
+        started = time.perf_counter()
+        self.info(name)
+        if not query.strip() or k <= 0:
+            return SearchResult([], 0.0, 0.0, 0.0)
+        ids, matrix = self._matrix(name)
+        vector = self.embedder.embed([query])[0]
+        embedded = time.perf_counter()
+        similarities = matrix @ vector
+        top = np.argsort(-similarities)[:k]
+        hits = [(ids[i], 1.0 - float(similarities[i])) for i in top]
+        queried = time.perf_counter()
+        found = passages(self._ledger, name, hits)
+        finished = time.perf_counter()
+        return SearchResult(found, (embedded - started) * 1000, (queried - embedded) * 1000,
+                            (finished - started) * 1000)
+
+    def vocabulary(self, name: str, limit: int = 60) -> list[str]:
+        generation = self._ledger.generation()
+        cached = self._vocabulary.get(name)
+        if cached is None or cached[0] != generation:
+            texts = [r.text for r in self.chunks(name) if not r.flags]
+            cached = (generation, extract_vocabulary(texts, limit=200))
+            self._vocabulary[name] = cached
+        return cached[1][:limit]

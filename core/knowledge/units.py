@@ -1,0 +1,272 @@
+"""Answer units: documents are cut where their meaning is, not every N characters.
+
+Every reader turns its file into a flat list of `Element`s (a heading, a paragraph, a list item, a
+table, an explicit question with its answer). `build_units` turns those into `Block`s, each an
+answer unit with its `UnitKind`:
+
+- FAQ: a question with its answer (heading = the question, text = the answer). Recognised from
+  markup (HTML FAQ microdata, `<dt>/<dd>`, `<details>/<summary>`, CSV rows), from headings that end
+  in "?", and in plain text from `Q:`/`A:`, `Question:`/`Answer:`, numbered questions and a line
+  that ends in "?" followed by its answer;
+- ROW: a table row with its column headers (`"Header: value; Header: value"`), and a short
+  "Label: value" fact inside prose ("Price: £349");
+- LIST: a list item with its lead-in ("To start a return:") or, without one, its section;
+- TEXT: paragraphs, packed into sentence runs by `chunking.py` (a short section becomes SECTION).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pysbd
+
+from earpiece.core.interfaces import UnitKind
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One unit (or, for TEXT, one paragraph) and where it sits.
+
+    `heading` is the unit's context, embedded with its text; `location` only says where the block
+    is (a PDF page, a CSV row) and is not embedded.
+    """
+
+    text: str
+    heading: str = ""
+    location: str = ""
+    kind: UnitKind = UnitKind.TEXT
+
+
+# The elements readers produce.
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    text: str
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A list item; `lead_in` when the markup says which sentence introduces the list."""
+
+    text: str
+    lead_in: str | None = None
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    rows: list[list[str]]
+    header: list[str] | None = None
+    caption: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QA:
+    question: str
+    answer: str
+    location: str = ""
+
+
+Element = Heading | Para | Item | Table | QA
+
+
+_SPACE = re.compile(r"\s+")
+_Q_MARK = re.compile(r"^(?:Q|Question)\s*\d{0,3}\s*[:.)\-–]\s*(?P<rest>.*)$", re.IGNORECASE)
+_A_MARK = re.compile(r"^(?:A|Answer)\s*[:.)\-–]\s*(?P<rest>.*)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s+(?P<rest>.+)$")
+_BULLET = re.compile(r"^(?:[-*+•▪◦·]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+(?P<rest>.+)$")
+_LABELLED = re.compile(r"^(?P<label>[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,2}):\s+(?P<value>[^:]{1,80}?)\.?$")
+MAX_QUESTION_CHARS = 200
+
+
+def clean(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+
+
+def is_question(line: str) -> bool:
+    """A whole line that asks something: ends in "?" and is short enough to be a question."""
+    line = line.strip()
+    return line.endswith("?") and 3 < len(line) <= MAX_QUESTION_CHARS
+
+
+def question_text(line: str) -> str | None:
+    """The question in a `Q:` line, a numbered question or a line ending in "?"; None otherwise."""
+    line = line.strip()
+    if match := _Q_MARK.match(line):
+        return clean(match.group("rest")) or None
+    if match := _NUMBERED.match(line):
+        return clean(match.group("rest")) if is_question(match.group("rest")) else None
+    return clean(line) if is_question(line) else None
+
+
+def plain_text_elements(text: str, location: str = "") -> list[Element]:
+    """Paragraphs of plain text, with question lines, answer markers and list items split out.
+
+    Inside a blank-line paragraph, a line that is a question, a `Q:`/`A:` marker or a list item
+    starts a new element; other lines fold into the one before.
+    """
+    elements: list[Element] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            elements.append(Para(clean(" ".join(current)), location))
+            current.clear()
+
+    for paragraph in re.split(r"\n\s*\n", text):
+        for raw in paragraph.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            if question_text(line) is not None or _A_MARK.match(line):
+                flush()
+                current.append(line)
+                if question_text(line) is not None and not _Q_MARK.match(line):
+                    flush()  # a question line is whole; what follows is its answer
+            elif (bullet := _BULLET.match(line)) and not is_question(line):
+                flush()
+                elements.append(Item(clean(bullet.group("rest")), location=location))
+            else:
+                current.append(line)
+        flush()
+    return elements
+
+
+@dataclass(slots=True)
+class _Builder:
+    blocks: list[Block] = field(default_factory=list)
+    section: str = ""
+    lead_in: str | None = None  # the paragraph before a list, if it introduces one
+    question: str | None = None  # an open FAQ's question
+    question_location: str = ""
+    answer: list[str] = field(default_factory=list)
+
+    def close_faq(self) -> None:
+        if self.question is not None and self.answer:
+            self.blocks.append(Block(clean(" ".join(self.answer)), self.question, self.question_location,
+                                     UnitKind.FAQ))
+        elif self.question is not None:  # a question nobody answered is still text
+            self.blocks.append(Block(self.question, self.section, self.question_location))
+        self.question, self.answer = None, []
+
+    def open_faq(self, question: str, location: str) -> None:
+        self.close_faq()
+        self.question, self.question_location = question, location
+
+    def paragraph(self, para: Para) -> None:
+        text = para.text
+        if match := _A_MARK.match(text):
+            if self.question is not None:
+                self.answer.append(match.group("rest"))
+                return
+            text = match.group("rest")
+        if (question := question_text(text)) is not None:
+            self.open_faq(question, para.location)
+            marker = _Q_MARK.match(text)
+            if marker and (answer := _split_inline_answer(question)):
+                self.question, self.answer = answer
+            return
+        if self.question is not None:
+            self.answer.append(text)
+            return
+        self.lead_in = text.rstrip(":") if text.endswith(":") else None
+        self.blocks.append(Block(text, self.section, para.location))
+        self.blocks.extend(
+            Block(fact, self.section, para.location, UnitKind.ROW) for fact in labelled_facts(text)
+        )
+
+    def item(self, item: Item) -> None:
+        if self.question is not None:
+            self.answer.append(item.text)
+            return
+        lead_in = item.lead_in or self.lead_in
+        heading = f"{self.section}: {lead_in}" if lead_in and self.section else (lead_in or self.section)
+        self.blocks.append(Block(item.text, heading, item.location, UnitKind.LIST))
+
+    def table(self, table: Table) -> None:
+        self.close_faq()
+        heading = table.caption or self.section
+        for row in table.rows:
+            text = row_text(row, table.header)
+            if text:
+                self.blocks.append(Block(text, heading, table.location, UnitKind.ROW))
+        self.lead_in = None
+
+
+def build_units(elements: Iterable[Element]) -> list[Block]:
+    """The answer units of a document, in document order."""
+    builder = _Builder()
+    for element in elements:
+        if isinstance(element, Heading):
+            builder.close_faq()
+            builder.lead_in = None
+            if (question := question_text(element.text)) is not None:
+                builder.open_faq(question, element.location)
+            else:
+                builder.section = clean(element.text)
+        elif isinstance(element, QA):
+            builder.close_faq()
+            if element.answer.strip():
+                builder.blocks.append(Block(clean(element.answer), clean(element.question),
+                                            element.location, UnitKind.FAQ))
+        elif isinstance(element, Para):
+            builder.paragraph(element)
+        elif isinstance(element, Item):
+            builder.item(element)
+        else:
+            builder.table(element)
+    builder.close_faq()
+    return [b for b in builder.blocks if b.text]
+
+
+def _split_inline_answer(question: str) -> tuple[str, list[str]] | None:
+    """`Q: How long? A: Two years.` on one line -> ("How long?", ["Two years."])."""
+    match = re.match(r"^(?P<q>.+?\?)\s+(?:A|Answer)\s*[:.)\-–]\s*(?P<a>.+)$", question, re.IGNORECASE)
+    return (match.group("q"), [match.group("a")]) if match else None
+
+
+def row_text(cells: Sequence[str], header: Sequence[str] | None) -> str:
+    """`"Header: value; Header: value"` in column order; without headers a pair reads "key: value"."""
+    cells = [clean(c) for c in cells]
+    if header is not None:
+        pairs = [f"{clean(h)}: {c}" if clean(h) else c for h, c in zip(header, cells, strict=False) if c]
+        return "; ".join(pairs)
+    filled = [c for c in cells if c]
+    if len(filled) == 2:
+        return f"{filled[0]}: {filled[1]}"
+    return "; ".join(filled)
+
+
+def looks_like_header(cells: Sequence[str]) -> bool:
+    """A first table row of short labels without figures (used where markup does not say)."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return len(filled) >= 2 and all(len(c) <= 40 and not re.search(r"\d", c) for c in filled)
+
+
+def labelled_facts(paragraph: str) -> list[str]:
+    """Short "Label: value" sentences inside a longer paragraph ("Price: £349."), each a unit of its own."""
+    if ":" not in paragraph:
+        return []
+    found = [clean(s).rstrip(".") for s in sentences(paragraph) if _LABELLED.match(clean(s))]
+    return found if found and found != [paragraph.rstrip(".")] else []
