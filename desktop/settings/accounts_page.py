@@ -25,6 +25,12 @@ from earpiece.desktop.settings.page import SettingsPage, show_secret_state
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _label(account_id: str, username: str, domain: str) -> str:
+    if username and domain:
+        return f"{account_id}: {username}@{domain}"
+    return f"{account_id} (user name and domain still to fill in)"
+
+
 class AccountsPage(SettingsPage):
     title = "Accounts"
 
@@ -53,6 +59,8 @@ class AccountsPage(SettingsPage):
         self.display_name = QLineEdit()
         self.username = QLineEdit()
         self.domain = QLineEdit()
+        for field in (self.id, self.username, self.domain):
+            field.textEdited.connect(self._follow_typing)
         self.registrar = QLineEdit()
         self.registrar.setPlaceholderText("sip:<domain>")
         self.proxy = QLineEdit()
@@ -162,7 +170,13 @@ class AccountsPage(SettingsPage):
 
     @staticmethod
     def _label(account: AccountSettings) -> str:
-        return f"{account.id}: {account.username}@{account.domain}"
+        return _label(account.id, account.username, account.domain)
+
+    def _follow_typing(self) -> None:
+        item = self.list.item(self._current)
+        if item is not None:
+            fields = (self.id, self.username, self.domain)
+            item.setText(_label(*(field.text().strip() for field in fields)))
 
     def _select(self, row: int) -> None:
         self._save_form()

@@ -7,13 +7,17 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QW
 from earpiece.core import secrets
 from earpiece.core.settings import Settings
 from earpiece.desktop.settings.page import SettingsPage, secret_field
+from earpiece.desktop.settings.provider_order import ProviderOrder
 
 KNOWN_LLM = ("groq", "openai", "offline")
 KNOWN_TTS = ("edge", "piper")
-
-
-def _order(text: str) -> list[str]:
-    return [name.strip().lower() for name in text.split(",") if name.strip()]
+_LABELS = {
+    "groq": "Groq (online)",
+    "openai": "OpenAI-compatible server",
+    "offline": "Offline: answers from the knowledge base without a language model",
+    "edge": "edge-tts voices (online)",
+    "piper": "Piper voice (offline, bundled)",
+}
 
 
 class AiPage(SettingsPage):
@@ -21,9 +25,9 @@ class AiPage(SettingsPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.llm_providers = QLineEdit()
-        self.llm_providers.setToolTip("Tried in this order; 'offline' answers from the knowledge base "
-                                      "without a language model and should stay last.")
+        self.llm_providers = ProviderOrder(KNOWN_LLM, _LABELS)
+        self.llm_providers.setToolTip("Ticked ones are tried from the top; drag to reorder. 'Offline' "
+                                      "never fails, so keep it ticked and last.")
         self.groq_key = secret_field("groq")
         self.groq_model = QLineEdit()
         self.groq_base_url = QLineEdit()
@@ -36,7 +40,8 @@ class AiPage(SettingsPage):
         self.llm_timeout.setSuffix(" s")
         self.stt_model = QLineEdit()
         self.stt_model.setToolTip("A bundled model name (tiny.en) or a CTranslate2 Whisper folder")
-        self.tts_providers = QLineEdit()
+        self.tts_providers = ProviderOrder(KNOWN_TTS, _LABELS)
+        self.tts_providers.setToolTip("Ticked ones are tried from the top; drag to reorder.")
         self.edge_voice = QLineEdit()
         self.piper_voice = QLineEdit()
         self.piper_voice.setPlaceholderText("the bundled voice")
@@ -56,37 +61,35 @@ class AiPage(SettingsPage):
         form.addRow(QLabel("API keys are kept in the system keyring, never in the settings file."))
 
     def load(self, settings: Settings) -> None:
-        self.llm_providers.setText(", ".join(settings.llm.providers))
+        self.llm_providers.set_order(settings.llm.providers)
         self.groq_model.setText(settings.llm.groq_model)
         self.groq_base_url.setText(settings.llm.groq_base_url)
         self.openai_base_url.setText(settings.llm.openai_base_url)
         self.openai_model.setText(settings.llm.openai_model)
         self.llm_timeout.setValue(settings.llm.timeout_s)
         self.stt_model.setText(settings.stt.model)
-        self.tts_providers.setText(", ".join(settings.tts.providers))
+        self.tts_providers.set_order(settings.tts.providers)
         self.edge_voice.setText(settings.tts.edge_voice)
         self.piper_voice.setText(settings.tts.piper_voice)
 
     def apply(self, settings: Settings) -> None:
-        settings.llm.providers = _order(self.llm_providers.text())
+        settings.llm.providers = self.llm_providers.order()
         settings.llm.groq_model = self.groq_model.text().strip()
         settings.llm.groq_base_url = self.groq_base_url.text().strip()
         settings.llm.openai_base_url = self.openai_base_url.text().strip()
         settings.llm.openai_model = self.openai_model.text().strip()
         settings.llm.timeout_s = self.llm_timeout.value()
         settings.stt.model = self.stt_model.text().strip() or "tiny.en"
-        settings.tts.providers = _order(self.tts_providers.text())
+        settings.tts.providers = self.tts_providers.order()
         settings.tts.edge_voice = self.edge_voice.text().strip()
         settings.tts.piper_voice = self.piper_voice.text().strip()
 
     def problems(self) -> list[str]:
         found = []
-        llm = _order(self.llm_providers.text())
-        if not llm or any(name not in KNOWN_LLM for name in llm):
-            found.append(f"Language models: choose from {', '.join(KNOWN_LLM)}.")
-        tts = _order(self.tts_providers.text())
-        if not tts or any(name not in KNOWN_TTS for name in tts):
-            found.append(f"Voices: choose from {', '.join(KNOWN_TTS)}.")
+        if not self.llm_providers.order():
+            found.append("Language models: tick at least one (Offline always works).")
+        if not self.tts_providers.order():
+            found.append("Voices: tick at least one (Piper always works).")
         return found
 
     def store_secrets(self) -> None:

@@ -33,7 +33,7 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         for page in self.pages:
             page.load(settings)
-            self.tabs.addTab(page, page.title)
+            self.tabs.addTab(page, page.title.replace("&", "&&"))  # "&" alone is a Qt mnemonic
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok_cancel)
         buttons.accepted.connect(self.accept)

@@ -7,13 +7,23 @@ import json
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from earpiece.core import secrets
 from earpiece.core.settings import Settings, load_settings, settings_path
 from earpiece.desktop.settings.dialog import SettingsDialog
+from earpiece.desktop.settings.provider_order import ProviderOrder
 
 pytestmark = pytest.mark.gui
+
+
+def _tick_first(order: ProviderOrder, name: str) -> None:
+    """What a user does: drag `name` to the top and tick it."""
+    row = next(r for r in range(order.count()) if order.item(r).data(Qt.ItemDataRole.UserRole) == name)
+    item = order.takeItem(row)
+    order.insertItem(0, item)
+    item.setCheckState(Qt.CheckState.Checked)
 
 
 def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot):
@@ -27,7 +37,7 @@ def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot):
     page.password.setText("s3cret-sip-pw")
     page.allow_transfer_requests.setChecked(True)
     dialog.ai.groq_key.setText("gsk_test_key_123")
-    dialog.ai.llm_providers.setText("groq, offline")
+    _tick_first(dialog.ai.llm_providers, "groq")
     dialog.turn_taking.end_of_turn.setValue(800)
 
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
@@ -66,12 +76,13 @@ def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(qtbot, monkeyp
     qtbot.addWidget(dialog)
     dialog.accounts.add_account()
     dialog.accounts.id.setText("bad id!")
-    dialog.ai.llm_providers.setText("gpt9")
+    for row in range(dialog.ai.llm_providers.count()):
+        dialog.ai.llm_providers.item(row).setCheckState(Qt.CheckState.Unchecked)
     dialog.accept()
     assert not settings_path().exists()
     assert "Account id 'bad id!'" in warnings[0]
     assert "user name and domain are required" in warnings[0]
-    assert "Language models: choose from" in warnings[0]
+    assert "Language models: tick at least one" in warnings[0]
 
 
 def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_to_do(qtbot):
@@ -117,3 +128,24 @@ def test_a_password_typed_then_cleared_is_not_stored(qtbot):
     dialog.save()
     with pytest.raises(secrets.SecretMissingError):
         secrets.get_secret("sip:account1")
+
+
+def test_tab_titles_and_account_list_read_as_typed(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Network && security" in titles  # shown as "Network & security", not "Network _security"
+    page = dialog.accounts
+    page.add_account()
+    assert page.list.item(0).text() == "account1 (user name and domain still to fill in)"
+    qtbot.keyClicks(page.username, "alice")
+    qtbot.keyClicks(page.domain, "pbx.example.com")
+    assert page.list.item(0).text() == "account1: alice@pbx.example.com"
+
+
+def test_provider_order_keeps_unknown_names_out_and_lists_every_known_one(qtbot):
+    order = ProviderOrder(("groq", "openai", "offline"), {})
+    qtbot.addWidget(order)
+    order.set_order(["offline", "gpt9", "groq"])
+    assert order.order() == ["offline", "groq"]
+    assert order.count() == 3  # openai is offered, unticked
