@@ -87,6 +87,7 @@ class SipCall(pj.Call):
         self.answered_at: float | None = None
         self.recorded = False
         self.transferred = False  # ended because a transfer we asked for succeeded
+        self.stale_reason = ""  # ended by the stale-call watchdog, and why
         # Attended transfer: our call with the transfer target, ended once the transfer succeeds.
         self.consultation_call_id: str | None = None
 
@@ -125,6 +126,8 @@ class SipCall(pj.Call):
     def _end_reason(self, code: int, sip_reason: str) -> str:
         if self.transferred:
             return "transferred"
+        if self.stale_reason:
+            return f"ended here: {self.stale_reason}"
         if self.answered_at is not None and code in (0, 200):
             return "hung up here" if self.local_hangup else "hung up by the other party"
         if self.local_hangup and code in (487, 603, 486) and self.answered_at is None:
@@ -150,6 +153,16 @@ class SipCall(pj.Call):
                 )
             )
         self.engine._forget_call_later(self.call_id)
+
+    def end_as_stale(self, why: str) -> None:
+        """Hang up a call the watchdog found stale (no ACK, or no incoming audio)."""
+        self.stale_reason = why
+        self.local_hangup = True
+        op = pj.CallOpParam(True)
+        # 408 as the cause also makes PJSIP send the BYE of an unacknowledged call now: with any other
+        # it keeps the BYE until the ACK comes (sip_inv.c, pjsip_inv_send_msg; pjproject issue 1712).
+        op.statusCode = 408
+        self.hangup(op)
 
     # -- media -------------------------------------------------------------------------------------
     @guarded

@@ -48,6 +48,10 @@ class EngineConfig:
     # The audio clock thread needs the GIL for every 20 ms callback; a shorter switch interval bounds
     # its wait when Python threads are busy (process-wide; None leaves Python's 5 ms default).
     gil_switch_interval_s: float | None = 0.002
+    # Stale calls (sip/watchdog.py): an answered call whose ACK has not come after this long, or a
+    # call with no incoming RTP for this long (not on hold), is hung up. None: never.
+    ack_timeout_s: float | None = 6.0
+    media_timeout_s: float | None = 30.0
     # Which INVITEs may open RTP sockets (rate limits per source and in all): see sip/admission.py.
     admission: AdmissionLimits = field(default_factory=AdmissionLimits)
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging

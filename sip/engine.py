@@ -49,6 +49,7 @@ from earpiece.sip.reasons import rejected_call_reason
 from earpiece.sip.records import CallHistory, CallRecord
 from earpiece.sip.text import plain_text, split_name_addr
 from earpiece.sip.uris import dial_uri, trusted_origins, user_at_host
+from earpiece.sip.watchdog import StaleCallWatchdog
 
 log = logging.getLogger(__name__)
 
@@ -433,6 +434,7 @@ class SipEngine:
         self._create_transports()
         self._ep.libStart()
         self._gate = IncomingGate(self, cfg.admission)
+        StaleCallWatchdog(self, cfg.ack_timeout_s, cfg.media_timeout_s).start()
         self._ep.audDevManager().setNullDev()
         for codec in self._ep.codecEnum2():
             self._ep.codecSetPriority(codec.codecId, _CODEC_PRIORITY.get(codec.codecId, 0))

@@ -69,6 +69,15 @@ class PeerProcess:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
+    def kill(self, timeout: float = 5.0) -> int | None:
+        """SIGKILL the process group at once (a peer that vanishes without a word); returns the exit code."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout)
+        self._log.close()
+        return self.proc.returncode
+
     def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM the process group, SIGKILL it after `timeout`; returns the exit code."""
         if self.proc.poll() is None:

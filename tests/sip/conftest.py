@@ -3,6 +3,7 @@ at a time: PJSIP allows a single endpoint)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ def registrar() -> Iterator[Kamailio]:
         yield kamailio
 
 
-def running_engine(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[SipEngine]:
-    """A started engine on loopback with no sound devices; `options` go to `SipEngine`."""
+def running_engine(
+    tmp_path_factory: pytest.TempPathFactory, config: dict[str, Any] | None = None, **options: Any
+) -> Iterator[SipEngine]:
+    """A started engine on loopback with no sound devices; `config` changes `EngineConfig` fields,
+    `options` go to `SipEngine`."""
     history = CallHistory(tmp_path_factory.mktemp("sip") / "call_history.jsonl")
-    config = EngineConfig(
+    engine_config = EngineConfig(
         bind_address="127.0.0.1",
         udp_port=0,
         tcp_port=0,
@@ -39,7 +43,7 @@ def running_engine(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> 
         input_device="none",
         output_device="none",
     )
-    sip = SipEngine(config, history=history, **options)
+    sip = SipEngine(dataclasses.replace(engine_config, **(config or {})), history=history, **options)
     sip.start()
     yield sip
     sip.stop()

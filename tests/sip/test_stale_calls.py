@@ -1,0 +1,76 @@
+"""Stale calls do not hold the line: SIPp calls through Kamailio that are answered but never ACKed, or
+whose RTP stops (SIPp killed, no BYE), are ended by the engine and their slot is free again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from earpiece.sip.engine import SipEngine
+from earpiece.sip.events import CallState, CallStateChanged, IncomingCall
+from tests.peers.kamailio import Kamailio
+from tests.peers.process import wait_for
+from tests.peers.sipp import run_sipp, start_sipp
+from tests.sip.conftest import running_engine
+from tests.sip.helpers import EventLog
+
+pytestmark = pytest.mark.peers
+
+ACK_TIMEOUT_S = 2.0
+MEDIA_TIMEOUT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
+    yield from running_engine(
+        tmp_path_factory, config={"ack_timeout_s": ACK_TIMEOUT_S, "media_timeout_s": MEDIA_TIMEOUT_S}
+    )
+
+
+def _ended(events: EventLog, call_id: str, timeout: float) -> CallStateChanged:
+    def ended(e: CallStateChanged) -> bool:
+        return e.call_id == call_id and e.state is CallState.DISCONNECTED
+
+    return events.wait(CallStateChanged, ended, timeout=timeout)
+
+
+def test_an_answered_call_whose_ack_never_comes_is_ended_and_its_slot_freed(
+    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+) -> None:
+    registered("alice", auto_answer_s=0, display_name="")  # SIPp cannot route to a named Contact
+    started = time.monotonic()
+    result = run_sipp("invite_never_acked", registrar.address, timeout_s=20)
+    assert result.ok, result.details  # the BYE came (and was answered)
+    call_id = events.wait(IncomingCall, timeout=3).call_id
+    events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.CONNECTING)
+    ended = _ended(events, call_id, timeout=3)
+    held_s = ended.at - started
+    assert "no ACK" in ended.reason, ended
+    assert ACK_TIMEOUT_S <= held_s < ACK_TIMEOUT_S + 3, held_s  # PJSIP alone: ~32 s
+    assert wait_for(lambda: engine.calls() == [], 2)
+    record = engine.history.load()[-1]
+    assert record.call_id == call_id and "no ACK" in record.end_reason
+
+
+def test_a_call_whose_incoming_audio_stops_is_ended(
+    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, tmp_path: Path
+) -> None:
+    registered("alice", auto_answer_s=0, display_name="")
+    peer = start_sipp("answered_then_silent", registrar.address, tmp_path, extra=["-rtp_echo"])
+    try:
+        call_id = events.wait(IncomingCall, timeout=5).call_id
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.CONFIRMED)
+        # While SIPp echoes our RTP back the call lives well past the timeout.
+        time.sleep(MEDIA_TIMEOUT_S * 2)
+        assert [c.state for c in engine.calls()] == [CallState.CONFIRMED], peer.log_text()[-2000:]
+        peer.kill()  # the far end vanishes: no BYE, no more RTP
+        killed = time.monotonic()
+        ended = _ended(events, call_id, timeout=MEDIA_TIMEOUT_S + 3)
+    finally:
+        peer.kill()
+    assert "no audio received" in ended.reason, ended
+    assert MEDIA_TIMEOUT_S - 0.6 <= ended.at - killed < MEDIA_TIMEOUT_S + 2
+    assert wait_for(lambda: engine.calls() == [], 2)
