@@ -1,0 +1,258 @@
+"""Run the soak benchmark (see the package docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+from bench.e2e.__main__ import QUESTIONS, machine_facts, percentile
+from bench.soak.report import write_markdown
+from tests.audio_gen import piper_speech
+from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse
+from tests.peers.kamailio import Kamailio
+from tests.peers.process import wait_for
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+PASSWORD = "soak-pw"
+SETTLE_S = 3.0  # after the last call of a phase, before the agent is measured
+RSS_GOAL_MB = 50.0
+
+
+@dataclass(slots=True)
+class CallResult:
+    index: int  # 0-based; "call 20" is index 19
+    question: str
+    established: bool = False
+    reply_heard: bool = False  # reply audio after the question, at the caller
+    caller_v2v_ms: float | None = None
+    answer: str = ""  # the agent's answer, from its call record
+    outcome: str = ""
+    error: str = ""
+    agent_transcript: list[str] = field(default_factory=list)  # kept for calls that failed
+
+    @property
+    def answered(self) -> bool:
+        return self.established and self.reply_heard and bool(self.answer)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    calls_done: int
+    rss_mb: float
+    threads: int
+    open_fds: int
+
+
+def measure(pid: int, calls_done: int) -> Snapshot:
+    process = psutil.Process(pid)
+    return Snapshot(calls_done, round(process.memory_info().rss / 2**20, 1), process.num_threads(),
+                    process.num_fds())
+
+
+class RecordIndex:
+    """The agent's call records by caller user name, reading each new JSON file once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._seen: set[Path] = set()
+        self._by_caller: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def find(self, caller: str) -> dict[str, Any] | None:
+        with self._lock:
+            for path in self.folder.glob("*.json"):
+                if path not in self._seen:
+                    self._seen.add(path)
+                    record = json.loads(path.read_text())
+                    user = record["sip"]["remote_uri"].split("@")[0].rsplit(":", 1)[-1]
+                    self._by_caller[user] = record
+            return self._by_caller.get(caller)
+
+
+class Soak:
+    def __init__(self, registrar: Kamailio, agent: AgentProcess, scripts: list[CallerScript],
+                 questions: list[str], folder: Path) -> None:
+        self.registrar = registrar
+        self.agent = agent
+        self.scripts = scripts
+        self.questions = questions
+        self.folder = folder
+        self.records = RecordIndex(agent.calls_dir)
+        self.results: list[CallResult] = []
+        self.series: list[Snapshot] = []  # after every call (other calls may be in progress)
+        self._lock = threading.Lock()
+
+    def run_phase(self, indices: range, concurrency: int) -> None:
+        with ThreadPoolExecutor(concurrency) as pool:
+            for _ in pool.map(self.call, indices):
+                pass
+
+    def call(self, index: int) -> None:
+        if not self.agent.alive():
+            return
+        which = index % len(self.scripts)
+        result = CallResult(index, self.questions[which])
+        user = f"soak{index}"
+        try:
+            with ScriptedCall(self.registrar, self.scripts[which], user, self.folder / user) as call:
+                try:
+                    call.run(self.agent.uri)
+                finally:
+                    result.established = call.established_at is not None
+                (turn,) = analyse(call.sent(), call.heard(), call.script)
+                result.reply_heard = turn.reply_onset_s is not None
+                result.caller_v2v_ms = turn.voice_to_voice_ms
+        except Exception as exc:  # reported; the other calls go on
+            result.error = f"{type(exc).__name__}: {exc}"[:600]
+        # The next call starts once the agent has let this one go (its record is written last).
+        record: dict[str, Any] | None = None
+
+        def found() -> bool:
+            nonlocal record
+            record = self.records.find(user)
+            return record is not None or not self.agent.alive()
+
+        wait_for(found, 20.0 if result.established else 2.0, 0.2)
+        if record is not None:
+            result.outcome = record["outcome"]
+            asked = [t for t in record["turns"] if t["speaker"] == "caller"]
+            result.answer = str(asked[0].get("answer") or "") if asked else ""
+            if not result.answered:
+                result.agent_transcript = [f"{e['t']:.1f}s {e['speaker']}: {e['text']}"
+                                           for e in record["transcript"]]
+        elif result.established and not result.error:
+            result.error = "no call record from the agent"
+        shutil.rmtree(self.folder / user, ignore_errors=True)
+        with self._lock:
+            self.results.append(result)
+            if self.agent.alive():
+                self.series.append(measure(self.agent.pid, len(self.results)))
+            done = len(self.results)
+        mark = "ok" if result.answered else f"FAILED {result.error or result.outcome or 'no reply heard'}"
+        print(f"call {index + 1}: {mark} (v2v at caller {result.caller_v2v_ms} ms; {done} done)", flush=True)
+
+    def idle_snapshot(self) -> Snapshot | None:
+        time.sleep(SETTLE_S)
+        return measure(self.agent.pid, len(self.results)) if self.agent.alive() else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
+    parser.add_argument("--calls", type=int, default=200, help="calls in all")
+    parser.add_argument("--concurrency", type=int, default=4, help="calls at a time")
+    parser.add_argument("--baseline-call", type=int, default=20,
+                        help="measure the agent after this many calls (and again after the last)")
+    parser.add_argument("--gap", type=float, default=14.0,
+                        help="seconds of silence after the question (the reply must start within it)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    if args.calls < 2 or args.concurrency < 1:
+        parser.error("--calls must be at least 2 and --concurrency at least 1")
+    baseline = min(args.baseline_call, args.calls // 2)
+    if baseline != args.baseline_call:
+        print(f"only {args.calls} calls: the baseline is taken after call {baseline}")
+
+    questions = list(QUESTIONS)
+    print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
+    scripts = [CallerScript.build([piper_speech(q)], lead_s=5.0, gap_s=args.gap, tail_s=1.0)
+               for q in questions]
+    started = datetime.now()
+    machine = machine_facts()
+    with tempfile.TemporaryDirectory(prefix="earpiece-bench-soak-") as tmp, \
+            Kamailio(users={"agent": PASSWORD}) as registrar:
+        agent = AgentProcess(registrar, "agent", PASSWORD, Path(tmp) / "agent", max_calls=args.concurrency)
+        print("starting earpiece agent...", flush=True)
+        agent.start()
+        try:
+            soak = Soak(registrar, agent, scripts, questions, Path(tmp) / "calls")
+            start = measure(agent.pid, 0)
+            soak.run_phase(range(baseline), args.concurrency)
+            at_baseline = soak.idle_snapshot()
+            soak.run_phase(range(baseline, args.calls), args.concurrency)
+            at_end = soak.idle_snapshot()
+            alive = agent.alive()
+            log_tail = "" if alive else agent.text()[-3000:] + agent.log_tail(3000)
+        finally:
+            exit_code = agent.terminate(60)
+    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    report = summarise(soak, args, baseline, start, at_baseline, at_end, alive, exit_code, log_tail)
+    report.update(benchmark="soak", started_at=started.isoformat(timespec="seconds"),
+                  duration_s=round((datetime.now() - started).total_seconds(), 1), machine=machine)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "soak.json").write_text(json.dumps(report, indent=2))
+    write_markdown(report, args.output / "soak.md")
+    print((args.output / "soak.md").read_text())
+    return 0 if report["verdict"]["all_answered"] and alive else 1
+
+
+def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapshot,
+              at_baseline: Snapshot | None, at_end: Snapshot | None, alive: bool, exit_code: int | None,
+              log_tail: str) -> dict[str, Any]:
+    results = sorted(soak.results, key=lambda r: r.index)
+    v2v = [r.caller_v2v_ms for r in results if r.caller_v2v_ms is not None]
+    growth = (round(at_end.rss_mb - at_baseline.rss_mb, 1)
+              if at_end is not None and at_baseline is not None else None)
+    answered = sum(r.answered for r in results)
+    return {
+        "method": {
+            "calls": args.calls,
+            "concurrency": args.concurrency,
+            "baseline_call": baseline,
+            "gap_after_question_s": args.gap,
+            "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722 via Kamailio; "
+            "one question per call, the bench/e2e questions in turn; the next call starts once the "
+            "agent has written the previous call's record",
+            "answered": "the call was established, the caller heard reply audio after its question and the "
+            "agent's record of the call holds an answer",
+            "snapshots": f"RSS, threads and open file descriptors of the agent process, {SETTLE_S:g} s after "
+            "the last call of a phase ended (no call in progress)",
+        },
+        "calls_placed": len(results),
+        "calls_answered": answered,
+        "calls_failed": [asdict(r) for r in results if not r.answered],
+        "agent_alive_at_end": alive,
+        "agent_exit_code": exit_code,
+        "agent_output_tail": log_tail,
+        "at_start": asdict(start),
+        "at_baseline": asdict(at_baseline) if at_baseline else None,
+        "at_end": asdict(at_end) if at_end else None,
+        "rss_growth_mb": growth,
+        "rss_slope_mb_per_100_calls": slope(soak.series, baseline),
+        "caller_v2v_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
+                          "max": max(v2v, default=None)},
+        "verdict": {
+            "no_crash": alive and exit_code == 0,
+            "all_answered": answered == args.calls,
+            "rss_growth_under_goal": growth is not None and growth < RSS_GOAL_MB,
+            "no_thread_leak": bool(at_end and at_baseline and at_end.threads <= at_baseline.threads),
+            "no_fd_leak": bool(at_end and at_baseline and at_end.open_fds <= at_baseline.open_fds),
+        },
+        "series": [asdict(s) for s in soak.series],
+        "calls": [asdict(r) for r in results],
+    }
+
+
+def slope(series: list[Snapshot], baseline: int) -> float | None:
+    """Least-squares RSS trend after the baseline call, in MB per 100 calls."""
+    points = [(s.calls_done, s.rss_mb) for s in series if s.calls_done >= baseline]
+    if len({x for x, _ in points}) < 3:
+        return None
+    xs, ys = zip(*points, strict=True)
+    return round(100 * float(np.polyfit(xs, ys, 1)[0]), 2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
