@@ -134,6 +134,38 @@ class UiSettings(BaseModel):
     window_geometry: str = ""
 
 
+class IntentSettings(BaseModel):
+    """A caller intent for call analytics: a name and a few things callers say when they mean it."""
+
+    name: str
+    examples: list[str]
+
+
+_DEFAULT_INTENTS = {
+    "delivery": ["how much does delivery cost", "where is my parcel", "can I track my order"],
+    "returns and refunds": ["how do I return a product", "I want my money back", "how long do refunds take"],
+    "warranty and repairs": ["how long is the warranty", "my machine is broken", "can you repair it"],
+    "orders and payment": ["can I change my order", "which payment methods do you accept",
+                           "I was charged twice"],
+    "product information": ["how much does the machine cost", "which beans should I use",
+                            "is it dishwasher safe"],
+    "opening hours and contact": ["what are your opening hours", "what is your phone number",
+                                  "where is your shop"],
+    "account": ["how do I change my password", "delete my account", "change my address"],
+    "complaint": ["I am not happy with the service", "this is unacceptable", "I want to make a complaint"],
+}
+
+
+def _default_intents() -> list[IntentSettings]:
+    return [IntentSettings(name=name, examples=examples) for name, examples in _DEFAULT_INTENTS.items()]
+
+
+class AnalyticsSettings(BaseModel):
+    retention_days: int = Field(default=90, ge=0)  # call records older than this are deleted; 0 = keep all
+    low_confidence: float = Field(default=0.5, ge=0.0, le=1.0)  # answers below count as knowledge gaps
+    intents: list[IntentSettings] = Field(default_factory=_default_intents)  # the admin may edit them
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EARPIECE_",
@@ -151,6 +183,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
     @classmethod
     def settings_customise_sources(
