@@ -161,6 +161,10 @@ class Ledger:
         self._db.executescript(SCHEMA)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
     def generation(self) -> int:
         """Bumped by every write: a reader that saw another value must re-read what it cached."""
         with self._lock:

@@ -24,8 +24,8 @@ from types import TracebackType
 import numpy as np
 
 from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
-from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError
-from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
+from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
+from earpiece.core.knowledge.ledger import SCHEMA_VERSION, ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
 from earpiece.core.knowledge.search import SearchResult, passages
 from earpiece.core.knowledge.vocabulary import extract_vocabulary
 from earpiece.core.settings import KnowledgeSettings
@@ -51,6 +51,12 @@ class KnowledgeReader:
                 "`earpiece kb create NAME`."
             )
         self._ledger = Ledger(path, read_only=True)
+        if self._ledger.schema_version() < SCHEMA_VERSION:
+            self._ledger.close()
+            raise KnowledgeError(
+                f"The knowledge store {self.root} was written by an older version of Earpiece; open it once "
+                "for writing (the desktop app, or `earpiece kb rebuild --kb NAME`) to bring it up to date."
+            )
         self._settings = settings or KnowledgeSettings()
         self._embedder = embedder
         self._lock = threading.Lock()

@@ -52,7 +52,8 @@ def test_markdown_strips_syntax(tmp_path: Path) -> None:
 
 def test_csv_rows_become_faq_units(tmp_path: Path) -> None:
     parsed = read_document(docs.write_csv(tmp_path / "faq.csv", docs.CSV_ROWS))
-    assert [(b.heading, b.text, b.kind) for b in parsed.blocks] == [(q, a, UnitKind.FAQ) for q, a in docs.CSV_ROWS]
+    expected = [(q, a, UnitKind.FAQ) for q, a in docs.CSV_ROWS]
+    assert [(b.heading, b.text, b.kind) for b in parsed.blocks] == expected
     assert parsed.blocks[0].location == "row 2"
 
 

@@ -213,3 +213,28 @@ def test_damaged_index_is_moved_aside_and_rebuilt(
         assert top_source(store, "office", docs.FORMAT_FACTS[".pdf"][2]) == "doc.pdf"
         assert "damaged" in store.recovery_notes[0]
     assert len(list(store_root.glob("chroma.damaged-*"))) == 1
+
+
+def test_a_store_written_before_answer_units_is_migrated_and_re_read(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from earpiece.core.knowledge import KnowledgeError, KnowledgeReader
+    from tests.knowledge.conftest import SAMPLE_KB
+
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.create("sample")
+        store.add("sample", [SAMPLE_KB / "contact-and-opening-hours.html"])
+    with sqlite3.connect(store_root / "ledger.sqlite3") as db:  # the schema before answer units
+        db.executescript("ALTER TABLE chunks DROP COLUMN kind; ALTER TABLE chunks DROP COLUMN flags; "
+                         "DROP TABLE vectors; DROP TABLE meta; PRAGMA user_version = 0;")
+    with pytest.raises(KnowledgeError, match="older version of Earpiece"):
+        KnowledgeReader(store_root)
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        best = store.search("sample", "are you open on Saturday afternoon", 1).passages[0]
+        assert (best.kind, best.text) == (UnitKind.ROW, "Day: Saturday; Hours: 9:00 am to 1:00 pm")
+        assert any("re-read 1 documents into answer units" in n for n in store.recovery_notes)
+        assert index_matches_ledger(store, "sample")
+    with KnowledgeReader(store_root, embedder=embedder) as reader:
+        assert reader.search("sample", "are you open on Saturday afternoon", 1).passages[0] == best
