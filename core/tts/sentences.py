@@ -7,6 +7,7 @@ next one has begun; `speak_text` normalises and voices sentence after sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pysbd
@@ -15,12 +16,27 @@ from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.tts.normalize import normalize_for_speech, strip_markdown
 
 _segmenter = pysbd.Segmenter(language="en", clean=False)
+# pysbd ends a sentence after these; in answers they are nearly always mid-sentence ("Mon.-Fri.",
+# "Dec. 25", "ext. 204", "No. 5"), and a fact cut in two is read wrong.
+_NOT_AN_END = re.compile(
+    r"\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct"
+    r"|Nov|Dec|ext|Ext|No|no|tel|Tel)\.\s*$"
+)
 
 
 def split_sentences(text: str) -> list[str]:
-    """Markdown-free sentences of `text` (list items and lines become sentences)."""
+    """Markdown-free sentences of `text` (list items and lines become sentences).
+
+    A cut inside a word ("help?id=3", "Mon.-Fri.") or after a weekday, month or "ext." is undone.
+    """
     plain = strip_markdown(text)
-    return [s.strip() for s in _segmenter.segment(plain) if s.strip()] if plain.strip() else []
+    pieces: list[str] = []
+    for segment in _segmenter.segment(plain) if plain.strip() else []:
+        if pieces and (not pieces[-1][-1:].isspace() or _NOT_AN_END.search(pieces[-1])):
+            pieces[-1] += segment
+        else:
+            pieces.append(segment)
+    return [p.strip() for p in pieces if p.strip()]
 
 
 class SentenceBuffer:

@@ -58,8 +58,24 @@ def test_speak_text_normalises_each_sentence_and_skips_empty_ones() -> None:
     tts = RecordingTts()
 
     async def collect() -> list[bytes]:
-        return [c async for c in speak_text(tts, "Call 555-123-4567. 👍 https://acme.com/x\nThanks!")]
+        return [c async for c in speak_text(tts, "Call 555-123-4567. 👍 { }\nSee acme.com/x. Thanks!")]
 
     chunks = asyncio.run(collect())
-    assert tts.sentences == ["Call five five five, one two three, four five six seven.", "Thanks!"]
-    assert len(chunks) == 2
+    assert tts.sentences == [
+        "Call five five, five, one two three, four five six seven.",
+        "See acme dot com slash x.",
+        "Thanks!",
+    ]
+    assert len(chunks) == 3
+
+
+def test_facts_are_not_cut_at_abbreviations_or_inside_addresses() -> None:
+    assert split_sentences("Open Mon.–Fri. 9–5. Closed Dec. 25. Call ext. 204 now.") == [
+        "Open Mon.–Fri. 9–5.",
+        "Closed Dec. 25.",
+        "Call ext. 204 now.",
+    ]
+    assert split_sentences("See https://acme.com/help?id=3. Thanks.") == [
+        "See https://acme.com/help?id=3.",
+        "Thanks.",
+    ]
