@@ -1,5 +1,6 @@
 """Knowledge tab: create and choose knowledge bases, add files and folders (also by drag and
-drop) with progress and per-file errors, list and delete documents, and try a question."""
+drop) with progress and per-file errors, list and delete documents, see the passages screening
+held back (and why), and try a question."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ from earpiece.desktop.tasks import spawn
 
 log = logging.getLogger(__name__)
 
+DOCUMENT_COLUMNS = ("Title", "Kind", "Passages", "Held back", "File")
+FILE_COLUMN = DOCUMENT_COLUMNS.index("File")
+
 
 class KnowledgeTab(QWidget):
     ingest_progress = Signal(object)  # Progress, emitted from the ingest thread (queued to the GUI)
@@ -66,11 +70,11 @@ class KnowledgeTab(QWidget):
         top.addWidget(new_kb)
         top.addWidget(self.drop_kb_button)
 
-        self.documents = QTableWidget(0, 4)
-        self.documents.setHorizontalHeaderLabels(["Title", "Kind", "Passages", "File"])
+        self.documents = QTableWidget(0, len(DOCUMENT_COLUMNS))
+        self.documents.setHorizontalHeaderLabels(list(DOCUMENT_COLUMNS))
         self.documents.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.documents.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.documents.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.documents.horizontalHeader().setSectionResizeMode(FILE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.documents.verticalHeader().setVisible(False)
         add_files = QPushButton("Add files…")
         add_files.clicked.connect(self.ask_files)
@@ -91,6 +95,16 @@ class KnowledgeTab(QWidget):
         self.errors.setMaximumHeight(90)
         self.errors.setVisible(False)
         self.ingest_progress.connect(self._show_progress)
+
+        # Units that read as instructions to the assistant, ask for credentials or push an unknown
+        # phone number: stored, never searched or spoken; the admin sees them and why.
+        self.held_back = QTreeWidget()
+        self.held_back.setHeaderLabels(["Why", "Document", "Passage"])
+        self.held_back.setRootIsDecorated(False)
+        self.held_back.setWordWrap(True)
+        self.held_back_box = QGroupBox("Held back by screening: stored, never suggested or spoken")
+        QVBoxLayout(self.held_back_box).addWidget(self.held_back)
+        self.held_back_box.setVisible(False)
 
         self.question = QLineEdit()
         self.question.setPlaceholderText("Try a question, e.g. How do I get a refund?")
@@ -118,6 +132,7 @@ class KnowledgeTab(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.errors)
+        layout.addWidget(self.held_back_box, 1)
         layout.addWidget(try_box, 2)
         self.setEnabled(False)
 
@@ -152,16 +167,24 @@ class KnowledgeTab(QWidget):
 
     def _show_documents(self) -> None:
         self.documents.setRowCount(0)
+        self.held_back.clear()
+        self.held_back_box.setVisible(False)
         name = self.current_kb()
         if self.store is None or not name:
             return
         for document in self.store.documents(name):
             row = self.documents.rowCount()
             self.documents.insertRow(row)
+            held = str(document.flagged) if document.flagged else ""
             for column, value in enumerate(
-                (document.title, document.kind, str(document.chunks), document.source)
+                (document.title, document.kind, str(document.chunks), held, document.source)
             ):
                 self.documents.setItem(row, column, QTableWidgetItem(value))
+        for chunk in (c for c in self.store.chunks(name) if c.flags):
+            item = QTreeWidgetItem([", ".join(chunk.flags), Path(chunk.source).name, chunk.text])
+            item.setToolTip(2, chunk.text)
+            self.held_back.addTopLevelItem(item)
+        self.held_back_box.setVisible(self.held_back.topLevelItemCount() > 0)
 
     # Knowledge bases
 
@@ -238,7 +261,7 @@ class KnowledgeTab(QWidget):
         if self.store is None:
             return
         rows = sorted({index.row() for index in self.documents.selectedIndexes()})
-        sources = [item.text() for row in rows if (item := self.documents.item(row, 3)) is not None]
+        sources = [item.text() for row in rows if (item := self.documents.item(row, FILE_COLUMN)) is not None]
         if sources:
             spawn(self._remove(self.current_kb(), sources), self._failed)
 
