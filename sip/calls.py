@@ -122,6 +122,11 @@ class SipCall(pj.Call):
                 remote_uri=self.remote_uri,
             )
         )
+        if state is CallState.DISCONNECTED:
+            # Dropped now, while PJSIP's call slot is still this call's (pjsua2 allows deleting a call
+            # in its DISCONNECTED callback). Dropped later, after the slot went to a new call,
+            # `Call::~Call` would clear the new call's user data and hang it up (603).
+            self.engine._forget(self.call_id)
 
     def _end_reason(self, code: int, sip_reason: str) -> str:
         if self.transferred:
@@ -152,7 +157,6 @@ class SipCall(pj.Call):
                     end_reason=reason,
                 )
             )
-        self.engine._forget_call_later(self.call_id)
 
     def end_as_stale(self, why: str) -> None:
         """Hang up a call the watchdog found stale (no ACK, or no incoming audio)."""

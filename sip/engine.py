@@ -564,10 +564,6 @@ class SipEngine:
         with self._state_lock:
             self._audio[call.call_id] = call.audio
 
-    def _forget_call_later(self, call_id: str) -> None:
-        """Drop a disconnected call on the next loop turn (not inside its own callback)."""
-        self._call_later(0.0, lambda: self._forget(call_id))
-
     def _forget(self, call_id: str) -> None:
         self._calls.pop(call_id, None)
         with self._state_lock:

@@ -129,11 +129,8 @@ class QuarantineAccount(pj.Account):
         for token in list(self.calls):
             self._refuse(token, 503, "Service Unavailable")
 
-    def forget_later(self, token: int) -> None:
-        """Drop a disconnected call on the next loop turn (not inside its own callback)."""
-        self.engine._call_later(0.0, lambda: self._forget(token))
-
-    def _forget(self, token: int) -> None:
+    def forget(self, token: int) -> None:
+        """In the call's DISCONNECTED callback (see `SipCall.onCallState` for why not later)."""
         self.calls.pop(token, None)
 
 
@@ -147,4 +144,4 @@ class RefusedCall(pj.Call):
     def onCallState(self, prm: Any) -> None:
         ci = self.getInfo()
         if ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
-            self.quarantine.forget_later(self.token)
+            self.quarantine.forget(self.token)
