@@ -7,6 +7,7 @@ from pathlib import Path
 from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.knowledge.ledger import KnowledgeBaseInfo
 from earpiece.core.knowledge.progress import ProgressCallback
+from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.store import KnowledgeStore
 from earpiece.core.paths import resources_dir
 
@@ -17,9 +18,19 @@ def sample_folder() -> Path:
     return resources_dir() / "kb" / SAMPLE_KB
 
 
-def ensure_sample_kb(store: KnowledgeStore, progress: ProgressCallback | None = None) -> KnowledgeBaseInfo:
-    """Create and fill the sample knowledge base unless the store has it already (first run, demo)."""
+def ensure_sample_kb(
+    store: KnowledgeStore | KnowledgeReader, progress: ProgressCallback | None = None
+) -> KnowledgeBaseInfo:
+    """Create and fill the sample knowledge base unless the store has it already (first run, demo).
+
+    A reader cannot create it: it says who can.
+    """
     if SAMPLE_KB not in {kb.name for kb in store.knowledge_bases()}:
+        if isinstance(store, KnowledgeReader):
+            raise KnowledgeError(
+                f"The sample knowledge base is not in {store.root} yet, and another process owns the "
+                "store; it is added the first time the store is opened for writing."
+            )
         store.create(SAMPLE_KB)
         report = store.add(SAMPLE_KB, [sample_folder()], progress)
         if report.failed:

@@ -115,3 +115,11 @@ def test_kb_search_list_and_docs_work_while_another_process_owns_the_store(
     adding = subprocess.run([*base, "add", "--kb", "live", str(parking)], capture_output=True, text=True,
                             timeout=120, check=False)
     assert adding.returncode == 1 and "in use by another Earpiece process" in adding.stderr  # writes wait
+
+
+def test_a_reader_says_who_can_add_the_sample_knowledge_base(owner: Owner, tmp_path: Path) -> None:
+    from earpiece.core.knowledge import KnowledgeError, ensure_sample_kb
+
+    refused = pytest.raises(KnowledgeError, match="opened for writing")
+    with KnowledgeReader(tmp_path / "store") as reader, refused:
+        ensure_sample_kb(reader)
