@@ -30,14 +30,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class EngineChild:
     def __init__(
-        self, registrar: Kamailio, user: str, password: str, folder: Path, *, allow_direct_calls: bool = False
+        self,
+        registrar: Kamailio,
+        user: str,
+        password: str,
+        folder: Path,
+        *,
+        allow_direct_calls: bool = False,
+        admission: dict[str, float] | None = None,
     ) -> None:
+        """`admission`: fields of `AdmissionLimits` to change."""
         folder.mkdir(parents=True, exist_ok=True)
         self.stderr_path = folder / "engine-child.log"
         self.argv = [
             sys.executable, "-m", "tests.sip.engine_child",
             "--domain", f"{registrar.domain}:{registrar.port}", "--user", user, "--password", password,
             "--history", str(folder / "history.jsonl"),
+            "--admission", json.dumps(admission or {}),
             *(["--allow-direct-calls"] if allow_direct_calls else []),
         ]
         self.events: list[dict[str, Any]] = []
@@ -126,9 +135,11 @@ def main() -> None:
     parser.add_argument("--password", required=True)
     parser.add_argument("--history", type=Path, required=True)
     parser.add_argument("--allow-direct-calls", action="store_true")
+    parser.add_argument("--admission", default="{}", help="AdmissionLimits fields as JSON")
     args = parser.parse_args()
 
     from earpiece.core.settings import AccountSettings
+    from earpiece.sip.admission import AdmissionLimits
     from earpiece.sip.config import EngineConfig
     from earpiece.sip.engine import SipEngine
     from earpiece.sip.events import RegistrationChanged, RegistrationState, SipEvent
@@ -148,7 +159,8 @@ def main() -> None:
             print(line, flush=True)
 
     config = EngineConfig(bind_address=LOOPBACK, udp_port=0, tcp_port=None, reg_expires_s=60,
-                          input_device="none", output_device="none")
+                          input_device="none", output_device="none",
+                          admission=AdmissionLimits(**json.loads(args.admission)))
     engine = SipEngine(config, history=CallHistory(args.history))
     engine.start()
     port = engine.local_address()[1]

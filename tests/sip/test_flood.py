@@ -27,13 +27,6 @@ def phone(registrar: Kamailio, tmp_path: Path) -> Iterator[EngineChild]:
         yield child
 
 
-@pytest.fixture
-def open_phone(registrar: Kamailio, tmp_path: Path) -> Iterator[EngineChild]:
-    """Takes direct calls: every INVITE reaches its account, so only the rate limits protect it."""
-    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, allow_direct_calls=True) as child:
-        yield child
-
-
 def assert_answers_a_real_call(phone: EngineChild, registrar: Kamailio) -> None:
     assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
     with Baresip("bob", USERS["bob"], registrar) as bob:
@@ -85,21 +78,45 @@ def test_a_burst_of_200_direct_invites_at_100_per_s_is_refused_and_survived(
     phone: EngineChild, registrar: Kamailio
 ) -> None:
     result = run_sipp("direct_invite", phone.address, calls=200, rate=100, timeout_s=20)
+    assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
     assert result.ok, result.details  # every one got its 403
     assert len(phone.of("IncomingCallRejected", code=403)) == 200
     assert_answers_a_real_call(phone, registrar)
 
 
-def test_a_burst_from_a_trusted_address_is_rate_limited_before_it_opens_sockets(
-    open_phone: EngineChild, registrar: Kamailio
+def test_a_burst_from_a_trusted_address_is_limited_per_source_before_it_opens_sockets(
+    registrar: Kamailio, tmp_path: Path
 ) -> None:
-    """200 at 100/s that all reach the account: without the limit the 33rd INVITE within 500 ms
-    exhausted PJSIP's 64 media sockets and aborted (`pj_ioqueue_register_sock2`)."""
-    started = time.monotonic()
-    result = run_sipp("trusted_burst", open_phone.address, calls=200, rate=100, timeout_s=20)
-    elapsed = time.monotonic() - started
-    assert result.ok, result.details
-    offered = len(open_phone.of("IncomingCall"))
-    assert offered <= AdmissionLimits().media_invites_per_s * (elapsed + 1), (offered, elapsed)
-    assert open_phone.of("IncomingCallRejected", code=503)
-    assert_answers_a_real_call(open_phone, registrar)
+    """Direct calls allowed: all 200 INVITEs (100/s) would reach the account; one address gets a burst
+    of 10 and then 5 per second, the rest 503."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, allow_direct_calls=True) as phone:
+        result = run_sipp("trusted_burst", phone.address, calls=200, rate=100, timeout_s=20)
+        assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
+        assert result.ok, result.details
+        limits = AdmissionLimits()
+        offered = len(phone.of("IncomingCall"))
+        assert offered <= limits.invite_burst_per_source + limits.invites_per_source_s * 3, offered
+        refused = phone.of("IncomingCallRejected", code=503)
+        assert refused and all("from this address" in e["reason"] for e in refused)
+        assert_answers_a_real_call(phone, registrar)
+
+
+def test_a_burst_from_many_trusted_addresses_is_held_to_the_socket_budget(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """No per-source limit to help (as with many senders): without the budget of 20 INVITEs per
+    second, the 33rd within 500 ms exhausted PJSIP's 64 media sockets and aborted the process
+    (`pj_ioqueue_register_sock2: Assertion '!pj_list_empty(&ioqueue->free_list)'`)."""
+    generous = {"invite_burst_per_source": 1000, "invites_per_source_s": 1000}
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, allow_direct_calls=True,
+                     admission=generous) as phone:
+        started = time.monotonic()
+        result = run_sipp("trusted_burst", phone.address, calls=200, rate=100, timeout_s=20)
+        elapsed = time.monotonic() - started
+        assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
+        assert result.ok, result.details
+        offered = len(phone.of("IncomingCall"))
+        assert offered <= AdmissionLimits().media_invites_per_s * (elapsed + 1), (offered, elapsed)
+        refused = phone.of("IncomingCallRejected", code=503)
+        assert refused and all("new calls this second" in e["reason"] for e in refused)
+        assert_answers_a_real_call(phone, registrar)
