@@ -242,7 +242,9 @@ class KnowledgeTab(QWidget):
             self._set_busy(False)
         for failure in report.failed:
             self.errors.addItem(failure.error or failure.source)
-        self.errors.setVisible(bool(report.failed))
+        for warning in report.warnings:  # parts left out of files that were ingested
+            self.errors.addItem(warning)
+        self.errors.setVisible(bool(report.failed or report.warnings))
         self.status.setText(
             f"{len(report.results) - len(report.failed)} file(s) ingested ({report.chunks_written} new "
             f"passages), {len(report.failed)} failed, in {report.seconds:.1f} s."

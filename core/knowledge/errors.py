@@ -23,6 +23,10 @@ class EmptyDocumentError(DocumentError):
     pass
 
 
+class LimitExceededError(DocumentError):
+    """The file is bigger than a limit allows (size, unpacked size, pages, rows, characters)."""
+
+
 class StoreBusyError(KnowledgeError):
     """Another process owns the store."""
 

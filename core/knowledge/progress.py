@@ -36,6 +36,7 @@ class FileResult:
     new_chunks: int = 0  # chunks that were not already in the knowledge base (duplicates collapse)
     error: str = ""
     flagged: int = 0  # units screening held back (stored with their reasons, never searched)
+    warnings: tuple[str, ...] = ()  # parts of the file left out (a bad CSV row, a broken PDF page)
 
 
 @dataclass(slots=True)

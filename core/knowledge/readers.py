@@ -8,10 +8,9 @@ store; every failure is a `DocumentError` naming the file and the cause.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from earpiece.core.knowledge.errors import (
     UnreadableDocumentError,
     UnsupportedFormatError,
 )
+from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.knowledge.units import (
     QA,
     Block,
@@ -38,6 +38,13 @@ class ParsedDocument:
     title: str
     kind: str
     blocks: list[Block] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # parts left out (a bad CSV row, a broken page)
+
+
+def _read_text(path: Path, limits: IngestLimits) -> str:
+    text = _decode_text(path.read_bytes(), path)
+    limits.check_chars(path, len(text))
+    return text
 
 
 def _decode_text(data: bytes, path: Path) -> str:
@@ -73,9 +80,9 @@ def _txt_elements(text: str) -> list[Element]:
     return elements
 
 
-def read_txt(path: Path) -> ParsedDocument:
+def read_txt(path: Path, limits: IngestLimits) -> ParsedDocument:
     """A document that opens with a heading is titled by it."""
-    text = _decode_text(path.read_bytes(), path)
+    text = _read_text(path, limits)
     elements = _txt_elements(text)
     title = elements[0].text if elements and isinstance(elements[0], Heading) else path.stem
     return ParsedDocument(title, "txt", build_units(elements))
@@ -141,35 +148,52 @@ def _md_elements(text: str) -> list[Element]:
     return elements
 
 
-def read_md(path: Path) -> ParsedDocument:
-    text = _decode_text(path.read_bytes(), path)
+def read_md(path: Path, limits: IngestLimits) -> ParsedDocument:
+    text = _read_text(path, limits)
     elements = _md_elements(text)
     match = next((m for line in text.splitlines() if (m := _MD_HEADING.match(line))), None)
     title = _strip_markdown(match.group(2)) if match and len(match.group(1)) == 1 else path.stem
     return ParsedDocument(title, "md", build_units(elements))
 
 
-def read_html(path: Path) -> ParsedDocument:
+def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:
     from earpiece.core.knowledge.html_reader import html_elements
 
-    title, elements = html_elements(_decode_text(path.read_bytes(), path))
+    title, elements = html_elements(_read_text(path, limits))
     return ParsedDocument(title or path.stem, "html", build_units(elements))
 
 
-def read_pdf(path: Path) -> ParsedDocument:
+_PDF_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError, OSError,
+                                           IndexError, RecursionError)
+
+
+def read_pdf(path: Path, limits: IngestLimits) -> ParsedDocument:
+    """Page by page: a page that cannot be read is reported and left out, the others are kept."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PyPdfError
 
+    errors: tuple[type[Exception], ...] = (PyPdfError, *_PDF_ERRORS)
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise UnreadableDocumentError(f"{path}: the PDF is password-protected")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        limits.check_pages(path, len(reader.pages))
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except FileNotDecryptedError as exc:
         raise UnreadableDocumentError(f"{path}: the PDF is password-protected") from exc
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+    except errors as exc:
         raise UnreadableDocumentError(f"{path}: not a readable PDF (corrupt or truncated): {exc}") from exc
+    pages: list[str] = []
+    problems: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            pages.append(page.extract_text() or "")
+        except errors as exc:
+            pages.append("")
+            problems.append(f"{path}: page {number} could not be read and was left out ({exc})")
+        limits.check_chars(path, sum(len(p) for p in pages))
+    if problems and not any(pages):
+        raise UnreadableDocumentError(f"{path}: no page of the PDF could be read ({problems[0]})")
     elements = [
         element
         for number, page in enumerate(pages, start=1)
@@ -178,7 +202,7 @@ def read_pdf(path: Path) -> ParsedDocument:
     blocks = build_units(elements)
     if not blocks and pages:
         raise EmptyDocumentError(f"{path}: the PDF has no extractable text (is it a scanned image?)")
-    return ParsedDocument(str(meta_title).strip() or path.stem, "pdf", blocks)
+    return ParsedDocument(str(meta_title).strip() or path.stem, "pdf", blocks, problems)
 
 
 def _pdf_paragraphs(page: str) -> str:
@@ -198,22 +222,26 @@ def _pdf_paragraphs(page: str) -> str:
 _LIST_STYLES = ("List", "list")
 
 
-def read_docx(path: Path) -> ParsedDocument:
+def read_docx(path: Path, limits: IngestLimits) -> ParsedDocument:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    limits.check_zip(path, "Word .docx")
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableDocumentError(f"{path}: not a readable Word .docx file: {exc}") from exc
     title = (document.core_properties.title or "").strip()
     elements: list[Element] = []
+    chars = 0
     for part in document.iter_inner_content():
         if isinstance(part, DocxTable):
             rows = [[c.text.strip() for c in dict.fromkeys(row.cells)] for row in part.rows]
             rows = [r for r in rows if any(r)]
+            chars += sum(len(c) for r in rows for c in r)
+            limits.check_chars(path, chars)
             header = rows[0] if len(rows) > 1 and looks_like_header(rows[0]) else None
             elements.append(Table(rows[1:] if header else rows, header))
             continue
@@ -221,6 +249,8 @@ def read_docx(path: Path) -> ParsedDocument:
         text = part.text.strip()
         if not text:
             continue
+        chars += len(text)
+        limits.check_chars(path, chars)
         style = (part.style.name if part.style is not None else "") or ""
         if style.startswith("Heading") or style == "Title":
             if not title:
@@ -237,32 +267,64 @@ _QUESTION_COLUMNS = ("question", "q", "questions", "query", "prompt")
 _ANSWER_COLUMNS = ("answer", "a", "answers", "response", "reply")
 
 
-def read_csv(path: Path) -> ParsedDocument:
-    """Question/answer rows, one FAQ unit each (header names found case-insensitively)."""
-    text = _decode_text(path.read_bytes(), path)
+def _csv_records(text: str, dialect: type[csv.Dialect] | csv.Dialect) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each record. A record that swallowed several lines (an unclosed
+    quote) is yielded as its first line alone, so the rows after a badly quoted one survive."""
+    lines = text.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        reader = csv.reader(iter(lines[index:]), dialect)
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            record, consumed = [lines[index].rstrip("\r\n")], 1
+        else:
+            consumed = max(1, reader.line_num)
+        if consumed > 1 and '"' in lines[index] and lines[index].count('"') % 2:
+            record, consumed = [lines[index].rstrip("\r\n")], 1  # the quote that never closed
+        yield index + 1, record
+        index += consumed
+
+
+def read_csv(path: Path, limits: IngestLimits) -> ParsedDocument:
+    """Question/answer rows, one FAQ unit each (header names found case-insensitively).
+
+    A row that cannot be read as a question and an answer (too few columns, a quote that never
+    closes) is reported by its line number and left out; the good rows are kept.
+    """
+    text = _read_text(path, limits)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
-    if not rows:
+    records = ((n, r) for n, r in _csv_records(text, dialect) if any(c.strip() for c in r))
+    first = next(records, None)
+    if first is None:
         raise EmptyDocumentError(f"{path}: the CSV file has no rows")
-    header = [c.strip().lower() for c in rows[0]]
+    header = [c.strip().lower() for c in first[1]]
     q_col = next((header.index(n) for n in _QUESTION_COLUMNS if n in header), None)
     a_col = next((header.index(n) for n in _ANSWER_COLUMNS if n in header), None)
     if q_col is None or a_col is None:
         raise UnreadableDocumentError(
-            f"{path}: a FAQ CSV needs a 'question' and an 'answer' column; the header is {rows[0]}"
+            f"{path}: a FAQ CSV needs a 'question' and an 'answer' column; the header is {first[1]}"
         )
     elements: list[Element] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) <= max(q_col, a_col):
-            raise UnreadableDocumentError(f"{path}: row {number} has {len(row)} columns, expected more")
-        elements.append(QA(row[q_col], row[a_col], location=f"row {number}"))
-    return ParsedDocument(path.stem, "csv", build_units(elements))
+    problems: list[str] = []
+    for count, (line, row) in enumerate(records, start=1):
+        limits.check_rows(path, count)
+        if len(row) <= max(q_col, a_col) or not row[q_col].strip():
+            problems.append(f"{path}: line {line} was left out: it has {len(row)} column(s) where the "
+                            f"header has {len(header)} (a missing separator or an unclosed quote?)")
+            continue
+        elements.append(QA(row[q_col], row[a_col], location=f"line {line}"))
+    if not elements and problems:
+        raise UnreadableDocumentError(f"{path}: no row could be read ({problems[0]})")
+    return ParsedDocument(path.stem, "csv", build_units(elements), problems)
 
 
-READERS: dict[str, Callable[[Path], ParsedDocument]] = {
+READERS: dict[str, Callable[[Path, IngestLimits], ParsedDocument]] = {
     ".txt": read_txt,
     ".text": read_txt,
     ".md": read_md,
@@ -279,15 +341,17 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-def read_document(path: Path) -> ParsedDocument:
-    """Parse one file; raises a `DocumentError` subclass with the file and the cause."""
+def read_document(path: Path, limits: IngestLimits | None = None) -> ParsedDocument:
+    """Parse one file within `limits`; raises a `DocumentError` subclass with the file and the cause."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(set(READERS)))
         raise UnsupportedFormatError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
                                      f"supported: {supported}")
+    limits = limits or IngestLimits()
     try:
-        document = reader(path)
+        limits.check_file_size(path)
+        document = reader(path, limits)
     except OSError as exc:
         raise UnreadableDocumentError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
     if not document.blocks:

@@ -42,6 +42,7 @@ from earpiece.core.knowledge.errors import (
 )
 from earpiece.core.knowledge.index import ChromaIndex, probe_index
 from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
+from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.knowledge.progress import (
     FileResult,
     IngestReport,
@@ -107,10 +108,12 @@ class KnowledgeStore:
         settings: KnowledgeSettings | None = None,
         embedder: MiniLmEmbedder | None = None,
         lock_timeout_s: float = 1.0,
+        limits: IngestLimits | None = None,
     ) -> None:
         self.root = root if root is not None else default_store_path()
         self.root.mkdir(parents=True, exist_ok=True)
         self._settings = settings or KnowledgeSettings()
+        self.limits = limits or IngestLimits()
         self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
         try:
             self._file_lock.acquire()
@@ -307,6 +310,7 @@ class KnowledgeStore:
             result = self._ingest_file(kb, path, index, known, numbers, reread,
                                        (progress, done, len(files), committed))
             report.results.append(result)
+            report.warnings.extend(result.warnings)
             committed += result.new_chunks
             if result.outcome is Outcome.FAILED:
                 log.warning("Not ingested: %s", result.error)
@@ -327,7 +331,7 @@ class KnowledgeStore:
             previous = self._ledger.document(kb.name, source)
             if previous is not None and previous.sha256 == sha and not reread:
                 return FileResult(source, Outcome.UNCHANGED, previous.chunks)
-            parsed = read_document(path)
+            parsed = read_document(path, self.limits)
             chunks = chunk_blocks(parsed.blocks)
         except DocumentError as exc:
             return FileResult(source, Outcome.FAILED, error=str(exc))
@@ -368,7 +372,8 @@ class KnowledgeStore:
             log.warning("%s: %d unit(s) held back by screening: %s", source, len(flagged),
                         "; ".join(f"{r.text[:60]!r} ({', '.join(r.flags)})" for r in flagged))
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
-        return FileResult(source, outcome, len(rows), len(fresh), flagged=len(flagged))
+        return FileResult(source, outcome, len(rows), len(fresh), flagged=len(flagged),
+                          warnings=tuple(parsed.problems))
 
     def _embed_rows(
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],

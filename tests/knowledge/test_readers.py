@@ -54,7 +54,7 @@ def test_csv_rows_become_faq_units(tmp_path: Path) -> None:
     parsed = read_document(docs.write_csv(tmp_path / "faq.csv", docs.CSV_ROWS))
     expected = [(q, a, UnitKind.FAQ) for q, a in docs.CSV_ROWS]
     assert [(b.heading, b.text, b.kind) for b in parsed.blocks] == expected
-    assert parsed.blocks[0].location == "row 2"
+    assert parsed.blocks[0].location == "line 2"
 
 
 def test_csv_without_question_answer_columns_is_rejected(tmp_path: Path) -> None:
