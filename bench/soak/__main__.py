@@ -29,6 +29,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 PASSWORD = "soak-pw"
 SETTLE_S = 3.0  # after the last call of a phase, before the agent is measured
 RSS_GOAL_MB = 50.0
+LEAD_S = 7.0  # the caller listens this long before asking: the greeting is over even on a busy machine
 
 
 @dataclass(slots=True)
@@ -167,7 +168,7 @@ def main() -> int:
 
     questions = list(QUESTIONS)
     print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
-    scripts = [CallerScript.build([piper_speech(q)], lead_s=5.0, gap_s=args.gap, tail_s=1.0)
+    scripts = [CallerScript.build([piper_speech(q)], lead_s=LEAD_S, gap_s=args.gap, tail_s=1.0)
                for q in questions]
     started = datetime.now()
     machine = machine_facts()

@@ -1,0 +1,72 @@
+"""The scale benchmark's markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def goal_lines(runs: list[dict[str, Any]]) -> list[str]:
+    """At least 12 simultaneous calls held, with a caller-side p95 no worse than 2 × one call's."""
+    by_level = {run["level"]: run for run in runs}
+    one = by_level.get(1, {}).get("caller_v2v_ms", {}).get("p95")
+    top = max(by_level)
+    run = by_level[top]
+    lines = [f"- At least 12 simultaneous calls held to the end: {run['calls_held']} of "
+             f"{run['calls_placed']} at the top level measured ({top}) — "
+             f"{_verdict(top >= 12 and run['calls_held'] == run['calls_placed'])}"]
+    p95 = run["caller_v2v_ms"]["p95"]
+    if one is None or p95 is None:
+        lines.append("- p95 against one call: not measured (needs level 1, and replies at the top level)")
+    else:
+        lines.append(f"- Caller-side p95 at {top} calls ≤ 2 × one call ({_ms(one)} ms → limit "
+                     f"{_ms(2 * one)} ms): {_ms(p95)} ms — {_verdict(p95 <= 2 * one)}")
+    return lines
+
+
+def write_markdown(report: dict[str, Any], path: Path) -> None:
+    machine, method = report["machine"], report["method"]
+    out = [
+        "# Scale benchmark: one line, several `earpiece agent` processes behind Kamailio's dispatcher",
+        "",
+        f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
+        f"{machine['cpus']} CPUs ({machine['cpu']}). Load average {machine['load_average_start'][0]} at "
+        f"the start and {machine['load_average_end'][0]} at the end: **{machine['shared']}**. "
+        f"Took {report['duration_s']:.0f} s.",
+        "",
+        f"Method: {method['agents']} agents (at most {method['max_calls_per_agent']} calls each) behind "
+        f"{method['dispatcher']}; {method['caller']}; each call asks {len(method['questions'])} questions "
+        f"({method['gap_after_question_s']:g} s of silence after each), calls start "
+        f"{method['stagger_s']:g} s apart. Voice-to-voice at the caller: "
+        f"{method['voice_to_voice_at_caller']}. Held: {method['held']}.",
+        "",
+        "| calls | held | per agent | dispatch retries | replies heard / asked | caller v2v p50 | p95 | max "
+        "| agent v2v p50 | p95 | max frame gap | agents CPU (% of a core, summed) "
+        "| agents RSS peak (MB, summed) | machine busy | load (1 min) |",
+        "|" + "---|" * 15,
+    ]
+    for run in report["runs"]:
+        per_agent = ", ".join(f"{n}" for n in run["calls_per_agent"].values())
+        out.append(
+            f"| {run['level']} | {run['calls_held']} / {run['calls_placed']} | {per_agent} "
+            f"| {run['dispatch_retries']} | {run['replies_heard']} / {run['turns']} "
+            f"| {_ms(run['caller_v2v_ms']['p50'])} | {_ms(run['caller_v2v_ms']['p95'])} "
+            f"| {_ms(run['caller_v2v_ms']['max'])} | {_ms(run['agent_v2v_ms']['p50'])} "
+            f"| {_ms(run['agent_v2v_ms']['p95'])} | {_ms(run['max_frame_gap_ms'])} "
+            f"| {run.get('agents_cpu_percent_of_one_core', 0):.0f} | {run.get('agents_peak_rss_mb', 0):.0f} "
+            f"| {run.get('machine_busy_percent', 0):.0f} % | {run.get('load_average_1min', '–')} |"
+        )
+    out += ["", "All times in ms.", "", "## Goal", "", *goal_lines(report["runs"])]
+    errors = [f"- {run['level']} call(s): {error}" for run in report["runs"] for error in run["errors"]]
+    if errors:
+        out += ["", "## Problems during the run", "", *errors]
+    out.append("")
+    path.write_text("\n".join(out))
