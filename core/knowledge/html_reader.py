@@ -202,6 +202,8 @@ def html_elements(markup: str) -> tuple[str, list[Element]]:
             continue
         if tag.name == "li":
             nested = tag.find(["ul", "ol"])
+            if nested is None:
+                consumed.add(id(tag))  # its paragraphs are the item, not blocks of their own
             own = _text(tag) if nested is None else " ".join(
                 clean(s) for s in tag.find_all(string=True) if not any(p is nested for p in s.parents)
             )

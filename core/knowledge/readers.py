@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from earpiece.core.knowledge.errors import (
     EmptyDocumentError,
@@ -28,6 +29,7 @@ from earpiece.core.knowledge.units import (
     Item,
     Table,
     build_units,
+    is_question,
     looks_like_header,
     plain_text_elements,
 )
@@ -98,6 +100,7 @@ _MD_INLINE = [
     (re.compile(r"^\s*>\s?", re.MULTILINE), ""),  # quotes
     (re.compile(r"<[^>]+>"), ""),  # inline HTML tags
 ]
+_MD_BOLD_QUESTION = re.compile(r"^\s*(\*\*|__)(?P<question>[^*_]+\?)\s*\1\s*(?P<rest>.*)$")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -141,6 +144,8 @@ def _md_elements(text: str) -> list[Element]:
                 i += 1
             elements.append(Table(rows, header))
             continue
+        elif bold := _MD_BOLD_QUESTION.match(line):  # "**Can I bring food?** Only in the café."
+            buffer.extend(["", bold.group("question"), bold.group("rest")])
         else:
             buffer.append(line)
         i += 1
@@ -258,9 +263,23 @@ def read_docx(path: Path, limits: IngestLimits) -> ParsedDocument:
             elements.append(Heading(text))
         elif style.startswith(_LIST_STYLES):
             elements.append(Item(text))
+        elif qa := _docx_bold_question(part, text):
+            elements.append(qa)
         else:
             elements.extend(plain_text_elements(text))
     return ParsedDocument(title or path.stem, "docx", build_units(elements))
+
+
+def _docx_bold_question(paragraph: Any, text: str) -> QA | None:
+    """A paragraph that opens with a bold question: "**Can I bring food?** Only in the café."."""
+    lead = ""
+    for run in paragraph.runs:
+        if not run.bold:
+            break
+        lead += run.text
+    lead = lead.strip()
+    answer = text[len(lead):].strip() if text.startswith(lead) else ""
+    return QA(lead, answer) if is_question(lead) and answer else None
 
 
 _QUESTION_COLUMNS = ("question", "q", "questions", "query", "prompt")

@@ -87,7 +87,9 @@ _Q_MARK = re.compile(r"^(?:Q|Question)\s*\d{0,3}\s*[:.)\-–]\s*(?P<rest>.*)$", 
 _A_MARK = re.compile(r"^(?:A|Answer)\s*[:.)\-–]\s*(?P<rest>.*)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s+(?P<rest>.+)$")
 _BULLET = re.compile(r"^(?:[-*+•▪◦·]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+(?P<rest>.+)$")
-_LABELLED = re.compile(r"^(?P<label>[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,2}):\s+(?P<value>[^:]{1,80}?)\.?$")
+_LABEL = r"[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,2}:\s"
+_LABELLED = re.compile(rf"^(?P<label>{_LABEL})(?P<value>[^:]{{1,80}}?)\.?$")
+_HAS_LABEL = re.compile(rf"(?:^|[.!?]\s+){_LABEL}")  # a cheap test before cutting into sentences
 MAX_QUESTION_CHARS = 200
 
 
@@ -266,7 +268,7 @@ def looks_like_header(cells: Sequence[str]) -> bool:
 
 def labelled_facts(paragraph: str) -> list[str]:
     """Short "Label: value" sentences inside a longer paragraph ("Price: £349."), each a unit of its own."""
-    if ":" not in paragraph:
+    if not _HAS_LABEL.search(paragraph):
         return []
     found = [clean(s).rstrip(".") for s in sentences(paragraph) if _LABELLED.match(clean(s))]
     return found if found and found != [paragraph.rstrip(".")] else []

@@ -79,13 +79,15 @@ def test_markdown_question_headings_lists_with_lead_in_and_tables(tmp_path: Path
         "## Can children swim alone?\n\nChildren under 8 must be with an adult in the water.\n\n"
         "## Prices\n\n| Ticket | Price |\n|---|---|\n| Adult | £5.20 |\n| Child | £2.60 |\n\n"
         "## Lockers\n\nTo use a locker you need:\n\n- a 1 pound coin\n- your own padlock for day lockers\n\n"
-        "**Q:** Do you sell goggles?\n**A:** Yes, at reception for 6 pounds.\n"
+        "**Q:** Do you sell goggles?\n**A:** Yes, at reception for 6 pounds.\n\n"
+        "**Can I bring food?** Only in the café by the entrance.\n"
     )
     chunks = units(path)
     by_kind = {kind: [(c.heading, c.text) for c in chunks if c.kind is kind] for kind in UnitKind}
     assert by_kind[UnitKind.FAQ] == [
         ("Can children swim alone?", "Children under 8 must be with an adult in the water."),
         ("Do you sell goggles?", "Yes, at reception for 6 pounds."),
+        ("Can I bring food?", "Only in the café by the entrance."),
     ]
     assert by_kind[UnitKind.ROW] == [("Prices", "Ticket: Adult; Price: £5.20"),
                                      ("Prices", "Ticket: Child; Price: £2.60")]
@@ -117,7 +119,7 @@ def test_html_faq_markup_tables_and_lists(tmp_path: Path) -> None:
       </table>
       <h2>Getting here</h2>
       <p>You can reach us by:</p>
-      <ul><li>bus 42 to Quay Street</li><li>the harbour ferry</li></ul>
+      <ul><li>bus 42 to Quay Street</li><li><p>the harbour ferry</p></li></ul>
     </body></html>""")
     chunks = units(path)
     assert [(c.heading, c.text) for c in chunks if c.kind is UnitKind.FAQ] == [
@@ -133,6 +135,7 @@ def test_html_faq_markup_tables_and_lists(tmp_path: Path) -> None:
         ("Getting here: You can reach us by", "bus 42 to Quay Street"),
         ("Getting here: You can reach us by", "the harbour ferry"),
     ]
+    assert sum("ferry" in c.text for c in chunks) == 1  # an item's paragraph is not a block of its own
 
 
 def test_docx_question_headings_list_styles_and_tables(tmp_path: Path) -> None:
@@ -140,6 +143,9 @@ def test_docx_question_headings_list_styles_and_tables(tmp_path: Path) -> None:
     document.add_heading("Gym Membership", level=0)
     document.add_heading("Can I freeze my membership?", level=1)
     document.add_paragraph("Yes, for up to three months a year at no cost.")
+    bold = document.add_paragraph()
+    bold.add_run("Is there a pool?").bold = True
+    bold.add_run(" No, but the sauna is open to every member.")
     document.add_heading("Classes", level=1)
     document.add_paragraph("Every membership includes:")
     document.add_paragraph("unlimited spin classes", style="List Bullet")
@@ -153,6 +159,7 @@ def test_docx_question_headings_list_styles_and_tables(tmp_path: Path) -> None:
     chunks = units(path)
     assert [(c.heading, c.text) for c in chunks if c.kind is UnitKind.FAQ] == [
         ("Can I freeze my membership?", "Yes, for up to three months a year at no cost."),
+        ("Is there a pool?", "No, but the sauna is open to every member."),
     ]
     assert [c.text for c in chunks if c.kind is UnitKind.LIST] == [
         "unlimited spin classes", "two personal training sessions",
