@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from earpiece import __version__
 
 # Each name is a module in this package with `register(subparsers)`; its parser sets `func`.
-COMMANDS: tuple[str, ...] = ("doctor", "kb", "selfcheck", "voice", "demo", "agent", "ask")
+COMMANDS: tuple[str, ...] = ("doctor", "kb", "selfcheck", "voice", "demo", "agent", "ask", "calls")
 
 
 def build_parser() -> argparse.ArgumentParser:

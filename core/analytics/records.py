@@ -1,0 +1,200 @@
+"""One reader for the two call-record formats in `data_dir()/calls/`: the session's own record
+(`core/engine/record.py`, written by the desktop) and the headless agent's report, which wraps it
+and adds SIP facts and an outcome. Desktop records learn who called and on which account from the
+SIP call history (`call_history.jsonl`, same call id).
+
+Also deletes a call everywhere it is kept (record, any file named after the call such as a
+recording, its call-history line) and applies the retention period.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from earpiece.core.engine.record import calls_dir
+from earpiece.core.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+HISTORY_FILE = "call_history.jsonl"  # written by earpiece.sip.records.CallHistory (one JSON per line)
+
+
+class CallNotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    t: float  # seconds since the session started (when the text was available)
+    speaker: str  # caller | assistant | agent
+    text: str
+    turn: int
+
+
+@dataclass(slots=True)
+class CallData:
+    """A call as analytics see it, whichever process wrote the record."""
+
+    call_id: str
+    path: Path
+    source: str  # "agent" (earpiece agent) | "desktop"
+    mode: str
+    started_at: datetime
+    duration_s: float
+    end_reason: str  # the session's: remote | hangup_requested | stopped | error | ...
+    outcome: str = ""  # the agent's outcome (transferred, caller_hung_up, ...); "" for desktop records
+    account_id: str = ""
+    remote_uri: str = ""
+    display_name: str = ""
+    knowledge_base: str = ""
+    transcript: list[Line] = field(default_factory=list)
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    answered_monotonic: float | None = None  # agent records: the answer time on the turns' clock
+
+
+def parse_record(
+    path: Path, data: dict[str, Any], history: dict[str, dict[str, Any]] | None = None
+) -> CallData:
+    """Raises ValueError (with the file named) when the JSON is not a call record."""
+    try:
+        call_id = str(data["call_id"])
+        started = datetime.fromisoformat(str(data["started_at"]))
+        call = CallData(
+            call_id=call_id, path=path, source="agent" if "outcome" in data else "desktop",
+            mode=str(data.get("mode", "")),
+            started_at=started if started.tzinfo else started.replace(tzinfo=UTC),
+            duration_s=float(data.get("duration_s") or 0.0), end_reason=str(data.get("end_reason", "")),
+            outcome=str(data.get("outcome", "")), knowledge_base=str(data.get("knowledge_base", "")),
+            transcript=[Line(float(e["t"]), str(e["speaker"]), str(e["text"]), int(e.get("turn", 0)))
+                        for e in data.get("transcript", [])],
+            turns=list(data.get("turns", [])), events=list(data.get("events", [])),
+            transfers=list(data.get("transfers", [])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a call record ({type(exc).__name__}: {exc})") from exc
+    sip = data.get("sip") or (history or {}).get(call_id) or {}
+    call.account_id = str(sip.get("account_id", ""))
+    call.remote_uri = str(sip.get("remote_uri", ""))
+    call.display_name = str(sip.get("display_name", ""))
+    answered = sip.get("answered_monotonic")
+    call.answered_monotonic = float(answered) if isinstance(answered, int | float) else None
+    return call
+
+
+def read_record(path: Path, history: dict[str, dict[str, Any]] | None = None) -> CallData:
+    """Raises ValueError naming the file when it cannot be read or is not a call record."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: unreadable ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a call record (a JSON {type(data).__name__})")
+    return parse_record(path, data, history)
+
+
+class CallArchive:
+    """The call records in a folder (default `data_dir()/calls`), read-only except `delete`/`prune`."""
+
+    def __init__(self, folder: Path | None = None, history_path: Path | None = None) -> None:
+        self.folder = folder or calls_dir()
+        self.history_path = history_path or data_dir() / HISTORY_FILE
+        self.skipped: list[str] = []  # files that could not be read on the last `calls()`
+
+    def _history(self) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        if not self.history_path.exists():
+            return rows
+        for line in self.history_path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                rows[str(row["call_id"])] = row
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn line: the SIP history skips it too
+        return rows
+
+    def calls(self, since: datetime | None = None, account: str | None = None,
+              until: datetime | None = None) -> list[CallData]:
+        """Calls that started in [since, until), oldest first. Unreadable files are skipped and named
+        in `skipped`, never fatal."""
+        history = self._history()
+        self.skipped = []
+        found: list[CallData] = []
+        for path in sorted(self.folder.glob("*.json")) if self.folder.exists() else []:
+            try:
+                call = read_record(path, history)
+            except ValueError as exc:
+                self.skipped.append(str(exc))
+                continue
+            early = since is not None and call.started_at < since
+            late = until is not None and call.started_at >= until
+            if not early and not late and (account is None or call.account_id == account):
+                found.append(call)
+        return sorted(found, key=lambda c: c.started_at)
+
+    def get(self, call_id: str) -> CallData:
+        path = self.folder / f"{call_id}.json"
+        if not path.is_file():
+            matches = [c for c in self.calls() if c.call_id.startswith(call_id)]
+            if len(matches) != 1:
+                raise CallNotFoundError(f"no call {call_id!r} in {self.folder}"
+                                        + (f" ({len(matches)} ids start with it)" if matches else ""))
+            return matches[0]
+        try:
+            return read_record(path, self._history())
+        except ValueError as exc:
+            raise CallNotFoundError(str(exc)) from exc
+
+    def delete(self, call_ids: Iterable[str]) -> list[str]:
+        """Remove the calls' records, every file named after them (recordings, transcripts) and their
+        call-history lines. Returns the ids removed."""
+        wanted = set(call_ids)
+        removed: list[str] = []
+        for call_id in sorted(wanted):
+            files = [p for p in self.folder.glob(f"{call_id}.*") if p.is_file()]
+            for path in files:
+                path.unlink(missing_ok=True)
+            if files:
+                removed.append(call_id)
+        self._drop_history(lambda row: str(row.get("call_id")) in wanted)
+        return removed
+
+    def prune(self, retention_days: int, now: datetime | None = None) -> list[str]:
+        """Delete every call that started more than `retention_days` ago (0: keep everything)."""
+        if retention_days <= 0:
+            return []
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        old = [c.call_id for c in self.calls() if c.started_at < cutoff]
+        removed = self.delete(old)
+        self._drop_history(lambda row: float(row.get("started_at", 0.0)) < cutoff.timestamp())
+        if removed:
+            log.info("retention: deleted %d call(s) older than %d days", len(removed), retention_days)
+        return removed
+
+    def _drop_history(self, drop: Any) -> None:
+        if not self.history_path.exists():
+            return
+        with FileLock(str(self.history_path) + ".lock"):  # the lock CallHistory.append takes
+            lines = self.history_path.read_text(encoding="utf-8").splitlines()
+            kept = []
+            for line in lines:
+                try:
+                    if drop(json.loads(line)):
+                        continue
+                except (ValueError, TypeError, AttributeError):
+                    pass
+                kept.append(line)
+            if len(kept) != len(lines):
+                tmp = self.history_path.with_suffix(".jsonl.tmp")
+                tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+                os.replace(tmp, self.history_path)

@@ -1,0 +1,75 @@
+"""A short extractive summary of a call: what the caller wanted (their questions, as said), what
+they were told (the first sentence of each answer, or that no answer was known) and the outcome.
+
+Extractive on purpose: every word comes from the transcript, so the summary cannot state anything
+the call did not contain. Measured on the labelled calls in tests/data/calls (see
+tests/analytics/test_summary.py)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pysbd
+
+from earpiece.core.analytics.disposition import Disposition
+from earpiece.core.analytics.records import CallData
+from earpiece.core.analytics.turns import declined, is_question
+
+MAX_QUESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    wanted: tuple[str, ...]  # the caller's questions
+    told: tuple[str, ...]  # one per question: the answer's first sentence, or "no answer known"
+    outcome: str
+
+    @property
+    def text(self) -> str:
+        if not self.wanted:
+            return f"The caller asked nothing. Outcome: {self.outcome}."
+        pairs = [f'"{q}" - {a}' for q, a in zip(self.wanted, self.told, strict=True)]
+        return f"Caller asked: {' | '.join(pairs)}. Outcome: {self.outcome}."
+
+
+@functools.cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def first_sentence(text: str) -> str:
+    sentences = [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    return sentences[0] if sentences else ""
+
+
+def _outcome(call: CallData, disposition: Disposition) -> str:
+    detail = ""
+    if disposition is Disposition.TRANSFERRED:
+        destination = next((t.get("destination", "") for t in call.transfers if t.get("succeeded")), "")
+        detail = f" to {destination}" if destination else ""
+    elif call.outcome == "transfer_failed":
+        detail = " (asked for a person; the transfer failed)"
+    elif any(e.get("event") == "HangUpRequested" and e.get("reason") == "goodbye" for e in call.events):
+        detail = " (the caller said goodbye)"
+    return f"{disposition}{detail}"
+
+
+def summarise(call: CallData, disposition: Disposition) -> CallSummary:
+    questions = [t for t in call.turns if is_question(t)]
+    wanted: list[str] = []
+    told: list[str] = []
+    for turn in questions:
+        question = str(turn["question"]).strip()
+        if question in wanted:
+            continue
+        if len(wanted) == MAX_QUESTIONS:
+            break
+        wanted.append(question)
+        answer = str(turn.get("answer", "")).strip()
+        told.append("no answer known" if declined(turn) or not answer else first_sentence(answer))
+    extra = len({str(t["question"]).strip() for t in questions}) - len(wanted)
+    outcome = _outcome(call, disposition)
+    if extra > 0:
+        outcome = f"{outcome}; {extra} more question(s)"
+    return CallSummary(tuple(wanted), tuple(told), outcome)
