@@ -10,6 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,6 @@ pytestmark = [pytest.mark.peers, pytest.mark.models]
 
 ACCOUNTS = {"agent-a": "agent-a-pw", "agent-b": "agent-b-pw"}
 QUESTION = "How long do I have to return a product for a full refund?"
-ANSWER = re.compile(r"\b(30|thirty) days\b")
 
 
 @pytest.fixture(scope="module")
@@ -102,25 +102,27 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
                     worker.join(60)
                     assert third.closed_at is not None, "the third call did not complete"
                     third_turn, third_reply = heard_reply(third, recogniser)
-                _, first_reply = heard_reply(first, recogniser)
-                second_turn, second_reply = heard_reply(second, recogniser)
+                first_turn, first_reply = heard_reply(first, recogniser)
+                _, second_reply = heard_reply(second, recogniser)
 
-            # The other agent's call went on: its caller heard the answer.
-            assert ANSWER.search(second_reply), f"caller2 heard: {second_reply!r}"
-            # The killed agent's call was lost: no answer came after the question.
-            assert not ANSWER.search(first_reply), f"caller1 heard a killed agent answer: {first_reply!r}"
-            # The new call was answered, by the survivor, and its caller heard the answer.
+            # The new call went to the survivor (straight away, or after the dead node did not answer).
             third_routes = [d.node for d in line.dispatched() if d.from_user == "caller3"]
             assert third_routes and node_of[third_routes[-1]] is survivor, line.dispatched()
-            assert ANSWER.search(third_reply), f"caller3 heard: {third_reply!r} ({third_turn})"
-            assert second_turn.voice_to_voice_ms is not None and third_turn.voice_to_voice_ms is not None
+            # The survivor's call went on and the new call was answered, and both callers heard the
+            # answer the agent gave (whatever the knowledge base says).
+            records = {caller_of(r["sip"]["remote_uri"]): r for r in survivor.wait_records(2)}
+            assert sorted(records) == ["caller2", "caller3"], records
+            for caller, reply in (("caller2", second_reply), ("caller3", third_reply)):
+                assert records[caller]["outcome"] == "caller_hung_up", records[caller]
+                answer = agent_answer(records[caller])
+                assert same_words(reply, answer), f"{caller} heard {reply!r}; the agent answered {answer!r}"
+            assert third_turn.voice_to_voice_ms is not None
+            # The killed agent's call was lost: its caller heard nothing after the question.
+            assert first_turn.reply_onset_s is None, f"caller1 heard {first_reply!r} from a killed agent"
             # The dispatcher took the dead node out of rotation.
             doomed_node = next(node for node, agent in node_of.items() if agent is doomed)
             assert wait_for(lambda: ("down", doomed_node) in line.node_events(), 10, 0.1), line.node_events()
-            assert line.active_nodes() == {next(n for n in line.nodes if n != doomed_node)}
-            records = survivor.wait_records(2)
-            assert sorted(caller_of(r["sip"]["remote_uri"]) for r in records) == ["caller2", "caller3"]
-            assert all(r["outcome"] == "caller_hung_up" for r in records), records
+            assert line.active_nodes() == set(line.nodes) - {doomed_node}
         finally:
             for agent in agents:
                 agent.terminate(30)
@@ -128,3 +130,15 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
 
 def caller_of(remote_uri: str) -> str:
     return remote_uri.split("@")[0].rsplit(":", 1)[-1]
+
+
+def agent_answer(record: dict[str, Any]) -> str:
+    (turn,) = [t for t in record["turns"] if t["speaker"] == "caller"]
+    return str(turn["answer"])
+
+
+def same_words(heard: str, said: str, share: float = 0.6) -> bool:
+    """Most of the first words the agent said are in what the caller heard (as Whisper wrote it)."""
+    said_words = re.findall(r"[a-z']+", said.lower())[:12]
+    heard_words = set(re.findall(r"[a-z']+", heard.lower()))
+    return bool(said_words) and sum(w in heard_words for w in said_words) >= share * len(said_words)
