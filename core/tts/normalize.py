@@ -84,15 +84,18 @@ def digit_by_digit(text: str) -> str:
 
 
 def digit_group(group: str) -> str:
-    """One group of digits; a run of three or more of the same digit gets a pause after each pair
-    ("0000" -> "zero zero, zero zero"; "555" -> "five five, five"): said in one breath they blur."""
+    """One group of digits. Repeated digits blur when said in one breath, so a run of three or more
+    gets a pause after each pair ("555" -> "five five, five") and four digits with a double in them
+    are read as two pairs ("0800" -> "zero eight, zero zero")."""
+    if len(group) == 4 and re.search(r"(\d)\1", group):
+        return f"{digit_by_digit(group[:2])}, {digit_by_digit(group[2:])}"
     return re.sub(r"(\d)\1(?=\1)", r"\g<0>,", group).replace(",", " , ").translate(_DIGIT_WORDS)
 
 
 def digit_groups(digits: str) -> str:
     """A long run of digits in the groups of three (the last of four) that people read out:
-    "1234567" -> "one two three, four five six seven", "00123456" -> "zero zero one two, three four
-    five six"; up to five digits stay one group."""
+    "1234567" -> "one two three, four five six seven", "00123456" -> "zero zero, one two, three
+    four five six" (see `digit_group`); up to five digits stay one group."""
     if len(digits) <= 5:
         return digit_group(digits)
     cut = len(digits) - {0: 3, 1: 4, 2: 8}[len(digits) % 3]

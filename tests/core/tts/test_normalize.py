@@ -22,7 +22,7 @@ PHONE_NUMBERS: Cases = [
     ("Call 202.555.0143.", "Call two zero two, five five, five, zero one four three."),
     ("Call 1-800-FLOWERS.", "Call one, eight zero zero, FLOWERS."),
     ("Call 800-371-LINK (5465).", "Call eight zero zero, three seven one, LINK (five four six five)."),
-    ("Call 0800 123 4567.", "Call zero eight zero zero, one two three, four five six seven."),
+    ("Call 0800 123 4567.", "Call zero eight, zero zero, one two three, four five six seven."),
     (
         "Call +44 (0)20 7946 0958.",
         "Call plus four four, two zero, seven nine four six, zero nine five eight.",
@@ -31,7 +31,7 @@ PHONE_NUMBERS: Cases = [
 EXTENSIONS: Cases = [
     (
         "Call 0800 123 4567, ext. 204.",
-        "Call zero eight zero zero, one two three, four five six seven, extension two zero four.",
+        "Call zero eight, zero zero, one two three, four five six seven, extension two zero four.",
     ),
     ("Dial 555-0143 x12.", "Dial five five, five, zero one four three extension one two."),
     ("Ask for extension 3021.", "Ask for extension three zero two one."),
@@ -45,6 +45,8 @@ KEYPAD_KEYS: Cases = [
     ("Press 0 for an agent.", "Press zero for an agent."),
     ("Dial 911 or call 311.", "Dial nine one one or call three one one."),
     ("Dial *67 first.", "Dial star six seven first."),
+    ("Use *67 to hide your number.", "Use star six seven to hide your number."),
+    ("The * key repeats the menu.", "The star key repeats the menu."),
 ]
 IDENTIFIERS: Cases = [
     ("The default PIN of 0000 works.", "The default PIN of zero zero, zero zero works."),
@@ -56,13 +58,16 @@ IDENTIFIERS: Cases = [
     ),
     ("Order number A1234-B56 is ready.", "Order number A one two three four, B five six is ready."),
     ("Your reference is XK9-42Q.", "Your reference is X K nine, four two Q."),
-    ("Account 00123456 is open.", "Account zero zero one two, three four five six is open."),
+    ("Account 00123456 is open.", "Account zero zero, one two, three four five six is open."),
     ("Card ending in 4242.", "Card ending in four two four two."),
     ("Our ZIP code is 10001.", "Our ZIP code is one zero zero, zero one."),
     ("Send it to Springfield, IL 62704.", "Send it to Springfield, IL six two seven zero four."),
     ("Your order 1234567 shipped.", "Your order one two three, four five six seven shipped."),
     ("No. 12345 is yours.", "number one two three four five is yours."),
     ("Your confirmation number is ABC123.", "Your confirmation number is A B C one two three."),
+    ("Flight BA2490 leaves at noon.", "Flight B A two four nine zero leaves at noon."),
+    ("The default is 0000.", "The default is zero zero, zero zero."),
+    ("Quote 48213579 when you write.", "Quote four eight two one, three five seven nine when you write."),
 ]
 NUMBERS_THAT_STAY_NUMBERS: Cases = [
     ("We have 42 agents.", "We have forty-two agents."),
