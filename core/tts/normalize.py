@@ -68,7 +68,7 @@ ABBREVIATIONS = {
 }
 SYMBOLS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "~": " about ", "|": ", "}
 TOP_LEVEL_DOMAINS = (
-    "com|org|net|edu|gov|io|co|uk|us|ca|au|nz|ie|eu|de|fr|info|biz|app|dev|ai|tv"
+    "com|org|net|edu|gov|io|co|uk|us|ca|au|nz|ie|eu|de|fr|info|biz|app|dev|ai|tv|example"
 )
 
 
@@ -468,6 +468,7 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w.,$€£])0\d+(?!\d|[.,]\d)"), lambda m: digit_groups(m.group(0))),
     (re.compile(r"(?<![\w.,$€£])\d{6,}(?<!000)(?!\d|[.,]\d)"), lambda m: digit_groups(m.group(0))),
     (re.compile(r"(?<=\b[A-Z]{2} )\d{5}\b(?![.,]\d)"), lambda m: digit_by_digit(m.group(0))),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"), lambda m: spoken_code(m.group(0))),  # UK postcode
     (re.compile(r"#\s?(?=\d)"), lambda m: "number "),
     (re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?<![\w.])\d+(?:\.\d+)?(?!\d)"), _number),
 ]

@@ -62,6 +62,7 @@ IDENTIFIERS: Cases = [
     ("Card ending in 4242.", "Card ending in four two four two."),
     ("Our ZIP code is 10001.", "Our ZIP code is one zero zero, zero one."),
     ("Send it to Springfield, IL 62704.", "Send it to Springfield, IL six two seven zero four."),
+    ("Visit us at 14 Granby Street, LE1 6EJ.", "Visit us at fourteen Granby Street, L E one, six E J."),
     ("Your order 1234567 shipped.", "Your order one two three, four five six seven shipped."),
     ("No. 12345 is yours.", "number one two three four five is yours."),
     ("Your confirmation number is ABC123.", "Your confirmation number is A B C one two three."),
@@ -153,6 +154,10 @@ ADDRESSES: Cases = [
     ("Visit example.com/help.", "Visit example dot com slash help."),
     ("See https://www.example.org/returns-policy?id=3.", "See example dot org slash returns dash policy."),
     ("Go to www.acme.co.uk today.", "Go to acme dot co dot uk today."),
+    (
+        "Register at larkspur-appliances.example/register.",
+        "Register at larkspur dash appliances dot example slash register.",
+    ),
     ("Log in at https://portal.acme.xyz/login.", "Log in at portal dot acme dot xyz slash login."),
 ]
 MARKUP_AND_SYMBOLS: Cases = [
