@@ -1,10 +1,11 @@
 """Answer units -> chunks sized for a spoken answer.
 
 FAQ, ROW and LIST units are one chunk each (an over-long FAQ answer is cut at sentences, each part
-keeping its question). TEXT paragraphs of one section are packed up to `target_chars`, a longer
-paragraph is cut at sentence boundaries (pysbd), and consecutive chunks share their boundary
-sentence (overlap), so a fact that straddles a cut is still whole in one of them. A section whose
-text fits in one chunk becomes one SECTION unit under its heading.
+keeping its question). A TEXT paragraph is a unit of its own (short ones join the next paragraph
+of their section, up to `target_chars`); a longer paragraph is cut at sentence boundaries (pysbd),
+and consecutive parts of it share their boundary sentence (overlap), so a fact that straddles a
+cut is still whole in one of them. A section whose text fits in one chunk becomes one SECTION unit
+under its heading.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from earpiece.core.knowledge.units import Block, sentences
 TARGET_CHARS = 450
 OVERLAP_MAX_CHARS = 200
 UNIT_MAX_CHARS = 3 * TARGET_CHARS  # a FAQ answer longer than this is cut into parts
+MIN_UNIT_CHARS = 100  # a paragraph this long is a unit of its own; a shorter remark joins the next
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +90,14 @@ def chunk_blocks(blocks: list[Block], target_chars: int = TARGET_CHARS) -> list[
         if key != section:
             end_section()
             current, section, started = [], key, number
-        for piece in _pieces(block.text, target_chars):
+        for index, piece in enumerate(_pieces(block.text, target_chars)):
             size = sum(len(p) + 1 for p in current)
-            if current and size + len(piece) > target_chars:
+            new_paragraph = index == 0
+            if current and (size + len(piece) > target_chars or (new_paragraph and size >= MIN_UNIT_CHARS)):
                 emit()
                 tail = sentences(current[-1])[-1]
-                current = [tail] if len(tail) <= OVERLAP_MAX_CHARS and tail != piece else []
+                overlap = not new_paragraph and len(tail) <= OVERLAP_MAX_CHARS and tail != piece
+                current = [tail] if overlap else []
                 started = number
             if not current:
                 started = number

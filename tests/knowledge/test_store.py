@@ -67,7 +67,7 @@ def test_passages_carry_source_title_position_and_score(store: KnowledgeStore) -
     assert all(0.0 <= p.score <= 1.0 for p in result.passages)
     assert result.total_ms >= result.embed_ms + result.query_ms > 0
     chunk = next(c for c in store.chunks("sample") if c.chunk_id == best.chunk_id)
-    assert (chunk.heading, chunk.position, chunk.kind) == ("Opening hours", 3, UnitKind.ROW)
+    assert (chunk.heading, chunk.position, chunk.kind) == ("Opening hours", 4, UnitKind.ROW)
     assert store.search("sample", "   ", 3).passages == []
 
 
