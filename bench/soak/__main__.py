@@ -21,7 +21,7 @@ import psutil
 from bench.e2e.__main__ import QUESTIONS, machine_facts, percentile
 from bench.soak.report import write_markdown
 from tests.audio_gen import piper_speech
-from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse
+from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse, greeting_onset_s
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 
@@ -39,6 +39,7 @@ class CallResult:
     established: bool = False
     reply_heard: bool = False  # reply audio after the question, at the caller
     caller_v2v_ms: float | None = None
+    greeting_heard_at_s: float | None = None  # after the call was established, at the caller
     answer: str = ""  # the agent's answer, from its call record
     outcome: str = ""
     error: str = ""
@@ -113,7 +114,9 @@ class Soak:
                     call.run(self.agent.uri)
                 finally:
                     result.established = call.established_at is not None
-                (turn,) = analyse(call.sent(), call.heard(), call.script)
+                heard = call.heard()
+                (turn,) = analyse(call.sent(), heard, call.script)
+                result.greeting_heard_at_s = greeting_onset_s(heard)
                 result.reply_heard = turn.reply_onset_s is not None
                 result.caller_v2v_ms = turn.voice_to_voice_ms
         except Exception as exc:  # reported; the other calls go on
@@ -212,6 +215,7 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
             "calls": args.calls,
             "concurrency": args.concurrency,
             "baseline_call": baseline,
+            "lead_s": LEAD_S,
             "gap_after_question_s": args.gap,
             "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722 via Kamailio; "
             "one question per call, the bench/e2e questions in turn; the next call starts once the "

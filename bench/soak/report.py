@@ -52,9 +52,11 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
     ]
     if report["calls_failed"]:
         out += ["", "## Calls that failed", ""]
-        out += [f"- call {c['index'] + 1} ({c['question']}): established {c['established']}, reply heard "
-                f"{c['reply_heard']}, outcome {c['outcome'] or '–'}, answer {c['answer'][:60]!r}, "
-                f"error {c['error'] or '–'}; the agent's transcript: {c['agent_transcript']}"
+        out += [f"- call {c['index'] + 1} ({c['question']}): established {c['established']}, greeting "
+                f"heard at {c['greeting_heard_at_s']} s (the question starts at {method['lead_s']:g} s), "
+                f"reply heard {c['reply_heard']}, outcome {c['outcome'] or '–'}, "
+                f"answer {c['answer'][:60]!r}, error {c['error'] or '–'}; "
+                f"the agent's transcript: {c['agent_transcript']}"
                 for c in report["calls_failed"]]
     if report["agent_output_tail"]:
         out += ["", "## The agent's last output", "", "```", report["agent_output_tail"], "```"]
