@@ -133,9 +133,10 @@ _MARKDOWN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),  # headings
     (re.compile(r"^\s*>\s?", re.M), ""),  # block quotes
     (re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+", re.M), ""),  # list bullets and numbers
-    (re.compile(r"(\*\*|__|~~)(.+?)\1"), r"\2"),  # bold, strikethrough
-    (re.compile(r"(?<![\w*])\*(?![\s\d*#])(.+?)(?<!\s)\*(?!\w)"), r"\1"),  # *italics*, not "*9"
-    (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"\1"),  # _italics_
+    # emphasis spans are short: bounding them keeps a long line of stray "*" from taking seconds
+    (re.compile(r"(\*\*|__|~~)(.{1,300}?)\1"), r"\2"),  # bold, strikethrough
+    (re.compile(r"(?<![\w*])\*(?![\s\d*#])(.{1,300}?)(?<!\s)\*(?!\w)"), r"\1"),  # *italics*, not "*9"
+    (re.compile(r"(?<!\w)_(?!\s)(.{1,300}?)(?<!\s)_(?!\w)"), r"\1"),  # _italics_
     (re.compile(r"`([^`]*)`"), r"\1"),  # inline code
 ]
 _DROP_CHARS = {"\ufe0f", "\u200d", "\u20e3"}  # emoji variation selector, joiner, keycap
@@ -374,10 +375,10 @@ _MONEY = (
 
 _RULES: list[Rule] = [
     # addresses first: their dots and digits belong to them
-    (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), _email),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), _email),
     (
         re.compile(
-            rf"(?:\bhttps?://(?:www\.)?(?P<host>[\w.-]+\w(?::\d+)?)|\b(?:www\.)?(?P<known>[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+            rf"(?:\bhttps?://(?:www\.)?(?P<host>[\w.-]+\w(?::\d+)?)|(?<![\w.-])(?:www\.)?(?P<known>[a-z0-9-]+(?:\.[a-z0-9-]+)*"
             rf"\.(?:{TOP_LEVEL_DOMAINS})))(?P<path>/[^\s<>()]*[^\s<>().,;:!?'\"])?(?![\w@-]|\.\w)",
             re.I,
         ),

@@ -24,19 +24,21 @@ _NOT_AN_END = re.compile(
 )
 
 
-def split_sentences(text: str) -> list[str]:
-    """Markdown-free sentences of `text` (list items and lines become sentences).
-
-    A cut inside a word ("help?id=3", "Mon.-Fri.") or after a weekday, month or "ext." is undone.
-    """
-    plain = strip_markdown(text)
+def _pieces(text: str) -> list[str]:
+    """pysbd's segments, with a cut inside a word ("help?id=3", "Mon.-Fri.") or after a weekday,
+    month or "ext." undone; joined they give `text` back."""
     pieces: list[str] = []
-    for segment in _segmenter.segment(plain) if plain.strip() else []:
+    for segment in _segmenter.segment(text) if text.strip() else []:
         if pieces and (not pieces[-1][-1:].isspace() or _NOT_AN_END.search(pieces[-1])):
             pieces[-1] += segment
         else:
             pieces.append(segment)
-    return [p.strip() for p in pieces if p.strip()]
+    return pieces
+
+
+def split_sentences(text: str) -> list[str]:
+    """Markdown-free sentences of `text` (list items and lines become sentences)."""
+    return [p.strip() for p in _pieces(strip_markdown(text)) if p.strip()]
 
 
 class SentenceBuffer:
@@ -51,8 +53,7 @@ class SentenceBuffer:
     def feed(self, delta: str) -> list[str]:
         *lines, self._text = (self._text + delta).split("\n")
         ready = [s for line in lines for s in split_sentences(line)]
-        segments = _segmenter.segment(self._text)
-        done = "".join(segments[:-1])
+        done = "".join(_pieces(self._text)[:-1])
         if done and self._text.startswith(done):
             ready += split_sentences(done)
             self._text = self._text[len(done) :]

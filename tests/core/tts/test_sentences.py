@@ -79,3 +79,10 @@ def test_facts_are_not_cut_at_abbreviations_or_inside_addresses() -> None:
         "See https://acme.com/help?id=3.",
         "Thanks.",
     ]
+
+
+def test_streamed_facts_are_not_cut_before_the_rest_arrives() -> None:
+    text = "Open Mon.–Fri. 9–5. Closed Dec. 25. See https://acme.com/help?id=3. Call ext. 204 now. Bye"
+    buffer = SentenceBuffer()
+    released = [s for i in range(0, len(text), 3) for s in buffer.feed(text[i : i + 3])]
+    assert released + buffer.flush() == split_sentences(text)
