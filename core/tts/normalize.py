@@ -191,12 +191,19 @@ def _web_address(m: re.Match[str]) -> str:
 
 # --- phone numbers, extensions, keypad keys, identifiers ----------------------------------
 
+# Numbers written with spaces only are phone numbers when they look like one ("0800 123 4567",
+# "202 555 0143"); "sizes 10 12 14 16" or "2024 2025 2026" are not.
+_SPACED_PHONE = re.compile(r"0\d+(?: \d+)+|(?:1 )?\d{3} \d{3} \d{4}")
+
+
 def _phone(m: re.Match[str]) -> str:
     """Seven or more digits (or a vanity number) read group by group as written."""
     raw, check = m.group("number"), m.group("check")
     digits = sum(c.isdigit() for c in raw)
     letters = sum(c.isalpha() for c in raw)
     if digits < 7 and not (letters >= 3 and digits >= 3):
+        return m.group(0)
+    if re.fullmatch(r"[\d ]+", raw) and not _SPACED_PHONE.fullmatch(raw):
         return m.group(0)
     body = re.sub(r"^\+", "", raw).replace("(0)", " ")
     groups = [g for g in re.split(r"[\s().-]+", body) if g]

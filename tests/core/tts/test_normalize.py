@@ -15,6 +15,7 @@ PHONE_NUMBERS: Cases = [
     ("Call 800-371-5465 now.", "Call eight zero zero, three seven one, five four six five now."),
     ("Call (202) 555-0143.", "Call two zero two, five five, five, zero one four three."),
     ("Call +1 202 555 0143.", "Call plus one, two zero two, five five, five, zero one four three."),
+    ("Call 1 202 555 0143.", "Call one, two zero two, five five, five, zero one four three."),
     (
         "Call +1 (555) 123-4567 now.",
         "Call plus one, five five, five, one two three, four five six seven now.",
@@ -80,6 +81,7 @@ NUMBERS_THAT_STAY_NUMBERS: Cases = [
     ("Over 100000 users.", "Over one hundred thousand users."),
     ("Apartment 3B.", "Apartment three B."),
     ("Version 2.3.1 is out.", "Version two point three point one is out."),
+    ("Sizes 10 12 14 16 in stock.", "Sizes ten twelve fourteen sixteen in stock."),
 ]
 PRICES: Cases = [
     ("It costs $35.", "It costs thirty-five dollars."),
