@@ -1,10 +1,12 @@
 """One line answered by two `earpiece agent` processes behind Kamailio's dispatcher, run with the
-configuration shipped in packaging/kamailio: calls are spread over both agents, and when one agent
-is killed (SIGKILL) only its call is lost; the line keeps answering from the other agent."""
+configuration shipped in packaging/kamailio: calls are spread over both agents, a call offered to a
+busy agent goes to the other one, and when one agent is killed (SIGKILL) only its call is lost; the
+line keeps answering from the other agent."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import time
@@ -17,7 +19,15 @@ import pytest
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt import WhisperSpeechToText
 from tests.audio_gen import piper_speech
-from tests.e2e.harness import AgentProcess, CallerScript, HeardTurn, ScriptedCall, analyse, clip_pcm
+from tests.e2e.harness import (
+    AgentProcess,
+    CallerScript,
+    HeardTurn,
+    ScriptedCall,
+    analyse,
+    clip_pcm,
+    greeting_onset_s,
+)
 from tests.peers.kamailio import KamailioDispatcher
 from tests.peers.process import free_port, wait_for
 
@@ -37,12 +47,13 @@ def script() -> CallerScript:
     return CallerScript.build([piper_speech(QUESTION)], lead_s=5.0, gap_s=13.0, tail_s=3.0)
 
 
-def start_agents(line: KamailioDispatcher, ports: list[int], home: Path) -> list[AgentProcess]:
+def start_agents(line: KamailioDispatcher, ports: list[int], home: Path,
+                 max_calls: tuple[int, ...] = (4, 4)) -> list[AgentProcess]:
     """One agent per node port, each registered as its own account with its own data folders (so its
     own copy of the sample knowledge base), started side by side."""
     agents = [
-        AgentProcess(line, user, password, home / user, extra_args=("--sip-port", str(port)))
-        for (user, password), port in zip(ACCOUNTS.items(), ports, strict=True)
+        AgentProcess(line, user, password, home / user, max_calls=most, extra_args=("--sip-port", str(port)))
+        for (user, password), port, most in zip(ACCOUNTS.items(), ports, max_calls, strict=True)
     ]
     with ThreadPoolExecutor(len(agents)) as pool:
         started = [pool.submit(agent.start) for agent in agents]
@@ -126,6 +137,41 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
         finally:
             for agent in agents:
                 agent.terminate(30)
+
+
+def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
+    """Agent A takes one call at a time. Of four callers in a row, round robin offers one to A while
+    it is busy; A answers 486 and the dispatcher passes that call to B instead of the caller hearing
+    busy."""
+    ports = [free_port(), free_port()]
+    listener = CallerScript.build([], lead_s=12.0, gap_s=0.0, tail_s=1.0)  # the callers only listen
+    with KamailioDispatcher(ACCOUNTS, nodes=ports) as line:
+        agents = start_agents(line, ports, tmp_path, max_calls=(1, 4))
+        busy_node, other_node = line.nodes
+        try:
+            line.wait_nodes_up(2)
+            with contextlib.ExitStack() as stack:
+                calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
+                         for name in ("caller1", "caller2", "caller3", "caller4")]
+                for call in calls:
+                    call.dial(line.line_uri)  # raises unless the call is answered
+                time.sleep(6.0)  # every caller hears its greeting
+                for call in calls:
+                    call.hang_up()
+                greetings = [greeting_onset_s(call.heard()) for call in calls]
+            records = [agent.wait_records(count) for agent, count in zip(agents, (1, 3), strict=True)]
+            refused = "refusing call" in agents[0].log_tail(20000)
+        finally:
+            for agent in agents:
+                agent.terminate(30)
+        tries: dict[str, list[str]] = {}
+        for dispatched in line.dispatched():
+            tries.setdefault(dispatched.call_id, []).append(dispatched.node)
+    retried = [nodes for nodes in tries.values() if len(nodes) > 1]
+    assert retried and all(nodes == [busy_node, other_node] for nodes in retried), tries
+    assert refused, "agent A did not refuse a call as busy"
+    assert all(at is not None for at in greetings), f"a caller heard no greeting: {greetings}"
+    assert [len(r) for r in records] == [1, 3], records
 
 
 def caller_of(remote_uri: str) -> str:
