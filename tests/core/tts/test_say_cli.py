@@ -50,7 +50,7 @@ def test_say_falls_back_to_piper_when_edge_refuses(
     ("argv", "message"),
     [
         (["say", "   ", "-o", "{tmp}/a.wav"], "the text is empty"),
-        (["say", "👍 https://acme.com", "-o", "{tmp}/a.wav"], "no speakable words"),
+        (["say", "👍 🎉 { }", "-o", "{tmp}/a.wav"], "no speakable words"),
         (["say", "Hello.", "-o", "{tmp}/missing/a.wav"], "does not exist"),
     ],
 )
