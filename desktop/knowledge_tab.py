@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.interfaces import AnswerRequest
-from earpiece.core.knowledge import IngestReport, KnowledgeError, KnowledgeStore, Progress
+from earpiece.core.knowledge import IngestReport, KnowledgeError, KnowledgeStore, Outcome, Progress
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import KnowledgeSettings
 from earpiece.desktop.copilot_panel import plain_label
@@ -90,6 +91,11 @@ class KnowledgeTab(QWidget):
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop adding: files already added stay; add the rest again later")
+        self.cancel_button.clicked.connect(self.cancel_ingest)
+        self.cancel_button.setVisible(False)
+        self._cancel: threading.Event | None = None  # the running ingest's stop request
         self.status = plain_label("Opening the knowledge store…")
         self.errors = QListWidget()
         self.errors.setMaximumHeight(90)
@@ -129,7 +135,10 @@ class KnowledgeTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.documents, 2)
         layout.addLayout(doc_buttons)
-        layout.addWidget(self.progress)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
         layout.addWidget(self.status)
         layout.addWidget(self.errors)
         layout.addWidget(self.held_back_box, 1)
@@ -236,22 +245,41 @@ class KnowledgeTab(QWidget):
         self._set_busy(True, f"Adding {len(paths)} item(s) to {name}…")
         self.errors.clear()
         self.errors.setVisible(False)
+        self._cancel = threading.Event()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setVisible(True)
         try:
-            report = await asyncio.to_thread(self.store.add, name, paths, self.ingest_progress.emit)
+            report = await asyncio.to_thread(
+                self.store.add, name, paths, self.ingest_progress.emit, self._cancel
+            )
         finally:
+            self._cancel = None
+            self.cancel_button.setVisible(False)
             self._set_busy(False)
         for failure in report.failed:
             self.errors.addItem(failure.error or failure.source)
         for warning in report.warnings:  # parts left out of files that were ingested
             self.errors.addItem(warning)
         self.errors.setVisible(bool(report.failed or report.warnings))
-        self.status.setText(
-            f"{len(report.results) - len(report.failed)} file(s) ingested ({report.chunks_written} new "
-            f"passages), {len(report.failed)} failed, in {report.seconds:.1f} s."
-        )
+        stopped = report.count(Outcome.CANCELLED)
+        ingested = len(report.results) - len(report.failed) - stopped
+        summary = (f"{ingested} file(s) ingested ({report.chunks_written} new passages), "
+                   f"{len(report.failed)} failed, in {report.seconds:.1f} s.")
+        if report.cancelled:
+            summary = f"Cancelled. {summary} {stopped} file(s) not added: add them again to carry on."
+        self.status.setText(summary)
         self.refresh()
         self.ingest_finished.emit(report)
         return report
+
+    def cancel_ingest(self) -> bool:
+        """Ask the running ingest to stop at its next batch (`ingest_finished` follows); False if idle."""
+        if self._cancel is None:
+            return False
+        self._cancel.set()
+        self.cancel_button.setEnabled(False)
+        self.status.setText("Cancelling…")
+        return True
 
     def _show_progress(self, progress: Progress) -> None:
         self.progress.setRange(0, max(1, progress.files_total))

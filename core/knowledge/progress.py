@@ -12,6 +12,7 @@ class Outcome(StrEnum):
     UPDATED = "updated"  # the file changed: its chunks were replaced
     UNCHANGED = "unchanged"  # same content hash as before: skipped
     FAILED = "failed"
+    CANCELLED = "cancelled"  # not ingested because the run was cancelled; adding it again carries on
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    cancelled: bool = False  # stopped early; every file before the stop is whole in the store
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)

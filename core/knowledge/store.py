@@ -66,6 +66,10 @@ EMBED_STEP = 64  # chunks embedded between two progress reports
 UNITS_VERSION = 2
 
 
+class IngestCancelled(Exception):
+    """Raised between embedding batches when the running ingest was asked to stop."""
+
+
 def default_store_path() -> Path:
     return data_dir() / "knowledge"
 
@@ -132,6 +136,7 @@ class KnowledgeStore:
         self._open_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._vocabulary: dict[str, tuple[float, list[str]]] = {}
+        self._cancel: threading.Event | None = None  # the running `add`'s cancel request
         self.recovery_notes: list[str] = []  # what reconciliation repaired on open (for logs and UI)
         self._closed = False
 
@@ -280,9 +285,14 @@ class KnowledgeStore:
     # Ingestion
 
     def add(
-        self, name: str, paths: Iterable[Path | str], progress: ProgressCallback | None = None
+        self, name: str, paths: Iterable[Path | str], progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
     ) -> IngestReport:
-        """Ingest files and folders (recursively). Per-file failures are reported, not raised."""
+        """Ingest files and folders (recursively). Per-file failures are reported, not raised.
+
+        Setting `cancel` stops the run at the next embedding batch: the file being embedded is
+        dropped (its vectors removed), the files committed before it stay, the rest are CANCELLED.
+        """
         started = time.perf_counter()
         with self._write_lock:
             kb = self.info(name)
@@ -291,7 +301,11 @@ class KnowledgeStore:
             report.results.extend(
                 FileResult(str(p), Outcome.FAILED, error=f"{p}: no such file or folder") for p in missing
             )
-            self._ingest_files(kb, files, report, progress)
+            self._cancel = cancel
+            try:
+                self._ingest_files(kb, files, report, progress)
+            finally:
+                self._cancel = None
         report.seconds = time.perf_counter() - started
         return report
 
@@ -305,6 +319,9 @@ class KnowledgeStore:
             numbers.setdefault(row.source, set()).update(phone_numbers(f"{row.heading} {row.text}"))
         committed = 0
         for done, path in enumerate(files):
+            if self._cancelled():
+                report.results.extend(FileResult(str(p), Outcome.CANCELLED) for p in files[done:])
+                break
             if progress:
                 progress(Progress(done, len(files), str(path), committed))
             result = self._ingest_file(kb, path, index, known, numbers, reread,
@@ -314,8 +331,14 @@ class KnowledgeStore:
             committed += result.new_chunks
             if result.outcome is Outcome.FAILED:
                 log.warning("Not ingested: %s", result.error)
+        stopped = report.count(Outcome.CANCELLED)
+        report.cancelled = stopped > 0
         if progress:
-            progress(Progress(len(files), len(files), None, committed))
+            note = "cancelled" if stopped else ""
+            progress(Progress(len(files) - stopped, len(files), None, committed, note))
+
+    def _cancelled(self) -> bool:
+        return self._cancel is not None and self._cancel.is_set()
 
     def _ingest_file(
         self, kb: KnowledgeBaseInfo, path: Path, index: ChromaIndex, known: set[str],
@@ -359,7 +382,11 @@ class KnowledgeStore:
             if progress:
                 progress(Progress(done, total, source, committed + n, f"embedding {n}/{len(fresh)}"))
 
-        vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+        try:
+            vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+        except IngestCancelled:
+            index.delete(kb.collection, [r.chunk_id for r in fresh])  # nothing of it was committed
+            return FileResult(source, Outcome.CANCELLED)
         document = DocumentInfo(source, sha, parsed.title, parsed.kind, len(data), time.time(), len(rows))
         orphans = self._ledger.commit_document(kb.name, document, rows, vectors)  # the commit point
         if orphans:
@@ -384,6 +411,8 @@ class KnowledgeStore:
         stored = stored or {}
         done: dict[str, np.ndarray] = {}
         for start in range(0, len(rows), EMBED_STEP):
+            if self._cancelled():
+                raise IngestCancelled
             batch = rows[start : start + EMBED_STEP]
             todo = [r for r in batch if r.chunk_id not in stored]
             fresh = embedder.embed([embedding_text(r.heading, r.text) for r in todo])

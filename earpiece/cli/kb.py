@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from dataclasses import asdict
 from datetime import datetime
@@ -16,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 
 from earpiece.core.knowledge import (
@@ -63,6 +71,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
@@ -99,7 +110,7 @@ class _Bar:
         if self._bar is None:
             self._bar = RichProgress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                 console=Console(stderr=True), transient=False,
             )
             self._bar.start()
@@ -130,12 +141,40 @@ def _create(store: KnowledgeStore, args: argparse.Namespace, settings: Settings)
 
 
 def _add(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    """Ingests in a worker thread, so Ctrl-C stops it cleanly at the next embedding batch."""
     bar = _Bar(args.quiet)
+    cancel, finished = threading.Event(), threading.Event()
+    done: list[IngestReport] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(store.add(_kb(args, settings), args.paths, progress=bar, cancel=cancel))
+        except BaseException as exc:  # handed to the main thread, which reports it
+            failed.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=work, name="kb-add")
+    worker.start()
     try:
-        report = store.add(_kb(args, settings), args.paths, progress=bar)
+        while not finished.is_set():
+            try:  # not Thread.join: a Ctrl-C inside join() can leave the thread looking finished
+                finished.wait(0.2)
+            except KeyboardInterrupt:
+                cancel.set()
+                print("\ncancelling: the file being embedded is dropped, committed files are kept",
+                      file=sys.stderr)
     finally:
         bar.close()
-    return _print_report(report)
+    worker.join()
+    if failed:
+        raise failed[0]
+    code = _print_report(done[0])
+    if done[0].cancelled:
+        print("cancelled; add the same files again to carry on from here", file=sys.stderr)
+        return INTERRUPTED
+    return code
 
 
 def _list(store: KnowledgeReader, args: argparse.Namespace, settings: Settings) -> int:

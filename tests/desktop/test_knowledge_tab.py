@@ -92,3 +92,31 @@ def test_held_back_passages_are_listed_with_why_and_never_answered(qtbot, qloop,
     shown = [tab.passages.topLevelItem(i).text(2) for i in range(tab.passages.topLevelItemCount())]
     assert shown and not any("Larkspur2024" in text for text in shown)
     assert "Larkspur2024" not in answered.args[0]
+
+
+def test_cancel_stops_adding_and_keeps_what_was_added(qtbot, qloop, store, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):
+        paragraphs = "\n\n".join(f"Depot {i}-{p} opens at {p % 12 + 1} o'clock and stocks {p * 13} crates."
+                                   for p in range(40))
+        (docs / f"depots-{i}.md").write_text(f"# Depots {i}\n\n{paragraphs}\n")
+    tab = KnowledgeTab(KnowledgeSettings(default_kb="depots"))
+    qtbot.addWidget(tab)
+    tab.set_store(store)
+    assert tab.create_kb("depots")
+    assert not tab.cancel_ingest()  # nothing to cancel yet
+
+    def cancel_after_the_first_file(progress):
+        if progress.files_done == 1 and tab.cancel_button.isVisibleTo(tab):
+            tab.cancel_button.click()
+
+    tab.ingest_progress.connect(cancel_after_the_first_file)
+    with qtbot.waitSignal(tab.ingest_finished, timeout=60_000) as finished:
+        tab.add_paths([docs])
+    report = finished.args[0]
+    assert report.cancelled
+    kept = [d.source for d in store.documents("depots")]
+    assert 1 <= len(kept) < 6 and tab.documents.rowCount() == len(kept)
+    assert tab.status.text().startswith("Cancelled.") and "add them again to carry on" in tab.status.text()
+    assert not tab.cancel_button.isVisibleTo(tab) and not tab.busy

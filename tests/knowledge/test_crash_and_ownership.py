@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.core.knowledge import KnowledgeStore, Outcome
+from earpiece.core.knowledge import KnowledgeStore, Outcome, Progress
 from earpiece.core.knowledge.chunking import chunk_blocks
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.readers import read_document
@@ -113,3 +113,56 @@ def test_second_store_in_the_same_process_is_refused(tmp_path: Path, embedder: M
 
     with KnowledgeStore(tmp_path / "store", embedder=embedder), pytest.raises(StoreBusyError):
         KnowledgeStore(tmp_path / "store", embedder=embedder, lock_timeout_s=0.1)
+
+
+def test_cancel_mid_file_drops_that_file_keeps_the_committed_ones_and_a_rerun_carries_on(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    import threading
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder)
+    cancel = threading.Event()
+
+    def stop_in_the_second_file(progress: Progress) -> None:
+        if progress.files_done == 1 and progress.message.startswith("embedding 64/"):
+            cancel.set()  # 64 passages of depots-1.md are in Chroma, not yet committed
+
+    with KnowledgeStore(tmp_path / "store", embedder=embedder) as store:
+        store.create("big")
+        report = store.add("big", [folder], progress=stop_in_the_second_file, cancel=cancel)
+        assert report.cancelled
+        assert [r.outcome for r in report.results] == [Outcome.ADDED] + [Outcome.CANCELLED] * (FILES - 1)
+        assert [Path(d.source).name for d in store.documents("big")] == ["depots-0.md"]
+        collection = store.info("big").collection
+        assert store.index.ids(collection) == {c.chunk_id for c in store.chunks("big")}  # no strays
+
+        again = store.add("big", [folder])
+        assert [r.outcome for r in again.results] == [Outcome.UNCHANGED] + [Outcome.ADDED] * (FILES - 1)
+        assert store.index.count(collection) == FILES * PARAGRAPHS_PER_FILE
+
+
+def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: Path) -> None:
+    from earpiece.core.knowledge import KnowledgeReader
+
+    folder, root = tmp_path / "corpus", tmp_path / "store"
+    write_corpus(folder)
+    base = [sys.executable, "-m", "earpiece", "kb", "--store", str(root)]
+    subprocess.run([*base, "create", "big"], check=True, capture_output=True, timeout=120)
+    adding = subprocess.Popen([*base, "add", "--kb", "big", "--quiet", str(folder)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        with KnowledgeReader(root) as reader:  # watches the ledger while the other process writes
+            while not reader.documents("big") and time.monotonic() < deadline and adding.poll() is None:
+                time.sleep(0.05)
+        adding.send_signal(signal.SIGINT)
+        out, err = adding.communicate(timeout=60)
+    finally:
+        adding.kill()
+    assert adding.returncode == 130, err
+    assert "cancelled" in out and "add the same files again to carry on" in err
+    assert "Traceback" not in err
+    with KnowledgeReader(root) as reader:
+        kept = reader.documents("big")
+        assert 1 <= len(kept) < FILES and all(d.chunks == PARAGRAPHS_PER_FILE for d in kept)
