@@ -33,6 +33,7 @@ from earpiece.desktop.phone import Phone
 from earpiece.desktop.phone_panel import PhonePanel
 from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.desktop.sounds import Player
+from earpiece.desktop.supervisor_view import SupervisorView
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.tray import Tray, app_icon
 from earpiece.desktop.voice_models import VoiceModels
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.latency = LatencyPanel()
         self.history = HistoryPanel(contacts())
         self.knowledge = KnowledgeTab(settings.knowledge)
+        self.supervisor = SupervisorView(settings)  # reads the call records when shown
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)
         call_tab.addWidget(self.latency)
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(call_tab, "Call")
         self.tabs.addTab(self.history, "History && contacts")
         self.tabs.addTab(self.knowledge, "Knowledge")
+        self.tabs.addTab(self.supervisor, "Supervisor")
         self.call_tab = call_tab
         split = QSplitter()
         split.addWidget(self.phone_panel)

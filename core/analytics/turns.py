@@ -4,16 +4,31 @@ copilot turns) have no `declined` field: the fixed "not found" reply marks a dec
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from earpiece.core.llm.prompt import NOT_FOUND_REPLY
 
 QUESTION_INTENTS = ("question", "")  # not handover / goodbye / injection
+# Thanks and goodbyes the engine's pre-check did not catch ("Great, thanks a lot, goodbye.") reach
+# the knowledge base as questions; they are neither questions nor knowledge gaps.
+COURTESY_WORDS = frozenset({
+    "a", "all", "alright", "and", "been", "bye", "cheers", "fine", "good", "goodbye", "great", "have",
+    "helpful", "i", "is", "it", "it's", "lot", "lovely", "many", "much", "no", "nothing", "ok", "okay",
+    "perfect", "really", "so", "super", "thank", "thanks", "that", "that's", "the", "then", "very",
+    "was", "well", "wonderful", "yes", "you", "you've",
+})
+
+
+def is_courtesy(text: str) -> bool:
+    words = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    return bool(words) and all(w in COURTESY_WORDS for w in words)
 
 
 def is_question(turn: dict[str, Any]) -> bool:
+    text = str(turn.get("question", "")).strip()
     return (turn.get("speaker") == "caller" and turn.get("intent", "") in QUESTION_INTENTS
-            and bool(str(turn.get("question", "")).strip()))
+            and bool(text) and not is_courtesy(text))
 
 
 def declined(turn: dict[str, Any]) -> bool:

@@ -1,0 +1,220 @@
+"""The supervisor view: calls per hour, who handled them (the assistant, a transfer, ...), answer
+rate, median answer time, caller sentiment over time, top intents and top knowledge gaps, for a
+date range and an account. The records are read and analysed in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pyqtgraph as pg
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from earpiece.core.analytics import CallArchive, Dashboard, analyser, dashboard, gap_questions, group_gaps
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.settings import Settings
+from earpiece.desktop.tasks import spawn
+
+ALL_ACCOUNTS = "All accounts"
+DEFAULT_DAYS = 7
+BAR = "#0072B2"  # Okabe-Ito blue
+DISPOSITION_COLOURS = ("#009E73", "#E69F00", "#D55E00", "#999999", "#56B4E9")
+LABEL_CHARS = 38
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorData:
+    dashboard: Dashboard
+    accounts: list[str]  # accounts with calls in the date range
+    skipped: list[str]  # records that could not be read
+
+
+def load_supervisor_data(settings: Settings, archive: CallArchive, since: datetime, until: datetime,
+                         account: str | None) -> SupervisorData:
+    """Blocking (reads every record, embeds questions): run it in a worker thread. Applies the
+    retention period first."""
+    archive.prune(settings.analytics.retention_days)
+    in_range = archive.calls(since=since, until=until)
+    calls = [c for c in in_range if account is None or c.account_id == account]
+    engine = analyser(settings)
+    analyses = [engine.analyse(c) for c in calls]
+    questions = gap_questions(calls, settings.analytics.low_confidence)
+    gaps = group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))
+    accounts = sorted({c.account_id for c in in_range if c.account_id})
+    return SupervisorData(dashboard(analyses, gaps), accounts, list(archive.skipped))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(title=title)
+    plot.setBackground(plot.palette().color(QPalette.ColorRole.Base))
+    plot.setMouseEnabled(x=False, y=False)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMinimumHeight(170)
+    return plot
+
+
+class SupervisorView(QWidget):
+    loaded = Signal(object)  # SupervisorData
+
+    def __init__(self, settings: Settings, archive: CallArchive | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.archive = archive or CallArchive()
+        self.data: SupervisorData | None = None
+        pg.setConfigOptions(antialias=True)
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addDays(-(DEFAULT_DAYS - 1)))
+        self.until = QDateEdit(today)
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.account = QComboBox()
+        self.account.addItem(ALL_ACCOUNTS)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        filters = QHBoxLayout()
+        for widget in (QLabel("From"), self.since, QLabel("to"), self.until, self.account,
+                       self.refresh_button):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        self.figures = QLabel("")
+        self.figures.setTextFormat(Qt.TextFormat.PlainText)
+        self.figures.setWordWrap(True)
+
+        self.per_hour = _plot("Calls per hour")
+        self.per_hour.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.handled = _plot("How calls ended")
+        self.sentiment = _plot("Caller sentiment per call (-1 … +1)")
+        self.sentiment.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.sentiment.setYRange(-1.0, 1.0)
+        self.sentiment.addLine(y=0.0, pen=pg.mkPen("#999999", style=Qt.PenStyle.DashLine))
+        self.intents = _plot("Top intents (calls)")
+        self.gaps = _plot("Top knowledge gaps (questions)")
+        grid = QGridLayout()
+        grid.addWidget(self.per_hour, 0, 0)
+        grid.addWidget(self.handled, 0, 1)
+        grid.addWidget(self.sentiment, 1, 0)
+        grid.addWidget(self.intents, 1, 1)
+        grid.addWidget(self.gaps, 2, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.figures)
+        layout.addLayout(grid, 1)
+        self.loaded.connect(self.show_data)
+
+    # -- loading ---------------------------------------------------------------------------------
+    def date_range(self) -> tuple[datetime, datetime]:
+        """[since, until) in local time: the whole of both chosen days."""
+        start, end = (date(d.year(), d.month(), d.day()) for d in (self.since.date(), self.until.date()))
+        return (datetime.combine(start, time()).astimezone(),
+                datetime.combine(end, time()).astimezone() + timedelta(days=1))
+
+    def chosen_account(self) -> str | None:
+        text = self.account.currentText()
+        return None if text == ALL_ACCOUNTS else text
+
+    def refresh(self) -> None:
+        self.figures.setText("Reading the call records…")
+        spawn(self._load(), lambda exc: self.figures.setText(f"Could not read the call records: {exc}"))
+
+    async def _load(self) -> None:
+        since, until = self.date_range()
+        data = await asyncio.to_thread(load_supervisor_data, self.settings, self.archive, since, until,
+                                       self.chosen_account())
+        self.loaded.emit(data)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def show_data(self, data: SupervisorData) -> None:
+        self.data = data
+        board = data.dashboard
+        chosen = self.account.currentText()
+        self.account.blockSignals(True)
+        self.account.clear()
+        self.account.addItems([ALL_ACCOUNTS, *data.accounts])
+        self.account.setCurrentText(chosen if chosen in data.accounts else ALL_ACCOUNTS)
+        self.account.blockSignals(False)
+        skipped = f" ({len(data.skipped)} unreadable record(s) skipped)" if data.skipped else ""
+        self.figures.setText(self.figures_text(board) + skipped)
+        self._draw_per_hour(board)
+        self._draw_bars(self.handled, list(board.dispositions.items()), horizontal=False,
+                        colours=DISPOSITION_COLOURS)
+        self._draw_sentiment(board)
+        self._draw_bars(self.intents, board.top_intents)
+        self._draw_bars(self.gaps, [(g.label, g.count) for g in board.top_gaps])
+
+    @staticmethod
+    def figures_text(board: Dashboard) -> str:
+        if not board.calls:
+            return "No calls in this period."
+        share = board.by_assistant / board.calls
+        rate = f"{board.answer_rate:.0%}" if board.answer_rate is not None else "–"
+        median = f"{board.median_answer_ms / 1000:.1f} s" if board.median_answer_ms is not None else "–"
+        return (f"{board.calls} calls · answered by the assistant {board.by_assistant} ({share:.0%}) · "
+                f"transferred {board.transferred} · answer rate {rate} of {board.questions} questions · "
+                f"median answer time {median}")
+
+    def _draw_per_hour(self, board: Dashboard) -> None:
+        self.per_hour.clear()
+        self.per_hour.setTitle("Calls per hour" if board.period == "hour" else "Calls per day")
+        if not board.per_period:
+            return
+        width = 3600.0 if board.period == "hour" else 86400.0
+        x = [at.timestamp() + width / 2 for at, _ in board.per_period]
+        heights = [count for _, count in board.per_period]
+        self.per_hour.addItem(pg.BarGraphItem(x=x, height=heights, width=width * 0.8, brush=BAR))
+        self.per_hour.setYRange(0, max(heights) + 1)
+
+    def _draw_sentiment(self, board: Dashboard) -> None:
+        self.sentiment.clear()
+        self.sentiment.addLine(y=0.0, pen=pg.mkPen("#999999", style=Qt.PenStyle.DashLine))
+        if board.sentiment_trend:
+            x = [at.timestamp() for at, _ in board.sentiment_trend]
+            y = [score for _, score in board.sentiment_trend]
+            self.sentiment.plot(x, y, pen=pg.mkPen(BAR, width=2), symbol="o", symbolSize=7,
+                                symbolBrush=BAR)
+
+    @staticmethod
+    def _draw_bars(plot: pg.PlotWidget, items: list[tuple[str, int]], *, horizontal: bool = True,
+                   colours: tuple[str, ...] = (BAR,)) -> None:
+        """Labelled bars: horizontal (label on the left axis, biggest on top) or vertical."""
+        plot.clear()
+        brushes = [colours[i % len(colours)] for i in range(len(items))]
+        positions = list(range(len(items)))
+        values = [value for _, value in items]
+        ticks = [[(p, _short(label)) for p, (label, _) in zip(positions, items, strict=True)]]
+        if horizontal:
+            ys = [len(items) - 1 - p for p in positions]
+            plot.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.6, width=values, brushes=brushes))
+            plot.getAxis("left").setTicks([[(y, label) for y, (_, label) in zip(ys, ticks[0], strict=True)]])
+            plot.getAxis("bottom").setTicks(None)
+        else:
+            plot.addItem(pg.BarGraphItem(x=positions, height=values, width=0.6, brushes=brushes))
+            plot.getAxis("bottom").setTicks(ticks)
+        if items:
+            extent = max(values) + 1
+            if horizontal:
+                plot.setRange(xRange=(0, extent), yRange=(-0.6, len(items) - 0.4), padding=0)
+            else:
+                plot.setRange(xRange=(-0.6, len(items) - 0.4), yRange=(0, extent), padding=0)

@@ -1,0 +1,62 @@
+"""Analytics on the record of a real call: `earpiece agent` registered at Kamailio answers a
+baresip caller who asks one question the sample knowledge base answers and one it cannot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from earpiece.cli import main
+from earpiece.core.analytics import CallAnalyser, CallArchive, Disposition, gap_questions, group_gaps
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from tests.audio_gen import piper_speech
+from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall
+from tests.peers.kamailio import Kamailio
+
+pytestmark = [pytest.mark.peers, pytest.mark.models]
+
+USERS = {"agent": "agent-pw"}
+ANSWERED = "How much does delivery cost?"
+UNKNOWN = "Are you hiring at the moment?"
+
+
+@pytest.fixture(scope="module")
+def call_record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("agent")
+    script = CallerScript.build([piper_speech(ANSWERED), piper_speech(UNKNOWN)], lead_s=5.0, gap_s=14.0,
+                                tail_s=2.0)
+    with Kamailio(users=USERS) as registrar, AgentProcess(registrar, "agent", USERS["agent"], home) as agent:
+        with ScriptedCall(registrar, script, "caller1", home / "caller") as call:
+            call.run(agent.uri)
+        (record,) = agent.wait_records(1)
+    yield agent.calls_dir / f"{record['call_id']}.json"
+
+
+def test_a_real_call_is_summarised_with_its_gap(call_record: Path, call_analyser: CallAnalyser,
+                                                embedder: MiniLmEmbedder, tmp_path: Path) -> None:
+    archive = CallArchive(call_record.parent, tmp_path / "none.jsonl")
+    (call,) = archive.calls()
+    analysis = call_analyser.analyse(call)
+    assert analysis.disposition is Disposition.ANSWERED and analysis.intent == "delivery"
+    assert (analysis.questions, analysis.answered, analysis.declined) == (2, 1, 1)
+    assert "4.95" in analysis.summary.told[0] and analysis.summary.told[1] == "no answer known"
+    assert "deliver" in analysis.summary.wanted[0].lower() and "hiring" in analysis.summary.wanted[1].lower()
+    talk = analysis.talk
+    assert talk.seconds["caller"] > 2 and talk.seconds["assistant"] > talk.seconds["caller"]
+    assert 5 < talk.longest_silence_s < call.duration_s  # the caller waits ~14 s after each question
+    spoken = sorted(t["voice_to_voice_ms"] for t in call.turns if t["voice_to_voice_ms"])
+    assert spoken[0] <= analysis.latency_ms["voice_to_voice_p50"] <= spoken[-1]
+    assert analysis.latency_ms["voice_to_voice_p95"] >= analysis.latency_ms["voice_to_voice_p50"]
+    (group,) = group_gaps(gap_questions([call], 0.5), embedder)
+    assert group.count == 1 and "hiring" in group.label.lower()
+
+
+def test_calls_show_reads_the_agents_folder(call_record: Path, capsys) -> None:
+    call_id = call_record.stem
+    assert main(["calls", "show", call_id, "--json", "--calls-dir", str(call_record.parent)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["call_id"] == call_id and shown["account_id"] == "agent" and shown["source"] == "agent"
+    assert shown["remote_uri"].startswith("sip:caller1@")
