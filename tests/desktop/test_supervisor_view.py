@@ -1,16 +1,26 @@
 """The supervisor view over the labelled records of real calls (tests/data/calls) plus one desktop
-record: figures, charts and the account filter (a screenshot goes to test-artifacts/); the gaps view
-and its "add an answer"."""
+record: figures, charts and the account filter; the same view as a real window on an X server
+(Xvfb), whose screenshot goes to test-artifacts/; the gaps view and its "add an answer".
+
+`python -m tests.desktop.test_supervisor_view RECORDS OUT.png` shows the view on $DISPLAY, saves a
+screenshot of the screen once the records are drawn and prints the figures as JSON."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
+import qasync
+from PIL import Image
+from PySide6.QtCore import QDate, QTimer
+from PySide6.QtWidgets import QApplication
 
 from earpiece.core.analytics import CallArchive
 from earpiece.core.knowledge import KnowledgeStore
@@ -21,6 +31,7 @@ from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
 from earpiece.sip.records import CallHistory, CallRecord
 from tests.analytics.labelled_calls import copy_records, labels
+from tests.xvfb import virtual_display
 
 pytestmark = [pytest.mark.gui, pytest.mark.models]
 
@@ -56,9 +67,7 @@ def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path)
     truth["desk-1"] = truth[copied]
     view = SupervisorView(KEEP_ALL, archive)
     qtbot.addWidget(view)
-    first, last = calls[0].started_at.astimezone(), calls[-1].started_at.astimezone()
-    view.since.setDate(QDate(first.year, first.month, first.day))
-    view.until.setDate(QDate(last.year, last.month, last.day))
+    show_records(view)
     view.resize(1280, 860)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.show()  # showing the view reads the records
@@ -77,10 +86,6 @@ def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path)
     assert board.top_gaps[0].count == size, (biggest, [g.as_dict() for g in board.top_gaps])
     assert len(board.sentiment_trend) == len(calls)
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    qtbot.wait(300)
-    assert view.grab().save(str(ARTIFACTS / "supervisor-view.png"))
-
     view.account.setCurrentText("desk")
     load(qtbot, view)
     assert view.data.dashboard.calls == 1 and view.account.currentText() == "desk"
@@ -90,6 +95,52 @@ def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path)
     view.since.setDate(view.until.date())
     load(qtbot, view)
     assert view.figures.text() == "No calls in this period."
+
+
+def show_records(view: SupervisorView) -> None:
+    """Choose the days of the records."""
+    calls = view.archive.calls()
+    first, last = calls[0].started_at.astimezone(), calls[-1].started_at.astimezone()
+    view.since.setDate(QDate(first.year, first.month, first.day))
+    view.until.setDate(QDate(last.year, last.month, last.day))
+
+
+def test_supervisor_view_on_a_real_x_server(tmp_path) -> None:
+    records = copy_records(tmp_path / "calls")
+    shot = ARTIFACTS / "supervisor-view.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot.unlink(missing_ok=True)
+    with virtual_display("1280x860x24") as display:
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        argv = [sys.executable, "-m", "tests.desktop.test_supervisor_view", str(records), str(shot)]
+        run = subprocess.run(argv, env=env, cwd=ARTIFACTS.parent, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    shown = json.loads(run.stdout.strip().splitlines()[-1])
+    assert shown["visible"] and shown["calls"] == len(labels())
+    assert shown["figures"].startswith(f"{len(labels())} calls · answered by the assistant")
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 860) and len(set(image.resize((128, 86)).get_flattened_data())) > 50
+
+
+def _show_on_display(records: Path, out: Path) -> int:
+    app = QApplication([sys.argv[0], "-platform", "xcb"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    view = SupervisorView(KEEP_ALL, CallArchive(records, records / "no-history.jsonl"))
+    show_records(view)
+    view.setWindowTitle("Earpiece supervisor")
+    view.setGeometry(0, 0, 1280, 860)
+    drawn = asyncio.Event()
+    view.loaded.connect(lambda _data: QTimer.singleShot(800, drawn.set))  # let the charts paint
+    view.show()
+    with loop:
+        loop.run_until_complete(asyncio.wait_for(drawn.wait(), 90))
+        saved = app.primaryScreen().grabWindow(0).save(str(out))
+    assert view.data is not None
+    print(json.dumps({"visible": view.isVisible(), "calls": view.data.dashboard.calls,
+                      "figures": view.figures.text()}))
+    return 0 if saved else 1
 
 
 def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, tmp_path) -> None:
@@ -115,3 +166,7 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, 
         assert added.args[0] == "sample"
         assert "12 spaces" in store.search("sample", group.examples[-1], 1).passages[0].text
         assert view.status.text().startswith("Added to sample")
+
+
+if __name__ == "__main__":
+    sys.exit(_show_on_display(Path(sys.argv[1]), Path(sys.argv[2])))
