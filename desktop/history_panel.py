@@ -1,4 +1,5 @@
-"""Call history (the SIP engine's record of finished calls) and simple editable contacts."""
+"""Call history (the SIP engine's record of finished calls) and simple editable contacts. Deleting a
+call removes everything kept about it (record, transcript, recording, history line)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from earpiece.core.analytics import CallArchive
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.sip.records import CallRecord
@@ -47,9 +50,13 @@ class HistoryPanel(QWidget):
         call_back.clicked.connect(lambda: self._call_history_row(self.history.currentRow()))
         save_contact = QPushButton("Add to contacts")
         save_contact.clicked.connect(self._contact_from_history)
+        delete_call = QPushButton("Delete call")
+        delete_call.setToolTip("Delete the call with its transcript and recording")
+        delete_call.clicked.connect(self._ask_delete_call)
         history_buttons = QHBoxLayout()
         history_buttons.addWidget(call_back)
         history_buttons.addWidget(save_contact)
+        history_buttons.addWidget(delete_call)
         history_buttons.addStretch(1)
 
         self.contact_table = _table(["Name", "Address", "Note"])
@@ -117,6 +124,23 @@ class HistoryPanel(QWidget):
         if 0 <= row < len(self.records):
             record = self.records[row]
             self._ask_contact(Contact(record.display_name or "", record.remote_uri))
+
+    def _ask_delete_call(self) -> None:
+        row = self.history.currentRow()
+        if not 0 <= row < len(self.records):
+            return
+        record = self.records[row]
+        who = record.display_name or record.remote_uri
+        answer = QMessageBox.question(self, "Delete call", f"Delete the call with {who} and its transcript?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_call(record.call_id)
+
+    def delete_call(self, call_id: str) -> None:
+        CallArchive().delete([call_id])
+        for row in reversed(range(len(self.records))):
+            if self.records[row].call_id == call_id:
+                del self.records[row]
+                self.history.removeRow(row)
 
     # -- contacts --------------------------------------------------------------------------------
     def show_contacts(self) -> None:

@@ -1,6 +1,7 @@
 """The supervisor view over the labelled records of real calls (tests/data/calls) plus one desktop
 record: figures, charts and the account filter; the same view as a real window on an X server
-(Xvfb), whose screenshot goes to test-artifacts/; the gaps view and its "add an answer".
+(Xvfb), whose screenshot goes to test-artifacts/; the gaps view and its "add an answer"; deleting
+a call from the history.
 
 `python -m tests.desktop.test_supervisor_view RECORDS OUT.png` shows the view on $DISPLAY, saves a
 screenshot of the screen once the records are drawn and prints the figures as JSON."""
@@ -23,9 +24,12 @@ from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QApplication
 
 from earpiece.core.analytics import CallArchive
+from earpiece.core.engine.record import calls_dir
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.settings import AnalyticsSettings, Settings
+from earpiece.desktop.contacts import contacts
 from earpiece.desktop.gaps_view import GapsView
+from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.supervisor_view import SupervisorView
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
@@ -166,6 +170,26 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, 
         assert added.args[0] == "sample"
         assert "12 spaces" in store.search("sample", group.examples[-1], 1).passages[0].text
         assert view.status.text().startswith("Added to sample")
+
+
+def test_deleting_a_call_in_the_history_removes_its_record_and_recording(qtbot, tmp_path) -> None:
+    records = copy_records(tmp_path / "calls")
+    history = CallHistory()  # the app's own files in the test's data folder
+    kept, gone = sorted(p.stem for p in records.glob("*.json"))[:2]
+    for call_id in (kept, gone):
+        (calls_dir() / f"{call_id}.json").write_bytes((records / f"{call_id}.json").read_bytes())
+        now = time.time()
+        history.append(CallRecord(call_id, "desk", CallDirection.INBOUND, "sip:100@pbx", "", now, now,
+                                  now + 9, 200, "remote"))
+    (calls_dir() / f"{gone}.wav").write_bytes(b"RIFF")
+    panel = HistoryPanel(contacts())
+    qtbot.addWidget(panel)
+    panel.show_history(history.load())
+    assert panel.history.rowCount() == 2
+    panel.delete_call(gone)
+    assert panel.history.rowCount() == 1 and [r.call_id for r in panel.records] == [kept]
+    assert sorted(p.name for p in calls_dir().iterdir()) == [f"{kept}.json"]
+    assert [r.call_id for r in history.load()] == [kept]
 
 
 if __name__ == "__main__":
