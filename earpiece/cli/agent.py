@@ -7,6 +7,9 @@ The account comes from the settings (`--account ID`) or from the command line (`
 `--domain`); its password from the keyring (`sip:<id>`) or `EARPIECE_SECRET_SIP_<ID>`. One JSON
 record per call goes to `--calls-dir` (default: the data folder's `calls/`). SIGTERM or Ctrl+C ends
 it cleanly: calls in progress hear a goodbye and are hung up, then the account is unregistered.
+
+With `--supervise` the agent runs as a child of a small supervisor that starts it again when it
+dies (calls in progress then get a `lost_in_crash` record); see packaging/systemd/ for a unit.
 """
 
 from __future__ import annotations
@@ -60,15 +63,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answering.add_argument("--calls-dir", type=Path, help="folder for the per-call JSON records")
     answering.add_argument("--shutdown-grace", type=float, default=15.0, metavar="S",
                            help="on SIGTERM, let a reply being spoken finish within this many seconds")
+    answering.add_argument("--ack-timeout", type=float, default=6.0, metavar="S",
+                           help="end an answered call whose ACK has not come after S seconds (0 = never)")
+    answering.add_argument("--media-timeout", type=float, default=30.0, metavar="S",
+                           help="end a call with no incoming audio for S seconds, hold aside (0 = never)")
+    answering.add_argument("--supervise", action="store_true",
+                           help="run under a supervisor that replaces the agent when it dies; a second "
+                           "agent waits as a warm spare (twice the memory) unless --no-standby")
+    answering.add_argument("--no-standby", action="store_true",
+                           help="with --supervise: no warm spare (a crash then costs a cold start)")
+    answering.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)
     network = parser.add_argument_group("network")
     network.add_argument("--bind", metavar="ADDR", help="local address (default: sip.bind_address)")
     network.add_argument("--sip-port", type=int, metavar="N",
                          help="UDP and TCP port (default: sip.udp_port; 0 = any free port)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, agent_parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from earpiece.headless import AgentError, AgentOptions, AnsweringAgent
+    if args.supervise:
+        return supervise(args)
+    from earpiece.headless.agent import AgentError, AgentOptions, AnsweringAgent
     from earpiece.sip.engine import SipError
 
     settings = load_settings()
@@ -81,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_calls < 1:
         print("earpiece agent: --max-calls must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    if args.ack_timeout < 0 or args.media_timeout < 0:
+        print("earpiece agent: --ack-timeout and --media-timeout must be 0 (never) or more", file=sys.stderr)
+        return EXIT_USAGE
     options = AgentOptions(
         account=account,
         kb_name=args.kb,
@@ -90,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         calls_dir=args.calls_dir,
         greeting=args.greeting,
         shutdown_grace_s=args.shutdown_grace,
+        standby=args.standby,
     )
     agent = AnsweringAgent(settings, options, sip_config=sip_config(settings, args), password=password)
     try:
@@ -135,7 +154,12 @@ def sip_config(settings: Settings, args: argparse.Namespace) -> SipConfig:
     from earpiece.sip.config import EngineConfig as SipConfig
 
     config = SipConfig.from_settings(settings)
-    changes: dict[str, object] = {"input_device": "none", "output_device": "none"}
+    changes: dict[str, object] = {
+        "input_device": "none",
+        "output_device": "none",
+        "ack_timeout_s": args.ack_timeout or None,
+        "media_timeout_s": args.media_timeout or None,
+    }
     if args.bind:
         changes["bind_address"] = args.bind
     if args.sip_port is not None:
@@ -143,3 +167,55 @@ def sip_config(settings: Settings, args: argparse.Namespace) -> SipConfig:
         if config.tcp_port is not None:
             changes["tcp_port"] = args.sip_port
     return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+
+
+def supervise(args: argparse.Namespace) -> int:
+    """Run this same command without `--supervise` as a child, restarted when it dies. A port of 0
+    ("any") is chosen once here, so every restarted agent keeps the Contact the registrar knows."""
+    from earpiece.core.paths import data_dir
+    from earpiece.headless.supervisor import Supervisor
+
+    settings = load_settings()
+    port = args.sip_port if args.sip_port is not None else settings.sip.udp_port
+    if port == 0:
+        args.sip_port = _free_port(args.bind or settings.sip.bind_address)
+    frozen = getattr(sys, "frozen", False)  # the PyInstaller bundle: its binary is the CLI itself
+    argv = [sys.executable, *([] if frozen else ["-m", "earpiece"]), *child_argv(args)]
+    calls = args.calls_dir or data_dir() / "calls"  # = core.engine.calls_dir(), without loading the engine
+    def announce(line: str) -> None:
+        print(line, flush=True)
+
+    return Supervisor(argv, calls, standby=not args.no_standby, announce=announce).run()
+
+
+def child_argv(args: argparse.Namespace) -> list[str]:
+    """The `earpiece ... agent ...` arguments that give `args` again, without `--supervise`."""
+    argv = ["--log-level", args.log_level] if args.log_level else []
+    argv.append("agent")
+    parser: argparse.ArgumentParser = args.agent_parser
+    for action in parser._actions:
+        value = getattr(args, action.dest, None)
+        supervisor_only = action.dest in ("help", "supervise", "no_standby", "standby")
+        if not action.option_strings or supervisor_only or value == action.default:
+            continue
+        if isinstance(action, argparse._StoreTrueAction):
+            argv.append(action.option_strings[0])
+        else:
+            argv += [action.option_strings[0], str(value)]
+    return argv
+
+
+def _free_port(bind: str) -> int:
+    import socket
+
+    host = "" if bind in ("", "0.0.0.0") else bind
+    for _ in range(20):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+            udp.bind((host, 0))
+            port: int = udp.getsockname()[1]
+            try:
+                tcp.bind((host, port))  # the agent listens on UDP and TCP with the same number
+            except OSError:
+                continue
+            return port
+    raise OSError("no free port for both UDP and TCP")

@@ -1,6 +1,5 @@
-"""Headless answering: `earpiece agent` joins the SIP engine (sip/) to the voice engine (core/)."""
+"""Headless answering: `earpiece agent` joins the SIP engine (sip/) to the voice engine (core/).
 
-from earpiece.headless.agent import AgentError, AgentOptions, AnsweringAgent
-from earpiece.headless.call_report import Outcome
-
-__all__ = ["AgentError", "AgentOptions", "AnsweringAgent", "Outcome"]
+Import from the modules (`earpiece.headless.agent`, `.supervisor`, ...): the supervisor must not load
+pjsua2 or the models that the agent needs.
+"""

@@ -18,6 +18,7 @@ import dataclasses
 import gc
 import logging
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -38,11 +39,13 @@ from earpiece.core.engine import (
     calls_dir,
 )
 from earpiece.core.engine import EngineConfig as ConversationConfig
-from earpiece.core.engine.factory import build_voice_stack, open_retriever, warm_up
-from earpiece.core.knowledge import KnowledgeRetriever, KnowledgeStore
+from earpiece.core.engine.factory import build_voice_stack, warm_up
+from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever
 from earpiece.core.settings import AccountSettings, CallMode, Settings
 from earpiece.core.tts.normalize import normalize_for_speech
 from earpiece.headless.call_report import CallFacts, TransferAttempt, call_report, write_report
+from earpiece.headless.journal import CallJournal, recover_lost_calls
+from earpiece.headless.knowledge import open_reader
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.config import EngineConfig as SipConfig
 from earpiece.sip.engine import SipEngine
@@ -82,6 +85,9 @@ class AgentOptions:
     no_transfer: str = "I'm sorry, I couldn't reach a colleague right now. Can I help you with anything else?"
     shutdown_grace_s: float = 15.0  # a reply in progress may finish within this
     registration_timeout_s: float = 30.0
+    # Load the voice and the knowledge base, then wait for "go" on stdin before starting SIP (the
+    # supervisor's warm spare: it takes over a crashed agent's line in well under a second).
+    standby: bool = False
 
 
 @dataclass(slots=True)
@@ -122,10 +128,11 @@ class AnsweringAgent:
         self._announce = announce
         self.kb_name = options.kb_name or settings.knowledge.default_kb
         self.calls_dir = options.calls_dir or calls_dir()
+        self._journal = CallJournal(self.calls_dir, self.kb_name)
         self._calls: dict[str, _Call] = {}
         self._background: set[asyncio.Task[bool]] = set()  # referenced until done (asyncio keeps weak refs)
         self._engine: SipEngine | None = None
-        self._store: KnowledgeStore | None = None
+        self._reader: KnowledgeReader | None = None
         self._retriever: KnowledgeRetriever | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = asyncio.Event()
@@ -149,7 +156,13 @@ class AnsweringAgent:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, self.request_shutdown)
         try:
+            cause = "an earlier agent process ended"
+            lost = await asyncio.to_thread(recover_lost_calls, self.calls_dir, cause)
+            for path in lost:
+                self._announce(f"earpiece agent: call lost in an earlier crash recorded: {path}")
             await self._prepare_voice()
+            if self.options.standby and not await self._promoted():
+                return  # stopped while standing by
             await self._start_sip()
             await self._register()
             account = self.options.account
@@ -169,13 +182,12 @@ class AnsweringAgent:
 
     # -- start-up ----------------------------------------------------------------------------------
     async def _prepare_voice(self) -> None:
-        """Open the knowledge base and load the models before the first call arrives."""
-        store = await asyncio.to_thread(KnowledgeStore, settings=self.settings.knowledge)
-        self._store = store
+        """Open the knowledge base (as a reader) and load the models before the first call arrives."""
         try:
-            self._retriever = await asyncio.to_thread(open_retriever, store, self.settings, self.kb_name)
+            self._reader = await asyncio.to_thread(open_reader, self.settings.knowledge, self.kb_name)
         except Exception as exc:  # KnowledgeBaseNotFoundError names the known bases
             raise AgentError(f"knowledge base {self.kb_name!r}: {exc}") from exc
+        self._retriever = KnowledgeRetriever(self._reader, self.kb_name)
         started = time.monotonic()
         await warm_up(self._new_stack())
         log.info("voice models ready in %.1f s", time.monotonic() - started)
@@ -184,6 +196,30 @@ class AnsweringAgent:
         # they are skipped from now on. `_close` unfreezes them before the pjsua2 teardown.
         gc.collect()
         gc.freeze()
+
+    async def _promoted(self) -> bool:
+        """Standby: wait for "go" on stdin (True) or a stop request / end of stdin (False)."""
+        assert self._loop is not None
+        loop, fd, go = self._loop, sys.stdin.fileno(), asyncio.Event()
+        self._announce("earpiece agent: standing by (voice ready); waiting for the supervisor")
+
+        def read() -> None:
+            line = sys.stdin.readline()
+            loop.remove_reader(fd)
+            if line.strip() == "go":
+                go.set()
+            else:  # the supervisor is gone
+                self.request_shutdown()
+
+        loop.add_reader(fd, read)
+        waiters = [asyncio.ensure_future(go.wait()), asyncio.ensure_future(self._stop.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            loop.remove_reader(fd)
+            for waiter in waiters:
+                waiter.cancel()
+        return go.is_set() and not self._stop.is_set()
 
     def _new_stack(self) -> VoiceStack:
         return build_voice_stack(self.settings, retriever=self._retriever)
@@ -270,6 +306,7 @@ class AnsweringAgent:
             return
         facts = CallFacts(event.call_id, event.account_id, event.remote_uri, event.display_name, event.at)
         self._calls[event.call_id] = _Call(facts)
+        self._journal.offered(facts)
         log.info("call %s from %s: answering", event.call_id, event.remote_uri)
         assert self._loop is not None
         self._loop.call_later(
@@ -280,6 +317,7 @@ class AnsweringAgent:
     def _on_call_state(self, call: _Call, event: CallStateChanged) -> None:
         if event.state is CallState.CONFIRMED and call.task is None:
             call.facts.answered_at = event.at
+            self._journal.answered(call.facts)
             self._start_session(call)  # even when closing: the caller then hears the goodbye
         elif event.state is CallState.DISCONNECTED:
             call.facts.disconnected = True
@@ -289,7 +327,7 @@ class AnsweringAgent:
                 call.session.stop("remote")
             elif call.task is None:  # ended before it was answered
                 log.info("call %s ended before it was answered: %s", event.call_id, event.reason)
-                self._calls.pop(event.call_id, None)
+                self._drop_call(event.call_id)
 
     # -- sessions ----------------------------------------------------------------------------------
     def _start_session(self, call: _Call) -> None:
@@ -398,7 +436,12 @@ class AnsweringAgent:
                 self._announce(f"earpiece agent: call {call_id} from {call.facts.remote_uri} ended "
                                f"({report['outcome']}); record: {path}")
         finally:
-            self._calls.pop(call_id, None)
+            self._drop_call(call_id)
+
+    def _drop_call(self, call_id: str) -> None:
+        """The call is over and recorded (or needs no record): forget it here and in the journal."""
+        self._calls.pop(call_id, None)
+        self._journal.ended(call_id)
 
     def _transfer_failed(self, call: _Call) -> None:
         """The caller was promised a colleague: say it did not work (the conversation goes on)."""
@@ -461,7 +504,7 @@ class AnsweringAgent:
             rejected = self._require_engine().reject(call.facts.call_id, RejectReason.BUSY)
             with contextlib.suppress(Exception):
                 await asyncio.wrap_future(rejected)
-            self._calls.pop(call.facts.call_id, None)
+            self._drop_call(call.facts.call_id)
             return
         deadline = time.monotonic() + self.options.shutdown_grace_s
         while (call.speaking or call.answering) and not self._force and time.monotonic() < deadline:
@@ -481,9 +524,9 @@ class AnsweringAgent:
         if self._engine is not None:
             await asyncio.to_thread(self._engine.stop)
             self._engine = None
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 def _mark_frame_gap(call: _Call, phase: str) -> None:

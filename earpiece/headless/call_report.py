@@ -8,9 +8,10 @@ import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from earpiece.core.engine import CallRecorder
+if TYPE_CHECKING:
+    from earpiece.core.engine import CallRecorder
 
 
 class Outcome(StrEnum):
@@ -19,6 +20,7 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     TRANSFER_FAILED = "transfer_failed"  # asked for a person, the transfer did not happen
     ENDED_AT_SHUTDOWN = "ended_at_shutdown"  # the agent stopped: it said goodbye and hung up
+    LOST_IN_CRASH = "lost_in_crash"  # the agent process died during the call (written from its journal)
     ERROR = "error"
 
 

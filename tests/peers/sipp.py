@@ -9,6 +9,7 @@ peer.kill()                                                                     
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ class SippResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+    @property
+    def successful_calls(self) -> int:
+        """Calls that went as the scenario says (SIPp's final statistics screen)."""
+        found = re.findall(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", self.output)
+        return int(found[-1]) if found else 0
 
     @property
     def details(self) -> str:

@@ -1,0 +1,66 @@
+"""No packet kills `earpiece agent`: SIPp sends the INVITE whose oversized Content-Type aborted it
+(PROTOS c07-sip) and a burst of 200 INVITEs at 100/s straight to its SIP port; the agent process
+lives on and answers a real caller right afterwards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall
+from tests.peers.kamailio import Kamailio
+from tests.peers.sipp import run_sipp
+
+pytestmark = [pytest.mark.peers, pytest.mark.models]
+
+USERS = {"agent": "agent-pw"}
+LISTENING = re.compile(r"SIP engine listening on ([\d.]+):(\d+)")
+
+
+@pytest.fixture(scope="module")
+def registrar() -> Iterator[Kamailio]:
+    with Kamailio(users=USERS) as kamailio:
+        yield kamailio
+
+
+@pytest.fixture(scope="module")
+def agent(registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
+    with AgentProcess(registrar, "agent", USERS["agent"], tmp_path_factory.mktemp("agent")) as process:
+        yield process
+
+
+def sip_address(agent: AgentProcess) -> tuple[str, int]:
+    match = LISTENING.search(agent.text() + agent.log_tail(100_000))
+    assert match is not None, agent.text()[-2000:]
+    return match.group(1), int(match.group(2))
+
+
+def assert_answers(agent: AgentProcess, registrar: Kamailio, folder: Path) -> None:
+    assert agent.alive(), f"the agent died:\n{agent.text()[-3000:]}"
+    listen = CallerScript.build([], lead_s=3.0, gap_s=0.0, tail_s=1.0)
+    with ScriptedCall(registrar, listen, "caller", folder) as call:
+        call.dial(agent.uri)
+        call.hang_up()
+
+
+def test_the_oversized_content_type_invite_does_not_kill_the_agent(
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+) -> None:
+    keys = {"ctype": "application/" + "x" * 4100, "subject": "hi", "from_user": "intruder", "branch_pad": ""}
+    extra = [arg for name, value in keys.items() for arg in ("-key", name, value)]
+    result = run_sipp("hostile_invite", sip_address(agent), service="agent", timeout_s=5, extra=extra)
+    assert result.ok, result.details  # answered 513
+    assert_answers(agent, registrar, tmp_path)
+
+
+def test_a_burst_of_200_invites_at_100_per_s_does_not_kill_the_agent(
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+) -> None:
+    result = run_sipp("direct_invite", sip_address(agent), service="agent", calls=200, rate=100, timeout_s=20)
+    assert agent.alive(), f"the agent died:\n{agent.text()[-3000:]}"
+    # 403 each; under load a few may outlast SIPp's two retransmissions (1.5 s) and count as failed
+    assert result.successful_calls >= 180, result.details
+    assert_answers(agent, registrar, tmp_path)
