@@ -58,10 +58,14 @@ class Snapshot:
     open_fds: int
 
 
-def measure(pid: int, calls_done: int) -> Snapshot:
-    process = psutil.Process(pid)
-    return Snapshot(calls_done, round(process.memory_info().rss / 2**20, 1), process.num_threads(),
-                    process.num_fds())
+def measure(pid: int, calls_done: int) -> Snapshot | None:
+    """The agent's figures now (None once it has died)."""
+    try:
+        process = psutil.Process(pid)
+        return Snapshot(calls_done, round(process.memory_info().rss / 2**20, 1), process.num_threads(),
+                        process.num_fds())
+    except psutil.Error:
+        return None
 
 
 class RecordIndex:
@@ -142,15 +146,16 @@ class Soak:
         shutil.rmtree(self.folder / user, ignore_errors=True)
         with self._lock:
             self.results.append(result)
-            if self.agent.alive():
-                self.series.append(measure(self.agent.pid, len(self.results)))
+            snapshot = measure(self.agent.pid, len(self.results))
+            if snapshot is not None:
+                self.series.append(snapshot)
             done = len(self.results)
         mark = "ok" if result.answered else f"FAILED {result.error or result.outcome or 'no reply heard'}"
         print(f"call {index + 1}: {mark} (v2v at caller {result.caller_v2v_ms} ms; {done} done)", flush=True)
 
     def idle_snapshot(self) -> Snapshot | None:
         time.sleep(SETTLE_S)
-        return measure(self.agent.pid, len(self.results)) if self.agent.alive() else None
+        return measure(self.agent.pid, len(self.results))
 
 
 def main() -> int:
@@ -202,7 +207,7 @@ def main() -> int:
     return 0 if report["verdict"]["all_answered"] and alive else 1
 
 
-def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapshot,
+def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapshot | None,
               at_baseline: Snapshot | None, at_end: Snapshot | None, alive: bool, exit_code: int | None,
               log_tail: str) -> dict[str, Any]:
     results = sorted(soak.results, key=lambda r: r.index)
@@ -231,7 +236,7 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
         "agent_alive_at_end": alive,
         "agent_exit_code": exit_code,
         "agent_output_tail": log_tail,
-        "at_start": asdict(start),
+        "at_start": asdict(start) if start else None,
         "at_baseline": asdict(at_baseline) if at_baseline else None,
         "at_end": asdict(at_end) if at_end else None,
         "rss_growth_mb": growth,

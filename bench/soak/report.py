@@ -31,10 +31,9 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "",
         f"| | at start | after call {method['baseline_call']} | after call {report['calls_placed']} |",
         "|---|---|---|---|",
-        f"| agent RSS (MB) | {start['rss_mb']} | {_value(base, 'rss_mb')} | {_value(end, 'rss_mb')} |",
-        f"| agent threads | {start['threads']} | {_value(base, 'threads')} | {_value(end, 'threads')} |",
-        f"| agent open file descriptors | {start['open_fds']} | {_value(base, 'open_fds')} "
-        f"| {_value(end, 'open_fds')} |",
+        *(f"| {label} | {_value(start, key)} | {_value(base, key)} | {_value(end, key)} |"
+          for label, key in (("agent RSS (MB)", "rss_mb"), ("agent threads", "threads"),
+                             ("agent open file descriptors", "open_fds"))),
         "",
         f"- Calls answered: {report['calls_answered']} / {report['calls_placed']} — "
         f"{_verdict(verdict['all_answered'])}",
