@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,9 @@ from tests.e2e.harness import (
     greeting_onset_s,
 )
 from tests.peers.kamailio import KamailioDispatcher
-from tests.peers.process import free_port, wait_for
+from tests.peers.process import LOOPBACK, free_port, wait_for
 
-pytestmark = [pytest.mark.peers, pytest.mark.models]
+pytestmark = pytest.mark.peers
 
 ACCOUNTS = {"agent-a": "agent-a-pw", "agent-b": "agent-b-pw"}
 QUESTION = "How long do I have to return a product for a full refund?"
@@ -74,6 +76,7 @@ def heard_reply(call: ScriptedCall, recogniser: WhisperSpeechToText) -> tuple[He
     return turn, asyncio.run(recogniser.transcribe(pcm)).text.lower()
 
 
+@pytest.mark.models
 def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
     recogniser: WhisperSpeechToText, script: CallerScript, tmp_path: Path
 ) -> None:
@@ -139,6 +142,7 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
                 agent.terminate(30)
 
 
+@pytest.mark.models
 def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
     """Agent A takes one call at a time. Of four callers in a row, round robin offers one to A while
     it is busy; A answers 486 and the dispatcher passes that call to B instead of the caller hearing
@@ -172,6 +176,27 @@ def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
     assert refused, "agent A did not refuse a call as busy"
     assert all(at is not None for at in greetings), f"a caller heard no greeting: {greetings}"
     assert [len(r) for r in records] == [1, 3], records
+
+
+def test_the_dispatcher_answers_a_keepalive_options_itself() -> None:
+    """A PBX trunk checks the proxy with OPTIONS to its own address: 200, not a routing error."""
+    with KamailioDispatcher(ACCOUNTS, nodes=[free_port()]) as line, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        sock.settimeout(5)
+        status = {}
+        for target in (f"sip:{LOOPBACK}:{line.port}", f"sip:nobody@{LOOPBACK}:{line.port}"):
+            sock.sendto(options_request(target, sock.getsockname()[1]), line.address)
+            status[target] = sock.recv(4096).decode().split("\r\n", 1)[0]
+    assert list(status.values()) == ["SIP/2.0 200 Keepalive", "SIP/2.0 404 Not Found"], status
+
+
+def options_request(target: str, reply_port: int) -> bytes:
+    tag = uuid.uuid4().hex
+    return (f"OPTIONS {target} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {LOOPBACK}:{reply_port};branch=z9hG4bK{tag}\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:pbx@{LOOPBACK}>;tag={tag[:8]}\r\nTo: <{target}>\r\n"
+            f"Call-ID: {tag}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
 
 
 def caller_of(remote_uri: str) -> str:
