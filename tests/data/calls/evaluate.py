@@ -78,8 +78,18 @@ def evaluate(archive: CallArchive, labels: dict[str, dict[str, Any]], settings: 
             sweep.setdefault(str(threshold), {})[name] = {
                 "groups": len(groups), "topics": len({topic_of[(q.call_id, q.question)] for q in part}),
                 "purity": round(purity(groups), 3), "completeness": round(completeness(groups), 3)}
+    by_set: dict[str, dict[str, float]] = {}
+    for name in sorted({label["set"] for label in labels.values()}):
+        part = {i: a for i, a in analyses.items() if labels[i]["set"] == name}
+        turns = [(SENTIMENT[s.sentiment.label], want) for i, a in part.items()
+                 for s, want in zip(a.caller_sentiment, labels[i]["sentiment"], strict=True)]
+        by_set[name] = {"calls": len(part),
+                        "intent_accuracy": round(sum(a.intent == labels[i]["intent"] for i, a in part.items())
+                                                 / len(part), 3),
+                        "sentiment_accuracy": round(sum(g == w for g, w in turns) / len(turns), 3)}
     return {
         "calls": len(calls),
+        "by_set": by_set,
         "disposition_accuracy": round(disposition_ok / len(calls), 3),
         "intent_accuracy": round(intent_ok / len(calls), 3),
         "intent_errors": {i: [a.intent, labels[i]["intent"]] for i, a in analyses.items()
@@ -107,16 +117,20 @@ def main() -> None:
     rows = "\n".join(f"| {t} | {name} | {v['groups']} / {v['topics']} | {v['purity']} | {v['completeness']} |"
                      for t, sets in result["gap_grouping"].items() for name, v in sets.items())
     r = result
+    dev, test = r["by_set"]["dev"], r["by_set"]["test"]
     text = f"""# Call analytics on {r['calls']} labelled real calls
 
-Records: `earpiece agent` answering baresip callers (Piper voice) over Kamailio, made by
-`make_records.py`; labels by a person in `labels.json`. Small set: figures are indicative.
+Records: `earpiece agent` (committed code, offline responder, no answer confidence in the records yet)
+answering baresip callers (Piper voice) over Kamailio, made by `make_records.py`; labels by a person
+in `labels.json`, written from the call scripts before the analytics ran on the "test" calls. Small
+set: the figures are indicative.
 
 | measure | value |
 |---|---|
 | disposition accuracy | {r['disposition_accuracy']} |
-| intent accuracy | {r['intent_accuracy']} |
-| caller sentiment agreement (VADER, {r['sentiment_turns']} turns, 3 classes) | {r['sentiment_accuracy']} |
+| intent accuracy | {r['intent_accuracy']} (dev {dev['intent_accuracy']}, test {test['intent_accuracy']}) |
+| caller sentiment agreement (VADER, {r['sentiment_turns']} turns, 3 classes) | {r['sentiment_accuracy']} \
+(dev {dev['sentiment_accuracy']}, test {test['sentiment_accuracy']}) |
 | labelled facts kept by the summaries | {r['summary_fact_recall']} |
 | summary words / transcript words (mean) | {r['summary_words_mean']} / {r['transcript_words_mean']} |
 | questions the KB cannot answer (labelled) | {r['gap_questions_labelled']} in {r['gap_topics']} topics |
