@@ -16,7 +16,8 @@ from earpiece.sip.admission import AdmissionLimits
 # still fails the 5th makeCall with PJ_ETOOMANY; `python -m bench.sip.call_cap` measures it and
 # tests/sip checks it. More calls need more processes. Sockets are not the limit: each call holds an
 # RTP and an RTCP socket in the media endpoint's own select() ioqueue of 64 handles (closed ones
-# linger 500 ms), so 4 calls use 8.
+# linger 500 ms), so 4 calls use 8; INVITEs that open sockets and are refused are what can exhaust
+# it, which sip/admission.py bounds.
 MAX_CALLS_PER_PROCESS = 4
 
 

@@ -38,9 +38,8 @@ def test_direct_invite_from_a_stranger_is_refused(engine: SipEngine, registered,
 def test_a_bounded_invite_burst_is_refused_call_by_call(
     engine: SipEngine, registered, events: EventLog
 ) -> None:
-    """30 INVITEs at 40/s. Known limit: PJSIP allocates two RTP sockets per INVITE before the app can
-    refuse it and keeps closed sockets 500 ms in a 64-slot select() queue, so a flood above ~60/s
-    aborts the process (reproduced with 40 at 80/s); protect exposed phones with a proxy's rate limit."""
+    """30 INVITEs at 40/s, each refused before PJSIP opens RTP sockets for it (the quarantine account).
+    Larger floods run against an engine in a child process (test_flood.py)."""
     registered("alice")
     result = run_sipp("direct_invite", engine.local_address(Transport.UDP), calls=30, rate=40, timeout_s=15)
     assert result.ok, result.details
