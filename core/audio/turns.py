@@ -11,6 +11,12 @@ frame:
 - `SpeechEnded`: `end_of_turn_ms` of silence (or `max_utterance_ms` of audio). Its utterance holds
   the audio from `preroll_ms` before the first voiced frame to `TRAILING_MS` after the last one.
 
+With a turn model (`turns.endpointing = smart-turn`) the pause comes after `turns.model_silence_ms`
+and `wants_verdict` is True: the owner asks the model about `SpeechPaused.utterance` (off the audio
+loop) and hands the answer back with `verdict()`. A "complete" verdict ends the turn at the next
+frame if the caller has stayed silent; otherwise the turn ends after `turns.max_silence_ms`. The
+verdict's compute time travels on `SpeechEnded.turn_model_ms`.
+
 `TurnDetector.partial()` gives the audio so far at any time, for transcription while the caller
 is still talking. Timestamps are the frames' `captured_at` (monotonic seconds), so
 `detected_at - utterance.end_of_speech_at` is the endpoint delay of product.md.
@@ -22,6 +28,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from earpiece.core.audio.frames import FRAME_MS, AudioFrame
+from earpiece.core.audio.smart_turn import TurnVerdict
+from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
 from earpiece.core.audio.vad import VoiceActivity
 from earpiece.core.settings import VadSettings
 
@@ -57,6 +65,8 @@ class SpeechEnded:
     utterance: Utterance
     detected_at: float  # when the turn was declared over
     forced: bool = False  # True when cut at max_utterance_ms rather than by silence
+    by_model: bool = False  # True when the turn model's "complete" ended it (before the max silence)
+    turn_model_ms: float | None = None  # the model's decision time for this utterance, if it was asked
 
 
 TurnEvent = SpeechStarted | SpeechPaused | SpeechEnded
@@ -81,13 +91,19 @@ class TurnDetector:
         start_window: int = 4,
         max_utterance_ms: int = 30_000,
         vad: VoiceActivity | None = None,
+        turns: TurnSettings | None = None,
     ) -> None:
         if not 0 < start_frames <= start_window:
             raise ValueError("start_frames must be between 1 and start_window")
         self._vad = vad or VoiceActivity(settings.aggressiveness)
         self._preroll_frames = settings.preroll_ms // FRAME_MS
-        self._end_frames = max(1, settings.end_of_turn_ms // FRAME_MS)
-        self._pause_frames = max(1, min(pause_ms, settings.end_of_turn_ms) // FRAME_MS)
+        self.wants_verdict = turns is not None and turns.endpointing is Endpointing.SMART_TURN
+        if turns is not None and self.wants_verdict:
+            end_ms, pause_ms = turns.max_silence_ms, turns.model_silence_ms
+        else:
+            end_ms = settings.end_of_turn_ms
+        self._end_frames = max(1, end_ms // FRAME_MS)
+        self._pause_frames = max(1, min(pause_ms, end_ms) // FRAME_MS)
         self._trailing_frames = TRAILING_MS // FRAME_MS
         self._start_frames = start_frames
         self._start_window = start_window
@@ -97,6 +113,7 @@ class TurnDetector:
         self._last_voiced = -1  # index into _frames
         self._silent_frames = 0
         self._started_at = 0.0
+        self._verdict: TurnVerdict | None = None  # the model's answer about the current pause
 
     @property
     def in_speech(self) -> bool:
@@ -111,15 +128,31 @@ class TurnDetector:
         if item.voiced:
             self._last_voiced = len(self._frames) - 1
             self._silent_frames = 0
+            self._verdict = None  # the caller went on: the model judged an unfinished utterance
         else:
             self._silent_frames += 1
         if len(self._frames) >= self._max_frames:
             return self._end(item.captured_at, forced=True)
         if self._silent_frames == self._end_frames:
             return self._end(item.captured_at, forced=False)
+        if self._silent_frames and self._verdict is not None and self._verdict.complete:
+            return self._end(item.captured_at, forced=False)
         if self._silent_frames == self._pause_frames:
             return SpeechPaused(self._utterance(), item.captured_at)
         return None
+
+    def verdict(self, end_of_speech_at: float, verdict: TurnVerdict) -> bool:
+        """The turn model's answer about the utterance that ended at `end_of_speech_at`.
+
+        Returns False (and ignores it) when that utterance is no longer the open one: the caller
+        spoke again, or the turn already ended.
+        """
+        if not self._frames or self._silent_frames == 0:
+            return False
+        if self._frames[self._last_voiced].captured_at != end_of_speech_at:
+            return False
+        self._verdict = verdict
+        return True
 
     def partial(self) -> Utterance | None:
         """The current utterance so far (None between turns)."""
@@ -130,6 +163,7 @@ class TurnDetector:
         self._frames = []
         self._last_voiced = -1
         self._silent_frames = 0
+        self._verdict = None
 
     def _push_idle(self, item: _Frame) -> SpeechStarted | None:
         self._ring.append(item)
@@ -155,6 +189,9 @@ class TurnDetector:
         )
 
     def _end(self, detected_at: float, *, forced: bool) -> SpeechEnded:
-        event = SpeechEnded(self._utterance(), detected_at, forced)
+        verdict = self._verdict
+        by_model = not forced and verdict is not None and verdict.complete
+        model_ms = verdict.compute_ms if verdict is not None else None
+        event = SpeechEnded(self._utterance(), detected_at, forced, by_model, model_ms)
         self.reset()
         return event

@@ -1,0 +1,33 @@
+"""How a turn is declared over: a fixed silence (the timer) or a turn-completion model.
+
+Kept beside the audio code until `Settings` carries it (proposed: `Settings.turns`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class Endpointing(StrEnum):
+    TIMER = "timer"  # the turn ends after `vad.end_of_turn_ms` of silence
+    SMART_TURN = "smart-turn"  # Smart Turn v3 judges the utterance after `model_silence_ms`
+
+
+class TurnSettings(BaseModel):
+    endpointing: Endpointing = Endpointing.SMART_TURN
+    model_path: str = ""  # a Smart Turn v3 ONNX file; "" = the one the install step put in the venv
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)  # probability of "complete" that ends the turn
+    model_silence_ms: int = Field(default=200, ge=60)  # silence before the model is asked
+    max_silence_ms: int = Field(default=1200, ge=200)  # silence that ends the turn whatever the model said
+    threads: int = Field(default=1, ge=1)  # onnxruntime threads per inference
+
+    @model_validator(mode="after")
+    def _silences_in_order(self) -> TurnSettings:
+        if self.model_silence_ms >= self.max_silence_ms:
+            raise ValueError(
+                f"turns.model_silence_ms ({self.model_silence_ms}) must be below "
+                f"turns.max_silence_ms ({self.max_silence_ms})"
+            )
+        return self
