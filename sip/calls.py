@@ -13,6 +13,7 @@ import pjsua2 as pj
 from earpiece.sip.bridge_port import BridgePort, destroy_port
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.events import (
+    STALE_CALL_ENDED,
     CallDirection,
     CallMediaChanged,
     CallState,
@@ -132,7 +133,7 @@ class SipCall(pj.Call):
         if self.transferred:
             return "transferred"
         if self.stale_reason:
-            return f"ended here: {self.stale_reason}"
+            return STALE_CALL_ENDED + self.stale_reason
         if self.answered_at is not None and code in (0, 200):
             return "hung up here" if self.local_hangup else "hung up by the other party"
         if self.local_hangup and code in (487, 603, 486) and self.answered_at is None:

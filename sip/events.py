@@ -85,6 +85,11 @@ class IncomingCallRejected(SipEvent):
     reason: str
 
 
+# The start of a DISCONNECTED reason when the engine ended a stale call itself (sip/watchdog.py):
+# "ended here: no audio received for 30 s", "ended here: answered but no ACK within 6 s".
+STALE_CALL_ENDED = "ended here: "
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallStateChanged(SipEvent):
     call_id: str

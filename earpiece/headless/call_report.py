@@ -10,6 +10,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from earpiece.sip.events import STALE_CALL_ENDED
+
 if TYPE_CHECKING:
     from earpiece.core.engine import CallRecorder
 
@@ -20,6 +22,7 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     TRANSFER_FAILED = "transfer_failed"  # asked for a person, the transfer did not happen
     ENDED_AT_SHUTDOWN = "ended_at_shutdown"  # the agent stopped: it said goodbye and hung up
+    ENDED_STALE = "ended_stale"  # no ACK, or no audio from the caller for too long: ended by the line
     LOST_IN_CRASH = "lost_in_crash"  # the agent process died during the call (written from its journal)
     ERROR = "error"
 
@@ -64,6 +67,8 @@ def outcome_of(facts: CallFacts, session_end_reason: str) -> Outcome:
         return Outcome.ENDED_AT_SHUTDOWN
     if facts.transfers:
         return Outcome.TRANSFER_FAILED
+    if facts.sip_end_reason.startswith(STALE_CALL_ENDED):
+        return Outcome.ENDED_STALE
     if session_end_reason == "hangup_requested":
         return Outcome.AGENT_HUNG_UP
     if session_end_reason == "error":

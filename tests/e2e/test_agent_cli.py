@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from earpiece.cli import main
+from earpiece.cli import build_parser, main
+from earpiece.cli.agent import child_argv
 from earpiece.core.settings import AccountSettings, SipSettings, save_settings
 from earpiece.core.settings import Settings as AppSettings
 from earpiece.headless.call_report import CallFacts, Outcome, TransferAttempt, outcome_of
+from earpiece.headless.journal import IN_FLIGHT, CallJournal, recover_lost_calls
 from tests.e2e.harness import ROOT, AgentProcess
 from tests.peers.kamailio import Kamailio
 
@@ -40,6 +44,40 @@ def test_outcome_follows_what_happened() -> None:
     assert outcome_of(facts, "remote") is Outcome.TRANSFER_FAILED
     facts.transfers.append(TransferAttempt("carol", 2.0, "a person", code=200, final=True))
     assert outcome_of(facts, "remote") is Outcome.TRANSFERRED
+    silent = CallFacts("c2", "bot", "sip:a@b", "", 0.0)
+    silent.sip_end_reason = "ended here: no audio received for 30 s"
+    assert outcome_of(silent, "remote") is Outcome.ENDED_STALE
+
+
+def test_the_supervised_agent_gets_the_same_options_without_supervise() -> None:
+    args = build_parser().parse_args([
+        "--log-level", "INFO", "agent", "--username", "bot", "--domain", "pbx.example.com",
+        "--sip-port", "5070", "--media-timeout", "12", "--supervise", "--no-standby",
+    ])
+    assert child_argv(args) == [
+        "--log-level", "INFO", "agent", "--username", "bot", "--domain", "pbx.example.com",
+        "--media-timeout", "12.0", "--sip-port", "5070",
+    ]
+
+
+def test_calls_in_progress_of_a_dead_agent_get_lost_in_crash_records(tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path, "sample")
+    for call_id in ("dead1", "alive1"):
+        journal.offered(CallFacts(call_id, "bot", f"sip:{call_id}@b", "Caller", time.monotonic()))
+    journal.answered(CallFacts("dead1", "bot", "sip:dead1@b", "Caller", time.monotonic()))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    entry = tmp_path / IN_FLIGHT / "dead1.json"
+    entry.write_text(json.dumps({**json.loads(entry.read_text()), "pid": gone.pid}))
+    (written,) = recover_lost_calls(tmp_path, "the agent process was killed by SIGKILL")
+    record = json.loads(written.read_text())
+    assert record["outcome"] == "lost_in_crash" and record["call_id"] == "dead1"
+    assert record["sip"]["remote_uri"] == "sip:dead1@b" and record["sip"]["answered"]
+    assert "SIGKILL" in record["notes"][0] and record["knowledge_base"] == "sample"
+    assert not entry.exists()
+    assert (tmp_path / IN_FLIGHT / "alive1.json").exists()  # this process still carries it
+    journal.ended("alive1")
+    assert not list((tmp_path / IN_FLIGHT).iterdir())
 
 
 @pytest.mark.peers
