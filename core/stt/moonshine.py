@@ -1,0 +1,93 @@
+"""Speech to text with Moonshine tiny English (`moonshine-voice==0.1.0`, MIT; the weights ship in
+the wheel, later versions download them).
+
+Moonshine's encoder runs on the audio it is given, not a padded 30 s window, so a 2 s question
+costs a fraction of what Whisper costs. It takes no hotwords: the `hotwords` argument is accepted
+for the `SpeechToText` protocol and ignored. One transcriber per process, its calls serialised
+(the C library does not document thread safety); a call is short, so the queue stays short.
+Silence and noise are gated by webrtcvad before the model, as for Whisper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import numpy as np
+
+from earpiece.core.audio.frames import SAMPLE_RATE
+from earpiece.core.audio.pcm import duration_s, pcm16_to_float
+from earpiece.core.audio.vad import VoiceActivity
+from earpiece.core.interfaces import Transcript
+from earpiece.core.models import ModelNotFoundError
+from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucination
+
+MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
+
+
+class MoonshineModel:
+    """The loaded Moonshine transcriber; `text` is thread-safe (calls are serialised)."""
+
+    def __init__(self, name: str = "moonshine-tiny") -> None:
+        if name not in MOONSHINE_MODELS:
+            raise ModelNotFoundError(f"{name!r} is not a Moonshine model ({', '.join(MOONSHINE_MODELS)})")
+        try:
+            from moonshine_voice import ModelArch, Transcriber
+            from moonshine_voice.utils import get_model_path
+        except ImportError as exc:
+            raise ModelNotFoundError(
+                "Moonshine is not installed: `pip install moonshine-voice==0.1.0` (later versions "
+                "download their weights at run time)."
+            ) from exc
+        folder = get_model_path(MOONSHINE_MODELS[name])
+        if not (folder / "encoder_model.ort").is_file():
+            raise ModelNotFoundError(
+                f"Moonshine's {name} model is missing from {folder}: reinstall moonshine-voice==0.1.0"
+            )
+        # Speaker identification is on by default and costs time per call: off.
+        self._transcriber = Transcriber(str(folder), ModelArch.TINY, options={"identify_speakers": "false"})
+        self._lock = threading.Lock()
+
+    def text(self, samples: np.ndarray) -> str:
+        with self._lock:
+            result = self._transcriber.transcribe_without_streaming(samples.tolist(), SAMPLE_RATE)
+        return " ".join(line.text.strip() for line in result.lines if line.text.strip())
+
+
+_models: dict[str, MoonshineModel] = {}
+_models_lock = threading.Lock()
+
+
+def load_moonshine_model(name: str = "moonshine-tiny") -> MoonshineModel:
+    """The shared transcriber (about 1.5 s the first time)."""
+    with _models_lock:
+        if name not in _models:
+            _models[name] = MoonshineModel(name)
+        return _models[name]
+
+
+class MoonshineSpeechToText:
+    """`SpeechToText` with Moonshine tiny English."""
+
+    name = "moonshine"
+
+    def __init__(self, model: str = "moonshine-tiny", *, min_voiced_ms: int = 120) -> None:
+        self._model_name = model
+        self._min_voiced_ms = min_voiced_ms
+        self._vad = VoiceActivity(aggressiveness=2)
+        self._model: MoonshineModel | None = None
+
+    async def load(self) -> None:
+        """Load the model now (otherwise the first utterance pays for it)."""
+        if self._model is None:
+            self._model = await asyncio.to_thread(load_moonshine_model, self._model_name)
+
+    async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
+        if self._vad.voiced_ms(pcm16k) < self._min_voiced_ms:
+            return Transcript("", no_speech_prob=1.0, audio_s=duration_s(pcm16k))
+        await self.load()
+        assert self._model is not None
+        text = clean_transcript_text(await asyncio.to_thread(self._model.text, pcm16_to_float(pcm16k)))
+        if is_known_hallucination(text):
+            text = ""
+        return Transcript(text, no_speech_prob=0.0 if text else 1.0, audio_s=duration_s(pcm16k))

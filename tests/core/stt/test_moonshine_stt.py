@@ -1,0 +1,56 @@
+"""Moonshine tiny English on speech the tests generate, on non-speech, and its selection by setting."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from earpiece.core.models import ModelNotFoundError
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt import MoonshineSpeechToText, WhisperSpeechToText, speech_to_text
+from earpiece.core.stt.moonshine import MoonshineModel
+from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def stt() -> MoonshineSpeechToText:
+    recogniser = MoonshineSpeechToText()
+    asyncio.run(recogniser.load())
+    return recogniser
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda: piper_speech("Please change my delivery address."), {"change", "delivery", "address"}),
+        (lambda: espeak_speech("Can I bring my dog with me to the zoo?"), {"bring", "dog", "zoo"}),
+    ],
+    ids=["piper", "espeak-us"],
+)
+def test_speech_is_transcribed(stt: MoonshineSpeechToText, make, expected: set[str]) -> None:
+    pcm = concat(silence(300), make(), silence(300))
+    transcript = asyncio.run(stt.transcribe(pcm, hotwords="ignored"))
+    assert expected <= words(transcript.text), transcript
+    assert transcript.audio_s == pytest.approx(len(pcm) / 32000)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: silence(1500), lambda: noise(1500, 0.02, seed=4)], ids=["silence", "noise"]
+)
+def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make) -> None:
+    assert asyncio.run(stt.transcribe(make())).text == ""
+
+
+def test_setting_selects_the_recogniser() -> None:
+    assert isinstance(speech_to_text(SttSettings(model="moonshine-tiny")), MoonshineSpeechToText)
+    assert isinstance(speech_to_text(SttSettings(model="tiny.en"), vocabulary=["X200"]), WhisperSpeechToText)
+    with pytest.raises(ModelNotFoundError, match="not a Moonshine model"):
+        MoonshineModel("moonshine-huge")
