@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from earpiece.core.llm.prompt import NOT_FOUND_REPLY
+from earpiece.core.llm.guard import NOT_FOUND_REPLY
 
 QUESTION_INTENTS = ("question", "")  # not handover / goodbye / injection
 # Thanks and goodbyes the engine's pre-check did not catch ("Great, thanks a lot, goodbye.") reach
