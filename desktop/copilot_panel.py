@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from earpiece.core.settings import CallMode
 
 MAX_CARDS = 30
+NO_CONFIDENT_ANSWER = "No confident answer in the knowledge base."
 SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
 
 
@@ -42,6 +43,11 @@ class SuggestionView:
     question: str = ""
     sources: Sequence[SourceView] = ()
     spoken: bool = False  # said into the call (autonomous) rather than only suggested
+
+    @property
+    def confident(self) -> bool:
+        """An empty suggestion is the selector's "no confident answer"."""
+        return bool(self.text.strip())
 
 
 def plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
@@ -73,14 +79,21 @@ class SuggestionCard(QFrame):
         self.copy_button.clicked.connect(self.copy)
         header.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
-        self.body = plain_label(suggestion.text)
+        self.body = plain_label(suggestion.text if suggestion.confident else NO_CONFIDENT_ANSWER)
         layout.addWidget(self.body)
         sources = "; ".join(
             f"{s.title or s.source} ({s.score:.2f})" for s in suggestion.sources
         ) or "no source: not found in the knowledge base"
-        self.sources_label = plain_label("Sources: " + sources)
+        label = "Sources: " if suggestion.confident else "Nearest passages (not an answer): "
+        self.sources_label = plain_label(label + sources)
         self.sources_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(self.sources_label)
+        if not suggestion.confident:
+            font = self.body.font()
+            font.setItalic(True)
+            self.body.setFont(font)
+            self.sources_label.setEnabled(False)  # greyed out: shown for orientation only
+            self.copy_button.setEnabled(False)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.suggestion.text)

@@ -34,7 +34,11 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class SuggestionEvent:
-    """A knowledge card for the human agent (copilot mode)."""
+    """A knowledge card for the human agent (copilot mode).
+
+    Below the confidence threshold `confident` is False and `answer` is empty: the card says "no
+    confident answer" and shows the nearest passages (`sources`) greyed out.
+    """
 
     question: str
     answer: str
@@ -42,6 +46,8 @@ class SuggestionEvent:
     provider: str
     turn_id: int
     at: float
+    confidence: float = 0.0  # the selector's confidence in [0, 1]
+    confident: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -652,10 +652,12 @@ class CallSession:
             sources = tuple(
                 SourceRef(p.source, p.title, round(p.score, 3), p.text[:300]) for p in retrieval.passages
             )
-            self._publish(
-                SuggestionEvent(text, " ".join(parts), sources, answer.provider, turn_id, time.monotonic())
-            )
-            if self.config.whisper_to_agent and self._agent_sink is not None:
+            confident = not answer.declined
+            self._publish(SuggestionEvent(
+                text, " ".join(parts) if confident else "", sources, answer.provider, turn_id,
+                time.monotonic(), round(answer.confidence, 3), confident,
+            ))
+            if confident and self.config.whisper_to_agent and self._agent_sink is not None:
                 await self._whisper(parts, metrics)
         else:
             answer.retrieval = retrieval

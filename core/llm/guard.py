@@ -1,7 +1,8 @@
 """Cheap deterministic checks around the language model.
 
-`precheck` classifies what the caller said before any model runs: a request for a person, a
-goodbye, or an obvious injection / secret-fishing attempt get a fixed safe reply without the LLM.
+`precheck` classifies what the caller said before any model runs: a request for a person (or a
+"yes" to the offer of one), a goodbye, or an obvious injection / secret-fishing attempt get a fixed
+safe reply without the LLM.
 `OutputGuard` checks each sentence a model produced before it is spoken: it stops replies that
 quote the instructions, expose a fence tag, or carry credential-shaped text.
 """
@@ -12,8 +13,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from earpiece.core.llm.prompt import SYSTEM_PROMPT
+from earpiece.core.llm.prompt import NOT_FOUND_REPLY, SYSTEM_PROMPT
 from earpiece.core.redaction import MASK, redact
+
+__all__ = ["NOT_FOUND_REPLY", "Intent", "OutputGuard", "Precheck", "offers_person", "precheck"]
 
 
 class Intent(StrEnum):
@@ -29,10 +32,19 @@ INJECTION_REPLY = (
     "I can only help with questions about our services, and I can't share internal information. "
     "Is there something else I can help you with, or would you like to talk to a person?"
 )
-NOT_FOUND_REPLY = (
-    "I'm sorry, I don't have that information. Would you like me to connect you to a person?"
-)
 LEAK_REPLY = "I'm sorry, I can't help with that. Would you like to talk to a person?"
+NO_PERSON_REPLY = "All right. Is there anything else I can help you with?"
+# Replies that end by offering a person: a "yes" on the next turn is a request for one.
+_OFFERS = re.compile(
+    r"(?:would you like|shall i|do you want)\b.{0,40}\b(?:person|colleague|someone)\b[^.!?]*\?\s*$"
+)
+_YES = re.compile(
+    r"^(?:(?:oh|um|uh|er|well|ok|okay)\s+)*(?:yes|yeah|yep|yup|sure|please|ok|okay|alright|all right|"
+    r"go ahead|please do|yes please|that would be (?:great|good|nice)|i would|i'd like that|definitely|"
+    r"of course)(?:\s+(?:please|thanks|thank you|do|that would be great|go ahead))*$"
+)
+_NO = re.compile(r"^(?:(?:oh|um|uh|er|well)\s+)*(?:no|nope|no thanks|no thank you|not now|i'm fine|i'm ok|"
+                 r"not really|that's ok|that's okay)(?:\s+(?:thanks|thank you|it's fine|i'm fine))*$")
 
 _HUMAN = (
     r"(?:an?\s+|the\s+)?(?:real\s+|live\s+)?"
@@ -75,8 +87,20 @@ class Precheck:
     reply: str | None  # a fixed reply to speak instead of asking the model, or None
 
 
-def precheck(text: str) -> Precheck:
+def offers_person(reply: str) -> bool:
+    """Whether a reply ended by offering to connect the caller to a person."""
+    return bool(_OFFERS.search(reply.lower()))
+
+
+def precheck(text: str, previous_reply: str = "") -> Precheck:
+    """What the caller said, judged without a model. `previous_reply` is what was said to them last:
+    after an offer of a person, "yes please" is a request for one."""
     said = _normalise(text)
+    if previous_reply and offers_person(previous_reply):
+        if _YES.match(said):
+            return Precheck(Intent.HANDOVER, HANDOVER_REPLY)
+        if _NO.match(said):
+            return Precheck(Intent.QUESTION, NO_PERSON_REPLY)
     if any(p.search(said) for p in _INJECTION_PATTERNS):
         return Precheck(Intent.INJECTION, INJECTION_REPLY)
     if _HANDOVER_SHORT.match(said) or any(p.search(said) for p in _HANDOVER_PATTERNS):
@@ -99,8 +123,11 @@ class OutputGuard:
 
     def __init__(self, *, fence: str = "", instructions: str = SYSTEM_PROMPT, overlap_words: int = 7) -> None:
         self._n = overlap_words
-        words = _words(instructions)
-        self._grams = {tuple(words[i : i + overlap_words]) for i in range(len(words) - overlap_words + 1)}
+        self._grams: set[tuple[str, ...]] = set()
+        for part in instructions.split(NOT_FOUND_REPLY):  # the prompt quotes the reply it may give
+            words = _words(part)
+            n = len(words) - overlap_words + 1
+            self._grams |= {tuple(words[i : i + overlap_words]) for i in range(n)}
         self._fence = fence.lower()
         self.leaked = False
         self.reason = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from earpiece.core.llm.prompt import NOT_FOUND_REPLY
 
 
 class Mode(StrEnum):
@@ -28,6 +31,7 @@ class Mode(StrEnum):
     GARBAGE = "garbage"  # a 200 event stream whose events are not JSON
     SLOW_FIRST = "slow_first"  # `first_token_delay_s`, then a normal answer
     EMPTY = "empty"  # a well-formed stream with no content (a reasoning model without headroom)
+    GROUNDED = "grounded"  # answers from the prompt's knowledge passages (see `grounded_reply`)
 
 
 @dataclass
@@ -38,6 +42,7 @@ class FakeConfig:
     first_token_delay_s: float = 0.5
     stall_after_chunks: int = 2
     stall_max_s: float = 30.0  # a stall ends at the latest here, or when the server stops
+    lie_every: int = 0  # GROUNDED: every n-th answer changes a figure (a model that lies); 0: never
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -61,6 +66,35 @@ def _pieces(text: str, words_per_chunk: int) -> list[str]:
         " ".join(words[i : i + words_per_chunk]) + (" " if i + words_per_chunk < len(words) else "")
         for i in range(0, len(words), words_per_chunk)
     ]
+
+
+_FENCED = re.compile(r"<<(KNOWLEDGE|CALLER SAID) \w+>>\n(.*?)\n<<END \1 \w+>>", re.DOTALL)
+_COMMON = frozenset(re.findall(r"\w+", (
+    "a an the and or of to in on at for is are be do does can i you we it my your our what how when "
+    "where which who will would could should there this that with from by about me please if not any"
+)))
+
+
+def _terms(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _COMMON}
+
+
+def grounded_reply(messages: list[dict[str, str]], *, lie: bool = False) -> str:
+    """A stand-in for a grounded model: the knowledge sentence sharing most words with the caller's
+    question (several ask-alike words needed, else the fixed not-found reply). With `lie`, it
+    changes the first figure of that sentence, or adds an invented phone number."""
+    fenced = {m.group(1): m.group(2) for m in _FENCED.finditer(messages[-1]["content"])}
+    asked = _terms(fenced.get("CALLER SAID", ""))
+    knowledge = re.sub(r"^\[\d+\] source:.*$", "", fenced.get("KNOWLEDGE", ""), flags=re.MULTILINE)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", knowledge) if len(s.split()) >= 3]
+    scored = sorted(sentences, key=lambda s: -len(asked & _terms(s)))
+    if not scored or len(asked & _terms(scored[0])) < 2:
+        return NOT_FOUND_REPLY
+    answer = scored[0] if scored[0].endswith((".", "!")) else scored[0] + "."
+    if lie:
+        changed = re.sub(r"\d+", lambda m: str(int(m.group(0)) + 7), answer, count=1)
+        answer = changed if changed != answer else answer + " You can also call us on 0800 123 4567."
+    return answer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -105,8 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: {\"choices\": [{\"delta\": \n\n")
             return
         self.wfile.write(_chunk("", model=model))  # the role-only opening chunk
+        reply = config.reply
+        if config.mode is Mode.GROUNDED:
+            lie = config.lie_every > 0 and len(config.requests) % config.lie_every == 0
+            reply = grounded_reply(config.requests[-1]["body"]["messages"], lie=lie)
         if config.mode is not Mode.EMPTY:
-            for n, piece in enumerate(_pieces(config.reply, config.chunk_words)):
+            for n, piece in enumerate(_pieces(reply, config.chunk_words)):
                 if config.mode is Mode.STALL_MID and n == config.stall_after_chunks:
                     self.server.released.wait(config.stall_max_s)
                     return

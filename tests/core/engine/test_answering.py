@@ -11,7 +11,7 @@ from earpiece.core.engine.answering import SORRY_REPLY, Answer, Answerer
 from earpiece.core.interfaces import ChatTurn
 from earpiece.core.llm.chat_completions import groq_responder
 from earpiece.core.llm.fallback import FallbackResponder
-from earpiece.core.llm.guard import INJECTION_REPLY, LEAK_REPLY, NOT_FOUND_REPLY, Intent
+from earpiece.core.llm.guard import HANDOVER_REPLY, INJECTION_REPLY, LEAK_REPLY, NOT_FOUND_REPLY, Intent
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.llm.prompt import SYSTEM_PROMPT
 from earpiece.core.settings import LlmSettings
@@ -24,11 +24,14 @@ def groq_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARPIECE_SECRET_GROQ", "gsk_test_key_0123456789abcdef")
 
 
-def _answer(server, question: str, history: tuple[ChatTurn, ...] = (), chain: bool = False) -> Answer:
+def _answer(
+    server, question: str, history: tuple[ChatTurn, ...] = (), chain: bool = False, min_score: float = 0.3
+) -> Answer:
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=2)
     responders = [groq_responder(llm), OfflineResponder(0.3)] if chain else [groq_responder(llm)]
     answerer = Answerer(
-        FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)), min_score=0.3
+        FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)),
+        min_score=min_score,
     )
 
     async def run() -> Answer:
@@ -97,17 +100,54 @@ def test_nothing_relevant_means_no_model_call_and_an_offer_of_a_person() -> None
     assert answer.retrieval is not None and answer.retrieval.passages == []
 
 
-def test_a_follow_up_is_searched_together_with_the_previous_question() -> None:
+def test_a_follow_up_is_made_whole_with_the_previous_question_before_retrieval() -> None:
     history = (
         ChatTurn("caller", "How much does standard delivery cost?"),
         ChatTurn("assistant", "Four ninety-five."),
     )
     with fake_openai_server(FakeConfig(reply="Three to five working days.")) as server:
-        answer = _answer(server, "And how long does it take?", history)
+        answer = _answer(server, "And how long does it take?", history, min_score=0.2)
         sent = server.config.requests[0]["body"]["messages"]
-    assert answer.retrieval is not None and [p.source for p in answer.retrieval.passages] == ["faq.csv"]
+    assert answer.retrieval is not None
+    assert answer.retrieval.query == "how long does it take how much does standard delivery cost"
+    assert answer.retrieval.passages[0].source == "faq.csv"
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert answer.text == "Three to five working days."
+
+
+def test_a_sentence_with_an_invented_figure_is_dropped_before_it_is_spoken() -> None:
+    reply = "On Saturday we open from nine to one. You can also call us on 0800 123 4567."
+    with fake_openai_server(FakeConfig(reply=reply)) as server:
+        answer = _answer(server, "When do you open on Saturday?")
+    assert answer.sentences == ["On Saturday we open from nine to one."]
+    assert answer.dropped == ["You can also call us on 0800 123 4567."]
+
+
+def test_when_every_sentence_invents_a_figure_the_turn_falls_back() -> None:
+    with fake_openai_server(FakeConfig(reply="On Saturday we open from ten to four.")) as server:
+        answer = _answer(server, "When do you open on Saturday?")
+    assert "ten to four" not in answer.text and answer.dropped
+    assert answer.provider in ("extractive", "guard")
+    assert answer.text in ("On Saturday we open from nine to one.", NOT_FOUND_REPLY)
+    assert answer.declined is (answer.text == NOT_FOUND_REPLY)
+
+
+def test_the_model_saying_it_does_not_know_is_a_decline_and_a_yes_then_transfers() -> None:
+    with fake_openai_server(FakeConfig(reply=NOT_FOUND_REPLY)) as server:
+        answer = _answer(server, "When do you open on Saturday?")
+        assert answer.declined and answer.text == NOT_FOUND_REPLY
+        history = (ChatTurn("caller", answer.question), ChatTurn("assistant", answer.text))
+        asked = len(server.config.requests)
+        agreed = _answer(server, "Yes please.", history)
+        assert len(server.config.requests) == asked  # no model for a yes
+    assert agreed.intent is Intent.HANDOVER and agreed.text == HANDOVER_REPLY
+
+
+def test_a_confident_answer_carries_its_confidence() -> None:
+    with fake_openai_server(FakeConfig(reply="On Saturday we open from nine to one.")) as server:
+        answer = _answer(server, "When do you open on Saturday?")
+    assert not answer.declined and answer.selection is not None
+    assert answer.confidence == answer.selection.confidence > 0.5
 
 
 def test_when_every_provider_fails_the_caller_hears_an_apology() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
 
+from earpiece.core.answers.model import default_model
+from earpiece.core.answers.selector import Selector
 from earpiece.core.interfaces import AnswerRequest, Passage
 from earpiece.core.llm.chat_completions import groq_responder, openai_responder
 from earpiece.core.llm.errors import ResponderError
@@ -23,6 +26,8 @@ TIMEOUT_S = 0.8  # how long a broken provider is waited for
 FIRST_TOKEN_S = 5.0  # a healthy provider on a loaded machine must never be mistaken for a broken one
 
 MAKERS = {"groq": groq_responder, "openai": openai_responder}
+# The chain is under test here, not the selector's threshold: the offline link always speaks.
+ALWAYS_SPEAKS = Selector(dataclasses.replace(default_model(), threshold=0.0))
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +37,7 @@ def groq_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _chain(provider: str, llm: LlmSettings, first_token_s: float = FIRST_TOKEN_S) -> FallbackResponder:
     return FallbackResponder(
-        [MAKERS[provider](llm), OfflineResponder(min_score=0.35)],
+        [MAKERS[provider](llm), OfflineResponder(min_score=0.35, selector=ALWAYS_SPEAKS)],
         first_token_timeout_s=first_token_s,
         stall_timeout_s=TIMEOUT_S,
     )

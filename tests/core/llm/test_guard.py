@@ -109,3 +109,26 @@ def test_ordinary_answers_pass_the_output_check() -> None:
         "I'm a telephone assistant for the company.",
     ]:
         assert guard.check(sentence) == sentence
+
+
+@pytest.mark.parametrize("said", ["Yes please.", "yeah", "Sure, go ahead.", "OK please", "yes please do"])
+def test_a_yes_after_the_offer_of_a_person_is_a_request_for_one(said: str) -> None:
+    from earpiece.core.llm.guard import HANDOVER_REPLY, NOT_FOUND_REPLY
+
+    assert precheck(said, NOT_FOUND_REPLY) == precheck("I want a person")
+    assert precheck(said, NOT_FOUND_REPLY).reply == HANDOVER_REPLY
+    assert precheck(said, "We open at nine on Saturday.").intent is Intent.QUESTION
+
+
+def test_a_no_after_the_offer_gets_a_short_reply_without_a_model() -> None:
+    from earpiece.core.llm.guard import NO_PERSON_REPLY, NOT_FOUND_REPLY
+
+    check = precheck("No thanks.", NOT_FOUND_REPLY)
+    assert check.intent is Intent.QUESTION and check.reply == NO_PERSON_REPLY
+
+
+def test_the_not_found_reply_quoted_in_the_prompt_is_not_a_leak() -> None:
+    from earpiece.core.llm.guard import NOT_FOUND_REPLY
+
+    assert NOT_FOUND_REPLY in SYSTEM_PROMPT
+    assert OutputGuard().check(NOT_FOUND_REPLY) == NOT_FOUND_REPLY

@@ -1,0 +1,142 @@
+"""Refits the answerability model on the development split and writes resources/answers/selector.json.
+
+    .venv/bin/python -m bench.answers.calibrate [--precision 0.97]
+
+Every candidate the selector weighs for a dev question is a training example: positive when it
+states the question's facts, negative otherwise (every candidate of an unanswerable or hostile
+question is negative). A class-balanced, L2-regularised logistic regression (numpy) gives the
+weights. Then, with the candidate each question would get:
+- `threshold` (offline responder): the lowest confidence at which dev precision of spoken answers
+  is at least `--precision` and at least 90 % of unanswerable questions are declined;
+- `llm_threshold` (below it no model is asked): the highest confidence that still lets through 95 %
+  of the dev questions whose best candidate is right, and never above `threshold`.
+The test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.answers.cases import Case, load
+from bench.answers.evaluate import labelled_store, ordered, states
+from earpiece.core.answers.model import FEATURES, AnswerModel, default_model, model_path
+from earpiece.core.answers.selector import Scored, Selector
+from earpiece.core.engine.answering import Answerer
+from earpiece.core.interfaces import ChatTurn
+from earpiece.core.knowledge import KnowledgeStore
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.knowledge.retriever import KnowledgeRetriever
+from earpiece.core.llm.offline import OfflineResponder
+from earpiece.core.settings import KnowledgeSettings
+
+L2 = 1.0
+NEWTON_STEPS = 25
+MIN_DECLINED = 0.9
+LLM_KEEP = 0.95
+
+
+@dataclass
+class Example:
+    case: Case
+    scored: list[Scored]  # every candidate of the question's retrieved units
+
+    def labels(self) -> list[int]:
+        if self.case.kind != "answerable":
+            return [0] * len(self.scored)
+        return [int(all(states(s.candidate.spoken, f) for f in self.case.facts)) for s in self.scored]
+
+
+async def collect(store: KnowledgeStore, cases: Sequence[Case], selector: Selector) -> list[Example]:
+    settings = KnowledgeSettings()
+    by_id = {c.id: c for c in cases}
+    examples = []
+    for case in ordered(cases):
+        answerer = Answerer(OfflineResponder(settings.min_score), KnowledgeRetriever(store, case.org),
+                            top_k=settings.top_k, min_score=settings.min_score, selector=selector)
+        parent = by_id.get(case.follow_up_of or "")
+        history = (ChatTurn("caller", parent.question),) if parent else ()
+        retrieval = await answerer.retrieve(case.question, history)
+        examples.append(Example(case, selector.select(retrieval.query, retrieval.passages).ranked))
+    return examples
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularised logistic regression by Newton's method (a few features)."""
+    sample = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum())) * len(y)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    beta = np.zeros(design.shape[1])
+    penalty = L2 * np.eye(design.shape[1])
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        gradient = design.T @ (sample * (p - y)) + penalty @ beta
+        hessian = (design * (sample * p * (1 - p))[:, None]).T @ design + penalty
+        beta -= np.linalg.solve(hessian, gradient)
+    return beta[:-1], float(beta[-1])
+
+
+def choose(examples: list[Example], model: AnswerModel, precision: float) -> tuple[float, float, list[str]]:
+    best: list[tuple[float, bool, str]] = []  # (confidence, right, kind) of each question's pick
+    for ex in examples:
+        if ex.case.kind == "hostile" or not ex.scored:
+            best.append((0.0, False, ex.case.kind))
+            continue
+        ranked = sorted(zip(ex.scored, ex.labels(), strict=True),
+                        key=lambda s: -model.confidence(s[0].features))
+        top, label = ranked[0]
+        best.append((model.confidence(top.features), bool(label), ex.case.kind))
+    rows = []
+    chosen = 1.0
+    for t in sorted({round(c, 4) for c, _, k in best if k != "hostile"} | {1.0}):
+        spoken = [(r, k) for c, r, k in best if k != "hostile" and c >= t]
+        right = sum(r for r, _ in spoken)
+        answerable = sum(k == "answerable" for _, _, k in best)
+        unanswerable = [c for c, _, k in best if k == "unanswerable"]
+        declined = sum(c < t for c in unanswerable) / max(1, len(unanswerable))
+        p = right / len(spoken) if spoken else 1.0
+        rows.append(f"t={t:.3f} spoken={len(spoken)} right={right} precision={p:.3f} "
+                    f"coverage={right / max(1, answerable):.3f} declined={declined:.2f}")
+        if p >= precision and declined >= MIN_DECLINED and t < chosen:
+            chosen = t
+    right_conf = sorted(c for c, r, _ in best if r)
+    keep = right_conf[int((1 - LLM_KEEP) * len(right_conf))] if right_conf else chosen
+    return chosen, min(chosen, keep), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--precision", type=float, default=0.97)
+    parser.add_argument("--verbose", action="store_true", help="print the threshold sweep")
+    args = parser.parse_args()
+    cases = load("dev")
+    embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
+    selector = Selector(default_model(), embed=embedder.embed)
+    with labelled_store(embedder) as store:
+        examples = asyncio.run(collect(store, cases, selector))
+    x = np.array([s.features for ex in examples for s in ex.scored])
+    y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
+    w, b = fit(x, y)
+    fitted = AnswerModel(tuple(float(v) for v in w), b, 0.5, 0.5)
+    threshold, llm_threshold, rows = choose(examples, fitted, args.precision)
+    if args.verbose:
+        print("\n".join(rows))
+    model = AnswerModel(fitted.weights, fitted.bias, threshold, llm_threshold)
+    model_path().write_text(model.to_json(
+        trained_on=f"tests/data/answers dev split: {len(cases)} questions, {len(y)} candidates, "
+                   f"{int(y.sum())} right",
+        precision_target=args.precision,
+        made_by="python -m bench.answers.calibrate",
+    ))
+    print(dict(zip(FEATURES, model.weights, strict=True)), "bias", round(b, 3))
+    print(f"threshold {threshold:.3f}  llm_threshold {llm_threshold:.3f}  -> {model_path()}")
+
+
+if __name__ == "__main__":
+    main()

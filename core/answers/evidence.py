@@ -1,0 +1,98 @@
+"""What kind of fact a text holds: a price, a day or time, a duration, a place, a phone number...
+
+Used both ways: to tell whether a candidate sentence can answer a question of a given type, and to
+find the figures a model's sentence asserts (the fact check).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    PRICE = "price"
+    TIME = "time"  # days, dates, clock times, opening hours
+    DURATION = "duration"
+    PLACE = "place"
+    PHONE = "phone"
+    EMAIL = "email"
+    WEBSITE = "website"
+    NUMBER = "number"  # how many / how old / what age
+    POLICY = "policy"  # can I / is it / are dogs allowed: a yes-or-no rule
+    OTHER = "other"  # what / how do I: no particular shape
+
+
+_NUMBER_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    "a few|several|a couple of|half an?|an?"
+)
+_NUM = rf"(?:\d[\d,.]*|{_NUMBER_WORDS})"
+_DAYS = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
+    r"weekdays?|weekends?|weekly|daily|every day|bank holidays?|public holidays?|holidays?|"
+    r"today|tomorrow|tonight"
+)
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_UNITS = r"(?:minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|seconds?)"
+
+PRICE_TEXT = re.compile(
+    rf"[£$€¥]\s?\d|\d\s?(?:£|€|p\b)|\b{_NUM}\s+(?:pounds?|pence|dollars?|cents?|euros?|usd|gbp|eur)\b|"
+    r"\bfree(?:\s+of\s+charge)?\b|\bno\s+(?:charge|cost|fee)\b|\bcomplimentary\b|\bwithout charge\b",
+    re.IGNORECASE,
+)
+TIME_TEXT = re.compile(
+    rf"\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{{1,2}}[:.]\d\d\b|"
+    r"\b(?:noon|midday|midnight|closed|24/7|round the clock|all year|year-round|24 hours)\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{4}\b",
+    re.IGNORECASE,
+)
+DURATION_TEXT = re.compile(
+    rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?\s*(?:working\s+|business\s+|calendar\s+|full\s+)?{_UNITS}\b|"
+    r"\b(?:overnight|same[ -]day|next[ -](?:working[ -])?day|instantly|immediately|straight away)\b",
+    re.IGNORECASE,
+)
+PLACE_TEXT = re.compile(
+    r"\b(?:street|st\.|road|rd\.?|avenue|ave\.?|lane|boulevard|blvd|square|drive|way|place|floor|suite|"
+    r"building|park|centre|center|located|address|entrance|gate|station|terminal|level|room|desk|counter|"
+    r"next to|opposite|behind|near|inside|outside|north|south|east|west)\b|"
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b\d{5}(?:-\d{4})?\b|\b\d+\s+[A-Z][a-z]+\s+(?:St|Street|Road|Ave)",
+    re.IGNORECASE,
+)
+PHONE_TEXT = re.compile(r"(?:\+|\b)\d[\d\s().-]{6,}\d\b|\b\d{3}-\d{3}-[A-Z0-9]{4}\b|\b1-8\d\d\b")
+EMAIL_TEXT = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+WEBSITE_TEXT = re.compile(
+    r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|uk|ie|io|co|example|info|us|eu|ca)"
+    r"(?:/\S*)?\b|\bwebsite\b|\bonline\b|\bapp\b",
+    re.IGNORECASE,
+)
+NUMBER_TEXT = re.compile(rf"\b{_NUM}\b|\d", re.IGNORECASE)
+POLICY_TEXT = re.compile(
+    r"\b(?:can|cannot|can't|may|must|mustn't|should|need|needs|required?|requires|allowed|not allowed|"
+    r"permitted|prohibited|forbidden|welcome|only|not|no|never|always|yes|accept|accepts|accepted|eligible|"
+    r"possible|available|includes?|included|covers?|covered|do not|don't|does not|doesn't|are not|is not|"
+    r"aren't|isn't|won't|will)\b",
+    re.IGNORECASE,
+)
+
+EVIDENCE: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.PRICE: PRICE_TEXT,
+    AnswerType.TIME: TIME_TEXT,
+    AnswerType.DURATION: DURATION_TEXT,
+    AnswerType.PLACE: PLACE_TEXT,
+    AnswerType.PHONE: PHONE_TEXT,
+    AnswerType.EMAIL: EMAIL_TEXT,
+    AnswerType.WEBSITE: WEBSITE_TEXT,
+    AnswerType.NUMBER: NUMBER_TEXT,
+    AnswerType.POLICY: POLICY_TEXT,
+}
+
+
+def has_evidence(answer_type: AnswerType, text: str) -> bool:
+    """Whether `text` can hold an answer of this type (OTHER: any text can)."""
+    pattern = EVIDENCE.get(answer_type)
+    return True if pattern is None else bool(pattern.search(text))

@@ -1,0 +1,79 @@
+"""The answerability model: a logistic regression over a candidate's features, and the two
+confidence thresholds, read from `resources/answers/selector.json`.
+
+The file is written by `python -m bench.answers.calibrate` from the development split only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from earpiece.core.paths import resources_dir
+
+FEATURES = (
+    "unit_score",  # the retrieval similarity of the candidate's unit
+    "similarity",  # MiniLM similarity of question and candidate (with its heading / FAQ question)
+    "focus_covered",  # share of the question's focus terms in the candidate or its heading
+    "focus_spoken",  # share of them in the words that would be spoken
+    "type_found",  # the question asks for a kind of fact and the candidate holds one
+    "type_missing",  # it asks for one and the candidate holds none
+    "focus_unknown",  # share of focus terms found in none of the retrieved units
+    "structured",  # an FAQ answer, table row or list item (cut where its meaning is)
+    "score_gap",  # best unit score minus this unit's
+    "incomplete",  # the text lost a piece in conversion ("Go to .") or is itself a question
+)
+
+
+def model_path() -> Path:
+    return resources_dir() / "answers" / "selector.json"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerModel:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # the offline responder speaks a candidate at or above this confidence
+    llm_threshold: float  # a model is asked only at or above this (it may still decline)
+
+    def confidence(self, features: tuple[float, ...]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    def to_json(self, **extra: object) -> str:
+        body = {
+            "features": list(FEATURES),
+            "weights": [round(w, 4) for w in self.weights],
+            "bias": round(self.bias, 4),
+            "threshold": round(self.threshold, 4),
+            "llm_threshold": round(self.llm_threshold, 4),
+            **extra,
+        }
+        return json.dumps(body, indent=2) + "\n"
+
+    @classmethod
+    def from_file(cls, path: Path) -> AnswerModel:
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            names = tuple(body["features"])
+            if names != FEATURES:
+                raise ValueError(f"features {names} do not match this version's {FEATURES}")
+            return cls(
+                tuple(float(w) for w in body["weights"]),
+                float(body["bias"]),
+                float(body["threshold"]),
+                float(body["llm_threshold"]),
+            )
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{path}: not a usable answer model ({exc}); "
+                "recreate it with `python -m bench.answers.calibrate`"
+            ) from exc
+
+
+@lru_cache(maxsize=1)
+def default_model() -> AnswerModel:
+    return AnswerModel.from_file(model_path())

@@ -1,0 +1,116 @@
+"""What a caller's question asks for (its answer type and focus terms), and short follow-ups
+("and on Saturdays?", "how much is it?") made whole with the previous question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from earpiece.core.answers.evidence import AnswerType
+from earpiece.core.answers.words import content_words, tokens
+
+_TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    (AnswerType.DURATION, re.compile(
+        r"\bhow (?:long|soon|quickly|fast)\b|"
+        r"\bhow (?:much|many) (?:time|days|weeks|hours|minutes|months|years)\b|"
+        r"\bturnaround\b|\bwait(?:ing)? times?\b")),
+    (AnswerType.NUMBER, re.compile(
+        r"\bhow much (?!is\b|are\b|does\b|do\b|will\b|would\b|for\b|to\b|it\b|money\b|did\b|was\b|"
+        r"should\b|cost|extra\b|more\b|less\b|of\b|in\b|per\b)[a-z]+")),
+    (AnswerType.PRICE, re.compile(
+        r"\bhow much\b|\bcosts?\b|\bprices?\b|\bpriced\b|\bfees?\b|\bcharges?\b|\bexpensive\b|\bcheap\b|"
+        r"\bpay for\b|\brates?\b|\bfares?\b|\btariffs?\b|\bis (?:it|there) free\b|\bfree of charge\b")),
+    (AnswerType.EMAIL, re.compile(r"\be ?mail\b")),
+    (AnswerType.WEBSITE, re.compile(
+        r"\bwebsite\b|\bweb site\b|\burl\b|\bweb address\b|\bweb ?page\b|\blink\b")),
+    (AnswerType.TIME, re.compile(
+        r"^when\b|\bwhen (?:do|does|is|are|can|will|should)\b|\bwhat time\b|\bwhat hours\b|\bwhich days?\b|"
+        r"\bwhat days?\b|\bopening (?:hours|times)\b|\bopen (?:on|at|today|tomorrow|late|until|till)\b|"
+        r"\b(?:close|closes|closing) (?:on|at|time)\b|\bwhat date\b|\bwhich date\b|\bdeadline\b|\bhours\b|"
+        r"\bopen (?:on )?(?:sundays?|saturdays?|mondays?|weekends?|bank holidays?)\b")),
+    (AnswerType.PHONE, re.compile(
+        r"\bphone\b|\btelephone\b|\bnumber (?:to|do i|should i|can i) (?:call|ring|dial|phone)\b|"
+        r"\bwhat number\b|\bcontact number\b|\bhotline\b|\bhelpline\b|\bcall (?:you|them|someone)\b|"
+        r"\bring (?:you|them)\b|\bfax\b")),
+    (AnswerType.PLACE, re.compile(
+        r"^where\b|\bwhere(?:'s| is| are| do| can| should| would)\b|\baddress\b|\blocated\b|\blocation\b|"
+        r"\bdirections\b|\bhow (?:do i|can i|to) (?:get|find) (?:to|you)\b|"
+        r"\bwhich (?:entrance|building|floor|office)\b")),
+    (AnswerType.NUMBER, re.compile(
+        r"\bhow many\b|\bhow old\b|\bwhat age\b|\bhow big\b|\bhow far\b|\bhow heavy\b|\bhow tall\b|"
+        r"\b(?:minimum|maximum) (?:age|number|size|weight)\b|\bage limit\b|\blimit\b")),
+    (AnswerType.POLICY, re.compile(
+        r"^(?:so |and |but |then |also )?(?:can|could|may|is|are|do|does|will|am|have|has|should|must|"
+        r"would|did|shall|was|were)\b|\ballowed\b|\bpermitted\b|\bokay to\b|\bok to\b")),
+)
+
+_FOLLOW_UP_START = re.compile(r"^(?:(?:and|but|also|so|or|then|what about|how about|what if)\b[\s,]*)+")
+_FOLLOW_UP_START_ANY_CASE = re.compile(_FOLLOW_UP_START.pattern, re.IGNORECASE)
+_PRONOUNS = frozenset(("it", "that", "this", "they", "them", "those", "these", "there", "one", "ones"))
+_WEEKDAY = re.compile(
+    r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekends?|weekdays?|"
+    r"bank holidays?|public holidays?)\b"
+)
+FOLLOW_UP_MAX_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    answer_type: AnswerType
+    focus: frozenset[str]
+
+
+def _normalise(text: str) -> str:
+    return " ".join(tokens(text.replace("-", " ")))
+
+
+def answer_type(text: str) -> AnswerType:
+    said = _normalise(text)
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(said):
+            return kind
+    return AnswerType.OTHER
+
+
+def analyse(text: str) -> Question:
+    return Question(text, answer_type(text), frozenset(content_words(text)))
+
+
+def is_follow_up(text: str) -> bool:
+    """A short question that leans on the previous one: "and on Saturdays?", "how much is it?",
+    "what about if I come on my motorcycle?"."""
+    words = _normalise(text).split()
+    if not words:
+        return False
+    if _FOLLOW_UP_START.match(" ".join(words)):
+        return len(words) <= FOLLOW_UP_MAX_WORDS + 4
+    return len(words) <= FOLLOW_UP_MAX_WORDS and any(w in _PRONOUNS for w in words)
+
+
+def _names(text: str, *, first_too: bool = False) -> list[str]:
+    """Capitalised words other than "I" (and, unless `first_too`, the text's first word)."""
+    lead = "" if first_too else r"(?<!^)(?<![.?!]\s)"
+    found = re.findall(lead + r"\b([A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*)", text.strip())
+    return [n for n in found if n != "I"]
+
+
+def resolve_follow_up(text: str, previous: str) -> str:
+    """The question made whole with the previous one's topic; unchanged if it is not a follow-up.
+
+    A new day or a new name takes the place of the previous one ("and on Saturdays?" after "when
+    are you open on Sunday?"; "what about Bangor?" after "...number at the Austin airport?")."""
+    if not previous or not is_follow_up(text):
+        return text
+    rest = _FOLLOW_UP_START.sub("", _normalise(text)).strip()
+    before = _normalise(previous)
+    day = _WEEKDAY.search(rest)
+    if day and _WEEKDAY.search(before):
+        return _WEEKDAY.sub(day.group(0), before, count=1)
+    new_names = _names(_FOLLOW_UP_START_ANY_CASE.sub("", text.strip()), first_too=True)
+    old_names = _names(previous)
+    if new_names and old_names and not rest.replace(new_names[0].lower(), "").strip():
+        return before.replace(old_names[-1].lower(), new_names[0].lower(), 1)
+    if answer_type(rest) not in (AnswerType.OTHER, AnswerType.POLICY):
+        return f"{rest} {before}"  # it asks its own kind of thing about the previous topic
+    return f"{before} {rest}"

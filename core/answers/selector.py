@@ -1,0 +1,157 @@
+"""Picks what to say from retrieved units, with a confidence.
+
+Every candidate (a sentence, an FAQ answer, a table row, a list item) gets a few features: how
+close it is in meaning to the question (the bundled MiniLM), how many of the question's focus terms
+it holds, and whether it holds the kind of fact asked for (a price for "how much", a day or time
+for "when"...). A small logistic model turns them into a confidence; the best candidate wins, and
+below the threshold the honest answer is "I don't know".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from earpiece.core.answers.evidence import AnswerType, has_evidence
+from earpiece.core.answers.model import AnswerModel, default_model
+from earpiece.core.answers.question import Question, analyse
+from earpiece.core.answers.units import Candidate, candidates, incomplete
+from earpiece.core.answers.words import content_words
+from earpiece.core.interfaces import Passage, UnitKind
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+CACHE_SIZE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    candidate: Candidate
+    features: tuple[float, ...]
+    confidence: float
+
+
+@dataclass(slots=True)
+class Selection:
+    question: Question
+    ranked: list[Scored] = field(default_factory=list)  # best first
+    ms: float = 0.0
+
+    @property
+    def best(self) -> Scored | None:
+        return self.ranked[0] if self.ranked else None
+
+    @property
+    def confidence(self) -> float:
+        return self.ranked[0].confidence if self.ranked else 0.0
+
+
+class _VectorCache:
+    """Sentence vectors by text: knowledge sentences recur from question to question."""
+
+    def __init__(self, embed: Embed | None) -> None:
+        self._embed = embed
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _embedder(self) -> Embed:
+        if self._embed is None:
+            from earpiece.core.knowledge.embedding import MiniLmEmbedder
+            from earpiece.core.settings import KnowledgeSettings
+
+            self._embed = MiniLmEmbedder.from_settings(KnowledgeSettings()).embed
+        return self._embed
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self._embedder()(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > CACHE_SIZE:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            for t in texts:
+                self._vectors.move_to_end(t)
+            return np.stack([self._vectors[t] for t in texts])
+
+
+class Selector:
+    def __init__(self, model: AnswerModel | None = None, *, embed: Embed | None = None) -> None:
+        self.model = model or default_model()
+        self._cache = _VectorCache(embed)
+
+    def select(self, question: str, passages: Sequence[Passage]) -> Selection:
+        started = time.perf_counter()
+        asked = analyse(question)
+        selection = Selection(asked)
+        cut = [candidates(p) for p in passages]
+        pool = [c for unit in cut for c in unit]
+        if pool:
+            similarity = self._similarity(question, cut)
+            known = set().union(*(content_words(f"{p.heading} {p.text}") for p in passages))
+            unknown = len(asked.focus - known) / len(asked.focus) if asked.focus else 0.0
+            top = max(p.score for p in passages)
+            for candidate, sim in zip(pool, similarity, strict=True):
+                features = self.features(asked, candidate, float(sim), unknown, top)
+                selection.ranked.append(Scored(candidate, features, self.model.confidence(features)))
+            selection.ranked.sort(key=lambda s: -s.confidence)
+        selection.ms = round((time.perf_counter() - started) * 1000, 2)
+        return selection
+
+    def _similarity(self, question: str, cut: list[list[Candidate]]) -> list[float]:
+        """Question-candidate similarity. A unit that is one candidate was scored as a whole by
+        the retriever already; only the sentences of longer units are embedded (and cached)."""
+        split = [c.match_text for unit in cut if len(unit) > 1 for c in unit]
+        vectors = self._cache.vectors([question, *split]) if split else None
+        out: list[float] = []
+        n = 1
+        for unit in cut:
+            if len(unit) == 1:
+                out.append(unit[0].passage.score)
+                continue
+            assert vectors is not None
+            out += [float(v) for v in vectors[n : n + len(unit)] @ vectors[0]]
+            n += len(unit)
+        return out
+
+    @staticmethod
+    def features(
+        asked: Question, candidate: Candidate, similarity: float, focus_unknown: float, top_score: float
+    ) -> tuple[float, ...]:
+        focus = asked.focus
+        n = max(1, len(focus))
+        typed = asked.answer_type is not AnswerType.OTHER
+        found = typed and has_evidence(asked.answer_type, candidate.spoken)
+        structured = candidate.passage.kind in (UnitKind.FAQ, UnitKind.ROW, UnitKind.LIST)
+        return (
+            candidate.passage.score,
+            similarity,
+            len(focus & content_words(candidate.match_text)) / n,
+            len(focus & content_words(candidate.spoken)) / n,
+            1.0 if found else 0.0,
+            1.0 if typed and not found else 0.0,
+            focus_unknown,
+            1.0 if structured else 0.0,
+            top_score - candidate.passage.score,
+            1.0 if incomplete(candidate.spoken) else 0.0,
+        )
+
+
+_shared: Selector | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_selector() -> Selector:
+    """One selector per process (its sentence vectors are worth sharing), on the default model."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Selector()
+        return _shared

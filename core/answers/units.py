@@ -1,0 +1,151 @@
+"""Answer units cut into the candidates the selector weighs, and how each is spoken.
+
+A FAQ unit is one candidate (matched on its own question, spoken as its answer); a table row is
+spoken as that one row; a list item with its lead-in; plain text and sections sentence by sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+from earpiece.core.interfaces import Passage, UnitKind
+
+# Markdown that must not be read out. A lone "*" or "#" is a keypad key ("press * then 1"), kept.
+_LINE_MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*•]\s+|\d+[.)]\s+|>\s*)")
+_EMPHASIS = re.compile(
+    r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])|"
+    r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])"
+)
+_CODE_AND_PIPES = re.compile(r"`+|\s*\|\s*")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*\)")
+_QA_LABEL = re.compile(r"(?i)^\s*(?:q|question|a|answer)\s*[:.-]\s*")
+_ROW_CELL = re.compile(r"\s*;\s*(?=[^;:]{1,60}:)")
+MAX_SPOKEN_WORDS = 45
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One thing the responder could say. `context` is what it is about (heading, FAQ question)."""
+
+    spoken: str
+    context: str
+    passage: Passage
+
+    @property
+    def match_text(self) -> str:
+        return f"{self.context}. {self.spoken}" if self.context else self.spoken
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def strip_markup(line: str) -> str:
+    line = _LINK.sub(r"\1", _LINE_MARKUP.sub("", line))
+    line = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or m.group(4), line)
+    return _CODE_AND_PIPES.sub(lambda m: " " if "|" in m.group(0) else "", line).strip()
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Lines joined into paragraphs: a wrapped line continues its paragraph; a blank line, a heading,
+    a list item or a line after a title starts a new one."""
+    out: list[str] = []
+    current: list[str] = []
+    for raw_line in text.splitlines():
+        starts_block = not raw_line.strip() or bool(_LINE_MARKUP.match(raw_line))
+        last = current[-1] if current else ""
+        title_before = bool(last) and len(last.split()) < 5 and not last.endswith((".", ",", ";"))
+        if current and (starts_block or title_before):
+            out.append(" ".join(current))
+            current = []
+        if raw_line.strip():
+            current.append(raw_line.strip())
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Speakable sentences of a text: markup, headings, titles, Q/A labels and questions removed."""
+    out: list[str] = []
+    for paragraph in _paragraphs(text):
+        if re.match(r"^\s*#{1,6}\s", paragraph):
+            continue  # a markdown heading is a topic, not an answer
+        line = strip_markup(paragraph)
+        if len(line.split()) < 5 and not line.endswith((".", "!")):
+            continue  # titles and labels
+        for sentence in _segmenter().segment(line):
+            cleaned = _QA_LABEL.sub("", sentence).strip()
+            if cleaned and not cleaned.endswith("?"):
+                out.append(cleaned)
+    return out
+
+
+def row_cells(text: str) -> list[tuple[str, str]]:
+    """"Day: Sunday; Hours: Closed" -> [("Day", "Sunday"), ("Hours", "Closed")]."""
+    cells = []
+    for part in _ROW_CELL.split(text.strip().rstrip(".")):
+        header, _, value = part.partition(":")
+        if value.strip():
+            cells.append((header.strip(), value.strip()))
+        elif header.strip():
+            cells.append(("", header.strip()))
+    return cells
+
+
+def speak_row(text: str) -> str:
+    """One table row as a sentence: "Sunday: closed." / "Barista One, price £349, colour black."."""
+    cells = row_cells(text)
+    if not cells:
+        return text.strip()
+    label = cells[0][1]
+    rest = cells[1:]
+    if not rest:
+        return f"{label}."
+    if len(rest) == 1:
+        return f"{label}: {rest[0][1]}."
+    return label + ", " + ", ".join(f"{h.lower()} {v}".strip() for h, v in rest) + "."
+
+
+def _clip(text: str) -> str:
+    words = text.split()
+    return text if len(words) <= MAX_SPOKEN_WORDS else " ".join(words[:MAX_SPOKEN_WORDS]).rstrip(",;") + "…"
+
+
+_DANGLING = re.compile(
+    r"(?:\s[.,]|\b(?:to|at|on|in|via|visit|see|contact|from|of|the|a|an|and|or|email|call|our|your))\.?$",
+    re.IGNORECASE,
+)
+
+
+def incomplete(spoken: str) -> bool:
+    """Text that lost a piece in conversion ("Go to .", "contact.") or is a question, not an answer."""
+    return "?" in spoken or bool(_DANGLING.search(spoken.rstrip("…").strip()))
+
+
+def candidates(passage: Passage) -> list[Candidate]:
+    heading = strip_markup(passage.heading)
+    if passage.kind is UnitKind.ROW:
+        return [Candidate(speak_row(passage.text), heading, passage)]
+    if passage.kind is UnitKind.LIST:
+        item = strip_markup(passage.text).rstrip(".")
+        spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."
+        return [Candidate(spoken, heading, passage)]
+    said = sentences(passage.text) or [strip_markup(passage.text)]
+    if passage.kind is UnitKind.FAQ:
+        # The FAQ's own question is its topic; its answer is spoken from the start.
+        return [Candidate(_clip(" ".join(said[:2])), heading, passage)]
+    # A heading that carries a figure ("Yellowstone (vehicle) - $30.00") is part of what is said.
+    lead = f"{heading.rstrip(' -:')}: " if heading and re.search(r"\d", heading) else ""
+    out = []
+    for i, sentence in enumerate(said):
+        spoken = sentence
+        if len(sentence.split()) < 6 and i + 1 < len(said):
+            spoken = f"{sentence} {said[i + 1]}"  # too short to stand alone ("Yes.", "It is free.")
+        out.append(Candidate(_clip(lead + spoken), heading, passage))
+    return out

@@ -1,0 +1,50 @@
+"""Words of questions and passages, reduced to comparable content terms."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    (
+        "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "from", "by",
+        "with", "about", "as", "into", "is", "are", "was", "were", "be", "been", "being", "do", "does",
+        "did", "have", "has", "had", "i", "you", "he", "she", "it", "we", "they", "me", "my", "your",
+        "our", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when",
+        "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
+        "there", "here", "than", "then", "so", "not", "no", "yes", "please", "tell", "know", "want",
+        "like", "get", "any", "some", "just", "also", "too", "very", "im", "i'm", "id", "i'd", "ive",
+        "hi", "hello", "um", "uh", "er", "okay", "ok", "well", "actually", "need", "wondering", "s",
+        "let", "us", "am", "much", "many", "long", "its", "it's", "there's", "thats", "that's", "anyone",
+        "something", "anything", "thing", "things", "one", "ones", "them", "him", "her", "his", "hers",
+        "out", "up", "does", "doing", "go", "going", "got", "make", "way", "really", "still", "all",
+    )
+)
+# Words callers use for what pages name otherwise: compared as one term.
+SYNONYMS = {
+    "car": "vehicle", "cars": "vehicle", "automobile": "vehicle", "van": "vehicle", "truck": "vehicle",
+    "dog": "pet", "dogs": "pet", "cat": "pet", "cats": "pet", "pets": "pet",
+    "motorbike": "motorcycle", "bike": "bicycle", "kid": "child", "kids": "child", "children": "child",
+    "telephone": "phone", "ring": "call", "cost": "price", "costs": "price", "fee": "price",
+    "fees": "price", "charge": "price", "charges": "price", "pricing": "price", "prices": "price",
+    "e-mail": "email", "emails": "email", "mail": "email", "website": "site", "web": "site",
+    "login": "sign", "log": "sign", "signin": "sign",
+    "id": "identity", "identification": "identity", "open": "hour", "opening": "hour", "hours": "hour",
+    "staff": "employee", "employees": "employee", "team": "employee", "cheap": "price", "cheaper": "price",
+}
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def stem(word: str) -> str:
+    """Crude, but consistent: "machines"/"machine", "refunded"/"refund", "costs"/"cost"."""
+    for suffix in ("ies", "ing", "ed", "s"):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def content_words(text: str) -> set[str]:
+    return {SYNONYMS.get(w) or stem(w) for w in tokens(text) if w not in STOPWORDS}

@@ -1,0 +1,62 @@
+"""What a question asks for, and short follow-ups made whole with the previous question."""
+
+from __future__ import annotations
+
+import pytest
+
+from earpiece.core.answers.evidence import AnswerType, has_evidence
+from earpiece.core.answers.question import answer_type, is_follow_up, resolve_follow_up
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how much is the Barista One?", AnswerType.PRICE),
+        ("what does a weekly pass cost", AnswerType.PRICE),
+        ("how much memory do I get in a sandbox?", AnswerType.NUMBER),
+        ("when are you open on Sunday?", AnswerType.TIME),
+        ("what time do the phone lines close", AnswerType.TIME),
+        ("where is your showroom", AnswerType.PLACE),
+        ("how long does a refund take", AnswerType.DURATION),
+        ("what number do I ring for a repair", AnswerType.PHONE),
+        ("what's your e-mail address", AnswerType.EMAIL),
+        ("are dogs allowed in the campground", AnswerType.POLICY),
+        ("can I pay in instalments", AnswerType.POLICY),
+        ("how do I descale the machine", AnswerType.OTHER),
+    ],
+)
+def test_the_answer_type_follows_the_question(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
+
+
+def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
+    assert has_evidence(AnswerType.PRICE, "It costs £349.")
+    assert not has_evidence(AnswerType.PRICE, "Prices vary, see the price list.")
+    assert has_evidence(AnswerType.TIME, "Sunday and bank holidays: closed.")
+    assert has_evidence(AnswerType.DURATION, "Refunds take 5 working days.")
+    assert not has_evidence(AnswerType.DURATION, "Refunds go to the original card.")
+    assert has_evidence(AnswerType.PHONE, "Call 0800 555 0142.")
+    assert has_evidence(AnswerType.EMAIL, "Write to help@example.org.")
+    assert has_evidence(AnswerType.OTHER, "Anything at all.")
+
+
+@pytest.mark.parametrize(
+    ("said", "previous", "whole"),
+    [
+        ("and on Saturdays?", "When are you open on Sunday?", "when are you open on saturdays"),
+        ("what about Bangor?", "What's the lost and found number at the Austin airport?",
+         "what's the lost and found number at the bangor airport"),
+        ("how much is it?", "Do you sell the Barista One?", "how much is it do you sell the barista one"),
+        ("what about for children?", "How much is a ticket?", "how much is a ticket for children"),
+    ],
+)
+def test_a_follow_up_is_made_whole_with_the_previous_question(said: str, previous: str, whole: str) -> None:
+    assert is_follow_up(said)
+    assert resolve_follow_up(said, previous) == whole
+
+
+def test_a_question_that_stands_alone_is_left_as_it_is() -> None:
+    question = "How much does standard delivery cost to Ireland?"
+    assert not is_follow_up(question)
+    assert resolve_follow_up(question, "When are you open on Sunday?") == question
+    assert resolve_follow_up("and on Saturdays?", "") == "and on Saturdays?"

@@ -1,0 +1,51 @@
+"""Answer units cut into candidates, and how each is spoken."""
+
+from __future__ import annotations
+
+from earpiece.core.answers.units import candidates, incomplete, sentences, speak_row
+from earpiece.core.interfaces import Passage, UnitKind
+
+
+def test_a_table_row_is_spoken_as_that_row() -> None:
+    assert speak_row("Day: Sunday and bank holidays; Hours: Closed") == "Sunday and bank holidays: Closed."
+    assert speak_row("Model: Barista One; Price: £349; Colours: black, red") == (
+        "Barista One, price £349, colours black, red."
+    )
+    row = Passage("Day: Saturday; Hours: 9:00 am to 1:00 pm", "hours.html", heading="Opening hours",
+                  kind=UnitKind.ROW)
+    [only] = candidates(row)
+    assert only.spoken == "Saturday: 9:00 am to 1:00 pm." and only.context == "Opening hours"
+
+
+def test_an_faq_is_matched_on_its_question_and_spoken_as_its_answer() -> None:
+    faq = Passage("The battery is covered for one year. Other parts for two.", "warranty.txt",
+                  heading="How long is the battery covered?", kind=UnitKind.FAQ)
+    [only] = candidates(faq)
+    assert only.spoken == "The battery is covered for one year. Other parts for two."
+    assert only.match_text.startswith("How long is the battery covered?")
+
+
+def test_keypad_keys_survive_while_markdown_goes() -> None:
+    said = sentences("## Menu\n* Press **star** then 1, or press * then # to go back.\n"
+                     "See the [price list](https://example.org/prices) for _all_ fees.")
+    assert said == ["Press star then 1, or press * then # to go back.", "See the price list for all fees."]
+
+
+def test_wrapped_lines_are_one_sentence_and_questions_are_not_answers() -> None:
+    said = sentences("Q: Can I return it?\nA: Yes, within 30 days\nof delivery, unused.")
+    assert said == ["Yes, within 30 days of delivery, unused."]
+
+
+def test_a_figure_in_a_heading_is_spoken_with_its_text() -> None:
+    unit = Passage("7-day pass for Yellowstone National Park.", "nps.txt",
+                   heading="Yellowstone (private vehicle) - $30.00", kind=UnitKind.SECTION)
+    assert candidates(unit)[0].spoken == (
+        "Yellowstone (private vehicle) - $30.00: 7-day pass for Yellowstone National Park."
+    )
+
+
+def test_text_that_lost_a_link_or_is_a_question_is_incomplete() -> None:
+    assert incomplete("To reset your password, go to .")
+    assert incomplete("To share feedback privately, contact.")
+    assert incomplete("Does TSA keep lost items?")
+    assert not incomplete("Refunds take 5 working days.")
