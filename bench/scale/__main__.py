@@ -47,7 +47,8 @@ def main() -> int:
     ports = [free_port() for _ in accounts]
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-scale-") as tmp, \
-            KamailioDispatcher(accounts, nodes=ports, probe_interval_s=2, probe_misses=2) as line, \
+            KamailioDispatcher(accounts, nodes=ports, node_calls=args.max_calls, probe_interval_s=2,
+                               probe_misses=2) as line, \
             contextlib.ExitStack() as stack:
         print(f"starting {args.agents} earpiece agents behind the dispatcher...", flush=True)
         agents = [AgentProcess(line, user, password, Path(tmp) / user, max_calls=args.max_calls,
@@ -78,8 +79,9 @@ def main() -> int:
             "questions": questions,
             "gap_after_question_s": args.gap,
             "stagger_s": args.stagger,
-            "dispatcher": "Kamailio 5.6 with packaging/kamailio/earpiece-dispatcher.cfg (round robin, "
-            "OPTIONS probes every 2 s, failover to the next agent on busy, failure or silence)",
+            "dispatcher": "Kamailio 5.6 with packaging/kamailio/earpiece-dispatcher.cfg (fewest calls "
+            f"first, at most {args.max_calls} per agent, OPTIONS probes every 2 s, failover to the next "
+            "agent on busy, failure or silence)",
             "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722, dialling the "
             "line",
             "voice_to_voice_at_caller": "as bench/e2e: end of the caller's speech in its sent audio -> first "

@@ -144,9 +144,10 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
 
 @pytest.mark.models
 def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
-    """Agent A takes one call at a time. Of four callers in a row, round robin offers one to A while
-    it is busy; A answers 486 and the dispatcher passes that call to B instead of the caller hearing
-    busy."""
+    """Agent A takes one call at a time, but the dispatcher's list allows it four (as when the list
+    and the agent disagree, or calls reached the agent past the dispatcher). Of four callers in a
+    row, the dispatcher offers A a second call; A answers 486 and the dispatcher passes that call to
+    B instead of the caller hearing busy."""
     ports = [free_port(), free_port()]
     listener = CallerScript.build([], lead_s=12.0, gap_s=0.0, tail_s=1.0)  # the callers only listen
     with KamailioDispatcher(ACCOUNTS, nodes=ports) as line:
@@ -176,6 +177,37 @@ def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
     assert refused, "agent A did not refuse a call as busy"
     assert all(at is not None for at in greetings), f"a caller heard no greeting: {greetings}"
     assert [len(r) for r in records] == [1, 3], records
+
+
+@pytest.mark.models
+def test_the_dispatcher_counts_calls_and_never_offers_a_full_agent_one(tmp_path: Path) -> None:
+    """With one call per agent in the list, two callers get one agent each and a third hears busy
+    from the dispatcher itself, without a full agent being offered the call."""
+    ports = [free_port(), free_port()]
+    listener = CallerScript.build([], lead_s=12.0, gap_s=0.0, tail_s=1.0)
+    with KamailioDispatcher(ACCOUNTS, nodes=ports, node_calls=1) as line:
+        agents = start_agents(line, ports, tmp_path)
+        try:
+            line.wait_nodes_up(2)
+            with contextlib.ExitStack() as stack:
+                calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
+                         for name in ("caller1", "caller2", "caller3")]
+                calls[0].dial(line.line_uri)
+                calls[1].dial(line.line_uri)
+                third = calls[2].peer
+                since = third.event_count()
+                third.command("dial", line.line_uri)
+                closed = third.wait_event("CALL_CLOSED", timeout=10, since=since)
+                for call in calls[:2]:
+                    call.hang_up()
+            refused = [agent.user for agent in agents if "refusing call" in agent.log_tail(20000)]
+        finally:
+            for agent in agents:
+                agent.terminate(30)
+        nodes = {d.from_user: d.node for d in line.dispatched()}
+    assert "486" in closed["param"], closed
+    assert sorted(nodes.values()) == sorted(line.nodes) and "caller3" not in nodes, nodes
+    assert refused == [], f"a full agent was offered a call: {refused}"
 
 
 def test_the_dispatcher_answers_a_keepalive_options_itself() -> None:

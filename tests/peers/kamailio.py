@@ -174,8 +174,9 @@ class Dispatched:
 class KamailioDispatcher(Kamailio):
     """The production dispatcher configuration (packaging/kamailio/earpiece-dispatcher.cfg) run
     unchanged, with local files that put it on 127.0.0.1, list `nodes` (agents' SIP ports on
-    127.0.0.1) as destinations that start inactive until they answer an OPTIONS probe, and shorten
-    the probe interval for tests. `users` are the accounts that may register."""
+    127.0.0.1) as destinations that start inactive until they answer an OPTIONS probe and carry at
+    most `node_calls` calls each, and shorten the probe interval for tests. `users` are the accounts
+    that may register."""
 
     def __init__(
         self,
@@ -183,6 +184,7 @@ class KamailioDispatcher(Kamailio):
         nodes: list[int],
         *,
         line: str = "support",
+        node_calls: int = 4,
         probe_interval_s: int = 1,
         probe_misses: int = 1,
         node_timeout_ms: int = 2000,
@@ -190,6 +192,7 @@ class KamailioDispatcher(Kamailio):
     ) -> None:
         self.nodes = [f"sip:{LOOPBACK}:{node}" for node in nodes]
         self.line = line
+        self.node_calls = node_calls  # each node's `maxload`
         self._timers = {"PROBE_INTERVAL_S": probe_interval_s, "PROBE_MISSES": probe_misses,
                         "NODE_TIMEOUT_MS": node_timeout_ms, "REPLY_TIMEOUT_MS": 1000 * probe_interval_s}
         super().__init__(users, port)
@@ -202,7 +205,8 @@ class KamailioDispatcher(Kamailio):
     def _write_config(self) -> Path:
         listen = f"{LOOPBACK}:{self.port}"
         agents = self._dir / "earpiece-agents.list"
-        agents.write_text("".join(f"1 {node} 9 0\n" for node in self.nodes), encoding="utf-8")
+        agents.write_text("".join(f"1 {node} 9 0 duid=node{k};maxload={self.node_calls}\n"
+                                  for k, node in enumerate(self.nodes)), encoding="utf-8")
         defines = {"LINE_USER": _quote(self.line), "AGENT_LIST": _quote(str(agents)),
                    "CTL_SOCKET": _quote(f"unix:{self._dir / 'kamailio_ctl'}"), **self._timers}
         (self._dir / "earpiece-local.cfg").write_text(
