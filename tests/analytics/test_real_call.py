@@ -1,5 +1,6 @@
 """Analytics on the record of a real call: `earpiece agent` registered at Kamailio answers a
-baresip caller who asks one question the sample knowledge base answers and one it cannot."""
+baresip caller who asks one question the sample knowledge base cannot answer, then one it answers
+(in that order: a question after an answered one may be taken as its follow-up)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ UNKNOWN = "Are you hiring at the moment?"
 @pytest.fixture(scope="module")
 def call_record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("agent")
-    script = CallerScript.build([piper_speech(ANSWERED), piper_speech(UNKNOWN)], lead_s=5.0, gap_s=14.0,
+    script = CallerScript.build([piper_speech(UNKNOWN), piper_speech(ANSWERED)], lead_s=5.0, gap_s=14.0,
                                 tail_s=2.0)
     with Kamailio(users=USERS) as registrar, AgentProcess(registrar, "agent", USERS["agent"], home) as agent:
         with ScriptedCall(registrar, script, "caller1", home / "caller") as call:
@@ -42,8 +43,8 @@ def test_a_real_call_is_summarised_with_its_gap(call_record: Path, call_analyser
     analysis = call_analyser.analyse(call)
     assert analysis.disposition is Disposition.ANSWERED and analysis.intent == "delivery"
     assert (analysis.questions, analysis.answered, analysis.declined) == (2, 1, 1)
-    assert "4.95" in analysis.summary.told[0] and analysis.summary.told[1] == "no answer known"
-    assert "deliver" in analysis.summary.wanted[0].lower() and "hiring" in analysis.summary.wanted[1].lower()
+    assert analysis.summary.told[0] == "no answer known" and "4.95" in analysis.summary.told[1]
+    assert "hiring" in analysis.summary.wanted[0].lower() and "deliver" in analysis.summary.wanted[1].lower()
     talk = analysis.talk
     assert talk.seconds["caller"] > 2 and talk.seconds["assistant"] > talk.seconds["caller"]
     assert 5 < talk.longest_silence_s < call.duration_s  # the caller waits ~14 s after each question
