@@ -1,7 +1,7 @@
 """Scale benchmark: one line answered by several `earpiece agent` processes behind Kamailio's
 dispatcher (packaging/kamailio/earpiece-dispatcher.cfg, run unchanged).
 
-    .venv/bin/python -m bench.scale [--agents 3] [--levels 1 4 8 12] [--questions 3]
+    .venv/bin/python -m bench.scale [--agents 3] [--levels 1 4 8 12] [--questions 4]
 
 Each simultaneous call is a baresip caller that dials the line and asks spoken questions; the
 dispatcher spreads the calls over the agents (each carries at most four). Per level: calls held to

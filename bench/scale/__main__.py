@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=3, help="agent processes behind the dispatcher")
     parser.add_argument("--max-calls", type=int, default=4, help="calls per agent (its --max-calls)")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 8, 12], help="simultaneous calls")
-    parser.add_argument("--questions", type=int, default=3, help=f"questions per call (max {len(QUESTIONS)})")
+    parser.add_argument("--questions", type=int, default=4, help=f"questions per call (max {len(QUESTIONS)})")
     parser.add_argument("--gap", type=float, default=15.0, help="seconds of silence after each question")
     parser.add_argument("--stagger", type=float, default=0.9, help="seconds between the calls' starts")
     parser.add_argument("--output", type=Path, default=RESULTS)
