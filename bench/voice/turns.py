@@ -1,0 +1,255 @@
+"""End-of-turn benchmark: how soon the turn is declared over, and how often too soon.
+
+    .venv/bin/python -m bench.voice.turns [--voices ...] [--max-silence-ms 1200] [--out turns]
+
+Two spoken sets, each in several voices, pushed frame by frame through `TurnDetector` with
+webrtcvad, once with today's timer (vad.end_of_turn_ms of silence) and once with Smart Turn v3
+(asked after turns.model_silence_ms; its verdict is handed back as many frames later as the
+inference took, as it would arrive live):
+
+- complete questions: endpoint delay (end-of-speech -> turn declared over) and the model's time;
+- questions with natural mid-sentence pauses of 300-700 ms ("my order number is, uh, ... 4 5 2"),
+  made by joining separately spoken pieces with silence: a *false cut-in* is a turn declared over
+  before the caller's last piece was spoken.
+
+Each piece is synthesised on its own, so it ends with the falling pitch of a finished sentence,
+which a person pausing mid-sentence would not use: the turn model is judged on harder audio than
+real callers give it. Writes bench/results/turns.json and turns.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.stt.speech import speak
+from earpiece.core.audio.frames import FRAME_MS
+from earpiece.core.audio.pcm import split_frames
+from earpiece.core.audio.smart_turn import SmartTurnModel, load_smart_turn
+from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
+from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, TurnDetector
+from earpiece.core.audio.vad import VoiceActivity
+from earpiece.core.settings import VadSettings
+from tests.audio_gen import concat, silence
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+VOICES = ("espeak:en-us", "espeak:en-gb-x-rp", "piper:joe")
+PAUSES_MS = (300, 400, 500, 600, 700)
+GOAL_CUT_IN_PCT = 5.0
+
+COMPLETE = [
+    "How much does the Barista One cost?",
+    "What are your opening hours on Saturday?",
+    "Can I bring my dog to Yellowstone?",
+    "How do I reset my password?",
+    "I'd like to return the kettle I bought last week.",
+    "My order number is 4 5 2 7.",
+    "Do you deliver to Ireland?",
+    "Thank you, that's all.",
+]
+# Pieces spoken separately; a pause goes between consecutive pieces.
+PAUSED = [
+    ["My order number is, uh,", "4 5 2 7."],
+    ["I'd like to return", "the Brewmate 200 I bought last week."],
+    ["Can I bring my dog", "to Yellowstone?"],
+    ["So the machine shows, um,", "error E4."],
+    ["How much is the", "Bean Club subscription?"],
+    ["I need to change my, uh,", "delivery address."],
+    ["My postcode is", "L E 1, 6 E J."],
+    ["Is the warranty, er,", "two years or three?"],
+    ["I was wondering if", "you are open on Sunday."],
+    ["The phone number I have is 0800,", "555, 0142."],
+    ["What do I need to bring", "to the airport security check?"],
+    ["I have a question about", "the Barista One,", "how loud is it?"],
+]
+
+
+def spoken(text: str, voice: str) -> bytes:
+    """The piece without the synthesiser's own leading and trailing silence, so pauses are exact."""
+    samples = np.frombuffer(speak(text, voice), dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 500)
+    return samples[loud[0] : loud[-1] + 1].tobytes() if loud.size else samples.tobytes()
+
+
+def simulate(pcm: bytes, detector: TurnDetector, model: SmartTurnModel | None) -> list[dict[str, Any]]:
+    """Push the audio through the detector; return every turn end (seconds from the start)."""
+    pending: list[tuple[int, float, Any]] = []  # (frame index the verdict arrives, end_of_speech_at, verdict)
+    ends: list[dict[str, Any]] = []
+    for index, frame in enumerate(split_frames(pcm + silence(3000), 0.0)):
+        for item in [p for p in pending if p[0] == index]:
+            detector.verdict(item[1], item[2])
+            pending.remove(item)
+        event = detector.push(frame)
+        if isinstance(event, SpeechPaused) and model is not None and detector.wants_verdict:
+            verdict = model.judge(event.utterance.pcm)
+            arrives = index + max(1, math.ceil(verdict.compute_ms / FRAME_MS))
+            pending.append((arrives, event.utterance.end_of_speech_at, verdict))
+        elif isinstance(event, SpeechEnded):
+            ends.append(
+                {
+                    "detected_at": round(event.detected_at, 3),
+                    "end_of_speech_at": round(event.utterance.end_of_speech_at, 3),
+                    "endpoint_delay_ms": round(
+                        (event.detected_at - event.utterance.end_of_speech_at) * 1000, 1
+                    ),
+                    "by_model": event.by_model,
+                    "turn_model_ms": event.turn_model_ms,
+                }
+            )
+    return ends
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    vad_settings = VadSettings()
+    turn_settings = TurnSettings(max_silence_ms=args.max_silence_ms, threshold=args.threshold)
+    model = load_smart_turn(turn_settings)
+    vad = VoiceActivity(vad_settings.aggressiveness)
+    setups = {
+        f"timer {vad_settings.end_of_turn_ms} ms": (TurnSettings(endpointing=Endpointing.TIMER), None),
+        f"smart-turn ({turn_settings.model_silence_ms} ms, max {turn_settings.max_silence_ms} ms)": (
+            turn_settings,
+            model,
+        ),
+    }
+    rng = np.random.default_rng(7)
+    cases: list[dict[str, Any]] = []
+    for voice in args.voices:
+        for text in COMPLETE:
+            cases.append(
+                {
+                    "kind": "complete",
+                    "voice": voice,
+                    "text": text,
+                    "pcm": concat(silence(300), spoken(text, voice)),
+                }
+            )
+        for pieces in PAUSED:
+            pauses = [int(rng.choice(PAUSES_MS)) for _ in pieces[1:]]
+            audio = [silence(300), spoken(pieces[0], voice)]
+            for piece, pause in zip(pieces[1:], pauses, strict=True):
+                audio += [silence(pause), spoken(piece, voice)]
+            cases.append(
+                {
+                    "kind": "paused",
+                    "voice": voice,
+                    "text": " ... ".join(pieces),
+                    "pauses_ms": pauses,
+                    "pcm": concat(*audio),
+                }
+            )
+    rows: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    for name, (settings, judge) in setups.items():
+        for case in cases:
+            spoken_end = len(case["pcm"]) / 32_000
+            ends = simulate(case["pcm"], TurnDetector(vad_settings, turns=settings, vad=vad), judge)
+            early = [e for e in ends if e["detected_at"] < spoken_end - 0.05]
+            rows.append(
+                {k: v for k, v in case.items() if k != "pcm"}
+                | {
+                    "setup": name,
+                    "spoken_end_s": round(spoken_end, 3),
+                    "ends": ends,
+                    "cut_in": bool(early),
+                }
+            )
+        mine = [r for r in rows if r["setup"] == name]
+        complete = [r for r in mine if r["kind"] == "complete" and r["ends"]]
+        delays = [r["ends"][-1]["endpoint_delay_ms"] for r in complete]
+        model_ms = [e["turn_model_ms"] for r in mine for e in r["ends"] if e["turn_model_ms"] is not None]
+        paused = [r for r in mine if r["kind"] == "paused"]
+        summary[name] = {
+            "endpoint_delay_ms_p50": _pct(delays, 50),
+            "endpoint_delay_ms_p95": _pct(delays, 95),
+            "ended_by_model": sum(r["ends"][-1]["by_model"] for r in complete),
+            "complete_questions": len(complete),
+            "turn_model_ms_p50": _pct(model_ms, 50),
+            "turn_model_ms_p95": _pct(model_ms, 95),
+            "false_cut_ins": sum(r["cut_in"] for r in paused),
+            "paused_utterances": len(paused),
+            "false_cut_in_pct": round(100 * sum(r["cut_in"] for r in paused) / len(paused), 1)
+            if paused
+            else None,
+            "complete_cut_in": sum(r["cut_in"] for r in mine if r["kind"] == "complete"),
+        }
+        s = summary[name]
+        print(
+            f"{name:36} endpoint p50 {s['endpoint_delay_ms_p50']} p95 {s['endpoint_delay_ms_p95']} ms; "
+            f"false cut-ins {s['false_cut_ins']}/{s['paused_utterances']}",
+            flush=True,
+        )
+    return {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "voices": list(args.voices),
+        "summary": summary,
+        "cases": rows,
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# End of turn: timer against Smart Turn v3",
+        "",
+        f"{result['when']} on {result['machine']}, load average {result['load_average']} (shared machine: "
+        "the model's time is a smoke figure). Voices: " + ", ".join(result["voices"]) + ".",
+        "",
+        "| endpointing | endpoint delay p50 / p95 (ms) | ended by the model | turn model ms p50 / p95 "
+        "| false cut-ins (paused set) | cut-ins on complete questions |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in result["summary"].items():
+        lines.append(
+            f"| {name} | {s['endpoint_delay_ms_p50']} / {s['endpoint_delay_ms_p95']} | "
+            f"{s['ended_by_model']}/{s['complete_questions']} | "
+            f"{s['turn_model_ms_p50']} / {s['turn_model_ms_p95']} | "
+            f"{s['false_cut_ins']}/{s['paused_utterances']} ({s['false_cut_in_pct']} %) | "
+            f"{s['complete_cut_in']} |"
+        )
+    lines += [
+        "",
+        f"Goal (issue 13): false cut-ins <= {GOAL_CUT_IN_PCT:.0f} % on the paused set. Endpoint delay is "
+        "measured on complete questions from the last voiced frame (webrtcvad) to the frame at which the turn was "
+        "declared over; with the model it includes the inference time (the verdict arrives as many 20 ms "
+        "frames later as the inference took).",
+        "",
+        "Pieces are synthesised separately and joined with 300-700 ms of silence, so each piece ends with a "
+        "sentence-final fall: harder for the turn model than a real caller's mid-sentence pause.",
+    ]
+    cut = [c for c in result["cases"] if c["cut_in"]]
+    if cut:
+        lines += ["", "Cut in on:", ""] + [
+            f'- {c["setup"]}, {c["voice"]}: "{c["text"]}" (pauses {c.get("pauses_ms", [])} ms)' for c in cut
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voices", nargs="+", default=list(VOICES))
+    parser.add_argument("--max-silence-ms", type=int, default=TurnSettings().max_silence_ms)
+    parser.add_argument("--threshold", type=float, default=TurnSettings().threshold)
+    parser.add_argument("--out", default="turns")
+    args = parser.parse_args()
+    result = run(args)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (RESULTS / f"{args.out}.md").write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
