@@ -142,7 +142,8 @@ def markdown(result: dict[str, Any], conditions: list[str]) -> str:
         "",
         f"{result['when']} on {result['machine']}; load average {result['load_average_start']} at start, "
         f"{result['load_average_end']} at end. Split `{result['split']}`, {result['questions']} spoken "
-        f"questions per condition; Whisper threads {result['threads']}. Latency is wall clock per utterance on this "
+        f"questions per condition; Whisper threads {result['threads']}. Latency is wall clock per utterance "
+        "on this "
         "(shared) machine: compare rows, rerun on a quiet machine for absolute figures.",
         "",
         "| recogniser | hotwords | "

@@ -222,7 +222,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"Goal (issue 13): false cut-ins <= {GOAL_CUT_IN_PCT:.0f} % on the paused set. Endpoint delay is "
-        "measured on complete questions from the last voiced frame (webrtcvad) to the frame at which the turn was "
+        "measured on complete questions from the last voiced frame (webrtcvad) to the frame at which the "
+        "turn was "
         "declared over; with the model it includes the inference time (the verdict arrives as many 20 ms "
         "frames later as the inference took).",
         "",
