@@ -22,7 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from earpiece.core.analytics import CallArchive, Dashboard, analyser, dashboard, gap_questions, group_gaps
+from earpiece.core.analytics import (
+    CallAnalyser,
+    CallArchive,
+    Dashboard,
+    analyser,
+    dashboard,
+    gap_questions,
+    group_gaps,
+)
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import Settings
 from earpiece.desktop.tasks import spawn
@@ -42,13 +50,12 @@ class SupervisorData:
 
 
 def load_supervisor_data(settings: Settings, archive: CallArchive, since: datetime, until: datetime,
-                         account: str | None) -> SupervisorData:
+                         account: str | None, engine: CallAnalyser) -> SupervisorData:
     """Blocking (reads every record, embeds questions): run it in a worker thread. Applies the
     retention period first."""
     archive.prune(settings.analytics.retention_days)
     in_range = archive.calls(since=since, until=until)
     calls = [c for c in in_range if account is None or c.account_id == account]
-    engine = analyser(settings)
     analyses = [engine.analyse(c) for c in calls]
     questions = gap_questions(calls, settings.analytics.low_confidence)
     gaps = group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))
@@ -79,6 +86,7 @@ class SupervisorView(QWidget):
         self.settings = settings
         self.archive = archive or CallArchive()
         self.data: SupervisorData | None = None
+        self._engine: CallAnalyser | None = None  # built in the worker thread on the first load
         pg.setConfigOptions(antialias=True)
         today = QDate.currentDate()
         self.since = QDateEdit(today.addDays(-(DEFAULT_DAYS - 1)))
@@ -137,9 +145,13 @@ class SupervisorView(QWidget):
 
     async def _load(self) -> None:
         since, until = self.date_range()
-        data = await asyncio.to_thread(load_supervisor_data, self.settings, self.archive, since, until,
-                                       self.chosen_account())
+        data = await asyncio.to_thread(self._read, since, until, self.chosen_account())
         self.loaded.emit(data)
+
+    def _read(self, since: datetime, until: datetime, account: str | None) -> SupervisorData:
+        if self._engine is None:
+            self._engine = analyser(self.settings)
+        return load_supervisor_data(self.settings, self.archive, since, until, account, self._engine)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

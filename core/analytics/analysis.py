@@ -79,10 +79,23 @@ def latency_figures(call: CallData) -> dict[str, float]:
 
 
 class CallAnalyser:
+    """Analyses calls; remembers each record's analysis while its file is unchanged (records are
+    written once, so a supervisor's refresh only analyses the new calls)."""
+
     def __init__(self, intents: IntentClassifier) -> None:
         self.intents = intents
+        self._memo: dict[tuple[str, int], CallAnalysis] = {}
 
     def analyse(self, call: CallData) -> CallAnalysis:
+        try:
+            key = (str(call.path), call.path.stat().st_mtime_ns)
+        except OSError:
+            return self._analyse(call)
+        if key not in self._memo:
+            self._memo[key] = self._analyse(call)
+        return self._memo[key]
+
+    def _analyse(self, call: CallData) -> CallAnalysis:
         caller = [line for line in call.transcript if line.speaker == "caller"]
         per_turn = tuple(TurnSentiment(line.turn, line.text, sentiment(line.text)) for line in caller)
         questions = [t for t in call.turns if is_question(t)]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -95,3 +96,18 @@ def test_a_recorded_confidence_decides_what_is_a_gap(records: Path, tmp_path: Pa
     assert (gap.question, gap.reason, gap.confidence) == \
         ("Do you have any job vacancies?", "low confidence", 0.21)
     assert gap_questions([call], low_confidence=0.2) == []
+
+
+def test_an_unchanged_record_is_analysed_once(records: Path, tmp_path: Path,
+                                              call_analyser: CallAnalyser) -> None:
+    archive = CallArchive(records, tmp_path / "none.jsonl")
+    first = call_analyser.analyse(archive.get("2607734435fa"))
+    assert call_analyser.analyse(archive.get("2607734435fa")) is first
+    path = records / "2607734435fa.json"
+    data = json.loads(path.read_text())
+    data["turns"][0]["declined"] = True  # the file changes: its analysis is made again
+    path.write_text(json.dumps(data))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    again = call_analyser.analyse(archive.get("2607734435fa"))
+    assert again is not first and again.declined == first.declined + 1
