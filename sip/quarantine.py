@@ -103,9 +103,9 @@ class QuarantineAccount(pj.Account):
         token = next(self._tokens)
         call = RefusedCall(self, prm.callId, token)
         self.calls[token] = call
+        self.engine._call_later(0.0, lambda: self._refuse(token, refusal.code, refusal.sip_reason))
         ci = call.getInfo()
         remote_uri = plain_text(split_name_addr(ci.remoteUri)[1])
-        self.engine._call_later(0.0, lambda: self._refuse(token, refusal.code, refusal.sip_reason))
         self.engine._emit(
             IncomingCallRejected(
                 account_id=refusal.account_id,
