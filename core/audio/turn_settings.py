@@ -15,6 +15,11 @@ class Endpointing(StrEnum):
     SMART_TURN = "smart-turn"  # Smart Turn v3 judges the utterance after `model_silence_ms`
 
 
+class VadEngine(StrEnum):
+    WEBRTC = "webrtc"  # webrtcvad, ~2 µs per frame, `vad.aggressiveness`
+    SILERO = "silero"  # Silero VAD v5 ONNX, a neural network, ~0.1-0.3 ms per 32 ms window
+
+
 class TurnSettings(BaseModel):
     endpointing: Endpointing = Endpointing.SMART_TURN
     model_path: str = ""  # a Smart Turn v3 ONNX file; "" = the one the install step put in the venv
@@ -22,6 +27,9 @@ class TurnSettings(BaseModel):
     model_silence_ms: int = Field(default=200, ge=60)  # silence before the model is asked
     max_silence_ms: int = Field(default=1200, ge=200)  # silence that ends the turn whatever the model said
     threads: int = Field(default=1, ge=1)  # onnxruntime threads per inference
+    vad: VadEngine = VadEngine.WEBRTC
+    vad_model_path: str = ""  # a Silero VAD v5 ONNX file; "" = the installed one
+    vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)  # Silero's speech probability
 
     @model_validator(mode="after")
     def _silences_in_order(self) -> TurnSettings:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from earpiece.core.audio.frames import FRAME_MS, AudioFrame
 from earpiece.core.audio.smart_turn import TurnVerdict
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
-from earpiece.core.audio.vad import VoiceActivity
+from earpiece.core.audio.vad import FrameVoiceActivity, VoiceActivity
 from earpiece.core.settings import VadSettings
 
 TRAILING_MS = 100  # silence kept after the last voiced frame (Whisper likes a clean ending)
@@ -90,7 +90,7 @@ class TurnDetector:
         start_frames: int = 3,
         start_window: int = 4,
         max_utterance_ms: int = 30_000,
-        vad: VoiceActivity | None = None,
+        vad: FrameVoiceActivity | None = None,
         turns: TurnSettings | None = None,
     ) -> None:
         if not 0 < start_frames <= start_window:

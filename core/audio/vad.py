@@ -1,10 +1,20 @@
-"""Voice activity on 20 ms frames with webrtcvad (about 2 µs per frame)."""
+"""Voice activity on 20 ms frames with webrtcvad (about 2 µs per frame), or Silero VAD by setting."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import webrtcvad
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE, AudioFrame
+from earpiece.core.audio.silero_vad import SileroVoiceActivity
+from earpiece.core.audio.turn_settings import TurnSettings, VadEngine
+
+
+class FrameVoiceActivity(Protocol):
+    def is_speech(self, frame: AudioFrame) -> bool:
+        """Is this 20 ms frame speech?"""
+        ...
 
 
 class VoiceActivity:
@@ -26,3 +36,10 @@ class VoiceActivity:
             for i in range(0, usable, BYTES_PER_FRAME)
         )
         return voiced * FRAME_MS
+
+
+def frame_voice_activity(turns: TurnSettings, aggressiveness: int = 2) -> FrameVoiceActivity:
+    """The VAD `turns.vad` names; one per audio stream (Silero keeps state between frames)."""
+    if turns.vad is VadEngine.SILERO:
+        return SileroVoiceActivity(turns.vad_model_path, turns.vad_threshold)
+    return VoiceActivity(aggressiveness)
