@@ -27,7 +27,7 @@ from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
 from earpiece.core.settings import CallMode, Settings
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.copilot_panel import SourceView, SuggestionView
-from earpiece.desktop.latency_panel import LatencySample
+from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.voice_models import VoiceModels
@@ -40,12 +40,6 @@ class _Running:
     session: CallSession
     task: asyncio.Task[object]
     mode: CallMode
-
-
-def latency_sample(metrics: TurnMetrics) -> LatencySample:
-    providers = {stage.upper() if stage in ("stt", "llm", "tts") else stage: name
-                 for stage, name in metrics.providers.items()}
-    return LatencySample(metrics.voice_to_voice_ms or 0.0, metrics.stages(), providers)
 
 
 def suggestion_view(event: SuggestionEvent) -> SuggestionView:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from earpiece.core.settings import CallMode
+from earpiece.desktop.plain_words import end_reason_text
 from earpiece.sip.events import CallDirection, CallState, MediaStatus
 
 
@@ -50,5 +51,6 @@ class CallView:
                      MediaStatus.REMOTE_HOLD), ("muted", self.muted)) if on]
             return f"{talk // 60}:{talk % 60:02d}" + (f" ({', '.join(flags)})" if flags else "")
         if self.state is CallState.DISCONNECTED:
-            return f"ended: {self.reason}" if self.reason else "ended"
+            outbound = self.direction is CallDirection.OUTBOUND
+            return f"ended: {end_reason_text(self.reason, outbound)}" if self.reason else "ended"
         return self.state.value

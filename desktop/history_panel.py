@@ -1,5 +1,7 @@
-"""Call history (the SIP engine's record of finished calls) and simple editable contacts. Deleting a
-call removes everything kept about it (record, transcript, recording, history line)."""
+"""Call history (the SIP engine's record of finished calls) and simple editable contacts. A
+double-click opens the call (transcript, answers, timings); the search field filters by number,
+name, date or words said in the call. Deleting a call removes everything kept about it (record,
+transcript, recording, history line)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -21,8 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.analytics import CallArchive
+from earpiece.core.analytics.records import CallData, CallNotFoundError
+from earpiece.desktop.call_detail import CallDetail
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.copilot_panel import plain_label
+from earpiece.desktop.plain_words import end_reason_text
 from earpiece.sip.records import CallRecord
 
 
@@ -44,8 +50,17 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self.contacts = contacts
         self.records: list[CallRecord] = []
+        self.said: dict[str, str] = {}  # call id -> the words of its transcript, for the search
+        self.detail: CallDetail | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by number, name, date (2026-12-01) or words said")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
         self.history = _table(["When", "", "Who", "Duration", "Outcome"])
-        self.history.doubleClicked.connect(lambda index: self._call_history_row(index.row()))
+        self.history.doubleClicked.connect(lambda index: self.open_call(index.row()))
+        open_call = QPushButton("Open")
+        open_call.setToolTip("Read the call's transcript, answers and timings")
+        open_call.clicked.connect(lambda: self.open_call(self.history.currentRow()))
         call_back = QPushButton("Call back")
         call_back.clicked.connect(lambda: self._call_history_row(self.history.currentRow()))
         save_contact = QPushButton("Add to contacts")
@@ -54,6 +69,7 @@ class HistoryPanel(QWidget):
         delete_call.setToolTip("Delete the call with its transcript and recording")
         delete_call.clicked.connect(self._ask_delete_call)
         history_buttons = QHBoxLayout()
+        history_buttons.addWidget(open_call)
         history_buttons.addWidget(call_back)
         history_buttons.addWidget(save_contact)
         history_buttons.addWidget(delete_call)
@@ -77,6 +93,7 @@ class HistoryPanel(QWidget):
         history_box = QWidget()
         history_layout = QVBoxLayout(history_box)
         history_layout.addWidget(plain_label("Recent calls"))
+        history_layout.addWidget(self.search)
         history_layout.addWidget(self.history, 1)
         history_layout.addLayout(history_buttons)
         contacts_box = QWidget()
@@ -93,8 +110,11 @@ class HistoryPanel(QWidget):
         self.show_contacts()
 
     # -- history ---------------------------------------------------------------------------------
-    def show_history(self, records: list[CallRecord]) -> None:
+    def show_history(self, records: list[CallRecord], archive: list[CallData] | None = None) -> None:
+        """`archive`: the saved call records (default: read now) whose transcripts the search covers."""
         self.records = list(reversed(records))  # newest first
+        saved = archive if archive is not None else CallArchive().calls()
+        self.said = {c.call_id: " ".join(line.text for line in c.transcript).lower() for c in saved}
         self.history.setRowCount(0)
         names = {c.uri: c.name for c in self.contacts.rows}
         for record in self.records:
@@ -108,12 +128,37 @@ class HistoryPanel(QWidget):
                 arrow,
                 who,
                 f"{talk // 60}:{talk % 60:02d}" if record.answered_at else "",
-                record.end_reason,
+                end_reason_text(record.end_reason, record.direction.value == "outbound"),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(record.remote_uri)
                 self.history.setItem(row, column, item)
+        self._filter(self.search.text())
+
+    def _filter(self, text: str) -> None:
+        words = text.lower().split()
+        for row, record in enumerate(self.records):
+            cells = " ".join(item.text() for c in range(self.history.columnCount())
+                             if (item := self.history.item(row, c)) is not None)
+            haystack = f"{cells} {record.remote_uri} {self.said.get(record.call_id, '')}".lower()
+            self.history.setRowHidden(row, not all(word in haystack for word in words))
+
+    def open_call(self, row: int) -> None:
+        """Show the call's transcript, answers and timings (a plain call has only its history line)."""
+        if not 0 <= row < len(self.records):
+            return
+        record = self.records[row]
+        try:
+            call = CallArchive().get(record.call_id)
+        except CallNotFoundError:
+            QMessageBox.information(self, "Call", "Nothing more was kept about this call: the AI was off, "
+                                    "so there is no transcript.")
+            return
+        call.display_name = call.display_name or record.display_name
+        call.remote_uri = call.remote_uri or record.remote_uri
+        self.detail = CallDetail(call, self)
+        self.detail.show()
 
     def _call_history_row(self, row: int) -> None:
         if 0 <= row < len(self.records):

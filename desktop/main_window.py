@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.settings import CallMode, Settings, save_settings
+from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import contacts
@@ -29,6 +30,7 @@ from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.incoming_call import IncomingCallNotice
 from earpiece.desktop.knowledge_tab import KnowledgeTab
 from earpiece.desktop.latency_panel import LatencyPanel, LatencySample
+from earpiece.desktop.latency_strip import LatencyStrip
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.phone_panel import PhonePanel
 from earpiece.desktop.settings.dialog import SettingsDialog
@@ -54,17 +56,23 @@ class MainWindow(QMainWindow):
         self.shown_call_id = ""
         self.notices: dict[str, IncomingCallNotice] = {}
         self._closing = False
+        self._told_about_tray = False
 
         self.phone_panel = PhonePanel(self.phone)
         self.copilot = CopilotPanel()
         self.latency = LatencyPanel()
+        self.latency.setVisible(False)  # one click away, in the strip
+        self.latency_strip = LatencyStrip()
+        self.latency_strip.details_toggled.connect(self.latency.setVisible)
         self.history = HistoryPanel(contacts())
         self.knowledge = KnowledgeTab(settings.knowledge)
         self.supervisor = SupervisorView(settings)  # reads the call records when shown
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)
+        call_tab.addWidget(self.latency_strip)
         call_tab.addWidget(self.latency)
-        call_tab.setSizes([360, 400])
+        call_tab.setCollapsible(1, False)
+        call_tab.setSizes([560, 30, 200])
         self.tabs = QTabWidget()
         self.tabs.addTab(call_tab, "Call")
         self.tabs.addTab(self.history, "History && contacts")
@@ -88,11 +96,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_actions()
-        self.tray = Tray(self, [self.demo_action, self.quit_action])
+        self.tray = Tray(self, [self.demo_action, self.settings_action, self.quit_action])
         if Tray.isSystemTrayAvailable():
             self.tray.show()
         self._connect()
         self.phone_panel.set_contacts(self._contact_strings())
+        self.copilot.set_mode(settings.ui.default_mode.value)  # idle: the mode the next call gets
+        self._update_call_actions()
         self.resize(1280, 800)
         if settings.ui.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.ui.window_geometry.encode()))
@@ -110,22 +120,30 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
         self.demo_action = self._action("Demo call", self.start_demo, "Ctrl+D")
-        self.quit_action = self._action("Quit", self.close, "Ctrl+Q")
+        self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
         self.answer_action = self._action("Answer", self.answer_ringing, "Ctrl+Shift+A")
         self.hangup_action = self._action("Hang up", self.hang_up_current, "Ctrl+Shift+H")
+        self.hold_action = self._action("Hold / resume", self.toggle_hold, "Ctrl+Shift+P")
         self.mute_action = self._action("Mute / unmute", self.toggle_mute, "Ctrl+Shift+M")
+        call_actions = (self.answer_action, self.hangup_action, self.hold_action, self.mute_action)
+        self.shortcuts_action = self._action(
+            "Keyboard shortcuts", lambda: show_shortcuts(self, (self.demo_action, self.settings_action,
+                                                                self.quit_action, *call_actions)), "F1")
+        self.about_action = self._action("About Earpiece", lambda: show_about(self))
         menu = self.menuBar()
         file_menu = menu.addMenu("&Earpiece")
         for action in (self.demo_action, self.settings_action, self.quit_action):
             file_menu.addAction(action)
         call_menu = menu.addMenu("&Call")
-        for action in (self.answer_action, self.hangup_action, self.mute_action):
+        for action in call_actions:
             call_menu.addAction(action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
-        for action in (self.demo_action, self.answer_action, self.hangup_action, self.mute_action,
-                       self.settings_action):
+        for action in (self.demo_action, *call_actions, self.settings_action):
             toolbar.addAction(action)
 
     def answer_ringing(self) -> None:
@@ -137,6 +155,21 @@ class MainWindow(QMainWindow):
         call = self.phone_panel.current_call() or next(iter(self.phone.calls.values()), None)
         if call is not None:
             self.phone.hangup(call.call_id)
+
+    def toggle_hold(self) -> None:
+        call = self.phone_panel.current_call()
+        if call is not None and call.answered_at is not None:
+            self.phone.set_hold(call.call_id, not call.held)
+
+    def _update_call_actions(self) -> None:
+        """Answer only with a call ringing, hang up only with a call, hold and mute only when talking."""
+        calls = list(self.phone.calls.values())
+        self.answer_action.setEnabled(any(c.ringing_in for c in calls))
+        self.hangup_action.setEnabled(bool(calls))
+        current = self.phone_panel.current_call()
+        talking = current is not None and current.answered_at is not None and current.active
+        self.hold_action.setEnabled(talking)
+        self.mute_action.setEnabled(talking)
 
     def toggle_mute(self) -> None:
         call = self.phone_panel.current_call()
@@ -213,19 +246,23 @@ class MainWindow(QMainWindow):
         if call.call_id == self.shown_call_id:
             self.copilot.set_mode(call.mode.value)
         self._update_tray()
+        self._update_call_actions()
 
     def _answered(self, call: CallView) -> None:
         self._dismiss(call.call_id)
         self.shown_call_id = call.call_id
         self.copilot.show_call(call.title, call.mode.value)
+        self.latency.new_call()
+        self.latency_strip.clear()
         self.tabs.setCurrentWidget(self.call_tab)
 
     def _ended(self, call: CallView) -> None:
         self._dismiss(call.call_id)
         if call.call_id == self.shown_call_id:
-            self.copilot.call_title.setText(f"{call.title} (ended: {call.reason})")
+            self.copilot.call_title.setText(f"{call.title} ({call.status_text()})")
         self.history.show_history(self.phone.history())
         self._update_tray()
+        self._update_call_actions()
 
     def _transcript(self, call_id: str, speaker: str, text: str) -> None:
         if call_id == self.shown_call_id:
@@ -235,12 +272,16 @@ class MainWindow(QMainWindow):
         if call_id == self.shown_call_id:
             self.copilot.add_suggestion(suggestion)
 
-    def _metrics(self, _call_id: str, sample: LatencySample) -> None:
-        self.latency.add_sample(sample)
+    def _metrics(self, call_id: str, sample: LatencySample) -> None:
+        if call_id == self.shown_call_id:
+            self.latency.add_sample(sample)
+            self.latency_strip.show_sample(sample)
 
     def _mode_changed(self, mode: str) -> None:
-        if self.shown_call_id:
+        if self.shown_call_id in self.phone.calls:
             self.phone.set_mode(self.shown_call_id, CallMode(mode))
+        else:  # no call: the selector chooses the mode of the next calls, as Settings does
+            self.settings.ui.default_mode = CallMode(mode)
 
     def _whisper_changed(self, on: bool) -> None:
         """Applies to copilot sessions started from now on: their suggestions are spoken into the headset."""
@@ -287,18 +328,34 @@ class MainWindow(QMainWindow):
             new = dialog.result_settings
             self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
             spawn(self.phone.apply_settings(self.settings))
+            if self.shown_call_id not in self.phone.calls:
+                self.copilot.set_mode(self.settings.ui.default_mode.value)
             self.show_message("Settings saved. Transport and device changes apply after a restart.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.phone.calls and not self._closing and QMessageBox.question(
-            self, "Quit Earpiece", "Calls are in progress. Hang up and quit?"
-        ) != QMessageBox.StandardButton.Yes:
+        """With a tray icon, closing the window keeps Earpiece running there (Quit is in its menu)."""
+        if not self._closing and self.tray.isVisible():
+            event.ignore()
+            self.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self.tray.notify("Earpiece is still running", "Calls still ring. Quit from this icon's menu.")
+            return
+        if not self._closing and not self.quit():
             event.ignore()
             return
         event.accept()
-        if not self._closing:
-            self._closing = True
-            spawn(self.shutdown())
+
+    def quit(self) -> bool:
+        """Quit in order; asks first only when a call is up. False when the user chose to stay."""
+        if self._closing:
+            return True
+        if self.phone.calls and QMessageBox.question(
+            self, "Quit Earpiece", "A call is in progress. Hang up and quit?"
+        ) != QMessageBox.StandardButton.Yes:
+            return False
+        self.request_quit()
+        return True
 
     def request_quit(self) -> None:
         """Quit without asking (a signal from the system or the session manager)."""

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from earpiece.core import secrets
 from earpiece.core.settings import AccountSettings, CallMode, Settings, Transport
 from earpiece.desktop.call_view import CallView
+from earpiece.desktop.plain_words import device_problem_text
 from earpiece.desktop.sip_bridge import SipBridge
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.config import EngineConfig
@@ -245,7 +246,9 @@ class Phone(QObject):
         elif isinstance(event, TransferRequestRejected):
             self.message.emit(f"Refused the other party's request to transfer the call to {event.target}")
         elif isinstance(event, AudioDeviceProblem):
-            self.message.emit(f"Headset {event.direction} {event.device!r}: {event.message}")
+            which = "microphone" if event.direction == "input" else "speaker"
+            name = f" ({event.device})" if event.device else ""
+            self.message.emit(f"Headset {which}{name}: {device_problem_text(event.message)}")
 
     def _call_state(self, event: CallStateChanged) -> None:
         call = self._view(event.call_id, event.account_id, event.direction, event.remote_uri)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.settings import Settings
+from earpiece.desktop.plain_words import device_problem_text
 from earpiece.desktop.settings.page import SettingsPage
 from earpiece.desktop.sounds import Player, tone
 
@@ -33,7 +34,7 @@ def list_devices() -> tuple[list[str], list[str], str]:
 
         devices = list(sd.query_devices())
     except Exception as exc:
-        return [], [], f"Audio devices cannot be listed: {exc}"
+        return [], [], f"Audio devices cannot be listed: {device_problem_text(str(exc))}."
     inputs = [str(d["name"]) for d in devices if d["max_input_channels"] > 0]
     outputs = [str(d["name"]) for d in devices if d["max_output_channels"] > 0]
     problem = "" if devices else "No audio devices were found; calls still work (AI and transcript)."
@@ -76,7 +77,7 @@ class LevelMeter:
             stream = sd.InputStream(device=device or None, channels=1, samplerate=16000, callback=callback)
             stream.start()
         except Exception as exc:
-            return f"Cannot open the input device: {exc}"
+            return f"Cannot open the microphone: {device_problem_text(str(exc))}."
         self._stream = stream
         return ""
 

@@ -1,0 +1,97 @@
+"""A past call opened from the history: who, when, how it ended, the transcript with times and
+speakers, and every answer with its sources and timings. Read from the call record
+(`core.analytics.records`), never written."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QListWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from earpiece.core.analytics.records import CallData
+from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
+from earpiece.desktop.latency_panel import latency_sample
+from earpiece.desktop.latency_words import strip_text
+from earpiece.desktop.plain_words import end_reason_text
+
+_METRIC_FIELDS = {f.name for f in fields(TurnMetrics)}
+
+
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def transcript_lines(call: CallData) -> list[str]:
+    """"0:04 Caller: how much is delivery?" — time since the call's start, speaker, text."""
+    return [f"{clock(line.t)} {SPEAKER_LABELS.get(line.speaker, line.speaker.capitalize())}: {line.text}"
+            for line in call.transcript]
+
+
+def turn_metrics(turn: dict[str, Any]) -> TurnMetrics | None:
+    """A record's turn as the engine wrote it; None for a turn the record cannot describe."""
+    try:
+        return TurnMetrics(**{k: v for k, v in turn.items() if k in _METRIC_FIELDS})
+    except TypeError:
+        return None
+
+
+def answer_lines(call: CallData) -> list[str]:
+    """One entry per answered question: question, answer, sources and timings."""
+    entries = []
+    for turn in call.turns:
+        metrics = turn_metrics(turn)
+        if metrics is None or not (metrics.question or metrics.answer):
+            continue
+        parts = [f"Q: {metrics.question}", f"A: {metrics.answer or '(no confident answer)'}"]
+        if metrics.sources:
+            parts.append("Sources: " + "; ".join(dict.fromkeys(metrics.sources)))
+        if metrics.voice_to_voice_ms:
+            parts.append(strip_text(latency_sample(metrics)).capitalize())
+        entries.append("\n".join(parts))
+    return entries
+
+
+def heading(call: CallData) -> str:
+    who = call.display_name or call.remote_uri or "unknown caller"
+    ended = end_reason_text(call.outcome or call.end_reason)
+    kb = f", knowledge base {call.knowledge_base}" if call.knowledge_base else ""
+    return (f"{who} — {call.started_at.astimezone():%Y-%m-%d %H:%M}, {clock(call.duration_s)}, "
+            f"{call.mode or 'no AI'} mode{kb}; ended: {ended or 'unknown'}")
+
+
+def _list(lines: list[str], empty: str) -> QListWidget:
+    widget = QListWidget()
+    widget.setWordWrap(True)
+    widget.setAlternatingRowColors(True)
+    widget.addItems(lines or [empty])
+    return widget
+
+
+class CallDetail(QDialog):
+    def __init__(self, call: CallData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.call = call
+        self.setWindowTitle(f"Call with {call.display_name or call.remote_uri or call.call_id}")
+        self.heading = plain_label(heading(call))
+        self.transcript = _list(transcript_lines(call), "No transcript: the AI was off for this call.")
+        self.answers = _list(answer_lines(call), "No questions were answered in this call.")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.transcript, "Transcript")
+        self.tabs.addTab(self.answers, "Answers and timings")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 520)

@@ -1,0 +1,44 @@
+"""What the user reads instead of the SIP layer's and PortAudio's own words: who ended a call,
+and why a sound device did not open."""
+
+from __future__ import annotations
+
+import re
+
+# The SIP layer's end reasons (sip/calls.py) as an agent says them.
+END_REASONS = {
+    "hung up here": "you hung up",
+    "hung up by the other party": "the caller hung up",
+    "cancelled here": "you cancelled the call",
+    "rejected here": "you declined the call",
+    "transferred": "transferred",
+}
+_OUTBOUND_END_REASONS = {"hung up by the other party": "the person you called hung up"}
+
+# PortAudio's messages (sounddevice.PortAudioError, OSError without the library) in plain words.
+_DEVICE_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"querying device -1|no default (input|output) device|device unavailable|"
+                r"invalid device|invalid number of channels", re.IGNORECASE),
+     "no sound device was found (is a headset plugged in?)"),
+    (re.compile(r"PortAudio library not found|libportaudio", re.IGNORECASE),
+     "sound is not available on this computer (the PortAudio library is missing)"),
+    (re.compile(r"device .*busy|unanticipated host error", re.IGNORECASE),
+     "the sound device is busy or was unplugged"),
+    (re.compile(r"no device matching|not found", re.IGNORECASE),
+     "the chosen sound device is not connected"),
+)
+
+
+def end_reason_text(reason: str, outbound: bool = False) -> str:
+    """Why a call ended, said from the agent's side ("you hung up", "the caller hung up")."""
+    if outbound and reason in _OUTBOUND_END_REASONS:
+        return _OUTBOUND_END_REASONS[reason]
+    return END_REASONS.get(reason, reason)
+
+
+def device_problem_text(raw: str) -> str:
+    """A sound-device error in plain words; the raw text only when it matches nothing known."""
+    for pattern, words in _DEVICE_PROBLEMS:
+        if pattern.search(raw):
+            return words
+    return raw

@@ -1,0 +1,97 @@
+"""The history opens a past call (transcript with times and speakers, answers with sources and
+timings) instead of redialling, speaks of who hung up in plain words, and searches by number,
+date and words said."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
+from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.core.engine.record import CallRecorder
+from earpiece.desktop.contacts import Contact, JsonListStore
+from earpiece.desktop.history_panel import HistoryPanel
+from earpiece.sip.events import CallDirection
+from earpiece.sip.records import CallHistory, CallRecord
+
+pytestmark = pytest.mark.gui
+
+
+def saved_call(call_id: str, question: str, answer: str) -> None:
+    recorder = CallRecorder(call_id, "autonomous")
+    start = time.monotonic()
+    recorder._t0 = start  # the record's clock: the transcript times below are seconds into the call
+    recorder.observe(TranscriptEvent(Speaker.CALLER, question, True, start + 4.2, 1))
+    recorder.observe(TranscriptEvent(Speaker.ASSISTANT, answer, True, start + 6.0, 1))
+    recorder.observe(TurnMetricsEvent(TurnMetrics(
+        turn_id=1, mode="autonomous", speaker="caller", question=question, answer=answer,
+        endpoint_delay_ms=600.0, stt_ms=500.0, retrieval_ms=50.0, llm_ttft_ms=150.0, tts_ttfb_ms=100.0,
+        voice_to_voice_ms=900.0, sources=["faq.md"])))
+    recorder.save("remote")
+
+
+def history_line(call_id: str, uri: str, started: float, reason: str,
+                 direction: CallDirection = CallDirection.INBOUND) -> CallRecord:
+    record = CallRecord(call_id, "desk", direction, uri, "", started, started + 2, started + 62, 200, reason)
+    CallHistory().append(record)
+    return record
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    widget = HistoryPanel(JsonListStore(tmp_path / "contacts.json", Contact))
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
+    saved_call("c-delivery", "How much does delivery cost?", "Delivery costs 4.95 euros.")
+    history_line("c-delivery", "sip:alice@example.org", time.time() - 60, "hung up by the other party")
+    panel.show_history(CallHistory().load())
+
+    rect = panel.history.visualRect(panel.history.model().index(0, 2))
+    with qtbot.assertNotEmitted(panel.call_requested):
+        qtbot.mouseClick(panel.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(panel.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    detail = panel.detail
+    assert detail is not None and detail.isVisible()
+    lines = [detail.transcript.item(i).text() for i in range(detail.transcript.count())]
+    assert lines == ["0:04 Caller: How much does delivery cost?", "0:06 Earpiece: Delivery costs 4.95 euros."]
+    answer = detail.answers.item(0).text()
+    assert "Q: How much does delivery cost?" in answer and "Sources: faq.md" in answer
+    assert "Answered in 0.9 s: listening 0.6, understanding 0.2, speaking 0.1" in answer
+    assert "sip:alice@example.org" in detail.heading.text()
+
+
+def test_who_hung_up_in_plain_words(panel):
+    now = time.time()
+    history_line("c1", "sip:bob@example.org", now - 300, "hung up here")
+    history_line("c2", "sip:carol@example.org", now - 200, "hung up by the other party")
+    history_line("c3", "sip:dave@example.org", now - 100, "hung up by the other party", CallDirection.OUTBOUND)
+    panel.show_history(CallHistory().load())
+    outcomes = [panel.history.item(row, 4).text() for row in range(3)]
+    assert outcomes == ["the person you called hung up", "the caller hung up", "you hung up"]
+
+
+def test_search_by_number_date_and_words_said(panel):
+    saved_call("c-refund", "How long do refunds take?", "Refunds take five days.")
+    history_line("c-refund", "sip:0612345678@example.org", time.time() - 86_400 * 3, "hung up here")
+    history_line("c-other", "sip:0799999999@example.org", time.time() - 60, "hung up here")
+    panel.show_history(CallHistory().load())
+
+    def shown() -> list[str]:
+        return [panel.history.item(r, 2).text() for r in range(panel.history.rowCount())
+                if not panel.history.isRowHidden(r)]
+
+    panel.search.setText("0612")
+    assert shown() == ["sip:0612345678@example.org"]
+    panel.search.setText("refunds take")
+    assert shown() == ["sip:0612345678@example.org"]
+    panel.search.setText(time.strftime("%Y-%m-%d"))
+    assert shown() == ["sip:0799999999@example.org"]
+    panel.search.setText("")
+    assert len(shown()) == 2
