@@ -80,5 +80,5 @@ def run_call(qtbot, window: MainWindow, tmp_path) -> None:
     records = window.phone.history()
     assert [(r.direction, r.end_reason) for r in records] == [(CallDirection.INBOUND, "hung up here")]
     assert window.history.history.rowCount() == 1
-    assert window.history.history.item(0, 4).text() == "hung up here"
+    assert window.history.history.item(0, 4).text() == "you hung up"
     assert "demo-caller" in window.history.history.item(0, 2).text()

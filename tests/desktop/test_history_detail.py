@@ -71,7 +71,8 @@ def test_who_hung_up_in_plain_words(panel):
     now = time.time()
     history_line("c1", "sip:bob@example.org", now - 300, "hung up here")
     history_line("c2", "sip:carol@example.org", now - 200, "hung up by the other party")
-    history_line("c3", "sip:dave@example.org", now - 100, "hung up by the other party", CallDirection.OUTBOUND)
+    history_line("c3", "sip:dave@example.org", now - 100, "hung up by the other party",
+                 CallDirection.OUTBOUND)
     panel.show_history(CallHistory().load())
     outcomes = [panel.history.item(row, 4).text() for row in range(3)]
     assert outcomes == ["the person you called hung up", "the caller hung up", "you hung up"]

@@ -1,0 +1,108 @@
+"""The main window's small promises: call actions enabled only when they can act, the idle mode
+selector agreeing with Settings, closing to the tray, quitting that asks only with a call up, a Help
+menu, and sound-device errors in plain words. Calls arrive as the SIP engine's own events."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from earpiece.core.settings import CallMode, Settings, UiSettings
+from earpiece.desktop.about import about_text, shortcuts_text
+from earpiece.desktop.main_window import MainWindow
+from earpiece.sip.events import AudioDeviceProblem, CallDirection, CallState, CallStateChanged, IncomingCall
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(Settings())
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def ring(window: MainWindow, call_id: str = "c1") -> None:
+    window.phone.bridge.received.emit(IncomingCall(call_id=call_id, account_id="desk",
+                                                   remote_uri="sip:bob@example.org", display_name="Bob",
+                                                   auto_answer_in_s=None))
+
+
+def state(window: MainWindow, call_state: CallState, call_id: str = "c1", reason: str = "") -> None:
+    window.phone.bridge.received.emit(CallStateChanged(
+        call_id=call_id, account_id="desk", direction=CallDirection.INBOUND, state=call_state, code=200,
+        reason=reason, remote_uri="sip:bob@example.org"))
+
+
+def enabled(window: MainWindow) -> dict[str, bool]:
+    return {a.text(): a.isEnabled() for a in (window.answer_action, window.hangup_action,
+                                              window.hold_action, window.mute_action)}
+
+
+def test_call_actions_are_enabled_only_when_they_can_act(window):
+    assert not any(enabled(window).values())
+    ring(window)
+    assert enabled(window) == {"Answer": True, "Hang up": True, "Hold / resume": False,
+                               "Mute / unmute": False}
+    state(window, CallState.CONFIRMED)
+    assert enabled(window) == {"Answer": False, "Hang up": True, "Hold / resume": True, "Mute / unmute": True}
+    state(window, CallState.DISCONNECTED, reason="hung up by the other party")
+    assert not any(enabled(window).values())
+    assert window.copilot.call_title.text() == "Bob <sip:bob@example.org> (ended: the caller hung up)"
+
+
+@pytest.mark.parametrize("mode", [CallMode.COPILOT, CallMode.AUTONOMOUS, CallMode.OFF])
+def test_idle_mode_selector_shows_the_default_mode(qtbot, mode):
+    win = MainWindow(Settings(ui=UiSettings(default_mode=mode)))
+    qtbot.addWidget(win)
+    assert win.copilot.mode.currentData() == mode.value
+    other = CallMode.AUTONOMOUS if mode is not CallMode.AUTONOMOUS else CallMode.COPILOT
+    win.copilot.mode.setCurrentIndex(win.copilot.mode.findData(other.value))
+    assert win.settings.ui.default_mode is other  # no call: it chooses the next call's mode
+
+
+def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(window, monkeypatch):
+    quits: list[bool] = []
+    monkeypatch.setattr(window, "request_quit", lambda: quits.append(True))
+    window.tray.setVisible(True)
+    if not window.tray.isVisible():
+        pytest.skip("no system tray on this display")
+    window.close()
+    assert not window.isVisible() and not quits  # still running, in the tray
+    assert window.quit_action in window.tray.contextMenu().actions()
+    window.tray.contextMenu().actions()[-1].trigger()
+    assert quits == [True]
+
+
+def test_quit_asks_only_when_a_call_is_up(window, monkeypatch):
+    asked: list[str] = []
+    quits: list[bool] = []
+    monkeypatch.setattr(window, "request_quit", lambda: quits.append(True))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    ring(window)
+    state(window, CallState.CONFIRMED)
+    window.quit_action.trigger()
+    assert asked == ["A call is in progress. Hang up and quit?"] and not quits
+    state(window, CallState.DISCONNECTED, reason="hung up here")
+    window.quit_action.trigger()
+    assert len(asked) == 1 and quits == [True]
+
+
+def test_help_menu_has_shortcuts_and_about(window):
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    help_actions = [a.text() for a in menus["&Help"].actions()]
+    assert help_actions == ["Keyboard shortcuts", "About Earpiece"]
+    text = shortcuts_text(window.actions())
+    for line in ("Ctrl+Shift+A\tAnswer", "Ctrl+Shift+H\tHang up", "Ctrl+Shift+P\tHold / resume",
+                 "Ctrl+Shift+M\tMute / unmute"):
+        assert line in text
+    assert "Earpiece 0." in about_text()
+
+
+def test_sound_device_errors_are_told_in_plain_words(window, qtbot):
+    with qtbot.waitSignal(window.phone.message) as said:
+        window.phone.bridge.received.emit(AudioDeviceProblem(device="", direction="input",
+                                                             message="Error querying device -1"))
+    assert said.args == ["Headset microphone: no sound device was found (is a headset plugged in?)"]
