@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from bench.stt.speech import speak
+from bench.stt.speech import CONDITIONS, speak, telephone_band
 from earpiece.core.audio.frames import FRAME_MS
 from earpiece.core.audio.pcm import split_frames
 from earpiece.core.audio.smart_turn import SmartTurnModel, load_smart_turn
-from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
+from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
 from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, TurnDetector
-from earpiece.core.audio.vad import VoiceActivity
+from earpiece.core.audio.vad import frame_voice_activity
 from earpiece.core.settings import VadSettings
 from tests.audio_gen import concat, silence
 
@@ -44,6 +44,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 VOICES = ("espeak:en-us", "espeak:en-gb-x-rp", "piper:joe")
 PAUSES_MS = (300, 400, 500, 600, 700)
 GOAL_CUT_IN_PCT = 5.0
+TAIL_MS = 3000  # after the last word: silence, or the line's noise once narrowband
 
 COMPLETE = [
     "How much does the Barista One cost?",
@@ -83,7 +84,7 @@ def simulate(pcm: bytes, detector: TurnDetector, model: SmartTurnModel | None) -
     """Push the audio through the detector; return every turn end (seconds from the start)."""
     pending: list[tuple[int, float, Any]] = []  # (frame index the verdict arrives, end_of_speech_at, verdict)
     ends: list[dict[str, Any]] = []
-    for index, frame in enumerate(split_frames(pcm + silence(3000), 0.0)):
+    for index, frame in enumerate(split_frames(pcm, 0.0)):
         for item in [p for p in pending if p[0] == index]:
             detector.verdict(item[1], item[2])
             pending.remove(item)
@@ -101,6 +102,7 @@ def simulate(pcm: bytes, detector: TurnDetector, model: SmartTurnModel | None) -
                         (event.detected_at - event.utterance.end_of_speech_at) * 1000, 1
                     ),
                     "by_model": event.by_model,
+                    "forced": event.forced,
                     "turn_model_ms": event.turn_model_ms,
                 }
             )
@@ -111,28 +113,18 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    vad_settings = VadSettings()
-    turn_settings = TurnSettings(max_silence_ms=args.max_silence_ms, threshold=args.threshold)
-    model = load_smart_turn(turn_settings)
-    vad = VoiceActivity(vad_settings.aggressiveness)
-    setups = {
-        f"timer {vad_settings.end_of_turn_ms} ms": (TurnSettings(endpointing=Endpointing.TIMER), None),
-        f"smart-turn ({turn_settings.model_silence_ms} ms, max {turn_settings.max_silence_ms} ms)": (
-            turn_settings,
-            model,
-        ),
-    }
+def _cases(voices: list[str]) -> list[dict[str, Any]]:
+    """Complete and paused utterances, each followed by 3 s of silence (noise, once narrowband)."""
     rng = np.random.default_rng(7)
     cases: list[dict[str, Any]] = []
-    for voice in args.voices:
+    for voice in voices:
         for text in COMPLETE:
             cases.append(
                 {
                     "kind": "complete",
                     "voice": voice,
                     "text": text,
-                    "pcm": concat(silence(300), spoken(text, voice)),
+                    "audio": [silence(300), spoken(text, voice)],
                 }
             )
         for pieces in PAUSED:
@@ -146,55 +138,88 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "voice": voice,
                     "text": " ... ".join(pieces),
                     "pauses_ms": pauses,
-                    "pcm": concat(*audio),
+                    "audio": audio,
                 }
             )
+    for case in cases:
+        speech = concat(*case.pop("audio"))
+        case["spoken_end_s"] = round(len(speech) / 32_000, 3)
+        case["pcm"] = concat(speech, silence(TAIL_MS))
+    return cases
+
+
+def _summary(mine: list[dict[str, Any]]) -> dict[str, Any]:
+    complete = [r for r in mine if r["kind"] == "complete" and r["ends"]]
+    delays = [r["ends"][-1]["endpoint_delay_ms"] for r in complete]
+    model_ms = [e["turn_model_ms"] for r in mine for e in r["ends"] if e["turn_model_ms"] is not None]
+    paused = [r for r in mine if r["kind"] == "paused"]
+    cut = sum(r["cut_in"] for r in paused)
+    return {
+        "endpoint_delay_ms_p50": _pct(delays, 50),
+        "endpoint_delay_ms_p95": _pct(delays, 95),
+        "ended_by_model": sum(r["ends"][-1]["by_model"] for r in complete),
+        "complete_questions": sum(r["kind"] == "complete" for r in mine),
+        "never_ended": sum(not r["ends"] or r["ends"][-1]["forced"] for r in mine),
+        "turn_model_ms_p50": _pct(model_ms, 50),
+        "turn_model_ms_p95": _pct(model_ms, 95),
+        "false_cut_ins": cut,
+        "paused_utterances": len(paused),
+        "false_cut_in_pct": round(100 * cut / len(paused), 1) if paused else None,
+        "complete_cut_in": sum(r["cut_in"] for r in mine if r["kind"] == "complete"),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    vad_settings = VadSettings()
+    model_settings = TurnSettings(max_silence_ms=args.max_silence_ms, threshold=args.threshold)
+    model = load_smart_turn(model_settings)
+    endpointing = {
+        f"timer {vad_settings.end_of_turn_ms} ms": (Endpointing.TIMER, None),
+        f"smart-turn ({model_settings.model_silence_ms} ms, max {model_settings.max_silence_ms} ms)": (
+            Endpointing.SMART_TURN,
+            model,
+        ),
+    }
+    wideband = _cases(args.voices)
     rows: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
-    for name, (settings, judge) in setups.items():
-        for case in cases:
-            spoken_end = len(case["pcm"]) / 32_000
-            ends = simulate(case["pcm"], TurnDetector(vad_settings, turns=settings, vad=vad), judge)
-            early = [e for e in ends if e["detected_at"] < spoken_end - 0.05]
-            rows.append(
-                {k: v for k, v in case.items() if k != "pcm"}
-                | {
-                    "setup": name,
-                    "spoken_end_s": round(spoken_end, 3),
-                    "ends": ends,
-                    "cut_in": bool(early),
-                }
-            )
-        mine = [r for r in rows if r["setup"] == name]
-        complete = [r for r in mine if r["kind"] == "complete" and r["ends"]]
-        delays = [r["ends"][-1]["endpoint_delay_ms"] for r in complete]
-        model_ms = [e["turn_model_ms"] for r in mine for e in r["ends"] if e["turn_model_ms"] is not None]
-        paused = [r for r in mine if r["kind"] == "paused"]
-        summary[name] = {
-            "endpoint_delay_ms_p50": _pct(delays, 50),
-            "endpoint_delay_ms_p95": _pct(delays, 95),
-            "ended_by_model": sum(r["ends"][-1]["by_model"] for r in complete),
-            "complete_questions": len(complete),
-            "turn_model_ms_p50": _pct(model_ms, 50),
-            "turn_model_ms_p95": _pct(model_ms, 95),
-            "false_cut_ins": sum(r["cut_in"] for r in paused),
-            "paused_utterances": len(paused),
-            "false_cut_in_pct": round(100 * sum(r["cut_in"] for r in paused) / len(paused), 1)
-            if paused
-            else None,
-            "complete_cut_in": sum(r["cut_in"] for r in mine if r["kind"] == "complete"),
-        }
-        s = summary[name]
-        print(
-            f"{name:36} endpoint p50 {s['endpoint_delay_ms_p50']} p95 {s['endpoint_delay_ms_p95']} ms; "
-            f"false cut-ins {s['false_cut_ins']}/{s['paused_utterances']}",
-            flush=True,
+    for condition in args.conditions:
+        cases = (
+            wideband
+            if condition == "wideband"
+            else [c | {"pcm": telephone_band(c["pcm"], seed=n)} for n, c in enumerate(wideband)]
         )
+        for engine in args.vads:
+            for label, (mode, judge) in endpointing.items():
+                settings = model_settings.model_copy(update={"endpointing": mode, "vad": VadEngine(engine)})
+                name = f"{condition} · {engine} · {label}"
+                for case in cases:
+                    detector = TurnDetector(
+                        vad_settings,
+                        turns=settings,
+                        vad=frame_voice_activity(settings, vad_settings.aggressiveness),
+                        max_utterance_ms=args.max_utterance_ms,
+                    )
+                    ends = simulate(case["pcm"], detector, judge)
+                    early = [e for e in ends if e["detected_at"] < case["spoken_end_s"] - 0.05]
+                    rows.append(
+                        {k: v for k, v in case.items() if k != "pcm"}
+                        | {"setup": name, "ends": ends, "cut_in": bool(early)}
+                    )
+                summary[name] = s = _summary([r for r in rows if r["setup"] == name])
+                print(
+                    f"{name:56} endpoint p50 {s['endpoint_delay_ms_p50']} "
+                    f"p95 {s['endpoint_delay_ms_p95']} ms; "
+                    f"false cut-ins {s['false_cut_ins']}/{s['paused_utterances']}; "
+                    f"never ended {s['never_ended']}",
+                    flush=True,
+                )
     return {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "voices": list(args.voices),
+        "max_utterance_ms": args.max_utterance_ms,
         "summary": summary,
         "cases": rows,
     }
@@ -207,9 +232,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['when']} on {result['machine']}, load average {result['load_average']} (shared machine: "
         "the model's time is a smoke figure). Voices: " + ", ".join(result["voices"]) + ".",
         "",
-        "| endpointing | endpoint delay p50 / p95 (ms) | ended by the model | turn model ms p50 / p95 "
-        "| false cut-ins (paused set) | cut-ins on complete questions |",
-        "|---|---|---|---|---|---|",
+        "| audio · VAD · endpointing | endpoint delay p50 / p95 (ms) | ended by the model "
+        "| turn model ms p50 / p95 | false cut-ins (paused set) | cut-ins on complete questions "
+        "| turns cut only at the max utterance |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in result["summary"].items():
         lines.append(
@@ -217,18 +243,20 @@ def markdown(result: dict[str, Any]) -> str:
             f"{s['ended_by_model']}/{s['complete_questions']} | "
             f"{s['turn_model_ms_p50']} / {s['turn_model_ms_p95']} | "
             f"{s['false_cut_ins']}/{s['paused_utterances']} ({s['false_cut_in_pct']} %) | "
-            f"{s['complete_cut_in']} |"
+            f"{s['complete_cut_in']} | {s['never_ended']} |"
         )
     lines += [
         "",
         f"Goal (issue 13): false cut-ins <= {GOAL_CUT_IN_PCT:.0f} % on the paused set. Endpoint delay is "
-        "measured on complete questions from the last voiced frame (webrtcvad) to the frame at which the "
-        "turn was "
-        "declared over; with the model it includes the inference time (the verdict arrives as many 20 ms "
+        "measured on complete questions from the last voiced frame (by the row's VAD) to the frame at "
+        "which the turn was declared over; with the model it includes the inference time (the verdict "
+        "arrives as many 20 ms "
         "frames later as the inference took).",
         "",
         "Pieces are synthesised separately and joined with 300-700 ms of silence, so each piece ends with a "
-        "sentence-final fall: harder for the turn model than a real caller's mid-sentence pause.",
+        "sentence-final fall: harder for the turn model than a real caller's mid-sentence pause. "
+        "Narrowband: 300-3400 Hz, G.711 mu-law, white noise 25 dB below the speech, the noise going on "
+        f"after the last word; a turn the VAD never closes is cut at {result['max_utterance_ms']} ms.",
     ]
     cut = [c for c in result["cases"] if c["cut_in"]]
     if cut:
@@ -243,6 +271,11 @@ def main() -> None:
     parser.add_argument("--voices", nargs="+", default=list(VOICES))
     parser.add_argument("--max-silence-ms", type=int, default=TurnSettings().max_silence_ms)
     parser.add_argument("--threshold", type=float, default=TurnSettings().threshold)
+    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
+    parser.add_argument(
+        "--vads", nargs="+", default=[e.value for e in VadEngine], choices=[e.value for e in VadEngine]
+    )
+    parser.add_argument("--max-utterance-ms", type=int, default=10_000, help="a turn longer than this is cut")
     parser.add_argument("--out", default="turns")
     args = parser.parse_args()
     result = run(args)
