@@ -13,7 +13,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     JsonConfigSettingsSource,
@@ -65,6 +65,8 @@ class AccountSettings(BaseModel):
 
 
 class SipSettings(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     bind_address: str = "0.0.0.0"
     udp_port: int = 5060
     tcp_port: int = 5060
@@ -73,6 +75,22 @@ class SipSettings(BaseModel):
     enable_tls: bool = False
     stun_servers: list[str] = Field(default_factory=list)
     accounts: list[AccountSettings] = Field(default_factory=list)
+    # Stale calls (earpiece.sip.watchdog) and the incoming-INVITE gate (earpiece.sip.admission).
+    ack_timeout_s: float | None = Field(default=6.0, gt=0)
+    """An answered incoming call whose ACK has not arrived after this many seconds is hung up and its
+    line freed (PJSIP alone would hold it ~37 s). Default 6 s; None = never."""
+    media_timeout_s: float | None = Field(default=30.0, gt=0)
+    """A call that received no RTP for this many seconds (calls on hold excepted) is hung up: the far
+    end vanished without a BYE. Default 30 s; None = never."""
+    media_invites_per_s: int = Field(default=20, ge=1, le=28)
+    """Incoming INVITEs per second, all sources together, that may reach an account and open RTP
+    sockets; more are refused with 503. Default 20; at most 28 (each holds 2 of PJSIP's 64 media
+    sockets for ~1 s, and 8 stay for the calls)."""
+    invite_burst_per_source: int = Field(default=10, ge=1)
+    """Incoming INVITEs one source address may send in a burst before further ones are refused with
+    503. Default 10."""
+    invites_per_source_s: float = Field(default=5.0, gt=0)
+    """How fast a source's burst allowance refills, in INVITEs per second. Default 5."""
 
 
 class AudioDeviceSettings(BaseModel):
