@@ -24,15 +24,19 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from earpiece.core.settings import SipSettings
+
 # PJSIP_MAX_PKT_LEN of the wheel: the receive buffer; a longer datagram arrives cut to this length.
 PJSIP_MAX_PKT_LEN = 4000
+_DEFAULTS = SipSettings()
 
 
 @dataclass(frozen=True, slots=True)
 class AdmissionLimits:
-    media_invites_per_s: int = 20  # INVITEs that may open RTP sockets, per second, all sources together
-    invite_burst_per_source: int = 10
-    invites_per_source_s: float = 5.0  # refill rate of one source's burst
+    # Defaults and meaning: `SipSettings` (the settings carry them to `EngineConfig.from_settings`).
+    media_invites_per_s: int = _DEFAULTS.media_invites_per_s  # may open RTP sockets, all sources together
+    invite_burst_per_source: int = _DEFAULTS.invite_burst_per_source
+    invites_per_source_s: float = _DEFAULTS.invites_per_source_s  # refill rate of one source's burst
     max_message_bytes: int = PJSIP_MAX_PKT_LEN - 1  # at PJSIP_MAX_PKT_LEN the datagram was cut
     max_sources_tracked: int = 4096  # the per-source table forgets the least recently seen beyond this
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import certifi
 
-from earpiece.core.settings import Settings
+from earpiece.core.settings import Settings, SipSettings
 from earpiece.sip.admission import AdmissionLimits
 
 # The most simultaneous calls one process can hold: PJSUA_MAX_CALLS, compiled into the pjsua2 wheel
@@ -19,6 +19,7 @@ from earpiece.sip.admission import AdmissionLimits
 # linger 500 ms), so 4 calls use 8; INVITEs that open sockets and are refused are what can exhaust
 # it, which sip/admission.py bounds.
 MAX_CALLS_PER_PROCESS = 4
+_SIP_DEFAULTS = SipSettings()  # the documented defaults of the settings the engine shares with them
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,8 @@ class EngineConfig:
     gil_switch_interval_s: float | None = 0.002
     # Stale calls (sip/watchdog.py): an answered call whose ACK has not come after this long, or a
     # call with no incoming RTP for this long (not on hold), is hung up. None: never.
-    ack_timeout_s: float | None = 6.0
-    media_timeout_s: float | None = 30.0
+    ack_timeout_s: float | None = _SIP_DEFAULTS.ack_timeout_s
+    media_timeout_s: float | None = _SIP_DEFAULTS.media_timeout_s
     # Which INVITEs may open RTP sockets (rate limits per source and in all): see sip/admission.py.
     admission: AdmissionLimits = field(default_factory=AdmissionLimits)
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging
@@ -76,4 +77,11 @@ class EngineConfig:
             stun_servers=tuple(sip.stun_servers),
             input_device=settings.audio.input_device,
             output_device=settings.audio.output_device,
+            ack_timeout_s=sip.ack_timeout_s,
+            media_timeout_s=sip.media_timeout_s,
+            admission=AdmissionLimits(
+                media_invites_per_s=sip.media_invites_per_s,
+                invite_burst_per_source=sip.invite_burst_per_source,
+                invites_per_source_s=sip.invites_per_source_s,
+            ),
         )
