@@ -33,6 +33,7 @@ import numpy as np
 
 from bench.stt.speech import CONDITIONS, speak, telephone_band
 from earpiece.core.audio.frames import FRAME_MS
+from earpiece.core.audio.install_models import install
 from earpiece.core.audio.pcm import split_frames
 from earpiece.core.audio.smart_turn import SmartTurnModel, load_smart_turn
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
@@ -176,6 +177,7 @@ def _summary(mine: list[dict[str, Any]]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     vad_settings = VadSettings()
     model_settings = TurnSettings(max_silence_ms=args.max_silence_ms, threshold=args.threshold)
+    install()  # the install step (a no-op once the models are in the venv)
     model = load_smart_turn(model_settings)
     endpointing = {
         f"timer {vad_settings.end_of_turn_ms} ms": (Endpointing.TIMER, None),
