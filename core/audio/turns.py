@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from earpiece.core.audio.frames import FRAME_MS, AudioFrame
 from earpiece.core.audio.smart_turn import TurnVerdict
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
-from earpiece.core.audio.vad import FrameVoiceActivity, VoiceActivity
+from earpiece.core.audio.vad import FrameVoiceActivity, VoiceActivity, frame_voice_activity
 from earpiece.core.settings import VadSettings
 
 TRAILING_MS = 100  # silence kept after the last voiced frame (Whisper likes a clean ending)
@@ -95,7 +95,10 @@ class TurnDetector:
     ) -> None:
         if not 0 < start_frames <= start_window:
             raise ValueError("start_frames must be between 1 and start_window")
-        self._vad = vad or VoiceActivity(settings.aggressiveness)
+        if vad is None:  # one per stream: Silero keeps state from frame to frame
+            aggressiveness = settings.aggressiveness
+            vad = frame_voice_activity(turns, aggressiveness) if turns else VoiceActivity(aggressiveness)
+        self._vad = vad
         self._preroll_frames = settings.preroll_ms // FRAME_MS
         self.wants_verdict = turns is not None and turns.endpointing is Endpointing.SMART_TURN
         if turns is not None and self.wants_verdict:
