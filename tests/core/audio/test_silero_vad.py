@@ -53,8 +53,8 @@ def test_turn_detector_with_silero_gives_one_turn() -> None:
     vad = frame_voice_activity(turns)
     assert isinstance(vad, SileroVoiceActivity)
     pcm = concat(silence(400), piper_speech("I want to cancel my order."), silence(1200), noise(1500, 0.05))
-    given, default = TurnDetector(VadSettings(), turns=turns, vad=vad), TurnDetector(VadSettings(), turns=turns)
-    for detector in (given, default):
+    settings = VadSettings()
+    for detector in (TurnDetector(settings, turns=turns, vad=vad), TurnDetector(settings, turns=turns)):
         events = [e for f in split_frames(pcm) if (e := detector.push(f)) is not None]
         assert isinstance(events[0], SpeechStarted)
         # one turn: the hiss after it is not a second one (webrtcvad would start one)
