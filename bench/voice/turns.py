@@ -9,18 +9,20 @@ back --verdict-delay-ms later, by default the quiet-machine inference time, so t
 does not decide which verdicts come too late to count):
 
 - complete questions: endpoint delay (end-of-speech -> turn declared over) and the model's time;
-- questions with natural mid-sentence pauses of 300-700 ms ("my order number is, uh, ... 4 5 2"),
-  made by joining separately spoken pieces with silence: a *false cut-in* is a turn declared over
-  before the caller's last piece was spoken.
+- questions with natural mid-sentence pauses of 300-700 ms ("my order number is, uh, ... 4 5 2"):
+  a *false cut-in* is a turn declared over before the caller's last word was spoken. Two ways:
+  `paused`: the whole sentence spoken once and cut at the word gaps where the pieces meet, so each
+  part keeps the sentence's own prosody (the main figure); `paused-joined`: each piece spoken on its
+  own and joined with silence, so each ends with the falling pitch of a finished sentence, which a
+  person pausing mid-sentence would not use (harder than real callers for the turn model).
 
-Each piece is synthesised on its own, so it ends with the falling pitch of a finished sentence,
-which a person pausing mid-sentence would not use: the turn model is judged on harder audio than
-real callers give it. Writes bench/results/turns.json and turns.md.
+Writes bench/results/turns.json and turns.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -82,6 +84,27 @@ def spoken(text: str, voice: str) -> bytes:
     return samples[loud[0] : loud[-1] + 1].tobytes() if loud.size else samples.tobytes()
 
 
+def cut_at_word_gaps(sentence: bytes, pieces: list[str]) -> list[bytes]:
+    """Cut one spoken sentence near where `pieces` meet: at the quietest 30 ms within 15 % of the
+    length around the point the text's proportions predict (a word gap, not always the exact one).
+    The parts keep the sentence's own prosody (no sentence-final fall before the pause), as when a
+    caller pauses mid-sentence."""
+    samples = np.frombuffer(sentence, dtype="<i2").astype(np.float64)
+    hop = 160  # 10 ms
+    energy = np.convolve(
+        np.square(samples[: samples.size // hop * hop]).reshape(-1, hop).sum(1), np.ones(3), "same"
+    )
+    total = len(" ".join(pieces))
+    cuts, done = [], 0
+    for piece in pieces[:-1]:
+        done += len(piece) + 1
+        centre, reach = int(done / total * energy.size), int(0.15 * energy.size)
+        low, high = max(1, centre - reach), min(energy.size - 1, centre + reach)
+        cuts.append((low + int(np.argmin(energy[low:high]))) * hop)
+    bounds = [0, *cuts, samples.size]
+    return [sentence[2 * a : 2 * b] for a, b in itertools.pairwise(bounds)]
+
+
 def simulate(
     pcm: bytes, detector: TurnDetector, model: SmartTurnModel | None, verdict_delay_ms: float = 0.0
 ) -> list[dict[str, Any]]:
@@ -134,18 +157,21 @@ def _cases(voices: list[str]) -> list[dict[str, Any]]:
             )
         for pieces in PAUSED:
             pauses = [int(rng.choice(PAUSES_MS)) for _ in pieces[1:]]
-            audio = [silence(300), spoken(pieces[0], voice)]
-            for piece, pause in zip(pieces[1:], pauses, strict=True):
-                audio += [silence(pause), spoken(piece, voice)]
-            cases.append(
-                {
-                    "kind": "paused",
-                    "voice": voice,
-                    "text": " ... ".join(pieces),
-                    "pauses_ms": pauses,
-                    "audio": audio,
-                }
-            )
+            whole = cut_at_word_gaps(spoken(" ".join(pieces), voice), pieces)
+            separate = [spoken(piece, voice) for piece in pieces]
+            for kind, parts in (("paused", whole), ("paused-joined", separate)):
+                audio = [silence(300), parts[0]]
+                for part, pause in zip(parts[1:], pauses, strict=True):
+                    audio += [silence(pause), part]
+                cases.append(
+                    {
+                        "kind": kind,
+                        "voice": voice,
+                        "text": " ... ".join(pieces),
+                        "pauses_ms": pauses,
+                        "audio": audio,
+                    }
+                )
     for case in cases:
         speech = concat(*case.pop("audio"))
         case["spoken_end_s"] = round(len(speech) / 32_000, 3)
@@ -158,6 +184,7 @@ def _summary(mine: list[dict[str, Any]]) -> dict[str, Any]:
     delays = [r["ends"][-1]["endpoint_delay_ms"] for r in complete]
     model_ms = [e["turn_model_ms"] for r in mine for e in r["ends"] if e["turn_model_ms"] is not None]
     paused = [r for r in mine if r["kind"] == "paused"]
+    joined = [r for r in mine if r["kind"] == "paused-joined"]
     cut = sum(r["cut_in"] for r in paused)
     return {
         "endpoint_delay_ms_p50": _pct(delays, 50),
@@ -170,6 +197,8 @@ def _summary(mine: list[dict[str, Any]]) -> dict[str, Any]:
         "false_cut_ins": cut,
         "paused_utterances": len(paused),
         "false_cut_in_pct": round(100 * cut / len(paused), 1) if paused else None,
+        "false_cut_ins_joined": sum(r["cut_in"] for r in joined),
+        "paused_joined": len(joined),
         "complete_cut_in": sum(r["cut_in"] for r in mine if r["kind"] == "complete"),
     }
 
@@ -240,9 +269,9 @@ def markdown(result: dict[str, Any]) -> str:
         "the model's time is a smoke figure). Voices: " + ", ".join(result["voices"]) + ".",
         "",
         "| audio · VAD · endpointing | endpoint delay p50 / p95 (ms) | ended by the model "
-        "| turn model ms p50 / p95 | false cut-ins (paused set) | cut-ins on complete questions "
-        "| turns cut only at the max utterance |",
-        "|---|---|---|---|---|---|---|",
+        "| turn model ms p50 / p95 | false cut-ins: paused sentences | false cut-ins: pieces spoken apart "
+        "| cut-ins on complete questions | turns cut only at the max utterance |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in result["summary"].items():
         lines.append(
@@ -250,6 +279,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{s['ended_by_model']}/{s['complete_questions']} | "
             f"{s['turn_model_ms_p50']} / {s['turn_model_ms_p95']} | "
             f"{s['false_cut_ins']}/{s['paused_utterances']} ({s['false_cut_in_pct']} %) | "
+            f"{s['false_cut_ins_joined']}/{s['paused_joined']} | "
             f"{s['complete_cut_in']} | {s['never_ended']} |"
         )
     lines += [
@@ -260,8 +290,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['verdict_delay_ms']} ms after the question (0 = the inference time measured in this "
         "run); the model ms column is what the inference took here.",
         "",
-        "Pieces are synthesised separately and joined with 300-700 ms of silence, so each piece ends with a "
-        "sentence-final fall: harder for the turn model than a real caller's mid-sentence pause. "
+        "Paused sentences: one sentence spoken whole and cut at the word gaps, 300-700 ms of silence put in. "
+        "Pieces spoken apart: each piece synthesised alone, so it ends with a sentence-final fall "
+        "(harder for the turn model than a real caller's mid-sentence pause). "
         "Narrowband: 300-3400 Hz, G.711 mu-law, white noise 25 dB below the speech, the noise going on "
         f"after the last word; a turn the VAD never closes is cut at {result['max_utterance_ms']} ms.",
     ]
