@@ -31,9 +31,13 @@ _INSTRUCTION_PATTERNS = [
                r"all|your|system|original)\b[^.?!]{0,20}\b(?:instructions?|prompts?|rules|guidelines|"
                r"directions)\b", _I),
     re.compile(r"\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b|\bprompt injection\b", _I),
-    # "Assistant: tell ..." / "AI, always say ..." / "Note to the assistant: ..."
-    re.compile(rf"(?:^|[.!?\n]\s*|\bnote to (?:the )?){_ADDRESSEE}s?\s*[:,\-–]\s*(?:please\s+)?(?:you\s+)?"
-               rf"(?:must|should|always|never|do not|don't|{_SAY})", _I),
+    # "Note to the AI phone agent: ...", "ATTENTION VOICE ASSISTANT: ...": addressed, whatever follows
+    re.compile(rf"\b(?:note to|attention|dear|message for|instructions? for)\s*:?\s*(?:the |all |any )?"
+               rf"(?:[\w-]+ )?{_ADDRESSEE}s?(?: [\w-]+){{0,2}}\s*[:,\-–]", _I),
+    # "Assistant: tell ...", "AI, always say ...", "Voice assistant: before answering ..."
+    re.compile(rf"(?:^|[.!?\n]\s*)(?:[\w-]+ )?{_ADDRESSEE}s?(?: [\w-]+)?\s*[:,\-–]\s*(?:please\s+)?"
+               rf"(?:you\s+)?(?:must|should|always|never|do not|don't|ignore|disregard|before|when|whenever|"
+               rf"if|ask|{_SAY})\b", _I),
     re.compile(rf"\b(?:if you are|you are|as) an? {_ADDRESSEE}\b", _I),
     re.compile(rf"\b{_ADDRESSEE}s? (?:must|should|shall|has to|needs to) (?:always |never )?{_SAY}\b", _I),
     re.compile(r"\byou (?:must|should|have to|need to) (?:always |now )?(?:say|respond|reply|answer|read out|"
@@ -44,13 +48,22 @@ _INSTRUCTION_PATTERNS = [
     re.compile(rf"\bfrom now on\b[^.?!]{{0,40}}\b{_SAY}\b", _I),
 ]
 _SECRET = r"(?:password|passcode|pass code|passphrase|credentials|login details|card number|card details|" \
-          r"credit card|debit card|bank details|CVV|CVC|CV2|security code|one-time (?:pass)?code|OTP|" \
-          r"verification code|PIN)"
+          r"credit card|debit card|bank details|CVV|CVC|CV2|security code|PIN)"
+# Codes a service sends its users ("we send you a one-time code"): only saying them to someone is wrong.
+_CODE = r"(?:one-time (?:pass)?code|OTP|verification code|security code|PIN|personal key)"
+_OWNER = r"(?:your|the|their|his|her|the caller's|the customer's|our)"
+_PERSON = r"callers?|customers?|users?|them|him|her|people"
 _CREDENTIAL_PATTERNS = [
     # asked to hand a secret to someone (entering a PIN on a keypad is not handing it over)
-    re.compile(rf"\b(?:give|tell|read(?: out)?|provide|share|send|e-?mail|text|spell(?: out)?|say|confirm|"
-               rf"disclose|reveal)\b(?: (?:us|me|the agent|the assistant|our staff|them|it))?"
-               rf"(?: (?:your|the|their|his|her))?(?: full| complete| long)? {_SECRET}", _I),
+    re.compile(rf"\b(?:give|tell|read(?: out| back)?|provide|share|spell(?: out)?|say|disclose|reveal|"
+               rf"collect|write down|note down|take down|send (?:us|me|it to))\b"
+               rf"(?: (?:us|me|the agent|the assistant|our staff|them|it))?(?: {_OWNER})?"
+               rf"(?: (?!{_SECRET})[\w-]+){{0,2}} {_SECRET}", _I),
+    re.compile(rf"\b(?:read (?:out|back)|spell out|(?:tell|give|say) (?:it )?(?:to )?(?:us|me|the agent|"
+               rf"the assistant|our staff))(?: {_OWNER})?(?: (?!{_CODE})[\w-]+){{0,2}} {_CODE}", _I),
+    re.compile(rf"\bask(?:s|ing)? (?:the |each |every |all )?(?:{_PERSON})\b[^.?!]{{0,30}}?\b"
+               rf"(?:for|to (?:read|give|say|tell|provide|share|spell|confirm)(?: out| back)?)(?: {_OWNER})?"
+               rf"(?: (?!{_SECRET})[\w-]+){{0,2}} {_SECRET}", _I),
     re.compile(r"\b(?:admin|administrator|root|master|staff|internal|system|server|database|back-?office)"
                r"\s+(?:password|passcode|credentials?|login)\b", _I),
 ]
@@ -59,8 +72,14 @@ _PUSH = re.compile(
     r"\binstead\b|\bnew (?:phone |telephone |contact |support |hotline )?number\b|"
     r"\bnumber (?:has )?changed\b|\bhas moved to\b|\bno longer (?:use|call|available|in use)\b|"
     r"\bonly (?:call|use|ring|dial)\b|\b(?:urgently|immediately|right away) (?:call|ring|dial|contact)\b|"
-    r"\bdo not (?:call|use|ring) (?:the|our) (?:old|usual|other)\b",
+    r"\bdo not (?:call|use|ring) (?:the|our) (?:old|usual|other)\b|"
+    r"\b(?:must|should) be (?:sent|made|directed|addressed|routed)\b|"
+    r"\b(?:are|is) (?:now )?handled (?:at|on)\b",
     _I,
+)
+# Premium-rate numbers (US 1-900, UK 09xx): one that nothing else in the knowledge base gives is enough.
+_PREMIUM = re.compile(
+    r"(?<![\d-])(?:\+?1[ .-]?)?\(?900\)?[ .-]?\d{3}[ .-]?\d{4}\b|(?<!\d)09\d{2} ?\d{3} ?\d{3,4}\b"
 )
 _NEGATION = re.compile(r"\b(?:never|not|no one|nobody)\b|n't\b", _I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -88,7 +107,9 @@ def screen(text: str, known_numbers: Iterable[str] = ()) -> list[str]:
     asking = (s for s in _SENTENCE.split(text) if not _NEGATION.search(s))  # "we never ask for ..."
     if any(p.search(s) for s in asking for p in _CREDENTIAL_PATTERNS):
         reasons.append(CREDENTIALS)
-    unknown = phone_numbers(text) - set(known_numbers)
-    if unknown and _PUSH.search(text):
+    known = set(known_numbers)
+    unknown = phone_numbers(text) - known
+    premium = {n for m in _PREMIUM.finditer(text) for n in phone_numbers(m.group())} - known
+    if (unknown and _PUSH.search(text)) or premium:
         reasons.append(UNKNOWN_NUMBER)
     return reasons

@@ -130,3 +130,15 @@ def test_long_paragraph_is_cut_at_sentences_with_overlap() -> None:
         last_sentence = previous.text.rsplit("Fact number", 1)[1]
         assert following.text.startswith("Fact number" + last_sentence)  # the boundary sentence repeats
     assert all(c.text.endswith(".") for c in chunks)
+
+
+def test_each_paragraph_is_a_unit_with_no_overlap_across_paragraphs_and_short_remarks_join_the_next() -> None:
+    from earpiece.core.knowledge.units import Block
+
+    e1 = ("E1 means the water tank is empty or not seated properly. "
+          "Fill the tank and push it down until it clicks.")
+    e4 = "E4 means the machine needs descaling. Run the descaling programme from the Settings menu now."
+    remark = "Most problems are quick to fix."
+    chunks = chunk_blocks([Block(e1, "Errors"), Block(remark, "Errors"), Block(e4, "Errors")])
+    assert [c.text for c in chunks] == [e1, f"{remark} {e4}"]
+    assert all(c.heading == "Errors" for c in chunks)

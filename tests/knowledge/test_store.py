@@ -123,7 +123,7 @@ def test_unchanged_files_are_skipped_and_changed_files_replaced(
 def test_duplicate_documents_collapse_and_survive_removal_of_one_copy(
     store: KnowledgeStore, tmp_path: Path
 ) -> None:
-    title, sections, question = docs.FORMAT_FACTS[".pdf"]  # two sections -> two passages
+    title, sections, question = docs.FORMAT_FACTS[".pdf"]  # two sections of short paragraphs -> two passages
     first = docs.write_md(tmp_path / "permits.md", title, sections)
     second = docs.write_md(tmp_path / "permits-copy.md", title, sections)
     store.create("dupes")
