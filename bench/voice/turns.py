@@ -77,11 +77,15 @@ PAUSED = [
 ]
 
 
-def spoken(text: str, voice: str) -> bytes:
-    """The piece without the synthesiser's own leading and trailing silence, so pauses are exact."""
-    samples = np.frombuffer(speak(text, voice), dtype="<i2")
+def trimmed(pcm: bytes) -> bytes:
+    """Without leading and trailing near-silence (below 500 of 32768), so inserted pauses are exact."""
+    samples = np.frombuffer(pcm, dtype="<i2")
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 500)
-    return samples[loud[0] : loud[-1] + 1].tobytes() if loud.size else samples.tobytes()
+    return samples[loud[0] : loud[-1] + 1].tobytes() if loud.size else pcm
+
+
+def spoken(text: str, voice: str) -> bytes:
+    return trimmed(speak(text, voice))
 
 
 def cut_at_word_gaps(sentence: bytes, pieces: list[str]) -> list[bytes]:
@@ -157,7 +161,7 @@ def _cases(voices: list[str]) -> list[dict[str, Any]]:
             )
         for pieces in PAUSED:
             pauses = [int(rng.choice(PAUSES_MS)) for _ in pieces[1:]]
-            whole = cut_at_word_gaps(spoken(" ".join(pieces), voice), pieces)
+            whole = [trimmed(part) for part in cut_at_word_gaps(spoken(" ".join(pieces), voice), pieces)]
             separate = [spoken(piece, voice) for piece in pieces]
             for kind, parts in (("paused", whole), ("paused-joined", separate)):
                 audio = [silence(300), parts[0]]
