@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pjsua2 as pj
 
 from earpiece.core.settings import AccountSettings, SrtpPolicy
-from earpiece.sip.calls import SipCall
+from earpiece.sip.calls import SipCall, call_op, later
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.events import (
     CallDirection,
@@ -21,7 +21,7 @@ from earpiece.sip.text import plain_text
 from earpiece.sip.uris import Origin, registrar_uri, trusted_origins, with_transport
 
 if TYPE_CHECKING:
-    from earpiece.sip.engine import SipEngine
+    from earpiece.sip.interfaces import PjsipStatus, SipContext
 
 _SRTP = {
     SrtpPolicy.OFF: pj.PJMEDIA_SRTP_DISABLED,
@@ -67,13 +67,18 @@ def account_config(settings: AccountSettings, password: str, config: EngineConfi
 
 
 class SipAccount(pj.Account):
-    def __init__(self, engine: SipEngine, settings: AccountSettings) -> None:
+    def __init__(
+        self, ctx: SipContext, status: PjsipStatus, config: EngineConfig, settings: AccountSettings
+    ) -> None:
+        """`status`: the endpoint, which explains failed transports and refused certificates."""
         super().__init__()
-        self.engine = engine
+        self.ctx = ctx
+        self.status = status
+        self.config = config
         self.settings = settings
         self.origins: list[Origin] = trusted_origins(settings)
         self.state = RegistrationState.UNREGISTERED
-        self.retry_delay = engine.config.reg_retry_min_s
+        self.retry_delay = config.reg_retry_min_s
         self.retry_timer: int | None = None
         self.unregistering = False
 
@@ -90,14 +95,14 @@ class SipAccount(pj.Account):
         transport_error = certificate_problem = ""
         answered = bool(prm.rdata.wholeMsg)  # False: PJSIP made the status up (no response arrived)
         if not answered and code != 408 and not 200 <= code < 300:
-            transport_error = sip_reason or plain_text(self.engine._error_text(prm.status))
+            transport_error = sip_reason or plain_text(self.status.error_text(prm.status))
             if _TLS_CERT_NOT_VERIFIED in transport_error:
-                certificate_problem = self.engine._tls_rejection or transport_error
+                certificate_problem = self.status.tls_rejection or transport_error
         if self.unregistering and (200 <= code < 300 or transport_error or code == 0):
             self._set_state(RegistrationState.UNREGISTERED, code, "unregistered")
             return
         if 200 <= code < 300 and prm.expiration > 0:
-            self.retry_delay = self.engine.config.reg_retry_min_s
+            self.retry_delay = self.config.reg_retry_min_s
             self._set_state(RegistrationState.REGISTERED, code, "registered", int(prm.expiration))
             return
         reason = registration_reason(code, sip_reason, transport_error, certificate_problem)
@@ -108,7 +113,7 @@ class SipAccount(pj.Account):
 
     def _set_state(self, state: RegistrationState, code: int, reason: str, expires: int = 0) -> None:
         self.state = state
-        self.engine._emit(
+        self.ctx.events.emit(
             RegistrationChanged(
                 account_id=self.settings.id, state=state, code=code, reason=reason, expires_s=expires
             )
@@ -117,12 +122,12 @@ class SipAccount(pj.Account):
     def _schedule_retry(self) -> None:
         self.cancel_retry()
         delay = self.retry_delay
-        self.retry_delay = min(self.retry_delay * 2, self.engine.config.reg_retry_max_s)
-        self.retry_timer = self.engine._call_later(delay, self._retry)
+        self.retry_delay = min(self.retry_delay * 2, self.config.reg_retry_max_s)
+        self.retry_timer = self.ctx.timers.call_later(delay, self._retry)
 
     def cancel_retry(self) -> None:
         if self.retry_timer is not None:
-            self.engine._cancel_timer(self.retry_timer)
+            self.ctx.timers.cancel(self.retry_timer)
             self.retry_timer = None
 
     def _retry(self) -> None:
@@ -152,20 +157,20 @@ class SipAccount(pj.Account):
             self._set_state(
                 RegistrationState.REGISTERING, 0, "connection to the registrar lost; re-registering"
             )
-            self.retry_timer = self.engine._call_later(0.2, self._retry)
+            self.retry_timer = self.ctx.timers.call_later(0.2, self._retry)
 
     # -- incoming calls ----------------------------------------------------------------------------
     @guarded
     def onIncomingCall(self, prm: Any) -> None:
-        call = SipCall(self.engine, self, CallDirection.INBOUND, prm.callId)
-        self.engine._adopt_call(call)
+        call = SipCall(self.ctx, self, CallDirection.INBOUND, prm.callId)
+        self.ctx.calls.adopt(call)
         call.read_remote()
         # Direct calls from strangers, oversized and over-rate INVITEs never get here: the gate
         # (sip/quarantine.py) sends them to the quarantine account before PJSIP opens RTP sockets.
         # Nothing here may end the call synchronously (see there: an INVITE without SDP would abort).
-        call.answer(_status(180))
+        call.answer(call_op(180))
         delay = self.settings.auto_answer_s
-        self.engine._emit(
+        self.ctx.events.emit(
             IncomingCall(
                 call_id=call.call_id,
                 account_id=self.settings.id,
@@ -175,11 +180,4 @@ class SipAccount(pj.Account):
             )
         )
         if delay is not None:
-            call_id = call.call_id  # timers hold ids, never pjsua2 objects
-            self.engine._call_later(max(0.0, delay), lambda: self.engine._auto_answer(call_id))
-
-
-def _status(code: int) -> Any:
-    prm = pj.CallOpParam(True)
-    prm.statusCode = code
-    return prm
+            later(self.ctx, max(0.0, delay), call.call_id, SipCall.answer_if_ringing)

@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
@@ -31,8 +32,8 @@ from earpiece.sip.text import plain_text, split_name_addr
 
 if TYPE_CHECKING:
     from earpiece.sip.accounts import SipAccount
-    from earpiece.sip.engine import SipEngine
     from earpiece.sip.headset import Headset
+    from earpiece.sip.interfaces import SipContext
 
 _STATES = {
     pj.PJSIP_INV_STATE_NULL: CallState.CALLING,
@@ -58,16 +59,35 @@ _DTMF_METHODS = {
 }
 
 
+def later(ctx: SipContext, delay: float, call_id: str, action: Callable[[SipCall], None]) -> None:
+    """Run `action(call)` after `delay` s if the call is still known (timers hold ids, never calls)."""
+
+    def run() -> None:
+        call = ctx.calls.find(call_id)
+        if call is not None:
+            action(call)
+
+    ctx.timers.call_later(delay, run)
+
+
+def call_op(code: int = 0) -> Any:
+    """pjsua2's `CallOpParam` with defaults, and a status code when one is given."""
+    prm = pj.CallOpParam(True)
+    if code:
+        prm.statusCode = code
+    return prm
+
+
 class SipCall(pj.Call):
     def __init__(
         self,
-        engine: SipEngine,
+        ctx: SipContext,
         account: SipAccount,
         direction: CallDirection,
         pj_call_id: int = pj.PJSUA_INVALID_ID,
     ) -> None:
         super().__init__(account, pj_call_id)
-        self.engine = engine
+        self.ctx = ctx
         # A weak reference: a pjsua2 Account destroyed late (after its slot was reused) would delete
         # the new account that took its id.
         self._account = weakref.ref(account)
@@ -112,7 +132,7 @@ class SipCall(pj.Call):
             self._finish(code, reason)
         else:
             reason = sip_reason or state.value
-        self.engine._emit(
+        self.ctx.events.emit(
             CallStateChanged(
                 call_id=self.call_id,
                 account_id=self.settings.id,
@@ -127,7 +147,7 @@ class SipCall(pj.Call):
             # Dropped now, while PJSIP's call slot is still this call's (pjsua2 allows deleting a call
             # in its DISCONNECTED callback). Dropped later, after the slot went to a new call,
             # `Call::~Call` would clear the new call's user data and hang it up (603).
-            self.engine._forget(self.call_id)
+            self.ctx.calls.forget(self.call_id)
 
     def _end_reason(self, code: int, sip_reason: str) -> str:
         if self.transferred:
@@ -144,7 +164,7 @@ class SipCall(pj.Call):
         self.release_media()
         if not self.recorded:
             self.recorded = True
-            self.engine._record(
+            self.ctx.calls.record(
                 CallRecord(
                     call_id=self.call_id,
                     account_id=self.settings.id,
@@ -159,15 +179,27 @@ class SipCall(pj.Call):
                 )
             )
 
+    def hang_up_here(self, code: int = 0) -> None:
+        """End the call from our side (`code` 0: PJSIP's choice for the state, e.g. CANCEL or BYE)."""
+        self.local_hangup = True
+        self.hangup(call_op(code))
+
+    def answer_if_ringing(self) -> None:
+        if self.state in (CallState.INCOMING, CallState.EARLY):
+            self.answer(call_op(200))
+
+    def end_transferred(self) -> None:
+        """After a successful transfer our leg (and an attended transfer's consultation) is done."""
+        if self.state is not CallState.DISCONNECTED:
+            self.transferred = True
+            self.hang_up_here()
+
     def end_as_stale(self, why: str) -> None:
         """Hang up a call the watchdog found stale (no ACK, or no incoming audio)."""
         self.stale_reason = why
-        self.local_hangup = True
-        op = pj.CallOpParam(True)
         # 408 as the cause also makes PJSIP send the BYE of an unacknowledged call now: with any other
         # it keeps the BYE until the ACK comes (sip_inv.c, pjsip_inv_send_msg; pjproject issue 1712).
-        op.statusCode = 408
-        self.hangup(op)
+        self.hang_up_here(408)
 
     # -- media -------------------------------------------------------------------------------------
     @guarded
@@ -185,7 +217,7 @@ class SipCall(pj.Call):
             break
         self.media_status = status
         encryption = self._srtp_suite() if codec else ""
-        self.engine._emit(
+        self.ctx.events.emit(
             CallMediaChanged(call_id=self.call_id, status=status, codec=codec, encryption=encryption)
         )
 
@@ -208,18 +240,27 @@ class SipCall(pj.Call):
     def wire(self, media: Any) -> None:
         if self.state is CallState.DISCONNECTED:
             return  # media released; a new port here would be dropped without `destroy_port`
+        headset = self.ctx.headset.current
         if self.port is None:
             self.port = BridgePort(self.audio, f"call-{self.call_id}")
-            self.use_headset(self.engine._headset)
+            self._connect_agent(headset)
         media.startTransmit(self.port)
         self.port.startTransmit(media)
         media.adjustRxLevel(0.0 if self.muted else 1.0)
         self.media.append(media)
-        self.engine._headset_attach(media)
+        if headset is not None:
+            headset.attach(media)
 
     def use_headset(self, headset: Headset | None) -> None:
-        """Connect the agent's side of the call (from its first media until it ends, hold included)
-        to `headset`; None = there is none now (the old one was closed, its links went with it)."""
+        """The headset changed (the old one was detached and closed, its links went with it): connect
+        the call's audio and its agent side to `headset`; None = there is none now."""
+        self._connect_agent(headset)
+        if headset is not None and self.state is not CallState.DISCONNECTED:
+            for media in self.media:
+                headset.attach(media)
+
+    def _connect_agent(self, headset: Headset | None) -> None:
+        """The agent's side of the call (from its first media until it ends, hold included)."""
         if headset is None or self.port is None or self.state is CallState.DISCONNECTED:
             self.audio.agent.sink.disconnect()
             return
@@ -228,9 +269,11 @@ class SipCall(pj.Call):
         self.audio.agent.sink.connected = headset.connect_agent(self.agent_port)
 
     def unwire(self) -> None:
+        headset = self.ctx.headset.current
         for media in self.media:
             try:
-                self.engine._headset_detach(media)
+                if headset is not None:
+                    headset.detach(media)
                 if self.port is not None:
                     media.stopTransmit(self.port)
                     self.port.stopTransmit(media)
@@ -259,40 +302,40 @@ class SipCall(pj.Call):
     def onDtmfDigit(self, prm: Any) -> None:
         method = _DTMF_METHODS.get(prm.method, DtmfMethod.RFC4733)
         digit = plain_text(str(prm.digit), limit=1)
-        self.engine._emit(DtmfReceived(call_id=self.call_id, digit=digit, method=method))
+        self.ctx.events.emit(DtmfReceived(call_id=self.call_id, digit=digit, method=method))
 
     @guarded
     def onCallTransferRequest(self, prm: Any) -> None:
         target = plain_text(prm.dstUri)
         if not self.settings.allow_transfer_requests:
             prm.statusCode = 603
-            self.engine._emit(TransferRequestRejected(call_id=self.call_id, target=target))
+            self.ctx.events.emit(TransferRequestRejected(call_id=self.call_id, target=target))
             return
         account = self._account()
         if account is None:
             prm.statusCode = 603
             return
-        new_call = SipCall(self.engine, account, CallDirection.OUTBOUND)
+        new_call = SipCall(self.ctx, account, CallDirection.OUTBOUND)
         new_call.remote_uri = target
-        self.engine._adopt_call(new_call)
+        self.ctx.calls.adopt(new_call)
         prm.newCall = new_call
 
     @guarded
     def onCallTransferStatus(self, prm: Any) -> None:
         code, final = int(prm.statusCode), bool(prm.finalNotify)
         prm.cont = not final
-        self.engine._emit(
+        self.ctx.events.emit(
             TransferProgress(call_id=self.call_id, code=code, reason=plain_text(prm.reason), final=final)
         )
         if not (final and 200 <= code < 300):
             return
-        engine, call_id, consultation = self.engine, self.call_id, self.consultation_call_id
-        engine._call_later(0.0, lambda: engine._end_transferred(call_id))  # timers hold ids, not calls
+        later(self.ctx, 0.0, self.call_id, SipCall.end_transferred)
+        consultation = self.consultation_call_id
         if consultation is not None:
             # A target that supports Replaces (RFC 3891) ends our consultation call itself; one that does
             # not (baresip 1.0 answers 420 to `Require: replaces`, so transferees like baresip send a
             # plain INVITE) would keep it open next to the transferred call: end it after a grace.
-            engine._call_later(REPLACES_GRACE_S, lambda: engine._end_transferred(consultation))
+            later(self.ctx, REPLACES_GRACE_S, consultation, SipCall.end_transferred)
 
     @guarded
     def onCallReplaced(self, prm: Any) -> None:
@@ -300,7 +343,7 @@ class SipCall(pj.Call):
         account = self._account()
         if account is None:
             return
-        new_call = SipCall(self.engine, account, self.direction, prm.newCallId)
+        new_call = SipCall(self.ctx, account, self.direction, prm.newCallId)
         new_call.read_remote()
-        self.engine._adopt_call(new_call)
+        self.ctx.calls.adopt(new_call)
         prm.newCall = new_call

@@ -25,7 +25,7 @@ from earpiece.sip.text import plain_text, split_name_addr
 
 if TYPE_CHECKING:
     from earpiece.sip.accounts import SipAccount
-    from earpiece.sip.engine import SipEngine
+    from earpiece.sip.interfaces import AccountDirectory, SipContext
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,11 @@ QUARANTINE_URI = "sip:quarantine@quarantine.invalid"
 class IncomingGate:
     """Owns the admission rules and the quarantine account (created after `libStart`, SIP thread)."""
 
-    def __init__(self, engine: SipEngine, limits: AdmissionLimits) -> None:
-        self.engine = engine
+    def __init__(self, ctx: SipContext, accounts: AccountDirectory, limits: AdmissionLimits) -> None:
+        self.ctx = ctx
+        self.accounts = accounts
         self.admission = Admission(limits)
-        self.account = QuarantineAccount(engine)
+        self.account = QuarantineAccount(ctx)
         acfg = pj.AccountConfig()
         acfg.idUri = QUARANTINE_URI
         acfg.regConfig.registerOnAdd = False
@@ -74,22 +75,22 @@ class IncomingGate:
     def _account_for(self, index: int) -> SipAccount | None:
         """The engine's account PJSIP chose; when it chose the quarantine (no better match), the
         account PJSIP would have used without it: the newest, which is its default."""
-        accounts = list(self.engine._accounts.values())
+        accounts = self.accounts.all()
         chosen = next((a for a in accounts if a.isValid() and a.getId() == index), None)
         return chosen if chosen is not None or not accounts else accounts[-1]
 
     def shutdown(self) -> None:
         """Before `libDestroy`: end the quarantined calls, then delete the account."""
         self.account.end_calls()
-        self.engine._poll_until(lambda: not self.account.calls, 2.0)
+        self.ctx.timers.poll_until(lambda: not self.account.calls, 2.0)
         self.account.calls.clear()
         self.account.shutdown()
 
 
 class QuarantineAccount(pj.Account):
-    def __init__(self, engine: SipEngine) -> None:
+    def __init__(self, ctx: SipContext) -> None:
         super().__init__()
-        self.engine = engine
+        self.ctx = ctx
         self.pending: Refusal | None = None  # set by the gate just before PJSIP offers the call here
         self.calls: dict[int, RefusedCall] = {}
         self._tokens = itertools.count(1)
@@ -103,10 +104,10 @@ class QuarantineAccount(pj.Account):
         token = next(self._tokens)
         call = RefusedCall(self, prm.callId, token)
         self.calls[token] = call
-        self.engine._call_later(0.0, lambda: self._refuse(token, refusal.code, refusal.sip_reason))
+        self.ctx.timers.call_later(0.0, lambda: self._refuse(token, refusal.code, refusal.sip_reason))
         ci = call.getInfo()
         remote_uri = plain_text(split_name_addr(ci.remoteUri)[1])
-        self.engine._emit(
+        self.ctx.events.emit(
             IncomingCallRejected(
                 account_id=refusal.account_id,
                 remote_uri=remote_uri,

@@ -18,7 +18,7 @@ from earpiece.sip.events import CallDirection, CallState, MediaStatus
 
 if TYPE_CHECKING:
     from earpiece.sip.calls import SipCall
-    from earpiece.sip.engine import SipEngine
+    from earpiece.sip.interfaces import CallRegistry, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +33,27 @@ class _Seen:
 
 
 class StaleCallWatchdog:
-    def __init__(self, engine: SipEngine, ack_timeout_s: float | None, media_timeout_s: float | None) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        timers: Scheduler,
+        calls: CallRegistry,
+        ack_timeout_s: float | None,
+        media_timeout_s: float | None,
+    ) -> None:
+        self.timers = timers
+        self.calls = calls
         self.ack_timeout_s = ack_timeout_s
         self.media_timeout_s = media_timeout_s
         self._seen: dict[str, _Seen] = {}
 
     def start(self) -> None:
         if self.ack_timeout_s is not None or self.media_timeout_s is not None:
-            self.engine._call_later(CHECK_INTERVAL_S, self._tick)
+            self.timers.call_later(CHECK_INTERVAL_S, self._tick)
 
     def _tick(self) -> None:
         try:
             now = time.monotonic()
-            live = (c for c in self.engine._calls.values() if c.state is not CallState.DISCONNECTED)
-            calls = {c.call_id: c for c in live}
+            calls = {c.call_id: c for c in self.calls.live()}
             for call_id in self._seen.keys() - calls.keys():
                 del self._seen[call_id]
             for call_id, call in calls.items():
@@ -57,7 +63,7 @@ class StaleCallWatchdog:
                     log.warning("call %s is stale (%s): hanging up", call_id, why)
                     call.end_as_stale(why)
         finally:
-            self.engine._call_later(CHECK_INTERVAL_S, self._tick)
+            self.timers.call_later(CHECK_INTERVAL_S, self._tick)
 
     def _stale(self, call: SipCall, seen: _Seen, now: float) -> str:
         if call.state is CallState.CONNECTING and call.direction is CallDirection.INBOUND:
