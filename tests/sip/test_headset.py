@@ -1,6 +1,7 @@
-"""The agent's side of a call through a headset made of pjsua2 media (no sound devices here): a WAV
-player as the microphone, a Python port as the speaker. Checked by frequency: agent frames carry the
-agent's tone and not the caller's; audio for the agent's ears reaches the headset and not the peer."""
+"""The agent's side of a call through a headset made of pjsua2 media (no sound devices here): WAV
+players as microphones, Python ports as speakers, chosen by device name. Checked by frequency: agent
+frames carry the agent's tone and not the caller's; audio for the agent's ears reaches the headset and
+not the peer; after a device switch during a call, audio flows through the new devices and not the old."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ import pytest
 from earpiece.core.audio.frames import AudioFrame
 from earpiece.core.settings import AccountSettings
 from earpiece.sip.bridge_port import pcm16_format
-from earpiece.sip.call_audio import SILENCE, FrameStream
+from earpiece.sip.call_audio import SILENCE, CallAudio, FrameStream
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import CallState, CallStateChanged, SipEvent
-from earpiece.sip.headset import Headset
+from earpiece.sip.headset import NO_DEVICE, Headset
 from earpiece.sip.pcm_vector import vector_bytes
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
@@ -30,6 +31,7 @@ from tests.sip.helpers import EventLog, call_from, read_wav, tone, tone_level
 pytestmark = pytest.mark.peers
 
 AGENT_HZ, CALLER_HZ, WHISPER_HZ = 700, 440, 1000
+NEW_MICROPHONE_HZ = 900  # the microphone switched to during a call
 LOUD = 5000  # the tones are written at amplitude 0.4 (13107); the bridge passes them at about that
 
 
@@ -49,30 +51,45 @@ class _Speaker(pj.AudioMediaPort):
             pass
 
 
-class _ToneHeadset:
-    """`SipEngine(open_headset=...)`: the microphone plays a WAV tone in a loop."""
+class _Devices:
+    """`SipEngine(open_headset=...)` with named stand-in devices: each microphone plays a WAV tone in a
+    loop; a speaker is made for any output name but "none" and keeps what it hears."""
 
-    def __init__(self, microphone_wav: Path) -> None:
-        self.microphone_wav = microphone_wav
-        self.speaker: _Speaker | None = None
+    def __init__(self, microphones: dict[str, Path]) -> None:
+        self.microphones = microphones
+        self.speakers: dict[str, list[_Speaker]] = {}  # every speaker opened, by device name
 
     def __call__(
         self, input_name: str, output_name: str, emit: Callable[[SipEvent], None], on_failure: Any
-    ) -> Headset:
-        microphone = pj.AudioMediaPlayer()
-        microphone.createPlayer(str(self.microphone_wav))
-        self.speaker = _Speaker()
-        return Headset(microphone, self.speaker)
+    ) -> Headset | None:
+        microphone = None
+        if input_name in self.microphones:
+            microphone = pj.AudioMediaPlayer()
+            microphone.createPlayer(str(self.microphones[input_name]))
+        speaker = None
+        if output_name != NO_DEVICE:
+            speaker = _Speaker()
+            self.speakers.setdefault(output_name, []).append(speaker)
+        return Headset(microphone, speaker) if microphone is not None or speaker is not None else None
+
+    def speaker(self, name: str) -> _Speaker:
+        """The speaker opened last under `name`."""
+        return self.speakers[name][-1]
 
 
 @pytest.fixture(scope="module")
-def headset(tone_wav: Callable[[float], Path]) -> _ToneHeadset:
-    return _ToneHeadset(tone_wav(AGENT_HZ))
+def headset(tone_wav: Callable[[float], Path]) -> _Devices:
+    return _Devices({"mic-a": tone_wav(AGENT_HZ), "mic-b": tone_wav(NEW_MICROPHONE_HZ)})
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, headset: _ToneHeadset) -> Iterator[SipEngine]:
-    yield from running_engine(tmp_path_factory, open_headset=headset)
+def engine(tmp_path_factory: pytest.TempPathFactory, headset: _Devices) -> Iterator[SipEngine]:
+    devices = {"input_device": "mic-a", "output_device": "speaker-a"}
+    yield from running_engine(tmp_path_factory, config=devices, open_headset=headset)
+
+
+async def _agent_frames(audio: CallAudio, count: int) -> list[bytes]:
+    return await _take(audio.agent.frames(), count)
 
 
 async def _take(stream: FrameStream, count: int) -> list[bytes]:
@@ -91,8 +108,9 @@ def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
     events: EventLog,
     registrar: Kamailio,
     tone_wav: Callable[[float], Path],
-    headset: _ToneHeadset,
+    headset: _Devices,
 ) -> None:
+    engine.set_audio_devices("mic-a", "speaker-a").result(5)
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(CALLER_HZ)) as bob:
         call_id = call_from(bob, registrar, events)
@@ -103,11 +121,11 @@ def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
 
         caller_frames, agent_frames = asyncio.run(both_sides())
         assert audio.agent.sink.connected
-        assert headset.speaker is not None
-        mark = len(headset.speaker.heard)
+        speaker = headset.speaker("speaker-a")
+        mark = len(speaker.heard)
         audio.agent.sink.write(tone(WHISPER_HZ, 1.0))
         assert wait_for(lambda: audio.agent.sink.pending_ms() == 0, 3), "the whisper was not played"
-        in_headset = b"".join(headset.speaker.heard[mark:])
+        in_headset = b"".join(speaker.heard[mark:])
         time.sleep(0.3)  # anything leaked into the call would cross the jitter buffer by now
 
         async def agent_frames_until_the_call_ends() -> list[AudioFrame]:
@@ -139,3 +157,59 @@ def test_agent_and_caller_are_heard_apart_and_the_whisper_stays_in_the_headset(
     assert whisper > LOUD and call > LOUD / 2
     wanted, unwanted = levels["peer"]  # the peer hears the agent's microphone, none of the whisper
     assert wanted > LOUD / 2 and unwanted < 50, "the whisper reached the peer"
+
+
+def test_switching_devices_during_a_call_moves_its_audio_to_the_new_devices(
+    engine: SipEngine,
+    registered: Callable[..., AccountSettings],
+    events: EventLog,
+    registrar: Kamailio,
+    tone_wav: Callable[[float], Path],
+    headset: _Devices,
+) -> None:
+    engine.set_audio_devices("mic-a", "speaker-a").result(5)
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(CALLER_HZ)) as bob:
+        call_id = call_from(bob, registrar, events)
+        audio = engine.call_audio(call_id)
+        before = asyncio.run(_agent_frames(audio, 30))
+        old_speaker = headset.speaker("speaker-a")
+        engine.set_audio_devices("mic-b", "speaker-b").result(5)
+        old_heard = len(old_speaker.heard)
+        new_speaker = headset.speaker("speaker-b")
+        after = asyncio.run(_agent_frames(audio, 60))
+        assert audio.agent.sink.connected, "the agent's side lost its speaker in the switch"
+        mark = len(new_speaker.heard)
+        audio.agent.sink.write(tone(WHISPER_HZ, 1.0))
+        assert wait_for(lambda: audio.agent.sink.pending_ms() == 0, 3), "the whisper was not played"
+        in_new_speaker = b"".join(new_speaker.heard[mark:])
+        time.sleep(2.0)  # the peer hears the new microphone for a while
+        assert len(old_speaker.heard) - old_heard <= 1, "the old speaker still hears the call"
+        bob.command("hangup")
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+        assert wait_for(lambda: bool(bob.recordings("dec")), 3)
+        peer_heard, rate = read_wav(bob.recordings("dec")[-1])
+
+    # Agent frames (skip 200 ms of jitter-buffer fill) and the peer's last seconds (2.0 to 0.5 s
+    # before the hang-up, all of them after the switch).
+    old_mic = b"".join(before[10:])
+    new_mic = b"".join(after[10:])
+    peer_after = peer_heard[-int(2.0 * rate) * 2 : -int(0.5 * rate) * 2]
+    levels = {
+        "agent frames before": (tone_level(old_mic, AGENT_HZ), tone_level(old_mic, NEW_MICROPHONE_HZ)),
+        "agent frames after": (tone_level(new_mic, NEW_MICROPHONE_HZ), tone_level(new_mic, AGENT_HZ)),
+        "new speaker": (tone_level(in_new_speaker, CALLER_HZ), tone_level(in_new_speaker, WHISPER_HZ)),
+        "peer after": (
+            tone_level(peer_after, NEW_MICROPHONE_HZ, rate),
+            tone_level(peer_after, AGENT_HZ, rate),
+        ),
+    }
+    print("tone levels:", {k: (round(a), round(b)) for k, (a, b) in levels.items()})
+    wanted, unwanted = levels["agent frames before"]
+    assert wanted > LOUD and unwanted < 50, "before the switch the agent frames are not microphone A"
+    wanted, unwanted = levels["agent frames after"]
+    assert wanted > LOUD and unwanted < 50, "after the switch the agent frames are not microphone B alone"
+    call, whisper = levels["new speaker"]
+    assert call > LOUD / 2 and whisper > LOUD, "the new speaker does not play the call and the whisper"
+    wanted, unwanted = levels["peer after"]
+    assert wanted > LOUD / 2 and unwanted < 50, "the peer does not hear microphone B alone after the switch"
