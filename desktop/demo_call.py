@@ -1,6 +1,7 @@
 """The demo call for a newcomer with no SIP account: a second process (`earpiece demo-caller`)
-calls this app over 127.0.0.1 and asks questions about the sample knowledge base; a temporary
-direct-call account answers them automatically in autonomous mode."""
+calls this app over 127.0.0.1 and asks questions about the sample knowledge base, on a temporary
+direct-call account. In copilot mode the call rings, the agent answers it and suggestion cards
+appear while the demo caller asks; in autonomous mode Earpiece answers and speaks itself."""
 
 from __future__ import annotations
 
@@ -35,13 +36,24 @@ DEMO_ACCOUNT = AccountSettings(
     default_mode=CallMode.AUTONOMOUS,
     auto_answer_s=1.5,
 )
+# Copilot: nobody greets the caller, and the agent reads the card instead of answering aloud (with
+# no headset the caller hears nothing), so the caller waits briefly, then gives the agent time to read.
+COPILOT_CALLER_OPTIONS = ("--greeting-timeout", "2", "--answer-timeout", "12")
 
 
-def caller_command(target: str) -> list[str]:
+def demo_account(mode: CallMode) -> AccountSettings:
+    """Autonomous demo calls are answered by Earpiece; copilot ones ring until the agent answers."""
+    if mode is CallMode.AUTONOMOUS:
+        return DEMO_ACCOUNT
+    return DEMO_ACCOUNT.model_copy(update={"default_mode": mode, "auto_answer_s": None})
+
+
+def caller_command(target: str, mode: CallMode = CallMode.AUTONOMOUS) -> list[str]:
     """The command that starts the demo caller (the frozen app is its own CLI)."""
+    options = list(COPILOT_CALLER_OPTIONS) if mode is not CallMode.AUTONOMOUS else []
     if getattr(sys, "frozen", False):
-        return [sys.executable, "demo-caller", target]
-    return [sys.executable, "-m", "earpiece", "demo-caller", target]
+        return [sys.executable, "demo-caller", target, *options]
+    return [sys.executable, "-m", "earpiece", "demo-caller", target, *options]
 
 
 def first_run() -> bool:
@@ -66,16 +78,18 @@ class DemoCall(QObject):
     def running(self) -> bool:
         return self.process is not None
 
-    async def run(self) -> int:
+    async def run(self, mode: CallMode = CallMode.AUTONOMOUS) -> int:
         if self.process is not None or self.phone.engine is None:
             return -1
-        if DEMO_ACCOUNT_ID not in self.phone.accounts:
-            await self.phone.add_account(DEMO_ACCOUNT, password="")
+        if DEMO_ACCOUNT_ID in self.phone.accounts:  # left over from a demo in the other mode
+            await self.phone.remove_account(DEMO_ACCOUNT_ID)
+        await self.phone.add_account(demo_account(mode), password="")
         host, port = self.phone.local_sip_address()
         target = f"sip:{DEMO_USER}@{host}:{port}"
-        self.status.emit("Demo call: starting the demo caller…")
+        self.status.emit("Demo call (copilot): the phone will ring; answer it and watch the suggestions."
+                         if mode is CallMode.COPILOT else "Demo call: starting the demo caller…")
         self.process = subprocess.Popen(
-            caller_command(target), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            caller_command(target, mode), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         code = -1

@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_actions()
-        self.tray = Tray(self, [self.demo_action, self.settings_action, self.quit_action])
+        self.tray = Tray(self, [self.demo_action, self.demo_auto_action, self.settings_action,
+                                self.quit_action])
         if Tray.isSystemTrayAvailable():
             self.tray.show()
         self._connect()
@@ -119,20 +120,25 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
-        self.demo_action = self._action("Demo call", self.start_demo, "Ctrl+D")
+        self.demo_action = self._action("Demo call: copilot", lambda: self.start_demo(CallMode.COPILOT),
+                                        "Ctrl+D")
+        self.demo_action.setToolTip("The phone rings; you answer and Earpiece suggests answers while the "
+                                    "demo caller asks")
+        self.demo_auto_action = self._action("Demo call: autonomous",
+                                             lambda: self.start_demo(CallMode.AUTONOMOUS), "Ctrl+Shift+D")
+        self.demo_auto_action.setToolTip("Earpiece answers the demo caller by itself")
         self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
         self.answer_action = self._action("Answer", self.answer_ringing, "Ctrl+Shift+A")
         self.hangup_action = self._action("Hang up", self.hang_up_current, "Ctrl+Shift+H")
         self.hold_action = self._action("Hold / resume", self.toggle_hold, "Ctrl+Shift+P")
         self.mute_action = self._action("Mute / unmute", self.toggle_mute, "Ctrl+Shift+M")
         call_actions = (self.answer_action, self.hangup_action, self.hold_action, self.mute_action)
-        self.shortcuts_action = self._action(
-            "Keyboard shortcuts", lambda: show_shortcuts(self, (self.demo_action, self.settings_action,
-                                                                self.quit_action, *call_actions)), "F1")
+        self.shortcuts_action = self._action("Keyboard shortcuts",
+                                             lambda: show_shortcuts(self, self.actions()), "F1")
         self.about_action = self._action("About Earpiece", lambda: show_about(self))
         menu = self.menuBar()
         file_menu = menu.addMenu("&Earpiece")
-        for action in (self.demo_action, self.settings_action, self.quit_action):
+        for action in (self.demo_action, self.demo_auto_action, self.settings_action, self.quit_action):
             file_menu.addAction(action)
         call_menu = menu.addMenu("&Call")
         for action in call_actions:
@@ -197,7 +203,7 @@ class MainWindow(QMainWindow):
         self.history.contacts_changed.connect(
             lambda: self.phone_panel.set_contacts(self._contact_strings()))
         self.demo.status.connect(self.show_message)
-        self.demo.finished.connect(lambda _code: self.demo_action.setEnabled(True))
+        self.demo.finished.connect(lambda _code: self._demo_enabled(True))
         self.knowledge.ingest_progress.connect(self._ingest_progress)
 
     def _contact_strings(self) -> list[str]:
@@ -314,13 +320,17 @@ class MainWindow(QMainWindow):
         if demo and self.phone.engine is not None:
             self.start_demo()
 
-    def start_demo(self) -> None:
+    def start_demo(self, mode: CallMode = CallMode.AUTONOMOUS) -> None:
         if self.demo.running or self.phone.engine is None:
             self.show_message("The phone is not ready for a demo call yet." if not self.demo.running else
                               "A demo call is already running.")
             return
-        self.demo_action.setEnabled(False)
-        spawn(self.demo.run(), lambda exc: self.show_message(f"Demo call failed: {exc}"))
+        self._demo_enabled(False)
+        spawn(self.demo.run(mode), lambda exc: self.show_message(f"Demo call failed: {exc}"))
+
+    def _demo_enabled(self, on: bool) -> None:
+        self.demo_action.setEnabled(on)
+        self.demo_auto_action.setEnabled(on)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)

@@ -1,0 +1,58 @@
+"""The copilot demo: the demo call rings (no automatic answer), the agent answers it, the demo
+caller asks and a suggestion card with the sample knowledge base's answer appears."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from earpiece.core.settings import AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.tasks import spawn
+
+pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
+
+
+def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop):
+    settings = Settings(
+        sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
+        audio=AudioDeviceSettings(input_device="none", output_device="none"),
+    )
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(window.ai.loading, timeout=120_000, check_params_cb=lambda text: text == ""):
+            spawn(window.start())
+        assert [a.text() for a in window.menuBar().actions()[0].menu().actions()][:2] == [
+            "Demo call: copilot", "Demo call: autonomous"]
+        with qtbot.waitSignal(window.phone.incoming_call, timeout=60_000) as ringing:
+            window.demo_action.trigger()
+        call = ringing.args[0]
+        assert call.mode is CallMode.COPILOT
+        qtbot.wait(3000)  # longer than the autonomous demo's automatic answer
+        assert call.ringing_in and window.answer_action.isEnabled()
+
+        with qtbot.waitSignal(window.phone.call_answered, timeout=10_000):
+            window.answer_action.trigger()
+        assert window.copilot.mode.currentData() == "copilot"
+        said: list[str] = []
+        window.demo.status.connect(said.append)
+        try:
+            qtbot.waitUntil(lambda: any("4.95" in c.body.text() for c in window.copilot.cards()),
+                            timeout=60_000)
+        except Exception as exc:
+            raise AssertionError((said, window.copilot.transcript_lines(),
+                                  [c.body.text() for c in window.copilot.cards()])) from exc
+        assert any(line.startswith("Caller:") and "deliver" in line.lower()
+                   for line in window.copilot.transcript_lines())
+        started = time.monotonic()
+        with qtbot.waitSignal(window.demo.finished, timeout=30_000):
+            window.hangup_action.trigger()
+        assert time.monotonic() - started < 30
+        assert window.demo_action.isEnabled()
+    finally:
+        window.demo.stop()
+        spawn(window.shutdown(quit_app=False))
+        qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=20_000)
