@@ -59,6 +59,7 @@ class AccountSettings(BaseModel):
     default_mode: CallMode = CallMode.COPILOT
     auto_answer_s: float | None = None  # autonomous answering after this delay
     handover_uri: str = ""  # where autonomous mode transfers a caller who asks for a person
+    knowledge_base: str = ""  # the knowledge base its calls use; "" = knowledge.default_kb
     allow_direct_calls: bool = False  # INVITEs not from the registrar/proxy
     allow_transfer_requests: bool = False  # incoming REFER
     tls_verify_server: bool = True
