@@ -6,6 +6,7 @@ not the peer; after a device switch during a call, audio flows through the new d
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from earpiece.core.settings import AccountSettings
 from earpiece.sip.bridge_port import pcm16_format
 from earpiece.sip.call_audio import SILENCE, CallAudio, FrameStream
 from earpiece.sip.engine import SipEngine
-from earpiece.sip.events import CallState, CallStateChanged, SipEvent
+from earpiece.sip.events import AudioDeviceProblem, CallState, CallStateChanged, SipEvent
 from earpiece.sip.headset import NO_DEVICE, Headset
 from earpiece.sip.pcm_vector import vector_bytes
 from tests.peers.baresip import Baresip
@@ -58,10 +59,12 @@ class _Devices:
     def __init__(self, microphones: dict[str, Path]) -> None:
         self.microphones = microphones
         self.speakers: dict[str, list[_Speaker]] = {}  # every speaker opened, by device name
+        self.failure_reports: list[Callable[[str, str, str], None]] = []  # `on_failure` of each opening
 
     def __call__(
         self, input_name: str, output_name: str, emit: Callable[[SipEvent], None], on_failure: Any
     ) -> Headset | None:
+        self.failure_reports.append(on_failure)
         microphone = None
         if input_name in self.microphones:
             microphone = pj.AudioMediaPlayer()
@@ -213,3 +216,44 @@ def test_switching_devices_during_a_call_moves_its_audio_to_the_new_devices(
     assert call > LOUD / 2 and whisper > LOUD, "the new speaker does not play the call and the whisper"
     wanted, unwanted = levels["peer after"]
     assert wanted > LOUD / 2 and unwanted < 50, "the peer does not hear microphone B alone after the switch"
+
+
+def _report_from_another_thread(report: Callable[[str, str, str], None], device: str) -> None:
+    """As PortAudio does when a device stops."""
+    thread = threading.Thread(target=report, args=(device, "output", f"output device {device!r} stopped"))
+    thread.start()
+    thread.join()
+
+
+def test_a_device_that_stops_mid_call_leaves_the_call_without_headset_and_a_replaced_one_is_ignored(
+    engine: SipEngine,
+    registered: Callable[..., AccountSettings],
+    events: EventLog,
+    registrar: Kamailio,
+    headset: _Devices,
+) -> None:
+    engine.set_audio_devices("mic-a", "speaker-a").result(5)
+    replaced_report = headset.failure_reports[-1]
+    engine.set_audio_devices("mic-b", "speaker-b").result(5)
+    current_report = headset.failure_reports[-1]
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar) as bob:
+        call_id = call_from(bob, registrar, events)
+        audio = engine.call_audio(call_id)
+        assert wait_for(lambda: audio.agent.sink.connected, 2)
+        since = events.mark()
+        _report_from_another_thread(replaced_report, "speaker-a")
+        time.sleep(0.5)
+        assert not events.of(AudioDeviceProblem, since), "a device already replaced was reported"
+        assert audio.agent.sink.connected, "a replaced device's failure took the current headset away"
+        _report_from_another_thread(current_report, "speaker-b")
+        problem = events.wait(AudioDeviceProblem, timeout=3, since=since)
+        assert problem.device == "speaker-b" and problem.direction == "output"
+        assert wait_for(lambda: not audio.agent.sink.connected, 2), "the call kept a vanished headset"
+        speaker = headset.speaker("speaker-b")
+        heard = len(speaker.heard)
+        time.sleep(0.5)
+        assert len(speaker.heard) == heard, "the vanished speaker is still played to"
+        assert [c.state for c in engine.calls()] == [CallState.CONFIRMED], "the call did not go on"
+        bob.command("hangup")
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
