@@ -40,6 +40,7 @@ class _Running:
     session: CallSession
     task: asyncio.Task[object]
     mode: CallMode
+    knowledge_base: str
 
 
 def suggestion_view(event: SuggestionEvent) -> SuggestionView:
@@ -115,6 +116,8 @@ class AiCalls(QObject):
         connected = call.answered_at is not None and call.active
         if running is not None and running.mode is not call.mode:
             running.session.stop("mode changed")  # `_run` restarts it in the new mode if not off
+        elif running is not None and running.knowledge_base != call.knowledge_base:
+            running.session.stop("knowledge base changed")  # restarted on the new one
         elif running is None and connected and call.mode is not CallMode.OFF:
             spawn(self._start(call.call_id, call.mode), lambda exc: self.problem.emit(call.call_id, str(exc)))
 
@@ -135,7 +138,8 @@ class AiCalls(QObject):
         self._starting.add(call_id)  # the models may still be loading
         try:
             await self.preload()
-            stack = await self.models.new_stack()
+            knowledge_base = self.phone.calls[call_id].knowledge_base if call_id in self.phone.calls else ""
+            stack = await self.models.new_stack(knowledge_base)
             audio = self.phone.engine.call_audio(call_id)
         finally:
             self._starting.discard(call_id)
@@ -149,7 +153,7 @@ class AiCalls(QObject):
         session.events.subscribe(lambda event: self._on_engine_event(call_id, mode, event))
         agent_frames = audio.agent.frames() if copilot else None
         task = asyncio.get_event_loop().create_task(session.run(audio.frames(), agent_frames))
-        self.sessions[call_id] = _Running(session, task, mode)
+        self.sessions[call_id] = _Running(session, task, mode, knowledge_base)
         task.add_done_callback(lambda _t: self._session_done(call_id))
         self.session_started.emit(call_id, mode.value)
 

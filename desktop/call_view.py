@@ -23,6 +23,7 @@ class CallView:
     reason: str = ""
     muted: bool = False
     mode: CallMode = CallMode.OFF
+    knowledge_base: str = ""  # the one its AI session searches
     started_at: float = field(default_factory=time.monotonic)
     answered_at: float | None = None
 

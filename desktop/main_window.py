@@ -11,12 +11,14 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QSplitter,
     QTabWidget,
+    QWidget,
 )
 
 from earpiece.core.settings import CallMode, Settings, save_settings
@@ -28,6 +30,7 @@ from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.incoming_call import IncomingCallNotice
+from earpiece.desktop.knowledge_choice import KnowledgeChoice
 from earpiece.desktop.knowledge_tab import KnowledgeTab
 from earpiece.desktop.latency_panel import LatencyPanel, LatencySample
 from earpiece.desktop.latency_strip import LatencyStrip
@@ -64,12 +67,19 @@ class MainWindow(QMainWindow):
         self.latency.setVisible(False)  # one click away, in the strip
         self.latency_strip = LatencyStrip()
         self.latency_strip.details_toggled.connect(self.latency.setVisible)
+        self.kb_choice = KnowledgeChoice()
+        self.kb_choice.show_kb(settings.knowledge.default_kb)
+        call_bar = QWidget()
+        call_bar_layout = QHBoxLayout(call_bar)
+        call_bar_layout.setContentsMargins(0, 0, 0, 0)
+        call_bar_layout.addWidget(self.kb_choice)
+        call_bar_layout.addWidget(self.latency_strip, 1)
         self.history = HistoryPanel(contacts())
         self.knowledge = KnowledgeTab(settings.knowledge)
         self.supervisor = SupervisorView(settings)  # reads the call records when shown
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)
-        call_tab.addWidget(self.latency_strip)
+        call_tab.addWidget(call_bar)
         call_tab.addWidget(self.latency)
         call_tab.setCollapsible(1, False)
         call_tab.setSizes([560, 30, 200])
@@ -205,6 +215,8 @@ class MainWindow(QMainWindow):
         self.demo.status.connect(self.show_message)
         self.demo.finished.connect(lambda _code: self._demo_enabled(True))
         self.knowledge.ingest_progress.connect(self._ingest_progress)
+        self.knowledge.kb_changed.connect(lambda _name: self._knowledge_bases_changed())
+        self.kb_choice.chosen.connect(self._kb_chosen)
 
     def _contact_strings(self) -> list[str]:
         return [c.uri for c in self.history.contacts.rows]
@@ -251,6 +263,7 @@ class MainWindow(QMainWindow):
             self._dismiss(call.call_id)
         if call.call_id == self.shown_call_id:
             self.copilot.set_mode(call.mode.value)
+            self.kb_choice.show_kb(call.knowledge_base)
         self._update_tray()
         self._update_call_actions()
 
@@ -258,6 +271,7 @@ class MainWindow(QMainWindow):
         self._dismiss(call.call_id)
         self.shown_call_id = call.call_id
         self.copilot.show_call(call.title, call.mode.value)
+        self.kb_choice.show_kb(call.knowledge_base)
         self.latency.new_call()
         self.latency_strip.clear()
         self.tabs.setCurrentWidget(self.call_tab)
@@ -288,6 +302,23 @@ class MainWindow(QMainWindow):
             self.phone.set_mode(self.shown_call_id, CallMode(mode))
         else:  # no call: the selector chooses the mode of the next calls, as Settings does
             self.settings.ui.default_mode = CallMode(mode)
+
+    def knowledge_base_names(self) -> list[str]:
+        store = self.models.store
+        return [kb.name for kb in store.knowledge_bases()] if store is not None else []
+
+    def _knowledge_bases_changed(self) -> None:
+        """The Knowledge tab created, filled or removed a knowledge base: offer the current list."""
+        self.kb_choice.set_names(self.knowledge_base_names())
+
+    def _kb_chosen(self, name: str) -> None:
+        if self.shown_call_id in self.phone.calls:
+            self.phone.set_knowledge_base(self.shown_call_id, name)
+            self.show_message(f"This call now searches the knowledge base {name!r}.")
+        else:  # no call: the default of the next calls, as in Settings
+            self.settings.knowledge.default_kb = name
+            self.show_message(f"The next calls search the knowledge base {name!r} (unless their "
+                              "account names another).")
 
     def _whisper_changed(self, on: bool) -> None:
         """Applies to copilot sessions started from now on: their suggestions are spoken into the headset."""
@@ -333,13 +364,14 @@ class MainWindow(QMainWindow):
         self.demo_auto_action.setEnabled(on)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, self.knowledge_base_names())
         if dialog.exec() and dialog.result_settings is not None:
             new = dialog.result_settings
             self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
             spawn(self.phone.apply_settings(self.settings))
             if self.shown_call_id not in self.phone.calls:
                 self.copilot.set_mode(self.settings.ui.default_mode.value)
+                self.kb_choice.show_kb(self.settings.knowledge.default_kb)
             self.show_message("Settings saved. Transport and device changes apply after a restart.")
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -181,6 +181,13 @@ class Phone(QObject):
             call.mode = mode
             self.call_changed.emit(call)
 
+    def set_knowledge_base(self, call_id: str, name: str) -> None:
+        """This call only; an AI session already running restarts on the new knowledge base."""
+        call = self.calls.get(call_id)
+        if call is not None and call.knowledge_base != name:
+            call.knowledge_base = name
+            self.call_changed.emit(call)
+
     def history(self, limit: int = 200) -> list[CallRecord]:
         return self.engine.history.load(limit) if self.engine is not None else []
 
@@ -214,10 +221,15 @@ class Phone(QObject):
         account = self.accounts.get(account_id)
         return account.default_mode if account is not None else self.settings.ui.default_mode
 
+    def knowledge_base(self, account_id: str) -> str:
+        account = self.accounts.get(account_id)
+        return (account.knowledge_base if account is not None else "") or self.settings.knowledge.default_kb
+
     def _view(self, call_id: str, account_id: str, direction: CallDirection, remote_uri: str) -> CallView:
         call = self.calls.get(call_id)
         if call is None:
-            call = CallView(call_id, account_id, direction, remote_uri, mode=self.default_mode(account_id))
+            call = CallView(call_id, account_id, direction, remote_uri, mode=self.default_mode(account_id),
+                            knowledge_base=self.knowledge_base(account_id))
             self.calls[call_id] = call
         return call
 

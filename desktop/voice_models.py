@@ -29,7 +29,7 @@ class VoiceModels:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: KnowledgeStore | None = None
-        self.retriever: KnowledgeRetriever | None = None
+        self.retrievers: dict[str, KnowledgeRetriever] = {}  # by knowledge base
 
     async def open_store(self, progress: Callable[[Progress], None] | None = None) -> KnowledgeStore:
         """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""
@@ -43,19 +43,28 @@ class VoiceModels:
 
     async def load(self) -> VoiceStack:
         """Open the retriever and load the recogniser and voice (several seconds on 2 cores)."""
-        store = await self.open_store()
-        if self.retriever is None or self.retriever.kb_name != self.settings.knowledge.default_kb:
-            self.retriever = await asyncio.to_thread(open_retriever, store, self.settings)
         stack = await self.new_stack()
         await warm_up(stack)
         freeze_heap()
         return stack
 
-    async def new_stack(self) -> VoiceStack:
-        """A stack for one call (fallback chains keep per-call state; the models are shared)."""
-        return await asyncio.to_thread(build_voice_stack, self.settings, retriever=self.retriever)
+    async def retriever(self, kb_name: str = "") -> KnowledgeRetriever:
+        """The retriever over a knowledge base ("" = the default), opened once; raises
+        KnowledgeBaseNotFoundError naming the known ones."""
+        name = kb_name or self.settings.knowledge.default_kb
+        if name not in self.retrievers:
+            store = await self.open_store()
+            self.retrievers[name] = await asyncio.to_thread(open_retriever, store, self.settings, name)
+        return self.retrievers[name]
+
+    async def new_stack(self, kb_name: str = "") -> VoiceStack:
+        """A stack for one call over its knowledge base (fallback chains keep per-call state; the
+        models are shared)."""
+        retriever = await self.retriever(kb_name)
+        return await asyncio.to_thread(build_voice_stack, self.settings, retriever=retriever)
 
     def close(self) -> None:
+        self.retrievers.clear()
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -31,6 +31,8 @@ def _label(account_id: str, username: str, domain: str) -> str:
     return f"{account_id} (user name and domain still to fill in)"
 
 
+DEFAULT_KB_LABEL = "Default knowledge base"
+
 class AccountsPage(SettingsPage):
     title = "Accounts"
 
@@ -75,6 +77,11 @@ class AccountsPage(SettingsPage):
             self.default_mode.addItem(mode.value.capitalize(), mode.value)
         self.handover_uri = QLineEdit()
         self.handover_uri.setPlaceholderText("e.g. 200 or sip:team@pbx.example")
+        self.knowledge_base = QComboBox()
+        self.knowledge_base.setEditable(True)  # a knowledge base still to be created may be named
+        self.knowledge_base.setToolTip("The knowledge base this account's calls search; a change "
+                                       "applies from the next call")
+        self.set_knowledge_bases([])
         self.auto_answer = QCheckBox("Answer automatically after")
         self.auto_answer_s = QDoubleSpinBox()
         self.auto_answer_s.setRange(0, 60)
@@ -108,11 +115,31 @@ class AccountsPage(SettingsPage):
         form.addRow("Default mode", self.default_mode)
         form.addRow("", auto)
         form.addRow("Hand callers over to", self.handover_uri)
+        form.addRow("Knowledge base", self.knowledge_base)
         form.addRow(security)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
         layout.addWidget(self.form_host, 2)
+
+    def set_knowledge_bases(self, names: list[str]) -> None:
+        chosen = self._chosen_knowledge_base() if self.knowledge_base.count() else ""
+        self.knowledge_base.clear()
+        self.knowledge_base.addItem(DEFAULT_KB_LABEL, "")
+        for name in names:
+            self.knowledge_base.addItem(name, name)
+        self._show_knowledge_base(chosen)
+
+    def _show_knowledge_base(self, name: str) -> None:
+        index = self.knowledge_base.findData(name)
+        if index < 0:
+            self.knowledge_base.addItem(name, name)
+            index = self.knowledge_base.count() - 1
+        self.knowledge_base.setCurrentIndex(index)
+
+    def _chosen_knowledge_base(self) -> str:
+        text = self.knowledge_base.currentText().strip()
+        return "" if text == DEFAULT_KB_LABEL else text
 
     def load(self, settings: Settings) -> None:
         self.accounts = [a.model_copy(deep=True) for a in settings.sip.accounts]
@@ -196,6 +223,7 @@ class AccountsPage(SettingsPage):
         self.auto_answer.setChecked(a.auto_answer_s is not None)
         self.auto_answer_s.setValue(a.auto_answer_s or 0.0)
         self.handover_uri.setText(a.handover_uri)
+        self._show_knowledge_base(a.knowledge_base)
         self.allow_direct_calls.setChecked(a.allow_direct_calls)
         self.allow_transfer_requests.setChecked(a.allow_transfer_requests)
         self.tls_verify_server.setChecked(a.tls_verify_server)
@@ -226,6 +254,7 @@ class AccountsPage(SettingsPage):
             "default_mode": CallMode(self.default_mode.currentData()),
             "auto_answer_s": self.auto_answer_s.value() if self.auto_answer.isChecked() else None,
             "handover_uri": self.handover_uri.text().strip(),
+            "knowledge_base": self._chosen_knowledge_base(),
             "allow_direct_calls": self.allow_direct_calls.isChecked(),
             "allow_transfer_requests": self.allow_transfer_requests.isChecked(),
             "tls_verify_server": self.tls_verify_server.isChecked(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
@@ -19,12 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 knowledge_bases: Sequence[str] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Earpiece settings")
         self.original = settings
         self.result_settings: Settings | None = None
         self.accounts = AccountsPage()
+        self.accounts.set_knowledge_bases(list(knowledge_bases))
         self.audio = AudioPage()
         self.ai = AiPage()
         self.turn_taking = TurnTakingPage()

@@ -1,0 +1,89 @@
+"""Which knowledge base a call searches: its account's (Settings), else the default; shown in the
+call view and changeable for one call; new knowledge bases from the Knowledge tab are offered at
+once (its `kb_changed` signal). Real SIP engine and a real knowledge store; the calls arrive as the
+engine's own events."""
+
+from __future__ import annotations
+
+import pytest
+
+from earpiece.core.knowledge import KnowledgeStore
+from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.settings.dialog import SettingsDialog
+from earpiece.desktop.tasks import spawn
+from earpiece.sip.events import CallDirection, CallState, CallStateChanged, IncomingCall
+
+pytestmark = [pytest.mark.gui, pytest.mark.models]
+
+
+def call_on(window: MainWindow, call_id: str, account_id: str) -> None:
+    window.phone.bridge.received.emit(IncomingCall(call_id=call_id, account_id=account_id,
+                                                   remote_uri="sip:bob@example.org", display_name="",
+                                                   auto_answer_in_s=None))
+    window.phone.bridge.received.emit(CallStateChanged(
+        call_id=call_id, account_id=account_id, direction=CallDirection.INBOUND, state=CallState.CONFIRMED,
+        code=200, reason="", remote_uri="sip:bob@example.org"))
+
+
+def test_calls_search_their_accounts_knowledge_base_changeable_per_call(qtbot, qloop, tmp_path):
+    settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
+                        audio=AudioDeviceSettings(input_device="none", output_device="none"))
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(window.phone.started, timeout=20_000):
+            spawn(window.phone.start())
+        store = KnowledgeStore(settings=settings.knowledge)
+        window.models.store = store
+        for name, text in (("returns", "Returns are free within 30 days."),
+                           ("delivery", "Delivery costs 4.95 within the UK.")):
+            store.create(name)
+            (tmp_path / f"{name}.md").write_text(f"# {name}\n\n{text}\n")
+            store.add(name, [tmp_path / f"{name}.md"])
+        with qtbot.waitSignal(window.knowledge.kb_changed):
+            window.knowledge.set_store(store)  # the tab lists them and says so
+        assert [window.kb_choice.box.itemText(i) for i in range(window.kb_choice.box.count())] == [
+            "delivery", "returns", "sample"]  # the bundled default is ingested when first used
+
+        accounts = (AccountSettings(id="desk", username="a", domain="127.0.0.1", registration=False,
+                                    knowledge_base="returns", default_mode=CallMode.OFF),
+                    AccountSettings(id="plain", username="b", domain="127.0.0.1", registration=False,
+                                    default_mode=CallMode.OFF))  # no AI session on these stand-in calls
+        for account in accounts:
+            with qtbot.waitSignal(window.phone.registration_changed, timeout=10_000):
+                spawn(window.phone.add_account(account, password=""))
+
+        call_on(window, "c1", "desk")
+        assert window.phone.calls["c1"].knowledge_base == "returns"
+        assert window.kb_choice.current() == "returns"  # shown in the call view
+        index = window.kb_choice.box.findText("delivery")
+        window.kb_choice.box.setCurrentIndex(index)
+        window.kb_choice.box.activated.emit(index)  # the agent picks another one for this call
+        assert window.phone.calls["c1"].knowledge_base == "delivery"
+        assert settings.knowledge.default_kb == "sample"  # only this call
+
+        call_on(window, "c2", "plain")
+        assert window.phone.calls["c2"].knowledge_base == "sample"  # no account choice: the default
+
+        found: list[str] = []
+        spawn(_search(window, "delivery", found))
+        qtbot.waitUntil(lambda: bool(found), timeout=30_000)
+        assert found == ["delivery: Delivery costs 4.95 within the UK."]
+
+        dialog = SettingsDialog(settings, window, window.knowledge_base_names())
+        qtbot.addWidget(dialog)
+        dialog.accounts.list.setCurrentRow(0)
+        assert [dialog.accounts.knowledge_base.itemText(i)
+                for i in range(dialog.accounts.knowledge_base.count())] == [
+            "Default knowledge base", "delivery", "returns", "sample"]  # opening the store adds the sample
+    finally:
+        spawn(window.shutdown(quit_app=False))
+        qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=20_000)
+
+
+async def _search(window: MainWindow, kb: str, found: list[str]) -> None:
+    retriever = await window.models.retriever(kb)
+    passages = await retriever.search("how much is delivery", 1)
+    found.extend(f"{retriever.kb_name}: {p.text.splitlines()[-1]}" for p in passages)
