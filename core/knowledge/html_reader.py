@@ -169,11 +169,14 @@ def _lead_in(item: Any) -> str | None:
     return None
 
 
+_TEMPLATE_TAGS = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)  # Jinja / Liquid / Django
+
+
 def html_elements(markup: str) -> tuple[str, list[Element]]:
-    """(title, elements) of an HTML page."""
+    """(title, elements) of an HTML page; the title is the `<title>` or else the first heading."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(markup, "lxml")
+    soup = BeautifulSoup(_TEMPLATE_TAGS.sub(" ", markup), "lxml")
     remove_invisible(soup)
     title = _text(soup.title) if soup.title else ""
     root: Any = soup.body or soup
@@ -200,6 +203,8 @@ def html_elements(markup: str) -> tuple[str, list[Element]]:
                 elements.append(Heading(text))
                 title = title or text
             continue
+        if tag.name == "li" and tag.find(_HEADINGS) is not None:
+            continue  # a list used as layout (an FAQ as <li><h3>question</h3><p>answer</p></li>)
         if tag.name == "li":
             nested = tag.find(["ul", "ol"])
             if nested is None:

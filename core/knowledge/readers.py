@@ -90,75 +90,27 @@ def read_txt(path: Path, limits: IngestLimits) -> ParsedDocument:
     return ParsedDocument(title, "txt", build_units(elements))
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> their text
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<!\w)[*_](\S.*?)[*_](?!\w)"), r"\1"),
-    (re.compile(r"^\s*>\s?", re.MULTILINE), ""),  # quotes
-    (re.compile(r"<[^>]+>"), ""),  # inline HTML tags
-]
-_MD_BOLD_QUESTION = re.compile(r"^\s*(\*\*|__)(?P<question>[^*_]+\?)\s*\1\s*(?P<rest>.*)$")
-_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
-def _strip_markdown(text: str) -> str:
-    for pattern, repl in _MD_INLINE:
-        text = pattern.sub(repl, text)
-    return text.strip()
-
-
-def _md_cells(line: str) -> list[str]:
-    return [_strip_markdown(c) for c in line.strip().strip("|").split("|")]
-
-
-def _md_elements(text: str) -> list[Element]:
-    """Headings and tables line by line; the text between them as plain text (lists, Q/A, paragraphs)."""
-    elements: list[Element] = []
-    lines = text.splitlines()
-    buffer: list[str] = []
-    in_fence = False
-
-    def flush() -> None:
-        elements.extend(plain_text_elements(_strip_markdown("\n".join(buffer))))
-        buffer.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.strip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        elif in_fence:
-            buffer.append(line)
-        elif match := _MD_HEADING.match(line):
-            flush()
-            elements.append(Heading(_strip_markdown(match.group(2))))
-        elif "|" in line and i + 1 < len(lines) and _MD_TABLE_RULE.match(lines[i + 1]):
-            flush()
-            header, rows = _md_cells(line), []
-            i += 2
-            while i < len(lines) and "|" in lines[i] and lines[i].strip():
-                rows.append(_md_cells(lines[i]))
-                i += 1
-            elements.append(Table(rows, header))
-            continue
-        elif bold := _MD_BOLD_QUESTION.match(line):  # "**Can I bring food?** Only in the café."
-            buffer.extend(["", bold.group("question"), bold.group("rest")])
-        else:
-            buffer.append(line)
-        i += 1
-    flush()
-    return elements
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title:[ \t]*[\"']?(?P<title>.*?)[\"']?[ \t]*$", re.MULTILINE)
 
 
 def read_md(path: Path, limits: IngestLimits) -> ParsedDocument:
+    """Markdown is rendered to HTML (markdown-it, CommonMark with tables; raw HTML kept) and read as
+    HTML, so FAQ headings, lists with their lead-in, tables and hidden blocks count the same in both.
+    A YAML front matter block is not text; its `title:` names the document."""
+    from markdown_it import MarkdownIt
+
+    from earpiece.core.knowledge.html_reader import html_elements
+
     text = _read_text(path, limits)
-    elements = _md_elements(text)
-    match = next((m for line in text.splitlines() if (m := _MD_HEADING.match(line))), None)
-    title = _strip_markdown(match.group(2)) if match and len(match.group(1)) == 1 else path.stem
-    return ParsedDocument(title, "md", build_units(elements))
+    title = ""
+    if front := _FRONT_MATTER.match(text):
+        text = text[front.end():]
+        if found := _FRONT_TITLE.search(front.group("yaml")):
+            title = found.group("title").strip()
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    first_heading, elements = html_elements(html)
+    return ParsedDocument(title or first_heading or path.stem, "md", build_units(elements))
 
 
 def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:

@@ -108,6 +108,7 @@ def test_html_faq_markup_tables_and_lists(tmp_path: Path) -> None:
         </div>
       </div>
       <dl><dt>Can I take photos?</dt><dd>Yes, without flash.</dd></dl>
+      <ol><li><h3>Are there lockers?</h3><p>Yes, by the main entrance.</p></li></ol>
       <details><summary>Is there a cloakroom?</summary>
         <p>Yes, on the ground floor, free of charge.</p></details>
       <p><strong>Can I bring food?</strong> Only in the café on level 2.</p>
@@ -125,6 +126,7 @@ def test_html_faq_markup_tables_and_lists(tmp_path: Path) -> None:
     assert [(c.heading, c.text) for c in chunks if c.kind is UnitKind.FAQ] == [
         ("Is the museum free?", "Entry is free; special exhibitions cost 8 pounds."),
         ("Can I take photos?", "Yes, without flash."),
+        ("Are there lockers?", "Yes, by the main entrance."),
         ("Is there a cloakroom?", "Yes, on the ground floor, free of charge."),
         ("Can I bring food?", "Only in the café on level 2."),
     ]
