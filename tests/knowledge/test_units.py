@@ -223,3 +223,14 @@ def test_faq_units_are_searched_with_their_question_and_come_back_with_kind_and_
     assert best.title == "Warranty questions — How long is the battery warranty?"
     puncture = store.search("bikes", "is a flat tyre covered", 1).passages[0]
     assert puncture.heading == "Does the warranty cover punctures?"
+
+
+def test_markdown_front_matter_and_template_tags_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "rules.md"
+    path.write_text("---\ntitle: \"Pool rules\"\nlayout: page\nredirect_from:\n  - /old/\n---\n\n"
+                    "Running on the poolside is not allowed. {% include banner.html %}\n\n"
+                    "<div class=\"note\">Lifeguards are on duty from {{ site.open }} 7 am.</div>\n")
+    parsed = read_document(path)
+    assert parsed.title == "Pool rules"
+    assert [b.text for b in parsed.blocks] == ["Running on the poolside is not allowed.",
+                                               "Lifeguards are on duty from 7 am."]
