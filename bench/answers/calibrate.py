@@ -7,7 +7,10 @@ states the question's facts, negative otherwise (every candidate of an unanswera
 question is negative). A class-balanced, L2-regularised logistic regression (numpy) gives the
 weights. Then, with the candidate each question would get:
 - `threshold` (offline responder): the lowest confidence at which dev precision of spoken answers
-  is at least `--precision` and at least 90 % of unanswerable questions are declined;
+  is at least `--precision` and at least 90 % of unanswerable questions are declined. When no
+  threshold reaches that precision with at least `--min-coverage` of the answerable questions
+  answered right, the one with the highest precision that does is taken, and the script says
+  so: an operating point that declines everything is no answer either;
 - `llm_threshold` (below it no model is asked): the highest confidence that still lets through 95 %
   of the dev questions whose best candidate is right, and never above `threshold`.
 The test split is never read.
@@ -80,7 +83,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return beta[:-1], float(beta[-1])
 
 
-def choose(examples: list[Example], model: AnswerModel, precision: float) -> tuple[float, float, list[str]]:
+def choose(
+    examples: list[Example], model: AnswerModel, precision: float, min_coverage: float
+) -> tuple[float, float, list[str]]:
     best: list[tuple[float, bool, str]] = []  # (confidence, right, kind) of each question's pick
     for ex in examples:
         if ex.case.kind == "hostile" or not ex.scored:
@@ -92,6 +97,7 @@ def choose(examples: list[Example], model: AnswerModel, precision: float) -> tup
         best.append((model.confidence(top.features), bool(label), ex.case.kind))
     rows = []
     chosen = 1.0
+    fallback: tuple[float, float] | None = None  # (precision, threshold) best at min_coverage
     for t in sorted({round(c, 4) for c, _, k in best if k != "hostile"} | {1.0}):
         spoken = [(r, k) for c, r, k in best if k != "hostile" and c >= t]
         right = sum(r for r, _ in spoken)
@@ -101,8 +107,15 @@ def choose(examples: list[Example], model: AnswerModel, precision: float) -> tup
         p = right / len(spoken) if spoken else 1.0
         rows.append(f"t={t:.3f} spoken={len(spoken)} right={right} precision={p:.3f} "
                     f"coverage={right / max(1, answerable):.3f} declined={declined:.2f}")
-        if p >= precision and declined >= MIN_DECLINED and t < chosen:
+        coverage = right / max(1, answerable)
+        if p >= precision and declined >= MIN_DECLINED and coverage >= min_coverage and t < chosen:
             chosen = t
+        if coverage >= min_coverage and (fallback is None or p > fallback[0]):
+            fallback = (p, t)
+    if chosen == 1.0 and fallback is not None:
+        rows.append(f"no threshold reaches precision {precision} at coverage {min_coverage}; "
+                    f"taking t={fallback[1]:.3f} (dev precision {fallback[0]:.3f})")
+        chosen = fallback[1]
     right_conf = sorted(c for c, r, _ in best if r)
     keep = right_conf[int((1 - LLM_KEEP) * len(right_conf))] if right_conf else chosen
     return chosen, min(chosen, keep), rows
@@ -112,7 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--precision", type=float, default=0.97)
+    parser.add_argument("--precision", type=float, default=0.95)
+    parser.add_argument("--min-coverage", type=float, default=0.25)
     parser.add_argument("--verbose", action="store_true", help="print the threshold sweep")
     args = parser.parse_args()
     cases = load("dev")
@@ -124,14 +138,14 @@ def main() -> None:
     y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
     w, b = fit(x, y)
     fitted = AnswerModel(tuple(float(v) for v in w), b, 0.5, 0.5)
-    threshold, llm_threshold, rows = choose(examples, fitted, args.precision)
-    if args.verbose:
-        print("\n".join(rows))
+    threshold, llm_threshold, rows = choose(examples, fitted, args.precision, args.min_coverage)
+    print("\n".join(rows if args.verbose else rows[-1:]))
     model = AnswerModel(fitted.weights, fitted.bias, threshold, llm_threshold)
     model_path().write_text(model.to_json(
         trained_on=f"tests/data/answers dev split: {len(cases)} questions, {len(y)} candidates, "
                    f"{int(y.sum())} right",
         precision_target=args.precision,
+        min_coverage=args.min_coverage,
         made_by="python -m bench.answers.calibrate",
     ))
     print(dict(zip(FEATURES, model.weights, strict=True)), "bias", round(b, 3))

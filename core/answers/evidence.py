@@ -52,7 +52,7 @@ TIME_TEXT = re.compile(
     re.IGNORECASE,
 )
 DURATION_TEXT = re.compile(
-    rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?\s*(?:working\s+|business\s+|calendar\s+|full\s+)?{_UNITS}\b|"
+    rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?[\s-]*(?:working\s+|business\s+|calendar\s+|full\s+)?{_UNITS}\b|"
     r"\b(?:overnight|same[ -]day|next[ -](?:working[ -])?day|instantly|immediately|straight away)\b",
     re.IGNORECASE,
 )

@@ -24,7 +24,6 @@ FEATURES = (
     "focus_unknown",  # share of focus terms found in none of the retrieved units
     "structured",  # an FAQ answer, table row or list item (cut where its meaning is)
     "score_gap",  # best unit score minus this unit's
-    "incomplete",  # the text lost a piece in conversion ("Go to .") or is itself a question
 )
 
 

@@ -50,6 +50,18 @@ class Selection:
         return self.ranked[0].confidence if self.ranked else 0.0
 
 
+# Questions whose answer has a shape that can be checked: a candidate without it is never spoken.
+STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.OTHER}
+
+
+def eligible(asked: Question, candidate: Candidate) -> bool:
+    """Whether a candidate may be spoken at all: it is whole (not a question, nothing lost in
+    conversion), and it holds the kind of fact asked for when that kind can be checked."""
+    if incomplete(candidate.spoken):
+        return False
+    return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, candidate.spoken)
+
+
 class _VectorCache:
     """Sentence vectors by text: knowledge sentences recur from question to question."""
 
@@ -91,7 +103,7 @@ class Selector:
         started = time.perf_counter()
         asked = analyse(question)
         selection = Selection(asked)
-        cut = [candidates(p) for p in passages]
+        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in passages]
         pool = [c for unit in cut for c in unit]
         if pool:
             similarity = self._similarity(question, cut)
@@ -113,6 +125,8 @@ class Selector:
         out: list[float] = []
         n = 1
         for unit in cut:
+            if not unit:
+                continue
             if len(unit) == 1:
                 out.append(unit[0].passage.score)
                 continue
@@ -140,7 +154,6 @@ class Selector:
             focus_unknown,
             1.0 if structured else 0.0,
             top_score - candidate.passage.score,
-            1.0 if incomplete(candidate.spoken) else 0.0,
         )
 
 

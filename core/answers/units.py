@@ -123,9 +123,13 @@ _DANGLING = re.compile(
 )
 
 
+_JUNK = re.compile(r"\{[!{%]|[!}%]\}|!!|^---|\blayout:|\bpermalink:")
+
+
 def incomplete(spoken: str) -> bool:
     """Text that lost a piece in conversion ("Go to .", "contact.") or is a question, not an answer."""
-    return "?" in spoken or bool(_DANGLING.search(spoken.rstrip("…").strip()))
+    text = spoken.rstrip("…").strip()
+    return "?" in text or text.endswith(":") or bool(_JUNK.search(text) or _DANGLING.search(text))
 
 
 def candidates(passage: Passage) -> list[Candidate]:
