@@ -90,8 +90,10 @@ class SipEngine:
     # -- life cycle --------------------------------------------------------------------------------
     def start(self, timeout: float = 15.0) -> None:
         """Create the endpoint and its transports on a new SIP thread; raises `SipError` if that fails."""
+        if self._loop.started:
+            raise SipError("the SIP engine was already started (one start per engine)")
         with SipEngine._active_lock:
-            if SipEngine._active is not None and SipEngine._active is not self:
+            if SipEngine._active is not None:
                 raise SipError("another SIP engine runs in this process (PJSIP allows one per process)")
             SipEngine._active = self
         interval = self.config.gil_switch_interval_s

@@ -48,8 +48,8 @@ class SipLoop:
         """Run `boot` on a new SIP thread (it returns PJSIP's event pump), then commands, timers and the
         pump until `stop()`; `teardown` runs there at the end, also after a failed boot. Raises
         `SipError` if the boot fails or does not finish within `timeout`."""
-        if self._thread is not None:
-            raise SipError("the SIP engine was already started (one start per engine)")
+        if self.started:
+            raise SipError("this SIP loop was already started (a loop starts once)")
         self._thread = threading.Thread(target=self._run, args=(boot, teardown), name=self._name, daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -71,6 +71,11 @@ class SipLoop:
         if thread.is_alive():
             log.error("the SIP thread did not stop within %s s", timeout)
         return True
+
+    @property
+    def started(self) -> bool:
+        """`start` was called (a loop starts once)."""
+        return self._thread is not None
 
     @property
     def running(self) -> bool:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from earpiece.sip.config import MAX_CALLS_PER_PROCESS, EngineConfig
+from earpiece.sip.engine import SipEngine, SipError
+from earpiece.sip.records import CallHistory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +35,28 @@ def test_the_wheel_holds_exactly_max_calls_per_process_even_when_asked_for_more(
 def test_a_call_limit_the_wheel_cannot_hold_is_refused_clearly(calls: int) -> None:
     with pytest.raises(ValueError, match=f"max_calls must be 1 to {MAX_CALLS_PER_PROCESS}"):
         EngineConfig(max_calls=calls)
+
+
+def test_one_engine_per_process_and_one_start_per_engine(tmp_path: Path) -> None:
+    config = EngineConfig(
+        bind_address="127.0.0.1", udp_port=0, tcp_port=None, input_device="none", output_device="none"
+    )
+
+    def engine() -> SipEngine:
+        return SipEngine(config, history=CallHistory(tmp_path / "call_history.jsonl"))
+
+    first = engine()
+    first.start()
+    try:
+        with pytest.raises(SipError, match="another SIP engine runs"):
+            engine().start()
+        with pytest.raises(SipError, match="already started"):
+            first.start()
+    finally:
+        first.stop()
+    with pytest.raises(SipError, match="already started"):
+        first.start()  # a stopped engine is not started again, and that takes nothing from the process
+    second = engine()
+    second.start()
+    second.stop()
+    assert not second.running
