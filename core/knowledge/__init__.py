@@ -20,7 +20,7 @@ from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, 
 from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.readers import READERS, is_supported
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
-from earpiece.core.knowledge.sample import SAMPLE_KB, ensure_sample_kb, sample_folder
+from earpiece.core.knowledge.sample import SAMPLE_KB, ensure_sample_kb, open_reader, sample_folder
 from earpiece.core.knowledge.search import SearchResult
 from earpiece.core.knowledge.store import KnowledgeStore, default_store_path
 
@@ -54,5 +54,6 @@ __all__ = [
     "default_store_path",
     "ensure_sample_kb",
     "is_supported",
+    "open_reader",
     "sample_folder",
 ]

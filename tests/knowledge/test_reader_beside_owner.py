@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever
+from earpiece.core.knowledge import KnowledgeError, KnowledgeReader, KnowledgeRetriever
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from tests.knowledge import documents as docs
 
@@ -118,8 +118,56 @@ def test_kb_search_list_and_docs_work_while_another_process_owns_the_store(
 
 
 def test_a_reader_says_who_can_add_the_sample_knowledge_base(owner: Owner, tmp_path: Path) -> None:
-    from earpiece.core.knowledge import KnowledgeError, ensure_sample_kb
+    from earpiece.core.knowledge import ensure_sample_kb
 
     refused = pytest.raises(KnowledgeError, match="opened for writing")
     with KnowledgeReader(tmp_path / "store") as reader, refused:
         ensure_sample_kb(reader)
+
+
+AGENT = """
+import asyncio, sys
+from pathlib import Path
+from earpiece.core.knowledge import KnowledgeRetriever, open_reader
+reader = open_reader("sample", root=Path(sys.argv[1]))  # seeds the sample KB on a fresh store
+retriever = KnowledgeRetriever(reader, "sample")
+print("ready", flush=True)
+for question in sys.stdin:
+    found = asyncio.run(retriever.search(question.strip(), 1))
+    print(found[0].text if found else "-", flush=True)
+"""
+
+
+def test_an_answering_process_seeds_the_sample_then_answers_from_what_the_admin_adds_next(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    from earpiece.core.knowledge import KnowledgeStore, open_reader
+
+    root = tmp_path / "store"
+    agent = subprocess.Popen([sys.executable, "-c", AGENT, str(root)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert agent.stdin is not None and agent.stdout is not None
+        assert agent.stdout.readline().strip() == "ready"
+
+        def ask(question: str) -> str:
+            assert agent.stdin is not None and agent.stdout is not None
+            agent.stdin.write(question + "\n")
+            agent.stdin.flush()
+            return agent.stdout.readline().strip()
+
+        assert ask("are you open on Saturday") == "Day: Saturday; Hours: 9:00 am to 1:00 pm"
+        news = docs.write_md(tmp_path / "news.md", "News", [
+            ("Saturday", ["From May the Leicester showroom also opens on Saturdays for repair drop-offs."]),
+        ])
+        with KnowledgeStore(root, embedder=embedder) as admin:  # the agent holds no lock: the admin writes
+            admin.add("sample", [news])
+        assert "repair drop-offs" in ask("can I drop off a repair at the showroom on a Saturday")
+        with KnowledgeStore(root, embedder=embedder) as admin:
+            admin.remove("sample", "news.md")
+        assert "repair drop-offs" not in ask("can I drop off a repair at the showroom on a Saturday")
+    finally:
+        agent.kill()
+        agent.wait(timeout=30)
+    with pytest.raises(KnowledgeError, match="no knowledge base named 'other'"):
+        open_reader("other", root=root, embedder=embedder)
