@@ -7,7 +7,9 @@ store; every failure is a `DocumentError` naming the file and the cause.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -120,6 +122,24 @@ def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:
     return ParsedDocument(title or path.stem, "html", build_units(elements))
 
 
+@contextlib.contextmanager
+def _pypdf_complaints() -> Iterator[list[str]]:
+    """What pypdf logs (warnings included) while the block runs."""
+    complaints: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            complaints.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    try:
+        yield complaints
+    finally:
+        logger.removeHandler(handler)
+
+
 _PDF_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError, OSError,
                                            IndexError, RecursionError)
 
@@ -143,11 +163,15 @@ def read_pdf(path: Path, limits: IngestLimits) -> ParsedDocument:
     pages: list[str] = []
     problems: list[str] = []
     for number, page in enumerate(reader.pages, start=1):
-        try:
-            pages.append(page.extract_text() or "")
-        except errors as exc:
-            pages.append("")
-            problems.append(f"{path}: page {number} could not be read and was left out ({exc})")
+        with _pypdf_complaints() as complaints:
+            try:
+                text = page.extract_text() or ""
+            except errors as exc:
+                text = ""
+                complaints.append(str(exc))
+        pages.append(text)
+        if complaints and not text.strip():  # pypdf often logs a broken stream and returns ""
+            problems.append(f"{path}: page {number} could not be read and was left out ({complaints[0]})")
         limits.check_chars(path, sum(len(p) for p in pages))
     if problems and not any(pages):
         raise UnreadableDocumentError(f"{path}: no page of the PDF could be read ({problems[0]})")

@@ -107,3 +107,24 @@ def test_the_store_reports_limits_and_left_out_rows_per_file_and_carries_on(
     assert "knowledge.limits.max_unpacked_mb" in report.failed[0].error
     assert [w.split(": ", 1)[1][:7] for w in report.warnings] == ["line 3 ", "line 5 "]
     assert store.search("drop", "can I pay with PayPal", 1).passages[0].heading == "Can I pay by PayPal?"
+
+
+def test_a_pdf_keeps_its_readable_pages_and_names_the_broken_one(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+
+    sections = [(f"Part {i}", [f"Fact {i}: the depot in town {i} opens at {i + 6} o'clock. " * 60])
+                for i in range(3)]
+    clean = docs.write_pdf(tmp_path / "clean.pdf", "Depots", sections)
+    writer = PdfWriter(clone_from=str(clean))
+    garbage = StreamObject()
+    garbage.set_data(b"not a deflate stream")
+    garbage[NameObject("/Filter")] = NameObject("/FlateDecode")
+    writer.pages[1][NameObject("/Contents")] = writer._add_object(garbage)  # page 2's text is corrupt
+    broken = tmp_path / "broken-page.pdf"
+    writer.write(str(broken))
+
+    parsed = read_document(broken)
+    assert len(parsed.problems) == 1
+    assert parsed.problems[0].startswith(f"{broken}: page 2 could not be read and was left out")
+    assert {b.location for b in parsed.blocks} == {"page 1", "page 3"}
