@@ -113,7 +113,7 @@ def test_a_pdf_keeps_its_readable_pages_and_names_the_broken_one(tmp_path: Path)
     from pypdf import PdfWriter
     from pypdf.generic import NameObject, StreamObject
 
-    sections = [(f"Part {i}", [f"Fact {i}: the depot in town {i} opens at {i + 6} o'clock. " * 60])
+    sections = [(f"Part {i}", [f"Fact {i}: the depot in town {i} opens at {i + 6} o'clock. " * 100])
                 for i in range(3)]
     clean = docs.write_pdf(tmp_path / "clean.pdf", "Depots", sections)
     writer = PdfWriter(clone_from=str(clean))
@@ -124,7 +124,9 @@ def test_a_pdf_keeps_its_readable_pages_and_names_the_broken_one(tmp_path: Path)
     broken = tmp_path / "broken-page.pdf"
     writer.write(str(broken))
 
+    assert len(writer.pages) >= 3
     parsed = read_document(broken)
     assert len(parsed.problems) == 1
     assert parsed.problems[0].startswith(f"{broken}: page 2 could not be read and was left out")
-    assert {b.location for b in parsed.blocks} == {"page 1", "page 3"}
+    kept = {b.location for b in parsed.blocks}
+    assert "page 2" not in kept and {"page 1", "page 3"} <= kept
