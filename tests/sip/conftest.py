@@ -19,6 +19,8 @@ from tests.peers.kamailio import Kamailio
 from tests.sip.helpers import EventLog, tone, write_wav
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
+# The `registered` fixture: registered("alice", auto_answer_s=0) -> the account's settings.
+Register = Callable[..., AccountSettings]
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +77,7 @@ def account(registrar: Kamailio, user: str, **changes: object) -> AccountSetting
 
 
 @pytest.fixture
-def registered(
-    engine: SipEngine, registrar: Kamailio, events: EventLog
-) -> Iterator[Callable[..., AccountSettings]]:
+def registered(engine: SipEngine, registrar: Kamailio, events: EventLog) -> Iterator[Register]:
     """`registered("alice", auto_answer_s=0)`: add an account, wait until it is registered; removed after."""
     added: list[str] = []
 
@@ -113,4 +113,4 @@ def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Callable[[float], Path
     return make
 
 
-__all__ = ["USERS", "Transport", "account"]
+__all__ = ["USERS", "Register", "Transport", "account"]

@@ -19,7 +19,7 @@ from earpiece.sip.events import CallState, CallStateChanged
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
-from tests.sip.conftest import USERS
+from tests.sip.conftest import USERS, Register
 from tests.sip.helpers import EventLog, call_from, dominant_frequency, read_wav, rms, tone
 
 pytestmark = pytest.mark.peers
@@ -39,7 +39,11 @@ async def _collect(engine: SipEngine, call_id: str, seconds: float) -> list[byte
 
 
 def test_audio_flows_both_ways(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, tone_wav: Callable[[float], Path]
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    registrar: Kamailio,
+    tone_wav: Callable[[float], Path],
 ) -> None:
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(440)) as bob:
@@ -66,7 +70,7 @@ def test_audio_flows_both_ways(
 
 
 def test_flush_drops_queued_reply_audio_at_once(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar) as bob:
@@ -83,7 +87,7 @@ def test_flush_drops_queued_reply_audio_at_once(
         events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
 
 
-def _max_gap_during(engine: SipEngine, call_id: str, job: Callable[[], None], seconds: float) -> float:
+def _max_gap_during(engine: SipEngine, call_id: str, job: Callable[[], object], seconds: float) -> float:
     """Largest interval (ms) without an incoming frame while `job` runs in a worker thread, counting
     from the window's start to its end (a stalled bridge delivers nothing, then a burst)."""
     audio = engine.call_audio(call_id)
@@ -108,7 +112,11 @@ def _max_gap_during(engine: SipEngine, call_id: str, job: Callable[[], None], se
 
 @pytest.mark.models
 def test_frames_keep_flowing_while_whisper_transcribes(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, tone_wav: Callable[[float], Path]
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    registrar: Kamailio,
+    tone_wav: Callable[[float], Path],
 ) -> None:
     """faster-whisper (CTranslate2) releases the GIL while it computes: the bridge keeps its 20 ms clock.
     The model is loaded as the product loads it, with the default STT settings (one core left to the
@@ -138,7 +146,7 @@ def test_frames_keep_flowing_while_whisper_transcribes(
 
 
 def test_a_gil_holding_job_stalls_the_bridge(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     """The trap the design avoids: C code that keeps the GIL (here one big `sorted`) stops every call's
     audio for as long as it runs. This proves the gap measurement above can see a stall."""
@@ -160,7 +168,7 @@ def _loud_frames(pcm: bytes, rate: int, frequency: float) -> int:
 
 
 def test_mute_keeps_reply_audio_from_the_peer_until_unmuted(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     """1 s of 1 kHz written while muted must not reach baresip; 1 s of 1.5 kHz after unmute must."""
     registered("alice", auto_answer_s=0)
@@ -184,7 +192,11 @@ def test_mute_keeps_reply_audio_from_the_peer_until_unmuted(
 
 
 def test_without_a_headset_the_agent_side_is_silent_and_its_sink_drops_audio(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, caplog: pytest.LogCaptureFixture
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    registrar: Kamailio,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No sound devices: the agent's frames stream yields nothing and ends with the call; audio for the
     agent's headset is dropped (one log line per call), and none of it reaches the peer."""

@@ -23,7 +23,7 @@ from earpiece.sip.events import (
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
-from tests.sip.conftest import USERS
+from tests.sip.conftest import USERS, Register
 from tests.sip.helpers import EventLog
 
 pytestmark = pytest.mark.peers
@@ -62,7 +62,7 @@ def _connect_outbound(engine: SipEngine, events: EventLog, peer: Baresip) -> str
 
 
 def test_inbound_call_rings_is_answered_and_the_remote_hangs_up(
-    engine: SipEngine, registered, events: EventLog, bob: Baresip, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, bob: Baresip, registrar: Kamailio
 ) -> None:
     alice = registered("alice")
     _registered_peer(bob)
@@ -83,7 +83,7 @@ def test_inbound_call_rings_is_answered_and_the_remote_hangs_up(
 
 
 def test_outbound_call_is_answered_and_hung_up_here(
-    engine: SipEngine, registered, events: EventLog, bob_answers: Baresip
+    engine: SipEngine, registered: Register, events: EventLog, bob_answers: Baresip
 ) -> None:
     registered("alice")
     call_id = _connect_outbound(engine, events, bob_answers)
@@ -94,7 +94,7 @@ def test_outbound_call_is_answered_and_hung_up_here(
 
 
 def test_rejecting_an_incoming_call_as_busy(
-    engine: SipEngine, registered, events: EventLog, bob: Baresip, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, bob: Baresip, registrar: Kamailio
 ) -> None:
     registered("alice")
     _registered_peer(bob)
@@ -108,7 +108,7 @@ def test_rejecting_an_incoming_call_as_busy(
 
 
 def test_auto_answer_after_a_delay(
-    engine: SipEngine, registered, events: EventLog, bob: Baresip, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, bob: Baresip, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0.3)
     _registered_peer(bob)
@@ -122,7 +122,12 @@ def test_auto_answer_after_a_delay(
     events.wait(CallStateChanged, _state(ringing.call_id, CallState.DISCONNECTED), timeout=5)
 
 
-def test_hold_and_resume(engine: SipEngine, registered, events: EventLog, bob_answers: Baresip) -> None:
+def test_hold_and_resume(
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    bob_answers: Baresip,
+) -> None:
     registered("alice")
     call_id = _connect_outbound(engine, events, bob_answers)
     since = events.mark()
@@ -151,7 +156,12 @@ def test_hold_and_resume(engine: SipEngine, registered, events: EventLog, bob_an
 
 @pytest.mark.parametrize(("method", "digit"), [(DtmfMethod.RFC4733, "1"), (DtmfMethod.SIP_INFO, "#")])
 def test_dtmf_sent_to_the_peer(
-    engine: SipEngine, registered, events: EventLog, bob_answers: Baresip, method: DtmfMethod, digit: str
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    bob_answers: Baresip,
+    method: DtmfMethod,
+    digit: str,
 ) -> None:
     registered("alice")
     call_id = _connect_outbound(engine, events, bob_answers)
@@ -163,7 +173,7 @@ def test_dtmf_sent_to_the_peer(
 
 
 def test_dtmf_received_from_the_peer_rfc4733(
-    engine: SipEngine, registered, events: EventLog, bob_answers: Baresip
+    engine: SipEngine, registered: Register, events: EventLog, bob_answers: Baresip
 ) -> None:
     registered("alice")
     call_id = _connect_outbound(engine, events, bob_answers)
@@ -180,7 +190,7 @@ def test_invalid_dtmf_is_refused_before_anything_is_sent(engine: SipEngine) -> N
 
 
 def test_blind_transfer_makes_the_third_party_ring(
-    engine: SipEngine, registered, events: EventLog, bob_answers: Baresip, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, bob_answers: Baresip, registrar: Kamailio
 ) -> None:
     registered("alice")
     with Baresip("carol", USERS["carol"], registrar) as carol:
@@ -200,7 +210,7 @@ def test_blind_transfer_makes_the_third_party_ring(
         carol.command("hangup")
 
 
-def test_unknown_call_and_bad_destination_give_clear_errors(engine: SipEngine, registered) -> None:
+def test_unknown_call_and_bad_destination_give_clear_errors(engine: SipEngine, registered: Register) -> None:
     registered("alice")
     with pytest.raises(Exception, match="no active call"):
         engine.hangup("nope").result(5)

@@ -107,7 +107,7 @@ def test_a_burst_from_many_trusted_addresses_is_held_to_the_socket_budget(
     """No per-source limit to help (as with many senders): without the budget of 20 INVITEs per
     second, the 33rd within 500 ms exhausted PJSIP's 64 media sockets and aborted the process
     (`pj_ioqueue_register_sock2: Assertion '!pj_list_empty(&ioqueue->free_list)'`)."""
-    generous = {"invite_burst_per_source": 1000, "invites_per_source_s": 1000}
+    generous: dict[str, float] = {"invite_burst_per_source": 1000, "invites_per_source_s": 1000}
     with EngineChild(registrar, "alice", USERS["alice"], tmp_path, allow_direct_calls=True,
                      admission=generous) as phone:
         started = time.monotonic()

@@ -20,13 +20,17 @@ from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 from tests.peers.sipp import run_sipp
-from tests.sip.conftest import USERS
+from tests.sip.conftest import USERS, Register
 from tests.sip.helpers import EventLog
 
 pytestmark = pytest.mark.peers
 
 
-def test_direct_invite_from_a_stranger_is_refused(engine: SipEngine, registered, events: EventLog) -> None:
+def test_direct_invite_from_a_stranger_is_refused(
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+) -> None:
     registered("alice")
     result = run_sipp("direct_invite", engine.local_address(Transport.UDP))
     assert result.ok, result.details
@@ -36,7 +40,7 @@ def test_direct_invite_from_a_stranger_is_refused(engine: SipEngine, registered,
 
 
 def test_a_bounded_invite_burst_is_refused_call_by_call(
-    engine: SipEngine, registered, events: EventLog
+    engine: SipEngine, registered: Register, events: EventLog
 ) -> None:
     """30 INVITEs at 40/s, each refused before PJSIP opens RTP sockets for it (the quarantine account).
     Larger floods run against an engine in a child process (test_flood.py)."""
@@ -49,7 +53,7 @@ def test_a_bounded_invite_burst_is_refused_call_by_call(
 
 @pytest.mark.parametrize("scenario", ["malformed_headers", "wrong_content_length", "garbage_sdp"])
 def test_malformed_messages_are_dropped_or_refused(
-    engine: SipEngine, registered, events: EventLog, scenario: str
+    engine: SipEngine, registered: Register, events: EventLog, scenario: str
 ) -> None:
     registered("alice")
     result = run_sipp(scenario, engine.local_address(Transport.UDP), timeout_s=5)
@@ -59,7 +63,7 @@ def test_malformed_messages_are_dropped_or_refused(
 
 
 def test_refer_towards_an_arbitrary_number_is_declined(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0, display_name="")  # SIPp cannot route to a named Contact
     result = run_sipp("refer_to_number", registrar.address)
@@ -73,7 +77,7 @@ def test_refer_towards_an_arbitrary_number_is_declined(
 
 
 def test_dtmf_received_as_sip_info(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0, display_name="")  # SIPp cannot route to a named Contact
     result = run_sipp("info_dtmf", registrar.address)
@@ -85,7 +89,7 @@ def test_dtmf_received_as_sip_info(
 
 
 def test_a_normal_call_works_after_the_hostile_traffic(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0)
     with Baresip("bob", USERS["bob"], registrar) as bob:

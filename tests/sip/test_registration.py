@@ -9,7 +9,7 @@ from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import RegistrationChanged, RegistrationState
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import free_port
-from tests.sip.conftest import USERS, account
+from tests.sip.conftest import USERS, Register, account
 from tests.sip.helpers import EventLog
 
 pytestmark = pytest.mark.peers
@@ -19,7 +19,7 @@ def _state(account_id: str, state: RegistrationState):  # type: ignore[no-untype
     return lambda e: e.account_id == account_id and e.state is state
 
 
-def test_registers_with_the_right_password(engine: SipEngine, registered, events: EventLog) -> None:
+def test_registers_with_the_right_password(engine: SipEngine, registered: Register, events: EventLog) -> None:
     alice = registered("alice")
     assert engine.registration_state(alice.id) is RegistrationState.REGISTERED
     ok = events.of(RegistrationChanged)[-1]

@@ -20,7 +20,7 @@ from earpiece.sip.events import (
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
-from tests.sip.conftest import USERS
+from tests.sip.conftest import USERS, Register
 from tests.sip.helpers import EventLog, dominant_frequency, rms
 
 pytestmark = pytest.mark.peers
@@ -58,7 +58,7 @@ def _hang_up(engine: SipEngine, events: EventLog, call_id: str) -> None:
 @pytest.mark.parametrize(("ours", "theirs"), [("mandatory", "srtp-mand"), ("optional", "srtp-mand")])
 def test_encrypted_call_carries_audio(
     engine: SipEngine,
-    registered,
+    registered: Register,
     events: EventLog,
     registrar: Kamailio,
     tone_wav: Callable[[float], Path],
@@ -80,14 +80,17 @@ def test_encrypted_call_carries_audio(
 
 
 def test_optional_srtp_encrypts_with_a_peer_that_can_and_not_with_one_that_cannot(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", srtp="optional")
     for encryption, expected in (("srtp", SUITE), ("", "")):
         with _bob(registrar, encryption) as bob:
             _registered(bob)
             call_id = engine.make_call("alice", "bob").result(5)
-            media = events.wait(CallMediaChanged, lambda e, c=call_id: e.call_id == c and bool(e.codec), 5)
+            def negotiated(e: CallMediaChanged, call_id: str = call_id) -> bool:
+                return e.call_id == call_id and bool(e.codec)
+
+            media = events.wait(CallMediaChanged, negotiated, 5)
             assert media.encryption == expected
             bob.wait_event("CALL_ESTABLISHED", timeout=5)
             if expected:
@@ -98,7 +101,7 @@ def test_optional_srtp_encrypts_with_a_peer_that_can_and_not_with_one_that_canno
 
 
 def test_mandatory_srtp_refuses_a_peer_without_encryption_both_ways(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     registered("alice", auto_answer_s=0, srtp="mandatory")
     with _bob(registrar, "") as bob:

@@ -15,7 +15,7 @@ from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 from tests.peers.sipp import run_sipp, start_sipp
-from tests.sip.conftest import USERS, running_engine
+from tests.sip.conftest import USERS, Register, running_engine
 from tests.sip.helpers import EventLog
 
 pytestmark = pytest.mark.peers
@@ -39,7 +39,7 @@ def _ended(events: EventLog, call_id: str, timeout: float) -> CallStateChanged:
 
 
 def test_answered_calls_whose_ack_never_comes_are_ended_and_free_the_line(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
 ) -> None:
     """Four of them hold every slot the wheel has (PJSIP alone keeps them ~37 s); a real caller
     is answered right after the timeout."""
@@ -66,7 +66,7 @@ def test_answered_calls_whose_ack_never_comes_are_ended_and_free_the_line(
 
 
 def test_a_call_whose_incoming_audio_stops_is_ended(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, tmp_path: Path
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio, tmp_path: Path
 ) -> None:
     registered("alice", auto_answer_s=0, display_name="")
     peer = start_sipp("answered_then_silent", registrar.address, tmp_path, extra=["-rtp_echo"])

@@ -17,7 +17,7 @@ from earpiece.sip.events import (
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
-from tests.sip.conftest import USERS
+from tests.sip.conftest import USERS, Register
 from tests.sip.helpers import EventLog
 
 pytestmark = pytest.mark.peers
@@ -50,7 +50,12 @@ def _confirmed_call(engine: SipEngine, events: EventLog, destination: str) -> st
 
 
 def test_attended_transfer_puts_the_two_remote_parties_in_one_call(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, bob: Baresip, carol: Baresip
+    engine: SipEngine,
+    registered: Register,
+    events: EventLog,
+    registrar: Kamailio,
+    bob: Baresip,
+    carol: Baresip,
 ) -> None:
     registered("alice")
     to_bob = _confirmed_call(engine, events, "bob")
@@ -72,9 +77,10 @@ def test_attended_transfer_puts_the_two_remote_parties_in_one_call(
     # ...and both our calls are over. baresip 1.0 supports no Replaces: its INVITE to Carol is a plain
     # one (Kamailio logs replaces=<null>), so the engine ends the consultation call itself.
     for call_id in (to_bob, to_carol):
-        ended = events.wait(
-            CallStateChanged, lambda e, c=call_id: e.call_id == c and e.state is CallState.DISCONNECTED, 5
-        )
+        def over(e: CallStateChanged, call_id: str = call_id) -> bool:
+            return e.call_id == call_id and e.state is CallState.DISCONNECTED
+
+        ended = events.wait(CallStateChanged, over, 5)
         assert ended.reason == "transferred"
     carol.wait_event("CALL_CLOSED", timeout=5, peeruri="sip:alice@")
     assert engine.calls() == []
@@ -83,7 +89,7 @@ def test_attended_transfer_puts_the_two_remote_parties_in_one_call(
 
 
 def test_an_allowed_transfer_request_makes_the_target_ring(
-    engine: SipEngine, registered, events: EventLog, registrar: Kamailio, bob: Baresip
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio, bob: Baresip
 ) -> None:
     registered("alice", allow_transfer_requests=True)
     with _peer(registrar, "carol", auto_answer=False) as carol:
