@@ -142,6 +142,12 @@ class AccountTable:
     def close(self, clear_timers: Callable[[], None]) -> None:
         """Teardown, after the calls ended: unregister, shut every account and the gate down.
         `clear_timers` drops pending timers (a retry timer would keep its account past libDestroy)."""
+        try:
+            self._close(clear_timers)
+        finally:
+            self._ep = None  # the endpoint must die on the SIP thread, after libDestroy, whatever failed
+
+    def _close(self, clear_timers: Callable[[], None]) -> None:
         clear_timers()
         for account in self._accounts.values():
             account.cancel_retry()
@@ -157,7 +163,6 @@ class AccountTable:
         if self.gate is not None:
             self.gate.shutdown()
             self.gate = None
-        self._ep = None
 
     def _endpoint(self) -> Any:
         if self._ep is None:

@@ -79,11 +79,12 @@ class SipEngine:
         self._events = EventBus()
         self._calls = CallTable(lambda: self.history)
         self._headset = HeadsetSwitch(open_headset, self._events, self._calls, self._loop.submit)
-        context = SipContext(events=self._events, timers=self._loop, calls=self._calls, headset=self._headset)
+        self._context = SipContext(
+            events=self._events, timers=self._loop, calls=self._calls, headset=self._headset
+        )
         self._transports = Transports(self.config)
-        self._accounts = AccountTable(context, self.config, self._transports)
+        self._accounts = AccountTable(self._context, self.config, self._transports)
         self._events.subscribe(self._accounts.note)  # first: states are current for every subscriber
-        self._context = context
         self._ep: EngineEndpoint | None = None  # SIP thread
         self._log_writer: Any = None
 
