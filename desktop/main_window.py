@@ -106,12 +106,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_actions()
-        self.tray = Tray(self, [self.demo_action, self.demo_auto_action, self.settings_action,
-                                self.quit_action])
+        self.tray = Tray(self, [self.demo_action, self.demo_auto_action, self.dnd_action,
+                                self.settings_action, self.quit_action])
         if Tray.isSystemTrayAvailable():
             self.tray.show()
         self._connect()
-        self.phone_panel.set_contacts(self._contact_strings())
+        self.phone_panel.set_contacts(self.history.contacts.rows)
         self.copilot.set_mode(settings.ui.default_mode.value)  # idle: the mode the next call gets
         self._update_call_actions()
         self.resize(1280, 800)
@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
         self.hangup_action = self._action("Hang up", self.hang_up_current, "Ctrl+Shift+H")
         self.hold_action = self._action("Hold / resume", self.toggle_hold, "Ctrl+Shift+P")
         self.mute_action = self._action("Mute / unmute", self.toggle_mute, "Ctrl+Shift+M")
+        self.dnd_action = self._action("Do not disturb", self._dnd_toggled, "Ctrl+Shift+N")
+        self.dnd_action.setCheckable(True)
+        self.dnd_action.setToolTip("Decline incoming calls without ringing")
         call_actions = (self.answer_action, self.hangup_action, self.hold_action, self.mute_action)
         self.shortcuts_action = self._action("Keyboard shortcuts",
                                              lambda: show_shortcuts(self, self.actions()), "F1")
@@ -151,7 +154,7 @@ class MainWindow(QMainWindow):
         for action in (self.demo_action, self.demo_auto_action, self.settings_action, self.quit_action):
             file_menu.addAction(action)
         call_menu = menu.addMenu("&Call")
-        for action in call_actions:
+        for action in (*call_actions, self.dnd_action):
             call_menu.addAction(action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
@@ -159,7 +162,7 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
-        for action in (self.demo_action, *call_actions, self.settings_action):
+        for action in (self.demo_action, *call_actions, self.dnd_action, self.settings_action):
             toolbar.addAction(action)
 
     def answer_ringing(self) -> None:
@@ -211,15 +214,13 @@ class MainWindow(QMainWindow):
         self.copilot.whisper_changed.connect(self._whisper_changed)
         self.history.call_requested.connect(self._dial_from_history)
         self.history.contacts_changed.connect(
-            lambda: self.phone_panel.set_contacts(self._contact_strings()))
+            lambda: self.phone_panel.set_contacts(self.history.contacts.rows))
         self.demo.status.connect(self.show_message)
         self.demo.finished.connect(lambda _code: self._demo_enabled(True))
         self.knowledge.ingest_progress.connect(self._ingest_progress)
         self.knowledge.kb_changed.connect(lambda _name: self._knowledge_bases_changed())
         self.kb_choice.chosen.connect(self._kb_chosen)
 
-    def _contact_strings(self) -> list[str]:
-        return [c.uri for c in self.history.contacts.rows]
 
     def show_message(self, text: str) -> None:
         log.info("%s", text)
@@ -241,9 +242,20 @@ class MainWindow(QMainWindow):
         parts = [f"{len(registered)} account(s) registered" if registered else "no account registered"]
         if calls:
             parts.append(f"{calls} call(s)")
+        if self.dnd_action.isChecked():
+            parts.append("do not disturb")
         self.tray.set_status(", ".join(parts))
 
+    def _dnd_toggled(self) -> None:
+        self.show_message("Do not disturb: incoming calls are declined." if self.dnd_action.isChecked()
+                          else "Do not disturb is off: calls ring again.")
+        self._update_tray()
+
     def _incoming(self, call: CallView) -> None:
+        if self.dnd_action.isChecked():
+            self.phone.reject(call.call_id)
+            self.show_message(f"Do not disturb: declined a call from {call.title}.")
+            return
         player = Player(self.settings.audio.output_device) if self.settings.audio.ringtone else None
         notice = IncomingCallNotice(call, player, self)
         notice.answer_clicked.connect(self.phone.answer)
@@ -367,12 +379,15 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self, self.knowledge_base_names())
         if dialog.exec() and dialog.result_settings is not None:
             new = dialog.result_settings
+            devices = (self.settings.audio.input_device, self.settings.audio.output_device)
+            if (new.audio.input_device, new.audio.output_device) != devices and self.phone.engine:
+                self.phone.set_audio_devices(new.audio.input_device, new.audio.output_device)
             self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
             spawn(self.phone.apply_settings(self.settings))
             if self.shown_call_id not in self.phone.calls:
                 self.copilot.set_mode(self.settings.ui.default_mode.value)
                 self.kb_choice.show_kb(self.settings.knowledge.default_kb)
-            self.show_message("Settings saved. Transport and device changes apply after a restart.")
+            self.show_message("Settings saved. Transport changes apply after a restart.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray icon, closing the window keeps Earpiece running there (Quit is in its menu)."""

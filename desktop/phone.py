@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from earpiece.core import secrets
 from earpiece.core.settings import AccountSettings, CallMode, Settings, Transport
 from earpiece.desktop.call_view import CallView
-from earpiece.desktop.plain_words import device_problem_text
+from earpiece.desktop.plain_words import command_problem_text, device_problem_text
 from earpiece.desktop.sip_bridge import SipBridge
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.config import EngineConfig
@@ -181,6 +181,16 @@ class Phone(QObject):
             call.mode = mode
             self.call_changed.emit(call)
 
+    def set_audio_devices(self, input_device: str, output_device: str) -> None:
+        """Move the headset to these devices now, live calls included."""
+        self._command("Switching the headset", lambda e: e.set_audio_devices(input_device, output_device),
+                      lambda: self.message.emit("Headset devices switched."))
+
+    def test_registration(self, account_id: str) -> None:
+        """REGISTER again now; the answer arrives as a registration change (shown per account)."""
+        self._registration(account_id, RegistrationState.REGISTERING, "testing the registration…")
+        self._command("Registration test", lambda e: e.register(account_id, True))
+
     def set_knowledge_base(self, call_id: str, name: str) -> None:
         """This call only; an AI session already running restarts on the new knowledge base."""
         call = self.calls.get(call_id)
@@ -207,7 +217,8 @@ class Phone(QObject):
         try:
             await asyncio.wrap_future(future)
         except Exception as exc:  # SipError, UnknownCallError, EngineNotRunningError: tell the user
-            self.message.emit(f"{what} failed: {exc}")
+            log.info("%s failed: %s", what, exc)
+            self.message.emit(f"{what} failed: {command_problem_text(str(exc))}")
             return
         if done is not None:
             done()

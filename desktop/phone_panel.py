@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.desktop.call_view import CallView
+from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.dialpad import DialPad
 from earpiece.desktop.phone import Phone
+from earpiece.desktop.transfer_dialog import TransferDialog
 from earpiece.sip.events import CallState
 
 STATE_MARKS = {"registered": "●", "registering": "◌", "failed": "✖", "unregistered": "○"}
@@ -35,6 +37,12 @@ class PhonePanel(QWidget):
         self.accounts = QListWidget()
         self.accounts.setMaximumHeight(80)
         self.accounts.setToolTip("Accounts and their registration")
+        self.accounts.currentItemChanged.connect(lambda *_: self._update_test_button())
+        self.test_registration = QPushButton("Test registration")
+        self.test_registration.setToolTip("Register the selected account again now and show the answer")
+        self.test_registration.clicked.connect(self._test_registration)
+        self.contacts: list[Contact] = []
+        self.transfer_dialog: TransferDialog | None = None
         self.no_accounts = plain_label("No SIP account yet: add one in Settings, or try the Demo call.")
         self.account_choice = QComboBox()
         self.address = QLineEdit()
@@ -78,6 +86,7 @@ class PhonePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(plain_label("Accounts"))
         layout.addWidget(self.accounts)
+        layout.addWidget(self.test_registration)
         layout.addWidget(self.no_accounts)
         layout.addWidget(self.account_choice)
         layout.addLayout(dial_row)
@@ -93,9 +102,11 @@ class PhonePanel(QWidget):
         self._ticker.timeout.connect(self._refresh_times)
         self._ticker.start(1000)
         self._update_buttons()
+        self._update_test_button()
 
-    def set_contacts(self, names_and_uris: list[str]) -> None:
-        completer = QCompleter(names_and_uris, self)
+    def set_contacts(self, contacts: Sequence[Contact]) -> None:
+        self.contacts = list(contacts)
+        completer = QCompleter([c.uri for c in self.contacts], self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.address.setCompleter(completer)
 
@@ -120,6 +131,20 @@ class PhonePanel(QWidget):
             self.accounts.addItem(item)
         if index < 0:
             self.account_choice.addItem(f"Call from {account_id}", account_id)
+        self._update_test_button()
+
+    def _selected_account(self) -> str | None:
+        item = self.accounts.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _update_test_button(self) -> None:
+        account = self.phone.accounts.get(self._selected_account() or "")
+        self.test_registration.setEnabled(account is not None and account.registration)
+
+    def _test_registration(self) -> None:
+        account_id = self._selected_account()
+        if account_id is not None:
+            self.phone.test_registration(account_id)
 
     # -- calls -----------------------------------------------------------------------------------
     def current_call(self) -> CallView | None:
@@ -207,9 +232,16 @@ class PhonePanel(QWidget):
         call = self.current_call()
         if call is None:
             return
-        target, ok = QInputDialog.getText(self, "Blind transfer", f"Transfer {call.title} to:")
-        if ok and target.strip():
-            self.phone.transfer(call.call_id, target.strip())
+        dialog = TransferDialog(call.title, self.contacts, self)
+        call_id = call.call_id
+
+        def chosen() -> None:
+            if dialog.destination():
+                self.phone.transfer(call_id, dialog.destination())
+
+        dialog.accepted.connect(chosen)
+        self.transfer_dialog = dialog
+        dialog.open()
 
     def ask_attended_transfer(self) -> None:
         call = self.current_call()

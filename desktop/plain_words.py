@@ -29,6 +29,23 @@ _DEVICE_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# pjsua2 errors of call commands (hold, resume, transfer, DTMF) as the user can act on them.
+_COMMAND_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"PJ_EINVALIDOP|PJSIP_ESESSIONSTATE|PJSIP_EPENDINGTX", re.IGNORECASE),
+     "the call is still busy with a previous change; try again in a moment"),
+    (re.compile(r"PJSIP_EINVALIDURI|PJSIP_EINVALIDREQURI|invalid URI", re.IGNORECASE),
+     "that is not a valid number or SIP address"),
+)
+
+
+def command_problem_text(raw: str) -> str:
+    """Why a call command failed, in plain words; the raw text only when it matches nothing known."""
+    for pattern, words in _COMMAND_PROBLEMS:
+        if pattern.search(raw):
+            return words
+    return raw
+
+
 def end_reason_text(reason: str, outbound: bool = False) -> str:
     """Why a call ended, said from the agent's side ("you hung up", "the caller hung up")."""
     if outbound and reason in _OUTBOUND_END_REASONS:

@@ -1,0 +1,23 @@
+"""Raw pjsua2 and PortAudio messages seen in real runs, and what the user reads instead."""
+
+from __future__ import annotations
+
+from earpiece.desktop.plain_words import command_problem_text, device_problem_text, end_reason_text
+
+SEEN_RESUME_FAILURE = ("pjsua_call_reinvite2(id, param.p_opt, param.p_msg_data) error: Invalid operation "
+                       "(PJ_EINVALIDOP) (status=70013) [../src/pjsua2/call.cpp:755]")
+
+
+def test_command_and_device_errors_in_plain_words():
+    assert command_problem_text(SEEN_RESUME_FAILURE) == (
+        "the call is still busy with a previous change; try again in a moment")
+    assert device_problem_text("Error querying device -1") == (
+        "no sound device was found (is a headset plugged in?)")
+    assert command_problem_text("something new") == "something new"  # unknown: kept, not hidden
+
+
+def test_who_ended_the_call():
+    assert end_reason_text("hung up here") == "you hung up"
+    assert end_reason_text("hung up by the other party") == "the caller hung up"
+    assert end_reason_text("hung up by the other party", outbound=True) == "the person you called hung up"
+    assert end_reason_text("busy (486)") == "busy (486)"
