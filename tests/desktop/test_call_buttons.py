@@ -16,6 +16,7 @@ from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import MediaStatus
 from tests.peers.baresip import Baresip
+from tests.peers.kamailio import Kamailio
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers]
 
@@ -132,3 +133,27 @@ def test_do_not_disturb_declines_without_ringing(qtbot, window):
             bob.command("dial", f"sip:agent@{host}:{port}")
         assert window.notices  # rings again
         bob.command("hangup")
+
+
+def test_registration_status_per_account_and_test_registration(qtbot, window):
+    with Kamailio(users={"alice": "alice-pw"}) as registrar:
+        account = AccountSettings(id="alice", username="alice", domain=f"{registrar.domain}:{registrar.port}")
+        with qtbot.waitSignal(window.phone.registration_changed, timeout=10_000,
+                              check_params_cb=lambda a, state, _r: a == "alice" and state == "registered"):
+            spawn(window.phone.add_account(account, password="alice-pw"))
+        panel = window.phone_panel
+        rows = {panel.accounts.item(i).data(Qt.ItemDataRole.UserRole): panel.accounts.item(i)
+                for i in range(panel.accounts.count())}
+        assert rows["alice"].text().startswith("● alice")
+        panel.accounts.setCurrentItem(rows["desk"])
+        assert not panel.test_registration.isEnabled()  # direct calls only: nothing to register
+        panel.accounts.setCurrentItem(rows["alice"])
+        assert panel.test_registration.isEnabled()
+        seen: list[str] = []
+        window.phone.registration_changed.connect(
+            lambda a, state, _r: seen.append(state) if a == "alice" else None)
+        with qtbot.waitSignal(window.phone.registration_changed, timeout=10_000,
+                              check_params_cb=lambda a, state, _r: a == "alice" and state == "registered"):
+            panel.test_registration.click()
+        assert seen[0] == "registering" and seen[-1] == "registered"
+        assert rows["alice"].text().startswith("● alice")
