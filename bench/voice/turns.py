@@ -28,20 +28,23 @@ import math
 import os
 import platform
 import time
+import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from moonshine_voice.utils import get_assets_path
 
 from bench.stt.speech import CONDITIONS, speak, telephone_band
 from earpiece.core.audio.frames import FRAME_MS
 from earpiece.core.audio.install_models import install
-from earpiece.core.audio.pcm import split_frames
+from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float, split_frames, to_mono_16k
 from earpiece.core.audio.smart_turn import SmartTurnModel, load_smart_turn
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
 from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, TurnDetector
 from earpiece.core.audio.vad import frame_voice_activity
 from earpiece.core.settings import VadSettings
+from earpiece.core.stt.moonshine import load_moonshine_model
 from tests.audio_gen import concat, silence
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -207,14 +210,54 @@ def _summary(mine: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def human_reading(model: SmartTurnModel, threshold: float) -> dict[str, Any]:
+    """Smart Turn at every pause of a real person reading aloud (the opening of A Tale of Two Cities,
+    shipped in moonshine-voice's assets). Each pause is labelled by Moonshine's punctuation of the
+    text so far: a sentence end (. ? !) or a pause inside a sentence."""
+    with wave.open(str(get_assets_path() / "two_cities.wav")) as wav:
+        rate = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768
+    pcm = float_to_pcm16(to_mono_16k(samples, rate))
+    words = load_moonshine_model()
+    detector = TurnDetector(VadSettings(), turns=TurnSettings(max_silence_ms=3000))
+    pauses = []
+    for frame in split_frames(pcm):
+        event = detector.push(frame)
+        if isinstance(event, SpeechPaused):
+            text = words.text(pcm16_to_float(event.utterance.pcm)[-3 * 16_000 :]).strip()
+            if not text:
+                continue
+            p = model.judge(event.utterance.pcm).probability
+            pauses.append(
+                {
+                    "at_s": round(event.detected_at, 2),
+                    "text": text[-60:],
+                    "p": round(p, 3),
+                    "sentence_end": text[-1] in ".?!",
+                }
+            )
+    inside = [x for x in pauses if not x["sentence_end"]]
+    ends = [x for x in pauses if x["sentence_end"]]
+    return {
+        "pauses": pauses,
+        "inside_sentence": len(inside),
+        "inside_judged_complete": sum(x["p"] >= threshold for x in inside),
+        "sentence_ends": len(ends),
+        "ends_judged_complete": sum(x["p"] >= threshold for x in ends),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     vad_settings = VadSettings()
-    model_settings = TurnSettings(max_silence_ms=args.max_silence_ms, threshold=args.threshold)
+    model_settings = TurnSettings(
+        model_silence_ms=args.model_silence_ms, max_silence_ms=args.max_silence_ms, threshold=args.threshold
+    )
     install()  # the install step (a no-op once the models are in the venv)
     model = load_smart_turn(model_settings)
     endpointing = {
         f"timer {vad_settings.end_of_turn_ms} ms": (Endpointing.TIMER, None),
-        f"smart-turn ({model_settings.model_silence_ms} ms, max {model_settings.max_silence_ms} ms)": (
+        f"smart-turn ({model_settings.model_silence_ms} ms, p >= {model_settings.threshold}, "
+        f"max {model_settings.max_silence_ms} ms)": (
             Endpointing.SMART_TURN,
             model,
         ),
@@ -262,6 +305,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "max_utterance_ms": args.max_utterance_ms,
         "summary": summary,
         "cases": rows,
+        "human_reading": human_reading(model, args.threshold),
     }
 
 
@@ -300,6 +344,21 @@ def markdown(result: dict[str, Any]) -> str:
         "Narrowband: 300-3400 Hz, G.711 mu-law, white noise 25 dB below the speech, the noise going on "
         f"after the last word; a turn the VAD never closes is cut at {result['max_utterance_ms']} ms.",
     ]
+    human = result["human_reading"]
+    lines += [
+        "",
+        "## A person reading aloud",
+        "",
+        "Smart Turn at every pause of a real recording (the opening of *A Tale of Two Cities*, from "
+        "moonshine-voice's assets), each pause labelled by Moonshine's punctuation of the words so far: "
+        f"judged complete at {human['inside_judged_complete']} of {human['inside_sentence']} pauses inside "
+        f"a sentence (false cut-ins) and at {human['ends_judged_complete']} of {human['sentence_ends']} "
+        "sentence ends.",
+        "",
+        "| at (s) | p(complete) | words before the pause |",
+        "|---|---|---|",
+        *[f"| {x['at_s']} | {x['p']} | {x['text']} |" for x in human["pauses"]],
+    ]
     cut = [c for c in result["cases"] if c["cut_in"]]
     if cut:
         lines += ["", "Cut in on:", ""] + [
@@ -311,6 +370,7 @@ def markdown(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", nargs="+", default=list(VOICES))
+    parser.add_argument("--model-silence-ms", type=int, default=TurnSettings().model_silence_ms)
     parser.add_argument("--max-silence-ms", type=int, default=TurnSettings().max_silence_ms)
     parser.add_argument("--threshold", type=float, default=TurnSettings().threshold)
     parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
