@@ -118,7 +118,8 @@ class KnowledgeReader:
     def search(self, name: str, query: str, k: int = 3) -> SearchResult:
         """Top-k passages, best first, as `KnowledgeStore.search` gives them."""
         started = time.perf_counter()
-        self.info(name)
+        if self._ledger.collection(name) is None:  # the cheap lookup; `info` counts every passage
+            self.info(name)  # raises, listing the known names
         if not query.strip() or k <= 0:
             return SearchResult([], 0.0, 0.0, 0.0)
         ids, matrix = self._matrix(name)
