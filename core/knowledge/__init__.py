@@ -11,11 +11,13 @@ from earpiece.core.knowledge.errors import (
     KnowledgeBaseExistsError,
     KnowledgeBaseNotFoundError,
     KnowledgeError,
+    LimitExceededError,
     StoreBusyError,
     UnreadableDocumentError,
     UnsupportedFormatError,
 )
 from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo
+from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, Progress, ProgressCallback
 from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.readers import READERS, is_supported
@@ -35,6 +37,7 @@ __all__ = [
     "DocumentNotFoundError",
     "EmptyDocumentError",
     "FileResult",
+    "IngestLimits",
     "IngestReport",
     "InvalidNameError",
     "KnowledgeBaseExistsError",
@@ -44,6 +47,7 @@ __all__ = [
     "KnowledgeReader",
     "KnowledgeRetriever",
     "KnowledgeStore",
+    "LimitExceededError",
     "Outcome",
     "Progress",
     "ProgressCallback",
