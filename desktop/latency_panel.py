@@ -93,7 +93,7 @@ class LatencyPanel(QWidget):
 
         self.bar_plot = pg.PlotWidget()
         self.bar_plot.setBackground(colours.color(QPalette.ColorRole.Base))
-        self.bar_plot.setMaximumHeight(90)
+        self.bar_plot.setMaximumHeight(130)
         self.bar_plot.hideAxis("left")
         self.bar_plot.setLabel("bottom", "last answer (ms)", color=foreground)
         self.bar_plot.setMouseEnabled(x=False, y=False)
@@ -102,7 +102,7 @@ class LatencyPanel(QWidget):
 
         self.trend_plot = pg.PlotWidget()
         self.trend_plot.setBackground(colours.color(QPalette.ColorRole.Base))
-        self.trend_plot.setLabel("left", "answer time (ms)", color=foreground)
+        self.trend_plot.setLabel("left", "ms", color=foreground)
         self.trend_plot.setMinimumHeight(90)
         self.trend_plot.setLabel("bottom", "question in this call", color=foreground)
         self.trend_plot.setMouseEnabled(x=False, y=False)
@@ -174,7 +174,7 @@ class LatencyPanel(QWidget):
             self.bar_plot.addItem(bar)
             self.bar_legend.addItem(bar, f"{STAGE_WORDS.get(name, name)} {ms:.0f}")
             start += width
-        self.bar_plot.setYRange(-0.5, 1.4, padding=0)
+        self.bar_plot.setYRange(-0.4, 2.6, padding=0)  # the legend's two rows above the bar
         self.bar_plot.setXRange(0, max(start, sample.voice_to_voice_ms, 1.0), padding=0.02)
 
     def _draw_trend(self) -> None:

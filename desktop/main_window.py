@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QWidget,
@@ -29,6 +30,7 @@ from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
 from earpiece.desktop.history_panel import HistoryPanel
+from earpiece.desktop.icons import icon
 from earpiece.desktop.incoming_call import IncomingCallNotice
 from earpiece.desktop.knowledge_choice import KnowledgeChoice
 from earpiece.desktop.knowledge_tab import KnowledgeTab
@@ -38,6 +40,7 @@ from earpiece.desktop.phone import Phone
 from earpiece.desktop.phone_panel import PhonePanel
 from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.desktop.sounds import Player
+from earpiece.desktop.style import apply_style
 from earpiece.desktop.supervisor_view import SupervisorView
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.tray import Tray, app_icon
@@ -46,9 +49,21 @@ from earpiece.desktop.voice_models import VoiceModels
 log = logging.getLogger(__name__)
 
 
+def scrolling(widget: QWidget) -> QScrollArea:
+    """The widget in a frameless scroll area: it scrolls rather than hold the window bigger."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_style(app)
         self.settings = settings
         self.setWindowTitle("Earpiece")
         self.setWindowIcon(app_icon())
@@ -87,10 +102,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(call_tab, "Call")
         self.tabs.addTab(self.history, "History && contacts")
         self.tabs.addTab(self.knowledge, "Knowledge")
-        self.tabs.addTab(self.supervisor, "Supervisor")
+        self.tabs.addTab(scrolling(self.supervisor), "Supervisor")  # taller than a small screen
         self.call_tab = call_tab
+        phone_scroll = scrolling(self.phone_panel)  # fits small screens and 200 % scaling
+        phone_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        phone_scroll.setMinimumWidth(self.phone_panel.sizeHint().width() + 16)
         split = QSplitter()
-        split.addWidget(self.phone_panel)
+        split.addWidget(phone_scroll)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
         split.setSizes([300, 900])
@@ -149,6 +167,11 @@ class MainWindow(QMainWindow):
         self.shortcuts_action = self._action("Keyboard shortcuts",
                                              lambda: show_shortcuts(self, self.actions()), "F1")
         self.about_action = self._action("About Earpiece", lambda: show_about(self))
+        for action, name in ((self.demo_action, "demo"), (self.answer_action, "answer"),
+                             (self.hangup_action, "hang up"), (self.hold_action, "hold"),
+                             (self.mute_action, "mute"), (self.dnd_action, "do not disturb"),
+                             (self.settings_action, "settings"), (self.about_action, "about")):
+            action.setIcon(icon(name))
         menu = self.menuBar()
         file_menu = menu.addMenu("&Earpiece")
         for action in (self.demo_action, self.demo_auto_action, self.settings_action, self.quit_action):
@@ -162,6 +185,7 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.demo_action, *call_actions, self.dnd_action, self.settings_action):
             toolbar.addAction(action)
 

@@ -23,6 +23,7 @@ from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.dialpad import DialPad
+from earpiece.desktop.icons import icon
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.transfer_dialog import TransferDialog
 from earpiece.sip.events import CallState
@@ -55,14 +56,16 @@ class PhonePanel(QWidget):
 
         self.calls = QListWidget()
         self.calls.currentItemChanged.connect(lambda *_: self._update_buttons())
-        self.answer_button = QPushButton("Answer")
+        self.answer_button = QPushButton(icon("answer"), "Answer")
+        self.answer_button.setObjectName("answer")
         self.reject_button = QPushButton("Reject")
-        self.hangup_button = QPushButton("Hang up")
-        self.hold_button = QPushButton("Hold")
+        self.hangup_button = QPushButton(icon("hang up"), "Hang up")
+        self.hangup_button.setObjectName("hangup")
+        self.hold_button = QPushButton(icon("hold"), "Hold")
         self.hold_button.setCheckable(True)
-        self.mute_button = QPushButton("Mute")
+        self.mute_button = QPushButton(icon("mute"), "Mute")
         self.mute_button.setCheckable(True)
-        self.transfer_button = QPushButton("Transfer…")
+        self.transfer_button = QPushButton(icon("transfer"), "Transfer…")
         self.attended_button = QPushButton("Attended transfer…")
         self.answer_button.clicked.connect(lambda: self._on_current(self.phone.answer))
         self.reject_button.clicked.connect(lambda: self._on_current(self.phone.reject))
@@ -102,7 +105,7 @@ class PhonePanel(QWidget):
         self._ticker.timeout.connect(self._refresh_times)
         self._ticker.start(1000)
         self._update_buttons()
-        self._update_test_button()
+        self._show_accounts()
 
     def set_contacts(self, contacts: Sequence[Contact]) -> None:
         self.contacts = list(contacts)
@@ -120,9 +123,8 @@ class PhonePanel(QWidget):
                 self.accounts.takeItem(self.accounts.row(item))
             if index >= 0:
                 self.account_choice.removeItem(index)
-            self.no_accounts.setVisible(self.accounts.count() == 0)
+            self._show_accounts()
             return
-        self.no_accounts.setVisible(False)
         item = matches[0] if matches else QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, account_id)
         item.setText(f"{STATE_MARKS.get(state, '?')} {account_id}: {reason or state}")
@@ -131,6 +133,15 @@ class PhonePanel(QWidget):
             self.accounts.addItem(item)
         if index < 0:
             self.account_choice.addItem(f"Call from {account_id}", account_id)
+        self._show_accounts()
+
+    def _show_accounts(self) -> None:
+        """Without accounts only the hint shows; the list, its test button and the choice of
+        account to call from appear with the first account."""
+        some = self.accounts.count() > 0
+        self.no_accounts.setVisible(not some)
+        for widget in (self.accounts, self.test_registration, self.account_choice):
+            widget.setVisible(some)
         self._update_test_button()
 
     def _selected_account(self) -> str | None:

@@ -5,7 +5,7 @@ menu, and sound-device errors in plain words. Calls arrive as the SIP engine's o
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolBar
 
 from earpiece.core.settings import CallMode, Settings, UiSettings
 from earpiece.desktop.about import about_text, shortcuts_text
@@ -106,3 +106,16 @@ def test_sound_device_errors_are_told_in_plain_words(window, qtbot):
         window.phone.bridge.received.emit(AudioDeviceProblem(device="", direction="input",
                                                              message="Error querying device -1"))
     assert said.args == ["Headset microphone: no sound device was found (is a headset plugged in?)"]
+
+
+def test_one_bundled_icon_set_with_its_licence_and_one_stylesheet(window, qapp):
+    from earpiece.core.paths import resources_dir
+    from earpiece.desktop.icons import ACTION_ICONS
+
+    for action in window.findChild(QToolBar, "main-toolbar").actions():
+        assert not action.icon().isNull(), action.text()
+    folder = resources_dir() / "icons" / "adwaita"
+    assert sorted(p.stem for p in folder.glob("*.svg")) == sorted(ACTION_ICONS.values())
+    licences = (resources_dir() / "icons" / "LICENSES.md").read_text()
+    assert "adwaita/*.svg" in licences and "CC BY-SA 3.0" in licences
+    assert "QPushButton#answer" in qapp.styleSheet()

@@ -1,0 +1,84 @@
+"""Screenshots of the main views with realistic content, at 1024x640 and 1920x1080:
+`python -m tests.desktop.shoot_views OUT_DIR` (QT_SCALE_FACTOR=2 for 200 %). Prints one JSON line
+per shot with the window's minimum size, so a test can tell whether the layout fits."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.core.settings import Settings
+from earpiece.desktop.copilot_panel import SourceView, SuggestionView
+from earpiece.desktop.latency_panel import latency_sample
+from earpiece.desktop.main_window import MainWindow
+from earpiece.sip.events import CallDirection
+from earpiece.sip.records import CallHistory, CallRecord
+
+SIZES = ((1024, 640), (1920, 1080))
+
+
+def fill(window: MainWindow) -> None:
+    now = time.time()
+    history = CallHistory()
+    for n, (uri, reason) in enumerate((("sip:0612345678@pbx.example", "hung up by the other party"),
+                                       ("sip:support@pbx.example", "hung up here"),
+                                       ("sip:alice@pbx.example", "busy (486)"))):
+        history.append(CallRecord(f"c{n}", "desk", CallDirection.INBOUND, uri, "", now - 900 * (n + 1),
+                                  now - 900 * (n + 1) + 3, now - 900 * n - 400, 200, reason))
+    window.history.show_history(history.load())
+    window.copilot.show_call("Alice <sip:alice@pbx.example>", "copilot")
+    for speaker, text in (("caller", "Hi, how much does delivery cost to Scotland?"),
+                          ("agent", "Let me check that for you."),
+                          ("caller", "And how long do I have to return the machine if I don't like it?")):
+        window.copilot.add_transcript(speaker, text)
+    window.copilot.add_suggestion(SuggestionView(
+        "Standard delivery costs 4.95 within the UK, free above 50.", "How much does delivery cost?",
+        (SourceView("faq — How much does delivery cost?", "faq.md", 0.82),)))
+    window.copilot.add_suggestion(SuggestionView(
+        "You can return any product within 30 days for a full refund.", "How long can I return it?",
+        (SourceView("returns policy", "returns.md", 0.77),)))
+    for n, v2v in enumerate((900.0, 1300.0, 1100.0), start=1):
+        sample = latency_sample(TurnMetrics(
+            turn_id=n, mode="copilot", speaker="caller", endpoint_delay_ms=600.0, stt_ms=500.0,
+            retrieval_ms=40.0, llm_ttft_ms=160.0, tts_ttfb_ms=v2v - 800.0, voice_to_voice_ms=v2v,
+            providers={"stt": "faster-whisper", "llm": "offline", "tts": "piper"}))
+        window.latency.add_sample(sample)
+        window.latency_strip.show_sample(sample)
+
+
+def main() -> int:
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    window = MainWindow(Settings())
+    window.show()
+    fill(window)
+    scale = os.environ.get("QT_SCALE_FACTOR", "1")
+    suffix = "" if scale in ("", "1") else f"-x{scale}"
+    views = {"call": window.call_tab, "history": window.history, "knowledge": window.knowledge}
+    for width, height in SIZES:
+        window.resize(width, height)
+        for name, view in views.items():
+            window.tabs.setCurrentWidget(view)
+            if name == "call":
+                window.latency_strip.details.setChecked(width > 1200)  # the full panel at the big size
+            for _ in range(5):
+                app.processEvents()
+            path = out / f"desktop-{name}-{width}x{height}{suffix}.png"
+            window.grab().save(str(path))
+            hint = window.minimumSizeHint()
+            print(json.dumps({"path": str(path), "wanted": [width, height],
+                              "width": window.width(), "height": window.height(),
+                              "min_width": hint.width(), "min_height": hint.height()}), flush=True)
+    window.tray.hide()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
