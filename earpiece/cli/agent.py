@@ -63,10 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answering.add_argument("--calls-dir", type=Path, help="folder for the per-call JSON records")
     answering.add_argument("--shutdown-grace", type=float, default=15.0, metavar="S",
                            help="on SIGTERM, let a reply being spoken finish within this many seconds")
-    answering.add_argument("--ack-timeout", type=float, default=6.0, metavar="S",
-                           help="end an answered call whose ACK has not come after S seconds (0 = never)")
-    answering.add_argument("--media-timeout", type=float, default=30.0, metavar="S",
-                           help="end a call with no incoming audio for S seconds, hold aside (0 = never)")
+    answering.add_argument("--ack-timeout", type=float, metavar="S",
+                           help="end an answered call whose ACK has not come after S seconds (0 = never; "
+                           "default: sip.ack_timeout_s of the settings)")
+    answering.add_argument("--media-timeout", type=float, metavar="S",
+                           help="end a call with no incoming audio for S seconds, hold aside (0 = never; "
+                           "default: sip.media_timeout_s of the settings)")
     answering.add_argument("--supervise", action="store_true",
                            help="run under a supervisor that replaces the agent when it dies; a second "
                            "agent waits as a warm spare (twice the memory) unless --no-standby")
@@ -96,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_calls < 1:
         print("earpiece agent: --max-calls must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    if args.ack_timeout < 0 or args.media_timeout < 0:
+    if any(t is not None and t < 0 for t in (args.ack_timeout, args.media_timeout)):
         print("earpiece agent: --ack-timeout and --media-timeout must be 0 (never) or more", file=sys.stderr)
         return EXIT_USAGE
     options = AgentOptions(
@@ -154,12 +156,11 @@ def sip_config(settings: Settings, args: argparse.Namespace) -> SipConfig:
     from earpiece.sip.config import EngineConfig as SipConfig
 
     config = SipConfig.from_settings(settings)
-    changes: dict[str, object] = {
-        "input_device": "none",
-        "output_device": "none",
-        "ack_timeout_s": args.ack_timeout or None,
-        "media_timeout_s": args.media_timeout or None,
-    }
+    changes: dict[str, object] = {"input_device": "none", "output_device": "none"}
+    if args.ack_timeout is not None:
+        changes["ack_timeout_s"] = args.ack_timeout or None
+    if args.media_timeout is not None:
+        changes["media_timeout_s"] = args.media_timeout or None
     if args.bind:
         changes["bind_address"] = args.bind
     if args.sip_port is not None:

@@ -89,3 +89,14 @@ def test_a_wrong_password_stops_the_agent_with_the_registrar_reason(tmp_path: Pa
                               timeout=120, check=False)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "registration of bot refused" in done.stderr and "401" in done.stderr, done.stderr
+
+
+def test_stale_call_timeouts_come_from_the_settings_unless_given() -> None:
+    from earpiece.cli.agent import sip_config
+
+    settings = AppSettings(sip=SipSettings(ack_timeout_s=9.0, media_timeout_s=45.0))
+    parser = build_parser()
+    from_settings = sip_config(settings, parser.parse_args(["agent"]))
+    assert (from_settings.ack_timeout_s, from_settings.media_timeout_s) == (9.0, 45.0)
+    given = sip_config(settings, parser.parse_args(["agent", "--ack-timeout", "0", "--media-timeout", "3"]))
+    assert (given.ack_timeout_s, given.media_timeout_s) == (None, 3.0)
