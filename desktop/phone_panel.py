@@ -24,8 +24,10 @@ from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.dialpad import DialPad
 from earpiece.desktop.icons import icon
+from earpiece.desktop.level_meters import LevelMeters
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.transfer_dialog import TransferDialog
+from earpiece.sip.errors import UnknownCallError
 from earpiece.sip.events import CallState
 
 STATE_MARKS = {"registered": "●", "registering": "◌", "failed": "✖", "unregistered": "○"}
@@ -81,6 +83,8 @@ class PhonePanel(QWidget):
                                     self.hold_button, self.mute_button, self.transfer_button)):
             controls.addWidget(button, n // 3, n % 3)
         controls.addWidget(self.attended_button, 2, 0, 1, 3)
+        self.levels = LevelMeters()
+        self._metered_call = ""
 
         dial_row = QHBoxLayout()
         dial_row.addWidget(self.address, 1)
@@ -97,6 +101,7 @@ class PhonePanel(QWidget):
         layout.addWidget(plain_label("Calls"))
         layout.addWidget(self.calls, 1)
         layout.addLayout(controls)
+        layout.addWidget(self.levels)
 
         phone.registration_changed.connect(self._registration)
         phone.call_changed.connect(self._call_changed)
@@ -215,6 +220,21 @@ class PhonePanel(QWidget):
         self.hold_button.setText("Resume" if call and call.held else "Hold")
         self.mute_button.setChecked(bool(call and call.muted))
         self.mute_button.setText("Unmute" if call and call.muted else "Mute")
+        self._meter(call if connected else None)
+
+    def _meter(self, call: CallView | None) -> None:
+        """The level meters follow the selected call while it is connected."""
+        if call is None or self.phone.engine is None:
+            if self._metered_call:
+                self.levels.detach()
+                self._metered_call = ""
+            return
+        if call.call_id != self._metered_call:
+            try:
+                self.levels.attach(self.phone.engine.call_audio(call.call_id))
+            except UnknownCallError:
+                return
+            self._metered_call = call.call_id
 
     def _on_current(self, action: Callable[[str], None]) -> None:
         call = self.current_call()

@@ -4,8 +4,10 @@ pressed in the window during a real call to baresip (an independent softphone), 
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -157,3 +159,22 @@ def test_registration_status_per_account_and_test_registration(qtbot, window):
             panel.test_registration.click()
         assert seen[0] == "registering" and seen[-1] == "registered"
         assert rows["alice"].text().startswith("● alice")
+
+
+def test_level_meters_show_the_callers_voice(qtbot, window, tmp_path):
+    rate = 16000
+    t = np.arange(rate * 10) / rate
+    tone = tmp_path / "tone.wav"
+    with wave.open(str(tone), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.sin(2 * np.pi * 440 * t) * 0.3 * 32767).astype("<i2").tobytes())
+    with Baresip("bob", auto_answer=True, source_wav=tone) as bob:
+        connected_call(qtbot, window, bob)
+        meters = window.phone_panel.levels
+        qtbot.waitUntil(lambda: meters.caller.value() > 60, timeout=5_000)  # a -10 dBFS tone
+        assert meters.microphone.value() == 0  # no headset in the test
+        with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
+            window.hangup_action.trigger()
+        assert meters.caller.value() == 0  # let go with the call
