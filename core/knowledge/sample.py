@@ -41,30 +41,48 @@ def ensure_sample_kb(
     return store.info(SAMPLE_KB)
 
 
+# The store is opened for writing only when a reader cannot serve: on the very first run (the sample
+# knowledge base is ingested) or after an upgrade (opening it brings the store up to date). Another
+# process may be doing the same at that moment (the supervisor's two agents start together): wait
+# for it rather than fail.
+WRITER_WAIT_S = 300.0
+
+
 def open_reader(
     kb_name: str, *, settings: KnowledgeSettings | None = None, root: Path | None = None,
-    embedder: MiniLmEmbedder | None = None,
+    embedder: MiniLmEmbedder | None = None, writer_wait_s: float = WRITER_WAIT_S,
 ) -> KnowledgeReader:
     """What a process that only answers (`earpiece agent`, `earpiece ask`) should hold: a reader,
     which never takes the writer's lock and sees every change the owner commits.
 
-    The bundled sample knowledge base is ingested first if it is the one asked for and is missing
-    (or the store does not exist yet); only that takes the writer's lock, for the ingest alone.
+    The store is opened for writing (waiting up to `writer_wait_s` for another writer) only when a
+    reader cannot serve: the bundled sample knowledge base is asked for and missing (or there is no
+    store yet), or the store was written by an older version or is being created right now.
     Raises `KnowledgeBaseNotFoundError` naming the known knowledge bases for any other missing name.
     """
-    if kb_name == SAMPLE_KB:
-        try:
-            with KnowledgeReader(root, settings=settings, embedder=embedder) as reader:
-                present = SAMPLE_KB in {kb.name for kb in reader.knowledge_bases()}
-        except KnowledgeBaseNotFoundError:  # no store yet
-            present = False
-        if not present:
-            with KnowledgeStore(root, settings=settings, embedder=embedder) as store:
-                ensure_sample_kb(store)
-    reader = KnowledgeReader(root, settings=settings, embedder=embedder)
+    try:
+        return _reader(kb_name, settings, root, embedder)
+    except KnowledgeBaseNotFoundError:
+        if kb_name != SAMPLE_KB:
+            raise
+    except KnowledgeError:  # an older format, or a store another process is creating now
+        pass
+    with KnowledgeStore(root, settings=settings, embedder=embedder, lock_timeout_s=writer_wait_s) as store:
+        if kb_name == SAMPLE_KB:
+            ensure_sample_kb(store)
+    return _reader(kb_name, settings, root, embedder)
+
+
+def _reader(
+    kb_name: str, settings: KnowledgeSettings | None, root: Path | None, embedder: MiniLmEmbedder | None
+) -> KnowledgeReader:
+    try:
+        reader = KnowledgeReader(root, settings=settings, embedder=embedder)
+    except KnowledgeBaseNotFoundError as exc:  # no store at all: name the knowledge base asked for
+        raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {kb_name!r}: {exc}") from None
     try:
         reader.info(kb_name)
-    except KnowledgeError:
+    except BaseException:
         reader.close()
         raise
     return reader

@@ -14,6 +14,10 @@ from typing import Any
 
 from earpiece.core.settings import Settings, load_settings
 
+# Only a missing sample knowledge base or an older store needs the writer's lock (see `open_reader`);
+# a person at a terminal waits this long for another process to let go of it, then is told who holds it.
+WRITER_WAIT_S = 30.0
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("ask", help="answer a question from a knowledge base", description=__doc__)
@@ -25,17 +29,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from earpiece.core.engine.factory import open_retriever
-    from earpiece.core.knowledge import KnowledgeError, KnowledgeStore
+    from earpiece.core.knowledge import KnowledgeError, KnowledgeRetriever, open_reader
 
     settings = load_settings()
     if not args.question.strip():
         print("error: the question is empty", file=sys.stderr)
         return 2
-    try:
-        with KnowledgeStore(args.store, settings=settings.knowledge) as store:
-            retriever = open_retriever(store, settings, args.kb)
-            result = asyncio.run(ask(settings, retriever, args.question))
+    name = args.kb or settings.knowledge.default_kb
+    try:  # a reader: `ask` works while the desktop or an agent owns the store
+        reader = open_reader(name, settings=settings.knowledge, root=args.store, writer_wait_s=WRITER_WAIT_S)
+        with reader:
+            result = asyncio.run(ask(settings, KnowledgeRetriever(reader, name), args.question))
     except (KnowledgeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -40,12 +40,11 @@ from earpiece.core.engine import (
 )
 from earpiece.core.engine import EngineConfig as ConversationConfig
 from earpiece.core.engine.factory import build_voice_stack, warm_up
-from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever
+from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever, open_reader
 from earpiece.core.settings import AccountSettings, CallMode, Settings
 from earpiece.core.tts.normalize import normalize_for_speech
 from earpiece.headless.call_report import CallFacts, TransferAttempt, call_report, write_report
 from earpiece.headless.journal import CallJournal, recover_lost_calls
-from earpiece.headless.knowledge import open_reader
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.config import EngineConfig as SipConfig
 from earpiece.sip.engine import SipEngine
@@ -184,7 +183,9 @@ class AnsweringAgent:
     async def _prepare_voice(self) -> None:
         """Open the knowledge base (as a reader) and load the models before the first call arrives."""
         try:
-            self._reader = await asyncio.to_thread(open_reader, self.settings.knowledge, self.kb_name)
+            self._reader = await asyncio.to_thread(
+                open_reader, self.kb_name, settings=self.settings.knowledge
+            )
         except Exception as exc:  # KnowledgeBaseNotFoundError names the known bases
             raise AgentError(f"knowledge base {self.kb_name!r}: {exc}") from exc
         self._retriever = KnowledgeRetriever(self._reader, self.kb_name)
