@@ -402,16 +402,19 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self, self.knowledge_base_names())
         if dialog.exec() and dialog.result_settings is not None:
-            new = dialog.result_settings
-            devices = (self.settings.audio.input_device, self.settings.audio.output_device)
-            if (new.audio.input_device, new.audio.output_device) != devices and self.phone.engine:
-                self.phone.set_audio_devices(new.audio.input_device, new.audio.output_device)
-            self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
-            spawn(self.phone.apply_settings(self.settings))
-            if self.shown_call_id not in self.phone.calls:
-                self.copilot.set_mode(self.settings.ui.default_mode.value)
-                self.kb_choice.show_kb(self.settings.knowledge.default_kb)
-            self.show_message("Settings saved. Transport changes apply after a restart.")
+            self.use_settings(dialog.result_settings)
+
+    def use_settings(self, new: Settings) -> None:
+        """Saved settings take effect: accounts at once, headset devices at once (calls too)."""
+        devices = (self.settings.audio.input_device, self.settings.audio.output_device)
+        if (new.audio.input_device, new.audio.output_device) != devices and self.phone.engine:
+            self.phone.set_audio_devices(new.audio.input_device, new.audio.output_device)
+        self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
+        spawn(self.phone.apply_settings(self.settings))
+        if self.shown_call_id not in self.phone.calls:
+            self.copilot.set_mode(self.settings.ui.default_mode.value)
+            self.kb_choice.show_kb(self.settings.knowledge.default_kb)
+        self.show_message("Settings saved. Transport changes apply after a restart.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray icon, closing the window keeps Earpiece running there (Quit is in its menu)."""

@@ -178,3 +178,22 @@ def test_level_meters_show_the_callers_voice(qtbot, window, tmp_path):
         with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
             window.hangup_action.trigger()
         assert meters.caller.value() == 0  # let go with the call
+
+
+def test_headset_devices_are_switched_during_a_call_from_settings(qtbot, window):
+    with Baresip("bob", auto_answer=True) as bob:
+        call = connected_call(qtbot, window, bob)
+        new = window.settings.model_copy(deep=True)
+        new.audio.input_device = new.audio.output_device = ""  # the system default: none on this machine
+        new.sip.accounts = [window.phone.accounts["desk"]]  # unchanged (the fixture added it directly)
+        said: list[str] = []
+        window.phone.message.connect(said.append)
+        window.use_settings(new)
+        qtbot.waitUntil(lambda: any(line.startswith("Headset") for line in said), timeout=10_000)
+        # the engine was asked at once, mid-call; without a sound card it says so in plain words
+        assert [line for line in said if line.startswith("Headset")][0] in (
+            "Headset devices switched.",
+            "Headset microphone: no sound device was found (is a headset plugged in?)",
+            "Headset speaker: no sound device was found (is a headset plugged in?)")
+        assert call.call_id in window.phone.calls  # the call goes on
+        assert window.settings.audio.input_device == ""
