@@ -63,6 +63,16 @@ CREATE TABLE IF NOT EXISTS vectors (
     embedding BLOB NOT NULL,
     PRIMARY KEY (kb, chunk_id)
 );
+CREATE TABLE IF NOT EXISTS partial_documents (
+    kb TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    next_start INTEGER NOT NULL,
+    next_position INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    PRIMARY KEY (kb, source),
+    FOREIGN KEY (kb, source) REFERENCES documents(kb, source) ON DELETE CASCADE
+);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -121,6 +131,17 @@ class ChunkRow:
         source, position, chunk_id, heading, location, text, kind, flags = row
         return cls(str(source), int(position), str(chunk_id), str(heading), str(location), str(text),
                    UnitKind(str(kind)), tuple(str(flags).split(FLAG_SEPARATOR)) if flags else ())
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDocument:
+    """How far a streamed file got: its segments before `next_start` (a byte offset) are stored,
+    as chunks up to `next_position`; `heading` is the one the next segment starts under."""
+
+    sha256: str
+    next_start: int
+    next_position: int
+    heading: str
 
 
 _CHUNK_COLUMNS = "c.source, c.position, c.chunk_id, c.heading, c.location, c.text, c.kind, c.flags"
@@ -309,6 +330,7 @@ class Ledger:
                 "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
             )}
             db.execute("DELETE FROM chunks WHERE kb = ? AND source = ?", (kb, document.source))
+            db.execute("DELETE FROM partial_documents WHERE kb = ? AND source = ?", (kb, document.source))
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (kb, document.source, document.sha256, document.title, document.kind, document.size,
@@ -318,6 +340,47 @@ class Ledger:
                            [c.as_sql(kb) for c in chunks])
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                            [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
+            db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
+            return self._unreferenced(db, kb, old)
+
+    def partial(self, kb: str, source: str) -> PartialDocument | None:
+        """Set while a streamed file is only partly stored (an interrupted add resumes from it)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sha256, next_start, next_position, heading FROM partial_documents "
+                "WHERE kb = ? AND source = ?", (kb, source)
+            ).fetchone()
+        return PartialDocument(*row) if row else None
+
+    def commit_segment(
+        self, kb: str, document: DocumentInfo, chunks: Sequence[ChunkRow], vectors: Mapping[str, np.ndarray],
+        *, first: bool, remaining: PartialDocument | None,
+    ) -> set[str]:
+        """Store one segment of a streamed document atomically. The `first` replaces the document's
+        earlier version; `remaining` says where the next segment starts (None: the document is whole).
+        Returns the chunk ids no document references anymore."""
+        with self._transaction() as db:
+            old: set[str] = set()
+            if first:
+                old = {r[0] for r in db.execute(
+                    "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
+                )}
+                db.execute("DELETE FROM chunks WHERE kb = ? AND source = ?", (kb, document.source))
+                db.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (kb, document.source, document.sha256, document.title, document.kind, document.size,
+                     document.added_at),
+                )
+            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [c.as_sql(kb) for c in chunks])
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                           [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
+            if remaining is None:
+                db.execute("DELETE FROM partial_documents WHERE kb = ? AND source = ?", (kb, document.source))
+            else:
+                db.execute("INSERT OR REPLACE INTO partial_documents VALUES (?, ?, ?, ?, ?, ?)",
+                           (kb, document.source, remaining.sha256, remaining.next_start,
+                            remaining.next_position, remaining.heading))
             db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
             return self._unreferenced(db, kb, old)
 

@@ -5,6 +5,10 @@ PDF can have thousands of pages, a CSV millions of rows. Each limit is checked b
 bounds (file size before reading, the zip's directory before unpacking, the page count before
 extracting), and breaking one is a `LimitExceededError` that names the file, the limit and its
 setting.
+Parsing itself runs in a child process bounded by `max_parse_mb` and `max_parse_seconds`, for
+whatever the checks above cannot foresee (an HTML page of deeply nested tags, a PDF's streams).
+A plain-text file too big to read whole is read in segments (`readers.read_text_segment`), so
+only `max_file_mb` bounds it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ class IngestLimits(BaseModel):
     max_zip_entries: int = Field(default=2000, gt=0)  # DOCX parts
     max_pdf_pages: int = Field(default=1000, gt=0)
     max_csv_rows: int = Field(default=20000, gt=0)
-    max_chars: int = Field(default=5_000_000, gt=0)  # extracted text per document
+    max_chars: int = Field(default=5_000_000, gt=0)  # extracted text per document read whole
+    # The child process that parses (see `parsing.py`): memory it may take beyond its own code,
+    # and seconds it may spend on one file (or one segment of a streamed text).
+    max_parse_mb: int = Field(default=1024, gt=0)
+    max_parse_seconds: float = Field(default=120.0, gt=0)
 
     def check_file_size(self, path: Path) -> None:
         size = path.stat().st_size
@@ -67,6 +75,18 @@ class IngestLimits(BaseModel):
             raise LimitExceededError(
                 f"{path}: the CSV has more than {self.max_csv_rows} rows ({SETTING}.max_csv_rows)"
             )
+
+    def parse_memory_error(self, path: Path) -> LimitExceededError:
+        return LimitExceededError(
+            f"{path}: reading it needed more than {self.max_parse_mb} MB of memory, the limit "
+            f"({SETTING}.max_parse_mb); the file is hostile or broken, or too big to read"
+        )
+
+    def parse_time_error(self, path: Path) -> LimitExceededError:
+        return LimitExceededError(
+            f"{path}: reading it took more than {self.max_parse_seconds:g} s, the limit "
+            f"({SETTING}.max_parse_seconds); the file is hostile or broken, or too big to read"
+        )
 
     def check_chars(self, path: Path, chars: int) -> None:
         if chars > self.max_chars:

@@ -43,6 +43,9 @@ class ParsedDocument:
     kind: str
     blocks: list[Block] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # parts left out (a bad CSV row, a broken page)
+    next_start: int | None = None  # a segment of a streamed file: the byte offset to read next
+    total: int = 0  # a segment of a streamed file: the file's size in bytes
+    last_heading: str = ""  # a segment of a streamed file: the heading the next segment is under
 
 
 def _read_text(path: Path, limits: IngestLimits) -> str:
@@ -334,6 +337,54 @@ READERS: dict[str, Callable[[Path, IngestLimits], ParsedDocument]] = {
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
+
+
+STREAM_BYTES = 256 * 1024  # a plain-text file bigger than this is read (and stored) in segments this big
+_TEXT_STREAMED = (".txt", ".text")
+
+
+def is_streamed(path: Path) -> bool:
+    return path.suffix.lower() in _TEXT_STREAMED and path.stat().st_size > STREAM_BYTES
+
+
+def read_text_segment(path: Path, limits: IngestLimits, start: int, heading: str = "") -> ParsedDocument:
+    """About `STREAM_BYTES` of a plain-text file from byte `start`, ending at a blank line (else at a
+    line end), so no paragraph or character is cut. `heading`: the one the previous segment ended
+    under, so the first paragraphs keep their topic."""
+    limits.check_file_size(path)
+    with path.open("rb") as file:
+        total = file.seek(0, 2)
+        file.seek(start)
+        data = file.read(STREAM_BYTES)
+        while len(data) < 4 * STREAM_BYTES and (more := file.read(64 * 1024)):
+            data += more
+            cut = data.find(b"\n\n", STREAM_BYTES)
+            if cut >= 0:
+                data, end = data[: cut + 2], start + cut + 2
+                break
+        else:
+            end = start + len(data)
+            if end < total:  # no blank line close by: cut at the last line end
+                cut = data.rfind(b"\n") + 1 or len(data)
+                data, end = data[:cut], start + cut
+    text = _decode_text(data, path)
+    elements = _txt_elements(text)
+    headings = [e.text for e in elements if isinstance(e, Heading)]
+    if heading and not (elements and isinstance(elements[0], Heading)):
+        elements.insert(0, Heading(heading))
+    title = elements[0].text if start == 0 and elements and isinstance(elements[0], Heading) else path.stem
+    return ParsedDocument(title, "txt", build_units(elements), next_start=end if end < total else None,
+                          total=total, last_heading=headings[-1] if headings else heading)
+
+
+def read_part(path: Path, limits: IngestLimits, start: int = 0, heading: str = "") -> ParsedDocument:
+    """What the store asks for: a segment of a streamed file, or the whole document."""
+    if start or is_streamed(path):
+        try:
+            return read_text_segment(path, limits, start, heading)
+        except OSError as exc:
+            raise UnreadableDocumentError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    return read_document(path, limits)
 
 
 def read_document(path: Path, limits: IngestLimits | None = None) -> ParsedDocument:

@@ -41,8 +41,9 @@ from earpiece.core.knowledge.errors import (
     StoreBusyError,
 )
 from earpiece.core.knowledge.index import ChromaIndex, probe_index
-from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
+from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger, PartialDocument
 from earpiece.core.knowledge.limits import IngestLimits
+from earpiece.core.knowledge.parsing import ParserProcess
 from earpiece.core.knowledge.progress import (
     FileResult,
     IngestReport,
@@ -50,7 +51,7 @@ from earpiece.core.knowledge.progress import (
     Progress,
     ProgressCallback,
 )
-from earpiece.core.knowledge.readers import read_document
+from earpiece.core.knowledge.readers import ParsedDocument
 from earpiece.core.knowledge.screening import phone_numbers, screen
 from earpiece.core.knowledge.search import SearchResult, passages
 from earpiece.core.knowledge.vocabulary import extract_vocabulary
@@ -118,6 +119,7 @@ class KnowledgeStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._settings = settings or KnowledgeSettings()
         self.limits = limits or IngestLimits()
+        self._parser = ParserProcess(self.limits)
         self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
         try:
             self._file_lock.acquire()
@@ -158,6 +160,7 @@ class KnowledgeStore:
             return
         self._closed = True
         with self._write_lock:
+            self._parser.close()
             if self._index is not None:
                 self._index.close()
             self._ledger.close()
@@ -349,12 +352,19 @@ class KnowledgeStore:
         progress, done, total, committed = run
         source = str(path)
         try:
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
+            with path.open("rb") as file:
+                sha = hashlib.file_digest(file, "sha256").hexdigest()
+            size = path.stat().st_size
             previous = self._ledger.document(kb.name, source)
-            if previous is not None and previous.sha256 == sha and not reread:
+            partial = self._ledger.partial(kb.name, source)
+            if previous is not None and previous.sha256 == sha and not reread and partial is None:
                 return FileResult(source, Outcome.UNCHANGED, previous.chunks)
-            parsed = read_document(path, self.limits)
+            resume = partial if partial is not None and partial.sha256 == sha and not reread else None
+            parsed = (self._parser.parse(path, resume.next_start, resume.heading) if resume
+                      else self._parser.parse(path))
+            if resume is not None or parsed.next_start is not None:
+                outcome = Outcome.ADDED if previous is None or resume is not None else Outcome.UPDATED
+                return self._stream_file(kb, path, sha, parsed, resume, index, known, run, outcome)
             chunks = chunk_blocks(parsed.blocks)
         except DocumentError as exc:
             return FileResult(source, Outcome.FAILED, error=str(exc))
@@ -387,7 +397,7 @@ class KnowledgeStore:
         except IngestCancelled:
             index.delete(kb.collection, [r.chunk_id for r in fresh])  # nothing of it was committed
             return FileResult(source, Outcome.CANCELLED)
-        document = DocumentInfo(source, sha, parsed.title, parsed.kind, len(data), time.time(), len(rows))
+        document = DocumentInfo(source, sha, parsed.title, parsed.kind, size, time.time(), len(rows))
         orphans = self._ledger.commit_document(kb.name, document, rows, vectors)  # the commit point
         if orphans:
             index.delete(kb.collection, sorted(orphans))
@@ -401,6 +411,66 @@ class KnowledgeStore:
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
         return FileResult(source, outcome, len(rows), len(fresh), flagged=len(flagged),
                           warnings=tuple(parsed.problems))
+
+    def _stream_file(
+        self, kb: KnowledgeBaseInfo, path: Path, sha: str, parsed: ParsedDocument,
+        resume: PartialDocument | None, index: ChromaIndex, known: set[str],
+        run: tuple[ProgressCallback | None, int, int, int], outcome: Outcome,
+    ) -> FileResult:
+        """A big file, segment by segment (`parsed` is the first one to store): each is cut, embedded and
+        committed before the next is read, and the ledger records how far the file got, so an
+        interrupted add resumes there. Screening looks at each segment on its own."""
+        progress, done, total, committed = run
+        source, started = str(path), time.perf_counter()
+        position, first = (resume.next_position, False) if resume else (0, True)
+        begun_at = resume.next_start if resume else 0
+        title = parsed.title
+        new_chunks = flagged = 0
+        while True:
+            start = parsed.next_start if parsed.next_start is not None else parsed.total
+            rows = [
+                ChunkRow(source, position + c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
+                         tuple(screen(embedding_text(c.heading, c.text))))
+                for c in chunk_blocks(parsed.blocks)
+            ]
+            fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
+            rate = (start - begun_at) / max(time.perf_counter() - started, 1e-3)
+            left = f", about {_duration((parsed.total - start) / rate)} left" if start > begun_at else ""
+            status = f"{start / 1e6:.1f} of {parsed.total / 1e6:.1f} MB read{left}, {position} stored"
+
+            def report_embedding(
+                n: int, status: str = status, stored: int = committed + new_chunks, todo: int = len(fresh),
+            ) -> None:
+                if progress:
+                    progress(Progress(done, total, source, stored + n, f"{status}, embedding {n}/{todo}"))
+
+            try:
+                vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+            except IngestCancelled:
+                index.delete(kb.collection, [r.chunk_id for r in fresh])  # this segment was not committed
+                return FileResult(source, Outcome.CANCELLED, position, new_chunks)
+            remaining = None if parsed.next_start is None else PartialDocument(
+                sha, parsed.next_start, position + len(rows), parsed.last_heading)
+            document = DocumentInfo(source, sha, title, parsed.kind, parsed.total, time.time(), 0)
+            orphans = self._ledger.commit_segment(kb.name, document, rows, vectors, first=first,
+                                                  remaining=remaining)
+            if orphans:
+                index.delete(kb.collection, sorted(orphans))
+            known.difference_update(orphans)
+            known.update(r.chunk_id for r in rows if not r.flags)
+            first, position = False, position + len(rows)
+            new_chunks += len(fresh)
+            flagged += sum(1 for r in rows if r.flags)
+            if remaining is None:
+                return FileResult(source, outcome, position, new_chunks, flagged=flagged)
+            if self._cancelled():
+                return FileResult(source, Outcome.CANCELLED, position, new_chunks)
+            try:
+                parsed = self._parser.parse(path, remaining.next_start, remaining.heading)
+            except DocumentError as exc:
+                return FileResult(source, Outcome.FAILED, position, new_chunks,
+                                  error=f"{exc} ({position} passages before it were stored; adding the file "
+                                        "again carries on from there)")
 
     def _embed_rows(
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
@@ -519,6 +589,10 @@ class KnowledgeStore:
             cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _expand(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
