@@ -30,7 +30,7 @@ def words(text: str) -> set[str]:
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
-        (lambda: piper_speech("Please change my delivery address."), {"change", "delivery", "address"}),
+        (lambda: piper_speech("How much does delivery cost?"), {"much", "delivery", "cost"}),
         (lambda: espeak_speech("Can I bring my dog with me to the zoo?"), {"bring", "dog", "zoo"}),
     ],
     ids=["piper", "espeak-us"],
