@@ -1,6 +1,7 @@
 """Knowledge tab: create and choose knowledge bases, add files and folders (also by drag and
 drop) with progress and per-file errors, list and delete documents, see the passages screening
-held back (and why), and try a question."""
+held back (and why), and try a question. With a `GapsView`, a second sub-tab lists what callers
+asked that the knowledge base could not answer, for the selected knowledge base."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,10 +36,18 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.interfaces import AnswerRequest
-from earpiece.core.knowledge import IngestReport, KnowledgeError, KnowledgeStore, Outcome, Progress
+from earpiece.core.knowledge import (
+    FileResult,
+    IngestReport,
+    KnowledgeError,
+    KnowledgeStore,
+    Outcome,
+    Progress,
+)
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import KnowledgeSettings
 from earpiece.desktop.copilot_panel import plain_label
+from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -52,9 +62,12 @@ class KnowledgeTab(QWidget):
     answered = Signal(str)  # the offline responder's answer to "try a question"
     kb_changed = Signal(str)
 
-    def __init__(self, settings: KnowledgeSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: KnowledgeSettings, parent: QWidget | None = None, gaps: GapsView | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.gaps = gaps
         self.store: KnowledgeStore | None = None
         self.busy = False
         self.setAcceptDrops(True)
@@ -131,8 +144,9 @@ class KnowledgeTab(QWidget):
         try_layout.addWidget(self.passages, 1)
         try_layout.addWidget(self.answer)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        documents_page = QWidget()
+        layout = QVBoxLayout(documents_page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.documents, 2)
         layout.addLayout(doc_buttons)
         progress_row = QHBoxLayout()
@@ -143,6 +157,15 @@ class KnowledgeTab(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.held_back_box, 1)
         layout.addWidget(try_box, 2)
+        self.pages = QTabWidget()
+        self.pages.addTab(documents_page, "Documents")
+        if gaps is not None:
+            self.pages.addTab(gaps, "Unanswered questions")
+            gaps.answer_added.connect(self._answer_added)
+            self.pages.currentChanged.connect(self._page_shown)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addWidget(self.pages, 1)
         self.setEnabled(False)
 
     # The store is opened off the GUI thread by the app and handed in when ready.
@@ -167,12 +190,23 @@ class KnowledgeTab(QWidget):
         if wanted in names:
             self.kb.setCurrentText(wanted)
         self.kb.blockSignals(False)
-        self._show_documents()
-        self.kb_changed.emit(self.current_kb())
+        self._kb_selected(self.current_kb())
 
     def _kb_selected(self, _name: str) -> None:
         self._show_documents()
+        if self.gaps is not None:
+            self.gaps.set_store(self.store, self.current_kb() or None)
+            if self.pages.currentWidget() is self.gaps:
+                self.gaps.refresh()
         self.kb_changed.emit(self.current_kb())
+
+    def _page_shown(self, _index: int) -> None:
+        if self.gaps is not None and self.pages.currentWidget() is self.gaps:
+            self.gaps.refresh()  # the call records grow while the app runs
+
+    def _answer_added(self, name: str, _result: FileResult) -> None:
+        """An answer written from the gaps list is a new document: list it."""
+        self.refresh(select=name)
 
     def _show_documents(self) -> None:
         self.documents.setRowCount(0)

@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
+from earpiece.cli.gaps import add_gaps_parser, run_gaps
 from earpiece.core.knowledge import (
     IngestReport,
     KnowledgeError,
@@ -68,6 +69,7 @@ def register(subparsers: Any) -> None:
     kb_option(rebuild)
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
     actions.add_parser("drop", help="delete a knowledge base and its index").add_argument("name")
+    add_gaps_parser(actions)
     parser.set_defaults(func=run)
 
 
@@ -75,6 +77,8 @@ INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.kb_action == "gaps":  # reads the call records, not the store
+        return run_gaps(args)
     settings = load_settings()
     try:
         if args.kb_action in READ_ACTIONS:
