@@ -145,6 +145,10 @@ class KnowledgeSettings(BaseModel):
     top_k: int = 3
     min_score: float = 0.35  # below this, the answer is "not in the knowledge base"
     embedding_model: str = ""  # path to an all-MiniLM-L6-v2 ONNX; "" = the bundled one
+    limits: IngestLimits = Field(default_factory=lambda: IngestLimits())
+    # A Chroma server (`chroma run`), e.g. http://10.0.0.5:8000, shared by several machines: the
+    # admin's store copies its index there and agents answer from it (docs/SCALING.md); "" = none.
+    index_url: str = ""
 
 
 class UiSettings(BaseModel):
@@ -235,3 +239,10 @@ def save_settings(settings: Settings) -> Path:
     tmp.write_text(json.dumps(settings.model_dump(mode="json"), indent=2), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+# Last: `earpiece.core.knowledge` imports this module, so its limits can only be imported once the
+# settings classes exist (the annotation above is resolved here).
+from earpiece.core.knowledge.limits import IngestLimits  # noqa: E402
+
+KnowledgeSettings.model_rebuild()
