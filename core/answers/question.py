@@ -29,7 +29,9 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"\b(?:close|closes|closing) (?:on|at|time)\b|\bwhat date\b|\bwhich date\b|\bdeadline\b|\bhours\b|"
         r"\bopen (?:on )?(?:sundays?|saturdays?|mondays?|weekends?|bank holidays?)\b")),
     (AnswerType.PHONE, re.compile(
-        r"\bphone\b|\btelephone\b|\bnumber (?:to|do i|should i|can i) (?:call|ring|dial|phone)\b|"
+        r"\b(?:tele)?phone (?:number|no)\b|"
+        r"\bnumber (?:for|of) (?:the )?[a-z]+ (?:line|desk|office|center|centre)\b|"
+        r"\bnumber (?:to|do i|should i|can i) (?:call|ring|dial|phone)\b|"
         r"\bwhat number\b|\bcontact number\b|\bhotline\b|\bhelpline\b|\bcall (?:you|them|someone)\b|"
         r"\bring (?:you|them)\b|\bfax\b")),
     (AnswerType.PLACE, re.compile(

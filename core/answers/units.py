@@ -98,14 +98,19 @@ def row_cells(text: str) -> list[tuple[str, str]]:
     return cells
 
 
-def speak_row(text: str) -> str:
-    """One table row as a sentence: "Sunday: closed." / "Barista One, price £349, colour black."."""
+def speak_row(text: str, subject: str = "") -> str:
+    """One table row as a sentence: "Sunday: closed." / "Barista One, price £349, colour black.".
+
+    A row of one cell ("Price: £349" under "Barista One") is said with its subject, the heading."""
     cells = row_cells(text)
     if not cells:
         return text.strip()
     label = cells[0][1]
     rest = cells[1:]
     if not rest:
+        header = cells[0][0]
+        if subject and header:
+            return f"{subject}, {header.lower()} {label}."
         return f"{label}."
     if len(rest) == 1:
         return f"{label}: {rest[0][1]}."
@@ -135,7 +140,7 @@ def incomplete(spoken: str) -> bool:
 def candidates(passage: Passage) -> list[Candidate]:
     heading = strip_markup(passage.heading)
     if passage.kind is UnitKind.ROW:
-        return [Candidate(speak_row(passage.text), heading, passage)]
+        return [Candidate(speak_row(passage.text, heading), heading, passage)]
     if passage.kind is UnitKind.LIST:
         item = strip_markup(passage.text).rstrip(".")
         spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."

@@ -17,8 +17,9 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, resolve_follow_up
-from earpiece.core.answers.selector import Selection, Selector, shared_selector
+from earpiece.core.answers.selector import STRICT_TYPES, Selection, Selector, shared_selector
 from earpiece.core.interfaces import AnswerRequest, ChatTurn, Passage, Responder, Retriever
 from earpiece.core.llm.errors import ResponderError
 from earpiece.core.llm.factcheck import FactChecker
@@ -32,6 +33,7 @@ GUARD_PROVIDER = "guard"  # fixed replies: no model was asked
 # `top_k` says (measured on the dev split: the right unit is among the first 6 for 48 of 64
 # answerable questions, among the first 3 for 43).
 MIN_UNITS = 6
+OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
 EXTRACTIVE_PROVIDER = "extractive"  # a model's sentences were all dropped: the selector's answer
 _NOT_FOUND = re.compile(
     r"\b(?:don't|do not|dont)\s+have\s+(?:that|this|any|the|enough)\s+information\b|"
@@ -145,12 +147,17 @@ class Answerer:
             answer.report = stream.report
         guard = OutputGuard(instructions=SYSTEM_PROMPT)
         facts = FactChecker(passages)
+        asked = answer.selection.question.answer_type if answer.selection else AnswerType.OTHER
+        # A reply to "how much" / "when" / "what number" must hold that kind of fact: its first
+        # sentences are held back (at most OFF_TYPE_MAX) until one does.
+        held: list[str] = []
+        shaped = asked not in STRICT_TYPES
         first = True
         try:
             async for sentence in _sentences(stream, answer, started):
                 served_by = (answer.report.served_by if answer.report else None) or self.responder.name
                 if _NOT_FOUND.search(sentence):
-                    if first:  # the responder declined: it says so in the one fixed way
+                    if first and not held:  # the responder declined: it says so in the one fixed way
                         yield self._decline(answer, served_by)
                     break
                 checked = guard.check(sentence)
@@ -159,11 +166,20 @@ class Answerer:
                 if not guard.leaked and facts.invented(checked):
                     answer.dropped.append(checked)
                     continue
-                answer.sentences.append(checked)
-                if first:
-                    first = False
-                    answer.provider = served_by
-                yield checked
+                if not shaped and not guard.leaked:
+                    held.append(checked)
+                    shaped = has_evidence(asked, checked)
+                    if not shaped and len(held) < OFF_TYPE_MAX:
+                        continue
+                    if not shaped:
+                        break
+                ready, held = [*held, checked] if guard.leaked else (held or [checked]), []
+                for said in ready:
+                    answer.sentences.append(said)
+                    if first:
+                        first = False
+                        answer.provider = served_by
+                    yield said
                 if guard.leaked:
                     break
         except ResponderError as exc:
@@ -177,6 +193,7 @@ class Answerer:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
                 await aclose()
+        answer.dropped += held  # never reached the kind of fact asked for
         if first and answer.dropped:
             yield self._extractive(answer)
 

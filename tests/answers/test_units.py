@@ -11,6 +11,7 @@ def test_a_table_row_is_spoken_as_that_row() -> None:
     assert speak_row("Model: Barista One; Price: £349; Colours: black, red") == (
         "Barista One, price £349, colours black, red."
     )
+    assert speak_row("Price: £349", "Larkspur Barista One") == "Larkspur Barista One, price £349."
     row = Passage("Day: Saturday; Hours: 9:00 am to 1:00 pm", "hours.html", heading="Opening hours",
                   kind=UnitKind.ROW)
     [only] = candidates(row)

@@ -165,3 +165,15 @@ def test_the_chain_falls_back_and_the_answer_says_who_served() -> None:
         ("groq", "error"),
         ("offline", "served"),
     ]
+
+
+def test_a_reply_without_the_kind_of_fact_asked_for_is_not_spoken() -> None:
+    reply = "Delivery is handled by our courier partner. We send a tracking link by e-mail."
+    with fake_openai_server(FakeConfig(reply=reply)) as server:
+        answer = _answer(server, "How much does standard delivery cost?")
+    assert answer.dropped == [
+        "Delivery is handled by our courier partner.",
+        "We send a tracking link by e-mail.",
+    ]
+    assert "courier" not in answer.text
+    assert answer.provider in ("extractive", "guard")
