@@ -7,8 +7,10 @@ are mean-pooled over the attention mask and L2-normalised, so cosine similarity 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ from earpiece.core.settings import KnowledgeSettings
 
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained on; longer text is truncated
-BATCH = 32
+BATCH = 32  # texts are sorted by length first, so a batch pads little (cost grows with length)
+BACKGROUND_NICE = 10  # ingestion threads: a live call's threads (nice 0) get ~90 % of a shared core
 
 
 class MiniLmEmbedder:
@@ -49,12 +52,24 @@ class MiniLmEmbedder:
         onnx, tokenizer = embedding_model(knowledge).files
         return _shared(onnx, tokenizer)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """A (len(texts), 384) float32 array of unit vectors."""
+    def embed(self, texts: Sequence[str], pool: Executor | None = None) -> np.ndarray:
+        """A (len(texts), 384) float32 array of unit vectors.
+
+        Texts are embedded in batches of similar length (each padded to its longest, not to 256);
+        with a `pool` (see `background_pool`) the batches run on its threads side by side: one
+        session runs concurrently, each run single-threaded on the thread that calls it.
+        """
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        parts = [self._embed_batch(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
-        return np.concatenate(parts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [[texts[i] for i in order[start : start + BATCH]] for start in range(0, len(texts), BATCH)]
+        if pool is None:
+            parts = [self._embed_batch(batch) for batch in batches]
+        else:
+            parts = list(pool.map(self._embed_batch, batches))
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return vectors
 
     def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
@@ -69,6 +84,19 @@ class MiniLmEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def background_pool() -> ThreadPoolExecutor:
+    """Threads for bulk embedding (ingestion), one per core, each at a lower CPU priority: with no call
+    running ingestion uses every core; during a call, its speech recognition and synthesis (nice 0)
+    take the cores first, without the call engine and ingestion having to coordinate."""
+    return ThreadPoolExecutor(min(os.cpu_count() or 1, 4), thread_name_prefix="embed",
+                              initializer=_lower_priority)
+
+
+def _lower_priority() -> None:
+    """On Linux a thread's nice value is its own (setpriority with the thread id)."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 
 @functools.lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ whose address space is capped with `RLIMIT_AS` at its own size after start-up pl
 `LimitExceededError` naming the setting; the child is then killed and restarted on the next file.
 It runs at a lower CPU priority (nice 10), so a live call's speech recognition keeps its core.
 
-The child is started with `python -m` (not multiprocessing's spawn, which re-imports the parent's
+The child is started with `python -c` (not multiprocessing's spawn, which re-imports the parent's
 main module) and talks over a pair of pipes with `multiprocessing.connection.Connection`.
 """
 
@@ -75,8 +75,8 @@ class ParserProcess:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(to_child_r), str(from_child_w),
-             str(self.limits.max_parse_mb)],
+            [sys.executable, "-c", f"from {__name__} import _serve; _serve({to_child_r}, {from_child_w}, "
+             f"{self.limits.max_parse_mb})"],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
         )
         os.close(to_child_r)
@@ -160,6 +160,3 @@ def _serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
             outbox.send(("memory",))
             return
 
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -31,7 +31,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
-from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction
+from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction, background_pool
 from earpiece.core.knowledge.errors import (
     DocumentError,
     DocumentNotFoundError,
@@ -61,7 +61,7 @@ from earpiece.core.settings import KnowledgeSettings
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
-EMBED_STEP = 64  # chunks embedded between two progress reports
+EMBED_STEP = 128  # chunks embedded between two progress reports (4 batches: one per embedding thread)
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
@@ -120,6 +120,7 @@ class KnowledgeStore:
         self._settings = settings or KnowledgeSettings()
         self.limits = limits or IngestLimits()
         self._parser = ParserProcess(self.limits)
+        self._pool = background_pool()  # ingestion's embedding threads (threads start on first use)
         self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
         try:
             self._file_lock.acquire()
@@ -161,6 +162,7 @@ class KnowledgeStore:
         self._closed = True
         with self._write_lock:
             self._parser.close()
+            self._pool.shutdown(cancel_futures=True)
             if self._index is not None:
                 self._index.close()
             self._ledger.close()
@@ -485,7 +487,7 @@ class KnowledgeStore:
                 raise IngestCancelled
             batch = rows[start : start + EMBED_STEP]
             todo = [r for r in batch if r.chunk_id not in stored]
-            fresh = embedder.embed([embedding_text(r.heading, r.text) for r in todo])
+            fresh = embedder.embed([embedding_text(r.heading, r.text) for r in todo], self._pool)
             by_id = {**{r.chunk_id: stored[r.chunk_id] for r in batch if r.chunk_id in stored},
                      **dict(zip((r.chunk_id for r in todo), fresh, strict=True))}
             vectors = np.stack([by_id[r.chunk_id] for r in batch])
