@@ -56,6 +56,19 @@ def caller_command(target: str, mode: CallMode = CallMode.AUTONOMOUS) -> list[st
     return [sys.executable, "-m", "earpiece", "demo-caller", target, *options]
 
 
+# The demo caller reports the end of the call from its own side of it.
+_CALLER_SIDE_ENDINGS = {"hung up here": "the demo caller hung up",
+                        "hung up by the other party": "you hung up"}
+
+
+def caller_story(line: str) -> str:
+    """A line of the demo caller's story as the agent reads it in the status bar."""
+    reason = line.removeprefix("call ended: ")
+    if reason != line:
+        return f"call ended: {_CALLER_SIDE_ENDINGS.get(reason, reason)}"
+    return line
+
+
 def first_run() -> bool:
     """True once: the first start on this machine (the demo is then offered by itself)."""
     marker = data_dir() / FIRST_RUN_MARKER
@@ -108,7 +121,7 @@ class DemoCall(QObject):
         while line := await asyncio.to_thread(process.stdout.readline):
             text = line.strip()
             if text.startswith(CALLER_PREFIX):  # the caller's story; the rest is its log
-                self.status.emit(f"Demo caller: {text.removeprefix(CALLER_PREFIX)}")
+                self.status.emit(f"Demo caller: {caller_story(text.removeprefix(CALLER_PREFIX))}")
             else:
                 log.debug("demo caller: %s", text)
         return await asyncio.to_thread(process.wait)

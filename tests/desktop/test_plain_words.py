@@ -21,3 +21,11 @@ def test_who_ended_the_call():
     assert end_reason_text("hung up by the other party") == "the caller hung up"
     assert end_reason_text("hung up by the other party", outbound=True) == "the person you called hung up"
     assert end_reason_text("busy (486)") == "busy (486)"
+
+
+def test_the_demo_callers_ending_is_told_from_the_agents_side():
+    from earpiece.desktop.demo_call import caller_story
+
+    assert caller_story("call ended: hung up here") == "call ended: the demo caller hung up"
+    assert caller_story("call ended: hung up by the other party") == "call ended: you hung up"
+    assert caller_story("asking: How much does delivery cost?") == "asking: How much does delivery cost?"
