@@ -223,7 +223,8 @@ class PhonePanel(QWidget):
         self._meter(call if connected else None)
 
     def _meter(self, call: CallView | None) -> None:
-        """The level meters follow the selected call while it is connected."""
+        """The level meters follow the selected call while it is connected (hidden otherwise)."""
+        self.levels.setVisible(call is not None)
         if call is None or self.phone.engine is None:
             if self._metered_call:
                 self.levels.detach()

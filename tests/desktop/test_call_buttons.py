@@ -173,11 +173,12 @@ def test_level_meters_show_the_callers_voice(qtbot, window, tmp_path):
     with Baresip("bob", auto_answer=True, source_wav=tone) as bob:
         connected_call(qtbot, window, bob)
         meters = window.phone_panel.levels
+        assert meters.isVisible()
         qtbot.waitUntil(lambda: meters.caller.value() > 60, timeout=5_000)  # a -10 dBFS tone
         assert meters.microphone.value() == 0  # no headset in the test
         with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
             window.hangup_action.trigger()
-        assert meters.caller.value() == 0  # let go with the call
+        assert meters.caller.value() == 0 and not meters.isVisible()  # let go with the call
 
 
 def test_headset_devices_are_switched_during_a_call_from_settings(qtbot, window):
