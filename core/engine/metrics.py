@@ -51,6 +51,8 @@ class TurnMetrics:
     tts_failures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     top_score: float | None = None
+    confidence: float | None = None  # the answer selector's confidence (None: no question was answered)
+    declined: bool = False  # the reply said "I don't have that information" (a knowledge gap)
     guard: str = ""  # why the output check cut the reply, if it did
     interrupted: bool = False  # the caller barged in
 

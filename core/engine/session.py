@@ -436,6 +436,9 @@ class CallSession:
         metrics.intent = str(answer.intent)
         metrics.llm_ttft_ms = answer.llm_ttft_ms
         metrics.guard = answer.guard_reason
+        metrics.declined = answer.declined
+        if answer.retrieval is not None:
+            metrics.confidence = answer.confidence
         if answer.provider:
             metrics.providers["llm"] = answer.provider
         if answer.report is not None:
