@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m earpiece.core.audio.install_models  # Smart Turn and Silero ONNX out of the pipecat-ai wheel
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -37,7 +37,6 @@ from moonshine_voice.utils import get_assets_path
 
 from bench.stt.speech import CONDITIONS, speak, telephone_band
 from earpiece.core.audio.frames import FRAME_MS
-from earpiece.core.audio.install_models import install
 from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float, split_frames, to_mono_16k
 from earpiece.core.audio.smart_turn import SmartTurnModel, load_smart_turn
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
@@ -252,7 +251,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model_settings = TurnSettings(
         model_silence_ms=args.model_silence_ms, max_silence_ms=args.max_silence_ms, threshold=args.threshold
     )
-    install()  # the install step (a no-op once the models are in the venv)
     model = load_smart_turn(model_settings)
     endpointing = {
         f"timer {vad_settings.end_of_turn_ms} ms": (Endpointing.TIMER, None),
