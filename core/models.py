@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from earpiece.core.settings import KnowledgeSettings, SttSettings, TtsSettings
+if TYPE_CHECKING:  # annotations only: the settings module imports the knowledge package, which needs this one
+    from earpiece.core.settings import KnowledgeSettings, SttSettings, TtsSettings
 
 
 class ModelNotFoundError(RuntimeError):
