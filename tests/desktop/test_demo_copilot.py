@@ -14,7 +14,7 @@ from earpiece.desktop.tasks import spawn
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 
 
-def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop):
+def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop, tmp_path):
     settings = Settings(
         sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
         audio=AudioDeviceSettings(input_device="none", output_device="none"),
@@ -47,6 +47,24 @@ def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop):
                                   [c.body.text() for c in window.copilot.cards()])) from exc
         assert any(line.startswith("Caller:") and "deliver" in line.lower()
                    for line in window.copilot.transcript_lines())
+        assert window.kb_choice.current() == "sample"
+
+        # Mid-call, the agent picks another knowledge base for this call: the next answer comes from it.
+        store = window.models.store
+        assert store is not None
+        store.create("returns-2027")
+        policy = tmp_path / "returns-2027.md"
+        policy.write_text("# Returns\n\nFrom 2027 you can return a product within 14 days for a refund.\n")
+        store.add("returns-2027", [policy])
+        window.knowledge.refresh()  # as after an ingest in the Knowledge tab: kb_changed
+        index = window.kb_choice.box.findText("returns-2027")
+        assert index >= 0
+        window.kb_choice.box.setCurrentIndex(index)
+        window.kb_choice.box.activated.emit(index)
+        assert window.phone.calls[call.call_id].knowledge_base == "returns-2027"
+        qtbot.waitUntil(lambda: any("14 days" in c.body.text() for c in window.copilot.cards()),
+                        timeout=60_000)
+        assert window.settings.knowledge.default_kb == "sample"  # this call only
         started = time.monotonic()
         with qtbot.waitSignal(window.demo.finished, timeout=30_000):
             window.hangup_action.trigger()
