@@ -192,7 +192,7 @@ def test_headset_devices_are_switched_during_a_call_from_settings(qtbot, window)
         window.use_settings(new)
         qtbot.waitUntil(lambda: any(line.startswith("Headset") for line in said), timeout=10_000)
         # the engine was asked at once, mid-call; without a sound card it says so in plain words
-        assert [line for line in said if line.startswith("Headset")][0] in (
+        assert next(line for line in said if line.startswith("Headset")) in (
             "Headset devices switched.",
             "Headset microphone: no sound device was found (is a headset plugged in?)",
             "Headset speaker: no sound device was found (is a headset plugged in?)")
