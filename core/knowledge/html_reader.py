@@ -84,8 +84,17 @@ def remove_invisible(soup: Any) -> None:
             tag.decompose()
 
 
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?)](?:\s|$))")
+
+
+def _joined(parts: Any) -> str:
+    """Text pieces joined with a space, but none before the punctuation after an inline tag
+    ("share feedback privately, contact" rather than "privately , contact")."""
+    return _SPACE_BEFORE_PUNCT.sub("", clean(" ".join(parts)))
+
+
 def _text(tag: Any) -> str:
-    return clean(tag.get_text(" ", strip=True))
+    return _joined(tag.stripped_strings)
 
 
 def _lines(tag: Any) -> str:
@@ -169,14 +178,22 @@ def _lead_in(item: Any) -> str | None:
     return None
 
 
-_TEMPLATE_TAGS = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)  # Jinja / Liquid / Django
+# Jinja / Liquid / Django tags and MkDocs-style `{!file.md!}` includes: what they stand for is not
+# here. Kramdown attribute lists (`{: .number-list}`) and help-centre macros (`{start_tabs}`,
+# `{tab|by-card}`) style the page and say nothing.
+_TEMPLATE_TAGS = re.compile(
+    r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|\{!.*?!\}|\{:[^{}\n]*\}|\{[a-z_]+(?:\|[\w-]+)*\}", re.DOTALL
+)
+# A Markdown link whose target was a template (`[get started]({{ site.baseurl }}...)`) is left
+# unrendered as `[get started]( )`; its text is what a visitor reads.
+_EMPTY_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*\)")
 
 
 def html_elements(markup: str) -> tuple[str, list[Element]]:
     """(title, elements) of an HTML page; the title is the `<title>` or else the first heading."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_TEMPLATE_TAGS.sub(" ", markup), "lxml")
+    soup = BeautifulSoup(_EMPTY_LINK.sub(r"\1", _TEMPLATE_TAGS.sub(" ", markup)), "lxml")
     remove_invisible(soup)
     title = _text(soup.title) if soup.title else ""
     root: Any = soup.body or soup
@@ -209,7 +226,7 @@ def html_elements(markup: str) -> tuple[str, list[Element]]:
             nested = tag.find(["ul", "ol"])
             if nested is None:
                 consumed.add(id(tag))  # its paragraphs are the item, not blocks of their own
-            own = _text(tag) if nested is None else " ".join(
+            own = _text(tag) if nested is None else _joined(
                 clean(s) for s in tag.find_all(string=True) if not any(p is nested for p in s.parents)
             )
             if clean(own):

@@ -91,6 +91,7 @@ _LABEL = r"[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,2}:\s"
 _LABELLED = re.compile(rf"^(?P<label>{_LABEL})(?P<value>[^:]{{1,80}}?)\.?$")
 _HAS_LABEL = re.compile(rf"(?:^|[.!?]\s+){_LABEL}")  # a cheap test before cutting into sentences
 MAX_QUESTION_CHARS = 200
+_PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP|dollars)\b", re.IGNORECASE)
 
 
 def clean(text: str) -> str:
@@ -163,6 +164,17 @@ class _Builder:
     question: str | None = None  # an open FAQ's question
     question_location: str = ""
     answer: list[str] = field(default_factory=list)
+    priced: Heading | None = None  # a short line stating a price, waiting for its description
+
+    def priced_line(self, heading: Heading, description: str = "") -> None:
+        """`Yellowstone (private vehicle) - $30.00` set as its own line is a fact, not a section."""
+        text = f"{heading.text}. {description}" if description else heading.text
+        self.blocks.append(Block(clean(text), self.context(), heading.location, UnitKind.ROW))
+
+    def context(self, lead_in: str | None = None) -> str:
+        """The heading of a list item or a priced line: the section and the list's lead-in."""
+        lead_in = lead_in or self.lead_in
+        return f"{self.section}: {lead_in}" if lead_in and self.section else (lead_in or self.section)
 
     def close_faq(self) -> None:
         if self.question is not None and self.answer:
@@ -202,9 +214,7 @@ class _Builder:
         if self.question is not None:
             self.answer.append(item.text)
             return
-        lead_in = item.lead_in or self.lead_in
-        heading = f"{self.section}: {lead_in}" if lead_in and self.section else (lead_in or self.section)
-        self.blocks.append(Block(item.text, heading, item.location, UnitKind.LIST))
+        self.blocks.append(Block(item.text, self.context(item.lead_in), item.location, UnitKind.LIST))
 
     def table(self, table: Table) -> None:
         self.close_faq()
@@ -220,7 +230,16 @@ def build_units(elements: Iterable[Element]) -> list[Block]:
     """The answer units of a document, in document order."""
     builder = _Builder()
     for element in elements:
-        if isinstance(element, Heading):
+        if builder.priced is not None:
+            priced, builder.priced = builder.priced, None
+            if (isinstance(element, Para | Heading) and not _PRICE.search(element.text)
+                    and question_text(element.text) is None):
+                builder.priced_line(priced, element.text)
+                continue
+            builder.priced_line(priced)
+        if isinstance(element, Heading) and _PRICE.search(element.text) and builder.question is None:
+            builder.priced = element
+        elif isinstance(element, Heading):
             builder.close_faq()
             builder.lead_in = None
             if (question := question_text(element.text)) is not None:
@@ -238,6 +257,8 @@ def build_units(elements: Iterable[Element]) -> list[Block]:
             builder.item(element)
         else:
             builder.table(element)
+    if builder.priced is not None:
+        builder.priced_line(builder.priced)
     builder.close_faq()
     return [b for b in builder.blocks if b.text]
 
