@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 from earpiece.core.settings import CallMode, Settings, save_settings
 from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
+from earpiece.desktop.call_actions import CallActions, make_action
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
 from earpiece.desktop.history_panel import HistoryPanel
-from earpiece.desktop.icons import icon
 from earpiece.desktop.incoming_call import IncomingCallNotice
 from earpiece.desktop.knowledge_choice import KnowledgeChoice
 from earpiece.desktop.knowledge_tab import KnowledgeTab
@@ -131,47 +131,29 @@ class MainWindow(QMainWindow):
         self._connect()
         self.phone_panel.set_contacts(self.history.contacts.rows)
         self.copilot.set_mode(settings.ui.default_mode.value)  # idle: the mode the next call gets
-        self._update_call_actions()
         self.resize(1280, 800)
         if settings.ui.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.ui.window_geometry.encode()))
 
     # -- actions and shortcuts -------------------------------------------------------------------
-    def _action(self, text: str, slot: object, shortcut: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
-        self.demo_action = self._action("Demo call: copilot", lambda: self.start_demo(CallMode.COPILOT),
-                                        "Ctrl+D")
+        self.settings_action = make_action(self, "Settings…", self.open_settings, "Ctrl+,", "settings")
+        self.demo_action = make_action(self, "Demo call: copilot", lambda: self.start_demo(CallMode.COPILOT),
+                                       "Ctrl+D", "demo")
         self.demo_action.setToolTip("The phone rings; you answer and Earpiece suggests answers while the "
                                     "demo caller asks")
-        self.demo_auto_action = self._action("Demo call: autonomous",
-                                             lambda: self.start_demo(CallMode.AUTONOMOUS), "Ctrl+Shift+D")
+        self.demo_auto_action = make_action(self, "Demo call: autonomous",
+                                            lambda: self.start_demo(CallMode.AUTONOMOUS), "Ctrl+Shift+D")
         self.demo_auto_action.setToolTip("Earpiece answers the demo caller by itself")
-        self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
-        self.answer_action = self._action("Answer", self.answer_ringing, "Ctrl+Shift+A")
-        self.hangup_action = self._action("Hang up", self.hang_up_current, "Ctrl+Shift+H")
-        self.hold_action = self._action("Hold / resume", self.toggle_hold, "Ctrl+Shift+P")
-        self.mute_action = self._action("Mute / unmute", self.toggle_mute, "Ctrl+Shift+M")
-        self.dnd_action = self._action("Do not disturb", self._dnd_toggled, "Ctrl+Shift+N")
-        self.dnd_action.setCheckable(True)
-        self.dnd_action.setToolTip("Decline incoming calls without ringing")
-        call_actions = (self.answer_action, self.hangup_action, self.hold_action, self.mute_action)
-        self.shortcuts_action = self._action("Keyboard shortcuts",
-                                             lambda: show_shortcuts(self, self.actions()), "F1")
-        self.about_action = self._action("About Earpiece", lambda: show_about(self))
-        for action, name in ((self.demo_action, "demo"), (self.answer_action, "answer"),
-                             (self.hangup_action, "hang up"), (self.hold_action, "hold"),
-                             (self.mute_action, "mute"), (self.dnd_action, "do not disturb"),
-                             (self.settings_action, "settings"), (self.about_action, "about")):
-            action.setIcon(icon(name))
+        self.quit_action = make_action(self, "Quit", self.quit, "Ctrl+Q")
+        actions = self.call_actions = CallActions(self, self.phone, self.phone_panel)
+        self.answer_action, self.hangup_action, self.hold_action, self.mute_action = actions.on_calls
+        self.dnd_action = actions.dnd
+        self.dnd_action.toggled.connect(self._dnd_toggled)
+        call_actions = self.call_actions.on_calls
+        self.shortcuts_action = make_action(self, "Keyboard shortcuts",
+                                            lambda: show_shortcuts(self, self.actions()), "F1")
+        self.about_action = make_action(self, "About Earpiece", lambda: show_about(self), "", "about")
         menu = self.menuBar()
         file_menu = menu.addMenu("&Earpiece")
         for action in (self.demo_action, self.demo_auto_action, self.settings_action, self.quit_action):
@@ -188,36 +170,6 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.demo_action, *call_actions, self.dnd_action, self.settings_action):
             toolbar.addAction(action)
-
-    def answer_ringing(self) -> None:
-        ringing = [c for c in self.phone.calls.values() if c.ringing_in]
-        if ringing:
-            self.phone.answer(ringing[-1].call_id)
-
-    def hang_up_current(self) -> None:
-        call = self.phone_panel.current_call() or next(iter(self.phone.calls.values()), None)
-        if call is not None:
-            self.phone.hangup(call.call_id)
-
-    def toggle_hold(self) -> None:
-        call = self.phone_panel.current_call()
-        if call is not None and call.answered_at is not None:
-            self.phone.set_hold(call.call_id, not call.held)
-
-    def _update_call_actions(self) -> None:
-        """Answer only with a call ringing, hang up only with a call, hold and mute only when talking."""
-        calls = list(self.phone.calls.values())
-        self.answer_action.setEnabled(any(c.ringing_in for c in calls))
-        self.hangup_action.setEnabled(bool(calls))
-        current = self.phone_panel.current_call()
-        talking = current is not None and current.answered_at is not None and current.active
-        self.hold_action.setEnabled(talking)
-        self.mute_action.setEnabled(talking)
-
-    def toggle_mute(self) -> None:
-        call = self.phone_panel.current_call()
-        if call is not None and call.answered_at is not None:
-            self.phone.set_mute(call.call_id, not call.muted)
 
     # -- wiring ----------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -270,7 +222,7 @@ class MainWindow(QMainWindow):
             parts.append("do not disturb")
         self.tray.set_status(", ".join(parts))
 
-    def _dnd_toggled(self) -> None:
+    def _dnd_toggled(self, _on: bool) -> None:
         self.show_message("Do not disturb: incoming calls are declined." if self.dnd_action.isChecked()
                           else "Do not disturb is off: calls ring again.")
         self._update_tray()
@@ -301,7 +253,6 @@ class MainWindow(QMainWindow):
             self.copilot.set_mode(call.mode.value)
             self.kb_choice.show_kb(call.knowledge_base)
         self._update_tray()
-        self._update_call_actions()
 
     def _answered(self, call: CallView) -> None:
         self._dismiss(call.call_id)
@@ -318,7 +269,6 @@ class MainWindow(QMainWindow):
             self.copilot.call_title.setText(f"{call.title} ({call.status_text()})")
         self.history.show_history(self.phone.history())
         self._update_tray()
-        self._update_call_actions()
 
     def _transcript(self, call_id: str, speaker: str, text: str) -> None:
         if call_id == self.shown_call_id:
