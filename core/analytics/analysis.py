@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from earpiece.core.analytics.disposition import Disposition, disposition
 from earpiece.core.analytics.intents import IntentClassifier
@@ -14,6 +14,9 @@ from earpiece.core.analytics.summary import CallSummary, summarise
 from earpiece.core.analytics.timeline import TalkTime, talk_time
 from earpiece.core.analytics.turns import answered, declined, is_question
 from earpiece.core.engine.metrics import STAGE_LABELS
+
+if TYPE_CHECKING:  # the LLM SDKs load only when a summariser is made
+    from earpiece.core.analytics.llm_summary import LlmSummariser
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,8 @@ class CallAnalysis:
             "started_at": call.started_at.isoformat(), "duration_s": call.duration_s,
             "account_id": call.account_id, "remote_uri": call.remote_uri, "display_name": call.display_name,
             "knowledge_base": call.knowledge_base, "disposition": str(self.disposition),
-            "intent": self.intent, "summary": self.summary.text, "wanted": list(self.summary.wanted),
+            "intent": self.intent, "summary": self.summary.text,
+            "summary_source": self.summary.source, "wanted": list(self.summary.wanted),
             "told": list(self.summary.told),
             "outcome": self.summary.outcome,
             "sentiment": {"score": self.sentiment.score, "label": self.sentiment.label,
@@ -82,8 +86,9 @@ class CallAnalyser:
     """Analyses calls; remembers each record's analysis while its file is unchanged (records are
     written once, so a supervisor's refresh only analyses the new calls)."""
 
-    def __init__(self, intents: IntentClassifier) -> None:
+    def __init__(self, intents: IntentClassifier, summariser: LlmSummariser | None = None) -> None:
         self.intents = intents
+        self.summariser = summariser  # None: the extractive summary (offline)
         self._memo: dict[tuple[str, int], CallAnalysis] = {}
 
     def analyse(self, call: CallData) -> CallAnalysis:
@@ -100,9 +105,12 @@ class CallAnalyser:
         per_turn = tuple(TurnSentiment(line.turn, line.text, sentiment(line.text)) for line in caller)
         questions = [t for t in call.turns if is_question(t)]
         outcome = disposition(call)
+        summary = summarise(call, outcome)
+        if self.summariser is not None:
+            summary = self.summariser.summarise(call, summary)
         return CallAnalysis(
             call=call,
-            summary=summarise(call, outcome),
+            summary=summary,
             intent=self.intents.call_intent([str(t["question"]) for t in questions]),
             disposition=outcome,
             caller_sentiment=per_turn,

@@ -3,12 +3,14 @@ they were told (the first sentence of each answer, or that no answer was known) 
 
 Extractive on purpose: every word comes from the transcript, so the summary cannot state anything
 the call did not contain. Measured on the labelled calls in tests/data/calls (see
-tests/analytics/test_summary.py)."""
+tests/analytics/test_summary.py). With an LLM configured, `llm_summary` may write the text instead
+(`written`); the extractive fields stay, as the facts it was checked against."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Literal
 
 import pysbd
 
@@ -24,9 +26,16 @@ class CallSummary:
     wanted: tuple[str, ...]  # the caller's questions
     told: tuple[str, ...]  # one per question: the answer's first sentence, or "no answer known"
     outcome: str
+    written: str = ""  # a model's fact-checked summary; "" when the extractive text stands
+
+    @property
+    def source(self) -> Literal["llm", "extractive"]:
+        return "llm" if self.written else "extractive"
 
     @property
     def text(self) -> str:
+        if self.written:
+            return self.written
         if not self.wanted:
             return f"The caller asked nothing. Outcome: {self.outcome}."
         pairs = [f'"{q}" - {a}' for q, a in zip(self.wanted, self.told, strict=True)]
@@ -38,9 +47,13 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+
+
 def first_sentence(text: str) -> str:
-    sentences = [s.strip() for s in _segmenter().segment(text) if s.strip()]
-    return sentences[0] if sentences else ""
+    found = sentences(text)
+    return found[0] if found else ""
 
 
 def _outcome(call: CallData, disposition: Disposition) -> str:

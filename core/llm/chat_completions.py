@@ -6,7 +6,8 @@ request and chunk shapes, so one class drives either client.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from earpiece.core.interfaces import AnswerRequest
@@ -56,12 +57,22 @@ class ChatCompletionsResponder:
         return options
 
     async def respond(self, request: AnswerRequest) -> AsyncIterator[str]:
-        prompt = build_prompt(request)
+        async with aclosing(self.stream(build_prompt(request).messages)) as stream:
+            async for text in stream:
+                yield text
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        """The whole reply to `messages`, for work no caller waits on (such as call summaries)."""
+        async with aclosing(self.stream(messages)) as stream:
+            return "".join([text async for text in stream])
+
+    async def stream(self, messages: list[dict[str, str]]) -> AsyncGenerator[str, None]:
+        """The reply to `messages`, piece by piece."""
         try:
             if self._client is None:
                 self._client = self._make_client()
             stream = await self._client.chat.completions.create(
-                model=self.model, messages=prompt.messages, stream=True, **self._request_options()
+                model=self.model, messages=messages, stream=True, **self._request_options()
             )
         except ResponderError:
             raise

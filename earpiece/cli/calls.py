@@ -121,10 +121,12 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from earpiece.core.analytics import analyser
+    from earpiece.core.analytics import CallAnalyser, analyser
+    from earpiece.core.analytics.llm_summary import llm_summariser
 
     call = open_archive(args, settings).get(args.call_id)
-    analysis = analyser(settings).analyse(call)
+    # One call: worth a model's summary when one is configured (list and export stay extractive).
+    analysis = CallAnalyser(analyser(settings).intents, llm_summariser(settings)).analyse(call)
     data = analysis.as_dict()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -136,7 +138,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
           f"{call.duration_s:.0f} s")
     print(f"from {call.remote_uri or 'unknown'} on account {call.account_id or 'unknown'}"
           + (f", knowledge base {call.knowledge_base}" if call.knowledge_base else ""))
-    print(f"summary: {data['summary']}")
+    written = " (written by the model, fact-checked)" if data["summary_source"] == "llm" else ""
+    print(f"summary{written}: {data['summary']}")
     print(f"disposition: {data['disposition']}; intent: {data['intent']}; "
           f"questions {data['questions']}, answered {data['answered']}, declined {data['declined']}")
     print(f"sentiment: {data['sentiment']['label']} ({data['sentiment']['score']:+.2f})")
