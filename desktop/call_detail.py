@@ -22,6 +22,7 @@ from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.latency_words import strip_text
 from earpiece.desktop.plain_words import end_reason_text
+from earpiece.sip.records import CallRecord
 
 _METRIC_FIELDS = {f.name for f in fields(TurnMetrics)}
 
@@ -61,11 +62,17 @@ def answer_lines(call: CallData) -> list[str]:
     return entries
 
 
-def heading(call: CallData) -> str:
+def heading(call: CallData, line: CallRecord | None = None) -> str:
+    """Who, when, how long and how it ended; the SIP history's line (`line`) knows the talk time and
+    who hung up better than the AI session's record."""
     who = call.display_name or call.remote_uri or "unknown caller"
-    ended = end_reason_text(call.outcome or call.end_reason)
+    if line is not None:
+        ended = end_reason_text(line.end_reason, line.direction.value == "outbound")
+        talk = line.duration_s
+    else:
+        ended, talk = end_reason_text(call.outcome or call.end_reason), call.duration_s
     kb = f", knowledge base {call.knowledge_base}" if call.knowledge_base else ""
-    return (f"{who} — {call.started_at.astimezone():%Y-%m-%d %H:%M}, {clock(call.duration_s)}, "
+    return (f"{who} — {call.started_at.astimezone():%Y-%m-%d %H:%M}, {clock(talk)}, "
             f"{call.mode or 'no AI'} mode{kb}; ended: {ended or 'unknown'}")
 
 
@@ -78,11 +85,11 @@ def _list(lines: list[str], empty: str) -> QListWidget:
 
 
 class CallDetail(QDialog):
-    def __init__(self, call: CallData, parent: QWidget | None = None) -> None:
+    def __init__(self, call: CallData, line: CallRecord | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.call = call
         self.setWindowTitle(f"Call with {call.display_name or call.remote_uri or call.call_id}")
-        self.heading = plain_label(heading(call))
+        self.heading = plain_label(heading(call, line))
         self.transcript = _list(transcript_lines(call), "No transcript: the AI was off for this call.")
         self.answers = _list(answer_lines(call), "No questions were answered in this call.")
         self.tabs = QTabWidget()

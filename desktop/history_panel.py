@@ -160,7 +160,7 @@ class HistoryPanel(QWidget):
             return
         call.display_name = call.display_name or record.display_name
         call.remote_uri = call.remote_uri or record.remote_uri
-        self.detail = CallDetail(call, self)
+        self.detail = CallDetail(call, record, self)
         self.detail.show()
 
     def _call_history_row(self, row: int) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.core.engine.record import CallRecorder
 from earpiece.core.settings import Settings
 from earpiece.desktop.copilot_panel import SourceView, SuggestionView
 from earpiece.desktop.latency_panel import latency_sample
@@ -23,8 +25,25 @@ from earpiece.sip.records import CallHistory, CallRecord
 SIZES = ((1024, 640), (1920, 1080))
 
 
+def saved_call(call_id: str) -> None:
+    """A call record as a copilot session writes it (transcript and one answered turn)."""
+    recorder = CallRecorder(call_id, "copilot")
+    start = recorder._t0
+    for at, speaker, text in ((3.1, Speaker.CALLER, "Hi, how much does delivery cost to Scotland?"),
+                              (6.4, Speaker.AGENT, "Let me check that for you."),
+                              (9.0, Speaker.AGENT, "Standard delivery is 4.95 and free above 50.")):
+        recorder.observe(TranscriptEvent(speaker, text, True, start + at, 1))
+    recorder.observe(TurnMetricsEvent(TurnMetrics(
+        turn_id=1, mode="copilot", speaker="caller", question="How much does delivery cost to Scotland?",
+        answer="Standard delivery costs 4.95 within the UK, free above 50.", endpoint_delay_ms=600.0,
+        stt_ms=500.0, retrieval_ms=40.0, llm_ttft_ms=160.0, tts_ttfb_ms=100.0, voice_to_voice_ms=900.0,
+        sources=["faq.csv", "products-and-prices.md"])))
+    recorder.save("remote")
+
+
 def fill(window: MainWindow) -> None:
     now = time.time()
+    saved_call("c0")
     history = CallHistory()
     for n, (uri, reason) in enumerate((("sip:0612345678@pbx.example", "hung up by the other party"),
                                        ("sip:support@pbx.example", "hung up here"),
@@ -76,6 +95,19 @@ def main() -> int:
             print(json.dumps({"path": str(path), "wanted": [width, height],
                               "width": window.width(), "height": window.height(),
                               "min_width": hint.width(), "min_height": hint.height()}), flush=True)
+    window.tabs.setCurrentWidget(window.history)
+    window.history.open_call(window.history.records.index(next(r for r in window.history.records
+                                                                 if r.call_id == "c0")))
+    detail = window.history.detail
+    assert detail is not None
+    for _ in range(5):
+        app.processEvents()
+    path = out / f"desktop-call-detail{suffix}.png"
+    detail.grab().save(str(path))
+    detail.tabs.setCurrentIndex(1)
+    for _ in range(5):
+        app.processEvents()
+    detail.grab().save(str(out / f"desktop-call-detail-answers{suffix}.png"))
     window.tray.hide()
     return 0
 

@@ -65,6 +65,7 @@ def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
     assert "Q: How much does delivery cost?" in answer and "Sources: faq.md" in answer
     assert "Answered in 0.9 s: listening 0.6, understanding 0.2, speaking 0.1" in answer
     assert "sip:alice@example.org" in detail.heading.text()
+    assert detail.heading.text().endswith("1:00, autonomous mode; ended: the caller hung up")
 
 
 def test_who_hung_up_in_plain_words(panel):
