@@ -120,3 +120,15 @@ def test_calls_show_json_says_where_the_summary_came_from(records: Path, monkeyp
         monkeypatch.setenv("EARPIECE_LLM__OPENAI_BASE_URL", server.openai_base_url)
         written = show()
     assert written["summary_source"] == "llm" and written["summary"] == GROUNDED
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_model_that_never_finishes_is_cut_off(call: CallData, provider: str) -> None:
+    """A reply trickling in word by word never trips the client's read timeout; the summary's own
+    deadline (three times `llm.timeout_s`) must end it."""
+    config = FakeConfig(mode=Mode.DRIP, reply=GROUNDED, chunk_words=1, first_token_delay_s=0.25)
+    started = time.monotonic()
+    extractive, summary, _ = _summaries(call, config, provider, timeout_s=0.4)
+    elapsed = time.monotonic() - started
+    assert summary == extractive and summary.source == "extractive"
+    assert elapsed < 4.0  # the whole reply would take 25 x 0.25 s

@@ -32,6 +32,7 @@ class Mode(StrEnum):
     SLOW_FIRST = "slow_first"  # `first_token_delay_s`, then a normal answer
     EMPTY = "empty"  # a well-formed stream with no content (a reasoning model without headroom)
     GROUNDED = "grounded"  # answers from the prompt's knowledge passages (see `grounded_reply`)
+    DRIP = "drip"  # each chunk after `first_token_delay_s`: never silent for long, yet slow to finish
 
 
 @dataclass
@@ -147,6 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
             for n, piece in enumerate(_pieces(reply, config.chunk_words)):
                 if config.mode is Mode.STALL_MID and n == config.stall_after_chunks:
                     self.server.released.wait(config.stall_max_s)
+                    return
+                if config.mode is Mode.DRIP and self.server.released.wait(config.first_token_delay_s):
                     return
                 self.wfile.write(_chunk(piece, model=model))
                 self.wfile.flush()
