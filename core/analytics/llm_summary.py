@@ -21,7 +21,7 @@ from earpiece.core.llm.chat_completions import ChatCompletionsResponder
 from earpiece.core.llm.errors import ResponderError
 from earpiece.core.llm.factcheck import FactChecker
 from earpiece.core.llm.factory import PROVIDERS
-from earpiece.core.llm.prompt import _fenced
+from earpiece.core.llm.prompt import fenced
 from earpiece.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def summary_messages(call: CallData, outcome: str, *, fence: str | None = None) 
     transcript = "\n".join(f"{line.speaker}: {line.text}" for line in call.transcript)
     return [
         {"role": "system", "content": SUMMARY_PROMPT},
-        {"role": "user", "content": _fenced("TRANSCRIPT", fence, transcript or "(nothing was said)")
+        {"role": "user", "content": fenced("TRANSCRIPT", fence, transcript or "(nothing was said)")
          + f"\n\nRecorded outcome: {outcome}.\n\nSummarise the call following your rules."},
     ]
 

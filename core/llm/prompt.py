@@ -50,18 +50,18 @@ def neutralise(text: str) -> str:
     return _FENCE_LIKE.sub(" ", text).strip()
 
 
-def _fenced(kind: str, fence: str, body: str) -> str:
+def fenced(kind: str, fence: str, body: str) -> str:
     return f"<<{kind} {fence}>>\n{neutralise(body)}\n<<END {kind} {fence}>>"
 
 
 def _knowledge_block(passages: list[Passage], fence: str) -> str:
     if not passages:
-        return _fenced("KNOWLEDGE", fence, "(no passage matched the question)")
+        return fenced("KNOWLEDGE", fence, "(no passage matched the question)")
     parts = [
         f"[{i}] source: {neutralise(p.title or p.source)}\n" + "\n".join(filter(None, (p.heading, p.text)))
         for i, p in enumerate(passages, 1)
     ]
-    return _fenced("KNOWLEDGE", fence, "\n\n".join(parts))
+    return fenced("KNOWLEDGE", fence, "\n\n".join(parts))
 
 
 def build_prompt(request: AnswerRequest, *, fence: str | None = None) -> ChatPrompt:
@@ -71,14 +71,14 @@ def build_prompt(request: AnswerRequest, *, fence: str | None = None) -> ChatPro
         if turn.role == "assistant":
             messages.append({"role": "assistant", "content": turn.text})
         else:
-            messages.append({"role": "user", "content": _fenced("CALLER SAID", fence, turn.text)})
+            messages.append({"role": "user", "content": fenced("CALLER SAID", fence, turn.text)})
     messages.append(
         {
             "role": "user",
             "content": (
                 _knowledge_block(list(request.passages), fence)
                 + "\n\n"
-                + _fenced("CALLER SAID", fence, request.question)
+                + fenced("CALLER SAID", fence, request.question)
                 + "\n\nAnswer the caller following your rules."
             ),
         }
