@@ -21,6 +21,7 @@ from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.knowledge.progress import FileResult, IngestReport, Outcome, Progress, ProgressCallback
 from earpiece.core.knowledge.reader import KnowledgeReader
 from earpiece.core.knowledge.readers import READERS, is_supported
+from earpiece.core.knowledge.remote import RemoteReader
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
 from earpiece.core.knowledge.sample import SAMPLE_KB, ensure_sample_kb, open_reader, sample_folder
 from earpiece.core.knowledge.search import SearchResult
@@ -51,6 +52,7 @@ __all__ = [
     "Outcome",
     "Progress",
     "ProgressCallback",
+    "RemoteReader",
     "SearchResult",
     "StoreBusyError",
     "UnreadableDocumentError",

@@ -1,4 +1,5 @@
-"""The Chroma side of the store: one persistent client, one cosine collection per knowledge base.
+"""The Chroma side of the store: one persistent client, one cosine collection per knowledge base,
+and optionally a `chroma run` server that gets every write too (several machines, one knowledge base).
 
 Vectors are always computed by our embedder and passed in, and every collection is opened with
 our embedding function, so Chroma never reaches for its downloading default.
@@ -8,29 +9,52 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 
 from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbeddingFunction
+from earpiece.core.knowledge.errors import KnowledgeError
 
 ADD_BATCH = 1000  # below chromadb's max batch size
+PAGE = 5000
+GENERATION = "generation"  # a served collection's metadata: changes on every write (readers' caches)
 
 
 def chroma_settings() -> chromadb.Settings:
     return chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-class ChromaIndex:
-    def __init__(self, path: Path, embedding_function: MiniLmEmbeddingFunction) -> None:
-        try:
-            self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
-        except Exception:
-            _forget_system(path)
-            raise
+def connect(url: str) -> ClientAPI:
+    """A client of a `chroma run` server at `url` (http://host:port, or https://)."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise KnowledgeError(
+            f"knowledge.index_url {url!r} is not an http://host:port address of a Chroma server."
+        )
+    port = parts.port or (443 if parts.scheme == "https" else 8000)
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=chroma_settings()
+        )
+    except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
+        raise KnowledgeError(
+            f"No Chroma server answers at {url} (knowledge.index_url): start it there with "
+            f"`chroma run --path FOLDER --host {parts.hostname} --port {port}`, or clear the setting. ({exc})"
+        ) from None
+
+
+class Collections:
+    """One cosine collection per knowledge base, in one Chroma client (a folder, or a server)."""
+
+    def __init__(self, client: ClientAPI, embedding_function: MiniLmEmbeddingFunction) -> None:
+        self._client = client
         self._ef = embedding_function
         self._open: dict[str, Any] = {}
 
@@ -58,17 +82,25 @@ class ChromaIndex:
         collection = self._collection(name)
         total, found, offset = collection.count(), set(), 0
         while offset < total:
-            page = collection.get(include=[], limit=5000, offset=offset)
+            page = collection.get(include=[], limit=PAGE, offset=offset)
             found.update(page["ids"])
-            offset += 5000
+            offset += PAGE
         return found
 
     def count(self, name: str) -> int:
         return int(self._collection(name).count())
 
+    def entries(
+        self, name: str, ids: Sequence[str]
+    ) -> tuple[list[str], np.ndarray, list[str], list[dict[str, Any]]]:
+        """(ids, vectors, texts, metadatas) of the given ids."""
+        got = self._collection(name).get(ids=list(ids), include=["embeddings", "documents", "metadatas"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, DIMENSIONS)
+        return list(got["ids"]), vectors, list(got["documents"]), [dict(m) for m in got["metadatas"]]
+
     def upsert(
         self, name: str, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
-        metadatas: Sequence[dict[str, str | int]],
+        metadatas: Sequence[Mapping[str, Any]],
     ) -> None:
         collection = self._collection(name)
         for i in range(0, len(ids), ADD_BATCH):
@@ -83,11 +115,79 @@ class ChromaIndex:
         for i in range(0, len(ids), ADD_BATCH):
             collection.delete(ids=list(ids[i : i + ADD_BATCH]))
 
+    def stamp(self, name: str) -> None:
+        """Mark the collection changed, so readers elsewhere refresh what they cache from it."""
+        self._collection(name).modify(metadata={GENERATION: time.time_ns()})
+
     def query(self, name: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine distance) pairs, nearest first."""
         collection = self._collection(name)
         result = collection.query(query_embeddings=vector[None, :], n_results=k, include=["distances"])
         return list(zip(result["ids"][0], (float(d) for d in result["distances"][0]), strict=True))
+
+
+class ChromaIndex(Collections):
+    """The store's index in its own folder; with `mirror_url`, every write also goes to that Chroma
+    server, which answering agents on other machines read (`RemoteReader`). Opening brings the
+    server up to date with the folder (it may have been down, or new), so the folder stays the truth.
+    """
+
+    def __init__(
+        self, path: Path, embedding_function: MiniLmEmbeddingFunction, *, mirror_url: str = ""
+    ) -> None:
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+        except Exception:
+            _forget_system(path)
+            raise
+        super().__init__(client, embedding_function)
+        self.mirror: Collections | None = None
+        if mirror_url:
+            try:
+                self.mirror = Collections(connect(mirror_url), embedding_function)
+                self._sync_mirror()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.mirror is not None:
+            self.mirror.close()
+        super().close()
+
+    def _sync_mirror(self) -> None:
+        assert self.mirror is not None
+        local = self.collections()
+        for stray in self.mirror.collections() - local:
+            self.mirror.drop(stray)
+        for name in local:
+            want, have = self.ids(name), self.mirror.ids(name)
+            extra, missing = sorted(have - want), sorted(want - have)
+            if extra:
+                self.mirror.delete(name, extra)
+            for i in range(0, len(missing), ADD_BATCH):
+                self.mirror.upsert(name, *self.entries(name, missing[i : i + ADD_BATCH]))
+            self.mirror.stamp(name)
+
+    def drop(self, name: str) -> None:
+        super().drop(name)
+        if self.mirror is not None:
+            self.mirror.drop(name)
+
+    def upsert(
+        self, name: str, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
+        metadatas: Sequence[Mapping[str, Any]],
+    ) -> None:
+        super().upsert(name, ids, vectors, texts, metadatas)
+        if self.mirror is not None:
+            self.mirror.upsert(name, ids, vectors, texts, metadatas)
+            self.mirror.stamp(name)
+
+    def delete(self, name: str, ids: Sequence[str]) -> None:
+        super().delete(name, ids)
+        if self.mirror is not None:
+            self.mirror.delete(name, ids)
+            self.mirror.stamp(name)
 
 
 def _forget_system(path: Path) -> None:

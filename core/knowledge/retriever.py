@@ -1,24 +1,33 @@
 """The `Retriever` the voice engine uses: one knowledge base of an open store, searched off the event loop.
 
-Over a `KnowledgeReader` (what an answering agent should hold) it follows the owner's changes:
-each search sees the documents committed before it, with no restart.
+Over a `KnowledgeReader` (what an answering agent should hold) or a `RemoteReader` (an agent on
+another machine) it follows the owner's changes: each search sees the documents committed before
+it, with no restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 from earpiece.core.interfaces import Passage
-from earpiece.core.knowledge.reader import KnowledgeReader
-from earpiece.core.knowledge.store import KnowledgeStore
+from earpiece.core.knowledge.search import SearchResult
+
+
+class Searchable(Protocol):
+    """What the retriever needs: `KnowledgeStore`, `KnowledgeReader` and `RemoteReader` have it."""
+
+    def info(self, name: str) -> object: ...
+
+    def search(self, name: str, query: str, k: int = 3) -> SearchResult: ...
+
+    def vocabulary(self, name: str, limit: int = 60) -> list[str]: ...
 
 
 class KnowledgeRetriever:
     """Implements `earpiece.core.interfaces.Retriever` over a store's or a reader's `search`."""
 
-    def __init__(
-        self, store: KnowledgeStore | KnowledgeReader, kb_name: str, *, vocabulary_size: int = 60
-    ) -> None:
+    def __init__(self, store: Searchable, kb_name: str, *, vocabulary_size: int = 60) -> None:
         store.info(kb_name)  # fail now, with the list of known names, rather than on the first call
         self.store = store
         self.kb_name = kb_name

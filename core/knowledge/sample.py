@@ -9,6 +9,7 @@ from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, Knowledge
 from earpiece.core.knowledge.ledger import KnowledgeBaseInfo
 from earpiece.core.knowledge.progress import ProgressCallback
 from earpiece.core.knowledge.reader import KnowledgeReader
+from earpiece.core.knowledge.remote import RemoteReader
 from earpiece.core.knowledge.store import KnowledgeStore
 from earpiece.core.paths import resources_dir
 from earpiece.core.settings import KnowledgeSettings
@@ -51,15 +52,26 @@ WRITER_WAIT_S = 300.0
 def open_reader(
     kb_name: str, *, settings: KnowledgeSettings | None = None, root: Path | None = None,
     embedder: MiniLmEmbedder | None = None, writer_wait_s: float = WRITER_WAIT_S,
-) -> KnowledgeReader:
+) -> KnowledgeReader | RemoteReader:
     """What a process that only answers (`earpiece agent`, `earpiece ask`) should hold: a reader,
     which never takes the writer's lock and sees every change the owner commits.
+
+    With `knowledge.index_url` set (and no `root` given) it is a `RemoteReader` of that Chroma
+    server, which an admin's store on another machine fills; nothing is opened locally.
 
     The store is opened for writing (waiting up to `writer_wait_s` for another writer) only when a
     reader cannot serve: the bundled sample knowledge base is asked for and missing (or there is no
     store yet), or the store was written by an older version or is being created right now.
     Raises `KnowledgeBaseNotFoundError` naming the known knowledge bases for any other missing name.
     """
+    if settings is not None and settings.index_url and root is None:
+        remote = RemoteReader(settings.index_url, settings=settings, embedder=embedder)
+        try:
+            remote.info(kb_name)
+        except BaseException:
+            remote.close()
+            raise
+        return remote
     try:
         return _reader(kb_name, settings, root, embedder)
     except KnowledgeBaseNotFoundError:

@@ -40,7 +40,7 @@ from earpiece.core.engine import (
 )
 from earpiece.core.engine import EngineConfig as ConversationConfig
 from earpiece.core.engine.factory import build_voice_stack, warm_up
-from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever, open_reader
+from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever, RemoteReader, open_reader
 from earpiece.core.settings import AccountSettings, CallMode, Settings
 from earpiece.core.tts.normalize import normalize_for_speech
 from earpiece.headless.call_report import CallFacts, TransferAttempt, call_report, write_report
@@ -131,7 +131,7 @@ class AnsweringAgent:
         self._calls: dict[str, _Call] = {}
         self._background: set[asyncio.Task[bool]] = set()  # referenced until done (asyncio keeps weak refs)
         self._engine: SipEngine | None = None
-        self._reader: KnowledgeReader | None = None
+        self._reader: KnowledgeReader | RemoteReader | None = None
         self._retriever: KnowledgeRetriever | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = asyncio.Event()

@@ -1,0 +1,131 @@
+"""Answering from a knowledge base whose index lives on a Chroma server (`chroma run`), for agents
+on machines other than the admin's.
+
+The admin's store keeps its ledger and index in its own folder and, with `knowledge.index_url`
+set, copies every index write to the server (`ChromaIndex(mirror_url=...)`). An agent elsewhere
+sets the same `knowledge.index_url` and holds a `RemoteReader`: the question is embedded here with
+the bundled MiniLM, the server returns the nearest passages with their text and metadata
+(`kind`, `heading`, `source`), and nothing else is needed. Units held back by screening are
+never written to the index, so they are not on the server either. Each search asks the server
+afresh, so an added or removed document is answered from (or not) on the next question.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from chromadb.errors import NotFoundError
+
+from earpiece.core.interfaces import Passage, UnitKind
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError
+from earpiece.core.knowledge.index import GENERATION, PAGE, connect
+from earpiece.core.knowledge.search import SearchResult
+from earpiece.core.knowledge.store import collection_name
+from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.settings import KnowledgeSettings
+
+
+class RemoteReader:
+    """Searches the knowledge bases a store serves through a Chroma server at `url`."""
+
+    def __init__(
+        self, url: str, *, settings: KnowledgeSettings | None = None, embedder: MiniLmEmbedder | None = None
+    ) -> None:
+        self.url = url
+        self._client = connect(url)
+        self._settings = settings or KnowledgeSettings()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._vocabulary: dict[str, tuple[object, list[str]]] = {}  # kb -> (generation, words)
+
+    def close(self) -> None:
+        self._client.close()  # type: ignore[attr-defined]  # Client has it; ClientAPI does not say
+
+    def __enter__(self) -> RemoteReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> MiniLmEmbedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = MiniLmEmbedder.from_settings(self._settings)
+            return self._embedder
+
+    def _collection(self, name: str) -> Any:
+        """Looked up on every use: a rebuild on the admin's side replaces the collection."""
+        try:
+            return self._client.get_collection(collection_name(name), embedding_function=None)
+        except NotFoundError:
+            served = len(self._client.list_collections())
+            raise KnowledgeBaseNotFoundError(
+                f"There is no knowledge base named {name!r} on the Chroma server {self.url} "
+                f"(it serves {served}); the admin's store copies a knowledge base there once "
+                "knowledge.index_url is set on that machine too."
+            ) from None
+
+    def info(self, name: str) -> int:
+        """The number of passages served for `name`; raises `KnowledgeBaseNotFoundError`."""
+        return int(self._collection(name).count())
+
+    def search(self, name: str, query: str, k: int = 3) -> SearchResult:
+        """Top-k passages, best first, as `KnowledgeStore.search` gives them (titles are the unit's
+        heading or location: the document's title stays in the admin's ledger)."""
+        started = time.perf_counter()
+        collection = self._collection(name)
+        if not query.strip() or k <= 0:
+            return SearchResult([], 0.0, 0.0, 0.0)
+        vector = self.embedder.embed([query])[0]
+        embedded = time.perf_counter()
+        found = collection.query(
+            query_embeddings=vector[None, :], n_results=k, include=["documents", "metadatas", "distances"]
+        )
+        queried = time.perf_counter()
+        passages = [
+            _passage(chunk_id, text, metadata or {}, distance)
+            for chunk_id, text, metadata, distance in zip(
+                found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0],
+                strict=True,
+            )
+        ]
+        finished = time.perf_counter()
+        return SearchResult(passages, (embedded - started) * 1000, (queried - embedded) * 1000,
+                            (finished - started) * 1000)
+
+    def vocabulary(self, name: str, limit: int = 60) -> list[str]:
+        """Distinctive words of the served passages, re-read when the admin's store changes them."""
+        collection = self._collection(name)
+        generation = (collection.metadata or {}).get(GENERATION)
+        cached = self._vocabulary.get(name)
+        if cached is None or cached[0] != generation:
+            texts: list[str] = []
+            total = collection.count()
+            for offset in range(0, total, PAGE):
+                texts.extend(collection.get(include=["documents"], limit=PAGE, offset=offset)["documents"])
+            cached = (generation, extract_vocabulary(texts, limit=200))
+            self._vocabulary[name] = cached
+        return cached[1][:limit]
+
+
+def _passage(chunk_id: str, text: str, metadata: dict[str, Any], distance: float) -> Passage:
+    heading = str(metadata.get("heading", ""))
+    title = " — ".join(str(p) for p in (metadata.get("title"), heading or metadata.get("location")) if p)
+    source = str(metadata.get("source", ""))
+    return Passage(
+        text=text,
+        source=source,
+        title=title or Path(source).name,
+        score=min(1.0, max(0.0, 1.0 - distance)),
+        chunk_id=chunk_id,
+        heading=heading,
+        kind=UnitKind(str(metadata.get("kind", UnitKind.TEXT))),
+    )
