@@ -438,7 +438,10 @@ class KnowledgeStore:
             fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
             rate = (start - begun_at) / max(time.perf_counter() - started, 1e-3)
             left = f", about {_duration((parsed.total - start) / rate)} left" if start > begun_at else ""
-            status = f"{start / 1e6:.1f} of {parsed.total / 1e6:.1f} MB read{left}, {position} stored"
+            read = f"{start / 1e6:.1f} of {parsed.total / 1e6:.1f} MB read"
+            status = f"{read}{left}, {position} stored"
+            if progress:
+                progress(Progress(done, total, source, committed + new_chunks, status))
 
             def report_embedding(
                 n: int, status: str = status, stored: int = committed + new_chunks, todo: int = len(fresh),
@@ -463,6 +466,9 @@ class KnowledgeStore:
             first, position = False, position + len(rows)
             new_chunks += len(fresh)
             flagged += sum(1 for r in rows if r.flags)
+            if progress:
+                progress(Progress(done, total, source, committed + new_chunks,
+                                  f"{read}, {position} stored"))
             if remaining is None:
                 return FileResult(source, outcome, position, new_chunks, flagged=flagged)
             if self._cancelled():

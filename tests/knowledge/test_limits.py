@@ -3,6 +3,7 @@ a CSV with bad rows keeps the good ones and reports the bad ones by line number.
 
 from __future__ import annotations
 
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -11,8 +12,10 @@ import pytest
 
 from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import KnowledgeStore, Outcome
+from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.errors import LimitExceededError
 from earpiece.core.knowledge.limits import IngestLimits
+from earpiece.core.knowledge.parsing import ParserProcess
 from earpiece.core.knowledge.readers import read_document
 from tests.knowledge import documents as docs
 
@@ -130,3 +133,35 @@ def test_a_pdf_keeps_its_readable_pages_and_names_the_broken_one(tmp_path: Path)
     assert parsed.problems[0].startswith(f"{broken}: page 2 could not be read and was left out")
     kept = {b.location for b in parsed.blocks}
     assert "page 2" not in kept and {"page 1", "page 3"} <= kept
+
+
+def test_a_hostile_html_is_stopped_by_the_parsers_memory_limit_and_the_rest_carry_on(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path,
+) -> None:
+    """4.5 MB of `<p>` tags (under every size limit) make a parse tree of several hundred MB."""
+    hostile = tmp_path / "tags.html"
+    hostile.write_text("<html><body>" + "<p>a</p>" * 560_000 + "</body></html>")
+    good = docs.write_txt(tmp_path / "opening.txt", "Opening hours", [("Hours", ["We open at nine. " * 8])])
+    with KnowledgeStore(store_root, embedder=embedder, limits=IngestLimits(max_parse_mb=64)) as store:
+        store.create("kb")
+        report = store.add("kb", [hostile, good])
+        by_name = {Path(r.source).name: r for r in report.results}
+        assert by_name["tags.html"].outcome is Outcome.FAILED
+        assert re.search(r"tags\.html: reading it needed more than 64 MB of memory, the limit "
+                         r"\(knowledge\.limits\.max_parse_mb\)", by_name["tags.html"].error)
+        assert by_name["opening.txt"].outcome is Outcome.ADDED  # a new parser process took over
+
+
+def test_a_file_that_takes_too_long_to_parse_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
+    nested = tmp_path / "nested.html"
+    nested.write_text("<html><body>" + "<div>" * 200_000 + "deep" + "</div>" * 200_000 + "</body></html>")
+    parser = ParserProcess(IngestLimits(max_parse_seconds=1))
+    try:
+        too_long = (r"nested\.html: reading it took more than 1 s, the limit "
+                    r"\(knowledge\.limits\.max_parse_seconds\)")
+        with pytest.raises(LimitExceededError, match=too_long):
+            parser.parse(nested)
+        small = docs.write_txt(tmp_path / "small.txt", "Small", [("Part", ["A short paragraph. " * 5])])
+        assert parser.parse(small).title == "Small"
+    finally:
+        parser.close()

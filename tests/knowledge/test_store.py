@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import random
+import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
+from bench.knowledge.run import WORDS
 from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import (
     DocumentNotFoundError,
@@ -18,6 +23,7 @@ from earpiece.core.knowledge import (
     Progress,
 )
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.knowledge.readers import STREAM_BYTES
 from earpiece.core.knowledge.store import collection_name
 from tests.knowledge import documents as docs
 
@@ -238,3 +244,65 @@ def test_a_store_written_before_answer_units_is_migrated_and_re_read(
         assert index_matches_ledger(store, "sample")
     with KnowledgeReader(store_root, embedder=embedder) as reader:
         assert reader.search("sample", "are you open on Saturday afternoon", 1).passages[0] == best
+
+
+STREAM_TEST_MB = float(os.environ.get("EARPIECE_STREAM_TEST_MB", "2"))  # 50 for the real size
+
+
+def write_big_text(path: Path, megabytes: float) -> list[tuple[str, str]]:
+    """A plain-text manual of `megabytes`: six chapters of 20 paragraphs, repeated (so embedding stays
+    cheap: a repeated passage is one vector). Returns (heading, text) of each paragraph in order."""
+    rng = random.Random(5)
+    distinct = [
+        f"Item {n} concerns the {rng.choice(WORDS)}: customers are told that case {n} is handled within "
+        f"{rng.randint(1, 30)} days by team {rng.randint(1, 99)}, and that the {rng.choice(WORDS)} costs "
+        f"{rng.randint(5, 500)} pounds including the {rng.choice(WORDS)}." for n in range(120)
+    ]
+    expected: list[tuple[str, str]] = []
+    with path.open("w") as file:
+        chapter = 0
+        while file.tell() < megabytes * 1e6:
+            heading = f"Chapter {chapter % 6}"
+            file.write(f"{heading}\n\n")
+            for text in distinct[chapter % 6 * 20 : chapter % 6 * 20 + 20]:
+                file.write(f"{text}\n\n")
+                expected.append((heading, text))
+            chapter += 1
+    return expected
+
+
+def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interruption(
+    store: KnowledgeStore, tmp_path: Path,
+) -> None:
+    big = tmp_path / "manual.txt"
+    expected = write_big_text(big, STREAM_TEST_MB)
+    assert big.stat().st_size > 4 * STREAM_BYTES
+    store.create("big")
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def stop_once_a_segment_is_stored(progress: Progress) -> None:
+        seen.append(progress)
+        if store.documents("big"):  # the first segment is committed
+            cancel.set()
+
+    first = store.add("big", [big], progress=stop_once_a_segment_is_stored, cancel=cancel)
+    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    kept = len(store.chunks("big", str(big)))
+    assert 0 < kept < len(expected)
+    assert any("MB read" in p.message for p in seen if p.current)  # progress before the file is done
+    assert index_matches_ledger(store, "big")
+    added_at = store.documents("big")[0].added_at
+
+    again: list[Progress] = []
+    second = store.add("big", [big], progress=again.append)
+    assert second.results[0].outcome is Outcome.ADDED
+    resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
+    assert resumed_with == kept  # carried on after what was stored, not from the start
+    assert store.documents("big")[0].added_at == added_at
+    stored = store.chunks("big", str(big))
+    assert [(c.heading, c.text) for c in stored] == expected
+    assert [c.position for c in stored] == list(range(len(expected)))
+    assert index_matches_ledger(store, "big")
+    assert store.add("big", [big]).results[0].outcome is Outcome.UNCHANGED
+    assert top_source(store, "big", "how long does case 17 take") == "manual.txt"
