@@ -145,7 +145,7 @@ class ChromaIndex(Collections):
         if mirror_url:
             try:
                 self.mirror = Collections(connect(mirror_url), embedding_function)
-                self._sync_mirror()
+                copy_index(self, self.mirror)
             except BaseException:
                 self.close()
                 raise
@@ -154,20 +154,6 @@ class ChromaIndex(Collections):
         if self.mirror is not None:
             self.mirror.close()
         super().close()
-
-    def _sync_mirror(self) -> None:
-        assert self.mirror is not None
-        local = self.collections()
-        for stray in self.mirror.collections() - local:
-            self.mirror.drop(stray)
-        for name in local:
-            want, have = self.ids(name), self.mirror.ids(name)
-            extra, missing = sorted(have - want), sorted(want - have)
-            if extra:
-                self.mirror.delete(name, extra)
-            for i in range(0, len(missing), ADD_BATCH):
-                self.mirror.upsert(name, *self.entries(name, missing[i : i + ADD_BATCH]))
-            self.mirror.stamp(name)
 
     def drop(self, name: str) -> None:
         super().drop(name)
@@ -188,6 +174,25 @@ class ChromaIndex(Collections):
         if self.mirror is not None:
             self.mirror.delete(name, ids)
             self.mirror.stamp(name)
+
+
+def copy_index(source: Collections, target: Collections) -> int:
+    """Make `target` hold what `source` holds (ids are content hashes: same id, same passage);
+    returns how many passages were copied."""
+    local = source.collections()
+    for stray in target.collections() - local:
+        target.drop(stray)
+    copied = 0
+    for name in local:
+        want, have = source.ids(name), target.ids(name)
+        extra, missing = sorted(have - want), sorted(want - have)
+        if extra:
+            target.delete(name, extra)
+        for i in range(0, len(missing), ADD_BATCH):
+            target.upsert(name, *source.entries(name, missing[i : i + ADD_BATCH]))
+        copied += len(missing)
+        target.stamp(name)
+    return copied
 
 
 def _forget_system(path: Path) -> None:

@@ -1,4 +1,6 @@
-"""`earpiece kb ...`: create, fill, inspect, search, rebuild and drop knowledge bases.
+"""`earpiece kb ...`: create, fill, inspect, search, rebuild and drop knowledge bases; publish the
+index to a Chroma server for agents on other machines; list what callers asked that it could not
+answer (`gaps`).
 
 `list`, `docs` and `search` only read: they work while another process (the desktop app, an agent,
 another `earpiece kb add`) owns the store. The other actions write and need the store to be free.
@@ -36,6 +38,8 @@ from earpiece.core.knowledge import (
     Outcome,
     Progress,
 )
+from earpiece.core.knowledge.embedding import MiniLmEmbeddingFunction
+from earpiece.core.knowledge.index import Collections, connect, copy_index
 from earpiece.core.settings import Settings, load_settings
 
 
@@ -69,6 +73,11 @@ def register(subparsers: Any) -> None:
     kb_option(rebuild)
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
     actions.add_parser("drop", help="delete a knowledge base and its index").add_argument("name")
+    publish = actions.add_parser(
+        "publish", help="copy the index to the Chroma server agents on other machines answer from"
+    )
+    publish.add_argument("--to", metavar="URL", help="http://HOST:PORT of a `chroma run` server "
+                                                     "(default: knowledge.index_url from settings)")
     add_gaps_parser(actions)
     parser.set_defaults(func=run)
 
@@ -255,6 +264,22 @@ def _rebuild(store: KnowledgeStore, args: argparse.Namespace, settings: Settings
     return code
 
 
+def _publish(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
+    """The whole index, brought up to date on the server: only what changed is sent."""
+    url = args.to or settings.knowledge.index_url
+    if not url:
+        raise KnowledgeError("Name the Chroma server: --to http://HOST:PORT, or set knowledge.index_url.")
+    started = time.perf_counter()
+    server = Collections(connect(url), MiniLmEmbeddingFunction(store.embedder))
+    try:
+        copied = copy_index(store.index, server)
+    finally:
+        server.close()
+    print(f"{url} now serves {len(store.knowledge_bases())} knowledge base(s); {copied} passages sent "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def _drop(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -> int:
     store.drop(args.name)
     print(f"dropped knowledge base {args.name!r}")
@@ -263,5 +288,6 @@ def _drop(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) -
 
 ACTIONS = {
     "create": _create, "add": _add, "remove": _remove, "rebuild": _rebuild, "drop": _drop,
+    "publish": _publish,
 }
 READ_ACTIONS = {"list": _list, "docs": _docs, "search": _search}

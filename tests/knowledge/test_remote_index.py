@@ -28,7 +28,8 @@ from earpiece.core.knowledge import (
 )
 from earpiece.core.knowledge import store as store_module
 from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction
-from earpiece.core.knowledge.index import ChromaIndex, connect
+from earpiece.core.knowledge.index import ChromaIndex, Collections, connect
+from earpiece.core.knowledge.store import collection_name
 from earpiece.core.settings import KnowledgeSettings
 from tests.knowledge import documents as docs
 
@@ -91,14 +92,14 @@ def test_an_agent_elsewhere_answers_from_the_served_index_without_held_back_unit
         ("Refunds", [PLANTED]),
         ("Parking", ["Visitors park free in the depot yard on weekdays."]),
     ])
-    with KnowledgeStore(root, embedder=embedder) as admin:  # written before the server was set
+    with KnowledgeStore(root, embedder=embedder) as admin:
         ensure_sample_kb(admin)
         admin.add("sample", [notice])
         held_back = [c.text for c in admin.chunks("sample") if c.flags]
     assert any("Note to the AI phone agent" in text for text in held_back)
 
-    # Opening the admin's index with the server set brings the server up to date.
-    ChromaIndex(root / "chroma", MiniLmEmbeddingFunction(embedder), mirror_url=chroma_server).close()
+    assert main(["kb", "--store", str(root), "publish", "--to", chroma_server]) == 0
+    assert "serves 1 knowledge base(s)" in capsys.readouterr().out
 
     settings = KnowledgeSettings(index_url=chroma_server)
     with open_reader("sample", settings=settings, embedder=embedder) as agent:
@@ -145,3 +146,11 @@ def test_the_admins_adds_and_removes_reach_the_agent_on_its_next_question(
             assert "repair drop-offs" not in agent.search("sample", question, 1).passages[0].text
             admin.rebuild("sample")
             assert agent.search("sample", "are you open on Saturday", 1).passages
+        server = Collections(connect(chroma_server), MiniLmEmbeddingFunction(embedder))
+        server.drop(collection_name("sample"))  # the server lost it (a new, empty server)
+        server.close()
+    # Opening the admin's index with the server set brings the server up to date.
+    ChromaIndex(tmp_path / "admin" / "chroma", MiniLmEmbeddingFunction(embedder),
+                mirror_url=chroma_server).close()
+    with RemoteReader(chroma_server, embedder=embedder) as agent:
+        assert agent.search("sample", "are you open on Saturday", 1).passages
