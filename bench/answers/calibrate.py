@@ -126,7 +126,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--precision", type=float, default=0.95)
-    parser.add_argument("--min-coverage", type=float, default=0.25)
+    parser.add_argument("--min-coverage", type=float, default=0.45)
     parser.add_argument("--verbose", action="store_true", help="print the threshold sweep")
     args = parser.parse_args()
     cases = load("dev")

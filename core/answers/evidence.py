@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from earpiece.core.answers.words import content_words, tokens
+
 
 class AnswerType(StrEnum):
     PRICE = "price"
@@ -70,7 +72,10 @@ WEBSITE_TEXT = re.compile(
     r"(?:/\S*)?\b|\bwebsite\b|\bonline\b|\bapp\b",
     re.IGNORECASE,
 )
-NUMBER_TEXT = re.compile(rf"\b{_NUM}\b|\d", re.IGNORECASE)
+# A count is a figure or a number word; "a", "an", "a few" and "several" are not an answer to "how many".
+_COUNT_WORDS = _NUMBER_WORDS.split("|a few")[0] + "|dozens?|unlimited|no limit"
+NUMBER_TEXT = re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.IGNORECASE)
+_COUNT_WORD = re.compile(rf"\d+|{_COUNT_WORDS}", re.IGNORECASE)
 POLICY_TEXT = re.compile(
     r"\b(?:can|cannot|can't|may|must|mustn't|should|need|needs|required?|requires|allowed|not allowed|"
     r"permitted|prohibited|forbidden|welcome|only|not|no|never|always|yes|accept|accepts|accepted|eligible|"
@@ -96,3 +101,16 @@ def has_evidence(answer_type: AnswerType, text: str) -> bool:
     """Whether `text` can hold an answer of this type (OTHER: any text can)."""
     pattern = EVIDENCE.get(answer_type)
     return True if pattern is None else bool(pattern.search(text))
+
+
+COUNT_REACH = 3  # words between a count and what it counts: "a set of ten codes", "credits: 50"
+
+
+def counts(text: str, counted: frozenset[str]) -> bool:
+    """Whether `text` gives a count of one of the `counted` terms ("ten codes" for "how many backup
+    codes"): a figure or number word within a few words of the term, on either side. "Six hours"
+    does not answer "how many times"."""
+    words = tokens(text)
+    at = [i for i, w in enumerate(words) if content_words(w) & counted]
+    numbers = [i for i, w in enumerate(words) if _COUNT_WORD.fullmatch(w)]
+    return any(abs(n - t) <= COUNT_REACH for n in numbers for t in at)

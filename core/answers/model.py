@@ -24,6 +24,7 @@ FEATURES = (
     "focus_unknown",  # share of focus terms found in none of the retrieved units
     "structured",  # an FAQ answer, table row or list item (cut where its meaning is)
     "score_gap",  # best unit score minus this unit's
+    "margin",  # similarity minus the best other candidate's
 )
 
 

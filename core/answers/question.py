@@ -61,6 +61,11 @@ class Question:
     text: str
     answer_type: AnswerType
     focus: frozenset[str]
+    counted: frozenset[str] = frozenset()  # "how many backup codes" -> {"backup", "code"}
+
+
+_HOW_MANY = re.compile(r"\bhow many ([a-z']+)")
+MAX_COUNTED_WORDS = 3
 
 
 def _normalise(text: str) -> str:
@@ -75,8 +80,24 @@ def answer_type(text: str) -> AnswerType:
     return AnswerType.OTHER
 
 
+def counted_terms(text: str) -> frozenset[str]:
+    """What "how many ..." counts, as content terms: the words after "how many" up to the first
+    function word ("how many backup codes do I get" -> {"backup", "code"})."""
+    said = _normalise(text)
+    match = _HOW_MANY.search(said)
+    if match is None:
+        return frozenset()
+    terms: list[str] = []
+    for word in said[match.start(1):].split()[:MAX_COUNTED_WORDS]:
+        found = content_words(word)
+        if not found:
+            break
+        terms += found
+    return frozenset(terms)
+
+
 def analyse(text: str) -> Question:
-    return Question(text, answer_type(text), frozenset(content_words(text)))
+    return Question(text, answer_type(text), frozenset(content_words(text)), counted_terms(text))
 
 
 def is_follow_up(text: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from earpiece.core.answers.evidence import AnswerType, has_evidence
+from earpiece.core.answers.evidence import AnswerType, counts, has_evidence
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
@@ -56,9 +56,12 @@ STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.OTHER}
 
 def eligible(asked: Question, candidate: Candidate) -> bool:
     """Whether a candidate may be spoken at all: it is whole (not a question, nothing lost in
-    conversion), and it holds the kind of fact asked for when that kind can be checked."""
+    conversion), and it holds the kind of fact asked for when that kind can be checked ("how many
+    codes": a count of codes, not any number)."""
     if incomplete(candidate.spoken):
         return False
+    if asked.answer_type is AnswerType.NUMBER and asked.counted:
+        return counts(candidate.spoken, asked.counted)
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, candidate.spoken)
 
 
@@ -110,8 +113,9 @@ class Selector:
             known = set().union(*(content_words(f"{p.heading} {p.text}") for p in passages))
             unknown = len(asked.focus - known) / len(asked.focus) if asked.focus else 0.0
             top = max(p.score for p in passages)
-            for candidate, sim in zip(pool, similarity, strict=True):
-                features = self.features(asked, candidate, float(sim), unknown, top)
+            margins = _margins(similarity)
+            for candidate, sim, margin in zip(pool, similarity, margins, strict=True):
+                features = self.features(asked, candidate, float(sim), unknown, top, margin)
                 selection.ranked.append(Scored(candidate, features, self.model.confidence(features)))
             selection.ranked.sort(key=lambda s: -s.confidence)
         selection.ms = round((time.perf_counter() - started) * 1000, 2)
@@ -137,7 +141,8 @@ class Selector:
 
     @staticmethod
     def features(
-        asked: Question, candidate: Candidate, similarity: float, focus_unknown: float, top_score: float
+        asked: Question, candidate: Candidate, similarity: float, focus_unknown: float, top_score: float,
+        margin: float,
     ) -> tuple[float, ...]:
         focus = asked.focus
         n = max(1, len(focus))
@@ -154,7 +159,18 @@ class Selector:
             focus_unknown,
             1.0 if structured else 0.0,
             top_score - candidate.passage.score,
+            margin,
         )
+
+
+def _margins(similarity: Sequence[float]) -> list[float]:
+    """Each candidate's similarity minus the best of the others' (0 for a lone candidate): an
+    answer that stands out from its neighbours is more likely the one meant than one of several
+    near-equal sentences (the steps of a procedure, rows of a price table)."""
+    if len(similarity) < 2:
+        return [0.0] * len(similarity)
+    order = sorted(similarity, reverse=True)
+    return [s - (order[1] if s == order[0] else order[0]) for s in similarity]
 
 
 _shared: Selector | None = None

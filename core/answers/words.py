@@ -17,6 +17,8 @@ STOPWORDS = frozenset(
         "let", "us", "am", "much", "many", "long", "its", "it's", "there's", "thats", "that's", "anyone",
         "something", "anything", "thing", "things", "one", "ones", "them", "him", "her", "his", "hers",
         "out", "up", "does", "doing", "go", "going", "got", "make", "way", "really", "still", "all",
+        "what's", "where's", "who's", "how's", "when's", "we're", "you're", "they're", "we've", "you've",
+        "i'll", "we'll",
     )
 )
 # Words callers use for what pages name otherwise: compared as one term.

@@ -33,6 +33,7 @@ GUARD_PROVIDER = "guard"  # fixed replies: no model was asked
 # `top_k` says (measured on the dev split: the right unit is among the first 6 for 48 of 64
 # answerable questions, among the first 3 for 43).
 MIN_UNITS = 6
+FOLLOW_UP_CHAIN = 6  # history turns (three exchanges) a follow-up may lean on
 OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
 EXTRACTIVE_PROVIDER = "extractive"  # a model's sentences were all dropped: the selector's answer
 _NOT_FOUND = re.compile(
@@ -95,9 +96,14 @@ class Answerer:
         """Passages at or above `min_score`, best first. A short follow-up ("and on Saturdays?",
         "how much is it?") is made whole with the caller's previous question first; any other short
         question that finds nothing alone is tried again together with it.
-        `Retrieval.query` is the question as searched (and answered)."""
+        `Retrieval.query` is the question as searched (and answered). The previous question is
+        itself made whole first, so a follow-up of a follow-up keeps the topic ("how much for a
+        car?" / "how long is that good for?" / "and for a motorcycle?")."""
         start = time.monotonic()
-        previous = next((t.text for t in reversed(history) if t.role == "caller"), "")
+        previous = ""
+        for turn in history[-FOLLOW_UP_CHAIN:]:
+            if turn.role == "caller":
+                previous = resolve_follow_up(turn.text, previous)
         query = resolve_follow_up(query, previous)
         passages = await self._search(query)
         if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:

@@ -179,10 +179,12 @@ def _lead_in(item: Any) -> str | None:
 
 
 # Jinja / Liquid / Django tags and MkDocs-style `{!file.md!}` includes: what they stand for is not
-# here. Kramdown attribute lists (`{: .number-list}`) and help-centre macros (`{start_tabs}`,
-# `{tab|by-card}`) style the page and say nothing.
+# here. Kramdown attribute lists (`{: .number-list}`), help-centre macros (`{start_tabs}`,
+# `{tab|by-card}`) and admonition markers (`!!! tip ""`) style the page and say nothing.
 _TEMPLATE_TAGS = re.compile(
-    r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|\{!.*?!\}|\{:[^{}\n]*\}|\{[a-z_]+(?:\|[\w-]+)*\}", re.DOTALL
+    r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|\{!.*?!\}|\{:[^{}\n]*\}|\{[a-z_]+(?:\|[\w-]+)*\}|"
+    r"!!!\s*[\w-]+(?:[ \t]+(?:\"[^\"\n]*\"|&quot;[^\n]*?&quot;))?",
+    re.DOTALL,
 )
 # A Markdown link whose target was a template (`[get started]({{ site.baseurl }}...)`) is left
 # unrendered as `[get started]( )`; its text is what a visitor reads.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from earpiece.core.answers.evidence import AnswerType, has_evidence
-from earpiece.core.answers.question import answer_type, is_follow_up, resolve_follow_up
+from earpiece.core.answers.evidence import AnswerType, counts, has_evidence
+from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,13 @@ def test_a_question_that_stands_alone_is_left_as_it_is() -> None:
     assert not is_follow_up(question)
     assert resolve_follow_up(question, "When are you open on Sunday?") == question
     assert resolve_follow_up("and on Saturdays?", "") == "and on Saturdays?"
+
+
+def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
+    asked = analyse("how many backup codes do I get?")
+    assert asked.answer_type is AnswerType.NUMBER and asked.counted == {"backup", "code"}
+    assert counts("Login.gov will generate a set of ten codes.", asked.counted)
+    assert not counts("Backup codes are the least secure option for two-factor sign-in.", asked.counted)
+    times = analyse("how many times can I try before it locks me out?").counted
+    assert not counts("You'll need to wait six hours before you can try again.", times)
+    assert not has_evidence(AnswerType.NUMBER, "Backup codes are an accessible option.")

@@ -1,0 +1,42 @@
+"""Real support-page shapes that used to lose their facts at ingestion (read by the real readers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from earpiece.core.interfaces import UnitKind
+from earpiece.core.knowledge.readers import read_document
+
+
+def _texts(path: Path) -> list[str]:
+    return [b.text for b in read_document(path).blocks]
+
+
+def test_help_centre_markdown_keeps_link_text_and_drops_template_tags(tmp_path: Path) -> None:
+    page = tmp_path / "contact.md"
+    page.write_text(
+        "# Contact\n\n{!support-intro.md!}\n\n{start_tabs}\n\n"
+        "1. Call us, or [get started]({{ site.baseurl }}{% link _pages/sign-up.md %}) online.\n"
+        "{: .number-list}\n\n"
+        "- To share feedback **privately**, contact\n  feedback@example.org. We read everything.\n\n"
+        '!!! tip ""\n\n    Schools usually find the free plan is enough.\n'
+    )
+    texts = _texts(page)
+    assert "Call us, or get started online." in texts
+    assert "To share feedback privately, contact feedback@example.org. We read everything." in texts
+    assert not any("{" in t or "}" in t or "!" in t for t in texts), texts
+
+
+def test_a_short_line_stating_a_price_is_a_fact_with_its_description(tmp_path: Path) -> None:
+    page = tmp_path / "fees.txt"
+    page.write_text(
+        "Basic Information\n\nEntrance Fees:\n\n"
+        "Park (private vehicle) - $30.00\n\n7-day pass for the park\n\n"
+        "Park (individual) - $15.00\n\n7-day pass for the park (per-person)\n"
+    )
+    rows = [b for b in read_document(page).blocks if b.kind is UnitKind.ROW]
+    assert [r.text for r in rows] == [
+        "Park (private vehicle) - $30.00. 7-day pass for the park",
+        "Park (individual) - $15.00. 7-day pass for the park (per-person)",
+    ]
+    assert rows[0].heading == "Basic Information: Entrance Fees"
