@@ -10,15 +10,33 @@ from PySide6.QtWidgets import QMessageBox, QToolBar
 from earpiece.core.settings import CallMode, Settings, UiSettings
 from earpiece.desktop.about import about_text, shortcuts_text
 from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import AudioDeviceProblem, CallDirection, CallState, CallStateChanged, IncomingCall
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow(Settings())
-    qtbot.addWidget(win)
+def make_window(qtbot, qloop):
+    """Windows shut down in order afterwards (without quitting the test's application)."""
+    made: list[MainWindow] = []
+
+    def make(settings: Settings) -> MainWindow:
+        win = MainWindow(settings)
+        qtbot.addWidget(win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        spawn(win.shutdown(quit_app=False))
+        qtbot.waitUntil(lambda w=win: w.models.store is None and w.phone.engine is None and w._closing)
+        qtbot.wait(300)  # the shutdown task's last steps
+
+
+@pytest.fixture
+def window(make_window):
+    win = make_window(Settings())
     win.show()
     return win
 
@@ -53,9 +71,8 @@ def test_call_actions_are_enabled_only_when_they_can_act(window):
 
 
 @pytest.mark.parametrize("mode", [CallMode.COPILOT, CallMode.AUTONOMOUS, CallMode.OFF])
-def test_idle_mode_selector_shows_the_default_mode(qtbot, mode):
-    win = MainWindow(Settings(ui=UiSettings(default_mode=mode)))
-    qtbot.addWidget(win)
+def test_idle_mode_selector_shows_the_default_mode(make_window, mode):
+    win = make_window(Settings(ui=UiSettings(default_mode=mode)))
     assert win.copilot.mode.currentData() == mode.value
     other = CallMode.AUTONOMOUS if mode is not CallMode.AUTONOMOUS else CallMode.COPILOT
     win.copilot.mode.setCurrentIndex(win.copilot.mode.findData(other.value))
