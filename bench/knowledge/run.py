@@ -1,10 +1,16 @@
-"""Knowledge-store benchmark: ingest throughput, query latency (p50/p95) and peak memory.
+"""Knowledge-store benchmark: ingest throughput, query latency (p50/p95), peak memory, a big text
+streamed, the parser process's cost per small file, and how much a foreground task slows down while
+ingestion runs.
 
-    .venv/bin/python -m bench.knowledge.run [--sizes 1000 10000] [--queries 200]
+    .venv/bin/python -m bench.knowledge.run [--sizes 1000 10000] [--queries 200] [--stream-mb 5]
 
 Each size runs in its own child process (so peak RSS is that size's), on a synthetic corpus of
 markdown files with one ~300-character passage per section. Results go to
 bench/results/knowledge.json and knowledge.md.
+
+"Foreground" is a stand-in for a live call, not a call: a normal-priority thread embedding one
+question every 100 ms (ONNX inference on the caller's thread, like the call's speech recognition),
+timed with the machine otherwise idle and then while the ingestion runs (its threads at nice 10).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -55,6 +63,32 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+class Foreground:
+    """A normal-priority thread embedding one question every 100 ms; latencies in ms."""
+
+    def __init__(self, embed: Callable[[list[str]], object]) -> None:
+        self._embed, self._stop = embed, threading.Event()
+        self.latencies: list[float] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            started = time.perf_counter()
+            self._embed(["how long does the courier take to deliver a replacement router"])
+            self.latencies.append((time.perf_counter() - started) * 1000)
+
+    def __enter__(self) -> Foreground:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def p50(self) -> float:
+        return round(statistics.median(self.latencies), 1) if self.latencies else 0.0
+
+
 def measure(size: int, queries: int) -> dict[str, float | int]:
     """One size, in this process."""
     from earpiece.core.knowledge import KnowledgeStore
@@ -67,9 +101,14 @@ def measure(size: int, queries: int) -> dict[str, float | int]:
         started = time.perf_counter()
         with KnowledgeStore(root) as store:
             store.create("bench")
+            store.index  # noqa: B018  # opened (model loaded) before the timing
             opened = time.perf_counter()
-            report = store.add("bench", [folder])
+            with Foreground(store.embedder.embed) as idle:
+                time.sleep(5)
+            with Foreground(store.embedder.embed) as busy:
+                report = store.add("bench", [folder])
             ingest_s = report.seconds
+            parse_ms = parse_cost_ms(store, folder)
             chunks = store.info("bench").chunks
             questions = [
                 f"how long does the {rng.choice(WORDS)} {rng.choice(WORDS)} take for case {n}"
@@ -103,16 +142,79 @@ def measure(size: int, queries: int) -> dict[str, float | int]:
         "reopen_and_first_query_ms": round(reopen_ms, 1),
         "peak_rss_mb": round(peak_mb, 1),
         "total_s": round(closed - started, 1),
+        "foreground_idle_p50_ms": idle.p50(),
+        "foreground_ingesting_p50_ms": busy.p50(),
+        **parse_ms,
     }
 
 
-def markdown(results: list[dict[str, float | int]], meta: dict[str, str]) -> str:
+def parse_cost_ms(store: object, folder: Path) -> dict[str, float]:
+    """A small file parsed in this process vs through the store's parser process (median of 20)."""
+    from earpiece.core.knowledge.readers import read_document
+
+    parser = store._parser  # type: ignore[attr-defined]  # the store's own parser process
+    path = next(folder.iterdir())
+    inline, child = [], []
+    for _ in range(20):
+        started = time.perf_counter()
+        read_document(path)
+        inline.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        parser.parse(path)
+        child.append((time.perf_counter() - started) * 1000)
+    return {"parse_inline_ms": round(statistics.median(inline), 2),
+            "parse_child_ms": round(statistics.median(child), 2)}
+
+
+def measure_stream(megabytes: float) -> dict[str, float | int]:
+    """A plain-text file of `megabytes` of distinct passages: throughput, first progress, peak RSS."""
+    from earpiece.core.knowledge import KnowledgeStore, Progress
+
+    rng = random.Random(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "manual.txt"
+        with big.open("w") as file:
+            n = 0
+            while file.tell() < megabytes * 1e6:
+                if n % 20 == 0:
+                    file.write(f"Chapter {n // 20}\n\n")
+                file.write(passage(rng, n) + "\n\n")
+                n += 1
+        with KnowledgeStore(Path(tmp) / "store") as store:
+            store.create("stream")
+            store.index  # noqa: B018
+            started = time.perf_counter()
+            first: list[float] = []
+
+            def note(progress: Progress) -> None:
+                if progress.chunks_done and not first:
+                    first.append(time.perf_counter() - started)
+
+            report = store.add("stream", [big], progress=note)
+            chunks = store.info("stream").chunks
+    return {
+        "stream_mb": megabytes,
+        "stream_chunks": chunks,
+        "stream_s": round(report.seconds, 1),
+        "stream_chunks_per_s": round(chunks / report.seconds, 1),
+        "stream_first_progress_s": round(first[0], 1) if first else -1,
+        "stream_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def markdown(
+    results: list[dict[str, float | int]], meta: dict[str, str], stream: dict[str, float | int] | None,
+) -> str:
     rows = [
         ("chunks", "chunks"), ("ingest (chunks/s)", "ingest_chunks_per_s"), ("ingest (s)", "ingest_s"),
         ("query p50 (ms)", "query_p50_ms"), ("query p95 (ms)", "query_p95_ms"),
         ("  embedding p50 (ms)", "embed_p50_ms"), ("  index lookup p50 (ms)", "index_p50_ms"),
         ("  index lookup p95 (ms)", "index_p95_ms"), ("first query after ingest (ms)", "first_query_ms"),
         ("reopen + first query (ms)", "reopen_and_first_query_ms"), ("peak RSS (MB)", "peak_rss_mb"),
+        ("foreground p50, idle (ms)", "foreground_idle_p50_ms"),
+        ("foreground p50, while ingesting (ms)", "foreground_ingesting_p50_ms"),
+        ("small file parsed inline (ms)", "parse_inline_ms"),
+        ("small file parsed in the parser process (ms)", "parse_child_ms"),
     ]
     head = "| metric | " + " | ".join(f"{r['chunks']} chunks" for r in results) + " |"
     lines = [
@@ -123,6 +225,11 @@ def markdown(results: list[dict[str, float | int]], meta: dict[str, str]) -> str
         head, "|---|" + "---|" * len(results),
     ]
     lines += ["| " + label + " | " + " | ".join(str(r[key]) for r in results) + " |" for label, key in rows]
+    if stream:
+        lines += ["", f"Streamed plain text: {stream['stream_mb']} MB, {stream['stream_chunks']} chunks in "
+                      f"{stream['stream_s']} s ({stream['stream_chunks_per_s']} chunks/s), first passages "
+                      f"stored after {stream['stream_first_progress_s']} s, peak RSS "
+                      f"{stream['stream_peak_rss_mb']} MB."]
     return "\n".join(lines) + "\n"
 
 
@@ -132,20 +239,29 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--stream-mb", type=float, default=5.0, help="0: no streamed-text run")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stream-child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.queries)))
         return
+    if args.stream_child:
+        print(json.dumps(measure_stream(args.stream_child)))
+        return
     results, queries = [], args.queries
     load = f"{os.getloadavg()[0]:.1f}"
+
+    def child(*flags: str) -> dict[str, float | int]:
+        done = subprocess.run([sys.executable, "-m", "bench.knowledge.run", *flags],
+                              capture_output=True, text=True, check=True, timeout=3600)
+        result: dict[str, float | int] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(json.dumps(result), flush=True)
+        return result
+
     for size in args.sizes:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.knowledge.run", "--child", str(size), "--queries", str(queries)],
-            capture_output=True, text=True, check=True, timeout=1800,
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(json.dumps(results[-1]), flush=True)
+        results.append(child("--child", str(size), "--queries", str(queries)))
+    stream = child("--stream-child", str(args.stream_mb)) if args.stream_mb else None
     meta = {
         "load": load,
         "when": time.strftime("%Y-%m-%d %H:%M"),
@@ -153,9 +269,10 @@ def main() -> None:
         "cpus": str(os.cpu_count()),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "knowledge.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    (RESULTS / "knowledge.md").write_text(markdown(results, meta))
-    print(markdown(results, meta))
+    (RESULTS / "knowledge.json").write_text(
+        json.dumps({"meta": meta, "results": results, "stream": stream}, indent=2))
+    (RESULTS / "knowledge.md").write_text(markdown(results, meta, stream))
+    print(markdown(results, meta, stream))
 
 
 if __name__ == "__main__":
