@@ -18,11 +18,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 from chromadb.errors import NotFoundError
 
 from earpiece.core.interfaces import Passage, UnitKind
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
-from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError
+from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.index import GENERATION, PAGE, connect
 from earpiece.core.knowledge.search import SearchResult
 from earpiece.core.knowledge.store import collection_name
@@ -65,6 +66,10 @@ class RemoteReader:
         """Looked up on every use: a rebuild on the admin's side replaces the collection."""
         try:
             return self._client.get_collection(collection_name(name), embedding_function=None)
+        except httpx.TransportError as exc:  # the next question tries again: no restart needed
+            raise KnowledgeError(
+                f"The Chroma server {self.url} (knowledge.index_url) does not answer: {exc}"
+            ) from exc
         except NotFoundError:
             served = len(self._client.list_collections())
             raise KnowledgeBaseNotFoundError(

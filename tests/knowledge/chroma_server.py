@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -21,13 +22,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    """`chroma run` as shipped by the chromadb package, on a free local port."""
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
+@contextlib.contextmanager
+def serve(folder: Path, port: int) -> Iterator[str]:
+    """`chroma run` on `folder` at 127.0.0.1:`port`, ready when this yields its URL; stopped after."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / f"chroma-{port}.log").open("a")
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp_path / "served"),
+        [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(folder / "served"),
          "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -38,7 +39,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
                 httpx.get(f"{url}/api/v2/heartbeat", timeout=1.0).raise_for_status()
                 break
             except httpx.HTTPError:
-                assert server.poll() is None, (tmp_path / "chroma.log").read_text()
+                assert server.poll() is None, (folder / f"chroma-{port}.log").read_text()
                 assert time.monotonic() < deadline, "chroma run did not start"
                 time.sleep(0.1)
         yield url
@@ -50,3 +51,10 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
             server.kill()
             server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """`chroma run` as shipped by the chromadb package, on a free local port."""
+    with serve(tmp_path, free_port()) as url:
+        yield url

@@ -26,7 +26,7 @@ from earpiece.core.knowledge.index import ChromaIndex, Collections, connect
 from earpiece.core.knowledge.store import collection_name
 from earpiece.core.settings import KnowledgeSettings
 from tests.knowledge import documents as docs
-from tests.knowledge.chroma_server import chroma_server, free_port
+from tests.knowledge.chroma_server import chroma_server, free_port, serve
 
 __all__ = ["chroma_server"]  # the fixture
 
@@ -113,3 +113,23 @@ def test_the_admins_adds_and_removes_reach_the_agent_on_its_next_question(
                 mirror_url=chroma_server).close()
     with RemoteReader(chroma_server, embedder=embedder) as agent:
         assert agent.search("sample", "are you open on Saturday", 1).passages
+
+
+@pytest.mark.models
+def test_a_server_that_goes_away_is_a_clear_error_and_its_return_needs_no_restart(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    port, question = free_port(), "are you open on Saturday"
+    with serve(tmp_path, port) as url:
+        with KnowledgeStore(tmp_path / "admin", embedder=embedder) as admin:
+            ensure_sample_kb(admin)
+        assert main(["kb", "--store", str(tmp_path / "admin"), "publish", "--to", url]) == 0
+        agent = RemoteReader(url, embedder=embedder)
+        assert agent.search("sample", question, 1).passages
+    try:
+        with pytest.raises(KnowledgeError, match=f"The Chroma server {url} .*does not answer"):
+            agent.search("sample", question, 1)
+        with serve(tmp_path, port):  # the same folder, served again
+            assert agent.search("sample", question, 1).passages
+    finally:
+        agent.close()
