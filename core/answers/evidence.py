@@ -103,6 +103,19 @@ def has_evidence(answer_type: AnswerType, text: str) -> bool:
     return True if pattern is None else bool(pattern.search(text))
 
 
+# "within 24 hours", "after six hours": a stretch of time from some event.
+_INTERVAL = re.compile(
+    rf"\b(?:within|after|in|for|up to|wait(?:ing)?|takes?|lasts?)\s+(?:about\s+)?(?:{DURATION_TEXT.pattern})",
+    re.IGNORECASE,
+)
+
+
+def states_clock_time(text: str) -> bool:
+    """A day, date or time of day other than an interval: "within 24 hours" can say when a result
+    comes, but not what time a place opens."""
+    return bool(TIME_TEXT.search(_INTERVAL.sub(" ", text)))
+
+
 COUNT_REACH = 3  # words between a count and what it counts: "a set of ten codes", "credits: 50"
 
 

@@ -62,6 +62,10 @@ class Question:
     answer_type: AnswerType
     focus: frozenset[str]
     counted: frozenset[str] = frozenset()  # "how many backup codes" -> {"backup", "code"}
+    clock: bool = False  # it asks what time or which hours (opening, closing), not how soon
+
+
+_CLOCK = re.compile(r"\bwhat time\b|\bhours\b|\bopen(?:ing|s)?\b|\bclos(?:e|es|ing)\b")
 
 
 _HOW_MANY = re.compile(r"\bhow many ([a-z']+)")
@@ -97,7 +101,9 @@ def counted_terms(text: str) -> frozenset[str]:
 
 
 def analyse(text: str) -> Question:
-    return Question(text, answer_type(text), frozenset(content_words(text)), counted_terms(text))
+    kind = answer_type(text)
+    clock = kind is AnswerType.TIME and bool(_CLOCK.search(_normalise(text)))
+    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock)
 
 
 def is_follow_up(text: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from earpiece.core.answers.evidence import AnswerType, counts, has_evidence
+from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
@@ -57,11 +57,13 @@ STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.OTHER}
 def eligible(asked: Question, candidate: Candidate) -> bool:
     """Whether a candidate may be spoken at all: it is whole (not a question, nothing lost in
     conversion), and it holds the kind of fact asked for when that kind can be checked ("how many
-    codes": a count of codes, not any number)."""
+    codes": a count of codes, not any number; "what time do you open": not "within 24 hours")."""
     if incomplete(candidate.spoken):
         return False
     if asked.answer_type is AnswerType.NUMBER and asked.counted:
         return counts(candidate.spoken, asked.counted)
+    if asked.clock:
+        return states_clock_time(candidate.spoken)
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, candidate.spoken)
 
 

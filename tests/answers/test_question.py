@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from earpiece.core.answers.evidence import AnswerType, counts, has_evidence
+from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
 
 
@@ -70,3 +70,11 @@ def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
     times = analyse("how many times can I try before it locks me out?").counted
     assert not counts("You'll need to wait six hours before you can try again.", times)
     assert not has_evidence(AnswerType.NUMBER, "Backup codes are an accessible option.")
+
+
+def test_what_time_or_which_hours_is_not_answered_by_an_interval() -> None:
+    assert analyse("what are the post office opening hours?").clock
+    assert not analyse("when do I get my result?").clock
+    assert not states_clock_time("You'll get an email within 24 hours of visiting a Post Office.")
+    assert states_clock_time("The South Rim is open 24 hours a day, 365 days a year.")
+    assert states_clock_time("Sunday and bank holidays: closed.")
