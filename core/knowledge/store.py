@@ -61,7 +61,7 @@ from earpiece.core.settings import KnowledgeSettings
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
-EMBED_STEP = 128  # chunks embedded between two progress reports (4 batches: one per embedding thread)
+EMBED_STEP = 64  # chunks embedded between two progress reports (two batches, side by side on 2 cores)
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
@@ -364,9 +364,11 @@ class KnowledgeStore:
             resume = partial if partial is not None and partial.sha256 == sha and not reread else None
             parsed = (self._parser.parse(path, resume.next_start, resume.heading) if resume
                       else self._parser.parse(path))
+            elsewhere = set().union(*(n for s, n in numbers.items() if s != source))
             if resume is not None or parsed.next_start is not None:
                 outcome = Outcome.ADDED if previous is None or resume is not None else Outcome.UPDATED
-                return self._stream_file(kb, path, sha, parsed, resume, index, known, run, outcome)
+                state = (index, known, elsewhere)
+                return self._stream_file(kb, path, sha, parsed, resume, state, run, outcome)
             chunks = chunk_blocks(parsed.blocks)
         except DocumentError as exc:
             return FileResult(source, Outcome.FAILED, error=str(exc))
@@ -378,7 +380,6 @@ class KnowledgeStore:
             reason = f"{path}: could not be read ({type(exc).__name__}: {exc})"
             return FileResult(source, Outcome.FAILED, error=reason)
 
-        elsewhere = set().union(*(n for s, n in numbers.items() if s != source))
         rows = [
             ChunkRow(source, c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
                      tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
@@ -416,23 +417,27 @@ class KnowledgeStore:
 
     def _stream_file(
         self, kb: KnowledgeBaseInfo, path: Path, sha: str, parsed: ParsedDocument,
-        resume: PartialDocument | None, index: ChromaIndex, known: set[str],
+        resume: PartialDocument | None, state: tuple[ChromaIndex, set[str], set[str]],
         run: tuple[ProgressCallback | None, int, int, int], outcome: Outcome,
     ) -> FileResult:
         """A big file, segment by segment (`parsed` is the first one to store): each is cut, embedded and
         committed before the next is read, and the ledger records how far the file got, so an
-        interrupted add resumes there. Screening looks at each segment on its own."""
+        interrupted add resumes there. `state`: the index, the ids it holds, the phone numbers of other
+        documents (for screening)."""
         progress, done, total, committed = run
+        index, known, elsewhere = state
         source, started = str(path), time.perf_counter()
         position, first = (resume.next_position, False) if resume else (0, True)
         begun_at = resume.next_start if resume else 0
         title = parsed.title
         new_chunks = flagged = 0
+        problems: list[str] = []
         while True:
+            problems.extend(parsed.problems)
             start = parsed.next_start if parsed.next_start is not None else parsed.total
             rows = [
                 ChunkRow(source, position + c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
-                         tuple(screen(embedding_text(c.heading, c.text))))
+                         tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
                 for c in chunk_blocks(parsed.blocks)
             ]
             fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
@@ -470,7 +475,8 @@ class KnowledgeStore:
                 progress(Progress(done, total, source, committed + new_chunks,
                                   f"{read}, {position} stored"))
             if remaining is None:
-                return FileResult(source, outcome, position, new_chunks, flagged=flagged)
+                return FileResult(source, outcome, position, new_chunks, flagged=flagged,
+                                  warnings=tuple(problems))
             if self._cancelled():
                 return FileResult(source, Outcome.CANCELLED, position, new_chunks)
             try:
