@@ -153,6 +153,7 @@ class Answerer:
             answer.report = stream.report
         guard = OutputGuard(instructions=SYSTEM_PROMPT)
         facts = FactChecker(passages)
+        headings = {_bare(h) for p in passages for h in (p.heading, p.title) if h}
         asked = answer.selection.question.answer_type if answer.selection else AnswerType.OTHER
         # A reply to "how much" / "when" / "what number" must hold that kind of fact: its first
         # sentences are held back (at most OFF_TYPE_MAX) until one does.
@@ -169,7 +170,7 @@ class Answerer:
                 checked = guard.check(sentence)
                 if checked is None:
                     break
-                if not guard.leaked and facts.invented(checked):
+                if not guard.leaked and (facts.invented(checked) or _says_nothing(checked, headings)):
                     answer.dropped.append(checked)
                     continue
                 if not shaped and not guard.leaked:
@@ -217,6 +218,16 @@ class Answerer:
         answer.provider = EXTRACTIVE_PROVIDER
         answer.sentences.append(best.candidate.spoken)
         return best.candidate.spoken
+
+
+def _bare(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _says_nothing(sentence: str, headings: set[str]) -> bool:
+    """A model sentence that only repeats a passage's heading or title ("How to reset your
+    password.") or asks a question back ("What do I bring to the Post Office?") states no fact to speak."""
+    return sentence.rstrip(" .").endswith("?") or _bare(sentence) in headings
 
 
 async def _sentences(stream: AsyncIterator[str], answer: Answer, started: float) -> AsyncIterator[str]:
