@@ -110,6 +110,13 @@ def precheck(text: str, previous_reply: str = "") -> Precheck:
     return Precheck(Intent.QUESTION, None)
 
 
+# "How to reset your password: Enter your new password." is a heading and a step, not a secret: a
+# credential field followed by a plain word (letters only, then a space or punctuation) is prose.
+_FIELD_THEN_WORD = re.compile(
+    r"(?i)\b(?:password|passwd|passcode|secret|api[_-]?key)\s*[=:]\s*[a-z]+(?=[\s.,;!?\"')]|$)"
+)
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
@@ -149,7 +156,8 @@ class OutputGuard:
             return "fence tag in output"
         if "<<" in sentence or ">>" in sentence:
             return "fence delimiter in output"
-        if MASK in redact(sentence) and MASK not in sentence:
+        prose = _FIELD_THEN_WORD.sub(" ", sentence)
+        if MASK in redact(prose) and MASK not in prose:
             return "credential-shaped text in output"
         words = _words(sentence)
         for i in range(len(words) - self._n + 1):

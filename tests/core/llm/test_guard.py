@@ -132,3 +132,15 @@ def test_the_not_found_reply_quoted_in_the_prompt_is_not_a_leak() -> None:
 
     assert NOT_FOUND_REPLY in SYSTEM_PROMPT
     assert OutputGuard().check(NOT_FOUND_REPLY) == NOT_FOUND_REPLY
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "How to reset your password: Enter your new password.",
+        "Password: Select Forgot your password? on the sign-in page.",
+    ],
+)
+def test_a_heading_about_passwords_followed_by_a_step_is_spoken(sentence: str) -> None:
+    guard = OutputGuard()
+    assert guard.check(sentence) == sentence and not guard.leaked
