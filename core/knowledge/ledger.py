@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,7 @@ class DocumentInfo:
     added_at: float
     chunks: int
     flagged: int = 0  # units screening held back (never searched); see `Ledger.chunks`
+    partial: bool = False  # a streamed file only partly stored so far (adding it again carries on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,13 @@ class PartialDocument:
 _CHUNK_COLUMNS = "c.source, c.position, c.chunk_id, c.heading, c.location, c.text, c.kind, c.flags"
 _DOCUMENT_COLUMNS = """d.source, d.sha256, d.title, d.kind, d.size, d.added_at,
     (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source),
-    (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source AND c.flags != '')"""
+    (SELECT COUNT(*) FROM chunks c WHERE c.kb = d.kb AND c.source = d.source AND c.flags != ''),
+    EXISTS (SELECT 1 FROM partial_documents p WHERE p.kb = d.kb AND p.source = d.source)"""
+
+
+def _document(row: Sequence[Any]) -> DocumentInfo:
+    source, sha256, title, kind, size, added_at, chunks, flagged, partial = row
+    return DocumentInfo(source, sha256, title, kind, size, added_at, chunks, flagged, bool(partial))
 
 
 class Ledger:
@@ -260,14 +268,14 @@ class Ledger:
             rows = self._db.execute(
                 f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.kb = ? ORDER BY d.source", (kb,)
             ).fetchall()
-        return [DocumentInfo(*r) for r in rows]
+        return [_document(r) for r in rows]
 
     def document(self, kb: str, source: str) -> DocumentInfo | None:
         with self._lock:
             row = self._db.execute(
                 f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.kb = ? AND d.source = ?", (kb, source)
             ).fetchone()
-        return DocumentInfo(*row) if row else None
+        return _document(row) if row else None
 
     def chunks(self, kb: str, source: str | None = None) -> list[ChunkRow]:
         query = f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.kb = ?"

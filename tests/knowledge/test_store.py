@@ -292,6 +292,7 @@ def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interrupt
     assert 0 < kept < len(expected)
     assert any("MB read" in p.message for p in seen if p.current)  # progress before the file is done
     assert index_matches_ledger(store, "big")
+    assert store.documents("big")[0].partial
     added_at = store.documents("big")[0].added_at
 
     again: list[Progress] = []
@@ -300,6 +301,7 @@ def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interrupt
     resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
     assert resumed_with == kept  # carried on after what was stored, not from the start
     assert store.documents("big")[0].added_at == added_at
+    assert not store.documents("big")[0].partial
     stored = store.chunks("big", str(big))
     assert [(c.heading, c.text) for c in stored] == expected
     assert [c.position for c in stored] == list(range(len(expected)))
