@@ -30,6 +30,7 @@ from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
+from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.incoming_call import IncomingCallNotice
 from earpiece.desktop.knowledge_choice import KnowledgeChoice
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         call_bar_layout.addWidget(self.kb_choice)
         call_bar_layout.addWidget(self.latency_strip, 1)
         self.history = HistoryPanel(contacts())
-        self.knowledge = KnowledgeTab(settings.knowledge)
+        self.knowledge = KnowledgeTab(settings.knowledge, gaps=GapsView(settings))
         self.supervisor = SupervisorView(settings)  # reads the call records when shown
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)

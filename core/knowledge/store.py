@@ -118,7 +118,7 @@ class KnowledgeStore:
         self.root = root if root is not None else default_store_path()
         self.root.mkdir(parents=True, exist_ok=True)
         self._settings = settings or KnowledgeSettings()
-        self.limits = limits or IngestLimits()
+        self.limits = limits or self._settings.limits
         self._parser = ParserProcess(self.limits)
         self._pool = background_pool()  # ingestion's embedding threads (threads start on first use)
         self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
@@ -217,7 +217,8 @@ class KnowledgeStore:
                            "and rebuilt it from the ledger.")
             index: ChromaIndex | None = None
             try:
-                index = ChromaIndex(path, MiniLmEmbeddingFunction(embedder))
+                function = MiniLmEmbeddingFunction(embedder)
+                index = ChromaIndex(path, function, mirror_url=self._settings.index_url)
                 self._reconcile(index, embedder)
                 return index
             except Exception as exc:

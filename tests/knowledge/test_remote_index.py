@@ -4,7 +4,6 @@ server (127.0.0.1, started and stopped here), and an agent elsewhere answers thr
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from earpiece.core.knowledge import (
     ensure_sample_kb,
     open_reader,
 )
-from earpiece.core.knowledge import store as store_module
 from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction
 from earpiece.core.knowledge.index import ChromaIndex, Collections, connect
 from earpiece.core.knowledge.store import collection_name
@@ -85,15 +83,14 @@ def test_an_agent_elsewhere_answers_from_the_served_index_without_held_back_unit
 
 @pytest.mark.models
 def test_the_admins_adds_and_removes_reach_the_agent_on_its_next_question(
-    chroma_server: str, tmp_path: Path, embedder: MiniLmEmbedder, monkeypatch: pytest.MonkeyPatch,
+    chroma_server: str, tmp_path: Path, embedder: MiniLmEmbedder,
 ) -> None:
-    # What store.py does once it passes knowledge.index_url to its index (reported; not this helper's file).
-    monkeypatch.setattr(store_module, "ChromaIndex", functools.partial(ChromaIndex, mirror_url=chroma_server))
     question = "can I drop off a repair at the showroom on a Saturday"
     news = docs.write_md(tmp_path / "news.md", "News", [
         ("Saturday", ["From May the Leicester showroom also opens on Saturdays for repair drop-offs."]),
     ])
-    with KnowledgeStore(tmp_path / "admin", embedder=embedder) as admin:
+    settings = KnowledgeSettings(index_url=chroma_server)
+    with KnowledgeStore(tmp_path / "admin", settings=settings, embedder=embedder) as admin:
         ensure_sample_kb(admin)
         with RemoteReader(chroma_server, embedder=embedder) as agent:
             assert "repair drop-offs" not in agent.search("sample", question, 1).passages[0].text
