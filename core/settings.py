@@ -21,6 +21,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.paths import config_dir
 
 SETTINGS_FILE = "settings.json"
@@ -145,7 +146,7 @@ class KnowledgeSettings(BaseModel):
     top_k: int = 3
     min_score: float = 0.35  # below this, the answer is "not in the knowledge base"
     embedding_model: str = ""  # path to an all-MiniLM-L6-v2 ONNX; "" = the bundled one
-    limits: IngestLimits = Field(default_factory=lambda: IngestLimits())
+    limits: IngestLimits = Field(default_factory=IngestLimits)
     # A Chroma server (`chroma run`), e.g. http://10.0.0.5:8000, shared by several machines: the
     # admin's store copies its index there and agents answer from it (docs/SCALING.md); "" = none.
     index_url: str = ""
@@ -240,9 +241,3 @@ def save_settings(settings: Settings) -> Path:
     os.replace(tmp, path)
     return path
 
-
-# Last: `earpiece.core.knowledge` imports this module, so its limits can only be imported once the
-# settings classes exist (the annotation above is resolved here).
-from earpiece.core.knowledge.limits import IngestLimits  # noqa: E402
-
-KnowledgeSettings.model_rebuild()
