@@ -21,6 +21,7 @@ from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, resolve_follow_up
 from earpiece.core.answers.selector import STRICT_TYPES, Selection, Selector, shared_selector
 from earpiece.core.interfaces import AnswerRequest, ChatTurn, Passage, Responder, Retriever
+from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.llm.errors import ResponderError
 from earpiece.core.llm.factcheck import FactChecker
 from earpiece.core.llm.fallback import ResponseReport, ResponseStream
@@ -49,6 +50,7 @@ class Retrieval:
     query: str
     passages: list[Passage]
     ms: float
+    error: str = ""  # the knowledge base could not be searched (e.g. its index server is down)
 
 
 @dataclass(slots=True)
@@ -105,10 +107,13 @@ class Answerer:
             if turn.role == "caller":
                 previous = resolve_follow_up(turn.text, previous)
         query = resolve_follow_up(query, previous)
-        passages = await self._search(query)
-        if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
-            query = f"{previous} {query}"
+        try:
             passages = await self._search(query)
+            if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
+                query = f"{previous} {query}"
+                passages = await self._search(query)
+        except KnowledgeError as exc:
+            return Retrieval(query, [], round((time.monotonic() - start) * 1000, 1), error=str(exc))
         return Retrieval(query, passages, round((time.monotonic() - start) * 1000, 1))
 
     async def _search(self, query: str) -> list[Passage]:
@@ -138,6 +143,12 @@ class Answerer:
             yield check.reply
             return
         answer.retrieval = retrieval or await self.retrieve(answer.question, history)
+        if answer.retrieval.error:  # an apology and the offer of a person, never a guess
+            answer.error = answer.retrieval.error
+            answer.provider = GUARD_PROVIDER
+            answer.sentences.append(SORRY_REPLY)
+            yield SORRY_REPLY
+            return
         passages = answer.retrieval.passages
         if passages:
             answer.selection = self.selector.select(answer.retrieval.query, passages)

@@ -8,7 +8,8 @@ import asyncio
 import pytest
 
 from earpiece.core.engine.answering import SORRY_REPLY, Answer, Answerer
-from earpiece.core.interfaces import ChatTurn
+from earpiece.core.interfaces import ChatTurn, Passage
+from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.llm.chat_completions import groq_responder
 from earpiece.core.llm.fallback import FallbackResponder
 from earpiece.core.llm.guard import HANDOVER_REPLY, INJECTION_REPLY, LEAK_REPLY, NOT_FOUND_REPLY, Intent
@@ -177,3 +178,23 @@ def test_a_reply_without_the_kind_of_fact_asked_for_is_not_spoken() -> None:
     ]
     assert "courier" not in answer.text
     assert answer.provider in ("extractive", "guard")
+
+
+class _IndexDown(WordRetriever):
+    """A knowledge base whose index server does not answer (what `RemoteReader` raises then)."""
+
+    async def search(self, query: str, k: int) -> list[Passage]:
+        raise KnowledgeError("the knowledge index at http://127.0.0.1:9 does not answer")
+
+
+def test_a_knowledge_base_that_cannot_be_searched_is_apologised_for() -> None:
+    answerer = Answerer(OfflineResponder(0.3), _IndexDown(list(KNOWLEDGE)))
+
+    async def run() -> Answer:
+        answer = Answer("When do you open on Saturday?")
+        async for _ in answerer.stream(answer):
+            pass
+        return answer
+
+    answer = asyncio.run(run())
+    assert answer.text == SORRY_REPLY and "does not answer" in answer.error
