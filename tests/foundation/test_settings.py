@@ -29,7 +29,8 @@ def test_saved_settings_round_trip_without_secrets():
     again = load_settings()
     assert again.sip.accounts[0].username == "alice"
     assert again.ui.default_mode is CallMode.AUTONOMOUS
-    assert not [key for key in _keys(json.loads(path.read_text())) if "password" in key or key.endswith(("api_key", "secret"))]
+    fields = _keys(json.loads(path.read_text()))
+    assert not [key for key in fields if "password" in key or key.endswith(("api_key", "secret"))]
 
 
 def _keys(node: object) -> list[str]:
