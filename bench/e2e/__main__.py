@@ -160,20 +160,7 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
                  for k, script in enumerate(scripts)]
         sampler = ProcessSampler(agent.pid)
         sampler.start()
-        errors: list[str] = []
-
-        def place(k: int, call: ScriptedCall) -> None:
-            time.sleep(k * args.stagger)
-            try:
-                call.run(agent.uri)
-            except Exception as exc:  # reported, the other calls go on
-                errors.append(f"call {k}: {type(exc).__name__}: {exc}")
-
-        threads = [threading.Thread(target=place, args=(k, c)) for k, c in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = place_calls(calls, agent.uri, args.stagger)
         usage = sampler.stop()
         records = agent.wait_records(known + level, timeout=30)[known:]
         turns: list[dict[str, Any]] = []
@@ -250,6 +237,26 @@ def summarise(level: int, turns: list[dict[str, Any]], gaps: list[float], usage:
         "errors": errors,
         "turn_rows": turns,
     }
+
+
+def place_calls(calls: list[ScriptedCall], uri: str, stagger_s: float) -> list[str]:
+    """Run the calls at once (the k-th after k * stagger_s), each on its own thread; the failures,
+    one line each (the other calls go on)."""
+    errors: list[str] = []
+
+    def place(k: int, call: ScriptedCall) -> None:
+        time.sleep(k * stagger_s)
+        try:
+            call.run(uri)
+        except Exception as exc:
+            errors.append(f"call {k}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=place, args=(k, c)) for k, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def machine_facts() -> dict[str, Any]:

@@ -7,14 +7,12 @@ import contextlib
 import json
 import os
 import tempfile
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.e2e.__main__ import QUESTIONS, SPEECH_DBFS, machine_facts, match_turns, summarise
+from bench.e2e.__main__ import QUESTIONS, SPEECH_DBFS, machine_facts, match_turns, place_calls, summarise
 from bench.e2e.sampler import ProcessSampler
 from bench.scale.report import write_markdown
 from tests.audio_gen import piper_speech
@@ -113,18 +111,7 @@ def run_level(line: KamailioDispatcher, agents: list[AgentProcess], folder: Path
         for sampler in samplers:
             sampler.start()
 
-        def place(k: int, call: ScriptedCall) -> None:
-            time.sleep(k * args.stagger)
-            try:
-                call.run(line.line_uri)
-            except Exception as exc:  # reported, the other calls go on
-                errors.append(f"call {k}: {type(exc).__name__}: {exc}")
-
-        threads = [threading.Thread(target=place, args=(k, c)) for k, c in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors += place_calls(calls, line.line_uri, args.stagger)
         usage = [sampler.stop() for sampler in samplers]
         wait_for(lambda: sum(len(a.records()) - known[a.user] for a in agents) >= level, 30, 0.2)
         records = {agent.user: agent.records()[known[agent.user]:] for agent in agents}
