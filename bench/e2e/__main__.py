@@ -272,7 +272,6 @@ def machine_facts() -> dict[str, Any]:
         "cpu": model,
         "cpus": os.cpu_count(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
-        "shared": "the machine was shared with other engineers running tests and peers at the same time",
     }
 
 

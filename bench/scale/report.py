@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.e2e.report import load_words
+
 
 def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
@@ -39,7 +41,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "",
         f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
         f"{machine['cpus']} CPUs ({machine['cpu']}). Load average {machine['load_average_start'][0]} at "
-        f"the start and {machine['load_average_end'][0]} at the end: **{machine['shared']}**. "
+        f"the start and {machine['load_average_end'][0]} at the end: {load_words(machine)}. "
         f"Took {report['duration_s']:.0f} s.",
         "",
         f"Method: {method['agents']} agents (at most {method['max_calls_per_agent']} calls each) behind "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.e2e.report import load_words
+
 
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
@@ -23,7 +25,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "",
         f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
         f"{machine['cpus']} CPUs ({machine['cpu']}). Load average {machine['load_average_start'][0]} at "
-        f"the start and {machine['load_average_end'][0]} at the end: **{machine['shared']}**. "
+        f"the start and {machine['load_average_end'][0]} at the end: {load_words(machine)}. "
         f"Took {report['duration_s']:.0f} s.",
         "",
         f"Method: {method['calls']} calls, {method['concurrency']} at a time; {method['caller']}. "
