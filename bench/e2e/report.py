@@ -76,9 +76,10 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
 
 
 def load_words(machine: dict[str, Any]) -> str:
-    """What the load averages say about the run (a benchmark means something only on its own)."""
-    if max(machine["load_average_start"][0], machine["load_average_end"][0]) < 1.5:
-        return "nothing else was running"
+    """What the load average at the start says about the run (the end's includes the benchmark's
+    own load); a benchmark means something only on its own."""
+    if machine["load_average_start"][0] < 1.5:
+        return "nothing else was running at the start"
     return "**other work was running at the same time, so the figures are noisy (and pessimistic)**"
 
 
