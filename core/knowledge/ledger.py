@@ -332,24 +332,9 @@ class Ledger:
         vectors: Mapping[str, np.ndarray],
     ) -> set[str]:
         """Replace a document, its chunks and their new vectors atomically; returns ids no document
-        references anymore (their vectors are gone with them)."""
-        with self._transaction() as db:
-            old = {r[0] for r in db.execute(
-                "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
-            )}
-            db.execute("DELETE FROM chunks WHERE kb = ? AND source = ?", (kb, document.source))
-            db.execute("DELETE FROM partial_documents WHERE kb = ? AND source = ?", (kb, document.source))
-            db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (kb, document.source, document.sha256, document.title, document.kind, document.size,
-                 document.added_at),
-            )
-            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [c.as_sql(kb) for c in chunks])
-            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                           [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
-            db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
-            return self._unreferenced(db, kb, old)
+        references anymore (their vectors are gone with them). A whole document is a streamed one
+        of a single segment."""
+        return self.commit_segment(kb, document, chunks, vectors, first=True, remaining=None)
 
     def partial(self, kb: str, source: str) -> PartialDocument | None:
         """Set while a streamed file is only partly stored (an interrupted add resumes from it)."""
