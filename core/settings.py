@@ -117,6 +117,12 @@ class SttSettings(BaseModel):
     # 20 ms audio clock missed its slot (gaps over 40 ms in ~1 of 5 runs, tests/sip/test_audio.py);
     # with one thread the largest gap stayed at 23-30 ms, for ~90 ms more STT per utterance.
     threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
+    # Recognition in a pool of worker processes, one model and one thread each, at `worker_nice`
+    # (below the call audio), so one call's utterance never waits behind another call's lock; as
+    # many workers as cores by default (more only share the same cores). 0 = in this process, one
+    # shared model behind one lock, `threads` threads (the desktop's single call, the tests).
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=0)
+    worker_nice: int = Field(default=10, ge=0, le=19)
     beam_size: int = 1
     no_speech_threshold: float = 0.6
     language: str = "en"
