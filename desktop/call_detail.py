@@ -21,15 +21,10 @@ from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.latency_words import strip_text
-from earpiece.desktop.plain_words import end_reason_text
+from earpiece.desktop.plain_words import clock, end_reason_text
 from earpiece.sip.records import CallRecord
 
 _METRIC_FIELDS = {f.name for f in fields(TurnMetrics)}
-
-
-def clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def transcript_lines(call: CallData) -> list[str]:

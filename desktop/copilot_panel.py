@@ -1,8 +1,10 @@
-"""Copilot panel: the live transcript of both sides, suggestion cards with their sources and a
-copy button, the call's mode and the whisper toggle. All text is shown as plain text."""
+"""Copilot panel: the live transcript of both sides (time into the call and speaker on each line),
+suggestion cards with their confidence, their sources (a source opens its passage) and a copy button,
+the call's mode and the spoken-suggestions toggle. All text is shown as plain text."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,11 +13,14 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -24,9 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.settings import CallMode
+from earpiece.desktop.plain_words import clock
 
 MAX_CARDS = 30
 NO_CONFIDENT_ANSWER = "No confident answer in the knowledge base."
+WHISPER_LABEL = "Read suggestions aloud in my headset"
+WHISPER_TIP = ("Earpiece reads each suggestion quietly into your headset; the caller does not hear it. "
+               "Applies to calls answered from now on.")
 SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
 
 
@@ -35,6 +44,7 @@ class SourceView:
     title: str
     source: str
     score: float
+    excerpt: str = ""  # the passage itself, shown when the source is opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +53,17 @@ class SuggestionView:
     question: str = ""
     sources: Sequence[SourceView] = ()
     spoken: bool = False  # said into the call (autonomous) rather than only suggested
+    confidence: float | None = None  # the answer selector's confidence in [0, 1], when known
 
     @property
     def confident(self) -> bool:
         """An empty suggestion is the selector's "no confident answer"."""
         return bool(self.text.strip())
+
+    @property
+    def confidence_text(self) -> str:
+        """"confidence 82 %", or "" when the confidence is not known."""
+        return "" if self.confidence is None else f"confidence {round(self.confidence * 100)} %"
 
 
 def plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
@@ -58,10 +74,30 @@ def plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
     return label
 
 
+class PassageDialog(QDialog):
+    """One source of a card: its title, file, score and the passage text (read-only, plain)."""
+
+    def __init__(self, source: SourceView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(source.title or source.source)
+        self.where = plain_label(f"{source.source} (relevance {source.score:.2f})")
+        self.text = QPlainTextEdit(source.excerpt or "The passage text was not passed on with this card; "
+                                   f"it is in {source.source}.")
+        self.text.setReadOnly(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.where)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 360)
+
+
 class SuggestionCard(QFrame):
     def __init__(self, suggestion: SuggestionView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.suggestion = suggestion
+        self.passage: PassageDialog | None = None  # the source opened last
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
@@ -74,6 +110,10 @@ class SuggestionCard(QFrame):
         font.setBold(True)
         title.setFont(font)
         header.addWidget(title, 1)
+        self.confidence = plain_label(suggestion.confidence_text, wrap=False)
+        self.confidence.setToolTip("How sure Earpiece is that the passage answers the question")
+        self.confidence.setVisible(bool(suggestion.confidence_text))
+        header.addWidget(self.confidence, 0, Qt.AlignmentFlag.AlignTop)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the suggestion to the clipboard")
         self.copy_button.clicked.connect(self.copy)
@@ -81,22 +121,41 @@ class SuggestionCard(QFrame):
         layout.addLayout(header)
         self.body = plain_label(suggestion.text if suggestion.confident else NO_CONFIDENT_ANSWER)
         layout.addWidget(self.body)
-        sources = "; ".join(
-            f"{s.title or s.source} ({s.score:.2f})" for s in suggestion.sources
-        ) or "no source: not found in the knowledge base"
-        label = "Sources: " if suggestion.confident else "Nearest passages (not an answer): "
-        self.sources_label = plain_label(label + sources)
+        if not suggestion.sources:
+            label = "No source: not found in the knowledge base"
+        else:
+            label = "Sources:" if suggestion.confident else "Nearest passages (not an answer):"
+        self.sources_label = plain_label(label)
         self.sources_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(self.sources_label)
+        self.source_buttons: list[QPushButton] = []
+        for source in suggestion.sources:
+            button = QPushButton(f"{source.title or source.source} ({source.score:.2f})")
+            button.setFlat(True)
+            button.setStyleSheet("text-align: left")
+            button.setToolTip(f"Open the passage from {source.source}")
+            button.clicked.connect(lambda _checked=False, s=source: self.open_source(s))
+            layout.addWidget(button)
+            self.source_buttons.append(button)
         if not suggestion.confident:
             font = self.body.font()
             font.setItalic(True)
             self.body.setFont(font)
             self.sources_label.setEnabled(False)  # greyed out: shown for orientation only
+            for button in self.source_buttons:
+                palette = button.palette()
+                palette.setColor(QPalette.ColorRole.ButtonText,
+                                 palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText))
+                button.setPalette(palette)  # greyed, yet still opens the passage
             self.copy_button.setEnabled(False)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.suggestion.text)
+
+    def open_source(self, source: SourceView) -> PassageDialog:
+        self.passage = PassageDialog(source, self)
+        self.passage.open()
+        return self.passage
 
 
 class CopilotPanel(QWidget):
@@ -116,7 +175,8 @@ class CopilotPanel(QWidget):
         self.mode.setToolTip("Off: a plain phone call. Copilot: transcript and suggestions for you. "
                              "Autonomous: Earpiece answers the caller itself.")
         self.mode.currentIndexChanged.connect(lambda _i: self.mode_changed.emit(self.mode.currentData()))
-        self.whisper = QCheckBox("Whisper suggestions into my headset")
+        self.whisper = QCheckBox(WHISPER_LABEL)
+        self.whisper.setToolTip(WHISPER_TIP)
         self.whisper.toggled.connect(self.whisper_changed)
         header = QHBoxLayout()
         header.addWidget(self.call_title, 1)
@@ -130,6 +190,7 @@ class CopilotPanel(QWidget):
         self.transcript.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
 
         self._cards: list[SuggestionCard] = []
+        self._call_started_at = time.monotonic()  # transcript times count from here
         self.cards_host = QWidget()
         self.cards_layout = QVBoxLayout(self.cards_host)
         self.cards_layout.setContentsMargins(0, 0, 0, 0)
@@ -158,8 +219,10 @@ class CopilotPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(split, 1)
 
-    def show_call(self, title: str, mode: str) -> None:
-        """Start a fresh view for a call (the previous call's lines stay in its history)."""
+    def show_call(self, title: str, mode: str, started_at: float | None = None) -> None:
+        """Start a fresh view for a call (the previous call's lines stay in its history);
+        `started_at` (time.monotonic(), default now) is when it was answered."""
+        self._call_started_at = time.monotonic() if started_at is None else started_at
         self.call_title.setText(title)
         self.set_mode(mode)
         self.transcript.clear()
@@ -174,10 +237,14 @@ class CopilotPanel(QWidget):
             self.mode.setCurrentIndex(index)
             self.mode.blockSignals(False)
 
-    def add_transcript(self, speaker: str, text: str) -> None:
+    def add_transcript(self, speaker: str, text: str, at: float | None = None) -> None:
+        """A line "0:42  Caller: text": `at` (time.monotonic(), default now) is when it was said."""
         label = SPEAKER_LABELS.get(speaker, speaker.capitalize())
-        item = QListWidgetItem(f"{label}: {text}")  # list items never interpret markup
+        moment = time.monotonic() if at is None else at
+        when = clock(moment - self._call_started_at)
+        item = QListWidgetItem(f"{when}  {label}: {text}")  # list items never interpret markup
         item.setData(Qt.ItemDataRole.UserRole, speaker)
+        item.setToolTip(time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - moment))))
         if speaker == "caller":
             item.setForeground(QColor("#0072B2") if not _dark(self) else QColor("#56B4E9"))
         self.transcript.addItem(item)

@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
     def _answered(self, call: CallView) -> None:
         self._dismiss(call.call_id)
         self.shown_call_id = call.call_id
-        self.copilot.show_call(call.title, call.mode.value)
+        self.copilot.show_call(call.title, call.mode.value, call.answered_at)
         self.kb_choice.show_kb(call.knowledge_base)
         self.latency.new_call()
         self.latency_strip.clear()

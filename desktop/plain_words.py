@@ -46,6 +46,12 @@ def command_problem_text(raw: str) -> str:
     return raw
 
 
+def clock(seconds: float) -> str:
+    """Seconds into a call as the agent reads them: "0:04", "12:31"."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def end_reason_text(reason: str, outbound: bool = False) -> str:
     """Why a call ended, said from the agent's side ("you hung up", "the caller hung up")."""
     if outbound and reason in _OUTBOUND_END_REASONS:

@@ -1,0 +1,77 @@
+"""The copilot panel as an agent reads it: transcript lines with the time into the call and the
+speaker, cards with their confidence, a source that opens its passage, the "no confident answer" card
+with its nearest passages greyed out, and a spoken-suggestions toggle that does not read like the
+Whisper model."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtGui import QPalette
+
+from earpiece.desktop.copilot_panel import NO_CONFIDENT_ANSWER, CopilotPanel, SourceView, SuggestionView
+
+pytestmark = pytest.mark.gui
+
+DELIVERY = SourceView("faq — How much does delivery cost?", "/kb/faq.csv", 0.81,
+                      "Delivery costs 4.95 in the UK and is free above 50.")
+
+
+@pytest.fixture
+def panel(qtbot) -> CopilotPanel:
+    widget = CopilotPanel()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_transcript_lines_say_when_and_who(panel):
+    answered = time.monotonic() - 62.4  # the call was answered a minute ago
+    panel.show_call("Bob <sip:bob@example.org>", "copilot", answered)
+    panel.add_transcript("caller", "How much is delivery?", answered + 3.2)
+    panel.add_transcript("agent", "Let me check.")  # now
+    assert panel.transcript_lines() == ["0:03  Caller: How much is delivery?", "1:02  Agent: Let me check."]
+    panel.show_call("Carol <sip:carol@example.org>", "copilot")  # the next call counts from its own answer
+    panel.add_transcript("caller", "Hello?")
+    assert panel.transcript_lines() == ["0:00  Caller: Hello?"]
+
+
+def test_a_card_shows_its_confidence_and_a_source_opens_its_passage(qtbot, panel):
+    card = panel.add_suggestion(SuggestionView("Delivery costs 4.95.", "How much is delivery?", (DELIVERY,),
+                                               confidence=0.823))
+    assert not card.confidence.isHidden() and card.confidence.text() == "confidence 82 %"
+    assert card.body.text() == "Delivery costs 4.95."
+    assert [b.text() for b in card.source_buttons] == ["faq — How much does delivery cost? (0.81)"]
+    card.source_buttons[0].click()
+    dialog = card.passage
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert dialog.text.toPlainText() == DELIVERY.excerpt
+    assert "/kb/faq.csv" in dialog.where.text()
+    dialog.reject()
+    unknown = panel.add_suggestion(SuggestionView("Delivery costs 4.95.", sources=(DELIVERY,)))
+    assert unknown.confidence.isHidden()  # no figure is made up when none came with the card
+
+
+def test_no_confident_answer_greys_out_the_nearest_passages(qtbot, panel):
+    card = panel.add_suggestion(SuggestionView("", "Do you ship to Mars?", (DELIVERY,), confidence=0.12))
+    assert card.body.text() == NO_CONFIDENT_ANSWER and card.body.font().italic()
+    assert card.confidence.text() == "confidence 12 %"
+    assert card.sources_label.text() == "Nearest passages (not an answer):"
+    assert not card.sources_label.isEnabled()
+    assert not card.copy_button.isEnabled()
+    button = card.source_buttons[0]
+    grey = button.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+    assert button.palette().color(QPalette.ColorRole.ButtonText) == grey
+    assert grey != panel.palette().color(QPalette.ColorRole.ButtonText)
+    button.click()  # greyed, yet the agent can still read why nothing was suggested
+    assert card.passage is not None and card.passage.text.toPlainText() == DELIVERY.excerpt
+    confident = panel.add_suggestion(SuggestionView("Delivery costs 4.95.", sources=(DELIVERY,)))
+    assert confident.source_buttons[0].palette().color(QPalette.ColorRole.ButtonText) != grey
+
+
+def test_spoken_suggestions_toggle_does_not_read_like_the_whisper_model(panel):
+    assert "whisper" not in panel.whisper.text().lower()
+    assert "headset" in panel.whisper.text() and "caller does not hear" in panel.whisper.toolTip()
