@@ -196,6 +196,37 @@ class AnalyticsSettings(BaseModel):
     intents: list[IntentSettings] = Field(default_factory=_default_intents)  # the admin may edit them
 
 
+class CallSettings(BaseModel):
+    """How the call controller runs calls, in the desktop and in `earpiece agent`."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    goodbye: str = "I'm sorry, this line is closing now. Thank you for calling, goodbye!"
+    """Said to every caller when `earpiece agent` shuts down."""
+    no_transfer: str = "I'm sorry, I couldn't reach a colleague right now. Can I help you with anything else?"
+    """Said when a caller asked for a person and the transfer did not happen (no destination set,
+    refused or not answered); the conversation goes on."""
+    shutdown_grace_s: float = Field(default=15.0, ge=0)
+    """At shutdown, a reply being computed or spoken may finish within this many seconds before the
+    goodbye."""
+    connect_wait_s: float = Field(default=3.0, ge=0)
+    """At shutdown, a call answered a moment ago gets this long to connect, so its caller hears the
+    goodbye instead of a busy tone."""
+    goodbye_timeout_s: float = Field(default=15.0, gt=0)
+    """The longest wait for the goodbye to be spoken and played out before hanging up anyway."""
+    far_end_tail_s: float = Field(default=0.3, ge=0)
+    """Kept after the goodbye has played, before the hang-up: the far end's jitter buffer still holds
+    the last words."""
+    session_end_timeout_s: float = Field(default=30.0, gt=0)
+    """At shutdown, the longest wait for a stopped call to hang up and write its record."""
+    hangup_timeout_s: float = Field(default=5.0, gt=0)
+    """The longest wait for a hang-up to be confirmed by the line."""
+    unregister_timeout_s: float = Field(default=10.0, gt=0)
+    """At shutdown, the longest wait for the registrar to confirm the unregistration."""
+    registration_timeout_s: float = Field(default=30.0, gt=0)
+    """`earpiece agent` gives up when its account has not registered within this many seconds."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EARPIECE_",
@@ -214,6 +245,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    calls: CallSettings = Field(default_factory=CallSettings)
 
     @classmethod
     def settings_customise_sources(
