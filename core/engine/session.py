@@ -170,6 +170,7 @@ class CallSession:
         self._last_activity = time.monotonic()
         self._reprompted = False
         self._early: dict[Speaker, _Early] = {}
+        self._running = False
 
     # ---- public control (call these on the session's loop) ----
 
@@ -177,6 +178,23 @@ class CallSession:
         """A DTMF digit from the caller; `transfer_digit` asks for a person (autonomous mode)."""
         if self.mode is CallMode.AUTONOMOUS and digit == self.config.transfer_digit:
             self._spawn(self._hand_over(TransferReason.DTMF, digit))
+
+    async def say(self, text: str) -> str:
+        """Speak `text` into the call as Earpiece, the way a reply is spoken: after the reply in
+        progress, interruptible by the caller (barge-in), into the history and the call record.
+
+        Returns the sentences that were played ("" if the caller cut in before the first). Call it
+        while `run()` is in progress (autonomous mode); nothing else may write to the call's sink."""
+        if self._sink is None:
+            raise RuntimeError("this session has no call sink (copilot): it cannot speak into the call")
+        if not self._running:
+            raise RuntimeError("say() needs the session running (call it while run() is in progress)")
+        while self._reply is not None and not self._reply.done():
+            await asyncio.wait([self._reply])
+        turn_id = self._next_turn()
+        reply = self._start_reply(turn_id, self._say(turn_id, text))
+        await asyncio.wait([reply])
+        return reply.result() if not reply.cancelled() and reply.exception() is None else ""
 
     def stop(self, reason: str = "stopped") -> None:
         """End the session (the call ended elsewhere); `run()` returns soon after."""
@@ -188,6 +206,7 @@ class CallSession:
         """Process the call until its audio ends, a hang-up is requested, or `stop()`.
 
         Returns the saved call record (None when saving is off or failed)."""
+        self._running = True
         consumers = [asyncio.create_task(self._consume(caller, Speaker.CALLER))]
         if agent is not None and self.mode is CallMode.COPILOT:
             consumers.append(asyncio.create_task(self._consume(agent, Speaker.AGENT)))
@@ -200,6 +219,7 @@ class CallSession:
                 self._end_reason = "error"
                 log.error("call %s: the audio stream failed", self.call_id, exc_info=consumers[0].exception())
         finally:
+            self._running = False
             for task in [*consumers, finished, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*consumers, finished, *self._tasks, return_exceptions=True)
@@ -377,10 +397,11 @@ class CallSession:
         turn_id = self._next_turn()
         self._start_reply(turn_id, self._autonomous_turn(turn_id, event))
 
-    def _start_reply(self, turn_id: int, coro: Coroutine[Any, Any, None]) -> None:
+    def _start_reply(self, turn_id: int, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         self._reply_turn = turn_id
         self._pending_question = ""
         self._reply = self._spawn(coro)
+        return self._reply
 
     def _new_metrics(self, turn_id: int, speaker: Speaker, event: SpeechEnded) -> TurnMetrics:
         utterance = event.utterance
@@ -475,12 +496,17 @@ class CallSession:
         await asyncio.wait([self._reply])  # the caller may talk over it: transfer anyway
         self._request_transfer(reason, said)
 
-    async def _say(self, turn_id: int, text: str) -> None:
+    async def _say(self, turn_id: int, text: str) -> str:
+        """A fixed text, spoken like a reply; what was played joins the history."""
+
         async def fixed() -> AsyncGenerator[str, None]:
             for sentence in split_sentences(text):
                 yield sentence
 
-        await self._speak(turn_id, fixed(), None)
+        spoken = await self._speak(turn_id, fixed(), None)
+        if spoken:
+            self._history.append(ChatTurn("assistant", spoken))
+        return spoken
 
     # ---- speaking ----
 
@@ -490,8 +516,9 @@ class CallSession:
         sentences: AsyncGenerator[str, None],
         metrics: TurnMetrics | None,
         head: _Head | None = None,
-    ) -> None:
-        """Sentence by sentence into the call: the first plays while the rest is produced."""
+    ) -> str:
+        """Sentence by sentence into the call: the first plays while the rest is produced.
+        Returns the sentences played."""
         assert self._sink is not None
         spoken: list[str] = []
         try:
@@ -511,6 +538,7 @@ class CallSession:
                         spoken.append(sentence)
             await self._drain()
             self._stop_playback(turn_id, interrupted=False)
+            return " ".join(spoken)
         finally:
             if spoken:
                 self._publish(
