@@ -38,6 +38,7 @@ from earpiece.sip.headset_switch import HeadsetSwitch
 from earpiece.sip.interfaces import SipContext
 from earpiece.sip.loop import EventPump, SipLoop
 from earpiece.sip.records import CallHistory
+from earpiece.sip.reinvite import when_offer_possible
 from earpiece.sip.transports import Transports
 from earpiece.sip.uris import dial_uri
 from earpiece.sip.watchdog import StaleCallWatchdog
@@ -165,15 +166,18 @@ class SipEngine:
         return self._loop.submit(lambda: self._calls.get(call_id).hang_up_here())
 
     def hold(self, call_id: str) -> Future[None]:
-        return self._loop.submit(lambda: self._calls.get(call_id).setHold(call_op()))
+        """Put the call on hold; sent once a previous offer of the call is over (sip/reinvite.py)."""
+        return when_offer_possible(self._loop.submit, self._loop,
+                                   lambda: self._calls.get(call_id).setHold(call_op()))
 
     def resume(self, call_id: str) -> Future[None]:
+        """Take the call off hold, also right after `hold` (waits for its re-INVITE to finish)."""
         def resume() -> None:
             prm = call_op()
             prm.opt.flag = pj.PJSUA_CALL_UNHOLD
             self._calls.get(call_id).reinvite(prm)
 
-        return self._loop.submit(resume)
+        return when_offer_possible(self._loop.submit, self._loop, resume)
 
     def set_mute(self, call_id: str, muted: bool) -> Future[None]:
         """Silence what the remote party hears from us (headset and reply audio)."""
