@@ -17,8 +17,9 @@ import gc
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pjsua2 as pj
@@ -28,15 +29,28 @@ from earpiece.sip.account_table import AccountTable
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.call_table import CallSummary, CallTable
 from earpiece.sip.calls import SipCall, call_op
+from earpiece.sip.codecs import codec_ids, set_codec_order
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.endpoint import EngineEndpoint, PjsipLogWriter, endpoint_config, prefer_codecs
 from earpiece.sip.errors import EngineNotRunningError, SipError, UnknownCallError, detached
 from earpiece.sip.event_bus import EventBus, Subscriber
-from earpiece.sip.events import CallDirection, DtmfMethod, EngineStopped, RegistrationState, RejectReason
+from earpiece.sip.events import (
+    CallDirection,
+    CallMediaChanged,
+    CallState,
+    CallStateChanged,
+    DtmfMethod,
+    EngineStopped,
+    RegistrationState,
+    RejectReason,
+    SipEvent,
+)
 from earpiece.sip.headset import Headset, HeadsetOpener
 from earpiece.sip.headset_switch import HeadsetSwitch
 from earpiece.sip.interfaces import SipContext
+from earpiece.sip.levels import HeadsetVolume, checked_level
 from earpiece.sip.loop import EventPump, SipLoop
+from earpiece.sip.recording import CallRecordings
 from earpiece.sip.records import CallHistory
 from earpiece.sip.reinvite import when_offer_possible
 from earpiece.sip.transports import Transports
@@ -86,6 +100,9 @@ class SipEngine:
         self._transports = Transports(self.config)
         self._accounts = AccountTable(self._context, self.config, self._transports)
         self._events.subscribe(self._accounts.note)  # first: states are current for every subscriber
+        self._volume = HeadsetVolume()
+        self._recordings = CallRecordings()
+        self._events.subscribe(self._follow_recordings)
         self._ep: EngineEndpoint | None = None  # SIP thread
         self._log_writer: Any = None
 
@@ -237,7 +254,43 @@ class SipEngine:
         device), during calls too: live calls move to the new devices. The future completes once
         they did; a device that cannot be opened is reported as an `AudioDeviceProblem` event (the
         calls then go on without it), not as an error."""
-        return self._loop.submit(lambda: self._headset.switch(input_device, output_device))
+        def switch() -> None:
+            self._headset.switch(input_device, output_device)
+            self._after_headset_change()
+
+        return self._loop.submit(switch)
+
+    def set_volume(self, microphone: float, speaker: float) -> Future[None]:
+        """Headset volumes, 0.0 (silent) to 2.0 (1.0 = unchanged), live calls included; they stay
+        across device switches. ValueError for a level out of range."""
+        volume = HeadsetVolume(checked_level("microphone", microphone), checked_level("speaker", speaker))
+
+        def apply() -> None:
+            self._volume = volume
+            volume.apply(self._headset.current)
+
+        return self._loop.submit(apply)
+
+    # -- codecs and recording ----------------------------------------------------------------------
+    def codecs(self, timeout: float = 5.0) -> list[str]:
+        """The codec ids this PJSIP build has ("G722/16000/1", ...)."""
+        return self._loop.submit(lambda: codec_ids(self._endpoint())).result(timeout)
+
+    def set_codec_order(self, order: Sequence[str]) -> Future[None]:
+        """Calls from now on offer these codecs in this order and no others (sip/codecs.py); the future
+        fails with ValueError for an unknown codec or an empty order."""
+        wanted = list(order)
+        return self._loop.submit(lambda: set_codec_order(self._endpoint(), wanted))
+
+    def start_recording(self, call_id: str, path: Path) -> Future[None]:
+        """Record the call (both parties, mixed) into a new WAV file at `path` until `stop_recording`
+        or the call's end."""
+        return self._loop.submit(
+            lambda: self._recordings.start(self._calls.get(call_id), path, self._headset.current))
+
+    def stop_recording(self, call_id: str) -> Future[Path | None]:
+        """End the call's recording; the result is its file (None when none ran)."""
+        return self._loop.submit(lambda: self._recordings.stop(call_id))
 
     @property
     def history(self) -> CallHistory:
@@ -261,7 +314,29 @@ class SipEngine:
         if cfg.stun_servers:
             ep.natUpdateStunServers(list(cfg.stun_servers), False)
         self._headset.switch(cfg.input_device, cfg.output_device)
+        self._after_headset_change()
         return ep.libHandleEvents
+
+    def _endpoint(self) -> EngineEndpoint:
+        if self._ep is None:
+            raise EngineNotRunningError("the SIP engine is not running")
+        return self._ep
+
+    def _after_headset_change(self) -> None:
+        """A new headset keeps the volumes, and recordings take its microphone (SIP thread)."""
+        headset = self._headset.current
+        self._volume.apply(headset)
+        for call in self._calls.live():
+            self._recordings.rewire(call, headset)
+
+    def _follow_recordings(self, event: SipEvent) -> None:
+        """Recordings follow their call's media (re-created on hold and resume) and end with it."""
+        if isinstance(event, CallMediaChanged):
+            call = self._calls.find(event.call_id)
+            if call is not None:
+                self._recordings.rewire(call, self._headset.current)
+        elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
+            self._recordings.stop(event.call_id)
 
     def _teardown(self) -> None:
         """The order from the pjsua2 notes: hang up -> poll -> drop calls and ports -> unregister and
@@ -292,6 +367,7 @@ class SipEngine:
     def _teardown_calls(self) -> None:
         ep = self._ep
         assert ep is not None
+        self._recordings.stop_all()
         self._calls.end_all(ep.hangupAllCalls, self._loop)
         self._headset.close()
 
