@@ -1,7 +1,9 @@
 """Speech to text: faster-whisper with guards against hallucination on silence and noise, or
-Moonshine tiny English; `speech_to_text` picks the one `stt.model` names."""
+Moonshine tiny English, in this process or in a pool of worker processes; `speech_to_text` picks
+what `stt.model` and `stt.workers` name."""
 
 from earpiece.core.stt.moonshine import MoonshineSpeechToText
+from earpiece.core.stt.pool import PooledSpeechToText, WorkerRun, close_pools
 from earpiece.core.stt.select import speech_to_text
 from earpiece.core.stt.whisper import (
     KNOWN_HALLUCINATIONS,
@@ -13,7 +15,10 @@ from earpiece.core.stt.whisper import (
 __all__ = [
     "KNOWN_HALLUCINATIONS",
     "MoonshineSpeechToText",
+    "PooledSpeechToText",
     "WhisperSpeechToText",
+    "WorkerRun",
+    "close_pools",
     "hotwords_from_vocabulary",
     "load_whisper_model",
     "speech_to_text",

@@ -17,9 +17,9 @@ import numpy as np
 
 from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.pcm import duration_s, pcm16_to_float
-from earpiece.core.audio.vad import VoiceActivity
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import ModelNotFoundError
+from earpiece.core.stt.gate import SpeechGate
 from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucination
 
 MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
@@ -73,21 +73,30 @@ class MoonshineSpeechToText:
 
     def __init__(self, model: str = "moonshine-tiny", *, min_voiced_ms: int = 120) -> None:
         self._model_name = model
-        self._min_voiced_ms = min_voiced_ms
-        self._vad = VoiceActivity(aggressiveness=2)
+        self._gate = SpeechGate(min_voiced_ms)
         self._model: MoonshineModel | None = None
+
+    def load_blocking(self) -> None:
+        """Load the model in the calling thread."""
+        if self._model is None:
+            self._model = load_moonshine_model(self._model_name)
 
     async def load(self) -> None:
         """Load the model now (otherwise the first utterance pays for it)."""
         if self._model is None:
-            self._model = await asyncio.to_thread(load_moonshine_model, self._model_name)
+            await asyncio.to_thread(self.load_blocking)
 
     async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
-        if self._vad.voiced_ms(pcm16k) < self._min_voiced_ms:
-            return Transcript("", no_speech_prob=1.0, audio_s=duration_s(pcm16k))
+        if (silent := self._gate.silent(pcm16k)) is not None:
+            return silent
         await self.load()
+        return await asyncio.to_thread(self.recognise, pcm16k, hotwords)
+
+    def recognise(self, pcm16k: bytes, hotwords: str | None = None) -> Transcript:
+        """Decode in the calling thread, without the speech gate (what a pool worker runs)."""
+        self.load_blocking()
         assert self._model is not None
-        text = clean_transcript_text(await asyncio.to_thread(self._model.text, pcm16_to_float(pcm16k)))
+        text = clean_transcript_text(self._model.text(pcm16_to_float(pcm16k)))
         if is_known_hallucination(text):
             text = ""
         return Transcript(text, no_speech_prob=0.0 if text else 1.0, audio_s=duration_s(pcm16k))

@@ -29,10 +29,10 @@ from faster_whisper import WhisperModel
 from faster_whisper.transcribe import Segment
 
 from earpiece.core.audio.pcm import duration_s, pcm16_to_float
-from earpiece.core.audio.vad import VoiceActivity
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import whisper_model
 from earpiece.core.settings import SttSettings
+from earpiece.core.stt.gate import SpeechGate
 
 KNOWN_HALLUCINATIONS = (
     "thanks for watching", "thank you for watching", "thank you so much for watching",
@@ -113,30 +113,37 @@ class WhisperSpeechToText:
     ) -> None:
         self._settings = settings
         self._hotwords = hotwords_from_vocabulary(vocabulary)
-        self._min_voiced_ms = min_voiced_ms
+        self._gate = SpeechGate(min_voiced_ms)
         self._confident_logprob = confident_logprob
         self._min_avg_logprob = min_avg_logprob
         self._max_compression_ratio = max_compression_ratio
-        self._vad = VoiceActivity(aggressiveness=2)
         self._loaded: _Loaded | None = None
 
     def set_vocabulary(self, words: Iterable[str]) -> None:
         """Replace the domain words (e.g. when the knowledge base changes)."""
         self._hotwords = hotwords_from_vocabulary(words)
 
+    def load_blocking(self) -> None:
+        """Load the model in the calling thread."""
+        if self._loaded is None:
+            self._loaded = _load(self._settings)
+
     async def load(self) -> None:
         """Load the model now (otherwise the first utterance pays for it)."""
         if self._loaded is None:
-            self._loaded = await asyncio.to_thread(_load, self._settings)
+            await asyncio.to_thread(self.load_blocking)
 
     async def transcribe(self, pcm16k: bytes, *, hotwords: str | None = None) -> Transcript:
-        if self._vad.voiced_ms(pcm16k) < self._min_voiced_ms:
-            return Transcript("", no_speech_prob=1.0, audio_s=duration_s(pcm16k))
+        if (silent := self._gate.silent(pcm16k)) is not None:
+            return silent
         await self.load()
-        assert self._loaded is not None
-        return await asyncio.to_thread(self._transcribe, self._loaded, pcm16k, hotwords or self._hotwords)
+        return await asyncio.to_thread(self.recognise, pcm16k, hotwords or self._hotwords)
 
-    def _transcribe(self, loaded: _Loaded, pcm16k: bytes, hotwords: str | None) -> Transcript:
+    def recognise(self, pcm16k: bytes, hotwords: str | None = None) -> Transcript:
+        """Decode in the calling thread, without the speech gate (what a pool worker runs)."""
+        self.load_blocking()
+        assert self._loaded is not None
+        loaded = self._loaded
         s = self._settings
         with loaded.lock:
             segments, _info = loaded.model.transcribe(

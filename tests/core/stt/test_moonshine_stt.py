@@ -8,8 +8,7 @@ import re
 import pytest
 
 from earpiece.core.models import ModelNotFoundError
-from earpiece.core.settings import SttSettings
-from earpiece.core.stt import MoonshineSpeechToText, WhisperSpeechToText, speech_to_text
+from earpiece.core.stt import MoonshineSpeechToText
 from earpiece.core.stt.moonshine import MoonshineModel
 from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
 
@@ -49,8 +48,6 @@ def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make) -> None:
     assert asyncio.run(stt.transcribe(make())).text == ""
 
 
-def test_setting_selects_the_recogniser() -> None:
-    assert isinstance(speech_to_text(SttSettings(model="moonshine-tiny")), MoonshineSpeechToText)
-    assert isinstance(speech_to_text(SttSettings(model="tiny.en"), vocabulary=["X200"]), WhisperSpeechToText)
+def test_an_unknown_moonshine_model_is_named() -> None:
     with pytest.raises(ModelNotFoundError, match="not a Moonshine model"):
         MoonshineModel("moonshine-huge")

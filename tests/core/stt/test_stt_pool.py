@@ -1,0 +1,91 @@
+"""Recognition in the worker pool: calls do not queue behind each other, workers run below the
+audio's priority, a dead worker is replaced, and the settings choose the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt import (
+    MoonshineSpeechToText,
+    PooledSpeechToText,
+    WhisperSpeechToText,
+    close_pools,
+    speech_to_text,
+)
+from tests.audio_gen import concat, espeak_speech, silence
+
+pytestmark = pytest.mark.models
+
+SETTINGS = SttSettings(model="moonshine-tiny", workers=2, worker_nice=10)
+# Long enough (~6 s of speech) that one decode lasts while the other worker takes the second call.
+QUESTION = "Can I bring my dog with me to the zoo, and what time do you open on Sunday morning?"
+
+
+@pytest.fixture(scope="module")
+def pool_started() -> Iterator[set[int]]:
+    first = PooledSpeechToText(SETTINGS)
+    pids = asyncio.run(first._pool.start())
+    yield pids
+    close_pools()
+
+
+@pytest.fixture(scope="module")
+def question() -> bytes:
+    return concat(silence(300), espeak_speech(QUESTION), silence(300))
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def test_every_worker_starts(pool_started: set[int]) -> None:
+    assert len(pool_started) == SETTINGS.workers
+    assert os.getpid() not in pool_started
+
+
+def test_workers_run_below_the_audio_priority(pool_started: set[int]) -> None:
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pool_started} == {min(19, own + 10)}
+
+
+def test_two_calls_are_transcribed_at_the_same_time(pool_started: set[int], question: bytes) -> None:
+    calls = [speech_to_text(SETTINGS), speech_to_text(SETTINGS)]  # one recogniser per call
+
+    async def both() -> list[str]:
+        return [t.text for t in await asyncio.gather(*(call.transcribe(question) for call in calls))]
+
+    for text in asyncio.run(both()):
+        assert {"bring", "dog", "zoo", "sunday"} <= words(text), text
+    first, second = (call.last_run for call in calls)  # type: ignore[attr-defined]
+    assert first is not None and second is not None
+    assert first.pid != second.pid and {first.pid, second.pid} <= pool_started
+    assert first.started < second.finished and second.started < first.finished, (first, second)
+
+
+def test_silence_is_not_sent_to_a_worker(pool_started: set[int]) -> None:
+    call = PooledSpeechToText(SETTINGS)
+    assert asyncio.run(call.transcribe(silence(1500))).text == ""
+    assert call.last_run is None
+
+
+def test_a_killed_worker_is_replaced(pool_started: set[int], question: bytes) -> None:
+    for pid in pool_started:
+        os.kill(pid, signal.SIGKILL)
+    call = PooledSpeechToText(SETTINGS)
+    transcript = asyncio.run(call.transcribe(question))
+    assert {"dog", "zoo"} <= words(transcript.text), transcript
+    assert call.last_run is not None and call.last_run.pid not in pool_started
+
+
+def test_settings_choose_the_pool_or_this_process() -> None:
+    assert isinstance(speech_to_text(SttSettings(model="tiny.en", workers=2)), PooledSpeechToText)
+    assert isinstance(speech_to_text(SttSettings(model="moonshine-tiny", workers=0)), MoonshineSpeechToText)
+    in_process = speech_to_text(SttSettings(model="tiny.en", workers=0), vocabulary=["X200"])
+    assert isinstance(in_process, WhisperSpeechToText)
