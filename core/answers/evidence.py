@@ -58,6 +58,12 @@ DURATION_TEXT = re.compile(
     r"\b(?:overnight|same[ -]day|next[ -](?:working[ -])?day|instantly|immediately|straight away)\b",
     re.IGNORECASE,
 )
+# "When" also asks for a moment fixed by some event: "at the end of the billing period".
+_WHEN_TEXT = re.compile(
+    r"\b(?:at|by|until|till|before|after|from) the (?:end|start|beginning|close) of\b|\bas soon as\b|"
+    r"\b(?:immediately|right away|straight away)\b|\bnext (?:business|working) day\b|\bthe same day\b",
+    re.IGNORECASE,
+)
 PLACE_TEXT = re.compile(
     r"\b(?:street|st\.|road|rd\.?|avenue|ave\.?|lane|boulevard|blvd|square|drive|way|place|floor|suite|"
     r"building|park|centre|center|located|address|entrance|gate|station|terminal|level|room|desk|counter|"
@@ -74,7 +80,7 @@ WEBSITE_TEXT = re.compile(
 )
 # A count is a figure or a number word; "a", "an", "a few" and "several" are not an answer to "how many".
 _COUNT_WORDS = _NUMBER_WORDS.split("|a few")[0] + "|dozens?|unlimited|no limit"
-NUMBER_TEXT = re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.IGNORECASE)
+NUMBER_TEXT = re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b(?<!\bone)|\bone\b(?!\s+of\b)", re.IGNORECASE)
 _COUNT_WORD = re.compile(rf"\d+|{_COUNT_WORDS}", re.IGNORECASE)
 POLICY_TEXT = re.compile(
     r"\b(?:can|cannot|can't|may|must|mustn't|should|need|needs|required?|requires|allowed|not allowed|"
@@ -86,9 +92,10 @@ POLICY_TEXT = re.compile(
 
 EVIDENCE: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.PRICE: PRICE_TEXT,
-    AnswerType.TIME: TIME_TEXT,
+    AnswerType.TIME: re.compile(f"{TIME_TEXT.pattern}|{_WHEN_TEXT.pattern}", re.IGNORECASE),
     AnswerType.DURATION: DURATION_TEXT,
-    AnswerType.PLACE: PLACE_TEXT,
+    # "Where can I check...": a web address or "online" is a place too.
+    AnswerType.PLACE: re.compile(f"{PLACE_TEXT.pattern}|{WEBSITE_TEXT.pattern}", re.IGNORECASE),
     AnswerType.PHONE: PHONE_TEXT,
     AnswerType.EMAIL: EMAIL_TEXT,
     AnswerType.WEBSITE: WEBSITE_TEXT,
@@ -117,6 +124,8 @@ def states_clock_time(text: str) -> bool:
 
 
 COUNT_REACH = 3  # words between a count and what it counts: "a set of ten codes", "credits: 50"
+# "one of the eligible types", "each one", "this one": "one" as a pronoun, not a count.
+_PRONOUN_ONE_BEFORE = frozenset(("each", "this", "that", "which", "any", "every", "no", "the", "another"))
 
 
 def counts(text: str, counted: frozenset[str]) -> bool:
@@ -125,5 +134,12 @@ def counts(text: str, counted: frozenset[str]) -> bool:
     does not answer "how many times"."""
     words = tokens(text)
     at = [i for i, w in enumerate(words) if content_words(w) & counted]
-    numbers = [i for i, w in enumerate(words) if _COUNT_WORD.fullmatch(w)]
+    numbers = [i for i, w in enumerate(words) if _COUNT_WORD.fullmatch(w) and not _pronoun_one(words, i)]
     return any(abs(n - t) <= COUNT_REACH for n in numbers for t in at)
+
+
+def _pronoun_one(words: list[str], i: int) -> bool:
+    if words[i] != "one":
+        return False
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return after == "of" or (i > 0 and words[i - 1] in _PRONOUN_ONE_BEFORE)

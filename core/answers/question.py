@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from earpiece.core.answers.evidence import AnswerType
-from earpiece.core.answers.words import content_words, tokens
+from earpiece.core.answers.words import STOPWORDS, content_words, tokens
 
 _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.DURATION, re.compile(
@@ -140,6 +140,11 @@ def resolve_follow_up(text: str, previous: str) -> str:
     old_names = _names(previous)
     if new_names and old_names and not rest.replace(new_names[0].lower(), "").strip():
         return before.replace(old_names[-1].lower(), new_names[0].lower(), 1)
-    if answer_type(rest) not in (AnswerType.OTHER, AnswerType.POLICY):
-        return f"{rest} {before}"  # it asks its own kind of thing about the previous topic
+    if answer_type(rest) is not AnswerType.OTHER:
+        # It asks its own kind of thing about the previous topic: the previous question's content
+        # words give the topic, never its question words ("can I use each one more than once?"
+        # after "how many backup codes do I get?" asks a yes or no, not a count).
+        named = {w for n in old_names for w in n.lower().split()}
+        topic = " ".join(w for w in before.split() if w not in STOPWORDS or w in named)
+        return f"{rest} {topic}".strip()
     return f"{before} {rest}"

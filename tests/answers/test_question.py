@@ -46,8 +46,10 @@ def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
         ("and on Saturdays?", "When are you open on Sunday?", "when are you open on saturdays"),
         ("what about Bangor?", "What's the lost and found number at the Austin airport?",
          "what's the lost and found number at the bangor airport"),
-        ("how much is it?", "Do you sell the Barista One?", "how much is it do you sell the barista one"),
+        ("how much is it?", "Do you sell the Barista One?", "how much is it sell barista one"),
         ("what about for children?", "How much is a ticket?", "how much is a ticket for children"),
+        ("and can I use each one more than once?", "How many backup codes do I get?",
+         "can i use each one more than once backup codes"),
     ],
 )
 def test_a_follow_up_is_made_whole_with_the_previous_question(said: str, previous: str, whole: str) -> None:
@@ -70,6 +72,19 @@ def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
     times = analyse("how many times can I try before it locks me out?").counted
     assert not counts("You'll need to wait six hours before you can try again.", times)
     assert not has_evidence(AnswerType.NUMBER, "Backup codes are an accessible option.")
+
+
+def test_one_as_a_pronoun_is_not_a_count() -> None:
+    organisations = analyse("how many organizations do you sponsor?").counted
+    assert not counts("Your organization must be one of the eligible organization types.", organisations)
+    assert not has_evidence(AnswerType.NUMBER, "Pick one of the eligible types.")
+    assert counts("We sponsor one organization per project.", organisations)
+
+
+def test_when_is_answered_by_a_moment_fixed_by_an_event_and_where_by_a_web_address() -> None:
+    assert has_evidence(AnswerType.TIME, "You are downgraded at the end of the current billing period.")
+    assert not has_evidence(AnswerType.TIME, "Your organization will be downgraded to the free plan.")
+    assert has_evidence(AnswerType.PLACE, "We publish availability at https://status.example.org.")
 
 
 def test_what_time_or_which_hours_is_not_answered_by_an_interval() -> None:
