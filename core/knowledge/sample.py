@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
@@ -15,6 +16,7 @@ from earpiece.core.paths import resources_dir
 from earpiece.core.settings import KnowledgeSettings
 
 SAMPLE_KB = "sample"
+FILLED = "sample_kb_filled"  # the store's marker: the sample knowledge base was filled completely
 
 
 def sample_folder() -> Path:
@@ -22,23 +24,33 @@ def sample_folder() -> Path:
 
 
 def ensure_sample_kb(
-    store: KnowledgeStore | KnowledgeReader, progress: ProgressCallback | None = None
+    store: KnowledgeStore | KnowledgeReader, progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> KnowledgeBaseInfo:
     """Create and fill the sample knowledge base unless the store has it already (first run, demo).
 
-    A reader cannot create it: it says who can.
+    Setting `cancel` (the desktop quitting) stops the filling at the next step; the files stored
+    so far stay, and the next call fills in the rest. A reader cannot create it: it says who can.
     """
-    if SAMPLE_KB not in {kb.name for kb in store.knowledge_bases()}:
-        if isinstance(store, KnowledgeReader):
+    missing = SAMPLE_KB not in {kb.name for kb in store.knowledge_bases()}
+    if isinstance(store, KnowledgeReader):
+        if missing:
             raise KnowledgeError(
                 f"The sample knowledge base is not in {store.root} yet, and another process owns the "
                 "store; it is added the first time the store is opened for writing."
             )
+        return store.info(SAMPLE_KB)
+    if missing:
         store.create(SAMPLE_KB)
-        report = store.add(SAMPLE_KB, [sample_folder()], progress)
+        store.set_marker(FILLED, False)
+    # False: new, or its filling was cancelled. None: a store older than the marker, which has it whole.
+    if store.marker(FILLED) is False:
+        report = store.add(SAMPLE_KB, [sample_folder()], progress, cancel)
         if report.failed:
             errors = "; ".join(r.error for r in report.failed)
             raise KnowledgeError(f"The bundled sample knowledge base did not ingest: {errors}")
+        if not report.cancelled:
+            store.set_marker(FILLED, True)
     return store.info(SAMPLE_KB)
 
 

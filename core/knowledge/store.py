@@ -280,6 +280,14 @@ class KnowledgeStore:
             index.drop(kb.collection)
             self._vocabulary.pop(name, None)
 
+    def marker(self, key: str) -> bool | None:
+        """A yes/no the store keeps for its users (None: never set)."""
+        value = self._ledger.setting(key)
+        return None if value is None else bool(value)
+
+    def set_marker(self, key: str, value: bool) -> None:
+        self._ledger.set_setting(key, int(value))
+
     def documents(self, name: str) -> list[DocumentInfo]:
         self.info(name)
         return self._ledger.documents(name)
