@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 
 from earpiece.core.engine.factory import build_voice_stack, freeze_heap, open_retriever, warm_up
@@ -30,13 +31,14 @@ class VoiceModels:
         self.settings = settings
         self.store: KnowledgeStore | None = None
         self.retrievers: dict[str, KnowledgeRetriever] = {}  # by knowledge base
+        self._quitting = threading.Event()  # stops the first-run sample ingest, so quitting is quick
 
     async def open_store(self, progress: Callable[[Progress], None] | None = None) -> KnowledgeStore:
         """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""
         if self.store is None:
             self.store = await asyncio.to_thread(KnowledgeStore, settings=self.settings.knowledge)
         try:
-            await asyncio.to_thread(ensure_sample_kb, self.store, progress)
+            await asyncio.to_thread(ensure_sample_kb, self.store, progress, self._quitting)
         except KnowledgeError as exc:
             log.error("%s", exc)
         return self.store
@@ -64,6 +66,7 @@ class VoiceModels:
         return await asyncio.to_thread(build_voice_stack, self.settings, retriever=retriever)
 
     def close(self) -> None:
+        self._quitting.set()
         self.retrievers.clear()
         if self.store is not None:
             self.store.close()
