@@ -96,3 +96,5 @@ def test_hotwords_are_unique_and_bounded() -> None:
     assert hotwords_from_vocabulary([]) is None
     long = hotwords_from_vocabulary([f"word{i}" for i in range(500)], max_chars=100)
     assert long is not None and len(long) <= 100
+    few = hotwords_from_vocabulary([f"Term{i}" for i in range(40)])
+    assert few is not None and few.split(", ") == [f"Term{i}" for i in range(12)]
