@@ -78,6 +78,8 @@ class SipSettings(BaseModel):
     enable_tls: bool = False
     stun_servers: list[str] = Field(default_factory=list)
     accounts: list[AccountSettings] = Field(default_factory=list)
+    codec_order: list[str] = Field(default_factory=lambda: ["G722/16000/1", "PCMU/8000/1", "PCMA/8000/1"])
+    """The audio codecs calls offer, first preferred (PJSIP ids); codecs not listed are never used."""
     # Stale calls (earpiece.sip.watchdog) and the incoming-INVITE gate (earpiece.sip.admission).
     ack_timeout_s: float | None = Field(default=6.0, gt=0)
     """An answered incoming call whose ACK has not arrived after this many seconds is hung up and its
@@ -102,6 +104,9 @@ class AudioDeviceSettings(BaseModel):
     input_device: str = ""  # "" = system default, "none" = no device
     output_device: str = ""
     ringtone: bool = True
+    microphone_volume: int = Field(default=100, ge=0, le=200)  # % of the headset microphone's level
+    speaker_volume: int = Field(default=100, ge=0, le=200)  # % of the calls' level in the headset
+    record_calls: bool = False  # every answered call to data_dir()/calls/<call id>.wav
 
 
 class VadSettings(BaseModel):
