@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from earpiece.core.analytics.disposition import Disposition, disposition
 from earpiece.core.analytics.intents import IntentClassifier
 from earpiece.core.analytics.records import CallData
 from earpiece.core.analytics.sentiment import Sentiment, call_sentiment, sentiment
-from earpiece.core.analytics.summary import CallSummary, summarise
+from earpiece.core.analytics.stored_summary import CallSummaries
+from earpiece.core.analytics.summary import CallSummary
 from earpiece.core.analytics.timeline import TalkTime, talk_time
 from earpiece.core.analytics.turns import answered, declined, is_question
 from earpiece.core.engine.metrics import STAGE_LABELS
-
-if TYPE_CHECKING:  # the LLM SDKs load only when a summariser is made
-    from earpiece.core.analytics.llm_summary import LlmSummariser
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +59,7 @@ class CallAnalysis:
                           "turns": [{"turn": s.turn, "text": s.text, "score": s.sentiment.score,
                                      "label": s.sentiment.label} for s in self.caller_sentiment]},
             "talk_time_s": self.talk.seconds, "talk_share": self.talk.shares(call.duration_s),
+            "talk_time_estimated": self.talk.estimated,
             "silence_s": self.talk.silence_s, "longest_silence_s": self.talk.longest_silence_s,
             "questions": self.questions, "answered": self.answered, "declined": self.declined,
             "latency_ms": self.latency_ms,
@@ -84,11 +83,12 @@ def latency_figures(call: CallData) -> dict[str, float]:
 
 class CallAnalyser:
     """Analyses calls; remembers each record's analysis while its file is unchanged (records are
-    written once, so a supervisor's refresh only analyses the new calls)."""
+    written once, so a supervisor's refresh only analyses the new calls). Summaries come from
+    `summaries`: stored beside the records, made (extractive, or by a model) when missing."""
 
-    def __init__(self, intents: IntentClassifier, summariser: LlmSummariser | None = None) -> None:
+    def __init__(self, intents: IntentClassifier, summaries: CallSummaries | None = None) -> None:
         self.intents = intents
-        self.summariser = summariser  # None: the extractive summary (offline)
+        self.summaries = summaries or CallSummaries()
         self._memo: dict[tuple[str, int], CallAnalysis] = {}
 
     def analyse(self, call: CallData) -> CallAnalysis:
@@ -105,12 +105,9 @@ class CallAnalyser:
         per_turn = tuple(TurnSentiment(line.turn, line.text, sentiment(line.text)) for line in caller)
         questions = [t for t in call.turns if is_question(t)]
         outcome = disposition(call)
-        summary = summarise(call, outcome)
-        if self.summariser is not None:
-            summary = self.summariser.summarise(call, summary)
         return CallAnalysis(
             call=call,
-            summary=summary,
+            summary=self.summaries.summary(call, outcome),
             intent=self.intents.call_intent([str(t["question"]) for t in questions]),
             disposition=outcome,
             caller_sentiment=per_turn,

@@ -85,10 +85,18 @@ class LlmSummariser:
         return [r for r in made if isinstance(r, ChatCompletionsResponder)]
 
     def summarise(self, call: CallData, extractive: CallSummary) -> CallSummary:
+        return self.attempt(call, extractive) or extractive
+
+    def attempt(self, call: CallData, extractive: CallSummary) -> CallSummary | None:
+        """The model's summary (`extractive` itself when every reply had invented figures), or
+        None when no provider replied (failed or timed out): worth asking again later."""
         written = asyncio.run(self._written(call, extractive.outcome))
+        if written is None:
+            return None
         return dataclasses.replace(extractive, written=written) if written else extractive
 
-    async def _written(self, call: CallData, outcome: str) -> str:
+    async def _written(self, call: CallData, outcome: str) -> str | None:
+        replied = False
         for responder in self._responders():
             try:
                 reply = await asyncio.wait_for(
@@ -98,12 +106,13 @@ class LlmSummariser:
                 log.warning("call %s: no summary from %s: %s", call.call_id, responder.name,
                             exc if str(exc) else f"no reply in {self.timeout_s:.1f} s")
                 continue
+            replied = True
             written = checked(reply, call, outcome)
             if written:
                 return written
             log.warning("call %s: %s's summary had no sentence without invented figures",
                         call.call_id, responder.name)
-        return ""
+        return "" if replied else None
 
 
 def llm_summariser(settings: Settings) -> LlmSummariser | None:

@@ -1,5 +1,6 @@
 """`earpiece calls ...`: the calls this machine recorded (desktop and `earpiece agent`), analysed
-offline: list, show one, export (phone numbers masked unless --unmasked), delete, prune.
+offline: list, show one, export (phone numbers masked unless --unmasked), delete, prune. Summaries
+are stored beside the records; one that is missing is made (by the configured LLM, if any) and kept.
 
 Every action first applies the retention period (`analytics.retention_days`): older calls are
 deleted with everything kept about them."""
@@ -66,12 +67,12 @@ def register(subparsers: Any) -> None:
 
 def open_archive(args: argparse.Namespace, settings: Settings) -> CallArchive:
     """The archive, with the retention period applied."""
-    from earpiece.core.analytics import CallArchive
+    from earpiece.core.analytics import CallArchive, apply_retention
 
     archive = CallArchive(args.calls_dir)
-    days = settings.analytics.retention_days
-    removed = archive.prune(days)
+    removed = apply_retention(settings, archive)
     if removed:
+        days = settings.analytics.retention_days
         print(f"retention: deleted {len(removed)} call(s) older than {days} days", file=sys.stderr)
     return archive
 
@@ -97,7 +98,7 @@ def _analysed(args: argparse.Namespace, settings: Settings) -> list[CallAnalysis
     calls = archive.calls(since=args.since, account=args.account)
     for problem in archive.skipped:
         print(f"skipped: {problem}", file=sys.stderr)
-    engine = analyser(settings)
+    engine = analyser(settings, model_summaries=True)
     return [engine.analyse(call) for call in calls]
 
 
@@ -121,12 +122,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from earpiece.core.analytics import CallAnalyser, analyser
-    from earpiece.core.analytics.llm_summary import llm_summariser
+    from earpiece.core.analytics import analyser
 
     call = open_archive(args, settings).get(args.call_id)
-    # One call: worth a model's summary when one is configured (list and export stay extractive).
-    analysis = CallAnalyser(analyser(settings).intents, llm_summariser(settings)).analyse(call)
+    analysis = analyser(settings, model_summaries=True).analyse(call)
     data = analysis.as_dict()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -143,7 +142,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     print(f"disposition: {data['disposition']}; intent: {data['intent']}; "
           f"questions {data['questions']}, answered {data['answered']}, declined {data['declined']}")
     print(f"sentiment: {data['sentiment']['label']} ({data['sentiment']['score']:+.2f})")
-    print(f"talk time (estimated): {talk or 'none'}; longest silence {data['longest_silence_s']:.1f} s")
+    estimated = " (estimated)" if data["talk_time_estimated"] else ""
+    print(f"talk time{estimated}: {talk or 'none'}; longest silence {data['longest_silence_s']:.1f} s")
     print(f"latency: {latency or 'none recorded'}")
     print("transcript:")
     scores = {s["turn"]: s for s in data["sentiment"]["turns"]}

@@ -1,0 +1,59 @@
+"""`apply_retention`, which the call controller runs when the agent or the desktop starts: calls
+older than `analytics.retention_days` go with their summary and history line; it never raises."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from earpiece.core.analytics import CallArchive, apply_retention
+from earpiece.core.analytics.stored_summary import summary_path
+from earpiece.core.settings import AnalyticsSettings, Settings
+from earpiece.sip.events import CallDirection
+from earpiece.sip.records import CallHistory, CallRecord
+
+
+def aged(records: Path, days: float) -> Path:
+    """The first record, made `days` old."""
+    path = sorted(records.glob("*.json"))[0]
+    data = json.loads(path.read_text())
+    data["started_at"] = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    path.write_text(json.dumps(data))
+    return path
+
+
+def keep(days: int) -> Settings:
+    return Settings(analytics=AnalyticsSettings(retention_days=days))
+
+
+def test_old_calls_go_with_their_summary_and_history_line(records: Path, tmp_path: Path) -> None:
+    old = aged(records, 40)
+    summary_path(old).write_text("{}")
+    history = CallHistory(tmp_path / "call_history.jsonl")
+    started = time.time() - 40 * 86400
+    history.append(CallRecord(old.stem, "desk", CallDirection.INBOUND, "sip:100@pbx", "", started,
+                              started + 1, started + 30, 200, "hung up here"))
+    archive = CallArchive(records, history.path)
+    count = len(archive.calls())
+
+    assert apply_retention(keep(0), archive) == []  # 0 keeps everything
+    assert apply_retention(keep(60), archive) == []
+    assert apply_retention(keep(30), archive) == [old.stem]
+    assert not list(records.glob(f"{old.stem}.*")) and len(archive.calls()) == count - 1
+    assert history.load() == []
+
+
+def test_an_archive_that_cannot_be_read_is_logged_not_raised(records: Path, tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    old = aged(records, 40)
+    unreadable = tmp_path / "history-is-a-folder"
+    unreadable.mkdir()
+    archive = CallArchive(records, unreadable)
+    with caplog.at_level(logging.ERROR):
+        assert apply_retention(keep(30), archive) == []
+    assert "retention: old calls not deleted" in caplog.text and old.exists()
