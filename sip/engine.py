@@ -271,6 +271,11 @@ class SipEngine:
 
         return self._loop.submit(apply)
 
+    @property
+    def volume(self) -> tuple[float, float]:
+        """The headset volumes now: (microphone, speaker)."""
+        return self._volume.microphone, self._volume.speaker
+
     # -- codecs and recording ----------------------------------------------------------------------
     def codecs(self, timeout: float = 5.0) -> list[str]:
         """The codec ids this PJSIP build has ("G722/16000/1", ...)."""
