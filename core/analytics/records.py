@@ -92,6 +92,25 @@ def parse_record(
     return call
 
 
+def file_call_id(path: Path) -> str:
+    """The call a file in the calls folder belongs to: `<id>.json`, `<id>.wav`, `<id>.summary`..."""
+    return path.name.split(".", 1)[0]
+
+
+def _started(history_row: dict[str, Any]) -> float:
+    """A call-history line's start (Unix time); infinity when it has none (never old)."""
+    value = history_row.get("started_at")
+    return float(value) if isinstance(value, int | float) else float("inf")
+
+
+def _written(path: Path) -> float:
+    """When the file was last written; infinity if it is gone already."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
 def read_record(path: Path, history: dict[str, dict[str, Any]] | None = None) -> CallData:
     """Raises ValueError naming the file when it cannot be read or is not a call record."""
     try:
@@ -170,13 +189,24 @@ class CallArchive:
         return removed
 
     def prune(self, retention_days: int, now: datetime | None = None) -> list[str]:
-        """Delete every call that started more than `retention_days` ago (0: keep everything)."""
+        """Delete every call that started more than `retention_days` ago (0: keep everything).
+
+        A call is also old when it has no readable record (a call made with the AI off keeps only
+        its history line and maybe a recording; a torn record) and its history line started, or
+        its files were last written, before the period: nothing about a call outlives it."""
         if retention_days <= 0:
             return []
         cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
-        old = [c.call_id for c in self.calls() if c.started_at < cutoff]
+        calls = self.calls()
+        recorded = {c.call_id for c in calls}
+        old = {c.call_id for c in calls if c.started_at < cutoff}
+        old |= {call_id for call_id, row in self._history().items()
+                if call_id not in recorded and _started(row) < cutoff.timestamp()}
+        files = [p for p in self.folder.iterdir() if p.is_file()] if self.folder.exists() else []
+        old |= {file_call_id(p) for p in files
+                if file_call_id(p) not in recorded and _written(p) < cutoff.timestamp()}
         removed = self.delete(old)
-        self._drop_history(lambda row: float(row.get("started_at", 0.0)) < cutoff.timestamp())
+        self._drop_history(lambda row: _started(row) < cutoff.timestamp())
         if removed:
             log.info("retention: deleted %d call(s) older than %d days", len(removed), retention_days)
         return removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,3 +58,25 @@ def test_an_archive_that_cannot_be_read_is_logged_not_raised(records: Path, tmp_
     with caplog.at_level(logging.ERROR):
         assert apply_retention(keep(30), archive) == []
     assert "retention: old calls not deleted" in caplog.text and old.exists()
+
+
+def test_calls_without_a_record_go_too(records: Path, tmp_path: Path) -> None:
+    """A call taken with the AI off leaves a history line and maybe a recording, no record; a torn
+    record cannot say when its call started. Their age comes from the history line, else the file."""
+    long_ago = time.time() - 40 * 86400
+    history = CallHistory(tmp_path / "call_history.jsonl")
+    for call_id, started in (("aioffold0001", long_ago), ("aioffnew0001", time.time())):
+        (records / f"{call_id}.wav").write_bytes(b"RIFF")
+        history.append(CallRecord(call_id, "desk", CallDirection.INBOUND, "sip:100@pbx", "", started,
+                                  started + 1, started + 30, 200, "hung up here"))
+    torn_old, torn_new = records / "tornold00001.json", records / "tornnew00001.json"
+    for torn in (torn_old, torn_new):
+        torn.write_text('{"call_id": "x", "sta')
+    os.utime(torn_old, (long_ago, long_ago))
+    archive = CallArchive(records, history.path)
+    count = len(archive.calls())
+
+    assert sorted(apply_retention(keep(30), archive)) == ["aioffold0001", "tornold00001"]
+    assert not (records / "aioffold0001.wav").exists() and not torn_old.exists()
+    assert (records / "aioffnew0001.wav").exists() and torn_new.exists()
+    assert [r.call_id for r in history.load()] == ["aioffnew0001"] and len(archive.calls()) == count
