@@ -18,9 +18,10 @@ class Disposition(StrEnum):
 
 
 def transferred(call: CallData) -> bool:
-    """The agent knows whether the transfer went through; the desktop only that one was asked for
-    on an autonomous call (the phone then transfers to the account's handover address)."""
-    if call.source == "agent":
+    """A record with an outcome knows whether the transfer went through; an older desktop record
+    only that one was asked for on an autonomous call (the phone then transferred to the account's
+    handover address)."""
+    if call.outcome:
         return call.outcome == "transferred"
     return call.mode == "autonomous" and any(e.get("event") == "TransferRequested" for e in call.events)
 

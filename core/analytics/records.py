@@ -1,7 +1,8 @@
-"""One reader for the two call-record formats in `data_dir()/calls/`: the session's own record
-(`core/engine/record.py`, written by the desktop) and the headless agent's report, which wraps it
-and adds SIP facts and an outcome. Desktop records learn who called and on which account from the
-SIP call history (`call_history.jsonl`, same call id).
+"""One reader for the call records in `data_dir()/calls/`: the one format both programs write
+(`core/calls/record_format.py`: the conversation, the SIP facts, an outcome and the `source`) and
+the older two it replaced, the desktop's bare session record and the agent's report around it.
+Older desktop records learn who called and on which account from the SIP call history
+(`call_history.jsonl`, same call id).
 
 Also deletes a call everywhere it is kept (record, any file named after the call such as a
 recording, its call-history line) and applies the retention period.
@@ -71,7 +72,8 @@ def parse_record(
         call_id = str(data["call_id"])
         started = datetime.fromisoformat(str(data["started_at"]))
         call = CallData(
-            call_id=call_id, path=path, source="agent" if "outcome" in data else "desktop",
+            call_id=call_id, path=path,
+            source=str(data.get("source") or ("agent" if "outcome" in data else "desktop")),
             mode=str(data.get("mode", "")),
             started_at=started if started.tzinfo else started.replace(tzinfo=UTC),
             duration_s=float(data.get("duration_s") or 0.0), end_reason=str(data.get("end_reason", "")),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.core.analytics import CallArchive, CallNotFoundError
+from earpiece.core.analytics import CallArchive, CallNotFoundError, Disposition
+from earpiece.core.analytics.disposition import disposition
 from earpiece.sip.events import CallDirection
 from earpiece.sip.records import CallHistory, CallRecord
 
@@ -88,3 +89,16 @@ def test_retention_removes_only_calls_older_than_the_period(records: Path, tmp_p
     assert archive.prune(30) == [old.stem]
     assert not old.exists() and recent.exists()
     assert [r.call_id for r in history.load()] == [recent.stem]
+
+
+def test_a_record_of_the_one_format_says_its_source_and_outcome(records: Path, tmp_path: Path) -> None:
+    """Desktop records in the format both programs now write carry `source` and an outcome: a
+    transfer that went through is read from it, whichever program carried the call."""
+    path = records / "2607734435fa.json"
+    data = json.loads(path.read_text()) | {"source": "desktop", "outcome": "transferred"}
+    path.write_text(json.dumps(data))
+    call = CallArchive(records, tmp_path / "none.jsonl").get("2607734435fa")
+    assert call.source == "desktop" and disposition(call) is Disposition.TRANSFERRED
+    path.write_text(json.dumps(data | {"outcome": "transfer_failed"}))
+    call = CallArchive(records, tmp_path / "none.jsonl").get("2607734435fa")
+    assert disposition(call) is not Disposition.TRANSFERRED
