@@ -26,10 +26,12 @@ from earpiece.core.settings import CallMode, Settings, save_settings
 from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.call_actions import CallActions, make_action
+from earpiece.desktop.call_recording import CallRecorder
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
+from earpiece.desktop.engine_audio import apply_engine_audio
 from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.incoming_call import IncomingCallNotice
@@ -77,7 +79,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._told_about_tray = False
 
-        self.phone_panel = PhonePanel(self.phone)
+        self.recorder = CallRecorder(self.phone, settings, self)
+        self.phone_panel = PhonePanel(self.phone, self.recorder)
         self.copilot = CopilotPanel()
         self.latency = LatencyPanel()
         self.latency.setVisible(False)  # one click away, in the strip
@@ -327,6 +330,7 @@ class MainWindow(QMainWindow):
             if isinstance(result, BaseException):
                 log.error("start-up failed: %s", result, exc_info=result)
                 self.show_message(f"Start-up problem: {result}")
+        apply_engine_audio(self.phone, self.settings)
         if self.models.store is not None:
             self.knowledge.set_store(self.models.store)
         self.history.show_history(self.phone.history())
@@ -362,6 +366,7 @@ class MainWindow(QMainWindow):
             self.phone.set_audio_devices(new.audio.input_device, new.audio.output_device)
         self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
         spawn(self.phone.apply_settings(self.settings))
+        apply_engine_audio(self.phone, self.settings)  # codecs for the next calls, volumes at once
         if self.shown_call_id not in self.phone.calls:
             self.copilot.set_mode(self.settings.ui.default_mode.value)
             self.kb_choice.show_kb(self.settings.knowledge.default_kb)

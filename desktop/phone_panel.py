@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from earpiece.desktop.call_recording import CallRecorder
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
@@ -31,12 +32,14 @@ from earpiece.sip.errors import UnknownCallError
 from earpiece.sip.events import CallState
 
 STATE_MARKS = {"registered": "●", "registering": "◌", "failed": "✖", "unregistered": "○"}
+RECORDING_MARK = "● REC"
 
 
 class PhonePanel(QWidget):
-    def __init__(self, phone: Phone, parent: QWidget | None = None) -> None:
+    def __init__(self, phone: Phone, recorder: CallRecorder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.phone = phone
+        self.recorder = recorder
         self.accounts = QListWidget()
         self.accounts.setMaximumHeight(80)
         self.accounts.setToolTip("Accounts and their registration")
@@ -69,6 +72,15 @@ class PhonePanel(QWidget):
         self.mute_button.setCheckable(True)
         self.transfer_button = QPushButton(icon("transfer"), "Transfer…")
         self.attended_button = QPushButton("Attended transfer…")
+        self.record_button = QPushButton("Record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Record this call (both sides) into a file kept with the call")
+        self.record_button.clicked.connect(
+            lambda on: self._on_current(lambda c: self.recorder.set_recording(c, on)))
+        self.recording_label = plain_label(f"{RECORDING_MARK}  This call is being recorded", wrap=False)
+        self.recording_label.setStyleSheet("color: white; background-color: #c62828; font-weight: bold; "
+                                           "padding: 2px 6px; border-radius: 3px;")
+        self.recording_label.setVisible(False)
         self.answer_button.clicked.connect(lambda: self._on_current(self.phone.answer))
         self.reject_button.clicked.connect(lambda: self._on_current(self.phone.reject))
         self.hangup_button.clicked.connect(lambda: self._on_current(self.phone.hangup))
@@ -82,7 +94,8 @@ class PhonePanel(QWidget):
         for n, button in enumerate((self.answer_button, self.reject_button, self.hangup_button,
                                     self.hold_button, self.mute_button, self.transfer_button)):
             controls.addWidget(button, n // 3, n % 3)
-        controls.addWidget(self.attended_button, 2, 0, 1, 3)
+        controls.addWidget(self.attended_button, 2, 0, 1, 2)
+        controls.addWidget(self.record_button, 2, 2)
         self.levels = LevelMeters()
         self._metered_call = ""
 
@@ -101,11 +114,13 @@ class PhonePanel(QWidget):
         layout.addWidget(plain_label("Calls"))
         layout.addWidget(self.calls, 1)
         layout.addLayout(controls)
+        layout.addWidget(self.recording_label)
         layout.addWidget(self.levels)
 
         phone.registration_changed.connect(self._registration)
         phone.call_changed.connect(self._call_changed)
         phone.call_ended.connect(self._call_ended)
+        recorder.changed.connect(self._recording_changed)
         self._ticker = QTimer(self)  # talk time
         self._ticker.timeout.connect(self._refresh_times)
         self._ticker.start(1000)
@@ -197,7 +212,14 @@ class PhonePanel(QWidget):
 
     def _label(self, item: QListWidgetItem, call: CallView) -> None:
         arrow = "←" if call.direction.value == "inbound" else "→"
-        item.setText(f"{arrow} {call.title}  [{call.mode.value}]\n   {call.status_text()}")
+        recording = f"  {RECORDING_MARK}" if self.recorder.is_recording(call.call_id) else ""
+        item.setText(f"{arrow} {call.title}  [{call.mode.value}]\n   {call.status_text()}{recording}")
+
+    def _recording_changed(self, call_id: str, _on: bool) -> None:
+        call, item = self.phone.calls.get(call_id), self._item(call_id)
+        if call is not None and item is not None:
+            self._label(item, call)
+        self._update_buttons()
 
     def _refresh_times(self) -> None:
         for i in range(self.calls.count()):
@@ -216,6 +238,11 @@ class PhonePanel(QWidget):
         for button in (self.hold_button, self.mute_button, self.transfer_button):
             button.setEnabled(connected)
         self.attended_button.setEnabled(connected and len(self.phone.calls) > 1)
+        recording = call is not None and self.recorder.is_recording(call.call_id)
+        self.record_button.setEnabled(connected)
+        self.record_button.setChecked(recording)
+        self.record_button.setText("Stop recording" if recording else "Record")
+        self.recording_label.setVisible(recording)
         self.hold_button.setChecked(bool(call and call.held))
         self.hold_button.setText("Resume" if call and call.held else "Hold")
         self.mute_button.setChecked(bool(call and call.muted))

@@ -1,4 +1,5 @@
-"""A qasync loop that runs on pytest-qt's Qt event loop, so qtbot.waitSignal also runs asyncio tasks."""
+"""A qasync loop that runs on pytest-qt's Qt event loop, so qtbot.waitSignal also runs asyncio tasks;
+and `window`: a main window with its phone started and one direct-call account, the AI off."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 import qasync
+
+from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.desktop.call_view import CallView
+from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.tasks import spawn
+from earpiece.sip.events import MediaStatus
+from tests.peers.baresip import Baresip
 
 
 @pytest.fixture
@@ -23,3 +31,38 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     loop.close()
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def window(qtbot, qloop) -> Iterator[MainWindow]:
+    settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
+                        audio=AudioDeviceSettings(input_device="none", output_device="none"))
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()  # shortcuts go to the active window (a real X display has no window manager here)
+    qtbot.waitActive(win)
+    try:
+        with qtbot.waitSignal(win.phone.started, timeout=20_000):
+            spawn(win.phone.start())
+        account = AccountSettings(id="desk", username="agent", domain="127.0.0.1", registration=False,
+                                  allow_direct_calls=True, default_mode=CallMode.OFF)
+        with qtbot.waitSignal(win.phone.registration_changed, timeout=10_000):
+            spawn(win.phone.add_account(account, password=""))
+        yield win
+    finally:
+        spawn(win.phone.stop())
+        qtbot.waitUntil(lambda: win.phone.engine is None, timeout=20_000)
+
+
+def connected_call(qtbot, window: MainWindow, peer: Baresip) -> CallView:
+    window.phone_panel.address.setText(peer.aor)
+    with qtbot.waitSignal(window.phone.call_answered, timeout=15_000) as answered:
+        window.phone_panel.call_button.click()
+    peer.wait_event("CALL_ESTABLISHED", timeout=5)
+    call = answered.args[0]
+    # PJSIP locks the codec with a re-INVITE after baresip's multi-codec answer; let it finish
+    qtbot.waitUntil(lambda: call.media is MediaStatus.ACTIVE and "/" in call.codec, timeout=5_000)
+    qtbot.wait(500)
+    window.phone_panel.select_call(call.call_id)
+    return call
