@@ -16,13 +16,14 @@ from tests.analytics.labelled_calls import labels
 pytestmark = pytest.mark.models
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_calls_list_show_and_export(records: Path, tmp_path: Path, capsys) -> None:
+def test_calls_list_show_and_export(records: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
     truth = labels()
     code, out, _ = run(capsys, "calls", "list", "--json", "--calls-dir", str(records))
     listed = json.loads(out)
@@ -43,7 +44,7 @@ def test_calls_list_show_and_export(records: Path, tmp_path: Path, capsys) -> No
     assert code == 1 and "no call 'nosuchcall'" in err
 
 
-def test_bad_dates_and_deletion(records: Path, capsys) -> None:
+def test_bad_dates_and_deletion(records: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["calls", "list", "--since", "last tuesday", "--calls-dir", str(records)])
     assert "is not a date" in capsys.readouterr().err
@@ -55,7 +56,7 @@ def test_bad_dates_and_deletion(records: Path, capsys) -> None:
     assert code == 0 and out.strip() == "deleted 1 call(s)" and not (records / f"{victim}.json").exists()
 
 
-def test_kb_gaps_groups_declined_questions(records: Path, capsys) -> None:
+def test_kb_gaps_groups_declined_questions(records: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     add_gaps_parser(parser.add_subparsers(dest="kb_action"))
     args = parser.parse_args(["gaps", "--json", "--calls-dir", str(records)])

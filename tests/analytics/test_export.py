@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.core.analytics import CallAnalyser, CallArchive
+from earpiece.core.analytics import CallAnalyser, CallAnalysis, CallArchive
 from earpiece.core.analytics.export import CSV_COLUMNS, export, mask_numbers
 
 NUMBER = "+44 116 496 0330"
@@ -23,7 +23,8 @@ def test_numbers_are_masked_to_their_last_three_digits() -> None:
     assert mask_numbers(kept) == kept
 
 
-def with_number(archive: CallArchive, call_analyser: CallAnalyser, records: Path):
+def with_number(archive: CallArchive, call_analyser: CallAnalyser,
+                records: Path) -> tuple[str, list[CallAnalysis]]:
     path = sorted(records.glob("*.json"))[0]
     data = json.loads(path.read_text())
     data["sip"]["remote_uri"] = "sip:+441164960330@pbx.example"
@@ -35,7 +36,8 @@ def with_number(archive: CallArchive, call_analyser: CallAnalyser, records: Path
 
 
 @pytest.mark.models
-def test_csv_and_jsonl_mask_numbers_unless_unmasked(archive, call_analyser, records) -> None:
+def test_csv_and_jsonl_mask_numbers_unless_unmasked(archive: CallArchive, call_analyser: CallAnalyser,
+                                                    records: Path) -> None:
     changed, analyses = with_number(archive, call_analyser, records)
     out = io.StringIO()
     assert export(analyses, out, "csv") == len(analyses)

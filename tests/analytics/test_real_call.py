@@ -55,7 +55,7 @@ def test_a_real_call_is_summarised_with_its_gap(call_record: Path, call_analyser
     assert group.count == 1 and "hiring" in group.label.lower()
 
 
-def test_calls_show_reads_the_agents_folder(call_record: Path, capsys) -> None:
+def test_calls_show_reads_the_agents_folder(call_record: Path, capsys: pytest.CaptureFixture[str]) -> None:
     call_id = call_record.stem
     assert main(["calls", "show", call_id, "--json", "--calls-dir", str(call_record.parent)]) == 0
     shown = json.loads(capsys.readouterr().out)
