@@ -1,10 +1,10 @@
 """The per-call record: transcript, turn metrics and what happened, saved as JSON in
-`data_dir()/calls/`. It is an event observer, outside the pipeline."""
+`data_dir()/calls/` (or the folder the call controller chooses). It is an event observer, outside
+the pipeline; the call controller adds the call's facts (`facts`: who called, outcome, transfers,
+audio), so the desktop and `earpiece agent` write one format (`core.calls.record_format`)."""
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from earpiece.core.calls.record_format import CallFacts, call_record, write_record
 from earpiece.core.engine.events import (
     BargeInEvent,
     EngineEvent,
@@ -49,6 +50,17 @@ class CallRecorder:
         self.transcript: list[dict[str, Any]] = []
         self.turns: list[dict[str, Any]] = []
         self.happenings: list[dict[str, Any]] = []
+        self.facts: CallFacts | None = None  # set by the call controller
+        self.folder: Path | None = None  # None: calls_dir()
+
+    def continue_from(self, earlier: CallRecorder) -> None:
+        """The same call's earlier session (before a change of mode or knowledge base): its
+        conversation, clock and facts carry on in this record."""
+        self.started_at, self._t0, self.facts = earlier.started_at, earlier._t0, earlier.facts
+        self.folder = earlier.folder
+        self.transcript[:0] = earlier.transcript
+        self.turns[:0] = earlier.turns
+        self.happenings[:0] = earlier.happenings
 
     def _t(self, at: float) -> float:
         return round(at - self._t0, 3)
@@ -73,25 +85,13 @@ class CallRecorder:
             self.happenings.append(entry)
 
     def as_dict(self, end_reason: str) -> dict[str, Any]:
-        ended = datetime.now(UTC)
         v2v = [t["voice_to_voice_ms"] for t in self.turns if t.get("voice_to_voice_ms") is not None]
-        return {
-            "call_id": self.call_id,
-            "mode": self.mode,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": ended.isoformat(),
-            "duration_s": round((ended - self.started_at).total_seconds(), 3),
-            "end_reason": end_reason,
-            "transcript": self.transcript,
-            "turns": self.turns,
-            "events": self.happenings,
-            "summary": {"turns": len(self.turns), "voice_to_voice_ms": _percentiles(v2v)},
-        }
+        return call_record(
+            self.call_id, self.facts, mode=self.mode, started_at=self.started_at, ended_at=datetime.now(UTC),
+            end_reason=end_reason, transcript=self.transcript, turns=self.turns, events=self.happenings,
+            summary={"turns": len(self.turns), "voice_to_voice_ms": _percentiles(v2v)},
+        )
 
     def save(self, end_reason: str) -> Path:
-        """Write atomically: a crash mid-write leaves no half file."""
-        path = calls_dir() / f"{self.call_id}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.as_dict(end_reason), indent=2), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        """Write (again) atomically: a crash mid-write leaves no half file."""
+        return write_record(self.folder or calls_dir(), self.call_id, self.as_dict(end_reason))

@@ -61,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answering.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="ring first")
     answering.add_argument("--greeting", help="what the agent says when it answers")
     answering.add_argument("--calls-dir", type=Path, help="folder for the per-call JSON records")
-    answering.add_argument("--shutdown-grace", type=float, default=15.0, metavar="S",
-                           help="on SIGTERM, let a reply being spoken finish within this many seconds")
+    answering.add_argument("--shutdown-grace", type=float, metavar="S",
+                           help="on SIGTERM, let a reply being spoken finish within this many seconds "
+                           "(default: calls.shutdown_grace_s of the settings)")
     answering.add_argument("--ack-timeout", type=float, metavar="S",
                            help="end an answered call whose ACK has not come after S seconds (0 = never; "
                            "default: sip.ack_timeout_s of the settings)")
@@ -101,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
     if any(t is not None and t < 0 for t in (args.ack_timeout, args.media_timeout)):
         print("earpiece agent: --ack-timeout and --media-timeout must be 0 (never) or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.shutdown_grace is not None:
+        if args.shutdown_grace < 0:
+            print("earpiece agent: --shutdown-grace must be 0 or more", file=sys.stderr)
+            return EXIT_USAGE
+        calls = settings.calls.model_copy(update={"shutdown_grace_s": args.shutdown_grace})
+        settings = settings.model_copy(update={"calls": calls})
     options = AgentOptions(
         account=account,
         kb_name=args.kb,
@@ -109,7 +116,6 @@ def run(args: argparse.Namespace) -> int:
         answer_delay_s=args.answer_delay,
         calls_dir=args.calls_dir,
         greeting=args.greeting,
-        shutdown_grace_s=args.shutdown_grace,
         standby=args.standby,
     )
     agent = AnsweringAgent(settings, options, sip_config=sip_config(settings, args), password=password)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from earpiece.headless.journal import recover_lost_calls
+from earpiece.core.calls.journal import recover_lost_calls
 
 EXIT_USAGE = 2
 _PR_SET_PDEATHSIG = 1

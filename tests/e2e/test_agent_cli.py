@@ -11,10 +11,10 @@ import pytest
 
 from earpiece.cli import build_parser, main
 from earpiece.cli.agent import child_argv
+from earpiece.core.calls.journal import IN_FLIGHT, CallJournal, recover_lost_calls
+from earpiece.core.calls.record_format import CallFacts, Outcome, TransferAttempt
 from earpiece.core.settings import AccountSettings, SipSettings, save_settings
 from earpiece.core.settings import Settings as AppSettings
-from earpiece.headless.call_report import CallFacts, Outcome, TransferAttempt, outcome_of
-from earpiece.headless.journal import IN_FLIGHT, CallJournal, recover_lost_calls
 from tests.e2e.harness import ROOT, AgentProcess
 from tests.peers.kamailio import Kamailio
 
@@ -37,16 +37,16 @@ def test_missing_password_says_where_to_put_it(capsys: pytest.CaptureFixture[str
 
 
 def test_outcome_follows_what_happened() -> None:
-    facts = CallFacts("c1", "bot", "sip:a@b", "", 0.0)
-    assert outcome_of(facts, "remote") is Outcome.CALLER_HUNG_UP
-    assert outcome_of(facts, "hangup_requested") is Outcome.AGENT_HUNG_UP
+    facts = CallFacts("c1", account_id="bot", remote_uri="sip:a@b", offered_at=0.0)
+    assert facts.outcome("remote") is Outcome.CALLER_HUNG_UP
+    assert facts.outcome("hangup_requested") is Outcome.AGENT_HUNG_UP
+    assert facts.outcome("shutdown") is Outcome.ENDED_AT_SHUTDOWN
     facts.transfers.append(TransferAttempt("carol", 1.0, "a person", code=486, final=True))
-    assert outcome_of(facts, "remote") is Outcome.TRANSFER_FAILED
+    assert facts.outcome("remote") is Outcome.TRANSFER_FAILED
     facts.transfers.append(TransferAttempt("carol", 2.0, "a person", code=200, final=True))
-    assert outcome_of(facts, "remote") is Outcome.TRANSFERRED
-    silent = CallFacts("c2", "bot", "sip:a@b", "", 0.0)
-    silent.sip_end_reason = "ended here: no audio received for 30 s"
-    assert outcome_of(silent, "remote") is Outcome.ENDED_STALE
+    assert facts.outcome("remote") is Outcome.TRANSFERRED
+    silent = CallFacts("c2", account_id="bot", remote_uri="sip:a@b", offered_at=0.0, ended_stale=True)
+    assert silent.outcome("remote") is Outcome.ENDED_STALE
 
 
 def test_the_supervised_agent_gets_the_same_options_without_supervise() -> None:
@@ -61,10 +61,15 @@ def test_the_supervised_agent_gets_the_same_options_without_supervise() -> None:
 
 
 def test_calls_in_progress_of_a_dead_agent_get_lost_in_crash_records(tmp_path: Path) -> None:
-    journal = CallJournal(tmp_path, "sample")
+    journal = CallJournal(tmp_path)
+
+    def facts(call_id: str) -> CallFacts:
+        return CallFacts(call_id, account_id="bot", remote_uri=f"sip:{call_id}@b", display_name="Caller",
+                         offered_at=time.monotonic(), knowledge_base="sample")
+
     for call_id in ("dead1", "alive1"):
-        journal.offered(CallFacts(call_id, "bot", f"sip:{call_id}@b", "Caller", time.monotonic()))
-    journal.answered(CallFacts("dead1", "bot", "sip:dead1@b", "Caller", time.monotonic()))
+        journal.offered(facts(call_id))
+    journal.answered(facts("dead1"))
     gone = subprocess.Popen(["true"])
     gone.wait()
     entry = tmp_path / IN_FLIGHT / "dead1.json"

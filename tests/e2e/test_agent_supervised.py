@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.headless.journal import IN_FLIGHT
+from earpiece.core.calls.journal import IN_FLIGHT
 from tests.e2e.harness import READY_LINE, AgentProcess, CallerScript, ScriptedCall
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from earpiece.headless.call_report import CallFacts, Outcome, write_report
+from earpiece.core.calls.record_format import CallFacts, RecordSource, call_record, write_record
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,8 @@ IN_FLIGHT = "in-flight"
 
 
 class CallJournal:
-    def __init__(self, calls_dir: Path, kb_name: str) -> None:
+    def __init__(self, calls_dir: Path) -> None:
         self.folder = calls_dir / IN_FLIGHT
-        self.kb_name = kb_name
         self.pid = os.getpid()
 
     def offered(self, facts: CallFacts) -> None:
@@ -49,8 +48,9 @@ class CallJournal:
             "account_id": facts.account_id,
             "remote_uri": facts.remote_uri,
             "display_name": facts.display_name,
-            "knowledge_base": self.kb_name,
-            "offered_at": time.time() - (time.monotonic() - facts.offered_at),
+            "knowledge_base": facts.knowledge_base,
+            "source": str(facts.source),
+            "offered_at": time.time() - (time.monotonic() - (facts.offered_at or time.monotonic())),
             "answered_at": answered_at,
         }
         try:
@@ -72,40 +72,30 @@ def recover_lost_calls(calls_dir: Path, cause: str) -> list[Path]:
             entry = json.loads(path.read_text(encoding="utf-8"))
             if _running(int(entry["pid"])):
                 continue  # another agent sharing this folder, still carrying the call
-            written.append(write_report(calls_dir, str(entry["call_id"]), lost_call_report(entry, cause)))
+            written.append(write_record(calls_dir, str(entry["call_id"]), lost_call_record(entry, cause)))
             path.unlink()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("in-flight journal: %s could not be recovered: %s", path.name, exc)
     return written
 
 
-def lost_call_report(entry: dict[str, Any], cause: str) -> dict[str, Any]:
-    """A call record in the shape of `call_report`'s, for a call whose process died during it."""
+def lost_call_record(entry: dict[str, Any], cause: str) -> dict[str, Any]:
+    """The record of a call whose process died during it (`lost_in_crash`; what was said is not known)."""
     offered, answered, now = float(entry["offered_at"]), entry.get("answered_at"), time.time()
-    return {
-        "call_id": entry["call_id"],
-        "mode": "autonomous",
-        "started_at": datetime.fromtimestamp(offered, UTC).isoformat(),
-        "ended_at": datetime.fromtimestamp(now, UTC).isoformat(),  # when the loss was noticed
-        "duration_s": round(now - offered, 3),
-        "end_reason": "crash",
-        "transcript": [],
-        "turns": [],
-        "events": [],
-        "summary": {"turns": 0},
-        "outcome": str(Outcome.LOST_IN_CRASH),
-        "knowledge_base": entry.get("knowledge_base", ""),
-        "sip": {
-            "account_id": entry.get("account_id", ""),
-            "remote_uri": entry.get("remote_uri", ""),
-            "display_name": entry.get("display_name", ""),
-            "answered": answered is not None,
-            "end_reason": "the agent process ended during the call",
-        },
-        "transfers": [],
-        "audio": {},
-        "notes": [f"lost: {cause} (agent pid {entry['pid']}); what was said is not known"],
-    }
+    facts = CallFacts(
+        str(entry["call_id"]), source=RecordSource(entry.get("source", RecordSource.AGENT)),
+        account_id=str(entry.get("account_id", "")), remote_uri=str(entry.get("remote_uri", "")),
+        display_name=str(entry.get("display_name", "")), knowledge_base=str(entry.get("knowledge_base", "")),
+        sip_end_reason="the process ended during the call",
+        notes=[f"lost: {cause} (pid {entry['pid']}); what was said is not known"],
+    )
+    record = call_record(
+        facts.call_id, facts, mode="autonomous", started_at=datetime.fromtimestamp(offered, UTC),
+        ended_at=datetime.fromtimestamp(now, UTC),  # when the loss was noticed
+        end_reason="crash",
+    )
+    record["sip"]["answered"] = answered is not None
+    return record
 
 
 def _running(pid: int) -> bool:
