@@ -2,8 +2,8 @@
 they were told (the first sentence of each answer, or that no answer was known) and the outcome.
 
 Extractive on purpose: every word comes from the transcript, so the summary cannot state anything
-the call did not contain. Measured on the labelled calls in tests/data/calls (see
-tests/analytics/test_summary.py). With an LLM configured, `llm_summary` may write the text instead
+the call did not contain. Measured on the labelled calls in tests/data/calls (evaluation.md;
+tests/analytics/test_labelled.py). With an LLM configured, `llm_summary` may write the text instead
 (`written`); the extractive fields stay, as the facts it was checked against."""
 
 from __future__ import annotations
@@ -56,13 +56,23 @@ def first_sentence(text: str) -> str:
     return found[0] if found else ""
 
 
+# How the call ended, where the record's outcome says more than the disposition.
+OUTCOME_DETAILS = {
+    "transfer_failed": " (asked for a person; the transfer failed)",
+    "ended_at_shutdown": " (the call was ended when Earpiece shut down)",
+    "ended_stale": " (the line went silent and the call was ended)",
+    "lost_in_crash": " (the call was cut off: Earpiece stopped unexpectedly)",
+    "error": " (the call ended on an error)",
+}
+
+
 def _outcome(call: CallData, disposition: Disposition) -> str:
     detail = ""
     if disposition is Disposition.TRANSFERRED:
         destination = next((t.get("destination", "") for t in call.transfers if t.get("succeeded")), "")
         detail = f" to {destination}" if destination else ""
-    elif call.outcome == "transfer_failed":
-        detail = " (asked for a person; the transfer failed)"
+    elif call.outcome in OUTCOME_DETAILS:
+        detail = OUTCOME_DETAILS[call.outcome]
     elif any(e.get("event") == "HangUpRequested" and e.get("reason") == "goodbye" for e in call.events):
         detail = " (the caller said goodbye)"
     return f"{disposition}{detail}"
