@@ -94,6 +94,8 @@ class PassageDialog(QDialog):
 
 
 class SuggestionCard(QFrame):
+    say_requested = Signal(str)  # the card's text, to be said into the agent's headset only
+
     def __init__(self, suggestion: SuggestionView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.suggestion = suggestion
@@ -118,6 +120,12 @@ class SuggestionCard(QFrame):
         self.copy_button.setToolTip("Copy the suggestion to the clipboard")
         self.copy_button.clicked.connect(self.copy)
         header.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.say_button = QPushButton("Say in my headset")
+        self.say_button.setToolTip("Earpiece reads this card to you in your headset; "
+                                   "the caller does not hear it")
+        self.say_button.clicked.connect(lambda: self.say_requested.emit(self.suggestion.text))
+        self.say_button.setVisible(not suggestion.spoken)  # an answer already said into the call
+        header.addWidget(self.say_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
         self.body = plain_label(suggestion.text if suggestion.confident else NO_CONFIDENT_ANSWER)
         layout.addWidget(self.body)
@@ -148,6 +156,7 @@ class SuggestionCard(QFrame):
                                  palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText))
                 button.setPalette(palette)  # greyed, yet still opens the passage
             self.copy_button.setEnabled(False)
+            self.say_button.setEnabled(False)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.suggestion.text)
@@ -161,6 +170,7 @@ class SuggestionCard(QFrame):
 class CopilotPanel(QWidget):
     mode_changed = Signal(str)  # CallMode value, for the shown call
     whisper_changed = Signal(bool)
+    say_requested = Signal(str)  # a card's text, to be said into the agent's headset only
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -252,6 +262,7 @@ class CopilotPanel(QWidget):
 
     def add_suggestion(self, suggestion: SuggestionView) -> SuggestionCard:
         card = SuggestionCard(suggestion)
+        card.say_requested.connect(self.say_requested)
         self.cards_layout.insertWidget(0, card)  # newest on top
         self._cards.insert(0, card)
         for extra in self._cards[MAX_CARDS:]:

@@ -28,6 +28,7 @@ from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.call_actions import CallActions, make_action
 from earpiece.desktop.call_recording import CallRecorder
 from earpiece.desktop.call_view import CallView
+from earpiece.desktop.card_voice import CardVoice
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._told_about_tray = False
 
         self.recorder = CallRecorder(self.phone, settings, self)
+        self.card_voice = CardVoice(self.phone, settings)
         self.phone_panel = PhonePanel(self.phone, self.recorder)
         self.copilot = CopilotPanel()
         self.latency = LatencyPanel()
@@ -192,6 +194,7 @@ class MainWindow(QMainWindow):
         self.copilot.mode_changed.connect(self._mode_changed)
         self.copilot.whisper.setChecked(self.settings.ui.whisper_to_agent)
         self.copilot.whisper_changed.connect(self._whisper_changed)
+        self.copilot.say_requested.connect(lambda text: self.card_voice.say(self.shown_call_id, text))
         self.history.call_requested.connect(self._dial_from_history)
         self.history.contacts_changed.connect(
             lambda: self.phone_panel.set_contacts(self.history.contacts.rows))
