@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,9 @@ from earpiece.core.paths import data_dir
 
 log = logging.getLogger(__name__)
 
+# A file kept about a call: `<call id>.<anything>`, the id as sip.calls makes it (12 hex digits).
+# Retention deletes only such files when no record dates them: never a stranger's file.
+CALL_FILE = re.compile(r"[0-9a-f]{12}\.")
 HISTORY_FILE = "call_history.jsonl"  # written by earpiece.sip.records.CallHistory (one JSON per line)
 
 
@@ -204,7 +208,8 @@ class CallArchive:
         old = {c.call_id for c in calls if c.started_at < cutoff}
         old |= {call_id for call_id, row in self._history().items()
                 if call_id not in recorded and _started(row) < cutoff.timestamp()}
-        files = [p for p in self.folder.iterdir() if p.is_file()] if self.folder.exists() else []
+        files = [p for p in self.folder.iterdir() if p.is_file() and CALL_FILE.match(p.name)] \
+            if self.folder.exists() else []
         old |= {file_call_id(p) for p in files
                 if file_call_id(p) not in recorded and _written(p) < cutoff.timestamp()}
         removed = self.delete(old)

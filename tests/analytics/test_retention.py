@@ -62,21 +62,25 @@ def test_an_archive_that_cannot_be_read_is_logged_not_raised(records: Path, tmp_
 
 def test_calls_without_a_record_go_too(records: Path, tmp_path: Path) -> None:
     """A call taken with the AI off leaves a history line and maybe a recording, no record; a torn
-    record cannot say when its call started. Their age comes from the history line, else the file."""
+    record cannot say when its call started. Their age comes from the history line, else the file.
+    Files that are not a call's are never touched, however old."""
     long_ago = time.time() - 40 * 86400
     history = CallHistory(tmp_path / "call_history.jsonl")
-    for call_id, started in (("aioffold0001", long_ago), ("aioffnew0001", time.time())):
+    ai_off_old, ai_off_new = "a1ff0000000a", "a1ff0000000b"
+    for call_id, started in ((ai_off_old, long_ago), (ai_off_new, time.time())):
         (records / f"{call_id}.wav").write_bytes(b"RIFF")
         history.append(CallRecord(call_id, "desk", CallDirection.INBOUND, "sip:100@pbx", "", started,
                                   started + 1, started + 30, 200, "hung up here"))
-    torn_old, torn_new = records / "tornold00001.json", records / "tornnew00001.json"
-    for torn in (torn_old, torn_new):
-        torn.write_text('{"call_id": "x", "sta')
-    os.utime(torn_old, (long_ago, long_ago))
+    torn_old, torn_new = records / "70e40000000a.json", records / "70e40000000b.json"
+    stranger = records / "my-notes.json"
+    for path in (torn_old, torn_new, stranger):
+        path.write_text('{"call_id": "x", "sta')
+    for path in (torn_old, stranger):
+        os.utime(path, (long_ago, long_ago))
     archive = CallArchive(records, history.path)
     count = len(archive.calls())
 
-    assert sorted(apply_retention(keep(30), archive)) == ["aioffold0001", "tornold00001"]
-    assert not (records / "aioffold0001.wav").exists() and not torn_old.exists()
-    assert (records / "aioffnew0001.wav").exists() and torn_new.exists()
-    assert [r.call_id for r in history.load()] == ["aioffnew0001"] and len(archive.calls()) == count
+    assert sorted(apply_retention(keep(30), archive)) == [torn_old.stem, ai_off_old]
+    assert not (records / f"{ai_off_old}.wav").exists() and not torn_old.exists()
+    assert (records / f"{ai_off_new}.wav").exists() and torn_new.exists() and stranger.exists()
+    assert [r.call_id for r in history.load()] == [ai_off_new] and len(archive.calls()) == count
