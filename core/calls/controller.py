@@ -20,16 +20,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from earpiece.core.analytics.records import CallArchive
 from earpiece.core.analytics.retention import apply_retention
 from earpiece.core.analytics.stored_summary import store_summary_after_call
+from earpiece.core.calls.active_call import ActiveCall
 from earpiece.core.calls.events import (
     CallProblem,
     CallRecorded,
@@ -44,26 +43,24 @@ from earpiece.core.calls.line import (
     CallConnected,
     CallDisconnected,
     CallLine,
-    CallMedia,
     CallOffered,
     CodecChosen,
     DigitPressed,
     LineEvent,
     TransferUpdate,
 )
-from earpiece.core.calls.record_format import CallFacts, RecordSource, TransferAttempt
+from earpiece.core.calls.policy import CallPolicy, StackSource
+from earpiece.core.calls.record_format import CallFacts, TransferAttempt
+from earpiece.core.calls.waiting import first_done, log_failure
 from earpiece.core.engine import (
     BotSpeakingStarted,
     BotSpeakingStopped,
     CallEnded,
-    CallRecorder,
-    CallSession,
     EngineEvent,
     Speaker,
     TranscriptEvent,
     TransferRequested,
     TurnMetricsEvent,
-    VoiceStack,
     calls_dir,
 )
 from earpiece.core.engine.factory import create_session
@@ -75,63 +72,6 @@ log = logging.getLogger(__name__)
 RESTART = frozenset({"mode changed", "knowledge base changed"})
 # Session end reasons after which the controller hangs the call up.
 HANG_UP = frozenset({"hangup_requested", "shutdown", "error"})
-
-
-class StackSource(Protocol):
-    async def new_stack(self, kb_name: str) -> VoiceStack:
-        """A voice stack for one call over knowledge base `kb_name` ("" = the default)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class CallPolicy:
-    """What the controller decides by itself; the defaults are the desktop's (the user answers)."""
-
-    source: RecordSource = RecordSource.DESKTOP
-    answer: bool = False  # answer every offered call itself (the agent)
-    account_id: str | None = None  # only this account's calls (None: every account's)
-    answer_delay_s: float = 0.0
-    max_calls: int | None = None  # more ringing calls are refused as busy (None: no limit)
-    mode: CallMode | None = None  # None: the account's default_mode
-    knowledge_base: str | None = None  # None: the account's, else knowledge.default_kb
-    transfer_to: str | None = None  # None: the account's handover_uri; "" = nowhere
-    greeting: str | None = None  # None: the engine's
-    calls_dir: Path | None = None  # None: data_dir()/calls
-
-
-@dataclass(slots=True)
-class _Call:
-    facts: CallFacts
-    mode: CallMode
-    knowledge_base: str
-    connected: asyncio.Event = field(default_factory=asyncio.Event)
-    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
-    idle: asyncio.Event = field(default_factory=asyncio.Event)  # no turn being answered or spoken
-    running: asyncio.Event = field(default_factory=asyncio.Event)  # a session runs
-    session: CallSession | None = None
-    task: asyncio.Task[None] | None = None
-    media: CallMedia | None = None
-    recorder: CallRecorder | None = None
-    end_reason: str = "remote"
-    speaking: bool = False
-    answering: bool = False
-    # The largest gap between incoming audio frames, per stretch of the call (a stall of the
-    # bridge's clock shows where it happened: while computing a reply, or while speaking it).
-    frame_gaps: list[dict[str, object]] = field(default_factory=list)
-    max_frame_gap_ms: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.idle.set()
-
-    @property
-    def call_id(self) -> str:
-        return self.facts.call_id
-
-    def update_idle(self) -> None:
-        if self.speaking or self.answering:
-            self.idle.clear()
-        else:
-            self.idle.set()
 
 
 class CallController:
@@ -152,7 +92,7 @@ class CallController:
         self.calls_dir = self.policy.calls_dir or calls_dir()
         self.events = ControllerEvents()
         self._accounts = accounts or self._settings_account
-        self._calls: dict[str, _Call] = {}
+        self._calls: dict[str, ActiveCall] = {}
         self._wanted: dict[str, tuple[CallMode | None, str | None]] = {}  # set before the call is seen
         self._journal = CallJournal(self.calls_dir)
         self._tasks: set[asyncio.Task[Any]] = set()  # referenced until done (asyncio keeps weak refs)
@@ -241,7 +181,7 @@ class CallController:
     def _settings_account(self, account_id: str) -> AccountSettings | None:
         return next((a for a in self.settings.sip.accounts if a.id == account_id), None)
 
-    def _new_call(self, call_id: str, account_id: str, remote_uri: str) -> _Call:
+    def _new_call(self, call_id: str, account_id: str, remote_uri: str) -> ActiveCall:
         account = self._accounts(account_id)
         wanted_mode, wanted_kb = self._wanted.pop(call_id, (None, None))
         default_mode = account.default_mode if account else self.settings.ui.default_mode
@@ -250,7 +190,7 @@ class CallController:
               or self.settings.knowledge.default_kb)
         facts = CallFacts(call_id, source=self.policy.source, account_id=account_id, remote_uri=remote_uri,
                           knowledge_base=kb)
-        call = _Call(facts, mode, kb)
+        call = ActiveCall(facts, mode, kb)
         self._calls[call_id] = call
         return call
 
@@ -261,7 +201,7 @@ class CallController:
         if self._closing or (limit is not None and len(self._calls) >= limit):
             why = "shutting down" if self._closing else f"{len(self._calls)} calls in progress"
             log.info("refusing call from %s (%s)", event.remote_uri, why)
-            _log_failure(self.line.reject(event.call_id), f"reject {event.call_id}")
+            log_failure(self.line.reject(event.call_id), f"reject {event.call_id}")
             return
         call = self._new_call(event.call_id, event.account_id, event.remote_uri)
         call.facts.display_name, call.facts.offered_at = event.display_name, event.at
@@ -270,7 +210,7 @@ class CallController:
             log.info("call %s from %s: answering", event.call_id, event.remote_uri)
             asyncio.get_running_loop().call_later(
                 self.policy.answer_delay_s,
-                lambda: _log_failure(self.line.answer(event.call_id), f"answer {event.call_id}"),
+                lambda: log_failure(self.line.answer(event.call_id), f"answer {event.call_id}"),
             )
 
     def _connected(self, event: CallConnected) -> None:
@@ -288,7 +228,7 @@ class CallController:
         self._journal.answered(call.facts)
         self._maybe_start(call)  # even when closing: the caller then hears the goodbye
 
-    def _disconnected(self, call: _Call, event: CallDisconnected) -> None:
+    def _disconnected(self, call: ActiveCall, event: CallDisconnected) -> None:
         facts = call.facts
         facts.disconnected = True
         facts.sip_end_code, facts.sip_end_reason, facts.ended_stale = event.code, event.reason, event.stale
@@ -300,16 +240,16 @@ class CallController:
             self._finish(call)
 
     # -- sessions ----------------------------------------------------------------------------------
-    def _maybe_start(self, call: _Call) -> None:
+    def _maybe_start(self, call: ActiveCall) -> None:
         connected = call.connected.is_set() and not call.disconnected.is_set()
         if connected and call.task is None and call.mode is not CallMode.OFF:
             call.task = self._spawn(self._run_call(call))
 
-    async def _run_call(self, call: _Call) -> None:
+    async def _run_call(self, call: ActiveCall) -> None:
         """Sessions until the call ends (a new one after a change of mode or knowledge base), then
         the hang-up if the session asked for it, and the record."""
         try:
-            self._mark_frame_gap(call, "call set-up")
+            call.mark_frame_gap("call set-up")
             while True:
                 await self._run_session(call)
                 again = call.end_reason in RESTART and not call.disconnected.is_set()
@@ -317,7 +257,7 @@ class CallController:
                     break
             if call.end_reason in HANG_UP and not call.disconnected.is_set():
                 await self._hang_up(call)
-            self._mark_frame_gap(call, "end of call")
+            call.mark_frame_gap("end of call")
         finally:
             call.task = None
             if call.disconnected.is_set() or call.end_reason in HANG_UP:
@@ -325,7 +265,7 @@ class CallController:
             else:  # the call goes on without a session (mode off, AI unavailable, the desktop quits)
                 self._write_record(call)
 
-    async def _run_session(self, call: _Call) -> None:
+    async def _run_session(self, call: ActiveCall) -> None:
         mode, call_id = call.mode, call.call_id
         try:
             stack = await self.stacks.new_stack(call.knowledge_base)
@@ -364,13 +304,13 @@ class CallController:
             call.running.clear()
             call.update_idle()
 
-    def _on_session_event(self, call: _Call, mode: CallMode, event: EngineEvent) -> None:
+    def _on_session_event(self, call: ActiveCall, mode: CallMode, event: EngineEvent) -> None:
         if isinstance(event, BotSpeakingStarted):
             call.speaking = True
-            self._mark_frame_gap(call, f"turn {event.turn_id} until its first audio")
+            call.mark_frame_gap(f"turn {event.turn_id} until its first audio")
         elif isinstance(event, BotSpeakingStopped):
             call.speaking = False
-            self._mark_frame_gap(call, f"turn {event.turn_id} speaking")
+            call.mark_frame_gap(f"turn {event.turn_id} speaking")
         elif isinstance(event, TranscriptEvent) and event.final and event.speaker is Speaker.CALLER:
             call.answering = mode is CallMode.AUTONOMOUS
             log.info("call %s caller: %s", call.call_id, event.text)
@@ -387,13 +327,13 @@ class CallController:
         self.events.publish(SessionEvent(call.call_id, mode, event))
 
     # -- transfer ----------------------------------------------------------------------------------
-    def _destination(self, call: _Call) -> str:
+    def _destination(self, call: ActiveCall) -> str:
         if self.policy.transfer_to is not None:
             return self.policy.transfer_to
         account = self._accounts(call.facts.account_id)
         return account.handover_uri if account is not None else ""
 
-    def _transfer(self, call: _Call, event: TransferRequested) -> None:
+    def _transfer(self, call: ActiveCall, event: TransferRequested) -> None:
         """The caller asked for a person (autonomous sessions only): to the transfer destination."""
         destination = self._destination(call)
         attempt = TransferAttempt(destination, event.at, event.said)
@@ -413,14 +353,14 @@ class CallController:
 
         self.line.transfer(call.call_id, destination).add_done_callback(sent)
 
-    def _tell(self, call: _Call, status: TransferStatus, destination: str, detail: str) -> None:
+    def _tell(self, call: ActiveCall, status: TransferStatus, destination: str, detail: str) -> None:
         self.events.publish(TransferChanged(call.call_id, status, destination, detail))
 
-    def _transfer_not_sent(self, call: _Call, attempt: TransferAttempt, error: BaseException) -> None:
+    def _transfer_not_sent(self, call: ActiveCall, attempt: TransferAttempt, error: BaseException) -> None:
         attempt.error, attempt.final = str(error), True
         self._transfer_failed(call, attempt)
 
-    def _transfer_update(self, call: _Call, event: TransferUpdate) -> None:
+    def _transfer_update(self, call: ActiveCall, event: TransferUpdate) -> None:
         attempt = call.facts.transfers[-1]
         if attempt.final:
             return
@@ -433,13 +373,13 @@ class CallController:
             attempt.error = attempt.error or f"{event.code} {event.reason}".strip()
             self._transfer_failed(call, attempt)
 
-    def _transfer_failed(self, call: _Call, attempt: TransferAttempt) -> None:
+    def _transfer_failed(self, call: ActiveCall, attempt: TransferAttempt) -> None:
         """The caller was promised a colleague: say it did not work (the conversation goes on)."""
         log.warning("call %s: transfer to %r failed: %s", call.call_id, attempt.destination, attempt.error)
         self._tell(call, TransferStatus.FAILED, attempt.destination, attempt.error)
         self._spawn(self._say(call, self.settings.calls.no_transfer))
 
-    async def _say(self, call: _Call, text: str) -> bool:
+    async def _say(self, call: ActiveCall, text: str) -> bool:
         """Speak `text` into the call through its session (False: no session, or it failed)."""
         session = call.session
         if session is None or session.mode is not CallMode.AUTONOMOUS or call.disconnected.is_set():
@@ -452,18 +392,18 @@ class CallController:
         return True
 
     # -- ending ------------------------------------------------------------------------------------
-    async def _hang_up(self, call: _Call) -> None:
+    async def _hang_up(self, call: ActiveCall) -> None:
         timeout = self.settings.calls.hangup_timeout_s
         with contextlib.suppress(Exception):  # the call may be gone already
             await asyncio.wait_for(asyncio.wrap_future(self.line.hangup(call.call_id)), timeout)
-        await _first(call.disconnected.wait(), timeout=timeout)
+        await first_done(call.disconnected.wait(), timeout=timeout)
 
-    async def _end_call(self, call: _Call) -> None:
+    async def _end_call(self, call: ActiveCall) -> None:
         """Shutdown of one call: let it connect (bounded), let a reply in progress finish (bounded),
         say goodbye, then stop the session (`_run_call` hangs up and writes the record)."""
         limits = self.settings.calls
         if not call.connected.is_set():  # answered a moment ago: let it connect to hear the goodbye
-            await _first(call.connected.wait(), call.disconnected.wait(), timeout=limits.connect_wait_s)
+            await first_done(call.connected.wait(), call.disconnected.wait(), timeout=limits.connect_wait_s)
         task = call.task
         if task is None:  # still ringing, gone, or no session (mode off)
             if not call.connected.is_set() and not call.disconnected.is_set():
@@ -471,23 +411,23 @@ class CallController:
                     await asyncio.wrap_future(self.line.reject(call.call_id))
                 self._drop(call)
             return
-        await _first(call.running.wait(), asyncio.shield(task), timeout=limits.connect_wait_s)
+        await first_done(call.running.wait(), asyncio.shield(task), timeout=limits.connect_wait_s)
         if not self._hurry.is_set():
-            await _first(call.idle.wait(), self._hurry.wait(), asyncio.shield(task),
+            await first_done(call.idle.wait(), self._hurry.wait(), asyncio.shield(task),
                          timeout=limits.shutdown_grace_s)
         # A reply that outlasted the grace is cut by the hang-up, without a goodbye.
         if call.idle.is_set() and not self._hurry.is_set() and call.session is not None and not task.done():
             call.facts.shutdown_goodbye = True
-            await _first(self._goodbye(call), self._hurry.wait(), timeout=limits.goodbye_timeout_s)
+            await first_done(self._goodbye(call), self._hurry.wait(), timeout=limits.goodbye_timeout_s)
         if call.session is not None:
             call.session.stop("shutdown")
-        await _first(asyncio.shield(task), timeout=limits.session_end_timeout_s)
+        await first_done(asyncio.shield(task), timeout=limits.session_end_timeout_s)
 
-    async def _goodbye(self, call: _Call) -> None:
+    async def _goodbye(self, call: ActiveCall) -> None:
         if await self._say(call, self.settings.calls.goodbye):
             await asyncio.sleep(self.settings.calls.far_end_tail_s)
 
-    def _finish(self, call: _Call) -> None:
+    def _finish(self, call: ActiveCall) -> None:
         """The call is over: its record, then its summary (in the background), then forget it."""
         path = self._write_record(call)
         if path is not None:
@@ -496,19 +436,11 @@ class CallController:
             store_summary_after_call(path, self.settings)
         self._drop(call)
 
-    def _write_record(self, call: _Call) -> Path | None:
+    def _write_record(self, call: ActiveCall) -> Path | None:
         """The call's record (again, with what happened since the session wrote it): one per call."""
         if call.recorder is None:
             return None  # no session ever ran: nothing was said
-        if call.media is not None:
-            stats = call.media.stats()
-            call.facts.audio = {
-                "frames_in": stats.frames_in,
-                "frames_out": stats.frames_out,
-                "max_frame_gap_ms": call.max_frame_gap_ms,
-                "frame_gaps": call.frame_gaps,
-                "bridge_callback_us_mean": round(stats.callback_us_mean, 1),
-            }
+        call.note_audio()
         try:
             path = call.recorder.save(call.end_reason)
         except OSError as exc:
@@ -517,46 +449,14 @@ class CallController:
             return None
         return path
 
-    def _drop(self, call: _Call) -> None:
+    def _drop(self, call: ActiveCall) -> None:
         """The call is over and recorded (or needs no record): forget it here and in the journal."""
         if self._calls.get(call.call_id) is call:
             del self._calls[call.call_id]
         self._journal.ended(call.call_id)
-
-    def _mark_frame_gap(self, call: _Call, phase: str) -> None:
-        """Close a stretch of the call: note its largest incoming frame gap and start a new one."""
-        if call.media is None:
-            return
-        gap = round(call.media.stats().max_gap_ms, 1)
-        call.media.reset_max_gap()
-        call.max_frame_gap_ms = max(call.max_frame_gap_ms, gap)
-        since = call.facts.answered_at or call.facts.offered_at or time.monotonic()
-        call.frame_gaps.append({"t": round(time.monotonic() - since, 2), "phase": phase, "max_gap_ms": gap})
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-
-async def _first(*waits: Awaitable[Any], timeout: float) -> None:
-    """Until the first of `waits` is done or `timeout` passed; the others are cancelled."""
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _log_failure(future: Future[None], what: str) -> None:
-    """Log a line command's failure when it completes (the loop does not wait for it)."""
-
-    def check(done: Future[None]) -> None:
-        error = done.exception()
-        if error is not None:
-            log.warning("%s failed: %s", what, error)
-
-    future.add_done_callback(check)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from earpiece.core.calls.controller import CallController, CallPolicy
+from earpiece.core.calls.controller import CallController
 from earpiece.core.calls.events import CallRecorded, ControllerEvent
+from earpiece.core.calls.policy import CallPolicy
 from earpiece.core.calls.record_format import RecordSource
 from earpiece.core.engine import VoiceStack
 from earpiece.core.engine.factory import build_voice_stack, freeze_heap, warm_up

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from earpiece.core.audio.frames import AudioFrame
-from earpiece.core.calls.controller import CallController, CallPolicy
+from earpiece.core.calls.controller import CallController
 from earpiece.core.calls.events import (
     CallRecorded,
     ControllerEvent,
@@ -34,6 +34,7 @@ from earpiece.core.calls.line import (
     DigitPressed,
     TransferUpdate,
 )
+from earpiece.core.calls.policy import CallPolicy
 from earpiece.core.calls.record_format import RecordSource
 from earpiece.core.engine import BotSpeakingStopped, TranscriptEvent, VoiceStack
 from earpiece.core.engine.answering import Answerer
