@@ -8,7 +8,7 @@ import asyncio
 from concurrent.futures import Future
 from typing import TypeVar
 
-from earpiece.core.settings import Settings
+from earpiece.core.settings import AudioDeviceSettings, Settings
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.plain_words import command_problem_text
 from earpiece.desktop.tasks import spawn
@@ -30,7 +30,13 @@ def apply_engine_audio(phone: Phone, settings: Settings) -> None:
     engine = phone.engine
     if engine is None:
         return
-    audio = settings.audio
     spawn(run_command(phone, "Choosing the codecs", engine.set_codec_order(settings.sip.codec_order)))
-    spawn(run_command(phone, "Setting the headset volume",
-                      engine.set_volume(audio.microphone_volume / 100, audio.speaker_volume / 100)))
+    apply_volume(phone, settings.audio)
+
+
+def apply_volume(phone: Phone, audio: AudioDeviceSettings) -> None:
+    """The headset volumes of `audio` (percent) to the running engine, live calls included."""
+    engine = phone.engine
+    if engine is not None:
+        spawn(run_command(phone, "Setting the headset volume",
+                          engine.set_volume(audio.microphone_volume / 100, audio.speaker_volume / 100)))

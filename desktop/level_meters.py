@@ -1,14 +1,15 @@
 """In-call level meters: how loud the caller is and how loud the agent's microphone is, from the
 call's audio (frame listeners on the SIP audio clock thread; the GUI reads the last level 20 times
-a second). Levels in dBFS mapped from -60..0 to the bar."""
+a second). Levels in dBFS mapped from -60..0 to the bar. Beside each meter a volume slider (0-200 %):
+the caller's level in the headset, and the microphone's level into the call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFormLayout, QProgressBar, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QProgressBar, QSlider, QWidget
 
 from earpiece.core.audio.frames import AudioFrame
 from earpiece.sip.call_audio import CallAudio
@@ -37,16 +38,20 @@ class _Level:
 
 
 class LevelMeters(QWidget):
+    volumes_changed = Signal(int, int)  # microphone %, speaker %: moved by the agent
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.caller = self._bar("How loud the caller is")
         self.microphone = self._bar("How loud your microphone is")
+        self.speaker_volume = self._slider("Volume of the call in your headset")
+        self.microphone_volume = self._slider("Volume of your microphone in the call")
         self._levels = (_Level(), _Level())
         self._detach: list[Callable[[], None]] = []
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addRow("Caller", self.caller)
-        layout.addRow("Microphone", self.microphone)
+        layout.addRow("Caller", self._row(self.caller, self.speaker_volume))
+        layout.addRow("Microphone", self._row(self.microphone, self.microphone_volume))
         self._timer = QTimer(self)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._show)
@@ -59,6 +64,32 @@ class LevelMeters(QWidget):
         bar.setMaximumHeight(10)
         bar.setToolTip(tip)
         return bar
+
+    def _slider(self, tip: str) -> QSlider:
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(0, 200)
+        slider.setPageStep(25)
+        slider.setMaximumWidth(90)
+        slider.setToolTip(f"{tip} (100 % = as it comes)")
+        slider.valueChanged.connect(
+            lambda _v: self.volumes_changed.emit(self.microphone_volume.value(), self.speaker_volume.value()))
+        return slider
+
+    @staticmethod
+    def _row(bar: QProgressBar, slider: QSlider) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar, 1)
+        layout.addWidget(slider)
+        return row
+
+    def show_volumes(self, microphone: int, speaker: int) -> None:
+        """Set the sliders from the settings without reporting it as the agent's change."""
+        for slider, value in ((self.microphone_volume, microphone), (self.speaker_volume, speaker)):
+            slider.blockSignals(True)
+            slider.setValue(value)
+            slider.blockSignals(False)
 
     def attach(self, audio: CallAudio) -> None:
         """Follow this call's audio (the previous call's is let go)."""

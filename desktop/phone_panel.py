@@ -24,6 +24,7 @@ from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.dialpad import DialPad
+from earpiece.desktop.engine_audio import apply_volume
 from earpiece.desktop.icons import icon
 from earpiece.desktop.level_meters import LevelMeters
 from earpiece.desktop.phone import Phone
@@ -97,6 +98,7 @@ class PhonePanel(QWidget):
         controls.addWidget(self.attended_button, 2, 0, 1, 2)
         controls.addWidget(self.record_button, 2, 2)
         self.levels = LevelMeters()
+        self.levels.volumes_changed.connect(self._volumes_changed)
         self._metered_call = ""
 
         dial_row = QHBoxLayout()
@@ -257,12 +259,20 @@ class PhonePanel(QWidget):
                 self.levels.detach()
                 self._metered_call = ""
             return
+        audio = self.phone.settings.audio
+        self.levels.show_volumes(audio.microphone_volume, audio.speaker_volume)
         if call.call_id != self._metered_call:
             try:
                 self.levels.attach(self.phone.engine.call_audio(call.call_id))
             except UnknownCallError:
                 return
             self._metered_call = call.call_id
+
+    def _volumes_changed(self, microphone: int, speaker: int) -> None:
+        """The in-call sliders change the headset volumes now and in the settings (saved on quit)."""
+        audio = self.phone.settings.audio
+        audio.microphone_volume, audio.speaker_volume = microphone, speaker
+        apply_volume(self.phone, audio)
 
     def _on_current(self, action: Callable[[str], None]) -> None:
         call = self.current_call()

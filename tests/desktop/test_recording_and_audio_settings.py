@@ -119,6 +119,11 @@ def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(qtbot, wi
     with Baresip("bob", auto_answer=True, source_wav=narrowband) as bob:
         call = connected_call(qtbot, window, bob)
         assert call.codec == "PCMA/8000"
+        meters = window.phone_panel.levels  # in the call, the sliders beside the meters
+        assert (meters.microphone_volume.value(), meters.speaker_volume.value()) == (50, 150)
+        meters.speaker_volume.setValue(80)
+        qtbot.waitUntil(lambda: engine.volume == (0.5, 0.8), timeout=5_000)
+        assert window.settings.audio.speaker_volume == 80  # kept for the next start
         with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
             window.hangup_action.trigger()
     for page in dialog.pages:  # nothing ticked: the dialog says what to fix instead of saving
