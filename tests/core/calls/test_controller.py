@@ -207,8 +207,7 @@ async def hang_up(line: Line, media: FakeMedia, call_id: str = "c1") -> None:
     bye = CallDisconnected(call_id, 200, "hung up by the other party", False, time.monotonic())
     line.controller.handle(bye)
     await line.next(CallRecorded, lambda e: e.call_id == call_id)  # type: ignore[attr-defined]
-    while line.controller.active_calls:
-        await asyncio.sleep(0.01)
+    assert not line.controller.active_calls
 
 
 def test_a_refused_transfer_is_apologised_for_and_the_call_goes_on(tmp_path: Path) -> None:
