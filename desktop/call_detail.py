@@ -1,16 +1,21 @@
 """A past call opened from the history: who, when, how it ended, the transcript with times and
-speakers, and every answer with its sources and timings. Read from the call record
-(`core.analytics.records`), never written."""
+speakers, every answer with its sources and timings, and its recording when one was made. Read from
+the call record (`core.analytics.records`), never written."""
 
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QListWidget,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from earpiece.core.analytics.records import CallData
 from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.desktop.call_recording import recording_path
 from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.latency_words import strip_text
@@ -71,6 +77,27 @@ def heading(call: CallData, line: CallRecord | None = None) -> str:
             f"{call.mode or 'no AI'} mode{kb}; ended: {ended or 'unknown'}")
 
 
+def open_recording(path: Path) -> bool:
+    """Play the recording in the system's audio player."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class RecordingRow(QWidget):
+    """"Recording: <file>" and a button that plays it; hidden when the call was not recorded."""
+
+    def __init__(self, call_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = recording_path(call_id)
+        self.label = plain_label(f"Recording: {self.path}")
+        self.open_button = QPushButton("Play recording")
+        self.open_button.clicked.connect(lambda: open_recording(self.path))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.open_button)
+        self.setVisible(self.path.is_file())
+
+
 def _list(lines: list[str], empty: str) -> QListWidget:
     widget = QListWidget()
     widget.setWordWrap(True)
@@ -85,6 +112,7 @@ class CallDetail(QDialog):
         self.call = call
         self.setWindowTitle(f"Call with {call.display_name or call.remote_uri or call.call_id}")
         self.heading = plain_label(heading(call, line))
+        self.recording = RecordingRow(call.call_id)
         self.transcript = _list(transcript_lines(call), "No transcript: the AI was off for this call.")
         self.answers = _list(answer_lines(call), "No questions were answered in this call.")
         self.tabs = QTabWidget()
@@ -94,6 +122,7 @@ class CallDetail(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.recording)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.resize(720, 520)

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from earpiece.core.analytics import CallArchive
 from earpiece.core.analytics.records import CallData, CallNotFoundError
-from earpiece.desktop.call_detail import CallDetail
+from earpiece.desktop.call_detail import CallDetail, open_recording
+from earpiece.desktop.call_recording import recording_path
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.plain_words import end_reason_text
@@ -55,6 +56,7 @@ class HistoryPanel(QWidget):
         self.records: list[CallRecord] = []
         self.said: dict[str, str] = {}  # call id -> the words of its transcript, for the search
         self.detail: CallDetail | None = None
+        self.notice: QMessageBox | None = None  # "nothing more was kept" for a call without a record
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by number, name, date (2026-12-01) or words said")
         self.search.setClearButtonEnabled(True)
@@ -126,12 +128,13 @@ class HistoryPanel(QWidget):
             who = names.get(record.remote_uri) or record.display_name or record.remote_uri
             arrow = "←" if record.direction.value == "inbound" else "→"
             talk = int(record.duration_s)
+            recorded = "  (recorded)" if recording_path(record.call_id).is_file() else ""
             cells = (
                 datetime.fromtimestamp(record.started_at).strftime("%Y-%m-%d %H:%M"),
                 arrow,
                 who,
                 f"{talk // 60}:{talk % 60:02d}" if record.answered_at else "",
-                end_reason_text(record.end_reason, record.direction.value == "outbound"),
+                end_reason_text(record.end_reason, record.direction.value == "outbound") + recorded,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -155,13 +158,24 @@ class HistoryPanel(QWidget):
         try:
             call = CallArchive().get(record.call_id)
         except CallNotFoundError:
-            QMessageBox.information(self, "Call", "Nothing more was kept about this call: the AI was off, "
-                                    "so there is no transcript.")
+            self._nothing_more(record)
             return
         call.display_name = call.display_name or record.display_name
         call.remote_uri = call.remote_uri or record.remote_uri
         self.detail = CallDetail(call, record, self)
         self.detail.show()
+
+    def _nothing_more(self, record: CallRecord) -> None:
+        """A call without an AI record: say so, and offer its recording if there is one."""
+        path = recording_path(record.call_id)
+        text = "Nothing more was kept about this call: the AI was off, so there is no transcript."
+        self.notice = box = QMessageBox(QMessageBox.Icon.Information, "Call", text,
+                                        QMessageBox.StandardButton.Close, self)
+        if path.is_file():
+            box.setText(f"{text}\nIts recording is kept: {path}")
+            play = box.addButton("Play recording", QMessageBox.ButtonRole.ActionRole)
+            play.clicked.connect(lambda: open_recording(path))
+        box.open()
 
     def _call_history_row(self, row: int) -> None:
         if 0 <= row < len(self.records):

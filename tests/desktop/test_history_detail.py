@@ -5,6 +5,7 @@ date and words said."""
 from __future__ import annotations
 
 import time
+import wave
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.engine.record import CallRecorder
+from earpiece.desktop.call_recording import recording_path
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.sip.events import CallDirection
@@ -66,6 +68,25 @@ def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
     assert "Answered in 0.9 s: listening 0.6, understanding 0.2, speaking 0.1" in answer
     assert "sip:alice@example.org" in detail.heading.text()
     assert detail.heading.text().endswith("1:00, autonomous mode; ended: the caller hung up")
+    assert detail.recording.isHidden()  # not recorded
+
+
+def test_a_recorded_call_opens_with_its_recording(qtbot, panel):
+    saved_call("c-recorded", "When are you open?", "From 9 to 5.")
+    history_line("c-recorded", "sip:bob@example.org", time.time() - 60, "hung up here")
+    with wave.open(str(recording_path("c-recorded")), "wb") as out:  # as the engine leaves it
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes(32000))
+    panel.show_history(CallHistory().load())
+    assert panel.history.item(0, 4).text() == "you hung up  (recorded)"
+    panel.open_call(0)
+    detail = panel.detail
+    assert detail is not None and not detail.recording.isHidden()
+    assert detail.recording.label.text() == f"Recording: {recording_path('c-recorded')}"
+    panel.delete_call("c-recorded")  # deleting the call deletes its recording
+    assert not recording_path("c-recorded").exists()
 
 
 def test_who_hung_up_in_plain_words(panel):

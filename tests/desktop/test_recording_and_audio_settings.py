@@ -73,6 +73,14 @@ def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: Main
     samples, rate = recorded
     assert 1.0 < len(samples) / rate < 3.0  # from Record to Stop, not the whole call
     assert _caller_tone_share(samples, rate) > 0.5, "the caller is not in the recording"
+    history = window.history  # the call's line says it was recorded, and opening it offers the file
+    assert history.records[0].call_id == call.call_id
+    assert history.history.item(0, 4).text().endswith("(recorded)")
+    history.open_call(0)
+    notice = history.notice
+    assert notice is not None and str(path) in notice.text()
+    assert [b.text() for b in notice.buttons() if b.text() == "Play recording"]
+    notice.close()
 
 
 def test_every_call_is_recorded_when_the_setting_is_on(qtbot, window: MainWindow, tmp_path):
