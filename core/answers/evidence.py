@@ -47,6 +47,12 @@ PRICE_TEXT = re.compile(
     r"\bfree(?:\s+of\s+charge)?\b|\bno\s+(?:charge|cost|fee)\b|\bcomplimentary\b|\bwithout charge\b",
     re.IGNORECASE,
 )
+# An amount of money, as opposed to "free": "how much is the Standard plan?" is not answered by
+# "many organisations get the Standard plan free".
+PRICE_FIGURE = re.compile(
+    rf"[£$€¥]\s?\d|\d\s?(?:£|€|p\b)|\b{_NUM}\s+(?:pounds?|pence|dollars?|cents?|euros?|usd|gbp|eur)\b",
+    re.IGNORECASE,
+)
 TIME_TEXT = re.compile(
     rf"\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b|\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{{1,2}}[:.]\d\d\b|"
     r"\b(?:noon|midday|midnight|closed|24/7|round the clock|all year|year-round|24 hours)\b|"

@@ -17,9 +17,9 @@ from earpiece.core.paths import resources_dir
 FEATURES = (
     "unit_score",  # the retrieval similarity of the candidate's unit
     "similarity",  # MiniLM similarity of question and candidate (with its heading / FAQ question)
-    "focus_covered",  # share of the question's focus terms in the candidate or its heading
+    "focus_covered",  # share of the question's focus terms in the candidate, its heading or its page's title
     "focus_spoken",  # share of them in the words that would be spoken
-    "type_found",  # the question asks for a kind of fact and the candidate holds one
+    "type_found",  # the question asks for a kind of fact and the candidate holds one (0.5: only "free")
     "type_missing",  # it asks for one and the candidate holds none
     "focus_unknown",  # share of focus terms found in none of the retrieved units
     "structured",  # an FAQ answer, table row or list item (cut where its meaning is)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
+from earpiece.core.answers.evidence import PRICE_FIGURE, AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
@@ -150,13 +150,16 @@ class Selector:
         n = max(1, len(focus))
         typed = asked.answer_type is not AnswerType.OTHER
         found = typed and has_evidence(asked.answer_type, candidate.spoken)
+        weak = found and asked.answer_type is AnswerType.PRICE and "free" not in asked.focus and not (
+            PRICE_FIGURE.search(candidate.spoken)
+        )
         structured = candidate.passage.kind in (UnitKind.FAQ, UnitKind.ROW, UnitKind.LIST)
         return (
             candidate.passage.score,
             similarity,
-            len(focus & content_words(candidate.match_text)) / n,
+            len(focus & content_words(f"{candidate.passage.title}. {candidate.match_text}")) / n,
             len(focus & content_words(candidate.spoken)) / n,
-            1.0 if found else 0.0,
+            0.5 if weak else 1.0 if found else 0.0,
             1.0 if typed and not found else 0.0,
             focus_unknown,
             1.0 if structured else 0.0,

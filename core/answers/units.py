@@ -70,6 +70,24 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
+# "8:00 a.m. – 7:00 p.m. Monday through Friday": a clock abbreviation followed by a day, a month or a
+# lower-case word goes on with the same sentence, whatever the segmenter thought.
+_CLOCK_END = re.compile(r"\b[ap]\.m\.\s*$", re.IGNORECASE)
+_GOES_ON = re.compile(
+    r"^(?:[a-z(–-]|(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b)"
+)
+
+
+def _rejoined(segments: list[str]) -> list[str]:
+    out: list[str] = []
+    for segment in segments:
+        if out and _CLOCK_END.search(out[-1]) and _GOES_ON.match(segment.strip()):
+            out[-1] = f"{out[-1].rstrip()} {segment.strip()}"
+        else:
+            out.append(segment)
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """Speakable sentences of a text: markup, headings, titles, Q/A labels and questions removed."""
     out: list[str] = []
@@ -79,7 +97,7 @@ def sentences(text: str) -> list[str]:
         line = strip_markup(paragraph)
         if len(line.split()) < 5 and not line.endswith((".", "!")):
             continue  # titles and labels
-        for sentence in _segmenter().segment(line):
+        for sentence in _rejoined(_segmenter().segment(line)):
             cleaned = _QA_LABEL.sub("", sentence).strip()
             if cleaned and not cleaned.endswith("?"):
                 out.append(cleaned)
@@ -128,13 +146,17 @@ _DANGLING = re.compile(
 )
 
 
+# A quoted question is a label on the page: select the “Forgot your password?” link.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _JUNK = re.compile(r"\{[!{%]|[!}%]\}|!!|^---|\blayout:|\bpermalink:")
 
 
 def incomplete(spoken: str) -> bool:
-    """Text that lost a piece in conversion ("Go to .", "contact.") or is a question, not an answer."""
+    """Text that lost a piece in conversion ("Go to .", "contact.") or asks a question (other than a
+    quoted label, "the “Forgot your password?” link") instead of answering one."""
     text = spoken.rstrip("…").strip()
-    return "?" in text or text.endswith(":") or bool(_JUNK.search(text) or _DANGLING.search(text))
+    asks = "?" in _QUOTED.sub("", text)
+    return asks or text.endswith(":") or bool(_JUNK.search(text) or _DANGLING.search(text))
 
 
 def candidates(passage: Passage) -> list[Candidate]:
@@ -144,7 +166,7 @@ def candidates(passage: Passage) -> list[Candidate]:
     if passage.kind is UnitKind.LIST:
         item = strip_markup(passage.text).rstrip(".")
         spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."
-        return [Candidate(spoken, heading, passage)]
+        return [Candidate(_clip(spoken), heading, passage)]
     said = sentences(passage.text) or [strip_markup(passage.text)]
     if passage.kind is UnitKind.FAQ:
         # The FAQ's own question is its topic; its answer is spoken from the start.

@@ -18,8 +18,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from earpiece.core.answers.evidence import AnswerType, has_evidence
-from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, resolve_follow_up
-from earpiece.core.answers.selector import STRICT_TYPES, Selection, Selector, shared_selector
+from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
+from earpiece.core.answers.selector import STRICT_TYPES, Selection, Selector, eligible, shared_selector
+from earpiece.core.answers.units import candidates
 from earpiece.core.interfaces import AnswerRequest, ChatTurn, Passage, Responder, Retriever
 from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.llm.errors import ResponderError
@@ -34,6 +35,11 @@ GUARD_PROVIDER = "guard"  # fixed replies: no model was asked
 # `top_k` says (measured on the dev split: the right unit is among the first 6 for 48 of 64
 # answerable questions, among the first 3 for 43).
 MIN_UNITS = 6
+# A question asking for a kind of fact that can be checked (a price, a phone number, an e-mail...)
+# looks this deep for units that hold one, and adds at most TYPED_EXTRA of them to the first ones: the
+# sentence with the number is often less like the question than its neighbours are.
+DEEP_UNITS = 20
+TYPED_EXTRA = 4
 FOLLOW_UP_CHAIN = 6  # history turns (three exchanges) a follow-up may lean on
 OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
 EXTRACTIVE_PROVIDER = "extractive"  # a model's sentences were all dropped: the selector's answer
@@ -119,8 +125,14 @@ class Answerer:
     async def _search(self, query: str) -> list[Passage]:
         if self.retriever is None:
             return []
-        found = await self.retriever.search(query, self.top_k)
-        return [p for p in found if p.score >= self.min_score]
+        asked = analyse(query)
+        deep = asked.answer_type in STRICT_TYPES
+        found = await self.retriever.search(query, max(DEEP_UNITS, self.top_k) if deep else self.top_k)
+        found = [p for p in found if p.score >= self.min_score]
+        if not deep:
+            return found
+        typed = [p for p in found[self.top_k :] if any(eligible(asked, c) for c in candidates(p))]
+        return found[: self.top_k] + typed[:TYPED_EXTRA]
 
     async def stream(
         self,
