@@ -191,12 +191,30 @@ _TEMPLATE_TAGS = re.compile(
 _EMPTY_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*\)")
 
 
+def spell_out_contact_links(soup: Any) -> None:
+    """"[email Zulip support](mailto:support@zulip.com)": a visitor can click the words, a caller
+    can only hear them, so an e-mail or phone link whose text does not show its address gets it."""
+    for link in soup.find_all("a", href=True):
+        scheme, _, address = str(link["href"]).partition(":")
+        address = address.split("?")[0].strip()
+        if scheme.lower() not in ("mailto", "tel") or not address:
+            continue
+        shown = _text(link)
+        if scheme.lower() == "tel":
+            visible = re.sub(r"\D", "", address) in re.sub(r"\D", "", shown)
+        else:
+            visible = address.lower() in shown.lower()
+        if not visible:
+            link.append(f" at {address}" if shown else address)
+
+
 def html_elements(markup: str) -> tuple[str, list[Element]]:
     """(title, elements) of an HTML page; the title is the `<title>` or else the first heading."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_EMPTY_LINK.sub(r"\1", _TEMPLATE_TAGS.sub(" ", markup)), "lxml")
     remove_invisible(soup)
+    spell_out_contact_links(soup)
     title = _text(soup.title) if soup.title else ""
     root: Any = soup.body or soup
     consumed: set[int] = set()  # ids of containers read as a whole (bs4 tags compare by content)
@@ -232,7 +250,8 @@ def html_elements(markup: str) -> tuple[str, list[Element]]:
                 clean(s) for s in tag.find_all(string=True) if not any(p is nested for p in s.parents)
             )
             if clean(own):
-                elements.append(Item(clean(own), _lead_in(tag)))
+                ordered = tag.parent is not None and tag.parent.name == "ol"
+                elements.append(Item(clean(own), _lead_in(tag), ordered=ordered))
             continue
         if tag.find(wanted):
             # An outer block: its nested blocks speak for themselves; keep only its loose text.

@@ -62,6 +62,7 @@ class Item:
     text: str
     lead_in: str | None = None
     location: str = ""
+    ordered: bool = False  # a numbered list: the steps of a procedure
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ _LABEL = r"[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,2}:\s"
 _LABELLED = re.compile(rf"^(?P<label>{_LABEL})(?P<value>[^:]{{1,80}}?)\.?$")
 _HAS_LABEL = re.compile(rf"(?:^|[.!?]\s+){_LABEL}")  # a cheap test before cutting into sentences
 MAX_QUESTION_CHARS = 200
+MIN_STEPS = 3
 _PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP|dollars)\b", re.IGNORECASE)
 
 
@@ -149,7 +151,8 @@ def plain_text_elements(text: str, location: str = "") -> list[Element]:
                     flush()  # a question line is whole; what follows is its answer
             elif (bullet := _BULLET.match(line)) and not is_question(line):
                 flush()
-                elements.append(Item(clean(bullet.group("rest")), location=location))
+                ordered = bool(re.match(r"\(?\d", line))
+                elements.append(Item(clean(bullet.group("rest")), location=location, ordered=ordered))
             else:
                 current.append(line)
         flush()
@@ -165,6 +168,7 @@ class _Builder:
     question_location: str = ""
     answer: list[str] = field(default_factory=list)
     priced: Heading | None = None  # a short line stating a price, waiting for its description
+    steps: list[Item] = field(default_factory=list)  # the numbered items read so far, in order
 
     def priced_line(self, heading: Heading, description: str = "") -> None:
         """`Yellowstone (private vehicle) - $30.00` set as its own line is a fact, not a section."""
@@ -214,7 +218,20 @@ class _Builder:
         if self.question is not None:
             self.answer.append(item.text)
             return
-        self.blocks.append(Block(item.text, self.context(item.lead_in), item.location, UnitKind.LIST))
+        context = self.context(item.lead_in)
+        if not item.ordered or (self.steps and self.context(self.steps[0].lead_in) != context):
+            self.close_steps()
+        if item.ordered:
+            self.steps.append(item)
+        self.blocks.append(Block(item.text, context, item.location, UnitKind.LIST))
+
+    def close_steps(self) -> None:
+        """A numbered list of at least MIN_STEPS items is also one unit, its steps in order: "how do
+        I reset my password?" is answered from the first step, not by whichever step is most alike."""
+        steps, self.steps = self.steps, []
+        if len(steps) >= MIN_STEPS:
+            text = " ".join(s.text if s.text.endswith((".", "!", "?")) else f"{s.text}." for s in steps)
+            self.blocks.append(Block(text, self.context(steps[0].lead_in), steps[0].location, UnitKind.LIST))
 
     def table(self, table: Table) -> None:
         self.close_faq()
@@ -230,6 +247,8 @@ def build_units(elements: Iterable[Element]) -> list[Block]:
     """The answer units of a document, in document order."""
     builder = _Builder()
     for element in elements:
+        if not isinstance(element, Item):
+            builder.close_steps()
         if builder.priced is not None:
             priced, builder.priced = builder.priced, None
             if (isinstance(element, Para | Heading) and not _PRICE.search(element.text)
@@ -257,6 +276,7 @@ def build_units(elements: Iterable[Element]) -> list[Block]:
             builder.item(element)
         else:
             builder.table(element)
+    builder.close_steps()
     if builder.priced is not None:
         builder.priced_line(builder.priced)
     builder.close_faq()

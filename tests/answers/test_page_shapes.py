@@ -40,3 +40,33 @@ def test_a_short_line_stating_a_price_is_a_fact_with_its_description(tmp_path: P
         "Park (individual) - $15.00. 7-day pass for the park (per-person)",
     ]
     assert rows[0].heading == "Basic Information: Entrance Fees"
+
+
+def test_an_email_or_phone_link_that_hides_its_address_is_spoken_with_it(tmp_path: Path) -> None:
+    page = tmp_path / "support.md"
+    page.write_text(
+        "# Support\n\n"
+        "For help, [email our support team](mailto:help@example.org) or call the\n"
+        "[front desk](tel:+1-555-010-0199). Sales: [sales@example.org](mailto:sales@example.org).\n"
+    )
+    texts = _texts(page)
+    assert (
+        "For help, email our support team at help@example.org or call the front desk at +1-555-010-0199. "
+        "Sales: sales@example.org." in " ".join(texts)
+    ), texts
+
+
+def test_a_numbered_procedure_is_also_one_unit_with_its_steps_in_order(tmp_path: Path) -> None:
+    page = tmp_path / "reset.md"
+    page.write_text(
+        "## How to reset your password\n\n"
+        "1. Go to the sign-in page.\n\n2. Select the “Forgot your password?” link.\n\n"
+        "3. Enter your email address\n\n- Use a strong password.\n"
+    )
+    lists = [b for b in read_document(page).blocks if b.kind is UnitKind.LIST]
+    steps = [b for b in lists if b.text.startswith("Go to") and "link." in b.text]
+    assert [s.text for s in steps] == [
+        "Go to the sign-in page. Select the “Forgot your password?” link. Enter your email address."
+    ]
+    assert steps[0].heading == "How to reset your password"
+    assert len(lists) == 5  # and each step, and the bullet, stays a unit of its own
