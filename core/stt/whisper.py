@@ -24,15 +24,17 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from faster_whisper import WhisperModel
-from faster_whisper.transcribe import Segment
+from typing import TYPE_CHECKING
 
 from earpiece.core.audio.pcm import duration_s, pcm16_to_float
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import whisper_model
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt.gate import SpeechGate
+
+if TYPE_CHECKING:  # imported when a model loads: a Moonshine worker process never needs CTranslate2
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment
 
 KNOWN_HALLUCINATIONS = (
     "thanks for watching", "thank you for watching", "thank you so much for watching",
@@ -62,6 +64,8 @@ def _load(settings: SttSettings) -> _Loaded:
     key = (folder, settings.compute_type, settings.threads)
     with _models_lock:
         if key not in _models:
+            from faster_whisper import WhisperModel
+
             model = WhisperModel(
                 str(folder), device="cpu", compute_type=settings.compute_type,
                 cpu_threads=settings.threads, local_files_only=True,
