@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
             self.phone.start(), self.models.open_store(self.knowledge.ingest_progress.emit),
             return_exceptions=True,
         )
+        if self._closing:  # quit while the store was opening (first-run ingest): load nothing more
+            return
         for result in results:
             if isinstance(result, BaseException):
                 log.error("start-up failed: %s", result, exc_info=result)
