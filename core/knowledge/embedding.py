@@ -2,6 +2,8 @@
 
 Chroma's default embedding function downloads a model at first use; this one never does. Vectors
 are mean-pooled over the attention mask and L2-normalised, so cosine similarity is a dot product.
+The model's int8 weights are multiplied in int8 (see `int8_matmul.py`), about twice as fast as the
+float32 that ONNX Runtime would otherwise make of them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import onnxruntime as ort
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from tokenizers import Tokenizer
 
+from earpiece.core.knowledge.int8_matmul import int8_matmul_model
 from earpiece.core.models import embedding_model
 from earpiece.core.settings import KnowledgeSettings
 
@@ -38,7 +41,7 @@ class MiniLmEmbedder:
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            int8_matmul_model(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
