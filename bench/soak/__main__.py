@@ -19,13 +19,16 @@ import numpy as np
 import psutil
 
 from bench.e2e.__main__ import QUESTIONS, machine_facts, percentile
+from bench.soak.probe import SOCKET_ENV, ask
 from bench.soak.report import write_markdown
 from tests.audio_gen import piper_speech
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse, greeting_onset_s
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+PROBE_PATH = Path(__file__).resolve().parent / "agent_probe"  # its sitecustomize starts the probe
 PASSWORD = "soak-pw"
 SETTLE_S = 3.0  # after the last call of a phase, before the agent is measured
 RSS_GOAL_MB = 50.0
@@ -56,16 +59,19 @@ class Snapshot:
     rss_mb: float
     threads: int
     open_fds: int
+    inside: dict[str, Any] = field(default_factory=dict)  # the probe's answer (bench/soak/probe.py)
 
 
-def measure(pid: int, calls_done: int) -> Snapshot | None:
-    """The agent's figures now (None once it has died)."""
+def measure(pid: int, calls_done: int, probe: Path | None = None,
+            command: str = "figures") -> Snapshot | None:
+    """The agent's figures now (None once it has died); with `probe`, also as seen from inside it."""
     try:
         process = psutil.Process(pid)
-        return Snapshot(calls_done, round(process.memory_info().rss / 2**20, 1), process.num_threads(),
-                        process.num_fds())
+        outside = (round(process.memory_info().rss / 2**20, 1), process.num_threads(), process.num_fds())
     except psutil.Error:
         return None
+    inside = (ask(probe, command) if probe is not None else None) or {}
+    return Snapshot(calls_done, *outside, inside=inside)
 
 
 class RecordIndex:
@@ -90,12 +96,13 @@ class RecordIndex:
 
 class Soak:
     def __init__(self, registrar: Kamailio, agent: AgentProcess, scripts: list[CallerScript],
-                 questions: list[str], folder: Path) -> None:
+                 questions: list[str], folder: Path, probe: Path) -> None:
         self.registrar = registrar
         self.agent = agent
         self.scripts = scripts
         self.questions = questions
         self.folder = folder
+        self.probe = probe
         self.records = RecordIndex(agent.calls_dir)
         self.results: list[CallResult] = []
         self.series: list[Snapshot] = []  # after every call (other calls may be in progress)
@@ -146,16 +153,19 @@ class Soak:
         shutil.rmtree(self.folder / user, ignore_errors=True)
         with self._lock:
             self.results.append(result)
-            snapshot = measure(self.agent.pid, len(self.results))
+            snapshot = measure(self.agent.pid, len(self.results), self.probe)
             if snapshot is not None:
                 self.series.append(snapshot)
             done = len(self.results)
         mark = "ok" if result.answered else f"FAILED {result.error or result.outcome or 'no reply heard'}"
         print(f"call {index + 1}: {mark} (v2v at caller {result.caller_v2v_ms} ms; {done} done)", flush=True)
 
-    def idle_snapshot(self) -> Snapshot | None:
+    def idle_snapshot(self) -> tuple[Snapshot | None, dict[str, Any]]:
+        """The agent with no call in progress, and the Python sources whose memory grew since the last
+        idle snapshot (empty without --python-heap)."""
         time.sleep(SETTLE_S)
-        return measure(self.agent.pid, len(self.results))
+        snapshot = measure(self.agent.pid, len(self.results), self.probe, "objects")
+        return snapshot, ask(self.probe, "python-diff") or {}
 
 
 def main() -> int:
@@ -166,8 +176,16 @@ def main() -> int:
                         help="measure the agent after this many calls (and again after the last)")
     parser.add_argument("--gap", type=float, default=14.0,
                         help="seconds of silence after the question (the reply must start within it)")
+    parser.add_argument("--python-heap", action="store_true",
+                        help="trace the agent's Python allocations (tracemalloc: slower, more memory) and "
+                        "report the sources whose memory grew")
+    parser.add_argument("--agent-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the agent (e.g. MALLOC_ARENA_MAX=2); repeatable")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    agent_env = dict(item.split("=", 1) for item in args.agent_env if "=" in item)
+    if len(agent_env) != len(args.agent_env):
+        parser.error("--agent-env takes NAME=VALUE")
     if args.calls < 2 or args.concurrency < 1:
         parser.error("--calls must be at least 2 and --concurrency at least 1")
     baseline = min(args.baseline_call, args.calls // 2)
@@ -182,22 +200,30 @@ def main() -> int:
     machine = machine_facts()
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-soak-") as tmp, \
             Kamailio(users={"agent": PASSWORD}) as registrar:
-        agent = AgentProcess(registrar, "agent", PASSWORD, Path(tmp) / "agent", max_calls=args.concurrency)
+        probe = Path(tmp) / "probe.sock"
+        agent_env |= {SOCKET_ENV: str(probe), "PYTHONPATH": os.pathsep.join(map(str, (PROBE_PATH, ROOT)))}
+        if args.python_heap:
+            agent_env["PYTHONTRACEMALLOC"] = "1"
+        agent = AgentProcess(registrar, "agent", PASSWORD, Path(tmp) / "agent", max_calls=args.concurrency,
+                             extra_env=agent_env)
         print("starting earpiece agent...", flush=True)
         agent.start()
         try:
-            soak = Soak(registrar, agent, scripts, questions, Path(tmp) / "calls")
-            start = measure(agent.pid, 0)
+            soak = Soak(registrar, agent, scripts, questions, Path(tmp) / "calls", probe)
+            start, _ = soak.idle_snapshot()
             soak.run_phase(range(baseline), args.concurrency)
-            at_baseline = soak.idle_snapshot()
+            at_baseline, _ = soak.idle_snapshot()
             soak.run_phase(range(baseline, args.calls), args.concurrency)
-            at_end = soak.idle_snapshot()
+            at_end, python_growth = soak.idle_snapshot()
+            trimmed = ask(probe, "trim") or {}
             alive = agent.alive()
             log_tail = "" if alive else agent.text()[-3000:] + agent.log_tail(3000)
         finally:
             exit_code = agent.terminate(60)
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report = summarise(soak, args, baseline, start, at_baseline, at_end, alive, exit_code, log_tail)
+    report.update(agent_env={k: v for k, v in agent_env.items() if k not in (SOCKET_ENV, "PYTHONPATH")},
+                  python_growth=python_growth.get("top_growth", []), malloc_trim_at_end=trimmed)
     report.update(benchmark="soak", started_at=started.isoformat(timespec="seconds"),
                   duration_s=round((datetime.now() - started).total_seconds(), 1), machine=machine)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -229,6 +255,11 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
             "agent's record of the call holds an answer",
             "snapshots": f"RSS, threads and open file descriptors of the agent process, {SETTLE_S:g} s after "
             "the last call of a phase ended (no call in progress)",
+            "inside": "after every call and at each snapshot, a probe inside the agent (bench/soak/probe.py, "
+            "started by bench/soak/agent_probe/sitecustomize.py) reports: "
+            + "; ".join(INSIDE_FIGURES.values())
+            + "; at the snapshots also asyncio tasks and pjsua2 objects alive; at the end, malloc_trim(0) "
+            "and the RSS it gave back",
         },
         "calls_placed": len(results),
         "calls_answered": answered,
@@ -240,6 +271,8 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
         "at_baseline": asdict(at_baseline) if at_baseline else None,
         "at_end": asdict(at_end) if at_end else None,
         "rss_growth_mb": growth,
+        "growth_inside": inside_growth(at_baseline, at_end),
+        "inside_figures": INSIDE_FIGURES,
         "rss_slope_mb_per_100_calls": slope(soak.series, baseline),
         "caller_v2v_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
                           "max": max(v2v, default=None)},
@@ -253,6 +286,32 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
         "series": [asdict(s) for s in soak.series],
         "calls": [asdict(r) for r in results],
     }
+
+
+# What the probe measures, and what the report calls it (a growth of each is reported).
+INSIDE_FIGURES = {
+    "anon_mb": "anonymous memory (MB; RSS without mapped files)",
+    "malloc_in_use_mb": "native heap in use (MB; glibc malloc, all arenas and mmapped blocks; includes "
+    "Python objects over 512 bytes, numpy buffers and the onnxruntime / CTranslate2 arenas)",
+    "malloc_mmapped_mb": "of which in mmapped blocks (MB; large buffers and arena chunks)",
+    "malloc_free_held_mb": "free memory glibc keeps inside its arenas (MB; fragmentation)",
+    "malloc_arenas": "glibc malloc arenas",
+    "python_traced_mb": "Python heap (MB, tracemalloc; only with --python-heap)",
+    "python_blocks": "Python objects (live blocks in Python's own allocator)",
+    "gc_objects": "objects tracked by the garbage collector (after gc.collect(); the frozen start-up "
+    "heap excluded)",
+    "os_threads": "threads (OS)",
+    "open_fds": "open file descriptors",
+}
+
+
+def inside_growth(before: Snapshot | None, after: Snapshot | None) -> dict[str, float]:
+    """How each figure measured inside the agent moved between two snapshots."""
+    if before is None or after is None:
+        return {}
+    numbers = int | float
+    return {key: round(after.inside[key] - before.inside[key], 1) for key in INSIDE_FIGURES
+            if isinstance(before.inside.get(key), numbers) and isinstance(after.inside.get(key), numbers)}
 
 
 def slope(series: list[Snapshot], baseline: int) -> float | None:

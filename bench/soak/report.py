@@ -16,6 +16,34 @@ def _value(snapshot: dict[str, Any] | None, key: str) -> str:
     return "–" if snapshot is None else str(snapshot[key])
 
 
+def _inside(report: dict[str, Any]) -> list[str]:
+    """What the probe inside the agent saw: the Python heap against the native heap, per snapshot."""
+    snapshots = [report[key] for key in ("at_start", "at_baseline", "at_end")]
+    if not all(s and s.get("inside") for s in snapshots):
+        return ["", "(The probe inside the agent did not answer: no Python/native split.)"]
+    method, growth = report["method"], report["growth_inside"]
+    labels = report["inside_figures"]
+    out = ["", "## Inside the agent: Python heap against native memory", "",
+           f"| | at start | after call {method['baseline_call']} | after call {report['calls_placed']} "
+           "| growth |",
+           "|---|---|---|---|---|"]
+    out += [f"| {labels[key]} | {' | '.join(str(s['inside'].get(key, '–')) for s in snapshots)} | "
+            f"{growth.get(key, '–')} |" for key in labels if key in snapshots[-1]["inside"]]
+    inside = snapshots[-1]["inside"]
+    trim = report["malloc_trim_at_end"]
+    out += ["", f"- asyncio tasks alive at the end: {inside.get('asyncio_tasks') or 'none'}; pjsua2 objects "
+            f"alive: {inside.get('pjsua2_objects') or 'none'}"]
+    if trim:
+        out.append(f"- malloc_trim(0) at the end: RSS {trim['rss_before_mb']} -> {trim['rss_after_mb']} MB "
+                   "(the difference was free memory glibc held)")
+    if report["python_growth"]:
+        out += ["", "Python sources whose memory grew most from the baseline to the end (tracemalloc):", ""]
+        out += [f"- {g['where']}: +{g['grew_mb']} MB ({g['count_diff']:+d} blocks)"
+                for g in report["python_growth"]]
+    out.append("- Per call, the same figures are in the JSON (`series`).")
+    return out
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     machine, method, verdict = report["machine"], report["method"], report["verdict"]
     start, base, end = report["at_start"], report["at_baseline"], report["at_end"]
@@ -51,6 +79,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         f"- Voice-to-voice heard by the callers: p50 {v2v['p50']} ms, p95 {v2v['p95']} ms, "
         f"max {v2v['max']} ms",
     ]
+    out += _inside(report)
     if report["calls_failed"]:
         out += ["", "## Calls that failed", ""]
         out += [f"- call {c['index'] + 1} ({c['question']}): established {c['established']}, greeting "
