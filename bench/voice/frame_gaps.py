@@ -115,7 +115,7 @@ def run_phase(phase: str, agent: AgentProcess, registrar: Kamailio, folder: Path
 def markdown(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [
-        "# Frame gaps with four calls up and a CPU hog on every core",
+        f"# Frame gaps with {report['runs'][0]['calls']} calls up, quiet and with a CPU hog on every core",
         "",
         f"{report['started_at']}, {machine['cpus']} CPUs ({machine['cpu']}); load average "
         f"{machine['load_average_start']} at the start, {machine['load_average_end']} at the end. "
