@@ -3,6 +3,7 @@ reply audio and typed events. Build the stages with `factory.build_voice_stack`.
 
 from earpiece.core.engine.answering import Answer, Answerer, Retrieval
 from earpiece.core.engine.bus import EventBus, Observer
+from earpiece.core.engine.config import EngineConfig, VoiceStack
 from earpiece.core.engine.events import (
     BargeInAction,
     BargeInEvent,
@@ -12,6 +13,7 @@ from earpiece.core.engine.events import (
     EngineEvent,
     HangUpReason,
     HangUpRequested,
+    ModeChanged,
     SourceRef,
     Speaker,
     StageError,
@@ -23,7 +25,8 @@ from earpiece.core.engine.events import (
 )
 from earpiece.core.engine.metrics import STAGE_LABELS, TurnMetrics
 from earpiece.core.engine.record import CallRecorder, calls_dir
-from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
+from earpiece.core.engine.reply import Reply
+from earpiece.core.engine.session import CallSession
 
 __all__ = [
     "STAGE_LABELS",
@@ -41,7 +44,9 @@ __all__ = [
     "EventBus",
     "HangUpReason",
     "HangUpRequested",
+    "ModeChanged",
     "Observer",
+    "Reply",
     "Retrieval",
     "SourceRef",
     "Speaker",

@@ -120,6 +120,15 @@ class StageError:
 
 
 @dataclass(frozen=True, slots=True)
+class ModeChanged:
+    """The call was switched between autonomous and copilot; unfinished turns moved with it."""
+
+    mode: str  # "autonomous" | "copilot"
+    handed_over: tuple[int, ...]  # the turns the new mode took over
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class CallEnded:
     reason: str  # "remote" (audio ended), "hangup_requested", "stopped", "error"
     record_path: str  # the saved transcript + metrics JSON ("" if saving failed)
@@ -136,5 +145,6 @@ EngineEvent = (
     | HangUpRequested
     | TurnMetricsEvent
     | StageError
+    | ModeChanged
     | CallEnded
 )

@@ -19,14 +19,20 @@ import gc
 from typing import Any
 
 from earpiece.core.audio.frames import AudioSink
+from earpiece.core.audio.smart_turn import load_smart_turn
+from earpiece.core.audio.turn_settings import Endpointing
 from earpiece.core.engine.answering import Answerer
-from earpiece.core.engine.session import CallSession, EngineConfig, VoiceStack
-from earpiece.core.interfaces import Retriever
+from earpiece.core.engine.config import EngineConfig, VoiceStack
+from earpiece.core.engine.session import CallSession
+from earpiece.core.interfaces import Passage, Retriever
 from earpiece.core.knowledge import SAMPLE_KB, KnowledgeRetriever, KnowledgeStore, ensure_sample_kb
 from earpiece.core.llm.factory import build_responder
 from earpiece.core.settings import CallMode, Settings
-from earpiece.core.stt import WhisperSpeechToText
+from earpiece.core.stt.select import speech_to_text
 from earpiece.core.tts import build_text_to_speech
+
+WARM_QUESTION = "When are you open on Saturday?"
+WARM_PASSAGE = Passage("We are open from nine to five. On Saturday we open at ten.", "warm-up")
 
 
 def open_retriever(
@@ -54,24 +60,33 @@ def build_answerer(settings: Settings, retriever: Retriever | None) -> Answerer:
 def build_voice_stack(
     settings: Settings, *, retriever: Retriever | None = None, edge_endpoint: str | None = None
 ) -> VoiceStack:
+    """The stages for one call. With `turns.endpointing = smart-turn` the turn model is loaded
+    (once per process) and shared."""
     vocabulary = retriever.vocabulary() if retriever is not None else []
+    smart_turn = settings.turns.endpointing is Endpointing.SMART_TURN
     return VoiceStack(
-        stt=WhisperSpeechToText(settings.stt, vocabulary=vocabulary),
+        stt=speech_to_text(settings.stt, vocabulary=vocabulary),
         tts=build_text_to_speech(settings.tts, edge_endpoint=edge_endpoint),
         answerer=build_answerer(settings, retriever),
         vad=settings.vad,
+        turns=settings.turns,
+        turn_model=load_smart_turn(settings.turns) if smart_turn else None,
     )
 
 
 async def warm_up(stack: VoiceStack) -> None:
-    """Load the recogniser and the offline voice and run each once, so the first turn of the
-    first call does not pay for loading or for the first (slower) inference."""
+    """Load the recogniser, the offline voice and the turn model and run each once, so the first
+    turn of the first call does not pay for loading or for the first (slower) inference."""
     voices = list(getattr(stack.tts, "providers", (stack.tts,)))
     loaders: list[Any] = [getattr(stack.stt, "load", None)] + [getattr(v, "load", None) for v in voices]
     await asyncio.gather(*(load() for load in loaders if load is not None))
     offline_voice = voices[-1]  # the last provider is the local one; an online voice may be down
     speech = b"".join([chunk async for chunk in offline_voice.synthesize("Hello, how can I help you?")])
     await stack.stt.transcribe(speech)
+    # The answer selector loads its sentence model on first use: not on the first caller's turn.
+    await asyncio.to_thread(stack.answerer.selector.select, WARM_QUESTION, [WARM_PASSAGE])
+    if stack.turn_model is not None:
+        await asyncio.to_thread(stack.turn_model.judge, speech)
 
 
 def freeze_heap() -> None:
@@ -93,7 +108,8 @@ def create_session(
     call_id: str | None = None,
     **config_overrides: Any,
 ) -> CallSession:
-    """A session for one call; `config_overrides` are `EngineConfig` fields (greeting, timeouts)."""
+    """A session for one call; `config_overrides` are `EngineConfig` fields (greeting, timeouts)
+    that replace what `settings.conversation` says."""
     return CallSession(
         stack,
         mode=mode,

@@ -4,6 +4,8 @@ All durations are milliseconds, `None` when the stage did not run in that turn (
 needs no LLM; copilot turns speak nothing into the call).
 
 - endpoint_delay_ms: end-of-speech (last voiced frame's `captured_at`) -> turn declared over
+- turn_model_ms: how long the turn model took to judge the utterance (inside the endpoint delay;
+  None when the timer ended the turn without asking it)
 - stt_ms: end-of-speech -> final transcript available (can be below the endpoint delay when the
   transcript was made early, during the end-of-turn silence; `stt_early` says so)
 - stt_compute_ms: how long the recogniser itself ran for the transcript used
@@ -12,6 +14,10 @@ needs no LLM; copilot turns speak nothing into the call).
 - tts_ttfb_ms: first sentence handed to TTS -> its first audio (a long first sentence is handed
   over as its first phrase, then the rest: see `phrasing.py`)
 - voice_to_voice_ms: end-of-speech -> first reply audio handed to the call's sink
+
+Talk time: `speech_start_s` is when the speaker's first voiced frame came in, in seconds since the
+session started (the call record's clock, as its transcript lines' `t`), and `speech_ms` runs from
+there to the end of the last voiced frame; `voiced_ms` counts only the voiced frames in between.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 # Stage labels as the latency panel and the benchmarks show them, in pipeline order.
 STAGE_LABELS = (
     ("endpoint_delay_ms", "endpoint delay"),
+    ("turn_model_ms", "turn model"),
     ("stt_ms", "STT"),
     ("retrieval_ms", "retrieval"),
     ("llm_ttft_ms", "LLM TTFT"),
@@ -38,7 +45,11 @@ class TurnMetrics:
     answer: str = ""
     intent: str = ""  # question | handover | goodbye | injection
     end_of_speech_at: float = 0.0  # monotonic seconds
+    speech_start_s: float | None = None  # seconds since the session started
+    speech_ms: float | None = None
+    voiced_ms: int | None = None
     endpoint_delay_ms: float | None = None
+    turn_model_ms: float | None = None
     stt_ms: float | None = None
     stt_compute_ms: float | None = None
     stt_early: bool = False

@@ -114,6 +114,36 @@ class ToneTextToSpeech:
             yield tone(min(200, total - start), hz=220)
 
 
+class RealTimeTextToSpeech:
+    """A tone of `ms_per_char` per character, produced in real time (a chunk every `chunk_ms`,
+    as a streaming voice would), so a reply is still being synthesised while it plays. Counts
+    the chunks produced, and the sentences whose synthesis was abandoned (closed early)."""
+
+    name = "real-time-tts"
+
+    def __init__(self, ms_per_char: int = 60, chunk_ms: int = 100) -> None:
+        self.ms_per_char = ms_per_char
+        self.chunk_ms = chunk_ms
+        self.sentences: list[str] = []
+        self.chunks = 0
+        self.abandoned = 0
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        self.sentences.append(text)
+        total = self.ms_per_char * len(text)
+        done = 0
+        try:
+            while done < total:
+                await asyncio.sleep(self.chunk_ms / 1000)
+                size = min(self.chunk_ms, total - done)
+                done += size
+                self.chunks += 1
+                yield tone(size, hz=220)
+        finally:
+            if done < total:
+                self.abandoned += 1
+
+
 @dataclass
 class WordRetriever:
     """Scores passages by the share of the query's words they contain."""

@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from earpiece.core.engine import (
     BargeInAction,
@@ -28,7 +29,7 @@ from earpiece.core.engine import (
     VoiceStack,
 )
 from earpiece.core.engine.answering import Answerer
-from earpiece.core.interfaces import Responder
+from earpiece.core.interfaces import Responder, TextToSpeech
 from earpiece.core.llm.guard import HANDOVER_REPLY, NOT_FOUND_REPLY
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import CallMode, VadSettings
@@ -48,12 +49,16 @@ VAD = VadSettings(end_of_turn_ms=500)
 
 class Call:
     def __init__(
-        self, responder: Responder | None = None, stt_delay_s: float = 0.05, **config: object
+        self,
+        responder: Responder | None = None,
+        stt_delay_s: float = 0.05,
+        tts: TextToSpeech | None = None,
+        **config: object,
     ) -> None:
         self.caller = ScriptedCaller()
         self.sink = PlaybackSink()
         self.stt = HeardSpeechToText(lambda: self.caller.last_said, stt_delay_s)
-        self.tts = ToneTextToSpeech()
+        self.tts: Any = tts or ToneTextToSpeech()
         self.retriever = WordRetriever(list(KNOWLEDGE))
         answerer = Answerer(responder or OfflineResponder(0.3), self.retriever, top_k=2, min_score=0.3)
         self.session = CallSession(
@@ -69,12 +74,13 @@ def run_call(
     script: Callable[[Call], Awaitable[None]],
     responder: Responder | None = None,
     stt_delay_s: float = 0.05,
+    tts: TextToSpeech | None = None,
     **config: object,
 ) -> Call:
     """Run a session while `script` plays the caller; the caller hangs up when the script ends."""
 
     async def main() -> Call:
-        call = Call(responder, stt_delay_s, **config)
+        call = Call(responder, stt_delay_s, tts, **config)
         runner = asyncio.create_task(call.session.run(call.caller.frames()))
         try:
             await asyncio.wait_for(script(call), 30)
@@ -245,6 +251,10 @@ def test_barge_in_stops_the_reply_and_the_caller_is_heard() -> None:
         assert interrupt.action is BargeInAction.INTERRUPT
         stopped = await next_event(call.events, BotSpeakingStopped)
         assert stopped.interrupted and stopped.turn_id == 0
+        # The whole greeting was synthesised at once and queued: only its played part was heard.
+        heard = await next_event(call.events, TranscriptEvent, where=_assistant)
+        assert heard.turn_id == 0 and long_greeting.startswith(heard.text)
+        assert len(heard.text) < len(long_greeting) / 2, heard.text
         said = await next_event(call.events, TranscriptEvent, where=_final_caller)
         assert said.text.startswith("Sorry to interrupt")
         reply = await next_event(call.events, TranscriptEvent, where=_assistant)
