@@ -32,6 +32,7 @@ from earpiece.core.settings import CallMode
 from earpiece.desktop.plain_words import clock
 
 MAX_CARDS = 30
+MAX_SOURCE_CHARS = 48  # a source's title on its button (the whole title is in its tooltip)
 NO_CONFIDENT_ANSWER = "No confident answer in the knowledge base."
 WHISPER_LABEL = "Read suggestions aloud in my headset"
 WHISPER_TIP = ("Earpiece reads each suggestion quietly into your headset; the caller does not hear it. "
@@ -105,28 +106,12 @@ class SuggestionCard(QFrame):
         self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        header = QHBoxLayout()
         kind = "Answered" if suggestion.spoken else "Suggestion"
         title = plain_label(f"{kind}: {suggestion.question}" if suggestion.question else kind)
         font = title.font()
         font.setBold(True)
         title.setFont(font)
-        header.addWidget(title, 1)
-        self.confidence = plain_label(suggestion.confidence_text, wrap=False)
-        self.confidence.setToolTip("How sure Earpiece is that the passage answers the question")
-        self.confidence.setVisible(bool(suggestion.confidence_text))
-        header.addWidget(self.confidence, 0, Qt.AlignmentFlag.AlignTop)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the suggestion to the clipboard")
-        self.copy_button.clicked.connect(self.copy)
-        header.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.say_button = QPushButton("Say in my headset")
-        self.say_button.setToolTip("Earpiece reads this card to you in your headset; "
-                                   "the caller does not hear it")
-        self.say_button.clicked.connect(lambda: self.say_requested.emit(self.suggestion.text))
-        self.say_button.setVisible(not suggestion.spoken)  # an answer already said into the call
-        header.addWidget(self.say_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(header)
+        layout.addWidget(title)
         self.body = plain_label(suggestion.text if suggestion.confident else NO_CONFIDENT_ANSWER)
         layout.addWidget(self.body)
         if not suggestion.sources:
@@ -138,13 +123,31 @@ class SuggestionCard(QFrame):
         layout.addWidget(self.sources_label)
         self.source_buttons: list[QPushButton] = []
         for source in suggestion.sources:
-            button = QPushButton(f"{source.title or source.source} ({source.score:.2f})")
+            name = source.title or source.source
+            short = name if len(name) <= MAX_SOURCE_CHARS else name[:MAX_SOURCE_CHARS - 1] + "…"
+            button = QPushButton(f"{short} ({source.score:.2f})")
             button.setFlat(True)
-            button.setStyleSheet("text-align: left")
-            button.setToolTip(f"Open the passage from {source.source}")
+            button.setToolTip(f"Open the passage: {name} ({source.source})")
             button.clicked.connect(lambda _checked=False, s=source: self.open_source(s))
-            layout.addWidget(button)
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
             self.source_buttons.append(button)
+        footer = QHBoxLayout()  # below the text: the card's width goes to the words
+        self.confidence = plain_label(suggestion.confidence_text, wrap=False)
+        self.confidence.setToolTip("How sure Earpiece is that the passage answers the question")
+        self.confidence.setVisible(bool(suggestion.confidence_text))
+        footer.addWidget(self.confidence)
+        footer.addStretch(1)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the suggestion to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        footer.addWidget(self.copy_button)
+        self.say_button = QPushButton("Say in my headset")
+        self.say_button.setToolTip("Earpiece reads this card to you in your headset; "
+                                   "the caller does not hear it")
+        self.say_button.clicked.connect(lambda: self.say_requested.emit(self.suggestion.text))
+        self.say_button.setVisible(not suggestion.spoken)  # an answer already said into the call
+        footer.addWidget(self.say_button)
+        layout.addLayout(footer)
         if not suggestion.confident:
             font = self.body.font()
             font.setItalic(True)
@@ -207,6 +210,7 @@ class CopilotPanel(QWidget):
         self.cards_layout.addStretch(1)
         cards_scroll = QScrollArea()
         cards_scroll.setWidgetResizable(True)
+        cards_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # cards wrap
         cards_scroll.setWidget(self.cards_host)
 
         left = QWidget()
@@ -222,7 +226,7 @@ class CopilotPanel(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([500, 400])
+        split.setSizes([450, 450])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

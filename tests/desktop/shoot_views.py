@@ -58,10 +58,13 @@ def fill(window: MainWindow) -> None:
         window.copilot.add_transcript(speaker, text)
     window.copilot.add_suggestion(SuggestionView(
         "Standard delivery costs 4.95 within the UK, free above 50.", "How much does delivery cost?",
-        (SourceView("faq — How much does delivery cost?", "faq.md", 0.82),)))
+        (SourceView("faq — How much does delivery cost?", "faq.md", 0.82),), confidence=0.86))
+    window.copilot.add_suggestion(SuggestionView(
+        "", "Do you deliver to the Faroe Islands?",
+        (SourceView("shipping — countries", "shipping.md", 0.41),), confidence=0.18))
     window.copilot.add_suggestion(SuggestionView(
         "You can return any product within 30 days for a full refund.", "How long can I return it?",
-        (SourceView("returns policy", "returns.md", 0.77),)))
+        (SourceView("returns policy", "returns.md", 0.77),), confidence=0.74))
     for n, v2v in enumerate((900.0, 1300.0, 1100.0), start=1):
         sample = latency_sample(TurnMetrics(
             turn_id=n, mode="copilot", speaker="caller", endpoint_delay_ms=600.0, stt_ms=500.0,
