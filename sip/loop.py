@@ -4,6 +4,7 @@ runs them, the timers that accounts and calls set, and PJSIP's event polling eve
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, TypeVar
 
 from earpiece.sip.errors import EngineNotRunningError, SipError, detached
@@ -129,6 +131,7 @@ class SipLoop:
             guarded(fn)()
 
     def _run(self, boot: Callable[[], EventPump], teardown: Callable[[], None]) -> None:
+        _name_os_thread(self._name)
         try:
             self._pump = pump = boot()
         except BaseException as error:
@@ -169,6 +172,13 @@ class SipLoop:
         teardown()
         self._timers.clear()
         self._pump = None
+
+
+def _name_os_thread(name: str) -> None:
+    """Name the calling thread in the OS too (Python does not), so that `top -H` and the benchmarks'
+    per-thread CPU figures (/proc/<pid>/task/<tid>/comm, at most 15 bytes) can tell the SIP thread apart."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/self/task/{threading.get_native_id()}/comm").write_text(name[:15])
 
 
 def _execute(fn: Callable[[], Any], future: Future[Any]) -> None:

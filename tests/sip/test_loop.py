@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,12 @@ def loop(pump: _Pump) -> Iterator[SipLoop]:
     yield sip_loop
     sip_loop.stop(5)
     assert torn_down.is_set()
+
+
+def test_the_sip_thread_carries_its_name_in_the_os(loop: SipLoop) -> None:
+    """`top -H` and bench/scale's per-thread CPU split tell the SIP thread apart by its OS name."""
+    native_id = loop.submit(threading.get_native_id).result(2)
+    assert Path(f"/proc/self/task/{native_id}/comm").read_text().strip() == "test-sip"
 
 
 def test_commands_run_on_the_sip_thread_and_complete_their_futures(loop: SipLoop, pump: _Pump) -> None:
