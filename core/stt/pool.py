@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from earpiece.core.interfaces import Transcript
+from earpiece.core.models import ModelLocation, whisper_model
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt.gate import SpeechGate
-from earpiece.core.stt.moonshine import MOONSHINE_MODELS, MoonshineSpeechToText
+from earpiece.core.stt.moonshine import MOONSHINE_MODELS, MoonshineSpeechToText, moonshine_model
 from earpiece.core.stt.whisper import WhisperSpeechToText, hotwords_from_vocabulary
 
 WARM_UP_TIMEOUT_S = 120.0
@@ -42,6 +43,13 @@ class WorkerRun:
     def queued_ms(self) -> float:
         """Time the utterance waited for a free worker (and for the hand-over)."""
         return (self.started - self.submitted) * 1000
+
+
+def recogniser_model(settings: SttSettings) -> ModelLocation:
+    """Where the model `stt.model` names is (raises `ModelNotFoundError` saying what to do)."""
+    if settings.model in MOONSHINE_MODELS:
+        return moonshine_model(settings.model)
+    return whisper_model(settings)
 
 
 def in_process_recogniser(
@@ -103,7 +111,9 @@ class RecognitionPool:
         )
 
     async def start(self) -> set[int]:
-        """Start every worker and load its model; the workers' process ids."""
+        """Start every worker and load its model; the workers' process ids. A missing model is
+        a `ModelNotFoundError` from here (a worker would only die of it)."""
+        recogniser_model(self.settings)
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + WARM_UP_TIMEOUT_S
         pids: set[int] = set()

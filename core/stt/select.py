@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from earpiece.core.interfaces import SpeechToText
-from earpiece.core.models import ModelLocation, whisper_model
 from earpiece.core.settings import SttSettings
-from earpiece.core.stt.moonshine import MOONSHINE_MODELS, moonshine_model
-from earpiece.core.stt.pool import PooledSpeechToText, in_process_recogniser
+from earpiece.core.stt.pool import PooledSpeechToText, in_process_recogniser, recogniser_model
+
+__all__ = ["recogniser_model", "speech_to_text"]
 
 
 def speech_to_text(settings: SttSettings, *, vocabulary: Iterable[str] = ()) -> SpeechToText:
@@ -18,10 +18,3 @@ def speech_to_text(settings: SttSettings, *, vocabulary: Iterable[str] = ()) -> 
     if settings.workers > 0:
         return PooledSpeechToText(settings, vocabulary=vocabulary)
     return in_process_recogniser(settings, vocabulary=vocabulary)
-
-
-def recogniser_model(settings: SttSettings) -> ModelLocation:
-    """Where the model `stt.model` names is (raises `ModelNotFoundError` saying what to do)."""
-    if settings.model in MOONSHINE_MODELS:
-        return moonshine_model(settings.model)
-    return whisper_model(settings)

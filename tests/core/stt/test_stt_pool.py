@@ -8,9 +8,11 @@ import os
 import re
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from earpiece.core.models import ModelNotFoundError
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt import (
     MoonshineSpeechToText,
@@ -89,3 +91,9 @@ def test_settings_choose_the_pool_or_this_process() -> None:
     assert isinstance(speech_to_text(SttSettings(model="moonshine-tiny", workers=0)), MoonshineSpeechToText)
     in_process = speech_to_text(SttSettings(model="tiny.en", workers=0), vocabulary=["X200"])
     assert isinstance(in_process, WhisperSpeechToText)
+
+
+def test_a_missing_model_is_named_before_any_worker_starts(tmp_path: Path) -> None:
+    call = PooledSpeechToText(SttSettings(model=str(tmp_path / "no-model"), workers=1))
+    with pytest.raises(ModelNotFoundError, match=r"`stt\.model` was not found"):
+        asyncio.run(call.load())
