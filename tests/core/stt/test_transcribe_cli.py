@@ -11,6 +11,7 @@ import pytest
 
 from earpiece.cli import main
 from earpiece.core.audio.wav import write_wav
+from earpiece.core.settings import SttSettings
 from earpiece.core.stt import WhisperSpeechToText
 from tests.audio_gen import concat, espeak_speech, silence
 
@@ -43,7 +44,7 @@ def test_transcribe_json_in_a_separate_process(question_wav: Path) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert "monday" in record["text"].lower()
-    assert record["model"] == "tiny.en" and record["audio_s"] > 2 and record["stt_s"] > 0
+    assert record["model"] == SttSettings().model and record["audio_s"] > 2 and record["stt_s"] > 0
     assert 0 <= record["no_speech_prob"] < 0.5
 
 

@@ -55,7 +55,7 @@ def test_non_speech_gives_no_text(stt: WhisperSpeechToText, make) -> None:
 
 
 def test_vocabulary_brings_out_domain_words(stt: WhisperSpeechToText) -> None:
-    biased = WhisperSpeechToText(SttSettings(), vocabulary=["Metrolink", "Earpiece", "refund"])
+    biased = WhisperSpeechToText(SttSettings(model="tiny.en"), vocabulary=["Metrolink", "Earpiece", "refund"])
     pcm = piper_speech("Is the Metrolink refund policy different for Earpiece customers?")
     text = asyncio.run(biased.transcribe(pcm)).text
     assert {"metrolink", "earpiece"} <= words(text), text

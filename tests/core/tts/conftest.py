@@ -17,7 +17,7 @@ EDGE_SENTENCE = "Your parcel arrives on Monday morning."
 @pytest.fixture(scope="session")
 def stt() -> WhisperSpeechToText:
     """tiny.en, loaded once per process (shared with the STT tests' fixture)."""
-    recogniser = WhisperSpeechToText(SttSettings())
+    recogniser = WhisperSpeechToText(SttSettings(model="tiny.en"))
     asyncio.run(recogniser.load())
     return recogniser
 
