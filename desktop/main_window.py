@@ -126,6 +126,14 @@ class MainWindow(QMainWindow):
         self.busy.setVisible(False)
         self.busy_label = QLabel("")
         self.busy_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.recording_indicator = QLabel("● REC  recording")
+        self.recording_indicator.setToolTip("A call is being recorded (Stop recording in the call controls)")
+        self.recording_indicator.setStyleSheet("color: white; background-color: #c62828; font-weight: bold; "
+                                               "padding: 1px 6px; border-radius: 3px;")
+        self.recording_indicator.setVisible(False)
+        self.recorder.changed.connect(
+            lambda *_: self.recording_indicator.setVisible(bool(self.recorder.recording)))
+        self.statusBar().addPermanentWidget(self.recording_indicator)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy)
 

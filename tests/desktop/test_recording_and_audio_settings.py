@@ -19,6 +19,7 @@ from tests.peers.baresip import Baresip
 pytestmark = [pytest.mark.gui, pytest.mark.peers]
 
 CALLER_HZ = 440
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _tone_wav(path: Path, rate: int = 16000, seconds: float = 20.0) -> Path:
@@ -59,10 +60,16 @@ def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: Main
         assert panel.record_button.isChecked() and panel.record_button.text() == "Stop recording"
         assert panel.recording_label.isVisible() and RECORDING_MARK in panel.recording_label.text()
         assert RECORDING_MARK in panel.calls.currentItem().text()
-        qtbot.wait(1500)
+        assert window.recording_indicator.isVisible()  # in the status bar, whatever is scrolled
+        window.resize(1024, 640)  # for a person to look at: the call controls while recording
+        qtbot.wait(200)
+        ARTIFACTS.mkdir(exist_ok=True)
+        window.grab().save(str(ARTIFACTS / "desktop-call-recording-1024x640.png"))
+        qtbot.wait(1300)
         panel.record_button.click()  # stop: the call goes on
         qtbot.waitUntil(lambda: not window.recorder.is_recording(call.call_id), timeout=5_000)
         assert panel.recording_label.isHidden() and RECORDING_MARK not in panel.calls.currentItem().text()
+        assert window.recording_indicator.isHidden()
         assert panel.record_button.text() == "Record" and call.call_id in window.phone.calls
         path = recording_path(call.call_id)
         qtbot.waitUntil(lambda: _complete_wav(path) is not None, timeout=3_000)
