@@ -105,3 +105,34 @@ def test_stale_call_timeouts_come_from_the_settings_unless_given() -> None:
     assert (from_settings.ack_timeout_s, from_settings.media_timeout_s) == (9.0, 45.0)
     given = sip_config(settings, parser.parse_args(["agent", "--ack-timeout", "0", "--media-timeout", "3"]))
     assert (given.ack_timeout_s, given.media_timeout_s) == (None, 3.0)
+
+
+def test_sip_events_become_the_controllers_line_events() -> None:
+    from earpiece.core.calls.line import CallConnected, CallDisconnected
+    from earpiece.headless.sip_line import line_event, registration_refused
+    from earpiece.sip.events import (
+        STALE_CALL_ENDED,
+        CallDirection,
+        CallState,
+        CallStateChanged,
+        RegistrationChanged,
+        RegistrationState,
+    )
+
+    def state(value: CallState, reason: str) -> CallStateChanged:
+        return CallStateChanged(call_id="c1", account_id="bot", direction=CallDirection.INBOUND, state=value,
+                                code=200, reason=reason, remote_uri="sip:a@b")
+
+    confirmed = state(CallState.CONFIRMED, "")
+    assert line_event(confirmed) == CallConnected("c1", "bot", "sip:a@b", confirmed.at)
+    assert line_event(state(CallState.EARLY, "")) is None
+    stale = line_event(state(CallState.DISCONNECTED, f"{STALE_CALL_ENDED}no audio received for 30 s"))
+    assert isinstance(stale, CallDisconnected) and stale.stale
+    bye = line_event(state(CallState.DISCONNECTED, "hung up by the other party"))
+    assert isinstance(bye, CallDisconnected) and not bye.stale
+
+    def registration(code: int) -> RegistrationChanged:
+        return RegistrationChanged(account_id="bot", state=RegistrationState.FAILED, code=code, reason="")
+
+    assert registration_refused(registration(401)) and registration_refused(registration(403))
+    assert not registration_refused(registration(503)) and not registration_refused(registration(408))
