@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from earpiece.core.analytics.disposition import Disposition, disposition
 from earpiece.core.analytics.intents import IntentClassifier
 from earpiece.core.analytics.records import CallData
 from earpiece.core.analytics.sentiment import Sentiment, call_sentiment, sentiment
-from earpiece.core.analytics.stored_summary import CallSummaries
+from earpiece.core.analytics.stored_summary import CallSummaries, summary_path
 from earpiece.core.analytics.summary import CallSummary
 from earpiece.core.analytics.timeline import TalkTime, talk_time
 from earpiece.core.analytics.turns import answered, declined, is_question
@@ -81,24 +82,35 @@ def latency_figures(call: CallData) -> dict[str, float]:
     return figures
 
 
+def _versions(call: CallData) -> tuple[str, int, int]:
+    """The record and its stored summary as they are now (the summary may be stored, or written by
+    a model, after the record). Raises OSError when the record is gone."""
+    summary = summary_path(call.path)
+    stored = summary.stat().st_mtime_ns if summary.exists() else 0
+    return str(call.path), call.path.stat().st_mtime_ns, stored
+
+
 class CallAnalyser:
-    """Analyses calls; remembers each record's analysis while its file is unchanged (records are
-    written once, so a supervisor's refresh only analyses the new calls). Summaries come from
-    `summaries`: stored beside the records, made (extractive, or by a model) when missing."""
+    """Analyses calls; remembers each record's analysis while its file and its stored summary are
+    unchanged (records are written once, so a supervisor's refresh only analyses the new calls).
+    Summaries come from `summaries`: stored beside the records, made (extractive, or by a model)
+    when missing."""
 
     def __init__(self, intents: IntentClassifier, summaries: CallSummaries | None = None) -> None:
         self.intents = intents
         self.summaries = summaries or CallSummaries()
-        self._memo: dict[tuple[str, int], CallAnalysis] = {}
+        self._memo: dict[tuple[str, int, int], CallAnalysis] = {}
 
     def analyse(self, call: CallData) -> CallAnalysis:
         try:
-            key = (str(call.path), call.path.stat().st_mtime_ns)
+            found = self._memo.get(_versions(call))
         except OSError:
             return self._analyse(call)
-        if key not in self._memo:
-            self._memo[key] = self._analyse(call)
-        return self._memo[key]
+        if found is None:
+            found = self._analyse(call)
+            with contextlib.suppress(OSError):  # keyed after: the analysis may have stored the summary
+                self._memo[_versions(call)] = found
+        return found
 
     def _analyse(self, call: CallData) -> CallAnalysis:
         caller = [line for line in call.transcript if line.speaker == "caller"]

@@ -4,6 +4,7 @@ a model when one is configured (asked once per call), and deleted with the call.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from earpiece.cli import main
-from earpiece.core.analytics import CallArchive, store_summary_after_call, summary_of
-from earpiece.core.analytics.stored_summary import VERSION, read_stored, summary_path
+from earpiece.core.analytics import CallAnalyser, CallArchive, store_summary_after_call, summary_of
+from earpiece.core.analytics.stored_summary import (
+    VERSION,
+    StoredSummary,
+    read_stored,
+    summary_path,
+    write_stored,
+)
 from earpiece.core.settings import LlmSettings, Settings
 from tests.fakes.openai_server import FakeConfig, FakeOpenAIServer, Mode, fake_openai_server
 
@@ -141,3 +148,16 @@ def test_the_summary_is_deleted_with_its_call(records: Path, capsys: pytest.Capt
     assert (records / f"{CALL_ID}.summary").exists()
     assert main(["calls", "delete", CALL_ID, "--calls-dir", str(records)]) == 0
     assert not list(records.glob(f"{CALL_ID}.*"))
+
+
+def test_an_analyser_sees_a_summary_stored_after_its_analysis(records: Path,
+                                                              call_analyser: CallAnalyser) -> None:
+    """The supervisor's long-lived analyser remembers analyses; a summary the controller (or a
+    model) stores later replaces the remembered one."""
+    call = CallArchive(records, records / "none.jsonl").get(CALL_ID)
+    first = call_analyser.analyse(call)
+    assert call_analyser.analyse(call) is first and first.summary.source == "extractive"
+    found = read_stored(call)
+    assert found is not None
+    write_stored(call, StoredSummary(dataclasses.replace(found.summary, written=GROUNDED), True))
+    assert call_analyser.analyse(call).summary.text == GROUNDED
