@@ -18,8 +18,8 @@ _NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d ()-]{5,}\d(?!\w)")
 CSV_COLUMNS = (
     "call_id", "started_at", "duration_s", "source", "mode", "account_id", "remote_uri", "display_name",
     "knowledge_base", "disposition", "intent", "sentiment", "sentiment_label", "questions", "answered",
-    "declined", "caller_talk_s", "assistant_talk_s", "agent_talk_s", "longest_silence_s",
-    "voice_to_voice_p50_ms", "summary",
+    "declined", "caller_talk_s", "assistant_talk_s", "agent_talk_s", "talk_time_estimated",
+    "longest_silence_s", "voice_to_voice_p50_ms", "summary", "summary_source",
 )
 
 
@@ -64,7 +64,8 @@ def csv_row(analysis: CallAnalysis, *, masked: bool = True) -> dict[str, Any]:
     return {
         **{k: data[k] for k in ("call_id", "started_at", "duration_s", "source", "mode", "account_id",
                                 "remote_uri", "display_name", "knowledge_base", "disposition", "intent",
-                                "questions", "answered", "declined", "longest_silence_s", "summary")},
+                                "questions", "answered", "declined", "talk_time_estimated",
+                                "longest_silence_s", "summary", "summary_source")},
         "sentiment": data["sentiment"]["score"], "sentiment_label": data["sentiment"]["label"],
         "caller_talk_s": talk.get("caller", 0.0), "assistant_talk_s": talk.get("assistant", 0.0),
         "agent_talk_s": talk.get("agent", 0.0),

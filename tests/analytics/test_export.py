@@ -45,6 +45,8 @@ def test_csv_and_jsonl_mask_numbers_unless_unmasked(archive: CallArchive, call_a
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == len(analyses)
     (row,) = [r for r in rows if r["call_id"] == changed]
     assert row["remote_uri"] == "sip:+*********330@pbx.example" and row["display_name"] == "+*********330"
+    # the labelled records predate the recorded speech start: their talk time is an estimate
+    assert {(r["summary_source"], r["talk_time_estimated"]) for r in rows} == {("extractive", "True")}
     assert "4960330" not in out.getvalue()
     assert {r["disposition"] for r in rows} <= {"answered by the assistant", "transferred", "no answer known",
                                                 "caller hung up", "handled by a person"}
