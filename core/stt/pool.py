@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
+from multiprocessing.connection import wait
 
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import ModelLocation, whisper_model
@@ -66,8 +67,17 @@ def in_process_recogniser(
 _recogniser: WhisperSpeechToText | MoonshineSpeechToText | None = None
 
 
+def _exit_with_parent() -> None:
+    """A worker whose agent died (killed, crashed) stops too, instead of holding its model."""
+    parent = parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+
 def _start_worker(settings: SttSettings, nice: int) -> None:
     global _recogniser
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     os.nice(nice)
     _recogniser = in_process_recogniser(settings.model_copy(update={"threads": 1}))
     _recogniser.load_blocking()

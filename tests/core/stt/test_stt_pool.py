@@ -7,6 +7,8 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from earpiece.core.stt import (
     speech_to_text,
 )
 from tests.audio_gen import concat, espeak_speech, silence
+from tests.peers.process import wait_for
 
 pytestmark = pytest.mark.models
 
@@ -97,3 +100,41 @@ def test_a_missing_model_is_named_before_any_worker_starts(tmp_path: Path) -> No
     call = PooledSpeechToText(SttSettings(model=str(tmp_path / "no-model"), workers=1))
     with pytest.raises(ModelNotFoundError, match=r"`stt\.model` was not found"):
         asyncio.run(call.load())
+
+
+AGENT = """
+import asyncio, sys
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt.pool import RecognitionPool
+
+async def main() -> None:
+    pool = RecognitionPool(SttSettings(model="moonshine-tiny"), 1, 10)
+    print(*await pool.start(), flush=True)
+    sys.stdin.read()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie (no init may reap it in a container)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_stop_when_their_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "agent.py"
+    script.write_text(AGENT)
+    agent = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert agent.stdout is not None
+        (worker,) = (int(pid) for pid in agent.stdout.readline().split())
+        assert running(worker)
+    finally:
+        agent.kill()
+        agent.wait(10)
+    assert wait_for(lambda: not running(worker), 10, 0.1), "the worker outlived its agent"
