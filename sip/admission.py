@@ -10,6 +10,11 @@ Why it exists (PJSIP 2.15.1, the pjsua2 wheel as shipped, assertions on):
 - INVITEs sent to a real account are therefore counted: at most `media_invites_per_s` in any
   second (each holds two keys for at least 500 ms; the 4 calls of a full line hold 8 more), and
   at most `invite_burst_per_source` per source address, refilled at `invites_per_source_s`.
+- The account's own registrar or proxy (its address and port) has no per-source allowance, only the
+  shared budget: every call of a registered line arrives from it, so an allowance there would be the
+  whole line's, and a flood relayed by the proxy, or sent from the proxy's host, would refuse the real
+  callers behind it for burst / rate seconds (2 s) after it ended. Per-caller limits belong in the
+  proxy (Kamailio's pike module); the budget alone keeps PJSIP's sockets safe.
 - A UDP datagram longer than PJSIP_MAX_PKT_LEN (4000) is cut to 4000 bytes and parsed as a
   shorter, different message (e.g. an INVITE that lost its SDP): it is refused, not interpreted.
 
@@ -80,26 +85,30 @@ class Admission:
         message_bytes: int,
         account_id: str,
         trusted: bool,
+        from_origin: bool = False,
     ) -> Refusal | None:
-        """None: let the INVITE reach `account_id`. `trusted`: it came from the account's registrar
-        or proxy, or the account takes direct calls."""
-        refusal = self._refusal(source, message_bytes, account_id, trusted)
+        """None: let the INVITE reach `account_id`. `trusted`: the account takes direct calls from
+        anyone; `from_origin`: it came from the account's registrar or proxy (trusted, and held to the
+        shared budget only)."""
+        refusal = self._refusal(source, message_bytes, account_id, trusted, from_origin)
         if refusal is None:
             self._admitted.append(self._clock())
         else:
             self.refused += 1
         return refusal
 
-    def _refusal(self, source: str, message_bytes: int, account_id: str, trusted: bool) -> Refusal | None:
+    def _refusal(
+        self, source: str, message_bytes: int, account_id: str, trusted: bool, from_origin: bool
+    ) -> Refusal | None:
         if message_bytes > self.limits.max_message_bytes:
             return Refusal(513, "Message Too Large", f"message of {message_bytes}+ bytes refused (it may "
                            f"have been cut at PJSIP's {PJSIP_MAX_PKT_LEN}-byte limit)", account_id, source)
         if not account_id:
             return Refusal(404, "Not Found", "no account for this address", account_id, source)
-        if not trusted:
+        if not (trusted or from_origin):
             return Refusal(403, "Forbidden", "direct call refused: it did not come through the registrar "
                            "or proxy", account_id, source)
-        if not self._source_allows(source):
+        if not from_origin and not self._source_allows(source):
             return Refusal(503, "Service Unavailable", "too many calls from this address; try later",
                            account_id, source)
         if not self._media_allows():

@@ -56,14 +56,13 @@ class IncomingGate:
                 return
             source = str(prm.rdata.srcAddress)
             account = self._account_for(int(prm.accountIndex))
-            trusted = account is not None and (
-                account.settings.allow_direct_calls or any(o.matches(source) for o in account.origins)
-            )
+            from_origin = account is not None and any(o.matches(source) for o in account.origins)
             refusal = self.admission.check(
                 source=source,
                 message_bytes=len(message.encode("utf-8", "surrogateescape")),
                 account_id=account.settings.id if account is not None else "",
-                trusted=trusted,
+                trusted=account is not None and account.settings.allow_direct_calls,
+                from_origin=from_origin,
             )
         except Exception as error:  # fail closed: an INVITE we could not judge opens no sockets
             log.error("incoming INVITE could not be checked: %s", error)

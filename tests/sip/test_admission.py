@@ -31,6 +31,18 @@ def test_one_source_gets_its_burst_then_its_rate() -> None:
     assert [check(admission), check(admission)] == [0, 503]
 
 
+def test_the_registrar_or_proxy_has_no_per_source_allowance_only_the_shared_budget() -> None:
+    """Every call of a registered line comes from its proxy: a flood from a direct sender on the
+    proxy's host (same address) leaves the proxy's real calls admitted at once, up to the budget."""
+    clock = Clock()
+    admission = Admission(AdmissionLimits(media_invites_per_s=20, invite_burst_per_source=10), clock)
+    assert [check(admission, "10.0.0.1:40000") for _ in range(12)] == [0] * 10 + [503, 503]
+    proxy = [admission.check(source="10.0.0.1:5060", message_bytes=900, account_id="alice", trusted=False,
+                             from_origin=True) for _ in range(11)]
+    assert [r.code if r else 0 for r in proxy] == [0] * 10 + [503]  # 10 direct + 10 relayed = budget
+    assert proxy[-1] is not None and "this second" in proxy[-1].reason
+
+
 def test_all_sources_together_stay_within_the_socket_budget() -> None:
     clock = Clock()
     admission = Admission(AdmissionLimits(media_invites_per_s=20), clock)
