@@ -134,40 +134,41 @@ class RecognitionPool:
         return pids
 
     async def recognise(self, pcm16k: bytes, hotwords: str | None) -> tuple[Transcript, WorkerRun]:
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            executor = self._executor
-            submitted = time.monotonic()
-            try:
-                transcript, pid, started, finished = await loop.run_in_executor(
-                    executor, _recognise, pcm16k, hotwords
-                )
-            except BrokenProcessPool:
-                if attempt == 2:
-                    raise
-                self._replace(executor)
-                continue
-            return transcript, WorkerRun(pid, submitted, started, finished)
-        raise AssertionError("unreachable")
+        executor = self._executor
+        try:
+            return await self._submit(executor, pcm16k, hotwords)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): once more, on a new pool
+            return await self._submit(self._replace(executor), pcm16k, hotwords)
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        """A worker died (killed, out of memory): a new pool, once for every caller that saw it."""
+    @staticmethod
+    async def _submit(
+        executor: ProcessPoolExecutor, pcm16k: bytes, hotwords: str | None
+    ) -> tuple[Transcript, WorkerRun]:
+        submitted = time.monotonic()
+        transcript, pid, started, finished = await asyncio.get_running_loop().run_in_executor(
+            executor, _recognise, pcm16k, hotwords
+        )
+        return transcript, WorkerRun(pid, submitted, started, finished)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """The pool after `broken`: a new one, made once for all the calls that saw it break."""
         with self._lock:
             if self._executor is broken:
                 broken.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
+            return self._executor
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-_pools: dict[tuple[str, int, int], RecognitionPool] = {}
+_pools: dict[str, RecognitionPool] = {}
 _pools_lock = threading.Lock()
 
 
 def shared_pool(settings: SttSettings) -> RecognitionPool:
     """The process's pool for these settings (created on first use, workers started lazily)."""
-    key = (settings.model_dump_json(), settings.workers, settings.worker_nice)
+    key = settings.model_dump_json()
     with _pools_lock:
         if key not in _pools:
             _pools[key] = RecognitionPool(settings, settings.workers, settings.worker_nice)
