@@ -20,15 +20,19 @@ PROVIDER_ROLES = {"stt": "speech recognition", "llm": "language model", "tts": "
 # Colour per stage (colour-blind friendly Okabe-Ito); unknown stages get grey.
 STAGE_COLOURS = {
     "endpoint delay": "#E69F00",
+    "turn model": "#F0E442",
     "STT": "#56B4E9",
     "retrieval": "#009E73",
     "LLM TTFT": "#D55E00",
     "TTS TTFB": "#CC79A7",
     "other": "#999999",
 }
+# Stages timed inside the endpoint delay (shown, but adding nothing to the bar's length).
+INSIDE_ENDPOINT = frozenset({"turn model"})
 # The engine's stage labels (core/engine/metrics.STAGE_LABELS) in plain words.
 STAGE_WORDS = {
     "endpoint delay": "waiting for the caller to finish",
+    "turn model": "deciding the caller had finished",
     "STT": "transcribing",
     "retrieval": "searching the knowledge base",
     "LLM TTFT": "composing the first words",
@@ -54,11 +58,15 @@ def latency_sample(metrics: TurnMetrics) -> LatencySample:
 def bar_segments(sample: LatencySample) -> list[tuple[str, float, float]]:
     """(stage, its own ms, width on the bar). STT is measured from end-of-speech, so it overlaps
     the endpoint delay: only the part after the endpoint gets its own width (0 when transcribed
-    early, during the silence). Whatever voice-to-voice leaves unexplained is "other"."""
+    early, during the silence). The turn model decides inside the endpoint delay: no width of its
+    own. Whatever voice-to-voice leaves unexplained is "other"."""
     stages = dict(sample.stages)
     segments = []
     for name, ms in sample.stages:
-        width = max(0.0, ms - stages.get("endpoint delay", 0.0)) if name == "STT" else ms
+        if name == "STT":
+            width = max(0.0, ms - stages.get("endpoint delay", 0.0))
+        else:
+            width = 0.0 if name in INSIDE_ENDPOINT else ms
         segments.append((name, ms, width))
     rest = sample.voice_to_voice_ms - sum(width for _, _, width in segments)
     if rest > 1:

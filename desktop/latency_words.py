@@ -10,6 +10,7 @@ from earpiece.desktop.latency_panel import LatencySample, bar_segments
 # Which phase each stage of core/engine/metrics.STAGE_LABELS belongs to.
 PHASES = {
     "endpoint delay": "listening",
+    "turn model": "listening",
     "STT": "listening",
     "retrieval": "understanding",
     "LLM TTFT": "understanding",

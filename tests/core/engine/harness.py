@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE, AudioFrame
 from earpiece.core.engine.events import EngineEvent
@@ -15,6 +16,7 @@ from earpiece.core.interfaces import Passage, Transcript
 from tests.audio_gen import espeak_speech, tone
 
 BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+E = TypeVar("E")
 
 
 class ScriptedCaller:
@@ -182,10 +184,10 @@ KNOWLEDGE = [
 
 async def next_event(
     queue: asyncio.Queue[EngineEvent],
-    kind: type,
+    kind: type[E],
     timeout: float = 10.0,
-    where: Callable[[object], bool] = bool,
-) -> EngineEvent:
+    where: Callable[[E], bool] = bool,
+) -> E:
     """The next event of `kind` (matching `where`), skipping others; fails after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -12,6 +12,7 @@ from earpiece.core.engine import (
     BargeInAction,
     BargeInEvent,
     BotSpeakingStarted,
+    EngineEvent,
     Speaker,
     TranscriptEvent,
     TransferRequested,
@@ -98,8 +99,8 @@ def test_an_offer_the_caller_did_not_hear_is_not_accepted_by_their_yes() -> None
     assert not [e for e in _drain(call) if isinstance(e, TransferRequested)]
 
 
-def _drain(call: Call) -> list[object]:
-    events = []
+def _drain(call: Call) -> list[EngineEvent]:
+    events: list[EngineEvent] = []
     while not call.events.empty():
         events.append(call.events.get_nowait())
     return events

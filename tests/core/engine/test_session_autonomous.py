@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from earpiece.core.audio.smart_turn import load_smart_turn
+from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
 from earpiece.core.engine import (
     BargeInAction,
     BargeInEvent,
@@ -25,6 +27,7 @@ from earpiece.core.engine import (
     TranscriptEvent,
     TransferReason,
     TransferRequested,
+    TurnMetrics,
     TurnMetricsEvent,
     VoiceStack,
 )
@@ -53,6 +56,7 @@ class Call:
         responder: Responder | None = None,
         stt_delay_s: float = 0.05,
         tts: TextToSpeech | None = None,
+        turns: TurnSettings | None = None,
         **config: object,
     ) -> None:
         self.caller = ScriptedCaller()
@@ -61,13 +65,37 @@ class Call:
         self.tts: Any = tts or ToneTextToSpeech()
         self.retriever = WordRetriever(list(KNOWLEDGE))
         answerer = Answerer(responder or OfflineResponder(0.3), self.retriever, top_k=2, min_score=0.3)
+        smart_turn = turns is not None and turns.endpointing is Endpointing.SMART_TURN
+        model = load_smart_turn(turns) if turns is not None and smart_turn else None
         self.session = CallSession(
-            VoiceStack(self.stt, self.tts, answerer, VAD),
+            VoiceStack(self.stt, self.tts, answerer, VAD, turns, model),
             mode=CallMode.AUTONOMOUS,
             sink=self.sink,
             config=EngineConfig(**config),  # type: ignore[arg-type]
         )
         self.events = self.session.events.queue()
+        self._record_path: Path | None = None
+        self._metrics: TurnMetrics | None = None
+
+    @property
+    def record_path(self) -> Path:
+        """The saved call record (once the session has ended)."""
+        assert self._record_path is not None, "the call record was not saved"
+        return self._record_path
+
+    @record_path.setter
+    def record_path(self, path: Path | None) -> None:
+        self._record_path = path
+
+    @property
+    def metrics(self) -> TurnMetrics:
+        """A turn's metrics, kept by a test's script."""
+        assert self._metrics is not None, "the script kept no turn metrics"
+        return self._metrics
+
+    @metrics.setter
+    def metrics(self, metrics: TurnMetrics) -> None:
+        self._metrics = metrics
 
 
 def run_call(
@@ -75,12 +103,13 @@ def run_call(
     responder: Responder | None = None,
     stt_delay_s: float = 0.05,
     tts: TextToSpeech | None = None,
+    turns: TurnSettings | None = None,
     **config: object,
 ) -> Call:
     """Run a session while `script` plays the caller; the caller hangs up when the script ends."""
 
     async def main() -> Call:
-        call = Call(responder, stt_delay_s, tts, **config)
+        call = Call(responder, stt_delay_s, tts, turns, **config)
         runner = asyncio.create_task(call.session.run(call.caller.frames()))
         try:
             await asyncio.wait_for(script(call), 30)
