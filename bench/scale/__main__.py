@@ -15,6 +15,7 @@ from typing import Any
 from bench.e2e.__main__ import QUESTIONS, SPEECH_DBFS, machine_facts, match_turns, place_calls, summarise
 from bench.e2e.sampler import ProcessSampler
 from bench.scale.report import write_markdown
+from bench.scale.threads import GROUPS, cpu_by_group, thread_cpu_s
 from tests.audio_gen import piper_speech
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse
 from tests.peers.kamailio import KamailioDispatcher
@@ -108,11 +109,16 @@ def run_level(line: KamailioDispatcher, agents: list[AgentProcess], folder: Path
         calls = [stack.enter_context(ScriptedCall(line, script, f"s{level}c{k}", folder / f"call{k}"))
                  for k, script in enumerate(scripts)]
         samplers = [ProcessSampler(agent.pid) for agent in agents if agent.alive()]
+        threads_before = {agent.pid: thread_cpu_s(agent.pid) for agent in agents if agent.alive()}
         for sampler in samplers:
             sampler.start()
 
         errors += place_calls(calls, line.line_uri, args.stagger)
         usage = [sampler.stop() for sampler in samplers]
+        spent = dict.fromkeys(GROUPS, 0.0)
+        for pid, before in threads_before.items():
+            with contextlib.suppress(OSError):  # the agent died: its calls are reported as errors
+                cpu_by_group(before, thread_cpu_s(pid), spent)
         wait_for(lambda: sum(len(a.records()) - known[a.user] for a in agents) >= level, 30, 0.2)
         records = {agent.user: agent.records()[known[agent.user]:] for agent in agents}
         turns: list[dict[str, Any]] = []
@@ -134,8 +140,11 @@ def run_level(line: KamailioDispatcher, agents: list[AgentProcess], folder: Path
                                  call.established_at, record)
     result = summarise(level, turns, gaps, merge_usage(usage), errors)
     retried = [d.call_id for d in line.dispatched() if d.from_user.startswith(f"s{level}c")]
+    wall = result.get("wall_s") or 1.0
     result.update(calls_placed=level, calls_held=held, calls_per_agent=per_agent,
-                  dispatch_retries=len(retried) - len(set(retried)))
+                  dispatch_retries=len(retried) - len(set(retried)),
+                  agents_cpu_by_thread_percent_of_one_core={
+                      group: round(100 * spent[group] / wall, 1) for group in GROUPS})
     return result
 
 

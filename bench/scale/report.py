@@ -34,6 +34,23 @@ def goal_lines(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _cpu_by_thread(runs: list[dict[str, Any]]) -> list[str]:
+    """The agents' CPU per thread group (bench/scale/threads.py says what runs where)."""
+    rows = [run for run in runs if run.get("agents_cpu_by_thread_percent_of_one_core")]
+    if not rows:
+        return []
+    groups = list(rows[0]["agents_cpu_by_thread_percent_of_one_core"])
+    out = ["", "Where the agents' CPU went (% of one core over the level, summed over the agents; the "
+           "audio clock runs sip/bridge_port.py's frame callbacks, the asyncio loop the sessions, "
+           "the models and workers STT, TTS and embeddings):", "",
+           "| calls | " + " | ".join(groups) + " | per call, all threads |", "|" + "---|" * (len(groups) + 2)]
+    for run in rows:
+        cpu = run["agents_cpu_by_thread_percent_of_one_core"]
+        out.append(f"| {run['level']} | " + " | ".join(f"{cpu[g]:.1f}" for g in groups)
+                   + f" | {sum(cpu.values()) / run['level']:.1f} |")
+    return out
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     machine, method = report["machine"], report["method"]
     out = [
@@ -66,7 +83,8 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
             f"| {run.get('agents_cpu_percent_of_one_core', 0):.0f} | {run.get('agents_peak_rss_mb', 0):.0f} "
             f"| {run.get('machine_busy_percent', 0):.0f} % | {run.get('load_average_1min', '–')} |"
         )
-    out += ["", "All times in ms.", "", "## Goal", "", *goal_lines(report["runs"])]
+    out += ["", "All times in ms.", *_cpu_by_thread(report["runs"])]
+    out += ["", "## Goal", "", *goal_lines(report["runs"])]
     errors = [f"- {run['level']} call(s): {error}" for run in report["runs"] for error in run["errors"]]
     if errors:
         out += ["", "## Problems during the run", "", *errors]
