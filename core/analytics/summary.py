@@ -38,8 +38,9 @@ class CallSummary:
             return self.written
         if not self.wanted:
             return f"The caller asked nothing. Outcome: {self.outcome}."
-        pairs = [f'"{q}" - {a}' for q, a in zip(self.wanted, self.told, strict=True)]
-        return f"Caller asked: {' | '.join(pairs)}. Outcome: {self.outcome}."
+        asked = " | ".join(f'"{q}" - {a}' for q, a in zip(self.wanted, self.told, strict=True))
+        stop = "" if asked.endswith((".", "!", "?")) else "."
+        return f"Caller asked: {asked}{stop} Outcome: {self.outcome}."
 
 
 @functools.cache

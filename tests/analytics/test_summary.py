@@ -26,3 +26,10 @@ def test_the_outcome_says_how_the_call_ended(records: Path, tmp_path: Path, outc
     call = CallArchive(records, tmp_path / "none.jsonl").get(CALL_ID)
     summary = summarise(call, disposition(call))
     assert summary.outcome == said and summary.text.endswith(f"Outcome: {said}.")
+
+
+def test_the_text_reads_as_sentences(archive: CallArchive) -> None:
+    """On every labelled call: one full stop between what the caller was told and the outcome."""
+    texts = [summarise(call, disposition(call)).text for call in archive.calls()]
+    assert any(". Outcome:" in text for text in texts)
+    assert not [text for text in texts if ".." in text or "?." in text]
