@@ -1,5 +1,5 @@
 """The window's call actions (menu, toolbar, tray and keyboard shortcuts): answer, hang up, hold,
-mute and do-not-disturb, each enabled only when it can act on the calls there are."""
+mute, record and do-not-disturb, each enabled only when it can act on the calls there are."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class CallActions(QObject):
         self.hangup = make_action(owner, "Hang up", self.hang_up_current, "Ctrl+Shift+H", "hang up")
         self.hold = make_action(owner, "Hold / resume", self.toggle_hold, "Ctrl+Shift+P", "hold")
         self.mute = make_action(owner, "Mute / unmute", self.toggle_mute, "Ctrl+Shift+M", "mute")
+        self.record = make_action(owner, "Record / stop recording", self.toggle_recording, "Ctrl+Shift+R")
+        self.record.setToolTip("Record the selected call into a file kept with it, or stop recording")
         self.dnd = make_action(owner, "Do not disturb", lambda: None, "Ctrl+Shift+N", "do not disturb")
         self.dnd.setCheckable(True)
         self.dnd.setToolTip("Decline incoming calls without ringing")
@@ -44,6 +46,7 @@ class CallActions(QObject):
         for signal in (phone.call_changed, phone.call_ended):
             signal.connect(lambda _call: self.update())
         panel.calls.currentItemChanged.connect(lambda *_: self.update())
+        panel.recorder.changed.connect(lambda *_: self.update())
         self.update()
 
     def update(self) -> None:
@@ -55,6 +58,7 @@ class CallActions(QObject):
         talking = current is not None and current.answered_at is not None and current.active
         self.hold.setEnabled(talking)
         self.mute.setEnabled(talking)
+        self.record.setEnabled(talking)
 
     def answer_ringing(self) -> None:
         ringing = [c for c in self.phone.calls.values() if c.ringing_in]
@@ -70,6 +74,12 @@ class CallActions(QObject):
         call = self.panel.current_call()
         if call is not None and call.answered_at is not None:
             self.phone.set_hold(call.call_id, not call.held)
+
+    def toggle_recording(self) -> None:
+        call = self.panel.current_call()
+        if call is not None and call.answered_at is not None:
+            recorder = self.panel.recorder
+            recorder.set_recording(call.call_id, not recorder.is_recording(call.call_id))
 
     def toggle_mute(self) -> None:
         call = self.panel.current_call()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from earpiece.core.analytics.records import CallData
 from earpiece.core.engine.metrics import TurnMetrics
-from earpiece.desktop.call_recording import recording_path
+from earpiece.desktop.call_recording import recordings
 from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.latency_words import strip_text
@@ -82,20 +82,32 @@ def open_recording(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+def play_labels(paths: list[Path]) -> list[tuple[str, Path]]:
+    """"Play recording", or "Play part N" for each part of a call recorded in several goes."""
+    if len(paths) == 1:
+        return [("Play recording", paths[0])]
+    return [(f"Play part {n}", path) for n, path in enumerate(paths, start=1)]
+
+
 class RecordingRow(QWidget):
     """"Recording: <file>" and a button that plays it; hidden when the call was not recorded."""
 
     def __init__(self, call_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.path = recording_path(call_id)
-        self.label = plain_label(f"Recording: {self.path}")
-        self.open_button = QPushButton("Play recording")
-        self.open_button.clicked.connect(lambda: open_recording(self.path))
+        self.paths = recordings(call_id)
+        self.label = plain_label(("Recording: " if len(self.paths) == 1 else "Recordings: ")
+                                 + ", ".join(str(p) for p in self.paths))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
-        layout.addWidget(self.open_button)
-        self.setVisible(self.path.is_file())
+        self.play: list[QPushButton] = []
+        for text, path in play_labels(self.paths):
+            button = QPushButton(text)
+            button.setToolTip(str(path))
+            button.clicked.connect(lambda _checked=False, p=path: open_recording(p))
+            layout.addWidget(button)
+            self.play.append(button)
+        self.setVisible(bool(self.paths))
 
 
 def _list(lines: list[str], empty: str) -> QListWidget:

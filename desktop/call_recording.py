@@ -1,6 +1,7 @@
 """Call recording as the agent controls it: Record / Stop per call, or every answered call when
 `audio.record_calls` is on. The file is `data_dir()/calls/<call id>.wav`, beside the call's record
-(deleting the call deletes it too); `changed` drives the on-screen indicator."""
+(deleting the call deletes it too); recording again after a stop adds `<call id>.part2.wav` and so on,
+never overwriting. `changed` drives the on-screen indicators."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ from earpiece.desktop.phone import Phone
 from earpiece.desktop.tasks import spawn
 
 
-def recording_path(call_id: str) -> Path:
-    return calls_dir() / f"{call_id}.wav"
+def recording_path(call_id: str, part: int = 1) -> Path:
+    return calls_dir() / (f"{call_id}.wav" if part == 1 else f"{call_id}.part{part}.wav")
+
+
+def recordings(call_id: str) -> list[Path]:
+    """The call's recordings that exist, in the order they were made."""
+    found: list[Path] = []
+    while (path := recording_path(call_id, len(found) + 1)).is_file():
+        found.append(path)
+    return found
 
 
 class CallRecorder(QObject):
@@ -42,7 +51,7 @@ class CallRecorder(QObject):
         engine = self.phone.engine
         if engine is None or call_id not in self.phone.calls:
             return
-        path = recording_path(call_id)
+        path = recording_path(call_id, len(recordings(call_id)) + 1)
         ok, _ = await run_command(self.phone, "Recording", engine.start_recording(call_id, path))
         if ok and call_id in self.phone.calls:
             self.recording[call_id] = path

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from earpiece.core.analytics import CallArchive
 from earpiece.core.analytics.records import CallData, CallNotFoundError
-from earpiece.desktop.call_detail import CallDetail, open_recording
-from earpiece.desktop.call_recording import recording_path
+from earpiece.desktop.call_detail import CallDetail, open_recording, play_labels
+from earpiece.desktop.call_recording import recordings
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.plain_words import end_reason_text
@@ -128,7 +128,7 @@ class HistoryPanel(QWidget):
             who = names.get(record.remote_uri) or record.display_name or record.remote_uri
             arrow = "←" if record.direction.value == "inbound" else "→"
             talk = int(record.duration_s)
-            recorded = "  (recorded)" if recording_path(record.call_id).is_file() else ""
+            recorded = "  (recorded)" if recordings(record.call_id) else ""
             cells = (
                 datetime.fromtimestamp(record.started_at).strftime("%Y-%m-%d %H:%M"),
                 arrow,
@@ -167,14 +167,15 @@ class HistoryPanel(QWidget):
 
     def _nothing_more(self, record: CallRecord) -> None:
         """A call without an AI record: say so, and offer its recording if there is one."""
-        path = recording_path(record.call_id)
+        paths = recordings(record.call_id)
         text = "Nothing more was kept about this call: the AI was off, so there is no transcript."
         self.notice = box = QMessageBox(QMessageBox.Icon.Information, "Call", text,
                                         QMessageBox.StandardButton.Close, self)
-        if path.is_file():
-            box.setText(f"{text}\nIts recording is kept: {path}")
-            play = box.addButton("Play recording", QMessageBox.ButtonRole.ActionRole)
-            play.clicked.connect(lambda: open_recording(path))
+        if paths:
+            box.setText(f"{text}\nIts recording is kept: {', '.join(str(p) for p in paths)}")
+            for label, path in play_labels(paths):
+                button = box.addButton(label, QMessageBox.ButtonRole.ActionRole)
+                button.clicked.connect(lambda _checked=False, p=path: open_recording(p))
         box.open()
 
     def _call_history_row(self, row: int) -> None:

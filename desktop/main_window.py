@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         for action in (self.demo_action, self.demo_auto_action, self.settings_action, self.quit_action):
             file_menu.addAction(action)
         call_menu = menu.addMenu("&Call")
-        for action in (*call_actions, self.dnd_action):
+        for action in (*call_actions, actions.record, self.dnd_action):
             call_menu.addAction(action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)

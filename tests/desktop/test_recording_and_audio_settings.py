@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earpiece.desktop.call_recording import recording_path
+from earpiece.desktop.call_recording import recording_path, recordings
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.phone_panel import RECORDING_MARK
 from earpiece.desktop.settings.dialog import SettingsDialog
@@ -86,7 +86,7 @@ def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: Main
     history.open_call(0)
     notice = history.notice
     assert notice is not None and str(path) in notice.text()
-    assert [b.text() for b in notice.buttons() if b.text() == "Play recording"]
+    assert "Play recording" in [b.text() for b in notice.buttons()], [b.text() for b in notice.buttons()]
     notice.close()
 
 
@@ -97,16 +97,22 @@ def test_every_call_is_recorded_when_the_setting_is_on(qtbot, window: MainWindow
         qtbot.waitUntil(lambda: window.recorder.is_recording(call.call_id), timeout=5_000)
         assert window.phone_panel.recording_label.isVisible()
         qtbot.wait(1000)
+        window.call_actions.record.trigger()  # Ctrl+Shift+R: stop, and again: record on
+        qtbot.waitUntil(lambda: not window.recorder.is_recording(call.call_id), timeout=5_000)
+        window.call_actions.record.trigger()
+        qtbot.waitUntil(lambda: window.recorder.is_recording(call.call_id), timeout=5_000)
         said: list[str] = []
         window.phone.message.connect(said.append)
         with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
             window.hangup_action.trigger()
-    path = recording_path(call.call_id)
+    second = recording_path(call.call_id, 2)  # recorded again after a stop: the first is kept
     assert not window.recorder.is_recording(call.call_id) and window.phone_panel.recording_label.isHidden()
-    assert f"Recording saved: {path}" in said
-    qtbot.waitUntil(lambda: _complete_wav(path) is not None, timeout=3_000)
-    recorded = _complete_wav(path)
-    assert recorded is not None and _caller_tone_share(*recorded) > 0.5
+    assert f"Recording saved: {second}" in said
+    qtbot.waitUntil(lambda: _complete_wav(second) is not None, timeout=3_000)
+    assert recordings(call.call_id) == [recording_path(call.call_id), second]
+    for path in recordings(call.call_id):
+        recorded = _complete_wav(path)
+        assert recorded is not None and _caller_tone_share(*recorded) > 0.5
 
 
 def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(qtbot, window: MainWindow, tmp_path):
