@@ -96,8 +96,14 @@ MIN_STEPS = 3
 _PRICE = re.compile(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP|dollars)\b", re.IGNORECASE)
 
 
+# Screen-reader labels some site builders put after links ("912-963-4927(link is a phone number)").
+_LINK_LABEL = re.compile(
+    r"\s*\(link is (?:external|a phone number|an email address|an email)\)", re.IGNORECASE
+)
+
+
 def clean(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _LINK_LABEL.sub("", text)).strip()
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +131,36 @@ def question_text(line: str) -> str | None:
     return clean(line) if is_question(line) else None
 
 
+MIN_RECORDS = 3
+RECORD_LINE_MAX_WORDS = 8
+RECORD_SHAPE_AGREEMENT = 0.85
+
+
+def _line_shape(line: str) -> tuple[bool, bool, bool]:
+    return bool(re.search(r"\d", line)), "," in line, line.endswith(")")
+
+
+def line_records(paragraph: str) -> list[list[str]] | None:
+    """A table or directory copied out of a web page as one short line per cell, records of k lines
+    one after another ("Austin Airport (AUS)" / "Austin, Texas" / "512-386-2015"): its records, or
+    None when the paragraph does not read that way. A period k fits when the lines in each of its
+    positions mostly have the same shape (digits, a comma, a closing bracket)."""
+    lines = [clean(line) for line in paragraph.splitlines() if line.strip()]
+    if any(len(ln.split()) > RECORD_LINE_MAX_WORDS or ln.endswith((".", "!", "?", ":")) for ln in lines):
+        return None
+    for k in (2, 3, 4, 5):
+        if len(lines) < k * MIN_RECORDS or len(lines) % k:
+            continue
+        shapes = [_line_shape(line) for line in lines]
+        columns = [shapes[i::k] for i in range(k)]
+        agree = sum(max(column.count(s) for s in column) for column in columns)
+        if len({max(column, key=column.count) for column in columns}) > 1 and (
+            agree / len(lines) >= RECORD_SHAPE_AGREEMENT
+        ):
+            return [lines[i : i + k] for i in range(0, len(lines), k)]
+    return None
+
+
 def plain_text_elements(text: str, location: str = "") -> list[Element]:
     """Paragraphs of plain text, with question lines, answer markers and list items split out.
 
@@ -140,6 +176,9 @@ def plain_text_elements(text: str, location: str = "") -> list[Element]:
             current.clear()
 
     for paragraph in re.split(r"\n\s*\n", text):
+        if (records := line_records(paragraph)) is not None:
+            elements.append(Table(records, location=location))
+            continue
         for raw in paragraph.splitlines():
             line = raw.strip()
             if not line:
@@ -227,7 +266,8 @@ class _Builder:
 
     def close_steps(self) -> None:
         """A numbered list of at least MIN_STEPS items is also one unit, its steps in order: "how do
-        I reset my password?" is answered from the first step, not by whichever step is most alike."""
+        I reset my password?" is answered from the first step, not by whichever step is most alike.
+        Each step stays a unit of its own too ("how many e-mails will I get?")."""
         steps, self.steps = self.steps, []
         if len(steps) >= MIN_STEPS:
             text = " ".join(s.text if s.text.endswith((".", "!", "?")) else f"{s.text}." for s in steps)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from earpiece.core.interfaces import UnitKind
+from earpiece.core.answers.units import candidates
+from earpiece.core.interfaces import Passage, UnitKind
 from earpiece.core.knowledge.readers import read_document
 
 
@@ -69,4 +70,25 @@ def test_a_numbered_procedure_is_also_one_unit_with_its_steps_in_order(tmp_path:
         "Go to the sign-in page. Select the “Forgot your password?” link. Enter your email address."
     ]
     assert steps[0].heading == "How to reset your password"
-    assert len(lists) == 5  # and each step, and the bullet, stays a unit of its own
+    assert len(lists) == 5  # the procedure, each step, and the bullet
+    said = [c.spoken for c in candidates(Passage(steps[0].text, "reset.md", heading=steps[0].heading,
+                                                 kind=UnitKind.LIST))]
+    assert said[0].startswith("Go to the sign-in page. Select")  # from its first step
+    assert "Enter your email address." in said  # or one step alone
+
+
+def test_a_directory_copied_as_one_line_per_cell_is_read_as_rows(tmp_path: Path) -> None:
+    page = tmp_path / "lost-and-found.txt"
+    page.write_text(
+        "Lost and Found\n\nCall the airport where you lost it.\n\n"
+        "Albany International Airport (ALB)\nAlbany, New York\n518-555-0101(link is a phone number)\n"
+        "Austin Airport (AUS)\nAustin, Texas\n512-555-0102(link is a phone number)\n"
+        "Baltimore Airport (BWI)\nBaltimore, Maryland\nOnline Form\n"
+        "Bangor Airport (BGR)\nBangor, Maine\n207-555-0103\n"
+    )
+    rows = [b.text for b in read_document(page).blocks if b.kind is UnitKind.ROW]
+    assert rows[1] == "Austin Airport (AUS); Austin, Texas; 512-555-0102"
+    assert len(rows) == 4
+    prose = tmp_path / "prose.txt"
+    prose.write_text("Our hours\nMonday to Friday\nnine to five\nWeekends\nclosed\nHolidays\nclosed\n")
+    assert not [b for b in read_document(prose).blocks if b.kind is UnitKind.ROW]
