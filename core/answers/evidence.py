@@ -123,10 +123,15 @@ _INTERVAL = re.compile(
 )
 
 
+# Time words that say when something happens but not at what hours: "several entrances are closed
+# during winter" does not answer "what time does the visitor center open?".
+_NOT_CLOCK = re.compile(r"closed|\d{4}", re.IGNORECASE)
+
+
 def states_clock_time(text: str) -> bool:
     """A day, date or time of day other than an interval: "within 24 hours" can say when a result
     comes, but not what time a place opens."""
-    return bool(TIME_TEXT.search(_INTERVAL.sub(" ", text)))
+    return any(_NOT_CLOCK.fullmatch(m.group(0)) is None for m in TIME_TEXT.finditer(_INTERVAL.sub(" ", text)))
 
 
 COUNT_REACH = 3  # words between a count and what it counts: "a set of ten codes", "credits: 50"

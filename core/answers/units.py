@@ -1,7 +1,8 @@
 """Answer units cut into the candidates the selector weighs, and how each is spoken.
 
 A FAQ unit is one candidate (matched on its own question, spoken as its answer); a table row is
-spoken as that one row; a list item with its lead-in; plain text and sections sentence by sentence.
+spoken as that one row; a list item with its lead-in (a procedure from its first step, or one step);
+plain text and sections sentence by sentence.
 """
 
 from __future__ import annotations
@@ -166,7 +167,10 @@ def candidates(passage: Passage) -> list[Candidate]:
     if passage.kind is UnitKind.LIST:
         item = strip_markup(passage.text).rstrip(".")
         spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."
-        return [Candidate(_clip(spoken), heading, passage)]
+        # A procedure (or a long item) is said from its start, or one of its sentences alone.
+        steps = sentences(passage.text)
+        alone = [Candidate(_clip(s), heading, passage) for s in steps] if len(steps) > 1 else []
+        return [Candidate(_clip(spoken), heading, passage), *alone]
     said = sentences(passage.text) or [strip_markup(passage.text)]
     if passage.kind is UnitKind.FAQ:
         # The FAQ's own question is its topic; its answer is spoken from the start.

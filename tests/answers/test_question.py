@@ -93,3 +93,4 @@ def test_what_time_or_which_hours_is_not_answered_by_an_interval() -> None:
     assert not states_clock_time("You'll get an email within 24 hours of visiting a Post Office.")
     assert states_clock_time("The South Rim is open 24 hours a day, 365 days a year.")
     assert states_clock_time("Sunday and bank holidays: closed.")
+    assert not states_clock_time("Several entrances are closed to regular vehicles since 2019.")
