@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from earpiece.core.audio.smart_turn import SmartTurnModel
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
 from earpiece.core.engine import BotSpeakingStarted, Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.config import EngineConfig
+from earpiece.core.engine.factory import build_voice_stack
+from earpiece.core.settings import Settings, SttSettings
 from tests.audio_gen import espeak_speech, piper_speech
 from tests.core.engine.harness import next_event
 from tests.core.engine.test_session_autonomous import Call, greeted, run_call
@@ -75,3 +78,13 @@ def test_a_short_sound_without_words_gets_no_request_to_say_it_again() -> None:
     call = run_call(script)
     assert call.stt.calls >= 1  # it was taken for a turn, and transcribed
     assert not [s for s in call.tts.sentences if NOT_CAUGHT.startswith(s)]
+
+
+@pytest.mark.models
+def test_the_factory_loads_the_turn_model_only_when_the_settings_ask_for_it() -> None:
+    stt = SttSettings(workers=0)
+    stack = build_voice_stack(Settings(turns=SMART_TURN, stt=stt))
+    assert isinstance(stack.turn_model, SmartTurnModel) and stack.turns == SMART_TURN
+    timer = build_voice_stack(Settings(stt=stt))
+    assert timer.turn_model is None and timer.turns is not None
+    assert timer.turns.endpointing is Endpointing.TIMER
