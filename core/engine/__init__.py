@@ -1,5 +1,10 @@
 """The voice engine: one `CallSession` per call turns 20 ms frames into transcripts, answers,
-reply audio and typed events. Build the stages with `factory.build_voice_stack`."""
+reply audio and typed events. Build the stages with `factory.build_voice_stack`.
+
+The session (`session.py`) is thin: listening (`listening.py`), the autonomous and copilot
+policies (`autonomous.py`, `copilot.py`, switchable mid-call through `policy.py`) and Earpiece's
+voice with its `Reply` handles (`reply.py`) do the work; `answering.py` turns a question into
+guarded sentences."""
 
 from earpiece.core.engine.answering import Answer, Answerer, Retrieval
 from earpiece.core.engine.bus import EventBus, Observer
