@@ -56,6 +56,7 @@ class AutonomousPolicy(Policy):
         self._interrupted = False
         self._last_activity = time.monotonic()
         self._reprompted = False
+        self._left = False  # the call went on in another mode
 
     # ---- from the session ----
 
@@ -70,11 +71,14 @@ class AutonomousPolicy(Policy):
         """After the job in progress; interruptible; into the history and the record."""
         while self._job is not None and not self._job.done():
             await asyncio.wait([self._job])
+        if self._left:
+            raise RuntimeError("the call was switched to copilot: Earpiece does not speak into it")
         job = self._start_job(self._speak_text(self.ctx.next_turn(), text))
         await asyncio.wait([job])
         return str(job.result()) if not job.cancelled() and job.exception() is None else ""
 
     def leave(self) -> list[Turn]:
+        self._left = True
         handed = list(self._carried)
         for turn in self._open.values():
             turn.owner = None
@@ -262,6 +266,8 @@ class AutonomousPolicy(Policy):
         if self._job is not None and not self._job.done():
             self._job.cancel()
             await asyncio.wait([self._job])
+        if self._left:
+            return  # in copilot the person on the call decides
         job = self._start_job(self._speak_text(self.ctx.next_turn(), HANDOVER_REPLY))
         await asyncio.wait([job])  # the caller may talk over it: transfer anyway
         self._request_transfer(reason, said)

@@ -7,6 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from earpiece.core.engine import (
     BotSpeakingStarted,
     BotSpeakingStopped,
@@ -139,3 +141,16 @@ def test_autonomous_needs_the_call_sink() -> None:
         assert session.mode is CallMode.COPILOT
 
     asyncio.run(main())
+
+
+def test_a_say_waiting_for_its_turn_is_refused_once_the_call_is_in_copilot() -> None:
+    async def script(call: Call) -> None:
+        await next_event(call.events, BotSpeakingStarted, where=lambda e: e.turn_id == 0)
+        waiting = asyncio.create_task(call.session.say("This must never be said."))
+        await asyncio.sleep(0.1)
+        call.session.switch_mode(CallMode.COPILOT)
+        with pytest.raises(RuntimeError, match="copilot"):
+            await waiting
+
+    call = run_call(script, greeting="Hello and welcome. " * 6)
+    assert not any("never be said" in s for s in call.tts.sentences)
