@@ -57,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answering.add_argument("--transfer-to", metavar="DEST",
                            help="where a caller who asks for a person is transferred (number or SIP URI; "
                            "default: the account's handover_uri)")
-    answering.add_argument("--max-calls", type=int, default=4, help="simultaneous calls (more get 486 Busy)")
+    answering.add_argument("--max-calls", type=int, metavar="N",
+                           help="simultaneous calls, more get 486 Busy (default and most: what one process "
+                           "can hold, 4)")
     answering.add_argument("--answer-delay", type=float, default=0.0, metavar="S", help="ring first")
     answering.add_argument("--greeting", help="what the agent says when it answers")
     answering.add_argument("--calls-dir", type=Path, help="folder for the per-call JSON records")
@@ -87,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.supervise:
         return supervise(args)
     from earpiece.headless.agent import AgentError, AgentOptions, AnsweringAgent
+    from earpiece.sip.config import MAX_CALLS_PER_PROCESS
     from earpiece.sip.engine import SipError
 
     settings = load_settings()
@@ -96,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     except (_UsageError, SecretMissingError, SecretStoreUnavailableError) as exc:
         print(f"earpiece agent: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.max_calls < 1:
-        print("earpiece agent: --max-calls must be at least 1", file=sys.stderr)
+    max_calls = MAX_CALLS_PER_PROCESS if args.max_calls is None else args.max_calls
+    if not 1 <= max_calls <= MAX_CALLS_PER_PROCESS:
+        print(f"earpiece agent: --max-calls must be 1 to {MAX_CALLS_PER_PROCESS} (one process holds at most "
+              f"{MAX_CALLS_PER_PROCESS} calls; run more agents for more lines)", file=sys.stderr)
         return EXIT_USAGE
     if any(t is not None and t < 0 for t in (args.ack_timeout, args.media_timeout)):
         print("earpiece agent: --ack-timeout and --media-timeout must be 0 (never) or more", file=sys.stderr)
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         account=account,
         kb_name=args.kb,
         transfer_to=account.handover_uri if args.transfer_to is None else args.transfer_to,
-        max_calls=args.max_calls,
+        max_calls=max_calls,
         answer_delay_s=args.answer_delay,
         calls_dir=args.calls_dir,
         greeting=args.greeting,

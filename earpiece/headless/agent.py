@@ -31,6 +31,7 @@ from earpiece.core.engine.factory import build_voice_stack, freeze_heap, warm_up
 from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever, RemoteReader, open_reader
 from earpiece.core.settings import AccountSettings, CallMode, Settings
 from earpiece.headless.sip_line import line_event, registration_refused
+from earpiece.sip.config import MAX_CALLS_PER_PROCESS
 from earpiece.sip.config import EngineConfig as SipConfig
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import RegistrationChanged, RegistrationState, SipEvent
@@ -47,7 +48,7 @@ class AgentOptions:
     account: AccountSettings
     kb_name: str | None = None  # None: settings.knowledge.default_kb ("sample" is ingested if absent)
     transfer_to: str = ""  # where "I'd like to speak to a person" goes; "" = nowhere (apologised for)
-    max_calls: int = 4  # more simultaneous calls are refused with 486 Busy Here
+    max_calls: int = MAX_CALLS_PER_PROCESS  # more simultaneous calls are refused with 486 Busy Here
     answer_delay_s: float = 0.0
     calls_dir: Path | None = None  # None: data_dir()/calls
     greeting: str | None = None  # None: the engine's default greeting

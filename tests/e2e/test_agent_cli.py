@@ -136,3 +136,11 @@ def test_sip_events_become_the_controllers_line_events() -> None:
 
     assert registration_refused(registration(401)) and registration_refused(registration(403))
     assert not registration_refused(registration(503)) and not registration_refused(registration(408))
+
+
+def test_more_calls_than_one_process_holds_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EARPIECE_SECRET_SIP_BOT", "pw")
+    assert main(["agent", "--username", "bot", "--domain", "pbx.example.com", "--max-calls", "5"]) == 2
+    assert "--max-calls must be 1 to 4" in capsys.readouterr().err
