@@ -27,6 +27,7 @@ import socketserver
 import sys
 import tempfile
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,10 @@ def objects() -> dict[str, Any]:
 
 def trim() -> dict[str, Any]:
     before = _status_mb("VmRSS")
+    started = time.perf_counter()
     _libc.malloc_trim(0)
-    return {"rss_before_mb": before, "rss_after_mb": _status_mb("VmRSS")}
+    took_ms = round((time.perf_counter() - started) * 1000, 1)
+    return {"rss_before_mb": before, "rss_after_mb": _status_mb("VmRSS"), "took_ms": took_ms}
 
 
 _last: tracemalloc.Snapshot | None = None

@@ -35,7 +35,7 @@ def _inside(report: dict[str, Any]) -> list[str]:
             f"alive: {inside.get('pjsua2_objects') or 'none'}"]
     if trim:
         out.append(f"- malloc_trim(0) at the end: RSS {trim['rss_before_mb']} -> {trim['rss_after_mb']} MB "
-                   "(the difference was free memory glibc held)")
+                   f"in {trim.get('took_ms', '–')} ms (the difference was free memory glibc held)")
     if report["python_growth"]:
         out += ["", "Python sources whose memory grew most from the baseline to the end (tracemalloc):", ""]
         out += [f"- {g['where']}: +{g['grew_mb']} MB ({g['count_diff']:+d} blocks)"
