@@ -4,7 +4,7 @@ from earpiece.core import secrets
 from earpiece.core.logging_setup import setup_logging
 
 
-def test_log_file_is_written_and_secrets_are_redacted():
+def test_log_file_is_written_and_secrets_are_redacted() -> None:
     path = setup_logging("DEBUG")
     secrets.set_secret("sip:work", "hunter2-pw")
     log = logging.getLogger("earpiece.test")
@@ -21,7 +21,7 @@ def test_log_file_is_written_and_secrets_are_redacted():
     assert text.count("***") >= 3
 
 
-def test_unknown_level_is_a_clear_error():
+def test_unknown_level_is_a_clear_error() -> None:
     import pytest
 
     with pytest.raises(ValueError, match="unknown log level"):

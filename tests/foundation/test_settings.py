@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from earpiece.core.settings import (
     AccountSettings,
     CallMode,
+    LlmSettings,
     Settings,
     load_settings,
     save_settings,
@@ -13,14 +14,14 @@ from earpiece.core.settings import (
 )
 
 
-def test_defaults_work_offline():
+def test_defaults_work_offline() -> None:
     settings = load_settings()
     assert settings.llm.providers == ["offline"]
     assert settings.tts.providers == ["piper"]
     assert settings.stt.model == "tiny.en"
 
 
-def test_saved_settings_round_trip_without_secrets():
+def test_saved_settings_round_trip_without_secrets() -> None:
     settings = load_settings()
     settings.sip.accounts.append(AccountSettings(id="work", username="alice", domain="pbx.example"))
     settings.ui.default_mode = CallMode.AUTONOMOUS
@@ -43,8 +44,8 @@ def _keys(node: object) -> list[str]:
     return []
 
 
-def test_environment_overrides_the_file(monkeypatch):
-    save_settings(Settings(llm={"providers": ["offline"]}))
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    save_settings(Settings(llm=LlmSettings(providers=["offline"])))
     monkeypatch.setenv("EARPIECE_LLM__PROVIDERS", '["groq", "offline"]')
     monkeypatch.setenv("EARPIECE_VAD__END_OF_TURN_MS", "450")
     settings = load_settings()
@@ -52,7 +53,7 @@ def test_environment_overrides_the_file(monkeypatch):
     assert settings.vad.end_of_turn_ms == 450
 
 
-def test_invalid_values_are_rejected_with_the_field_named():
+def test_invalid_values_are_rejected_with_the_field_named() -> None:
     settings_path().write_text(json.dumps({"vad": {"aggressiveness": 9}}))
     with pytest.raises(ValidationError, match="aggressiveness"):
         load_settings()
