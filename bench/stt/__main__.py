@@ -172,9 +172,9 @@ def markdown(result: dict[str, Any], conditions: list[str]) -> str:
         + ", ".join(f"{GOALS[c]:.0f} % {c}" for c in conditions if c in GOALS)
         + ".",
         "",
-        "Hotword sets: `none`; `kb-all` = today's (every distinctive word of the organisation's pages, "
-        "~400 characters); `recurring` = at most 12 capitalised terms used at least 3 times, most widespread "
-        "first. Moonshine takes no hotwords.",
+        "Hotword sets: `none`; `kb-all` = every distinctive word of the organisation's pages, ~400 "
+        "characters (what the product passed before issue 13); `recurring` = at most 12 capitalised terms "
+        "used at least 3 times, most widespread first (what it passes now). Moonshine takes no hotwords.",
         "",
         "Model load (s): " + ", ".join(f"{k} {v}" for k, v in result["model_load_s"].items()) + ".",
     ]
