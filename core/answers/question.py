@@ -68,7 +68,7 @@ class Question:
 _CLOCK = re.compile(r"\bwhat time\b|\bhours\b|\bopen(?:ing|s)?\b|\bclos(?:e|es|ing)\b")
 
 
-_HOW_MANY = re.compile(r"\bhow many ([a-z']+)")
+_HOW_MANY = re.compile(r"\bhow (?:many|much) ([a-z']+)")
 MAX_COUNTED_WORDS = 3
 
 
@@ -85,8 +85,9 @@ def answer_type(text: str) -> AnswerType:
 
 
 def counted_terms(text: str) -> frozenset[str]:
-    """What "how many ..." counts, as content terms: the words after "how many" up to the first
-    function word ("how many backup codes do I get" -> {"backup", "code"})."""
+    """What "how many ..." / "how much ..." counts, as content terms: the words after it up to the
+    first function word ("how many backup codes do I get" -> {"backup", "code"}; "how much file
+    storage" -> {"file", "storage"}; "how much is it" -> none)."""
     said = _normalise(text)
     match = _HOW_MANY.search(said)
     if match is None:
@@ -140,11 +141,14 @@ def resolve_follow_up(text: str, previous: str) -> str:
     old_names = _names(previous)
     if new_names and old_names and not rest.replace(new_names[0].lower(), "").strip():
         return before.replace(old_names[-1].lower(), new_names[0].lower(), 1)
-    if answer_type(rest) is not AnswerType.OTHER:
-        # It asks its own kind of thing about the previous topic: the previous question's content
-        # words give the topic, never its question words ("can I use each one more than once?"
-        # after "how many backup codes do I get?" asks a yes or no, not a count).
+    kind = answer_type(rest)
+    if kind is AnswerType.POLICY:
+        # A yes or no about the previous topic: the previous question's content words give the
+        # topic, never its question words ("can I use each one more than once?" after "how many
+        # backup codes do I get?" asks a yes or no, not a count).
         named = {w for n in old_names for w in n.lower().split()}
         topic = " ".join(w for w in before.split() if w not in STOPWORDS or w in named)
         return f"{rest} {topic}".strip()
+    if kind is not AnswerType.OTHER:
+        return f"{rest} {before}"  # it asks its own kind of thing about the previous topic
     return f"{before} {rest}"

@@ -58,13 +58,17 @@ def eligible(asked: Question, candidate: Candidate) -> bool:
     """Whether a candidate may be spoken at all: it is whole (not a question, nothing lost in
     conversion), and it holds the kind of fact asked for when that kind can be checked ("how many
     codes": a count of codes, not any number; "what time do you open": not "within 24 hours")."""
-    if incomplete(candidate.spoken):
-        return False
+    return not incomplete(candidate.spoken) and has_answer_shape(asked, candidate.spoken)
+
+
+def has_answer_shape(asked: Question, text: str) -> bool:
+    """Whether `text` holds the kind of fact asked for, when that kind can be checked: the same test
+    for an extractive candidate and for a model's sentence."""
     if asked.answer_type is AnswerType.NUMBER and asked.counted:
-        return counts(candidate.spoken, asked.counted)
+        return counts(text, asked.counted)
     if asked.clock:
-        return states_clock_time(candidate.spoken)
-    return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, candidate.spoken)
+        return states_clock_time(text)
+    return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)
 
 
 class _VectorCache:

@@ -17,9 +17,15 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
-from earpiece.core.answers.selector import STRICT_TYPES, Selection, Selector, eligible, shared_selector
+from earpiece.core.answers.selector import (
+    STRICT_TYPES,
+    Selection,
+    Selector,
+    eligible,
+    has_answer_shape,
+    shared_selector,
+)
 from earpiece.core.answers.units import candidates
 from earpiece.core.interfaces import AnswerRequest, ChatTurn, Passage, Responder, Retriever
 from earpiece.core.knowledge.errors import KnowledgeError
@@ -177,11 +183,11 @@ class Answerer:
         guard = OutputGuard(instructions=SYSTEM_PROMPT)
         facts = FactChecker(passages)
         headings = {_bare(h) for p in passages for h in (p.heading, p.title) if h}
-        asked = answer.selection.question.answer_type if answer.selection else AnswerType.OTHER
+        asked = answer.selection.question if answer.selection else analyse(answer.retrieval.query)
         # A reply to "how much" / "when" / "what number" must hold that kind of fact: its first
         # sentences are held back (at most OFF_TYPE_MAX) until one does.
         held: list[str] = []
-        shaped = asked not in STRICT_TYPES
+        shaped = asked.answer_type not in STRICT_TYPES
         first = True
         try:
             async for sentence in _sentences(stream, answer, started):
@@ -198,7 +204,7 @@ class Answerer:
                     continue
                 if not shaped and not guard.leaked:
                     held.append(checked)
-                    shaped = has_evidence(asked, checked)
+                    shaped = has_answer_shape(asked, checked)
                     if not shaped and len(held) < OFF_TYPE_MAX:
                         continue
                     if not shaped:

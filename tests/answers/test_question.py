@@ -46,7 +46,7 @@ def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
         ("and on Saturdays?", "When are you open on Sunday?", "when are you open on saturdays"),
         ("what about Bangor?", "What's the lost and found number at the Austin airport?",
          "what's the lost and found number at the bangor airport"),
-        ("how much is it?", "Do you sell the Barista One?", "how much is it sell barista one"),
+        ("how much is it?", "Do you sell the Barista One?", "how much is it do you sell the barista one"),
         ("what about for children?", "How much is a ticket?", "how much is a ticket for children"),
         ("and can I use each one more than once?", "How many backup codes do I get?",
          "can i use each one more than once backup codes"),
@@ -72,6 +72,14 @@ def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
     times = analyse("how many times can I try before it locks me out?").counted
     assert not counts("You'll need to wait six hours before you can try again.", times)
     assert not has_evidence(AnswerType.NUMBER, "Backup codes are an accessible option.")
+
+
+def test_how_much_of_something_is_answered_by_a_figure_of_that_thing() -> None:
+    storage = analyse("how much file storage do we get on the free plan?")
+    assert storage.answer_type is AnswerType.NUMBER and storage.counted == {"file", "storage"}
+    assert counts("File storage up to 5 GB total.", storage.counted)
+    assert not counts("Only the latest 10,000 messages can be searched on the free plan.", storage.counted)
+    assert not analyse("how much is it?").counted
 
 
 def test_one_as_a_pronoun_is_not_a_count() -> None:
