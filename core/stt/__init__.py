@@ -3,7 +3,7 @@ Moonshine tiny English, in this process or in a pool of worker processes; `speec
 what `stt.model` and `stt.workers` name."""
 
 from earpiece.core.stt.moonshine import MoonshineSpeechToText
-from earpiece.core.stt.pool import PooledSpeechToText, WorkerRun, close_pools
+from earpiece.core.stt.pool import PooledSpeechToText, WorkerRun, close_pools, in_process_recogniser
 from earpiece.core.stt.select import recogniser_model, speech_to_text
 from earpiece.core.stt.whisper import (
     KNOWN_HALLUCINATIONS,
@@ -20,6 +20,7 @@ __all__ = [
     "WorkerRun",
     "close_pools",
     "hotwords_from_vocabulary",
+    "in_process_recogniser",
     "load_whisper_model",
     "recogniser_model",
     "speech_to_text",
