@@ -6,6 +6,8 @@ arithmetic, not wall-clock timings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from earpiece.core.audio.barge_in import BargeIn, BargeInDetector, BargeInKind
@@ -57,7 +59,9 @@ def test_short_minimum_interrupts_within_200_ms_of_onset(interruption: bytes) ->
         ("'uh-huh' under a 700 ms minimum", lambda: espeak_speech("uh-huh"), 700),
     ],
 )
-def test_backchannel_pauses_then_resumes_without_interrupting(name: str, sound, min_ms: int) -> None:
+def test_backchannel_pauses_then_resumes_without_interrupting(
+    name: str, sound: Callable[[], bytes], min_ms: int
+) -> None:
     events = run(BargeInDetector(VadSettings(barge_in_min_ms=min_ms)), sound())
     assert [e.kind for e in events] == [BargeInKind.PAUSE, BargeInKind.RESUME], name
     assert events[0].at - events[0].onset_at <= 0.2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,13 +11,13 @@ from earpiece.core.audio.pcm import split_frames
 from earpiece.core.audio.silero_vad import SileroVoiceActivity
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
 from earpiece.core.audio.turns import SpeechStarted, TurnDetector
-from earpiece.core.audio.vad import VoiceActivity, frame_voice_activity
+from earpiece.core.audio.vad import FrameVoiceActivity, VoiceActivity, frame_voice_activity
 from earpiece.core.models import ModelNotFoundError
 from earpiece.core.settings import VadSettings
 from tests.audio_gen import concat, noise, piper_speech, silence
 
 
-def voiced(vad, pcm: bytes) -> list[bool]:
+def voiced(vad: FrameVoiceActivity, pcm: bytes) -> list[bool]:
     return [vad.is_speech(frame) for frame in split_frames(pcm)]
 
 
@@ -61,7 +63,7 @@ def test_turn_detector_with_silero_gives_one_turn() -> None:
         assert [type(e) for e in events].count(SpeechStarted) == 1, events
 
 
-def test_webrtc_is_the_default_and_a_bad_path_is_named(tmp_path) -> None:
+def test_webrtc_is_the_default_and_a_bad_path_is_named(tmp_path: Path) -> None:
     assert isinstance(frame_voice_activity(TurnSettings()), VoiceActivity)
     with pytest.raises(ModelNotFoundError, match="vad_model_path"):
         SileroVoiceActivity(str(tmp_path / "missing.onnx"))

@@ -102,7 +102,9 @@ def _wheel(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def test_install_step_checks_hashes_and_installs_once(tmp_path: Path, monkeypatch) -> None:
+def test_install_step_checks_hashes_and_installs_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     payload = {item.member: f"content of {item.name}".encode() for item in WHEEL_FILES}
     pinned = tuple(
         WheelFile(i.member, i.name, hashlib.sha256(payload[i.member]).hexdigest()) for i in WHEEL_FILES

@@ -17,7 +17,7 @@ from earpiece.core.llm.factory import build_responder
 from earpiece.core.llm.fallback import FallbackResponder, Outcome
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import LlmSettings, Settings
-from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
+from tests.fakes.openai_server import FakeConfig, FakeOpenAIServer, Mode, fake_openai_server
 
 PASSAGE = Passage("Our office opens at 8 am. Parking is free for visitors.", "hours.md", score=0.8)
 REQUEST = AnswerRequest("When does the office open?", [PASSAGE])
@@ -49,10 +49,9 @@ async def _collect(chain: FallbackResponder, request: AnswerRequest = REQUEST) -
     return text, stream.report.as_dict()
 
 
-def _settings(server, **kw) -> LlmSettings:
-    return LlmSettings(
-        groq_base_url=server.groq_base_url, openai_base_url=server.openai_base_url, timeout_s=5, **kw
-    )
+def _settings(server: FakeOpenAIServer, **kw: object) -> LlmSettings:
+    base = {"groq_base_url": server.groq_base_url, "openai_base_url": server.openai_base_url, "timeout_s": 5}
+    return LlmSettings.model_validate(base | kw)
 
 
 @pytest.mark.parametrize("provider", ["groq", "openai"])
@@ -81,7 +80,9 @@ def test_a_healthy_provider_serves_the_answer(provider: str) -> None:
         (Mode.EMPTY, Outcome.EMPTY, "no text"),
     ],
 )
-def test_a_failing_provider_falls_back_to_offline_and_says_why(provider, mode, outcome, reason_part) -> None:
+def test_a_failing_provider_falls_back_to_offline_and_says_why(
+    provider: str, mode: Mode, outcome: Outcome, reason_part: str
+) -> None:
     config = FakeConfig(mode=mode, reply="We open at eight in the morning on weekdays.", stall_after_chunks=2)
     with fake_openai_server(config) as server:
         first_token_s = TIMEOUT_S if mode is Mode.STALL_FIRST else FIRST_TOKEN_S
