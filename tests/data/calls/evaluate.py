@@ -8,11 +8,16 @@ and how long they are, how many of the questions the knowledge base cannot answe
 gaps (declined, or below the confidence floor when the record carries a confidence), and the purity
 / completeness of the groups made of every labelled gap question at several similarity thresholds
 (the shipped one is `earpiece.core.analytics.gaps.SIMILARITY`).
+
+The analysis stores each call's summary beside its record (`<id>.summary`), so it runs on a
+temporary copy of `records/`: the committed folder holds the records only.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,12 +85,12 @@ def evaluate(archive: CallArchive, labels: dict[str, dict[str, Any]], settings: 
                 "purity": round(purity(groups), 3), "completeness": round(completeness(groups), 3)}
     by_set: dict[str, dict[str, float]] = {}
     for name in sorted({label["set"] for label in labels.values()}):
-        part = {i: a for i, a in analyses.items() if labels[i]["set"] == name}
-        turns = [(SENTIMENT[s.sentiment.label], want) for i, a in part.items()
+        in_set = {i: a for i, a in analyses.items() if labels[i]["set"] == name}
+        turns = [(SENTIMENT[s.sentiment.label], want) for i, a in in_set.items()
                  for s, want in zip(a.caller_sentiment, labels[i]["sentiment"], strict=True)]
-        by_set[name] = {"calls": len(part),
-                        "intent_accuracy": round(sum(a.intent == labels[i]["intent"] for i, a in part.items())
-                                                 / len(part), 3),
+        intents_ok = sum(a.intent == labels[i]["intent"] for i, a in in_set.items())
+        by_set[name] = {"calls": len(in_set),
+                        "intent_accuracy": round(intents_ok / len(in_set), 3),
                         "sentiment_accuracy": round(sum(g == w for g, w in turns) / len(turns), 3)}
     return {
         "calls": len(calls),
@@ -112,7 +117,9 @@ def evaluate(archive: CallArchive, labels: dict[str, dict[str, Any]], settings: 
 
 def main() -> None:
     labels = json.loads((HERE / "labels.json").read_text())
-    result = evaluate(CallArchive(HERE / "records", HERE / "no-history.jsonl"), labels, Settings())
+    with tempfile.TemporaryDirectory(prefix="earpiece-evaluate-") as tmp:
+        records = shutil.copytree(HERE / "records", Path(tmp) / "records")
+        result = evaluate(CallArchive(records, Path(tmp) / "no-history.jsonl"), labels, Settings())
     (HERE / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = "\n".join(f"| {t} | {name} | {v['groups']} / {v['topics']} | {v['purity']} | {v['completeness']} |"
                      for t, sets in result["gap_grouping"].items() for name, v in sets.items())
