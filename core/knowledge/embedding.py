@@ -94,11 +94,12 @@ def background_pool() -> ThreadPoolExecutor:
     running ingestion uses every core; during a call, its speech recognition and synthesis (nice 0)
     take the cores first, without the call engine and ingestion having to coordinate."""
     return ThreadPoolExecutor(min(os.cpu_count() or 1, 4), thread_name_prefix="embed",
-                              initializer=_lower_priority)
+                              initializer=lower_priority)
 
 
-def _lower_priority() -> None:
-    """On Linux a thread's nice value is its own (setpriority with the thread id)."""
+def lower_priority() -> None:
+    """Run the calling thread at nice `BACKGROUND_NICE`. On Linux a thread's nice value is its own
+    (setpriority with the thread id), and the threads it starts inherit it."""
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 

@@ -327,14 +327,16 @@ class Ledger:
             ).fetchall()
         return {r[2]: (ChunkRow.from_sql(r[:8]), r[8]) for r in rows}  # later rows (older docs) win
 
-    def commit_document(
-        self, kb: str, document: DocumentInfo, chunks: Sequence[ChunkRow],
-        vectors: Mapping[str, np.ndarray],
+    def commit_documents(
+        self, kb: str, documents: Sequence[tuple[DocumentInfo, Sequence[ChunkRow], Mapping[str, np.ndarray]]],
     ) -> set[str]:
-        """Replace a document, its chunks and their new vectors atomically; returns ids no document
-        references anymore (their vectors are gone with them). A whole document is a streamed one
-        of a single segment."""
-        return self.commit_segment(kb, document, chunks, vectors, first=True, remaining=None)
+        """Replace documents, their chunks and their new vectors in one transaction; returns ids no
+        document references anymore (their vectors are gone with them)."""
+        with self._transaction() as db:
+            old: set[str] = set()
+            for document, chunks, vectors in documents:
+                old |= self._write(db, kb, document, chunks, vectors, first=True, remaining=None)
+            return self._unreferenced(db, kb, old)
 
     def partial(self, kb: str, source: str) -> PartialDocument | None:
         """Set while a streamed file is only partly stored (an interrupted add resumes from it)."""
@@ -353,29 +355,38 @@ class Ledger:
         earlier version; `remaining` says where the next segment starts (None: the document is whole).
         Returns the chunk ids no document references anymore."""
         with self._transaction() as db:
-            old: set[str] = set()
-            if first:
-                old = {r[0] for r in db.execute(
-                    "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
-                )}
-                db.execute("DELETE FROM chunks WHERE kb = ? AND source = ?", (kb, document.source))
-                db.execute(
-                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (kb, document.source, document.sha256, document.title, document.kind, document.size,
-                     document.added_at),
-                )
-            db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [c.as_sql(kb) for c in chunks])
-            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                           [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
-            if remaining is None:
-                db.execute("DELETE FROM partial_documents WHERE kb = ? AND source = ?", (kb, document.source))
-            else:
-                db.execute("INSERT OR REPLACE INTO partial_documents VALUES (?, ?, ?, ?, ?, ?)",
-                           (kb, document.source, remaining.sha256, remaining.next_start,
-                            remaining.next_position, remaining.heading))
-            db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
+            old = self._write(db, kb, document, chunks, vectors, first=first, remaining=remaining)
             return self._unreferenced(db, kb, old)
+
+    @staticmethod
+    def _write(
+        db: sqlite3.Connection, kb: str, document: DocumentInfo, chunks: Sequence[ChunkRow],
+        vectors: Mapping[str, np.ndarray], *, first: bool, remaining: PartialDocument | None,
+    ) -> set[str]:
+        """One document or segment, inside the caller's transaction; returns the ids it replaced."""
+        old: set[str] = set()
+        if first:
+            old = {r[0] for r in db.execute(
+                "SELECT chunk_id FROM chunks WHERE kb = ? AND source = ?", (kb, document.source)
+            )}
+            db.execute("DELETE FROM chunks WHERE kb = ? AND source = ?", (kb, document.source))
+            db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (kb, document.source, document.sha256, document.title, document.kind, document.size,
+                 document.added_at),
+            )
+        db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [c.as_sql(kb) for c in chunks])
+        db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                       [(kb, i, v.astype(np.float32).tobytes()) for i, v in vectors.items()])
+        if remaining is None:
+            db.execute("DELETE FROM partial_documents WHERE kb = ? AND source = ?", (kb, document.source))
+        else:
+            db.execute("INSERT OR REPLACE INTO partial_documents VALUES (?, ?, ?, ?, ?, ?)",
+                       (kb, document.source, remaining.sha256, remaining.next_start,
+                        remaining.next_position, remaining.heading))
+        db.execute("UPDATE kbs SET updated_at = ? WHERE name = ?", (time.time(), kb))
+        return old
 
     def remove_document(self, kb: str, source: str) -> set[str]:
         """Delete a document; returns the chunk ids no other document references."""

@@ -127,7 +127,8 @@ def _address_space() -> int:
 def _serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
     """The child: parse what is asked until the parent closes the pipe."""
     logging.getLogger().addHandler(logging.NullHandler())  # pypdf's complaints are collected, not printed
-    os.nice(NICE)
+    # Not os.nice(NICE): started from an ingest thread, the child is at that thread's nice 10 already.
+    os.setpriority(os.PRIO_PROCESS, 0, max(NICE, os.getpriority(os.PRIO_PROCESS, 0)))
     import docx  # noqa: F401  # the readers' libraries are loaded before the cap is measured
     import markdown_it  # noqa: F401
     import pypdf  # noqa: F401

@@ -147,8 +147,18 @@ _PDF_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, Att
                                            IndexError, RecursionError)
 
 
+PDF_STREAM_PAGES = 20  # a longer PDF is read (and stored) this many pages at a time
+
+
 def read_pdf(path: Path, limits: IngestLimits) -> ParsedDocument:
-    """Page by page: a page that cannot be read is reported and left out, the others are kept."""
+    """The whole PDF at once."""
+    return read_pdf_pages(path, limits, 0, None)
+
+
+def read_pdf_pages(path: Path, limits: IngestLimits, start: int, count: int | None) -> ParsedDocument:
+    """`count` pages (None: all) from page index `start`, page by page: a page that cannot be read is
+    reported and left out, the others are kept. A PDF longer than that is a streamed document: the
+    result's `next_start` is the next page index, `total` the page count."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PyPdfError
 
@@ -157,36 +167,40 @@ def read_pdf(path: Path, limits: IngestLimits) -> ParsedDocument:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise UnreadableDocumentError(f"{path}: the PDF is password-protected")
-        limits.check_pages(path, len(reader.pages))
+        total = len(reader.pages)
+        limits.check_pages(path, total)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except FileNotDecryptedError as exc:
         raise UnreadableDocumentError(f"{path}: the PDF is password-protected") from exc
     except errors as exc:
         raise UnreadableDocumentError(f"{path}: not a readable PDF (corrupt or truncated): {exc}") from exc
-    pages: list[str] = []
+    end = total if count is None else min(total, start + count)
+    whole = start == 0 and end == total
+    pages: dict[int, str] = {}
     problems: list[str] = []
-    for number, page in enumerate(reader.pages, start=1):
+    for number in range(start + 1, end + 1):
         with _pypdf_complaints() as complaints:
             try:
-                text = page.extract_text() or ""
+                text = reader.pages[number - 1].extract_text() or ""
             except errors as exc:
                 text = ""
                 complaints.append(str(exc))
-        pages.append(text)
+        pages[number] = text
         if complaints and not text.strip():  # pypdf often logs a broken stream and returns ""
             problems.append(f"{path}: page {number} could not be read and was left out ({complaints[0]})")
-        limits.check_chars(path, sum(len(p) for p in pages))
-    if problems and not any(pages):
+        limits.check_chars(path, sum(len(p) for p in pages.values()))
+    if whole and problems and not any(pages.values()):
         raise UnreadableDocumentError(f"{path}: no page of the PDF could be read ({problems[0]})")
     elements = [
         element
-        for number, page in enumerate(pages, start=1)
+        for number, page in pages.items()
         for element in plain_text_elements(_pdf_paragraphs(page), location=f"page {number}")
     ]
     blocks = build_units(elements)
-    if not blocks and pages:
+    if whole and not blocks:
         raise EmptyDocumentError(f"{path}: the PDF has no extractable text (is it a scanned image?)")
-    return ParsedDocument(str(meta_title).strip() or path.stem, "pdf", blocks, problems)
+    return ParsedDocument(str(meta_title).strip() or path.stem, "pdf", blocks, problems,
+                          next_start=end if end < total else None, total=total)
 
 
 def _pdf_paragraphs(page: str) -> str:
@@ -378,12 +392,16 @@ def read_text_segment(path: Path, limits: IngestLimits, start: int, heading: str
 
 
 def read_part(path: Path, limits: IngestLimits, start: int = 0, heading: str = "") -> ParsedDocument:
-    """What the store asks for: a segment of a streamed file, or the whole document."""
-    if start or is_streamed(path):
-        try:
+    """What the store asks for: a segment of a streamed file (a big plain text, a long PDF), or the
+    whole document."""
+    try:
+        if path.suffix.lower() == ".pdf":
+            limits.check_file_size(path)
+            return read_pdf_pages(path, limits, start, PDF_STREAM_PAGES)
+        if start or is_streamed(path):
             return read_text_segment(path, limits, start, heading)
-        except OSError as exc:
-            raise UnreadableDocumentError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    except OSError as exc:
+        raise UnreadableDocumentError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
     return read_document(path, limits)
 
 

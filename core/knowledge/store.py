@@ -15,6 +15,7 @@ documents only.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -23,7 +24,9 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -31,7 +34,13 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
-from earpiece.core.knowledge.embedding import MiniLmEmbedder, MiniLmEmbeddingFunction, background_pool
+from earpiece.core.knowledge.embedding import (
+    MiniLmEmbedder,
+    MiniLmEmbeddingFunction,
+    background_pool,
+    lower_priority,
+)
+from earpiece.core.knowledge.embedding_queue import EmbeddingQueue, QueuedFile
 from earpiece.core.knowledge.errors import (
     DocumentError,
     DocumentNotFoundError,
@@ -61,7 +70,7 @@ from earpiece.core.settings import KnowledgeSettings
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
-EMBED_STEP = 64  # chunks embedded between two progress reports (two batches, side by side on 2 cores)
+EMBED_STEP = 128  # passages per embedding step: 4 batches (2 per core), one index write, then commits
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
@@ -69,6 +78,43 @@ UNITS_VERSION = 2
 
 class IngestCancelled(Exception):
     """Raised between embedding batches when the running ingest was asked to stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A file read by the parser process: its first segment if it streams, else all its passages."""
+
+    sha: str
+    size: int
+    previous: DocumentInfo | None
+    resume: PartialDocument | None
+    parsed: ParsedDocument
+    chunks: list[Chunk]
+
+    @property
+    def streamed(self) -> bool:
+        return self.resume is not None or self.parsed.next_start is not None
+
+
+@dataclass(slots=True)
+class _Run:
+    """One `add` (or rebuild) in progress: what it knows of the index and how far it got."""
+
+    kb: KnowledgeBaseInfo
+    files: Sequence[Path]
+    progress: ProgressCallback | None
+    index: ChromaIndex
+    known: set[str]  # ids the index holds for committed documents
+    numbers: dict[str, set[str]] = field(default_factory=dict)  # phone numbers per document (screening)
+    results: dict[int, FileResult] = field(default_factory=dict)  # by place in `files`
+    read: int = 0  # files read so far
+    current: str | None = None
+    committed: int = 0  # new passages committed
+    embedded: int = 0  # passages embedded (and in the index)
+
+    def report(self, message: str = "") -> None:
+        if self.progress:
+            self.progress(Progress(self.read, len(self.files), self.current, self.committed, message))
 
 
 def default_store_path() -> Path:
@@ -121,6 +167,9 @@ class KnowledgeStore:
         self.limits = limits or self._settings.limits
         self._parser = ParserProcess(self.limits)
         self._pool = background_pool()  # ingestion's embedding threads (threads start on first use)
+        # `add` runs here, at the embedding threads' lower priority (as do the threads it starts), so a
+        # live call in this process keeps the cores; the caller's own thread keeps its priority.
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="ingest", initializer=lower_priority)
         self._file_lock = FileLock(self.root / "store.lock", timeout=lock_timeout_s)
         try:
             self._file_lock.acquire()
@@ -162,6 +211,7 @@ class KnowledgeStore:
         self._closed = True
         with self._write_lock:
             self._parser.close()
+            self._worker.shutdown(cancel_futures=True)
             self._pool.shutdown(cancel_futures=True)
             if self._index is not None:
                 self._index.close()
@@ -304,8 +354,10 @@ class KnowledgeStore:
     ) -> IngestReport:
         """Ingest files and folders (recursively). Per-file failures are reported, not raised.
 
-        Setting `cancel` stops the run at the next embedding batch: the file being embedded is
-        dropped (its vectors removed), the files committed before it stay, the rest are CANCELLED.
+        Setting `cancel` stops the run at the next embedding step: the files queued for embedding and
+        not committed yet are dropped (their vectors removed), the committed ones stay, the rest are
+        CANCELLED; a streamed file keeps its committed segments. The work runs on the store's worker
+        thread at nice 10; the calling thread waits.
         """
         started = time.perf_counter()
         with self._write_lock:
@@ -317,7 +369,7 @@ class KnowledgeStore:
             )
             self._cancel = cancel
             try:
-                self._ingest_files(kb, files, report, progress)
+                self._worker.submit(self._ingest_files, kb, files, report, progress).result()
             finally:
                 self._cancel = None
         report.seconds = time.perf_counter() - started
@@ -327,40 +379,65 @@ class KnowledgeStore:
         self, kb: KnowledgeBaseInfo, files: Sequence[Path], report: IngestReport,
         progress: ProgressCallback | None, *, reread: bool = False,
     ) -> None:
-        index, known = self.index, self._ledger.chunk_ids(kb.name)
-        numbers: dict[str, set[str]] = {}  # phone numbers per document, for screening
+        """The next file is read (in the parser process) while the passages of the ones before it are
+        embedded; small files share embedding steps (see `embedding_queue.py`), a big one streams."""
+        run = _Run(kb, files, progress, self.index, self._ledger.chunk_ids(kb.name))
         for row in self._ledger.chunks(kb.name):
-            numbers.setdefault(row.source, set()).update(phone_numbers(f"{row.heading} {row.text}"))
-        committed = 0
-        for done, path in enumerate(files):
-            if self._cancelled():
-                report.results.extend(FileResult(str(p), Outcome.CANCELLED) for p in files[done:])
-                break
-            if progress:
-                progress(Progress(done, len(files), str(path), committed))
-            result = self._ingest_file(kb, path, index, known, numbers, reread,
-                                       (progress, done, len(files), committed))
+            run.numbers.setdefault(row.source, set()).update(phone_numbers(f"{row.heading} {row.text}"))
+        queue = EmbeddingQueue(functools.partial(self._embed_step, run),
+                               functools.partial(self._commit_queued, run), EMBED_STEP)
+        try:
+            for number, path, read in self._read_ahead(kb, files, reread):
+                if self._cancelled():
+                    raise IngestCancelled
+                run.read, run.current = number, str(path)
+                run.report()
+                if isinstance(read, FileResult):
+                    run.results[number] = read
+                elif read.streamed:
+                    queue.flush()  # a file's segments are committed in order, after the files before it
+                    run.results[number] = self._stream_run(run, path, read)
+                    if run.results[number].outcome is Outcome.CANCELLED:
+                        raise IngestCancelled
+                elif isinstance(item := self._queued_file(run, number, path, read, reread), FileResult):
+                    run.results[number] = item
+                else:
+                    queue.put(item)
+            queue.flush()
+        except IngestCancelled:
+            stray = sorted(queue.embedded_ids() - run.known)  # in the index, their files not committed
+            if stray:
+                run.index.delete(kb.collection, stray)
+        results = [run.results.get(n) or FileResult(str(p), Outcome.CANCELLED) for n, p in enumerate(files)]
+        for result in results:
             report.results.append(result)
             report.warnings.extend(result.warnings)
-            committed += result.new_chunks
             if result.outcome is Outcome.FAILED:
                 log.warning("Not ingested: %s", result.error)
         stopped = report.count(Outcome.CANCELLED)
         report.cancelled = stopped > 0
         if progress:
             note = "cancelled" if stopped else ""
-            progress(Progress(len(files) - stopped, len(files), None, committed, note))
+            progress(Progress(len(files) - stopped, len(files), None, run.committed, note))
 
     def _cancelled(self) -> bool:
         return self._cancel is not None and self._cancel.is_set()
 
-    def _ingest_file(
-        self, kb: KnowledgeBaseInfo, path: Path, index: ChromaIndex, known: set[str],
-        numbers: dict[str, set[str]], reread: bool,
-        run: tuple[ProgressCallback | None, int, int, int],
-    ) -> FileResult:
-        """Read, cut, screen, embed and commit one file. `reread`: even if its content is unchanged."""
-        progress, done, total, committed = run
+    def _read_ahead(
+        self, kb: KnowledgeBaseInfo, files: Sequence[Path], reread: bool,
+    ) -> Iterator[tuple[int, Path, _Read | FileResult]]:
+        """Each file read (hashed, parsed, cut) on a thread while the caller works on the one before."""
+        with ThreadPoolExecutor(1, thread_name_prefix="read") as reader:
+            ahead = reader.submit(self._read_file, kb, files[0], reread) if files else None
+            for number, path in enumerate(files):
+                assert ahead is not None
+                read = ahead.result()
+                if number + 1 < len(files):
+                    ahead = reader.submit(self._read_file, kb, files[number + 1], reread)
+                yield number, path, read
+
+    def _read_file(self, kb: KnowledgeBaseInfo, path: Path, reread: bool) -> _Read | FileResult:
+        """One file, up to its passages (or its first segment); `reread`: even if its content is unchanged."""
         source = str(path)
         try:
             with path.open("rb") as file:
@@ -373,12 +450,8 @@ class KnowledgeStore:
             resume = partial if partial is not None and partial.sha256 == sha and not reread else None
             parsed = (self._parser.parse(path, resume.next_start, resume.heading) if resume
                       else self._parser.parse(path))
-            elsewhere = set().union(*(n for s, n in numbers.items() if s != source))
-            if resume is not None or parsed.next_start is not None:
-                outcome = Outcome.ADDED if previous is None or resume is not None else Outcome.UPDATED
-                state = (index, known, elsewhere)
-                return self._stream_file(kb, path, sha, parsed, resume, state, run, outcome)
-            chunks = chunk_blocks(parsed.blocks)
+            streamed = resume is not None or parsed.next_start is not None
+            return _Read(sha, size, previous, resume, parsed, [] if streamed else chunk_blocks(parsed.blocks))
         except DocumentError as exc:
             return FileResult(source, Outcome.FAILED, error=str(exc))
         except OSError as exc:
@@ -386,53 +459,71 @@ class KnowledgeStore:
             return FileResult(source, Outcome.FAILED, error=error)
         except Exception as exc:  # a reader library choking on a malformed file must not stop the run
             log.exception("Reading %s failed", path)
-            reason = f"{path}: could not be read ({type(exc).__name__}: {exc})"
-            return FileResult(source, Outcome.FAILED, error=reason)
+            error = f"{path}: could not be read ({type(exc).__name__}: {exc})"
+            return FileResult(source, Outcome.FAILED, error=error)
 
-        rows = [
-            ChunkRow(source, c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
-                     tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
-            for c in chunks
-        ]
-        if previous is not None and reread and previous.sha256 == sha and rows == self._ledger.chunks(
-            kb.name, source
+    def _queued_file(
+        self, run: _Run, number: int, path: Path, read: _Read, reread: bool
+    ) -> QueuedFile | FileResult:
+        """A whole file's rows, screened against the other documents, to wait for its vectors."""
+        source = str(path)
+        elsewhere = set().union(*(n for s, n in run.numbers.items() if s != source))
+        rows = _screened_rows(source, read.chunks, elsewhere)
+        previous = read.previous
+        if previous is not None and reread and previous.sha256 == read.sha and rows == self._ledger.chunks(
+            run.kb.name, source
         ):
             return FileResult(source, Outcome.UNCHANGED, previous.chunks)
-        fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
-
-        def report_embedding(n: int) -> None:
-            if progress:
-                progress(Progress(done, total, source, committed + n, f"embedding {n}/{len(fresh)}"))
-
-        try:
-            vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
-        except IngestCancelled:
-            index.delete(kb.collection, [r.chunk_id for r in fresh])  # nothing of it was committed
-            return FileResult(source, Outcome.CANCELLED)
-        document = DocumentInfo(source, sha, parsed.title, parsed.kind, size, time.time(), len(rows))
-        orphans = self._ledger.commit_document(kb.name, document, rows, vectors)  # the commit point
-        if orphans:
-            index.delete(kb.collection, sorted(orphans))
-        known.update(r.chunk_id for r in rows if not r.flags)
-        known.difference_update(orphans)
-        numbers[source] = set().union(*(phone_numbers(embedding_text(r.heading, r.text)) for r in rows))
-        flagged = [r for r in rows if r.flags]
-        if flagged:
-            log.warning("%s: %d unit(s) held back by screening: %s", source, len(flagged),
-                        "; ".join(f"{r.text[:60]!r} ({', '.join(r.flags)})" for r in flagged))
+        run.numbers[source] = set().union(*(phone_numbers(embedding_text(r.heading, r.text)) for r in rows))
+        fresh = _fresh(rows, run.known)
+        document = DocumentInfo(source, read.sha, read.parsed.title, read.parsed.kind, read.size, time.time(),
+                                len(rows))
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
-        return FileResult(source, outcome, len(rows), len(fresh), flagged=len(flagged),
-                          warnings=tuple(parsed.problems))
+        return QueuedFile(number, path, document, rows, fresh, outcome, tuple(read.parsed.problems))
+
+    def _embed_step(self, run: _Run, rows: Sequence[ChunkRow]) -> dict[str, np.ndarray]:
+        vectors = self._embed_rows(run.index, self.embedder, run.kb.collection, rows)
+        run.embedded += len(vectors)
+        run.report(f"{run.embedded} passages embedded")
+        return vectors
+
+    def _commit_queued(self, run: _Run, items: Sequence[QueuedFile]) -> None:
+        """The commit point of whole files (one ledger transaction), then their unreferenced vectors go."""
+        orphans = self._ledger.commit_documents(run.kb.name, [(i.document, i.rows, i.vectors) for i in items])
+        if orphans:
+            run.index.delete(run.kb.collection, sorted(orphans))
+        for item in items:
+            run.known.update(r.chunk_id for r in item.rows if not r.flags)
+            flagged = [r for r in item.rows if r.flags]
+            if flagged:
+                log.warning("%s: %d unit(s) held back by screening: %s", item.path, len(flagged),
+                            "; ".join(f"{r.text[:60]!r} ({', '.join(r.flags)})" for r in flagged))
+            run.committed += item.new
+            run.results[item.number] = FileResult(
+                str(item.path), item.outcome, len(item.rows), item.new, flagged=len(flagged),
+                warnings=item.warnings,
+            )
+        run.known.difference_update(orphans)
+
+    def _stream_run(self, run: _Run, path: Path, read: _Read) -> FileResult:
+        source = str(path)
+        elsewhere = set().union(*(n for s, n in run.numbers.items() if s != source))
+        outcome = Outcome.ADDED if read.previous is None or read.resume is not None else Outcome.UPDATED
+        result = self._stream_file(run.kb, path, read, (run.index, run.known, elsewhere),
+                                   (run.progress, run.read, len(run.files), run.committed), outcome)
+        run.committed += result.new_chunks
+        return result
 
     def _stream_file(
-        self, kb: KnowledgeBaseInfo, path: Path, sha: str, parsed: ParsedDocument,
-        resume: PartialDocument | None, state: tuple[ChromaIndex, set[str], set[str]],
+        self, kb: KnowledgeBaseInfo, path: Path, read: _Read, state: tuple[ChromaIndex, set[str], set[str]],
         run: tuple[ProgressCallback | None, int, int, int], outcome: Outcome,
     ) -> FileResult:
-        """A big file, segment by segment (`parsed` is the first one to store): each is cut, embedded and
-        committed before the next is read, and the ledger records how far the file got, so an
-        interrupted add resumes there. `state`: the index, the ids it holds, the phone numbers of other
-        documents (for screening)."""
+        """A big file, segment by segment (`read.parsed` is the first one to store): each is cut, embedded
+        and committed before the next is read, and the ledger records how far the file got (a byte
+        offset, or a PDF's page), so an interrupted add resumes there. The next segment is read (in the
+        parser process) while this one is embedded. `state`: the index, the ids it holds, the phone
+        numbers of other documents (for screening)."""
+        sha, parsed, resume = read.sha, read.parsed, read.resume
         progress, done, total, committed = run
         index, known, elsewhere = state
         source, started = str(path), time.perf_counter()
@@ -441,59 +532,59 @@ class KnowledgeStore:
         title = parsed.title
         new_chunks = flagged = 0
         problems: list[str] = []
-        while True:
-            problems.extend(parsed.problems)
-            start = parsed.next_start if parsed.next_start is not None else parsed.total
-            rows = [
-                ChunkRow(source, position + c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
-                         tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
-                for c in chunk_blocks(parsed.blocks)
-            ]
-            fresh = list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
-            rate = (start - begun_at) / max(time.perf_counter() - started, 1e-3)
-            left = f", about {_duration((parsed.total - start) / rate)} left" if start > begun_at else ""
-            read = f"{start / 1e6:.1f} of {parsed.total / 1e6:.1f} MB read"
-            status = f"{read}{left}, {position} stored"
-            if progress:
-                progress(Progress(done, total, source, committed + new_chunks, status))
-
-            def report_embedding(
-                n: int, status: str = status, stored: int = committed + new_chunks, todo: int = len(fresh),
-            ) -> None:
+        with ThreadPoolExecutor(1, thread_name_prefix="read") as reader:
+            while True:
+                problems.extend(parsed.problems)
+                upcoming = None if parsed.next_start is None else reader.submit(
+                    self._parser.parse, path, parsed.next_start, parsed.last_heading)
+                start = parsed.next_start if parsed.next_start is not None else parsed.total
+                rows = _screened_rows(source, chunk_blocks(parsed.blocks), elsewhere, position)
+                fresh = _fresh(rows, known)
+                rate = (start - begun_at) / max(time.perf_counter() - started, 1e-3)
+                left = f", about {_duration((parsed.total - start) / rate)} left" if start > begun_at else ""
+                how_far = (f"{start} of {parsed.total} pages read" if parsed.kind == "pdf"
+                           else f"{start / 1e6:.1f} of {parsed.total / 1e6:.1f} MB read")
+                status = f"{how_far}{left}, {position} stored"
                 if progress:
-                    progress(Progress(done, total, source, stored + n, f"{status}, embedding {n}/{todo}"))
+                    progress(Progress(done, total, source, committed + new_chunks, status))
 
-            try:
-                vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
-            except IngestCancelled:
-                index.delete(kb.collection, [r.chunk_id for r in fresh])  # this segment was not committed
-                return FileResult(source, Outcome.CANCELLED, position, new_chunks)
-            remaining = None if parsed.next_start is None else PartialDocument(
-                sha, parsed.next_start, position + len(rows), parsed.last_heading)
-            document = DocumentInfo(source, sha, title, parsed.kind, parsed.total, time.time(), 0)
-            orphans = self._ledger.commit_segment(kb.name, document, rows, vectors, first=first,
-                                                  remaining=remaining)
-            if orphans:
-                index.delete(kb.collection, sorted(orphans))
-            known.difference_update(orphans)
-            known.update(r.chunk_id for r in rows if not r.flags)
-            first, position = False, position + len(rows)
-            new_chunks += len(fresh)
-            flagged += sum(1 for r in rows if r.flags)
-            if progress:
-                progress(Progress(done, total, source, committed + new_chunks,
-                                  f"{read}, {position} stored"))
-            if remaining is None:
-                return FileResult(source, outcome, position, new_chunks, flagged=flagged,
-                                  warnings=tuple(problems))
-            if self._cancelled():
-                return FileResult(source, Outcome.CANCELLED, position, new_chunks)
-            try:
-                parsed = self._parser.parse(path, remaining.next_start, remaining.heading)
-            except DocumentError as exc:
-                return FileResult(source, Outcome.FAILED, position, new_chunks,
-                                  error=f"{exc} ({position} passages before it were stored; adding the file "
-                                        "again carries on from there)")
+                def report_embedding(
+                    n: int, status: str = status, stored: int = committed + new_chunks, todo: int = len(fresh)
+                ) -> None:
+                    if progress:
+                        progress(Progress(done, total, source, stored + n, f"{status}, embedding {n}/{todo}"))
+
+                try:
+                    vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+                except IngestCancelled:
+                    index.delete(kb.collection, [r.chunk_id for r in fresh])  # this segment was not committed
+                    return FileResult(source, Outcome.CANCELLED, position, new_chunks)
+                remaining = None if parsed.next_start is None else PartialDocument(
+                    sha, parsed.next_start, position + len(rows), parsed.last_heading)
+                document = DocumentInfo(source, sha, title, parsed.kind, read.size, time.time(), 0)
+                orphans = self._ledger.commit_segment(kb.name, document, rows, vectors, first=first,
+                                                      remaining=remaining)
+                if orphans:
+                    index.delete(kb.collection, sorted(orphans))
+                known.difference_update(orphans)
+                known.update(r.chunk_id for r in rows if not r.flags)
+                first, position = False, position + len(rows)
+                new_chunks += len(fresh)
+                flagged += sum(1 for r in rows if r.flags)
+                if progress:
+                    progress(Progress(done, total, source, committed + new_chunks,
+                                      f"{how_far}, {position} stored"))
+                if upcoming is None:
+                    return FileResult(source, outcome, position, new_chunks, flagged=flagged,
+                                      warnings=tuple(problems))
+                if self._cancelled():
+                    return FileResult(source, Outcome.CANCELLED, position, new_chunks)
+                try:
+                    parsed = upcoming.result()
+                except DocumentError as exc:
+                    return FileResult(source, Outcome.FAILED, position, new_chunks,
+                                      error=f"{exc} ({position} passages before it were stored; adding the "
+                                            "file again carries on from there)")
 
     def _embed_rows(
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
@@ -612,6 +703,22 @@ class KnowledgeStore:
             cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+
+def _screened_rows(
+    source: str, chunks: Sequence[Chunk], elsewhere: set[str], offset: int = 0
+) -> list[ChunkRow]:
+    """Ledger rows of a document's (or segment's) chunks, each screened against other documents' numbers."""
+    return [
+        ChunkRow(source, offset + c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
+                 tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
+        for c in chunks
+    ]
+
+
+def _fresh(rows: Sequence[ChunkRow], known: set[str]) -> list[ChunkRow]:
+    """The searchable rows whose passages the index does not hold yet, one per id."""
+    return list({r.chunk_id: r for r in rows if r.chunk_id not in known and not r.flags}.values())
 
 
 def _duration(seconds: float) -> str:

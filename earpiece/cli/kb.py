@@ -176,7 +176,7 @@ def _add(store: KnowledgeStore, args: argparse.Namespace, settings: Settings) ->
                 finished.wait(0.2)
             except KeyboardInterrupt:
                 cancel.set()
-                print("\ncancelling: the file being embedded is dropped, committed files are kept",
+                print("\ncancelling: files not yet committed are dropped, committed files are kept",
                       file=sys.stderr)
     finally:
         bar.close()

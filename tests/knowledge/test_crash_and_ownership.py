@@ -15,12 +15,14 @@ from earpiece.core.knowledge import KnowledgeStore, Outcome, Progress
 from earpiece.core.knowledge.chunking import chunk_blocks
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.readers import read_document
+from earpiece.core.knowledge.store import EMBED_STEP
 from tests.knowledge import documents as docs
 
 pytestmark = pytest.mark.models
 
-PARAGRAPHS_PER_FILE = 70  # one passage each: two embedding steps (64 + 6), so a kill can land between them
+PARAGRAPHS_PER_FILE = 70  # one passage each; files share embedding steps of EMBED_STEP passages
 FILES = 4
+KEPT = EMBED_STEP // PARAGRAPHS_PER_FILE  # files committed right after the first embedding step
 
 INGEST = """
 import sys
@@ -60,8 +62,8 @@ def test_kill_during_ingest_leaves_whole_documents_only(
     try:
         assert child.stdout is not None
         for line in child.stdout:
-            # Third file, first 64 passages upserted into Chroma, the ledger commit not yet done.
-            if line.startswith("2 embedding 64/"):
+            # The second step's passages are in Chroma, the ledger commit of its files not yet done.
+            if line.split(" ", 1)[1].startswith(f"{2 * EMBED_STEP} passages embedded"):
                 os.kill(child.pid, signal.SIGKILL)
                 break
         else:
@@ -72,20 +74,22 @@ def test_kill_during_ingest_leaves_whole_documents_only(
     assert child.returncode == -signal.SIGKILL
 
     with KnowledgeStore(root, embedder=embedder) as store:
-        documents = store.documents("big")
-        assert [Path(d.source).name for d in documents] == ["depots-0.md", "depots-1.md"]
+        documents, kept = store.documents("big"), [f"depots-{n}.md" for n in range(KEPT)]
+        assert [Path(d.source).name for d in documents] == kept
         for document in documents:  # everything committed before the kill is whole
             expected = chunk_blocks(read_document(Path(document.source)).blocks)
             assert document.chunks == len(expected) == PARAGRAPHS_PER_FILE
         collection = store.info("big").collection
         assert store.index.ids(collection) == {c.chunk_id for c in store.chunks("big")}
-        assert "removed 64 uncommitted passages (an interrupted write)" in " ".join(store.recovery_notes)
+        uncommitted = 2 * EMBED_STEP - KEPT * PARAGRAPHS_PER_FILE
+        assert f"removed {uncommitted} uncommitted passages (an interrupted write)" in " ".join(
+            store.recovery_notes)
         hits = store.search("big", "when does depot 2-10 open and how many crates does it stock", 10).passages
-        assert {Path(h.source).name for h in hits} <= {"depots-0.md", "depots-1.md"}  # none half-written
+        assert {Path(h.source).name for h in hits} <= set(kept)  # none half-written
 
         report = store.add("big", [folder])  # carrying on finishes the job
         outcomes = [r.outcome for r in report.results]
-        assert outcomes == [Outcome.UNCHANGED] * 2 + [Outcome.ADDED] * (FILES - 2)
+        assert outcomes == [Outcome.UNCHANGED] * KEPT + [Outcome.ADDED] * (FILES - KEPT)
         assert store.info("big").chunks == FILES * PARAGRAPHS_PER_FILE
         assert store.index.count(collection) == FILES * PARAGRAPHS_PER_FILE
 
@@ -124,13 +128,13 @@ def test_cancel_mid_file_drops_that_file_keeps_the_committed_ones_and_a_rerun_ca
     write_corpus(folder)
     cancel = threading.Event()
 
-    def stop_in_the_second_file(progress: Progress) -> None:
-        if progress.files_done == 1 and progress.message.startswith("embedding 64/"):
-            cancel.set()  # 64 passages of depots-1.md are in Chroma, not yet committed
+    def stop_after_the_first_step(progress: Progress) -> None:
+        if progress.message == f"{EMBED_STEP} passages embedded":
+            cancel.set()  # all of depots-0.md and part of depots-1.md are in Chroma, not yet committed
 
     with KnowledgeStore(tmp_path / "store", embedder=embedder) as store:
         store.create("big")
-        report = store.add("big", [folder], progress=stop_in_the_second_file, cancel=cancel)
+        report = store.add("big", [folder], progress=stop_after_the_first_step, cancel=cancel)
         assert report.cancelled
         assert [r.outcome for r in report.results] == [Outcome.ADDED] + [Outcome.CANCELLED] * (FILES - 1)
         assert [Path(d.source).name for d in store.documents("big")] == ["depots-0.md"]

@@ -28,7 +28,7 @@ def test_a_cancelled_first_fill_stops_within_two_seconds_and_the_next_start_fill
         partial = ensure_sample_kb(store, quit_during_the_second_file, cancel)
         stopped = time.monotonic()
         assert asked and stopped - asked[0] < 2.0
-        assert 1 <= partial.documents < SAMPLE_FILES
+        assert partial.documents < SAMPLE_FILES  # the files queued for embedding were dropped
     with KnowledgeStore(tmp_path / "store", embedder=embedder) as store:  # the next start
         whole = ensure_sample_kb(store)
         assert whole.documents == SAMPLE_FILES

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from bench.knowledge.run import WORDS
 from earpiece.core.interfaces import UnitKind
@@ -24,7 +25,7 @@ from earpiece.core.knowledge import (
     Progress,
 )
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
-from earpiece.core.knowledge.readers import STREAM_BYTES
+from earpiece.core.knowledge.readers import PDF_STREAM_PAGES, STREAM_BYTES
 from earpiece.core.knowledge.store import collection_name
 from tests.knowledge import documents as docs
 
@@ -311,3 +312,49 @@ def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interrupt
     assert index_matches_ledger(store, "big")
     assert store.add("big", [big]).results[0].outcome is Outcome.UNCHANGED
     assert top_source(store, "big", "how long does case 17 take") == "manual.txt"
+
+
+def test_a_long_pdf_streams_by_pages_and_resumes_after_an_interruption(
+    store: KnowledgeStore, tmp_path: Path,
+) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    facts = [f"Fact {n}: the depot in town {n} opens at {n % 12 + 1} o'clock and keeps {n * 7} crates "
+             f"of part {n}, which the courier collects on day {n % 5 + 1} of each week." for n in range(100)]
+    pages = 2 * PDF_STREAM_PAGES + 10
+    body = getSampleStyleSheet()["BodyText"]
+    story = [flowable for page in range(pages)
+             for flowable in (*(Paragraph(f, body) for f in facts[page * 2 : page * 2 + 2]), PageBreak())]
+    pdf = tmp_path / "depots.pdf"
+    SimpleDocTemplate(str(pdf), title="Depot handbook").build(story)
+    assert len(PdfReader(str(pdf)).pages) == pages
+    store.create("pdf")
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def stop_once_a_segment_is_stored(progress: Progress) -> None:
+        seen.append(progress)
+        if store.documents("pdf"):  # the first pages are committed
+            cancel.set()
+
+    first = store.add("pdf", [pdf], progress=stop_once_a_segment_is_stored, cancel=cancel)
+    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    assert any(f"{PDF_STREAM_PAGES} of {pages} pages read" in p.message for p in seen if p.current)
+    kept = store.chunks("pdf", str(pdf))
+    assert kept and {c.location for c in kept} <= {f"page {n}" for n in range(1, PDF_STREAM_PAGES + 1)}
+    assert store.documents("pdf")[0].partial and index_matches_ledger(store, "pdf")
+
+    again: list[Progress] = []
+    second = store.add("pdf", [pdf], progress=again.append)
+    assert second.results[0].outcome is Outcome.ADDED
+    resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
+    assert resumed_with == len(kept)  # carried on after what was stored, not from page 1
+    stored = store.chunks("pdf", str(pdf))
+    assert stored[: len(kept)] == kept and [c.position for c in stored] == list(range(len(stored)))
+    told = {int(n) for c in stored for n in re.findall(r"Fact (\d+):", c.text)}
+    assert told == set(range(len(facts)))  # every fact, on every page, once the file is whole
+    document = store.documents("pdf")[0]
+    assert not document.partial and document.size == pdf.stat().st_size
+    assert store.add("pdf", [pdf]).results[0].outcome is Outcome.UNCHANGED
+    assert top_source(store, "pdf", "when does the depot in town 371 open") == "depots.pdf"
