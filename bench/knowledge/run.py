@@ -105,8 +105,10 @@ def measure(size: int, queries: int) -> dict[str, float | int]:
             opened = time.perf_counter()
             with Foreground(store.embedder.embed) as idle:
                 time.sleep(5)
+            cpu_before = time.process_time()
             with Foreground(store.embedder.embed) as busy:
                 report = store.add("bench", [folder])
+            ingest_cpu_s = time.process_time() - cpu_before  # this process's threads (not the parser's)
             ingest_s = report.seconds
             parse_ms = parse_cost_ms(store, folder)
             chunks = store.info("bench").chunks
@@ -132,6 +134,7 @@ def measure(size: int, queries: int) -> dict[str, float | int]:
         "files": len(report.results),
         "ingest_s": round(ingest_s, 2),
         "ingest_chunks_per_s": round(chunks / ingest_s, 1),
+        "ingest_cpu_ms_per_chunk": round(1000 * ingest_cpu_s / chunks, 2),
         "store_open_ms": round((opened - started) * 1000, 1),
         "first_query_ms": round(cold, 1),
         "query_p50_ms": round(statistics.median(totals), 2),
@@ -207,6 +210,7 @@ def markdown(
 ) -> str:
     rows = [
         ("chunks", "chunks"), ("ingest (chunks/s)", "ingest_chunks_per_s"), ("ingest (s)", "ingest_s"),
+        ("ingest CPU per chunk, all cores (ms)", "ingest_cpu_ms_per_chunk"),
         ("query p50 (ms)", "query_p50_ms"), ("query p95 (ms)", "query_p95_ms"),
         ("  embedding p50 (ms)", "embed_p50_ms"), ("  index lookup p50 (ms)", "index_p50_ms"),
         ("  index lookup p95 (ms)", "index_p95_ms"), ("first query after ingest (ms)", "first_query_ms"),
