@@ -5,8 +5,7 @@
 Every candidate the selector weighs for a dev question is a training example: positive when it
 states the question's facts, negative otherwise (every candidate of an unanswerable or hostile
 question is negative). A class-balanced, L2-regularised logistic regression (numpy) gives the
-weights; a feature whose weight comes out against its known direction (SIGNS) is left out.
-Then, with the candidate each question would get:
+weights. Then, with the candidate each question would get:
 - `threshold` (offline responder): the lowest confidence at which dev precision of spoken answers
   is at least `--precision` and at least 90 % of unanswerable questions are declined. When no
   threshold reaches that precision with at least `--min-coverage` of the answerable questions
@@ -84,31 +83,6 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return beta[:-1], float(beta[-1])
 
 
-# The direction each feature may move the confidence (0: either). More similarity, focus coverage or
-# margin never makes a candidate less likely right; focus terms the knowledge base lacks, a missing
-# answer type or a lower-ranked unit never make it more likely. A weight that comes out the other
-# way fits the few dev questions, not callers: that feature is left out and the rest refitted.
-SIGNS = {
-    "unit_score": 1, "similarity": 1, "focus_covered": 1, "focus_spoken": 1, "type_found": 1,
-    "type_missing": -1, "focus_unknown": -1, "structured": 0, "score_gap": -1, "margin": 1,
-}
-
-
-def fit_signed(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, list[str]]:
-    """`fit` under the SIGNS constraints: (weights, bias, names of the features left out)."""
-    kept = list(range(x.shape[1]))
-    while True:
-        w, b = fit(x[:, kept], y)
-        signed = {i: SIGNS[FEATURES[i]] * v for i, v in zip(kept, w, strict=True)}
-        wrong = {i: v for i, v in signed.items() if v < 0}
-        if not wrong:
-            break
-        kept.remove(min(wrong, key=lambda i: wrong[i]))
-    weights = np.zeros(x.shape[1])
-    weights[kept] = w
-    return weights, b, [FEATURES[i] for i in range(x.shape[1]) if i not in kept]
-
-
 def choose(
     examples: list[Example], model: AnswerModel, precision: float, min_coverage: float
 ) -> tuple[float, float, list[str]]:
@@ -162,9 +136,7 @@ def main() -> None:
         examples = asyncio.run(collect(store, cases, selector))
     x = np.array([s.features for ex in examples for s in ex.scored])
     y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
-    w, b, left_out = fit_signed(x, y)
-    if left_out:
-        print(f"left out (weight of the wrong sign on dev): {', '.join(left_out)}")
+    w, b = fit(x, y)
     fitted = AnswerModel(tuple(float(v) for v in w), b, 0.5, 0.5)
     threshold, llm_threshold, rows = choose(examples, fitted, args.precision, args.min_coverage)
     print("\n".join(rows if args.verbose else rows[-1:]))
