@@ -101,6 +101,7 @@ def test_every_call_is_recorded_when_the_setting_is_on(qtbot, window: MainWindow
         qtbot.waitUntil(lambda: not window.recorder.is_recording(call.call_id), timeout=5_000)
         window.call_actions.record.trigger()
         qtbot.waitUntil(lambda: window.recorder.is_recording(call.call_id), timeout=5_000)
+        qtbot.wait(1000)  # a second of the second part
         said: list[str] = []
         window.phone.message.connect(said.append)
         with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
