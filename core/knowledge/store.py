@@ -206,9 +206,10 @@ class KnowledgeStore:
     # Lifecycle
 
     def close(self) -> None:
+        """Close the store; a running `add` is cancelled first (its committed files stay)."""
         if self._closed:
             return
-        self._closed = True
+        self._closed = True  # a running add sees it at its next step and stops
         with self._write_lock:
             self._parser.close()
             self._worker.shutdown(cancel_futures=True)
@@ -367,7 +368,7 @@ class KnowledgeStore:
             report.results.extend(
                 FileResult(str(p), Outcome.FAILED, error=f"{p}: no such file or folder") for p in missing
             )
-            self._cancel = cancel
+            self._cancel = cancel or threading.Event()
             try:
                 self._worker.submit(self._ingest_files, kb, files, report, progress).result()
             finally:
@@ -421,7 +422,8 @@ class KnowledgeStore:
             progress(Progress(len(files) - stopped, len(files), None, run.committed, note))
 
     def _cancelled(self) -> bool:
-        return self._cancel is not None and self._cancel.is_set()
+        """The running `add` was asked to stop, or the store is closing (the app quits)."""
+        return self._cancel is not None and (self._cancel.is_set() or self._closed)
 
     def _read_ahead(
         self, kb: KnowledgeBaseInfo, files: Sequence[Path], reread: bool,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from earpiece.core.knowledge import KnowledgeStore, Outcome, Progress
+from earpiece.core.knowledge import IngestReport, KnowledgeStore, Outcome, Progress
 from earpiece.core.knowledge.chunking import chunk_blocks
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.readers import read_document
@@ -170,3 +170,37 @@ def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: P
     with KnowledgeReader(root) as reader:
         kept = reader.documents("big")
         assert 1 <= len(kept) < FILES and all(d.chunks == PARAGRAPHS_PER_FILE for d in kept)
+
+
+def test_closing_the_store_cancels_a_running_add_and_keeps_what_was_committed(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    """What quitting the app does while the Knowledge tab is adding files (no cancel asked for)."""
+    import threading
+
+    folder, root = tmp_path / "corpus", tmp_path / "store"
+    write_corpus(folder)
+    store = KnowledgeStore(root, embedder=embedder)
+    store.create("big")
+    committed = threading.Event()
+    reports: list[IngestReport] = []
+
+    def note(progress: Progress) -> None:
+        if progress.chunks_done:
+            committed.set()
+
+    adding = threading.Thread(target=lambda: reports.append(store.add("big", [folder], progress=note)))
+    adding.start()
+    assert committed.wait(120)
+    store.close()  # returns once the add has stopped
+    adding.join(timeout=5)
+    assert not adding.is_alive()
+    outcomes = [r.outcome for r in reports[0].results]
+    assert reports[0].cancelled and Outcome.ADDED in outcomes and Outcome.CANCELLED in outcomes
+    with KnowledgeStore(root, embedder=embedder) as reopened:
+        kept = reopened.documents("big")
+        assert len(kept) == outcomes.count(Outcome.ADDED) and all(
+            d.chunks == PARAGRAPHS_PER_FILE for d in kept)
+        in_index = reopened.index.ids(reopened.info("big").collection)
+        assert in_index == {c.chunk_id for c in reopened.chunks("big")}
+        assert not reopened.recovery_notes  # nothing to repair: closing left it consistent
