@@ -198,7 +198,12 @@ class SipEngine:
 
     def set_mute(self, call_id: str, muted: bool) -> Future[None]:
         """Silence what the remote party hears from us (headset and reply audio)."""
-        return self._loop.submit(lambda: self._calls.get(call_id).set_mute(muted))
+        def mute() -> None:
+            call = self._calls.get(call_id)
+            call.set_mute(muted)
+            self._recordings.rewire(call, self._headset.current)  # a recording hears what the caller does
+
+        return self._loop.submit(mute)
 
     def send_dtmf(self, call_id: str, digits: str, method: DtmfMethod = DtmfMethod.RFC4733) -> Future[None]:
         if not digits or not set(digits) <= _DTMF_DIGITS:

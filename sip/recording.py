@@ -1,6 +1,7 @@
 """Call recording: a WAV file per call (16 kHz mono, PCM16) of what both parties hear, the remote
 party's audio mixed with ours (the agent's headset microphone and any reply Earpiece speaks into the
-call). Whispers into the agent's headset are not in it: the caller never heard them.
+call). Whispers into the agent's headset are not in it, nor the microphone while the call is muted:
+the caller never heard them.
 
 A `pjsua2.AudioMediaRecorder` in the conference bridge (SIP thread only). The call's media are re-created
 on hold/resume and the headset may be switched, so `rewire` connects the current ones again; ending a
@@ -41,16 +42,20 @@ class CallRecordings:
         self.rewire(call, headset)
 
     def rewire(self, call: SipCall, headset: Headset | None) -> None:
-        """Connect the call's current audio (remote party, our reply port, the headset microphone)."""
+        """Connect the call's current audio (remote party, our reply port, the headset microphone
+        unless the call is muted)."""
         entry = self._recorders.get(call.call_id)
         if entry is None:
             return
         recorder = entry[0]
-        sources = [*call.media, call.port, headset.capture if headset is not None else None]
-        for source in sources:
+        microphone = headset.capture if headset is not None else None
+        for source in [*call.media, call.port, None if call.muted else microphone]:
             if source is not None:
                 with contextlib.suppress(pj.Error):  # a stream torn down meanwhile (hold, hang-up)
                     source.startTransmit(recorder)
+        if call.muted and microphone is not None:
+            with contextlib.suppress(pj.Error):  # not connected
+                microphone.stopTransmit(recorder)
 
     def stop(self, call_id: str) -> Path | None:
         """End the recording (the WAV header is completed); the file's path, None if none ran."""
