@@ -28,7 +28,9 @@ def test_ask_answers_from_the_sample_knowledge_base(capsys: pytest.CaptureFixtur
     assert "connect you to a person" in out and "provider: guard" in out
 
 
-def test_ask_with_groq_falling_back_shows_why(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_ask_with_groq_falling_back_shows_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with fake_openai_server(FakeConfig(mode=Mode.MODEL_404)) as server:
         monkeypatch.setenv("EARPIECE_SECRET_GROQ", "gsk_test_key_0123456789abcdef")
         monkeypatch.setenv("EARPIECE_LLM__PROVIDERS", '["groq", "offline"]')

@@ -12,6 +12,7 @@ import pytest
 from earpiece.core.audio.wav import read_wav_16k, write_wav
 from earpiece.core.engine import BotSpeakingStarted, EngineEvent, TurnMetricsEvent
 from earpiece.core.engine.factory import build_voice_stack, create_session, open_retriever, warm_up
+from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.settings import CallMode, Settings
 from earpiece.core.stt import WhisperSpeechToText
@@ -46,7 +47,7 @@ def test_a_spoken_question_gets_a_spoken_answer_with_the_fact(tmp_path: Path) ->
     wav = write_wav(tmp_path / "question.wav", concat(silence(200), piper_speech(QUESTION), silence(200)))
     settings = Settings()
 
-    async def main() -> tuple[TurnSink, object]:
+    async def main() -> tuple[TurnSink, TurnMetrics]:
         with KnowledgeStore(tmp_path / "store", settings=settings.knowledge) as store:
             stack = build_voice_stack(settings, retriever=open_retriever(store, settings))
             await warm_up(stack)

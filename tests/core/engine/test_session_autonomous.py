@@ -177,6 +177,7 @@ def test_greeting_question_answer_goodbye_and_the_call_record() -> None:
         "tts_ttfb_ms",
     ):
         assert getattr(m, name) is not None and getattr(m, name) >= 0, name
+    assert m.endpoint_delay_ms is not None and m.stt_ms is not None and m.voice_to_voice_ms is not None
     assert m.endpoint_delay_ms >= VAD.end_of_turn_ms - 40
     assert m.voice_to_voice_ms >= m.endpoint_delay_ms
     assert m.voice_to_voice_ms < m.endpoint_delay_ms + 1500

@@ -28,6 +28,11 @@ from tests.core.engine.harness import (
 )
 
 QUESTION = "Hello, how much does standard delivery cost?"
+# What the copilot call shows, in order: the agent's line, the caller's question, its card and turn
+# metrics, then a short caller line and its metrics.
+Seen = tuple[
+    TranscriptEvent, TranscriptEvent, SuggestionEvent, TurnMetricsEvent, TranscriptEvent, TurnMetricsEvent
+]
 
 
 def _final(event: TranscriptEvent) -> bool:
@@ -39,7 +44,7 @@ def _callers(event: TurnMetricsEvent) -> bool:
 
 
 def test_both_sides_are_labelled_and_an_answerable_question_gets_a_card_and_a_whisper() -> None:
-    async def main() -> tuple[list, PlaybackSink, ToneTextToSpeech]:
+    async def main() -> tuple[Seen, PlaybackSink, ToneTextToSpeech]:
         heard: list[str] = []
         caller, agent = ScriptedCaller(heard), ScriptedCaller(heard)
         whisper_sink = PlaybackSink()
@@ -55,21 +60,21 @@ def test_both_sides_are_labelled_and_an_answerable_question_gets_a_card_and_a_wh
         )
         events = session.events.queue()
         runner = asyncio.create_task(session.run(caller.frames(), agent.frames()))
-        seen = []
         try:
             agent.say("Good morning, Larkspur customer care.")
-            seen.append(await next_event(events, TranscriptEvent, where=_final))
+            agent_line = await next_event(events, TranscriptEvent, where=_final)
             caller.say(QUESTION)
-            seen.append(await next_event(events, TranscriptEvent, where=_final))
-            seen.append(await next_event(events, SuggestionEvent))
-            seen.append(await next_event(events, TurnMetricsEvent, where=_callers))
+            caller_line = await next_event(events, TranscriptEvent, where=_final)
+            card = await next_event(events, SuggestionEvent)
+            metrics_event = await next_event(events, TurnMetricsEvent, where=_callers)
             caller.say("Okay.")  # too short to be a question: no card
-            seen.append(await next_event(events, TranscriptEvent, where=_final))
-            seen.append(await next_event(events, TurnMetricsEvent))
+            short_line = await next_event(events, TranscriptEvent, where=_final)
+            short_metrics = await next_event(events, TurnMetricsEvent)
         finally:
             caller.hang_up()
             agent.hang_up()
             await asyncio.wait_for(runner, 10)
+        seen = (agent_line, caller_line, card, metrics_event, short_line, short_metrics)
         return seen, whisper_sink, tts
 
     seen, whisper_sink, tts = asyncio.run(main())

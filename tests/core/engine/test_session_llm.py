@@ -14,7 +14,7 @@ from earpiece.core.llm.prompt import SYSTEM_PROMPT
 from earpiece.core.settings import LlmSettings
 from tests.core.engine.harness import next_event
 from tests.core.engine.test_session_autonomous import Call, greeted, run_call
-from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
+from tests.fakes.openai_server import FakeConfig, FakeOpenAIServer, Mode, fake_openai_server
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def groq_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARPIECE_SECRET_GROQ", "gsk_test_key_0123456789abcdef")
 
 
-def _chain(server) -> FallbackResponder:
+def _chain(server: FakeOpenAIServer) -> FallbackResponder:
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=3)
     return FallbackResponder([groq_responder(llm), OfflineResponder(0.3)], first_token_timeout_s=0.8)
 
@@ -59,5 +59,6 @@ def test_a_stalling_provider_is_replaced_mid_call_and_the_metrics_say_why() -> N
         ("groq", "first_token_timeout"),
         ("offline", "served"),
     ]
+    assert m.llm_ttft_ms is not None
     assert m.llm_ttft_ms >= 800  # the wait for the stalled provider is part of the time to first token
     assert "Saturday we open from nine to one" in m.answer
