@@ -161,3 +161,28 @@ def test_a_recording_holds_both_parties_follows_hold_and_ends_with_the_call(
     print("recording levels", {k: round(v) for k, v in levels.items()})
     assert levels["caller"] > LOUD / 4 and levels["agent"] > LOUD / 4
     assert levels["caller after resume"] > LOUD / 4, "the recording lost the caller after hold and resume"
+
+
+def test_a_recording_leaves_the_microphone_out_while_the_call_is_muted(
+    engine: SipEngine, registered: Callable[..., AccountSettings], events: EventLog, registrar: Kamailio,
+    tone_wav: Callable[[float], Path], tmp_path: Path,
+) -> None:
+    engine.set_audio_devices("mic-a", "speaker-a").result(5)
+    registered("alice", auto_answer_s=0)
+    path = tmp_path / "muted.wav"
+    with Baresip("bob", USERS["bob"], registrar, source_wav=tone_wav(CALLER_HZ)) as bob:
+        call_id = call_from(bob, registrar, events)
+        engine.start_recording(call_id, path).result(5)
+        time.sleep(1.0)
+        engine.set_mute(call_id, True).result(5)
+        time.sleep(1.5)
+        bob.command("hangup")
+        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+    assert wait_for(lambda: _complete_wav(path), 2)
+    pcm, rate = read_wav(path)
+    before, muted = pcm[2 * rate // 5 : 2 * rate], pcm[-2 * rate :]  # 0.2-1.0 s, and the last second
+    levels = {"agent before": tone_level(before, AGENT_HZ), "agent muted": tone_level(muted, AGENT_HZ),
+              "caller muted": tone_level(muted, CALLER_HZ)}
+    print("recording levels", {k: round(v) for k, v in levels.items()})
+    assert levels["agent before"] > LOUD / 4 and levels["caller muted"] > LOUD / 4
+    assert levels["agent muted"] < 50, "the muted microphone was recorded"
