@@ -426,8 +426,9 @@ class MainWindow(QMainWindow):
             log.error("could not save the window geometry: %s", exc)
         self.tray.hide()
         self.demo.stop()
-        self.ai.stop_all()
-        await asyncio.sleep(0.2)  # let the sessions save their call records
+        closing = self.ai.stop_all()
+        if closing is not None:
+            await closing  # the sessions' call records are written
         await self.phone.stop()
         await asyncio.to_thread(self.models.close)
         app = QApplication.instance()

@@ -4,8 +4,11 @@ menu, and sound-device errors in plain words. Calls arrive as the SIP engine's o
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtWidgets import QMessageBox, QToolBar
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import CallMode, Settings, UiSettings
 from earpiece.desktop.about import about_text, shortcuts_text
@@ -136,3 +139,23 @@ def test_one_bundled_icon_set_with_its_licence_and_one_stylesheet(window, qapp):
     licences = (resources_dir() / "icons" / "LICENSES.md").read_text()
     assert "adwaita/*.svg" in licences and "CC BY-SA 3.0" in licences
     assert "QPushButton#answer" in qapp.styleSheet()
+
+
+def test_quitting_stops_the_phone_only_once_the_sessions_wrote_their_records(
+        window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    records_written: asyncio.Future[list[object]] = asyncio.get_event_loop().create_future()
+    monkeypatch.setattr(window.ai, "stop_all", lambda: records_written)
+    phone_stops: list[bool] = []
+    phone_stop = window.phone.stop
+
+    async def stop() -> None:
+        phone_stops.append(records_written.done())
+        await phone_stop()
+
+    monkeypatch.setattr(window.phone, "stop", stop)
+    spawn(window.shutdown(quit_app=False))
+    qtbot.wait(1000)  # a session still saying goodbye
+    assert not phone_stops
+    records_written.set_result([])
+    qtbot.waitUntil(lambda: bool(phone_stops))
+    assert phone_stops == [True]
