@@ -22,15 +22,18 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.analytics.records import CallData
+from earpiece.core.calls.record_format import Outcome
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.desktop.call_recording import recordings
 from earpiece.desktop.copilot_panel import SPEAKER_LABELS, plain_label
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.latency_words import strip_text
-from earpiece.desktop.plain_words import clock, end_reason_text
+from earpiece.desktop.plain_words import clock, end_reason_text, outcome_text
 from earpiece.sip.records import CallRecord
 
 _METRIC_FIELDS = {f.name for f in fields(TurnMetrics)}
+# Outcomes the SIP history's line already says (who hung up, a transfer); the others are added to it.
+_TOLD_BY_THE_LINE = frozenset({Outcome.CALLER_HUNG_UP, Outcome.TRANSFERRED})
 
 
 def transcript_lines(call: CallData) -> list[str]:
@@ -69,9 +72,11 @@ def heading(call: CallData, line: CallRecord | None = None) -> str:
     who = call.display_name or call.remote_uri or "unknown caller"
     if line is not None:
         ended = end_reason_text(line.end_reason, line.direction.value == "outbound")
+        if call.outcome and call.outcome not in _TOLD_BY_THE_LINE:
+            ended += f" — {outcome_text(call.outcome)}"
         talk = line.duration_s
     else:
-        ended, talk = end_reason_text(call.outcome or call.end_reason), call.duration_s
+        ended, talk = outcome_text(call.outcome, call.end_reason), call.duration_s
     kb = f", knowledge base {call.knowledge_base}" if call.knowledge_base else ""
     return (f"{who} — {call.started_at.astimezone():%Y-%m-%d %H:%M}, {clock(talk)}, "
             f"{call.mode or 'no AI'} mode{kb}; ended: {ended or 'unknown'}")

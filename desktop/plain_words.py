@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from earpiece.core.calls.record_format import Outcome
+
 # The SIP layer's end reasons (sip/calls.py) as an agent says them.
 END_REASONS = {
     "hung up here": "you hung up",
@@ -14,6 +16,27 @@ END_REASONS = {
     "transferred": "transferred",
 }
 _OUTBOUND_END_REASONS = {"hung up by the other party": "the person you called hung up"}
+
+# A call record's outcome (core/calls/record_format.py) as an agent says it.
+OUTCOMES: dict[Outcome, str] = {
+    Outcome.CALLER_HUNG_UP: "the caller hung up",
+    Outcome.AGENT_HUNG_UP: "Earpiece hung up (after saying goodbye, or a long silence)",
+    Outcome.TRANSFERRED: "transferred to a person",
+    Outcome.TRANSFER_FAILED: "the caller asked for a person, but the transfer did not go through",
+    Outcome.ENDED_AT_SHUTDOWN: "ended when Earpiece was closed",
+    Outcome.ENDED_STALE: "ended by the line: no sound from the caller for too long",
+    Outcome.LOST_IN_CRASH: "Earpiece stopped unexpectedly during the call",
+    Outcome.ERROR: "ended by an error in Earpiece",
+}
+# Records from before outcomes were kept hold only the AI session's end reason (core/engine/session.py).
+_SESSION_END_REASONS = {
+    "remote": "the call ended",
+    "hangup_requested": OUTCOMES[Outcome.AGENT_HUNG_UP],
+    "stopped": "the AI was stopped",
+    "shutdown": OUTCOMES[Outcome.ENDED_AT_SHUTDOWN],
+    "crash": OUTCOMES[Outcome.LOST_IN_CRASH],
+    "error": OUTCOMES[Outcome.ERROR],
+}
 
 # PortAudio's messages (sounddevice.PortAudioError, OSError without the library) in plain words.
 _DEVICE_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -57,6 +80,15 @@ def end_reason_text(reason: str, outbound: bool = False) -> str:
     if outbound and reason in _OUTBOUND_END_REASONS:
         return _OUTBOUND_END_REASONS[reason]
     return END_REASONS.get(reason, reason)
+
+
+def outcome_text(outcome: str, session_end_reason: str = "") -> str:
+    """How a call ended according to its call record: the outcome, else (an older record) the AI
+    session's end reason; the raw text only when it matches nothing known."""
+    if outcome:
+        known = outcome in Outcome.__members__.values()
+        return OUTCOMES[Outcome(outcome)] if known else outcome
+    return _SESSION_END_REASONS.get(session_end_reason, session_end_reason)
 
 
 def device_problem_text(raw: str) -> str:

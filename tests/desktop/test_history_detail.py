@@ -9,10 +9,14 @@ import wave
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
+from earpiece.core.analytics import CallArchive
+from earpiece.core.calls.record_format import CallFacts, TransferAttempt
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.engine.record import CallRecorder
+from earpiece.desktop.call_detail import CallDetail
 from earpiece.desktop.call_recording import recording_path
 from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.history_panel import HistoryPanel
@@ -118,3 +122,21 @@ def test_search_by_number_date_and_words_said(panel):
     assert shown() == ["sip:0799999999@example.org"]
     panel.search.setText("")
     assert len(shown()) == 2
+
+
+def test_the_call_records_outcome_is_told_beside_who_hung_up(qtbot: QtBot, panel: HistoryPanel) -> None:
+    recorder = CallRecorder("c-transfer", "autonomous")
+    asked = TransferAttempt("sip:desk@example.org", 0.0, "a person")  # no NOTIFY came back
+    recorder.facts = CallFacts("c-transfer", transfers=[asked])
+    recorder.save("remote")
+    history_line("c-transfer", "sip:erin@example.org", time.time() - 60, "hung up by the other party")
+    panel.show_history(CallHistory().load())
+    panel.open_call(0)
+    assert panel.detail is not None
+    assert panel.detail.heading.text().endswith(
+        "ended: the caller hung up — the caller asked for a person, but the transfer did not go through")
+
+    alone = CallDetail(CallArchive().get("c-transfer"))  # a record without a SIP history line
+    qtbot.addWidget(alone)
+    assert alone.heading.text().endswith(
+        "ended: the caller asked for a person, but the transfer did not go through")
