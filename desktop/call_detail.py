@@ -1,4 +1,4 @@
-"""A past call opened from the history: who, when, how it ended, the transcript with times and
+"""A past call opened from the history: who, when, how it ended, its summary, the transcript with times and
 speakers, every answer with its sources and timings, and its recording when one was made. Read from
 the call record (`core.analytics.records`), never written."""
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.analytics.records import CallData
+from earpiece.core.analytics.stored_summary import summary_of
 from earpiece.core.calls.record_format import Outcome
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.desktop.call_recording import recordings
@@ -82,6 +83,14 @@ def heading(call: CallData, line: CallRecord | None = None) -> str:
             f"{call.mode or 'no AI'} mode{kb}; ended: {ended or 'unknown'}")
 
 
+def summary_text(call: CallData) -> str:
+    """The call's stored summary (made on the spot, and not stored, when missing), saying who wrote it."""
+    summary = summary_of(call)
+    if summary.source == "llm":
+        return f"Summary (written by the AI model, checked against the transcript): {summary.text}"
+    return f"Summary (from the transcript): {summary.text}"
+
+
 def open_recording(path: Path) -> bool:
     """Play the recording in the system's audio player."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
@@ -129,6 +138,7 @@ class CallDetail(QDialog):
         self.call = call
         self.setWindowTitle(f"Call with {call.display_name or call.remote_uri or call.call_id}")
         self.heading = plain_label(heading(call, line))
+        self.summary = plain_label(summary_text(call))
         self.recording = RecordingRow(call.call_id)
         self.transcript = _list(transcript_lines(call), "No transcript: the AI was off for this call.")
         self.answers = _list(answer_lines(call), "No questions were answered in this call.")
@@ -139,6 +149,7 @@ class CallDetail(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.summary)
         layout.addWidget(self.recording)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)

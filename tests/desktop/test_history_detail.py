@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 import wave
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.analytics import CallArchive
+from earpiece.core.analytics.stored_summary import StoredSummary, summary_of, summary_path, write_stored
 from earpiece.core.calls.record_format import CallFacts, TransferAttempt
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
@@ -140,3 +142,21 @@ def test_the_call_records_outcome_is_told_beside_who_hung_up(qtbot: QtBot, panel
     qtbot.addWidget(alone)
     assert alone.heading.text().endswith(
         "ended: the caller asked for a person, but the transfer did not go through")
+
+
+def test_the_call_opens_with_its_summary_saying_who_wrote_it(qtbot: QtBot) -> None:
+    saved_call("c-summary", "How much does delivery cost?", "Delivery costs 4.95 euros.")
+    call = CallArchive().get("c-summary")
+    detail = CallDetail(call)
+    qtbot.addWidget(detail)
+    assert detail.summary.text().startswith(
+        'Summary (from the transcript): Caller asked: "How much does delivery cost?" - Delivery costs 4.95')
+    assert not summary_path(call.path).exists()  # opening a call writes nothing
+
+    extractive = summary_of(call)
+    written = "The caller asked what delivery costs and was told 4.95 euros."
+    write_stored(call, StoredSummary(replace(extractive, written=written), model_tried=True))
+    detail = CallDetail(call)
+    qtbot.addWidget(detail)
+    assert detail.summary.text() == (
+        f"Summary (written by the AI model, checked against the transcript): {written}")
