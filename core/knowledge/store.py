@@ -74,6 +74,9 @@ EMBED_STEP = 128  # passages per embedding step: 4 batches (2 per core), one ind
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
+# How passages are embedded (2: the int8 weights multiplied in int8, see `int8_matmul.py`); a store
+# embedded otherwise has its passages embedded again from the ledger's text the first time it opens.
+EMBEDDING_VERSION = 2
 
 
 class IngestCancelled(Exception):
@@ -246,7 +249,21 @@ class KnowledgeStore:
             index = self._index
         if opened and self._ledger.setting("units_version") != UNITS_VERSION:
             self._recut_units()
+        elif opened and self._ledger.setting("embedding_version") != EMBEDDING_VERSION:
+            self._reembed(index)
         return index
+
+    def _reembed(self, index: ChromaIndex) -> None:
+        """Embed every passage again from the ledger's text (no file is re-read): the embedder changed,
+        and a question must be compared with passages embedded the same way."""
+        with self._write_lock:
+            for kb in self._ledger.knowledge_bases():
+                rows = [r for r in self._ledger.chunks(kb.name) if not r.flags]
+                vectors = self._embed_rows(index, self.embedder, kb.collection, rows)
+                self._ledger.put_vectors(kb.name, vectors)
+                self._note(f"{kb.name}: embedded its {len(vectors)} passages again (the way passages are "
+                           "embedded changed).")
+            self._ledger.set_setting("embedding_version", EMBEDDING_VERSION)
 
     def _recut_units(self) -> None:
         """Re-read every knowledge base written by an older version, so it gets today's answer units."""
@@ -256,6 +273,7 @@ class KnowledgeStore:
                 self._note(f"{kb.name}: re-read {len(report.results)} documents into answer units "
                            f"(the store was written by an older version).")
             self._ledger.set_setting("units_version", UNITS_VERSION)
+            self._ledger.set_setting("embedding_version", EMBEDDING_VERSION)  # rebuilt: embedded anew
 
     def _open_index(self, embedder: MiniLmEmbedder) -> ChromaIndex:
         path = self.root / "chroma"
@@ -320,6 +338,7 @@ class KnowledgeStore:
                 raise KnowledgeBaseExistsError(f"A knowledge base named {name!r} already exists.")
             if not self._ledger.knowledge_bases():  # a store's first knowledge base: cut the current way
                 self._ledger.set_setting("units_version", UNITS_VERSION)
+                self._ledger.set_setting("embedding_version", EMBEDDING_VERSION)
             self._ledger.add_knowledge_base(name, collection_name(name))
         return self.info(name)
 

@@ -358,3 +358,36 @@ def test_a_long_pdf_streams_by_pages_and_resumes_after_an_interruption(
     assert not document.partial and document.size == pdf.stat().st_size
     assert store.add("pdf", [pdf]).results[0].outcome is Outcome.UNCHANGED
     assert top_source(store, "pdf", "when does the depot in town 371 open") == "depots.pdf"
+
+
+def test_a_store_embedded_the_old_way_is_embedded_again_from_the_ledger_on_open(
+    store_root: Path, embedder: MiniLmEmbedder
+) -> None:
+    import sqlite3
+
+    import numpy as np
+
+    from earpiece.core.knowledge.chunking import embedding_text
+    from earpiece.core.knowledge.ledger import Ledger
+    from tests.knowledge.conftest import SAMPLE_KB
+
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.create("sample")
+        store.add("sample", [SAMPLE_KB / "warranty.txt"])
+        rows = store.chunks("sample")
+    stale = np.random.default_rng(1).normal(size=(len(rows), 384)).astype(np.float32)
+    with sqlite3.connect(store_root / "ledger.sqlite3") as db:  # vectors of another embedder, and no mark
+        db.execute("DELETE FROM meta WHERE key = 'embedding_version'")
+        db.executemany("UPDATE vectors SET embedding = ? WHERE chunk_id = ?",
+                       [(v.tobytes(), r.chunk_id) for v, r in zip(stale, rows, strict=True)])
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        assert store.search("sample", "how long is the warranty", 1).passages
+        assert any("embedded its" in note for note in store.recovery_notes)
+    ledger = Ledger(store_root / "ledger.sqlite3", read_only=True)
+    stored = ledger.vectors("sample")
+    ledger.close()
+    fresh = embedder.embed([embedding_text(r.heading, r.text) for r in rows])
+    assert all(float(stored[r.chunk_id] @ v) > 0.99 for r, v in zip(rows, fresh, strict=True))
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.index  # noqa: B018  # opened: nothing more to do
+        assert not store.recovery_notes
