@@ -44,8 +44,8 @@ KNOWN_HALLUCINATIONS = (
 _NON_SPEECH = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫]")
 _ONLY_FILLER = {"you"}  # the classic tiny-model output for a breath
 # A few terms: biasing with every distinctive word of a knowledge base put one page's jargon into
-# callers' transcripts (bench/stt: tiny.en wideband WER 15.9 % unbiased, 15.0 % with ~400
-# characters of words, 10.8 % with <= 12 recurring terms).
+# callers' transcripts. bench/stt, tiny.en, 82 test questions, WER wideband / narrowband: unbiased
+# 17.4 / 43.3 %, every word (~400 characters) 18.5 / 49.1 %, <= 12 recurring terms 16.7 / 45.5 %.
 HOTWORD_TERMS = 12
 
 
