@@ -27,6 +27,7 @@ from earpiece.core.analytics import (
     CallArchive,
     Dashboard,
     analyser,
+    apply_retention,
     dashboard,
     gap_questions,
     group_gaps,
@@ -53,7 +54,7 @@ def load_supervisor_data(settings: Settings, archive: CallArchive, since: dateti
                          account: str | None, engine: CallAnalyser) -> SupervisorData:
     """Blocking (reads every record, embeds questions): run it in a worker thread. Applies the
     retention period first."""
-    archive.prune(settings.analytics.retention_days)
+    apply_retention(settings, archive)  # a folder it cannot clean is logged; the figures still load
     in_range = archive.calls(since=since, until=until)
     calls = [c for c in in_range if account is None or c.account_id == account]
     analyses = [engine.analyse(c) for c in calls]

@@ -22,9 +22,10 @@ import qasync
 from PIL import Image
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.analytics import CallArchive
-from earpiece.core.engine.record import calls_dir
+from earpiece.core.engine.record import CallRecorder, calls_dir
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.settings import AnalyticsSettings, Settings
 from earpiece.desktop.contacts import contacts
@@ -194,3 +195,24 @@ def test_deleting_a_call_in_the_history_removes_its_record_and_recording(qtbot, 
 
 if __name__ == "__main__":
     sys.exit(_show_on_display(Path(sys.argv[1]), Path(sys.argv[2])))
+
+
+def test_figures_load_when_the_retention_period_cannot_be_applied(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    records = tmp_path / "calls"
+    recorder = CallRecorder("recent", "copilot")
+    recorder.folder = records
+    recorder.save("remote")
+    history = CallHistory(tmp_path / "call_history.jsonl")
+    long_ago = time.time() - 90 * 86_400
+    history.append(CallRecord("old", "desk", CallDirection.INBOUND, "sip:100@pbx", "", long_ago, long_ago,
+                              long_ago + 9, 200, "remote"))
+    (tmp_path / "call_history.jsonl.tmp").mkdir()  # where the shortened history would be written
+    view = SupervisorView(Settings(analytics=AnalyticsSettings(retention_days=30)),
+                          CallArchive(records, history.path))
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.refresh()
+    assert view.figures.text().startswith("1 calls")
+    assert any(r.message.startswith("retention: old calls not deleted") for r in caplog.records)
+    assert [r.call_id for r in history.load()] == ["old"]  # kept until a later attempt succeeds
