@@ -191,6 +191,22 @@ _TEMPLATE_TAGS = re.compile(
 _EMPTY_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*\)")
 
 
+_MARKUP = re.compile(r"^\s*<(?:[a-z][a-z0-9]*|/[a-z][a-z0-9]*)[\s>]", re.IGNORECASE)
+
+
+def unindent_markup(soup: Any) -> None:
+    """Markdown turns HTML indented by four spaces after a blank line into a code block (an
+    `<ol>` inside a help page's `<div>`); that is the page's markup, not code to show: it is read
+    as HTML again."""
+    from bs4 import BeautifulSoup
+
+    for pre in soup.find_all("pre"):
+        code = pre.get_text()
+        if _MARKUP.match(code) and code.rstrip().endswith(">"):
+            fragment = BeautifulSoup(code, "lxml")
+            pre.replace_with(*(fragment.body or fragment).contents)
+
+
 def spell_out_contact_links(soup: Any) -> None:
     """"[email Zulip support](mailto:support@zulip.com)": a visitor can click the words, a caller
     can only hear them, so an e-mail or phone link whose text does not show its address gets it."""
@@ -213,6 +229,7 @@ def html_elements(markup: str) -> tuple[str, list[Element]]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_EMPTY_LINK.sub(r"\1", _TEMPLATE_TAGS.sub(" ", markup)), "lxml")
+    unindent_markup(soup)
     remove_invisible(soup)
     spell_out_contact_links(soup)
     title = _text(soup.title) if soup.title else ""

@@ -92,3 +92,15 @@ def test_a_directory_copied_as_one_line_per_cell_is_read_as_rows(tmp_path: Path)
     prose = tmp_path / "prose.txt"
     prose.write_text("Our hours\nMonday to Friday\nnine to five\nWeekends\nclosed\nHolidays\nclosed\n")
     assert not [b for b in read_document(prose).blocks if b.kind is UnitKind.ROW]
+
+
+def test_html_indented_inside_markdown_is_read_as_markup_not_code(tmp_path: Path) -> None:
+    page = tmp_path / "reactivate.md"
+    page.write_text(
+        "## Reactivate your profile\n\n<div class=\"accordion\">\n  <p>You need your personal key.</p>\n\n"
+        "    <ol>\n      <li>Sign in with your new password.</li>\n"
+        "      <li>Select “Reactivate your profile now.”</li>\n    </ol>\n</div>\n"
+    )
+    texts = _texts(page)
+    assert "Select “Reactivate your profile now.”" in texts
+    assert not any("<" in t for t in texts), texts
