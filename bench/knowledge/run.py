@@ -1,8 +1,9 @@
 """Knowledge-store benchmark: ingest throughput, query latency (p50/p95), peak memory, a big text
-streamed, the parser process's cost per small file, and how much a foreground task slows down while
-ingestion runs.
+and a long PDF streamed, the parser process's cost per small file, and how much a foreground task
+slows down while ingestion runs.
 
     .venv/bin/python -m bench.knowledge.run [--sizes 1000 10000] [--queries 200] [--stream-mb 5]
+                                            [--pdf-pages 500]
 
 Each size runs in its own child process (so peak RSS is that size's), on a synthetic corpus of
 markdown files with one ~300-character passage per section. Results go to
@@ -171,8 +172,6 @@ def parse_cost_ms(store: object, folder: Path) -> dict[str, float]:
 
 def measure_stream(megabytes: float) -> dict[str, float | int]:
     """A plain-text file of `megabytes` of distinct passages: throughput, first progress, peak RSS."""
-    from earpiece.core.knowledge import KnowledgeStore, Progress
-
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "manual.txt"
@@ -183,30 +182,56 @@ def measure_stream(megabytes: float) -> dict[str, float | int]:
                     file.write(f"Chapter {n // 20}\n\n")
                 file.write(passage(rng, n) + "\n\n")
                 n += 1
-        with KnowledgeStore(Path(tmp) / "store") as store:
-            store.create("stream")
-            store.index  # noqa: B018
-            started = time.perf_counter()
-            first: list[float] = []
+        return {"stream_mb": megabytes, **stream_file(big, "stream")}
 
-            def note(progress: Progress) -> None:
-                if progress.chunks_done and not first:
-                    first.append(time.perf_counter() - started)
 
-            report = store.add("stream", [big], progress=note)
-            chunks = store.info("stream").chunks
+def measure_pdf_stream(pages: int) -> dict[str, float | int]:
+    """A PDF of `pages` pages, four distinct passages each: the same figures as `measure_stream`."""
+    from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate  # type: ignore[import-untyped]
+
+    rng, body = random.Random(5), getSampleStyleSheet()["BodyText"]
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "manual.pdf"
+        story = [flowable for page in range(pages) for flowable in
+                 (*(Paragraph(passage(rng, page * 4 + n), body) for n in range(4)), PageBreak())]
+        SimpleDocTemplate(str(pdf), title="Manual").build(story)
+        return {"pdf_pages": pages, **stream_file(pdf, "pdf")}
+
+
+def stream_file(path: Path, prefix: str) -> dict[str, float | int]:
+    """Ingest one big file into a fresh store (in the file's folder): seconds to the first progress
+    report and to the first stored passages, throughput, peak RSS of this process."""
+    from earpiece.core.knowledge import KnowledgeStore, Progress
+
+    with KnowledgeStore(path.parent / "store") as store:
+        store.create("stream")
+        store.index  # noqa: B018
+        started = time.perf_counter()
+        reported: list[float] = []
+        stored: list[float] = []
+
+        def note(progress: Progress) -> None:
+            if progress.message and not reported:
+                reported.append(time.perf_counter() - started)
+            if progress.chunks_done and not stored:
+                stored.append(time.perf_counter() - started)
+
+        report = store.add("stream", [path], progress=note)
+        chunks = store.info("stream").chunks
     return {
-        "stream_mb": megabytes,
-        "stream_chunks": chunks,
-        "stream_s": round(report.seconds, 1),
-        "stream_chunks_per_s": round(chunks / report.seconds, 1),
-        "stream_first_progress_s": round(first[0], 1) if first else -1,
-        "stream_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        f"{prefix}_chunks": chunks,
+        f"{prefix}_s": round(report.seconds, 1),
+        f"{prefix}_chunks_per_s": round(chunks / report.seconds, 1),
+        f"{prefix}_first_report_s": round(reported[0], 1) if reported else -1,
+        f"{prefix}_first_progress_s": round(stored[0], 1) if stored else -1,
+        f"{prefix}_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
 def markdown(
     results: list[dict[str, float | int]], meta: dict[str, str], stream: dict[str, float | int] | None,
+    pdf: dict[str, float | int] | None = None,
 ) -> str:
     rows = [
         ("chunks", "chunks"), ("ingest (chunks/s)", "ingest_chunks_per_s"), ("ingest (s)", "ingest_s"),
@@ -232,8 +257,13 @@ def markdown(
     if stream:
         lines += ["", f"Streamed plain text: {stream['stream_mb']} MB, {stream['stream_chunks']} chunks in "
                       f"{stream['stream_s']} s ({stream['stream_chunks_per_s']} chunks/s), first passages "
-                      f"stored after {stream['stream_first_progress_s']} s, peak RSS "
-                      f"{stream['stream_peak_rss_mb']} MB."]
+                      f"stored after {stream['stream_first_progress_s']} s (first progress report after "
+                      f"{stream['stream_first_report_s']} s), peak RSS {stream['stream_peak_rss_mb']} MB."]
+    if pdf:
+        lines += ["", f"Streamed PDF: {pdf['pdf_pages']} pages, {pdf['pdf_chunks']} chunks in "
+                      f"{pdf['pdf_s']} s ({pdf['pdf_chunks_per_s']} chunks/s), first pages stored after "
+                      f"{pdf['pdf_first_progress_s']} s (first progress report after "
+                      f"{pdf['pdf_first_report_s']} s), peak RSS {pdf['pdf_peak_rss_mb']} MB."]
     return "\n".join(lines) + "\n"
 
 
@@ -246,12 +276,17 @@ def main() -> None:
     parser.add_argument("--stream-mb", type=float, default=5.0, help="0: no streamed-text run")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stream-child", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--pdf-pages", type=int, default=500, help="0: no streamed-PDF run")
+    parser.add_argument("--pdf-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.queries)))
         return
     if args.stream_child:
         print(json.dumps(measure_stream(args.stream_child)))
+        return
+    if args.pdf_child:
+        print(json.dumps(measure_pdf_stream(args.pdf_child)))
         return
     results, queries = [], args.queries
     load = f"{os.getloadavg()[0]:.1f}"
@@ -266,6 +301,7 @@ def main() -> None:
     for size in args.sizes:
         results.append(child("--child", str(size), "--queries", str(queries)))
     stream = child("--stream-child", str(args.stream_mb)) if args.stream_mb else None
+    pdf = child("--pdf-child", str(args.pdf_pages)) if args.pdf_pages else None
     meta = {
         "load": load,
         "when": time.strftime("%Y-%m-%d %H:%M"),
@@ -274,9 +310,9 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "knowledge.json").write_text(
-        json.dumps({"meta": meta, "results": results, "stream": stream}, indent=2))
-    (RESULTS / "knowledge.md").write_text(markdown(results, meta, stream))
-    print(markdown(results, meta, stream))
+        json.dumps({"meta": meta, "results": results, "stream": stream, "pdf": pdf}, indent=2))
+    (RESULTS / "knowledge.md").write_text(markdown(results, meta, stream, pdf))
+    print(markdown(results, meta, stream, pdf))
 
 
 if __name__ == "__main__":

@@ -407,7 +407,7 @@ class KnowledgeStore:
         queue = EmbeddingQueue(functools.partial(self._embed_step, run),
                                functools.partial(self._commit_queued, run), EMBED_STEP)
         try:
-            for number, path, read in self._read_ahead(kb, files, reread):
+            for number, path, read in self._read_ahead(run, reread):
                 if self._cancelled():
                     raise IngestCancelled
                 run.read, run.current = number, str(path)
@@ -444,14 +444,16 @@ class KnowledgeStore:
         """The running `add` was asked to stop, or the store is closing (the app quits)."""
         return self._cancel is not None and (self._cancel.is_set() or self._closed)
 
-    def _read_ahead(
-        self, kb: KnowledgeBaseInfo, files: Sequence[Path], reread: bool,
-    ) -> Iterator[tuple[int, Path, _Read | FileResult]]:
+    def _read_ahead(self, run: _Run, reread: bool) -> Iterator[tuple[int, Path, _Read | FileResult]]:
         """Each file read (hashed, parsed, cut) on a thread while the caller works on the one before."""
+        kb, files = run.kb, run.files
         with ThreadPoolExecutor(1, thread_name_prefix="read") as reader:
             ahead = reader.submit(self._read_file, kb, files[0], reread) if files else None
             for number, path in enumerate(files):
                 assert ahead is not None
+                if not ahead.done():  # name the file while it is read (a long PDF's first pages)
+                    run.read, run.current = number, str(path)
+                    run.report("reading")
                 read = ahead.result()
                 if number + 1 < len(files):
                     ahead = reader.submit(self._read_file, kb, files[number + 1], reread)
