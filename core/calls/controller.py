@@ -4,8 +4,13 @@ events come in, voice sessions run, the controller's events go out to whoever sh
 Per call:
 
     offered -> answered (by the controller when its policy says so, else by the user) -> connected
-      -> a voice session in the call's mode (restarted when the mode or knowledge base changes)
+      -> a voice session in the call's mode: a change of mode is the session's own switch (no
+         turn lost); a change of knowledge base, or AI turned back on, starts a new session
       -> transfer (with an apology when it fails) / hang-up -> one JSON record
+
+The call's record (`CallRecorder`) is the controller's: made with the first session, handed to
+every session of the call (they add to it, on its clock, and never save it) and written by the
+controller when the call is over (or goes on without a session).
 
 Everything runs on one asyncio loop; the line's events must be handed to it (`handle`). The
 controller is given its line (`CallLine`) and where voice stacks come from (`StackSource`), so its
@@ -56,7 +61,9 @@ from earpiece.core.engine import (
     BotSpeakingStarted,
     BotSpeakingStopped,
     CallEnded,
+    CallRecorder,
     EngineEvent,
+    ModeChanged,
     Speaker,
     TranscriptEvent,
     TransferRequested,
@@ -69,7 +76,7 @@ from earpiece.core.settings import AccountSettings, CallMode, Settings
 log = logging.getLogger(__name__)
 
 # Session end reasons after which the call goes on with a new session (or none, for mode off).
-RESTART = frozenset({"mode changed", "knowledge base changed"})
+RESTART = frozenset({"mode off", "knowledge base changed"})
 # Session end reasons after which the controller hangs the call up.
 HANG_UP = frozenset({"hangup_requested", "shutdown", "error"})
 
@@ -133,16 +140,20 @@ class CallController:
             self._transfer_update(call, event)
 
     def set_mode(self, call_id: str, mode: CallMode) -> None:
-        """The call's mode from now on; a session in another mode is replaced (mode off: none)."""
+        """The call's mode from now on: the running session switches (what the caller said and the
+        old mode had not dealt with is taken over); mode off ends the session, the call goes on."""
         call = self._calls.get(call_id)
         if call is None:
             self._wanted[call_id] = (mode, self._wanted.get(call_id, (None, None))[1])
             return
         call.mode = mode
-        if call.session is not None and call.session.mode is not mode:
-            call.session.stop("mode changed")  # `_run_call` goes on in the new mode
+        session = call.session
+        if session is None:
+            self._maybe_start(call)  # a session being set up reads `call.mode` once it is ready
+        elif mode is CallMode.OFF:
+            session.stop("mode off")
         else:
-            self._maybe_start(call)
+            session.switch_mode(mode)  # ModeChanged reaches the record and the subscribers
 
     def set_knowledge_base(self, call_id: str, name: str) -> None:
         """This call only: a session on another knowledge base is restarted on `name`."""
@@ -246,7 +257,7 @@ class CallController:
             call.task = self._spawn(self._run_call(call))
 
     async def _run_call(self, call: ActiveCall) -> None:
-        """Sessions until the call ends (a new one after a change of mode or knowledge base), then
+        """Sessions until the call ends (a new one after a change of knowledge base), then
         the hang-up if the session asked for it, and the record."""
         try:
             call.mark_frame_gap("call set-up")
@@ -266,7 +277,7 @@ class CallController:
                 self._write_record(call)
 
     async def _run_session(self, call: ActiveCall) -> None:
-        mode, call_id = call.mode, call.call_id
+        call_id = call.call_id
         try:
             stack = await self.stacks.new_stack(call.knowledge_base)
             media = call.media = call.media or self.line.call_audio(call_id)
@@ -275,27 +286,28 @@ class CallController:
             self.events.publish(CallProblem(call_id, f"AI unavailable: {exc}"))
             call.end_reason = "error" if self.policy.answer else "stopped"
             return
-        if call.disconnected.is_set():
-            call.end_reason = "remote"
+        if call.disconnected.is_set() or call.mode is CallMode.OFF:  # while the stack was made
+            call.end_reason = "remote" if call.disconnected.is_set() else "mode off"
             return
-        copilot = mode is CallMode.COPILOT
-        whisper = copilot and self.settings.ui.whisper_to_agent
-        greeting = "" if self._closing else self.policy.greeting
+        mode, again = call.mode, call.recorder is not None
+        if call.recorder is None:
+            call.recorder = CallRecorder(call_id, str(mode))
+            call.recorder.facts, call.recorder.folder = call.facts, self.calls_dir
+        # The caller is greeted once per call, not again when a session is started mid-call.
+        greeting = "" if self._closing or again else self.policy.greeting
+        whisper = self.settings.ui.whisper_to_agent  # for copilot, now or after a switch
         session = create_session(
             self.settings, stack, mode=mode, sink=media.sink,
-            agent_sink=media.agent.sink if whisper else None, call_id=call_id,
+            agent_sink=media.agent.sink if whisper else None, call_id=call_id, recorder=call.recorder,
             **({} if greeting is None else {"greeting": greeting}),
         )
-        recorder = session.recorder
-        recorder.facts, recorder.folder = call.facts, self.calls_dir
-        if call.recorder is not None:
-            recorder.continue_from(call.recorder)
-        call.recorder, call.session, call.end_reason = recorder, session, "remote"
-        session.events.subscribe(lambda event: self._on_session_event(call, mode, event))
+        call.session, call.end_reason = session, "remote"
+        session.events.subscribe(lambda event: self._on_session_event(call, session.mode, event))
         self.events.publish(SessionStarted(call_id, mode))
         call.running.set()
         try:
-            await session.run(media.frames(), media.agent.frames() if copilot else None)
+            # The agent's headset too: copilot transcribes it, also after a switch from autonomous.
+            await session.run(media.frames(), media.agent.frames())
         except Exception:
             log.exception("call %s: the session failed", call_id)
             call.end_reason = "error"
@@ -321,6 +333,10 @@ class CallController:
                      call.call_id, m.turn_id, m.intent, m.voice_to_voice_ms, m.answer)
         elif isinstance(event, TransferRequested):
             self._transfer(call, event)
+        elif isinstance(event, ModeChanged):
+            call.answering = call.answering and mode is CallMode.AUTONOMOUS
+            log.info("call %s: now in %s mode (took over turns %s)", call.call_id, event.mode,
+                     list(event.handed_over))
         elif isinstance(event, CallEnded):
             call.end_reason = event.reason
         call.update_idle()
@@ -437,7 +453,8 @@ class CallController:
         self._drop(call)
 
     def _write_record(self, call: ActiveCall) -> Path | None:
-        """The call's record (again, with what happened since the session wrote it): one per call."""
+        """Write the call's record (its sessions never do): one file per call, rewritten when a call
+        that went on without a session (mode off) ends."""
         if call.recorder is None:
             return None  # no session ever ran: nothing was said
         call.note_audio()

@@ -104,16 +104,15 @@ class AutonomousPolicy(Policy):
 
     # ---- from the listeners ----
 
+    def listens_to(self, speaker: Speaker) -> bool:
+        return speaker is Speaker.CALLER  # the agent's headset is not part of the conversation
+
     def on_frame(self, listener: Listener, frame: AudioFrame, voiced: bool) -> None:
-        if listener.speaker is not Speaker.CALLER:
-            return
         if self.voice.caller_frame(frame, voiced) is BargeInKind.INTERRUPT:
             self._interrupted = True
         self._check_silence(frame.captured_at, listener.in_speech)
 
     def on_speech_started(self, listener: Listener, event: SpeechStarted) -> None:
-        if listener.speaker is not Speaker.CALLER:
-            return
         self._last_activity = time.monotonic()
         self._reprompted = False
         turn = self._job_turn
@@ -131,7 +130,7 @@ class AutonomousPolicy(Policy):
                 self._superseded.add(turn.id)
 
     def wants_early(self, listener: Listener) -> bool:
-        return listener.speaker is Speaker.CALLER and not self._backchannel()
+        return not self._backchannel()
 
     async def prepare(self, listener: Listener, heard: Heard) -> None:
         await super().prepare(listener, heard)
@@ -139,8 +138,6 @@ class AutonomousPolicy(Policy):
             heard.head = await self._prepare_head(heard.text, heard.retrieval)
 
     def on_speech_ended(self, listener: Listener, event: SpeechEnded) -> None:
-        if listener.speaker is not Speaker.CALLER:
-            return
         # Speech begun in the last frames of a reply (before the barge-in detector saw its onset)
         # stops being fed to the detector when playback ends: judge it by its length instead.
         short = event.utterance.voiced_ms < self.ctx.stack.vad.barge_in_min_ms

@@ -131,7 +131,7 @@ class ModeChanged:
 @dataclass(frozen=True, slots=True)
 class CallEnded:
     reason: str  # "remote" (audio ended), "hangup_requested", "stopped", "error"
-    record_path: str  # the saved transcript + metrics JSON ("" if saving failed)
+    record_path: str  # the saved call record ("" when the call controller saves it, or saving failed)
     at: float
 
 

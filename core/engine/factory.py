@@ -23,6 +23,7 @@ from earpiece.core.audio.smart_turn import load_smart_turn
 from earpiece.core.audio.turn_settings import Endpointing
 from earpiece.core.engine.answering import Answerer
 from earpiece.core.engine.config import EngineConfig, VoiceStack
+from earpiece.core.engine.record import CallRecorder
 from earpiece.core.engine.session import CallSession
 from earpiece.core.interfaces import Passage, Retriever
 from earpiece.core.knowledge import SAMPLE_KB, KnowledgeRetriever, KnowledgeStore, ensure_sample_kb
@@ -106,10 +107,13 @@ def create_session(
     sink: AudioSink | None = None,
     agent_sink: AudioSink | None = None,
     call_id: str | None = None,
+    recorder: CallRecorder | None = None,
     **config_overrides: Any,
 ) -> CallSession:
     """A session for one call; `config_overrides` are `EngineConfig` fields (greeting, timeouts)
-    that replace what `settings.conversation` says."""
+    that replace what `settings.conversation` says. With `recorder` the call's record belongs to
+    the caller (the call controller saves it once the call is over); without, the session saves
+    its own when it ends."""
     return CallSession(
         stack,
         mode=mode,
@@ -117,4 +121,5 @@ def create_session(
         agent_sink=agent_sink,
         config=EngineConfig.from_settings(settings, **config_overrides),
         call_id=call_id,
+        recorder=recorder,
     )

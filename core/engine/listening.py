@@ -74,6 +74,8 @@ class Turn:
 
 
 class TurnHandler(Protocol):
+    def listens_to(self, speaker: Speaker) -> bool: ...
+
     def on_frame(self, listener: Listener, frame: AudioFrame, voiced: bool) -> None: ...
 
     def on_speech_started(self, listener: Listener, event: SpeechStarted) -> None: ...
@@ -125,6 +127,8 @@ class Listener:
 
     async def run(self, frames: AsyncIterator[AudioFrame]) -> None:
         async for frame in frames:
+            if not self._handler().listens_to(self.speaker):
+                continue
             voiced = self._vad.is_speech(frame)
             self._handler().on_frame(self, frame, voiced)
             event = self.detector.push(frame, voiced)

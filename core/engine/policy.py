@@ -35,15 +35,20 @@ class CallContext:
         events: EventBus,
         spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
         finish: Callable[[str], None],
+        *,
+        started_at: float,
+        turns_before: int = 0,
     ) -> None:
+        """`started_at`: the monotonic time of the call record's t = 0 (`speech_start_s` is on
+        that clock); `turns_before`: the record's last turn number (an earlier session's)."""
         self.stack = stack
         self.config = config
         self.events = events
         self.spawn = spawn
         self.finish = finish
-        self.started_at = time.monotonic()
+        self.started_at = started_at
         self.history: list[ChatTurn] = []
-        self._turns = 0
+        self._turns = turns_before
 
     def publish(self, event: EngineEvent) -> None:
         self.events.publish(event)
@@ -81,6 +86,11 @@ class Policy:
         self.ctx = ctx
 
     # -- from the listeners --
+    def listens_to(self, speaker: Speaker) -> bool:
+        """Whose audio this mode works on; the other stream's frames pass unheard (no VAD, no
+        turn model)."""
+        return True
+
     def on_frame(self, listener: Listener, frame: AudioFrame, voiced: bool) -> None:
         """Every frame, before turn detection."""
 

@@ -1,6 +1,8 @@
 """The per-call record: transcript, turn metrics and what happened, saved as JSON in
 `data_dir()/calls/` (or the folder the call controller chooses). It is an event observer, outside
-the pipeline; the call controller adds the call's facts (`facts`: who called, outcome, transfers,
+the pipeline, written by whoever made it: a session on its own saves its record when it ends; the
+call controller makes one per call, hands it to each of the call's sessions and saves it once the
+call is over. The controller adds the call's facts (`facts`: who called, outcome, transfers,
 audio), so the desktop and `earpiece agent` write one format (`core.calls.record_format`)."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from earpiece.core.engine.events import (
     BargeInEvent,
     EngineEvent,
     HangUpRequested,
+    ModeChanged,
     StageError,
     TranscriptEvent,
     TransferRequested,
@@ -53,14 +56,16 @@ class CallRecorder:
         self.facts: CallFacts | None = None  # set by the call controller
         self.folder: Path | None = None  # None: calls_dir()
 
-    def continue_from(self, earlier: CallRecorder) -> None:
-        """The same call's earlier session (before a change of mode or knowledge base): its
-        conversation, clock and facts carry on in this record."""
-        self.started_at, self._t0, self.facts = earlier.started_at, earlier._t0, earlier.facts
-        self.folder = earlier.folder
-        self.transcript[:0] = earlier.transcript
-        self.turns[:0] = earlier.turns
-        self.happenings[:0] = earlier.happenings
+    @property
+    def origin(self) -> float:
+        """The monotonic time of the record's t = 0: every session of the call counts from it."""
+        return self._t0
+
+    def last_turn_id(self) -> int:
+        """The highest turn number recorded so far (0: none): a later session of the same call
+        (after a change of knowledge base) numbers its turns on from there."""
+        numbers = [t["turn_id"] for t in self.turns] + [line["turn"] for line in self.transcript]
+        return max(numbers, default=0)
 
     def _t(self, at: float) -> float:
         return round(at - self._t0, 3)
@@ -78,8 +83,11 @@ class CallRecorder:
                 )
         elif isinstance(event, TurnMetricsEvent):
             self.turns.append(event.metrics.as_dict())
-        elif isinstance(event, TransferRequested | HangUpRequested | StageError | BargeInEvent):
-            entry = {k: (str(v) if not isinstance(v, int | float) else v) for k, v in asdict(event).items()}
+        elif isinstance(event, TransferRequested | HangUpRequested | StageError | BargeInEvent | ModeChanged):
+            if isinstance(event, ModeChanged):
+                self.mode = event.mode  # the record's mode is the one the call ended in
+            fields = asdict(event).items()
+            entry = {k: (v if isinstance(v, int | float | tuple) else str(v)) for k, v in fields}
             entry["t"] = self._t(event.at)
             entry["event"] = type(event).__name__
             self.happenings.append(entry)

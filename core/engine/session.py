@@ -52,18 +52,23 @@ class CallSession:
         agent_sink: AudioSink | None = None,
         config: EngineConfig | None = None,
         call_id: str | None = None,
-        save_record: bool = True,
+        recorder: CallRecorder | None = None,
     ) -> None:
+        """`recorder`: the call's record, kept by its owner (the call controller), who saves it; the
+        session only adds to it, on its clock and after its last turn. None: the session keeps a
+        record of its own and saves it when it ends."""
         self.stack = stack
         self.config = config or EngineConfig()
         self.call_id = call_id or f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.events = EventBus()
-        self.recorder = CallRecorder(self.call_id, str(mode))
+        self._owns_record = recorder is None
+        self.recorder = recorder or CallRecorder(self.call_id, str(mode))
+        self.recorder.mode = str(mode)
         self.events.subscribe(self.recorder.observe)
-        self._save_record = save_record
         self._agent_sink = agent_sink
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._ctx = CallContext(stack, self.config, self.events, self._spawn, self._finish)
+        self._ctx = CallContext(stack, self.config, self.events, self._spawn, self._finish,
+                                started_at=self.recorder.origin, turns_before=self.recorder.last_turn_id())
         self._voice = Voice(stack.tts, sink, stack.vad, self._publish, self._spawn) if sink else None
         self._policy = self._new_policy(mode)
         self.mode = mode
@@ -106,9 +111,10 @@ class CallSession:
         self, caller: AsyncIterator[AudioFrame], agent: AsyncIterator[AudioFrame] | None = None
     ) -> Path | None:
         """Process the call until its audio ends, a hang-up is requested, or `stop()`. `agent` is
-        the agent's headset (copilot transcribes it; autonomous ignores it).
+        the agent's headset (copilot transcribes it; autonomous lets its frames pass unheard, so
+        pass it whenever the call may be switched to copilot).
 
-        Returns the saved call record (None when saving is off or failed)."""
+        Returns the saved call record (None when the record's owner saves it, or saving failed)."""
         self._running = True
         streams = [(Speaker.CALLER, caller)] + ([(Speaker.AGENT, agent)] if agent is not None else [])
         consumers = [asyncio.create_task(self._listener(s).run(frames)) for s, frames in streams]
@@ -162,7 +168,7 @@ class CallSession:
 
     def _close(self) -> Path | None:
         path: Path | None = None
-        if self._save_record:
+        if self._owns_record:
             try:
                 path = self.recorder.save(self._end_reason)
             except OSError:

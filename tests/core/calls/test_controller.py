@@ -22,7 +22,6 @@ from earpiece.core.calls.events import (
     CallRecorded,
     ControllerEvent,
     SessionEvent,
-    SessionStarted,
     TransferChanged,
     TransferStatus,
 )
@@ -36,7 +35,7 @@ from earpiece.core.calls.line import (
 )
 from earpiece.core.calls.policy import CallPolicy
 from earpiece.core.calls.record_format import RecordSource
-from earpiece.core.engine import BotSpeakingStopped, TranscriptEvent, VoiceStack
+from earpiece.core.engine import BotSpeakingStopped, ModeChanged, TranscriptEvent, VoiceStack
 from earpiece.core.engine.answering import Answerer
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import AccountSettings, CallMode, CallSettings, Settings, VadSettings
@@ -347,14 +346,14 @@ def test_while_closing_and_when_full_calls_are_refused_busy(tmp_path: Path) -> N
     assert not list(line.calls_dir.glob("*.json")), "nothing was said: no record"
 
 
-def test_a_call_switched_to_copilot_keeps_one_record_of_both_sessions(tmp_path: Path) -> None:
+def test_a_call_switched_to_copilot_keeps_one_record_of_both_modes(tmp_path: Path) -> None:
     async def script(line: Line) -> None:
         media = line.connect()
         await greeted(line)
         line.controller.handle(DigitPressed("c1", "0"))
         await line.next(TranscriptEvent, lambda e: e.text == NO_TRANSFER)  # type: ignore[attr-defined]
         line.controller.set_mode("c1", CallMode.COPILOT)
-        await line.next(SessionStarted, lambda e: e.mode is CallMode.COPILOT)  # type: ignore[attr-defined]
+        await line.next(ModeChanged, lambda e: e.mode == "copilot")  # type: ignore[attr-defined]
         media.caller.say("When are you open on Saturday?")
         await line.next(TranscriptEvent, lambda e: e.final and e.speaker == "caller")  # type: ignore[attr-defined]
         await hang_up(line, media)
