@@ -1,8 +1,8 @@
 """The call controller (`earpiece.core.calls.controller`) on the phone's calls, as Qt signals: the
-controller runs a voice session per connected call whose mode is not off (restarted when the user
-changes the mode or knowledge base), hands callers who ask for a person over to the account's
-handover address (with an apology when that fails) and hangs up when the session asks; its events
-become the signals the panels show."""
+controller runs a voice session per connected call whose mode is not off (switched in place when
+the user changes the mode, restarted on a new knowledge base), hands callers who ask for a person
+over to the account's handover address (with an apology when that fails) and hangs up when the
+session asks; its events become the signals the panels show."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ The session owns the call's lifecycle, its events and its record; the work is do
      └─ Voice (reply.py)                     Earpiece's speech into the call, one `Reply` at a
                                              time: barge-in, interruption, what was heard
 
-Nothing outside the session writes to the call's sink: speak with `say()`.
+Nothing outside the session writes to the call's sink: speak with `say()`. The call's record
+(record.py) is the session's own unless it is given one (`recorder=`): the call controller gives
+every session of a call the same one and saves it itself, once the call is over.
 """
 
 from __future__ import annotations
