@@ -70,7 +70,7 @@ from earpiece.core.settings import KnowledgeSettings
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
-EMBED_STEP = 128  # passages per embedding step: 4 batches (2 per core), one index write, then commits
+EMBED_STEP = 128  # passages per embedding step: 16 batches over the cores, one index write, then commits
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
