@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from earpiece.core import secrets
 from earpiece.core.settings import AccountSettings, CallMode, Settings, SrtpPolicy, Transport
-from earpiece.desktop.settings.page import SettingsPage, show_secret_state
+from earpiece.desktop.settings.page import SettingsPage, scrolling, show_secret_state
 
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -120,7 +120,7 @@ class AccountsPage(SettingsPage):
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
-        layout.addWidget(self.form_host, 2)
+        layout.addWidget(scrolling(self.form_host), 2)  # the list and its buttons stay in view
 
     def set_knowledge_bases(self, names: list[str]) -> None:
         chosen = self._chosen_knowledge_base() if self.knowledge_base.count() else ""

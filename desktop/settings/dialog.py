@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from earpiece.core.secrets import SecretStoreUnavailableError, keyring_usable
@@ -13,10 +14,12 @@ from earpiece.desktop.settings.accounts_page import AccountsPage
 from earpiece.desktop.settings.ai_page import AiPage
 from earpiece.desktop.settings.audio_page import AudioPage
 from earpiece.desktop.settings.network_page import NetworkPage
-from earpiece.desktop.settings.page import SettingsPage
+from earpiece.desktop.settings.page import SettingsPage, scrolling
 from earpiece.desktop.settings.turn_taking_page import TurnTakingPage
 
 log = logging.getLogger(__name__)
+
+SIZE = (640, 560)  # the dialog's size when the screen has room for it
 
 
 class SettingsDialog(QDialog):
@@ -36,7 +39,8 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         for page in self.pages:
             page.load(settings)
-            self.tabs.addTab(page, page.title.replace("&", "&&"))  # "&" alone is a Qt mnemonic
+            # a page scrolls rather than make the dialog taller than a small screen (1024x640)
+            self.tabs.addTab(scrolling(page), page.title.replace("&", "&&"))  # "&" alone is a Qt mnemonic
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok_cancel)
         buttons.accepted.connect(self.accept)
@@ -44,7 +48,9 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-        self.resize(640, 560)
+        screen = parent.screen() if parent is not None else QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        self.resize(min(SIZE[0], room.width()), min(SIZE[1], room.height()))
 
     def save(self) -> Settings:
         """Validate, store the secrets, write the settings file; raises ValueError with what to fix."""

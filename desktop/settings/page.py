@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLineEdit, QScrollArea, QWidget
 
 from earpiece.core import secrets
 from earpiece.core.settings import Settings
@@ -26,6 +27,19 @@ class SettingsPage(QWidget):
     def problems(self) -> list[str]:
         """What must be fixed before the settings can be saved (shown to the user)."""
         return []
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """`content` in a frameless area that scrolls up and down, so a long page scrolls on a small
+    screen (1024x640) instead of making the Settings dialog taller than the screen. It is never
+    narrower than the content (no sideways scrolling: width is not what a small screen lacks)."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(content)
+    area.setMinimumWidth(content.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    return area
 
 
 def secret_field(name: str) -> QLineEdit:

@@ -1,6 +1,7 @@
-"""Screenshots of the main views with realistic content, at 1024x640 and 1920x1080:
-`python -m tests.desktop.shoot_views OUT_DIR` (QT_SCALE_FACTOR=2 for 200 %). Prints one JSON line
-per shot with the window's minimum size, so a test can tell whether the layout fits."""
+"""Screenshots of the main views with realistic content, at 1024x640 and 1920x1080, and of the
+Settings dialog: `python -m tests.desktop.shoot_views OUT_DIR` (QT_SCALE_FACTOR=2 for 200 %).
+Prints one JSON line per shot with the window's minimum size, so a test can tell whether the
+layout fits."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from PySide6.QtWidgets import QApplication
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.engine.record import CallRecorder
-from earpiece.core.settings import Settings
+from earpiece.core.settings import AccountSettings, Settings
 from earpiece.desktop.copilot_panel import SourceView, SuggestionView
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.sip.events import CallDirection
 from earpiece.sip.records import CallHistory, CallRecord
 
 SIZES = ((1024, 640), (1920, 1080))
+TITLE_BAR = 40  # what a window manager may add above a dialog
 
 
 def saved_call(call_id: str) -> None:
@@ -74,6 +77,24 @@ def fill(window: MainWindow) -> None:
         window.latency_strip.show_sample(sample)
 
 
+def shoot_settings(app: QApplication, window: MainWindow, out: Path, suffix: str) -> None:
+    """The Settings dialog on its longest page (Accounts, with an account): it must fit a 1024x640
+    screen with room for a title bar (`fits`)."""
+    settings = window.settings.model_copy(deep=True)
+    settings.sip.accounts = [AccountSettings(id="office", username="agent", domain="pbx.example")]
+    dialog = SettingsDialog(settings, window, ["sample", "returns"])
+    dialog.show()
+    for _ in range(5):
+        app.processEvents()
+    path = out / f"desktop-settings-accounts{suffix}.png"
+    dialog.grab().save(str(path))
+    hint = dialog.minimumSizeHint()
+    print(json.dumps({"path": str(path), "fits": [SIZES[0][0], SIZES[0][1] - TITLE_BAR],
+                      "width": dialog.width(), "height": dialog.height(),
+                      "min_width": hint.width(), "min_height": hint.height()}), flush=True)
+    dialog.reject()
+
+
 def main() -> int:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
@@ -98,6 +119,7 @@ def main() -> int:
             print(json.dumps({"path": str(path), "wanted": [width, height],
                               "width": window.width(), "height": window.height(),
                               "min_width": hint.width(), "min_height": hint.height()}), flush=True)
+    shoot_settings(app, window, out, suffix)
     window.tabs.setCurrentWidget(window.history)
     window.history.open_call(window.history.records.index(next(r for r in window.history.records
                                                                  if r.call_id == "c0")))
