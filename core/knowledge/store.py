@@ -110,14 +110,13 @@ class _Run:
     known: set[str]  # ids the index holds for committed documents
     numbers: dict[str, set[str]] = field(default_factory=dict)  # phone numbers per document (screening)
     results: dict[int, FileResult] = field(default_factory=dict)  # by place in `files`
-    read: int = 0  # files read so far
     current: str | None = None
     committed: int = 0  # new passages committed
     embedded: int = 0  # passages embedded (and in the index)
 
     def report(self, message: str = "") -> None:
         if self.progress:
-            self.progress(Progress(self.read, len(self.files), self.current, self.committed, message))
+            self.progress(Progress(len(self.results), len(self.files), self.current, self.committed, message))
 
 
 def default_store_path() -> Path:
@@ -410,7 +409,7 @@ class KnowledgeStore:
             for number, path, read in self._read_ahead(run, reread):
                 if self._cancelled():
                     raise IngestCancelled
-                run.read, run.current = number, str(path)
+                run.current = str(path)
                 run.report()
                 if isinstance(read, FileResult):
                     run.results[number] = read
@@ -452,7 +451,7 @@ class KnowledgeStore:
             for number, path in enumerate(files):
                 assert ahead is not None
                 if not ahead.done():  # name the file while it is read (a long PDF's first pages)
-                    run.read, run.current = number, str(path)
+                    run.current = str(path)
                     run.report("reading")
                 read = ahead.result()
                 if number + 1 < len(files):
@@ -533,7 +532,7 @@ class KnowledgeStore:
         elsewhere = set().union(*(n for s, n in run.numbers.items() if s != source))
         outcome = Outcome.ADDED if read.previous is None or read.resume is not None else Outcome.UPDATED
         result = self._stream_file(run.kb, path, read, (run.index, run.known, elsewhere),
-                                   (run.progress, run.read, len(run.files), run.committed), outcome)
+                                   (run.progress, len(run.results), len(run.files), run.committed), outcome)
         run.committed += result.new_chunks
         return result
 
