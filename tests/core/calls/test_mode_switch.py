@@ -60,8 +60,11 @@ class HeadsetStacks(FakeStacks):
     def __init__(self, line: Any) -> None:
         super().__init__(line)
         self.knowledge_bases: list[str] = []
+        self.ready = asyncio.Event()  # the models are loaded (cleared: a stack waits for them)
+        self.ready.set()
 
     async def new_stack(self, kb_name: str) -> VoiceStack:
+        await self.ready.wait()
         stack = await super().new_stack(kb_name)
         self.knowledge_bases.append(kb_name)
         media = next(reversed(self.line.media.values()))
@@ -88,6 +91,11 @@ def _headset_line(line: Line) -> HeadsetMedia:
     line.line.media["c1"] = media
     line.stacks = line.controller.stacks = HeadsetStacks(line.line)
     return media
+
+
+def _stacks(line: Line) -> HeadsetStacks:
+    assert isinstance(line.stacks, HeadsetStacks)
+    return line.stacks
 
 
 def _switch_when_caller_heard(line: Line, mode: CallMode) -> None:
@@ -201,8 +209,7 @@ def test_a_new_knowledge_base_restarts_the_session_in_the_same_record_and_clock(
 
     line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS, knowledge_base="first"), script)
     (events,) = seen
-    assert isinstance(line.stacks, HeadsetStacks)
-    assert len(events.started()) == 2 and line.stacks.knowledge_bases == ["first", "other"]
+    assert len(events.started()) == 2 and _stacks(line).knowledge_bases == ["first", "other"]
     assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [0, 1, 2], "greeted once"
     record = line.record()
     assert record["knowledge_base"] == "other"
@@ -218,3 +225,25 @@ def test_a_new_knowledge_base_restarts_the_session_in_the_same_record_and_clock(
     assert first["speech_start_s"] < asked[QUESTION]
     assert writes == ["c1"]
 
+
+
+def test_a_mode_chosen_while_the_session_is_being_set_up_is_the_one_it_starts_in(
+    tmp_path: Path, writes: list[str]
+) -> None:
+    async def script(line: Line) -> None:
+        media = _headset_line(line)
+        _stacks(line).ready.clear()
+        line.connect()
+        await asyncio.sleep(0.1)  # the call's stack is being made (the models are loading)
+        line.controller.set_mode("c1", CallMode.COPILOT)
+        _stacks(line).ready.set()
+        started = await line.next(SessionStarted)
+        assert started.mode is CallMode.COPILOT  # type: ignore[attr-defined]
+        media.caller.say(QUESTION)
+        await line.next(SuggestionEvent)
+        await hang_up(line, media)
+
+    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS), script)
+    record = line.record()
+    assert record["mode"] == "copilot" and not _lines(record, "assistant"), "greeted in copilot"
+    assert writes == ["c1"]
