@@ -12,6 +12,7 @@ retrieved passage is dropped, and if nothing is left the turn falls back to the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
@@ -169,7 +170,8 @@ class Answerer:
             return
         passages = answer.retrieval.passages
         if passages:
-            answer.selection = self.selector.select(answer.retrieval.query, passages)
+            # Embedding the candidates takes CPU: off the event loop, so the call's audio keeps flowing.
+            answer.selection = await asyncio.to_thread(self.selector.select, answer.retrieval.query, passages)
             answer.confidence = answer.selection.confidence
         if answer.confidence < self.selector.model.llm_threshold:
             # Nothing relevant enough: never let a model improvise an answer.
