@@ -334,7 +334,8 @@ class CallController:
         elif isinstance(event, TransferRequested):
             self._transfer(call, event)
         elif isinstance(event, ModeChanged):
-            call.answering = call.answering and mode is CallMode.AUTONOMOUS
+            # Autonomous answers the questions copilot left open; copilot speaks nothing into the call.
+            call.answering = mode is CallMode.AUTONOMOUS and bool(event.handed_over)
             log.info("call %s: now in %s mode (took over turns %s)", call.call_id, event.mode,
                      list(event.handed_over))
         elif isinstance(event, CallEnded):
