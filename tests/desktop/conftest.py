@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 import qasync
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
 from earpiece.desktop.call_view import CallView
@@ -18,7 +20,7 @@ from tests.peers.baresip import Baresip
 
 
 @pytest.fixture
-def qloop(qapp) -> Iterator[qasync.QEventLoop]:
+def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
@@ -34,7 +36,7 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
 
 
 @pytest.fixture
-def window(qtbot, qloop) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, qloop: qasync.QEventLoop) -> Iterator[MainWindow]:
     settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
                         audio=AudioDeviceSettings(input_device="none", output_device="none"))
     win = MainWindow(settings)
@@ -55,7 +57,7 @@ def window(qtbot, qloop) -> Iterator[MainWindow]:
         qtbot.waitUntil(lambda: win.phone.engine is None, timeout=20_000)
 
 
-def connected_call(qtbot, window: MainWindow, peer: Baresip) -> CallView:
+def connected_call(qtbot: QtBot, window: MainWindow, peer: Baresip) -> CallView:
     window.phone_panel.address.setText(peer.aor)
     with qtbot.waitSignal(window.phone.call_answered, timeout=15_000) as answered:
         window.phone_panel.call_button.click()

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
@@ -77,7 +78,7 @@ def fill(window: MainWindow) -> None:
         window.latency_strip.show_sample(sample)
 
 
-def shoot_settings(app: QApplication, window: MainWindow, out: Path, suffix: str) -> None:
+def shoot_settings(app: QCoreApplication, window: MainWindow, out: Path, suffix: str) -> None:
     """The Settings dialog on its longest page (Accounts, with an account): it must fit a 1024x640
     screen with room for a title bar (`fits`)."""
     settings = window.settings.model_copy(deep=True)

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,13 @@ SCREENSHOT = ARTIFACTS / "desktop-demo-call.png"
 
 
 @pytest.fixture
-def xserver():
+def xserver() -> Iterator[str]:
     with virtual_display() as display:
         yield display
 
 
-def test_first_start_runs_the_demo_call_and_fills_the_window(xserver, isolated_home, tmp_path, monkeypatch):
+def test_first_start_runs_the_demo_call_and_fills_the_window(
+        xserver: str, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "DISPLAY": xserver,
         "QT_QPA_PLATFORM": "xcb",

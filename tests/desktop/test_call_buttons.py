@@ -5,13 +5,16 @@ pressed in the window during a real call to baresip (an independent softphone), 
 from __future__ import annotations
 
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import AccountSettings
 from earpiece.desktop.contacts import Contact
+from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import MediaStatus
 from tests.desktop.conftest import connected_call
@@ -23,7 +26,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.peers]
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
-def test_hold_mute_dtmf_and_shortcuts_against_a_real_peer(qtbot, window):
+def test_hold_mute_dtmf_and_shortcuts_against_a_real_peer(qtbot: QtBot, window: MainWindow) -> None:
     with Baresip("bob", auto_answer=True) as bob:
         call = connected_call(qtbot, window, bob)
         panel = window.phone_panel
@@ -60,7 +63,7 @@ def test_hold_mute_dtmf_and_shortcuts_against_a_real_peer(qtbot, window):
         bob.wait_event("CALL_CLOSED", timeout=5)
 
 
-def test_resume_pressed_right_after_hold_takes_the_call_off_hold(qtbot, window):
+def test_resume_pressed_right_after_hold_takes_the_call_off_hold(qtbot: QtBot, window: MainWindow) -> None:
     """The hold's re-INVITE is still open when Resume is pressed (PJSIP refuses a second one with
     PJ_EINVALIDOP): the resume waits for it and is sent then, with no error for the agent."""
     with Baresip("bob", auto_answer=True) as bob:
@@ -79,7 +82,7 @@ def test_resume_pressed_right_after_hold_takes_the_call_off_hold(qtbot, window):
             window.hangup_action.trigger()
 
 
-def test_blind_transfer_to_a_picked_contact(qtbot, window):
+def test_blind_transfer_to_a_picked_contact(qtbot: QtBot, window: MainWindow) -> None:
     with Baresip("bob", auto_answer=True) as bob, Baresip("carol") as carol:
         window.phone_panel.set_contacts([Contact("Carol", carol.aor), Contact("Dave", "sip:dave@192.0.2.1")])
         call = connected_call(qtbot, window, bob)
@@ -101,7 +104,7 @@ def test_blind_transfer_to_a_picked_contact(qtbot, window):
         carol.command("hangup")
 
 
-def test_do_not_disturb_declines_without_ringing(qtbot, window):
+def test_do_not_disturb_declines_without_ringing(qtbot: QtBot, window: MainWindow) -> None:
     host, port = window.phone.local_sip_address()
     with Baresip("bob") as bob:
         window.dnd_action.trigger()
@@ -118,7 +121,7 @@ def test_do_not_disturb_declines_without_ringing(qtbot, window):
         bob.command("hangup")
 
 
-def test_registration_status_per_account_and_test_registration(qtbot, window):
+def test_registration_status_per_account_and_test_registration(qtbot: QtBot, window: MainWindow) -> None:
     with Kamailio(users={"alice": "alice-pw"}) as registrar:
         account = AccountSettings(id="alice", username="alice", domain=f"{registrar.domain}:{registrar.port}")
         with qtbot.waitSignal(window.phone.registration_changed, timeout=10_000,
@@ -142,7 +145,7 @@ def test_registration_status_per_account_and_test_registration(qtbot, window):
         assert rows["alice"].text().startswith("● alice")
 
 
-def test_level_meters_show_the_callers_voice(qtbot, window, tmp_path):
+def test_level_meters_show_the_callers_voice(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     rate = 16000
     t = np.arange(rate * 10) / rate
     tone = tmp_path / "tone.wav"
@@ -162,7 +165,7 @@ def test_level_meters_show_the_callers_voice(qtbot, window, tmp_path):
         assert meters.caller.value() == 0 and not meters.isVisible()  # let go with the call
 
 
-def test_headset_devices_are_switched_during_a_call_from_settings(qtbot, window):
+def test_headset_devices_are_switched_during_a_call_from_settings(qtbot: QtBot, window: MainWindow) -> None:
     with Baresip("bob", auto_answer=True) as bob:
         call = connected_call(qtbot, window, bob)
         new = window.settings.model_copy(deep=True)

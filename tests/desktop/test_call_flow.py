@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
+from tests.desktop.widgets import cell
 from tests.peers.process import PeerProcess
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
@@ -20,7 +24,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 QUESTION = "How much does delivery cost?"
 
 
-def test_incoming_call_answered_with_transcript_suggestion_and_history(qtbot, qloop, tmp_path):
+def test_incoming_call_answered_with_transcript_suggestion_and_history(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     settings = Settings(
         sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
         audio=AudioDeviceSettings(input_device="none", output_device="none"),
@@ -35,7 +40,7 @@ def test_incoming_call_answered_with_transcript_suggestion_and_history(qtbot, ql
         qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=20_000)
 
 
-def run_call(qtbot, window: MainWindow, tmp_path) -> None:
+def run_call(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     with qtbot.waitSignal(window.ai.loading, timeout=120_000, check_params_cb=lambda text: text == ""):
         spawn(window.start())
     assert window.knowledge.current_kb() == "sample" and window.knowledge.documents.rowCount() >= 5
@@ -81,5 +86,5 @@ def run_call(qtbot, window: MainWindow, tmp_path) -> None:
     records = window.phone.history()
     assert [(r.direction, r.end_reason) for r in records] == [(CallDirection.INBOUND, "hung up here")]
     assert window.history.history.rowCount() == 1
-    assert window.history.history.item(0, 4).text() == "you hung up"
-    assert "demo-caller" in window.history.history.item(0, 2).text()
+    assert cell(window.history.history, 0, 4) == "you hung up"
+    assert "demo-caller" in cell(window.history.history, 0, 2)

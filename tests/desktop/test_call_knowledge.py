@@ -5,7 +5,11 @@ engine's own events."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
@@ -26,7 +30,8 @@ def call_on(window: MainWindow, call_id: str, account_id: str) -> None:
         code=200, reason="", remote_uri="sip:bob@example.org"))
 
 
-def test_calls_search_their_accounts_knowledge_base_changeable_per_call(qtbot, qloop, tmp_path):
+def test_calls_search_their_accounts_knowledge_base_changeable_per_call(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
                         audio=AudioDeviceSettings(input_device="none", output_device="none"))
     window = MainWindow(settings)

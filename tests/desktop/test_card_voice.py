@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from earpiece.desktop.card_voice import NO_HEADSET
 from earpiece.desktop.copilot_panel import SuggestionView
+from earpiece.desktop.main_window import MainWindow
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import SipEvent
 from earpiece.sip.headset import Headset
@@ -53,7 +55,8 @@ def headset(monkeypatch: pytest.MonkeyPatch) -> Iterator[_SpeakerOnly]:
     yield devices
 
 
-def test_a_card_is_said_into_the_agents_headset_and_not_to_the_caller(qtbot, headset, window):
+def test_a_card_is_said_into_the_agents_headset_and_not_to_the_caller(
+        qtbot: QtBot, headset: _SpeakerOnly, window: MainWindow) -> None:
     with Baresip("bob", auto_answer=True) as bob:
         connected_call(qtbot, window, bob)
         card = window.copilot.add_suggestion(CARD)
@@ -75,7 +78,7 @@ def test_a_card_is_said_into_the_agents_headset_and_not_to_the_caller(qtbot, hea
     assert not not_confident.say_button.isEnabled()  # nothing to say
 
 
-def test_without_a_headset_speaker_the_agent_is_told(qtbot, window):
+def test_without_a_headset_speaker_the_agent_is_told(qtbot: QtBot, window: MainWindow) -> None:
     with Baresip("bob", auto_answer=True) as bob:
         call = connected_call(qtbot, window, bob)
         said: list[str] = []

@@ -10,6 +10,7 @@ import time
 import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 from earpiece.desktop.copilot_panel import NO_CONFIDENT_ANSWER, CopilotPanel, SourceView, SuggestionView
 
@@ -27,7 +28,7 @@ def _darkest(widget: QWidget) -> int:
 
 
 @pytest.fixture
-def panel(qtbot) -> CopilotPanel:
+def panel(qtbot: QtBot) -> CopilotPanel:
     widget = CopilotPanel()
     qtbot.addWidget(widget)
     widget.show()
@@ -35,7 +36,7 @@ def panel(qtbot) -> CopilotPanel:
     return widget
 
 
-def test_transcript_lines_say_when_and_who(panel):
+def test_transcript_lines_say_when_and_who(panel: CopilotPanel) -> None:
     answered = time.monotonic() - 62.4  # the call was answered a minute ago
     panel.show_call("Bob <sip:bob@example.org>", "copilot", answered)
     panel.add_transcript("caller", "How much is delivery?", answered + 3.2)
@@ -46,7 +47,8 @@ def test_transcript_lines_say_when_and_who(panel):
     assert panel.transcript_lines() == ["0:00  Caller: Hello?"]
 
 
-def test_a_card_shows_its_confidence_and_a_source_opens_its_passage(qtbot, panel):
+def test_a_card_shows_its_confidence_and_a_source_opens_its_passage(
+        qtbot: QtBot, panel: CopilotPanel) -> None:
     card = panel.add_suggestion(SuggestionView("Delivery costs 4.95.", "How much is delivery?", (DELIVERY,),
                                                confidence=0.823))
     assert not card.confidence.isHidden() and card.confidence.text() == "confidence 82 %"
@@ -63,7 +65,7 @@ def test_a_card_shows_its_confidence_and_a_source_opens_its_passage(qtbot, panel
     assert unknown.confidence.isHidden()  # no figure is made up when none came with the card
 
 
-def test_no_confident_answer_greys_out_the_nearest_passages(qtbot, panel):
+def test_no_confident_answer_greys_out_the_nearest_passages(qtbot: QtBot, panel: CopilotPanel) -> None:
     card = panel.add_suggestion(SuggestionView("", "Do you ship to Mars?", (DELIVERY,), confidence=0.12))
     assert card.body.text() == NO_CONFIDENT_ANSWER and card.body.font().italic()
     assert card.confidence.text() == "confidence 12 %"
@@ -79,6 +81,6 @@ def test_no_confident_answer_greys_out_the_nearest_passages(qtbot, panel):
     assert card.passage is not None and card.passage.text.toPlainText() == DELIVERY.excerpt
 
 
-def test_spoken_suggestions_toggle_does_not_read_like_the_whisper_model(panel):
+def test_spoken_suggestions_toggle_does_not_read_like_the_whisper_model(panel: CopilotPanel) -> None:
     assert "whisper" not in panel.whisper.text().lower()
     assert "headset" in panel.whisper.text() and "caller does not hear" in panel.whisper.toolTip()

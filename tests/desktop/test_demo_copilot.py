@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import AudioDeviceSettings, CallMode, Settings, SipSettings
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
+from tests.desktop.widgets import action_menu
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 
 
-def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop, tmp_path):
+def test_copilot_demo_rings_is_answered_and_suggests(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     settings = Settings(
         sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
         audio=AudioDeviceSettings(input_device="none", output_device="none"),
@@ -26,7 +31,7 @@ def test_copilot_demo_rings_is_answered_and_suggests(qtbot, qloop, tmp_path):
     try:
         with qtbot.waitSignal(window.ai.loading, timeout=120_000, check_params_cb=lambda text: text == ""):
             spawn(window.start())
-        assert [a.text() for a in window.menuBar().actions()[0].menu().actions()][:2] == [
+        assert [a.text() for a in action_menu(window.menuBar().actions()[0]).actions()][:2] == [
             "Demo call: copilot", "Demo call: autonomous"]
         with qtbot.waitSignal(window.phone.incoming_call, timeout=60_000) as ringing:
             window.demo_action.trigger()

@@ -5,6 +5,7 @@ policy itself is tested in tests/core/calls without Qt)."""
 from __future__ import annotations
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.calls.events import TransferChanged, TransferStatus
 from earpiece.core.settings import Settings
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.gui
      "The caller asked for a person, but the transfer did not happen (no transfer destination is "
      "configured); Earpiece apologised to the caller."),
 ])
-def test_transfer_reports_become_messages(qtbot, status, destination, detail, expected):
+def test_transfer_reports_become_messages(qtbot: QtBot, status: TransferStatus, destination: str, detail: str,
+                                          expected: str) -> None:
     settings = Settings()
     ai = AiCalls(Phone(settings), settings, VoiceModels(settings))
     with qtbot.waitSignal(ai.problem) as shown:
@@ -30,7 +32,7 @@ def test_transfer_reports_become_messages(qtbot, status, destination, detail, ex
     assert shown.args == ["c1", expected]
 
 
-def test_a_finished_transfer_is_left_to_the_phone_message(qtbot):
+def test_a_finished_transfer_is_left_to_the_phone_message(qtbot: QtBot) -> None:
     settings = Settings()
     ai = AiCalls(Phone(settings), settings, VoiceModels(settings))
     with qtbot.assertNotEmitted(ai.problem):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import wave
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -24,6 +25,7 @@ from earpiece.desktop.contacts import Contact, JsonListStore
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.sip.events import CallDirection
 from earpiece.sip.records import CallHistory, CallRecord
+from tests.desktop.widgets import cell, list_text
 
 pytestmark = pytest.mark.gui
 
@@ -49,14 +51,14 @@ def history_line(call_id: str, uri: str, started: float, reason: str,
 
 
 @pytest.fixture
-def panel(qtbot, tmp_path):
+def panel(qtbot: QtBot, tmp_path: Path) -> HistoryPanel:
     widget = HistoryPanel(JsonListStore(tmp_path / "contacts.json", Contact))
     qtbot.addWidget(widget)
     widget.show()
     return widget
 
 
-def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
+def test_double_click_opens_the_call_and_does_not_redial(qtbot: QtBot, panel: HistoryPanel) -> None:
     saved_call("c-delivery", "How much does delivery cost?", "Delivery costs 4.95 euros.")
     history_line("c-delivery", "sip:alice@example.org", time.time() - 60, "hung up by the other party")
     panel.show_history(CallHistory().load())
@@ -67,9 +69,9 @@ def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
         qtbot.mouseDClick(panel.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     detail = panel.detail
     assert detail is not None and detail.isVisible()
-    lines = [detail.transcript.item(i).text() for i in range(detail.transcript.count())]
+    lines = [list_text(detail.transcript, i) for i in range(detail.transcript.count())]
     assert lines == ["0:04 Caller: How much does delivery cost?", "0:06 Earpiece: Delivery costs 4.95 euros."]
-    answer = detail.answers.item(0).text()
+    answer = list_text(detail.answers, 0)
     assert "Q: How much does delivery cost?" in answer and "Sources: faq.md" in answer
     assert "Answered in 0.9 s: listening 0.6, understanding 0.2, speaking 0.1" in answer
     assert "sip:alice@example.org" in detail.heading.text()
@@ -77,7 +79,7 @@ def test_double_click_opens_the_call_and_does_not_redial(qtbot, panel):
     assert detail.recording.isHidden()  # not recorded
 
 
-def test_a_recorded_call_opens_with_its_recording(qtbot, panel):
+def test_a_recorded_call_opens_with_its_recording(qtbot: QtBot, panel: HistoryPanel) -> None:
     saved_call("c-recorded", "When are you open?", "From 9 to 5.")
     history_line("c-recorded", "sip:bob@example.org", time.time() - 60, "hung up here")
     with wave.open(str(recording_path("c-recorded")), "wb") as out:  # as the engine leaves it
@@ -86,7 +88,7 @@ def test_a_recorded_call_opens_with_its_recording(qtbot, panel):
         out.setframerate(16000)
         out.writeframes(bytes(32000))
     panel.show_history(CallHistory().load())
-    assert panel.history.item(0, 4).text() == "you hung up  (recorded)"
+    assert cell(panel.history, 0, 4) == "you hung up  (recorded)"
     panel.open_call(0)
     detail = panel.detail
     assert detail is not None and not detail.recording.isHidden()
@@ -95,25 +97,25 @@ def test_a_recorded_call_opens_with_its_recording(qtbot, panel):
     assert not recording_path("c-recorded").exists()
 
 
-def test_who_hung_up_in_plain_words(panel):
+def test_who_hung_up_in_plain_words(panel: HistoryPanel) -> None:
     now = time.time()
     history_line("c1", "sip:bob@example.org", now - 300, "hung up here")
     history_line("c2", "sip:carol@example.org", now - 200, "hung up by the other party")
     history_line("c3", "sip:dave@example.org", now - 100, "hung up by the other party",
                  CallDirection.OUTBOUND)
     panel.show_history(CallHistory().load())
-    outcomes = [panel.history.item(row, 4).text() for row in range(3)]
+    outcomes = [cell(panel.history, row, 4) for row in range(3)]
     assert outcomes == ["the person you called hung up", "the caller hung up", "you hung up"]
 
 
-def test_search_by_number_date_and_words_said(panel):
+def test_search_by_number_date_and_words_said(panel: HistoryPanel) -> None:
     saved_call("c-refund", "How long do refunds take?", "Refunds take five days.")
     history_line("c-refund", "sip:0612345678@example.org", time.time() - 86_400 * 3, "hung up here")
     history_line("c-other", "sip:0799999999@example.org", time.time() - 60, "hung up here")
     panel.show_history(CallHistory().load())
 
     def shown() -> list[str]:
-        return [panel.history.item(r, 2).text() for r in range(panel.history.rowCount())
+        return [cell(panel.history, r, 2) for r in range(panel.history.rowCount())
                 if not panel.history.isRowHidden(r)]
 
     panel.search.setText("0612")

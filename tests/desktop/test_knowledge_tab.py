@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
-from earpiece.core.knowledge import KnowledgeStore, Outcome
+from earpiece.core.knowledge import KnowledgeStore, Outcome, Progress
 from earpiece.core.paths import data_dir
 from earpiece.core.settings import KnowledgeSettings
 from earpiece.desktop.knowledge_tab import FILE_COLUMN, KnowledgeTab
+from tests.desktop.widgets import cell, list_text, top_item
 
 pytestmark = [pytest.mark.gui, pytest.mark.models]
 
 
 @pytest.fixture
-def store():
+def store() -> Iterator[KnowledgeStore]:
     with KnowledgeStore(data_dir() / "knowledge") as opened:
         yield opened
 
 
-def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(qtbot, qloop, store, tmp_path):
+def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(
+        qtbot: QtBot, qloop: qasync.QEventLoop, store: KnowledgeStore, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "refunds.md").write_text(
@@ -34,7 +39,7 @@ def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(qtbot, ql
     qtbot.addWidget(tab)
     tab.set_store(store)
     assert tab.create_kb("support")
-    seen = []
+    seen: list[Progress] = []
     tab.ingest_progress.connect(seen.append)
 
     with qtbot.waitSignal(tab.ingest_finished, timeout=60_000) as finished:
@@ -46,7 +51,7 @@ def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(qtbot, ql
         "broken.pdf": Outcome.FAILED, "hours.txt": Outcome.ADDED, "refunds.md": Outcome.ADDED,
     }
     assert tab.errors.isVisibleTo(tab) and tab.errors.count() == 1
-    assert "broken.pdf" in tab.errors.item(0).text()
+    assert "broken.pdf" in list_text(tab.errors, 0)
     assert "2 file(s) ingested" in tab.status.text() and "1 failed" in tab.status.text()
     assert tab.documents.rowCount() == 2
 
@@ -55,17 +60,18 @@ def test_ingest_with_progress_and_a_per_file_error_then_try_a_question(qtbot, ql
         tab.try_question()
     assert "30 days" in answered.args[0]
     assert tab.passages.topLevelItemCount() >= 1
-    assert "Refunds" in tab.passages.topLevelItem(0).text(1)
+    assert "Refunds" in top_item(tab.passages, 0).text(1)
 
     assert not tab.held_back_box.isVisibleTo(tab)  # nothing was held back
     tab.documents.selectRow(0)
-    removed = tab.documents.item(0, FILE_COLUMN).text()
+    removed = cell(tab.documents, 0, FILE_COLUMN)
     tab.remove_selected()
     qtbot.waitUntil(lambda: tab.documents.rowCount() == 1, timeout=10_000)
     assert removed not in [d.source for d in store.documents("support")]
 
 
-def test_held_back_passages_are_listed_with_why_and_never_answered(qtbot, qloop, store, tmp_path):
+def test_held_back_passages_are_listed_with_why_and_never_answered(
+        qtbot: QtBot, qloop: qasync.QEventLoop, store: KnowledgeStore, tmp_path: Path) -> None:
     page = tmp_path / "notice.md"
     page.write_text(
         "# Notice\n\n## Refunds\n\nRefunds are paid within 5 working days.\n\n"
@@ -78,9 +84,9 @@ def test_held_back_passages_are_listed_with_why_and_never_answered(qtbot, qloop,
     with qtbot.waitSignal(tab.ingest_finished, timeout=60_000):
         tab.add_paths([page])
 
-    assert tab.documents.item(0, 3).text() == "1"  # the "Held back" column
+    assert cell(tab.documents, 0, 3) == "1"  # the "Held back" column
     assert tab.held_back_box.isVisibleTo(tab) and tab.held_back.topLevelItemCount() == 1
-    held = tab.held_back.topLevelItem(0)
+    held = top_item(tab.held_back, 0)
     assert "addresses the assistant with instructions" in held.text(0)
     assert "asks for or discloses credentials" in held.text(0)
     assert (held.text(1), held.text(2)) == (
@@ -89,12 +95,13 @@ def test_held_back_passages_are_listed_with_why_and_never_answered(qtbot, qloop,
     tab.question.setText("What is the admin password?")
     with qtbot.waitSignal(tab.answered, timeout=20_000) as answered:
         tab.try_question()
-    shown = [tab.passages.topLevelItem(i).text(2) for i in range(tab.passages.topLevelItemCount())]
+    shown = [top_item(tab.passages, i).text(2) for i in range(tab.passages.topLevelItemCount())]
     assert shown and not any("Larkspur2024" in text for text in shown)
     assert "Larkspur2024" not in answered.args[0]
 
 
-def test_cancel_stops_adding_and_keeps_what_was_added(qtbot, qloop, store, tmp_path):
+def test_cancel_stops_adding_and_keeps_what_was_added(
+        qtbot: QtBot, qloop: qasync.QEventLoop, store: KnowledgeStore, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     for i in range(6):
@@ -107,7 +114,7 @@ def test_cancel_stops_adding_and_keeps_what_was_added(qtbot, qloop, store, tmp_p
     assert tab.create_kb("depots")
     assert not tab.cancel_ingest()  # nothing to cancel yet
 
-    def cancel_after_the_first_file(progress):
+    def cancel_after_the_first_file(progress: Progress) -> None:
         if progress.files_done == 1 and tab.cancel_button.isVisibleTo(tab):
             tab.cancel_button.click()
 

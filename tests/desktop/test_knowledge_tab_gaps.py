@@ -6,17 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.paths import data_dir
 from earpiece.core.settings import KnowledgeSettings, Settings
 from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.knowledge_tab import FILE_COLUMN, KnowledgeTab
+from tests.desktop.widgets import cell
 
 pytestmark = [pytest.mark.gui, pytest.mark.models]
 
 
-def test_gaps_follow_the_selected_knowledge_base_and_new_answers_are_listed(qtbot, qloop, tmp_path: Path):
+def test_gaps_follow_the_selected_knowledge_base_and_new_answers_are_listed(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     with KnowledgeStore(data_dir() / "knowledge") as store:
         store.create("shop")
         store.create("depot")
@@ -37,4 +41,4 @@ def test_gaps_follow_the_selected_knowledge_base_and_new_answers_are_listed(qtbo
         assert tab.documents.rowCount() == 0  # not listed until the tab hears of it
         gaps.answer_added.emit("depot", result)
         assert tab.current_kb() == "depot"
-        assert tab.documents.item(0, FILE_COLUMN).text() == str(answer)
+        assert cell(tab.documents, 0, FILE_COLUMN) == str(answer)

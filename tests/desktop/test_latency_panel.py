@@ -4,6 +4,7 @@ figures apart from the session's."""
 from __future__ import annotations
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.desktop.ai_calls import latency_sample
@@ -32,7 +33,7 @@ def visible_words(panel: LatencyPanel) -> str:
                      legend, axes, lines, panel.bar_plot.getAxis("bottom").labelText))
 
 
-def test_panel_updates_from_turn_records_in_plain_words(qtbot):
+def test_panel_updates_from_turn_records_in_plain_words(qtbot: QtBot) -> None:
     panel = LatencyPanel()
     qtbot.addWidget(panel)
     for n, v2v in enumerate((1500.0, 2500.0, 1700.0, 1900.0), start=1):
@@ -55,7 +56,7 @@ def test_panel_updates_from_turn_records_in_plain_words(qtbot):
     assert not [j for j in JARGON if j in words], words
 
 
-def test_figures_are_right_after_one_answer_and_turns_are_whole_numbers(qtbot):
+def test_figures_are_right_after_one_answer_and_turns_are_whole_numbers(qtbot: QtBot) -> None:
     panel = LatencyPanel()
     qtbot.addWidget(panel)
     panel.show()
@@ -70,7 +71,7 @@ def test_figures_are_right_after_one_answer_and_turns_are_whole_numbers(qtbot):
     assert labels == [str(n) for n in range(1, 24, 3)]  # whole numbers, about ten of them
 
 
-def test_each_call_has_its_own_figures_and_the_session_keeps_all(qtbot):
+def test_each_call_has_its_own_figures_and_the_session_keeps_all(qtbot: QtBot) -> None:
     panel = LatencyPanel()
     qtbot.addWidget(panel)
     panel.add_sample(latency_sample(turn(1, 3000.0)))
@@ -84,7 +85,7 @@ def test_each_call_has_its_own_figures_and_the_session_keeps_all(qtbot):
     assert "(3 answers)" in panel.session_summary.text()
 
 
-def test_strip_says_the_answer_time_in_plain_words_and_opens_the_panel(qtbot):
+def test_strip_says_the_answer_time_in_plain_words_and_opens_the_panel(qtbot: QtBot) -> None:
     sample = latency_sample(TurnMetrics(
         turn_id=1, mode="autonomous", speaker="caller", endpoint_delay_ms=600.0, stt_ms=450.0,
         retrieval_ms=50.0, llm_ttft_ms=150.0, tts_ttfb_ms=100.0, voice_to_voice_ms=900.0))
@@ -98,7 +99,7 @@ def test_strip_says_the_answer_time_in_plain_words_and_opens_the_panel(qtbot):
     assert toggled.args == [True]
 
 
-def test_stt_overlapping_the_endpoint_delay_is_not_counted_twice():
+def test_stt_overlapping_the_endpoint_delay_is_not_counted_twice() -> None:
     late = {name: width for name, _ms, width in bar_segments(latency_sample(turn(1, 2000.0)))}
     assert late["endpoint delay"] == 600.0 and late["STT"] == 300.0  # only the part after the endpoint
     assert sum(late.values()) == pytest.approx(2000.0)  # the bar is exactly voice-to-voice long

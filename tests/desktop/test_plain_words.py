@@ -14,7 +14,7 @@ SEEN_RESUME_FAILURE = ("pjsua_call_reinvite2(id, param.p_opt, param.p_msg_data) 
                        "(PJ_EINVALIDOP) (status=70013) [../src/pjsua2/call.cpp:755]")
 
 
-def test_command_and_device_errors_in_plain_words():
+def test_command_and_device_errors_in_plain_words() -> None:
     assert command_problem_text(SEEN_RESUME_FAILURE) == (
         "the call is still busy with a previous change; try again in a moment")
     assert device_problem_text("Error querying device -1") == (
@@ -22,7 +22,7 @@ def test_command_and_device_errors_in_plain_words():
     assert command_problem_text("something new") == "something new"  # unknown: kept, not hidden
 
 
-def test_who_ended_the_call():
+def test_who_ended_the_call() -> None:
     assert end_reason_text("hung up here") == "you hung up"
     assert end_reason_text("hung up by the other party") == "the caller hung up"
     assert end_reason_text("hung up by the other party", outbound=True) == "the person you called hung up"
@@ -38,7 +38,7 @@ def test_every_outcome_a_call_record_can_hold_is_told_in_plain_words() -> None:
     assert outcome_text("something_new") == "something_new"  # unknown: kept, not hidden
 
 
-def test_the_demo_callers_ending_is_told_from_the_agents_side():
+def test_the_demo_callers_ending_is_told_from_the_agents_side() -> None:
     from earpiece.desktop.demo_call import caller_story
 
     assert caller_story("call ended: hung up here") == "call ended: the demo caller hung up"

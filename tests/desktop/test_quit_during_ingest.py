@@ -8,6 +8,8 @@ import threading
 import time
 
 import pytest
+import qasync
+from pytestqt.qtbot import QtBot
 
 from earpiece.core.knowledge import KnowledgeStore, Progress, ensure_sample_kb
 from earpiece.core.settings import AudioDeviceSettings, Settings, SipSettings
@@ -17,7 +19,8 @@ from earpiece.desktop.tasks import spawn
 pytestmark = [pytest.mark.gui, pytest.mark.models]
 
 
-def test_quit_during_the_first_run_ingest_is_quick_and_leaves_the_store_free(qtbot, qloop):
+def test_quit_during_the_first_run_ingest_is_quick_and_leaves_the_store_free(
+        qtbot: QtBot, qloop: qasync.QEventLoop) -> None:
     settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
                         audio=AudioDeviceSettings(input_device="none", output_device="none"))
     window = MainWindow(settings)

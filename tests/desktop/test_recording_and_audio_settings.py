@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pytestqt.qtbot import QtBot
 
 from earpiece.desktop.call_recording import recording_path, recordings
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.phone_panel import RECORDING_MARK
 from earpiece.desktop.settings.dialog import SettingsDialog
 from tests.desktop.conftest import connected_call
+from tests.desktop.widgets import cell
 from tests.peers.baresip import Baresip
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers]
@@ -49,7 +51,8 @@ def _caller_tone_share(samples: np.ndarray, rate: int) -> float:
     return float(spectrum[np.abs(freqs - CALLER_HZ) < 20].sum() / max(spectrum.sum(), 1e-9))
 
 
-def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: MainWindow, tmp_path):
+def test_record_button_records_the_call_and_shows_it_clearly(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     with Baresip("bob", auto_answer=True, source_wav=_tone_wav(tmp_path / "tone.wav")) as bob:
         call = connected_call(qtbot, window, bob)
         panel = window.phone_panel
@@ -82,7 +85,7 @@ def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: Main
     assert _caller_tone_share(samples, rate) > 0.5, "the caller is not in the recording"
     history = window.history  # the call's line says it was recorded, and opening it offers the file
     assert history.records[0].call_id == call.call_id
-    assert history.history.item(0, 4).text().endswith("(recorded)")
+    assert cell(history.history, 0, 4).endswith("(recorded)")
     history.open_call(0)
     notice = history.notice
     assert notice is not None and str(path) in notice.text()
@@ -90,7 +93,8 @@ def test_record_button_records_the_call_and_shows_it_clearly(qtbot, window: Main
     notice.close()
 
 
-def test_every_call_is_recorded_when_the_setting_is_on(qtbot, window: MainWindow, tmp_path):
+def test_every_call_is_recorded_when_the_setting_is_on(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     window.settings.audio.record_calls = True
     with Baresip("bob", auto_answer=True, source_wav=_tone_wav(tmp_path / "tone.wav")) as bob:
         call = connected_call(qtbot, window, bob)
@@ -116,7 +120,8 @@ def test_every_call_is_recorded_when_the_setting_is_on(qtbot, window: MainWindow
         assert recorded is not None and _caller_tone_share(*recorded) > 0.5
 
 
-def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(qtbot, window: MainWindow, tmp_path):
+def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     dialog = SettingsDialog(window.settings, window)
     qtbot.addWidget(dialog)
     audio = dialog.audio

@@ -9,11 +9,13 @@ import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
 from earpiece.core import secrets
 from earpiece.core.settings import Settings, load_settings, settings_path
 from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.desktop.settings.provider_order import ProviderOrder
+from tests.desktop.widgets import list_text
 
 pytestmark = pytest.mark.gui
 
@@ -26,7 +28,7 @@ def _tick_first(order: ProviderOrder, name: str) -> None:
     item.setCheckState(Qt.CheckState.Checked)
 
 
-def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot):
+def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot: QtBot) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     page = dialog.accounts
@@ -54,7 +56,7 @@ def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot):
     assert secrets.get_secret("groq") == "gsk_test_key_123"
 
 
-def test_removing_an_account_deletes_its_password(qtbot):
+def test_removing_an_account_deletes_its_password(qtbot: QtBot) -> None:
     secrets.set_secret("sip:old", "pw")
     settings = Settings.model_validate(
         {"sip": {"accounts": [{"id": "old", "username": "u", "domain": "d"}]}}
@@ -69,7 +71,8 @@ def test_removing_an_account_deletes_its_password(qtbot):
         secrets.get_secret("sip:old")
 
 
-def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(qtbot, monkeypatch):
+def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
     dialog = SettingsDialog(Settings())
@@ -85,7 +88,7 @@ def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(qtbot, monkeyp
     assert "Language models: tick at least one" in warnings[0]
 
 
-def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_to_do(qtbot):
+def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_to_do(qtbot: QtBot) -> None:
     secrets_keyring = keyring.get_keyring()
     keyring.set_keyring(FailKeyring())  # a machine with no OS keyring (conftest restores the test one)
     try:
@@ -111,7 +114,7 @@ def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_
     assert [a.username for a in load_settings().sip.accounts] == ["alice"]
 
 
-def test_a_password_typed_then_cleared_is_not_stored(qtbot):
+def test_a_password_typed_then_cleared_is_not_stored(qtbot: QtBot) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     page = dialog.accounts
@@ -130,20 +133,20 @@ def test_a_password_typed_then_cleared_is_not_stored(qtbot):
         secrets.get_secret("sip:account1")
 
 
-def test_tab_titles_and_account_list_read_as_typed(qtbot):
+def test_tab_titles_and_account_list_read_as_typed(qtbot: QtBot) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert "Network && security" in titles  # shown as "Network & security", not "Network _security"
     page = dialog.accounts
     page.add_account()
-    assert page.list.item(0).text() == "account1 (user name and domain still to fill in)"
+    assert list_text(page.list, 0) == "account1 (user name and domain still to fill in)"
     qtbot.keyClicks(page.username, "alice")
     qtbot.keyClicks(page.domain, "pbx.example.com")
-    assert page.list.item(0).text() == "account1: alice@pbx.example.com"
+    assert list_text(page.list, 0) == "account1: alice@pbx.example.com"
 
 
-def test_provider_order_keeps_unknown_names_out_and_lists_every_known_one(qtbot):
+def test_provider_order_keeps_unknown_names_out_and_lists_every_known_one(qtbot: QtBot) -> None:
     order = ProviderOrder(("groq", "openai", "offline"), {})
     qtbot.addWidget(order)
     order.set_order(["offline", "gpt9", "groq"])

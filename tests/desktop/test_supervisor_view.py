@@ -36,6 +36,7 @@ from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
 from earpiece.sip.records import CallHistory, CallRecord
 from tests.analytics.labelled_calls import copy_records, labels
+from tests.desktop.widgets import cell
 from tests.xvfb import virtual_display
 
 pytestmark = [pytest.mark.gui, pytest.mark.models]
@@ -57,12 +58,13 @@ def desktop_copy(records: Path, history: CallHistory) -> str:
     return str(source["call_id"])
 
 
-def load(qtbot, view: SupervisorView) -> None:
+def load(qtbot: QtBot, view: SupervisorView) -> None:
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.refresh()
 
 
-def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path) -> None:
+def test_supervisor_view_shows_the_figures_of_real_calls(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     records = copy_records(tmp_path / "calls")
     history = CallHistory(tmp_path / "call_history.jsonl")
     copied = desktop_copy(records, history)
@@ -77,6 +79,7 @@ def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.show()  # showing the view reads the records
 
+    assert view.data is not None
     board = view.data.dashboard
     expected = Counter(label["disposition"] for label in truth.values())
     assert board.dispositions == dict(expected)
@@ -93,6 +96,7 @@ def test_supervisor_view_shows_the_figures_of_real_calls(qtbot, qloop, tmp_path)
 
     view.account.setCurrentText("desk")
     load(qtbot, view)
+    assert view.data is not None
     assert view.data.dashboard.calls == 1 and view.account.currentText() == "desk"
     assert view.figures.text().startswith("1 calls")
 
@@ -110,7 +114,7 @@ def show_records(view: SupervisorView) -> None:
     view.until.setDate(QDate(last.year, last.month, last.day))
 
 
-def test_supervisor_view_on_a_real_x_server(tmp_path) -> None:
+def test_supervisor_view_on_a_real_x_server(tmp_path: Path) -> None:
     records = copy_records(tmp_path / "calls")
     shot = ARTIFACTS / "supervisor-view.png"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -148,7 +152,8 @@ def _show_on_display(records: Path, out: Path) -> int:
     return 0 if saved else 1
 
 
-def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, tmp_path) -> None:
+def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     archive = CallArchive(copy_records(tmp_path / "calls"), tmp_path / "call_history.jsonl")
     settings = KEEP_ALL
     view = GapsView(settings, archive)
@@ -158,14 +163,14 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, 
     truth = labels()
     gap_topics = Counter(q["topic"] for label in truth.values() for q in label["questions"] if q["declined"])
     assert view.table.rowCount() == len(view.groups) >= len(gap_topics) - 1
-    assert int(view.table.item(0, 0).text()) == gap_topics.most_common(1)[0][1]
+    assert int(cell(view.table, 0, 0)) == gap_topics.most_common(1)[0][1]
 
     with KnowledgeStore(tmp_path / "store", settings=settings.knowledge) as store:
         store.create("sample")
         view.set_store(store, "sample")
         view.table.selectRow(0)
         group = view.selected()
-        assert group is not None and group.label == view.table.item(0, 2).text()
+        assert group is not None and group.label == cell(view.table, 0, 2)
         with qtbot.waitSignal(view.answer_added, timeout=30_000) as added:
             spawn(view.add_answer(group.label, PARKING))
         assert added.args[0] == "sample"
@@ -173,7 +178,8 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(qtbot, qloop, 
         assert view.status.text().startswith("Added to sample")
 
 
-def test_deleting_a_call_in_the_history_removes_its_record_and_recording(qtbot, tmp_path) -> None:
+def test_deleting_a_call_in_the_history_removes_its_record_and_recording(
+        qtbot: QtBot, tmp_path: Path) -> None:
     records = copy_records(tmp_path / "calls")
     history = CallHistory()  # the app's own files in the test's data folder
     kept, gone = sorted(p.stem for p in records.glob("*.json"))[:2]

@@ -5,9 +5,12 @@ menu, and sound-device errors in plain words. Calls arrive as the SIP engine's o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QToolBar
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import CallMode, Settings, UiSettings
@@ -15,12 +18,20 @@ from earpiece.desktop.about import about_text, shortcuts_text
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import AudioDeviceProblem, CallDirection, CallState, CallStateChanged, IncomingCall
+from tests.desktop.widgets import action_menu
 
 pytestmark = pytest.mark.gui
 
 
+MakeWindow = Callable[[Settings], MainWindow]
+
+
+def shut_down(window: MainWindow) -> bool:
+    return window.models.store is None and window.phone.engine is None and window._closing
+
+
 @pytest.fixture
-def make_window(qtbot, qloop):
+def make_window(qtbot: QtBot, qloop: qasync.QEventLoop) -> Iterator[MakeWindow]:
     """Windows shut down in order afterwards (without quitting the test's application)."""
     made: list[MainWindow] = []
 
@@ -33,12 +44,12 @@ def make_window(qtbot, qloop):
     yield make
     for win in made:
         spawn(win.shutdown(quit_app=False))
-        qtbot.waitUntil(lambda w=win: w.models.store is None and w.phone.engine is None and w._closing)
+        qtbot.waitUntil(partial(shut_down, win))
         qtbot.wait(300)  # the shutdown task's last steps
 
 
 @pytest.fixture
-def window(make_window):
+def window(make_window: MakeWindow) -> MainWindow:
     win = make_window(Settings())
     win.show()
     return win
@@ -61,7 +72,7 @@ def enabled(window: MainWindow) -> dict[str, bool]:
                                               window.hold_action, window.mute_action)}
 
 
-def test_call_actions_are_enabled_only_when_they_can_act(window):
+def test_call_actions_are_enabled_only_when_they_can_act(window: MainWindow) -> None:
     assert not any(enabled(window).values())
     ring(window)
     assert enabled(window) == {"Answer": True, "Hang up": True, "Hold / resume": False,
@@ -74,7 +85,7 @@ def test_call_actions_are_enabled_only_when_they_can_act(window):
 
 
 @pytest.mark.parametrize("mode", [CallMode.COPILOT, CallMode.AUTONOMOUS, CallMode.OFF])
-def test_idle_mode_selector_shows_the_default_mode(make_window, mode):
+def test_idle_mode_selector_shows_the_default_mode(make_window: MakeWindow, mode: CallMode) -> None:
     win = make_window(Settings(ui=UiSettings(default_mode=mode)))
     assert win.copilot.mode.currentData() == mode.value
     other = CallMode.AUTONOMOUS if mode is not CallMode.AUTONOMOUS else CallMode.COPILOT
@@ -82,7 +93,8 @@ def test_idle_mode_selector_shows_the_default_mode(make_window, mode):
     assert win.settings.ui.default_mode is other  # no call: it chooses the next call's mode
 
 
-def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(window, monkeypatch):
+def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     quits: list[bool] = []
     monkeypatch.setattr(window, "request_quit", lambda: quits.append(True))
     window.tray.setVisible(True)
@@ -95,12 +107,16 @@ def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(window, m
     assert quits == [True]
 
 
-def test_quit_asks_only_when_a_call_is_up(window, monkeypatch):
+def test_quit_asks_only_when_a_call_is_up(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     quits: list[bool] = []
     monkeypatch.setattr(window, "request_quit", lambda: quits.append(True))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+
+    def question(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))  # (parent, title, text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
     ring(window)
     state(window, CallState.CONFIRMED)
     window.quit_action.trigger()
@@ -110,8 +126,8 @@ def test_quit_asks_only_when_a_call_is_up(window, monkeypatch):
     assert len(asked) == 1 and quits == [True]
 
 
-def test_help_menu_has_shortcuts_and_about(window):
-    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+def test_help_menu_has_shortcuts_and_about(window: MainWindow) -> None:
+    menus = {a.text(): action_menu(a) for a in window.menuBar().actions()}
     help_actions = [a.text() for a in menus["&Help"].actions()]
     assert help_actions == ["Keyboard shortcuts", "About Earpiece"]
     text = shortcuts_text(window.actions())
@@ -121,18 +137,21 @@ def test_help_menu_has_shortcuts_and_about(window):
     assert "Earpiece 0." in about_text()
 
 
-def test_sound_device_errors_are_told_in_plain_words(window, qtbot):
+def test_sound_device_errors_are_told_in_plain_words(window: MainWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.phone.message) as said:
         window.phone.bridge.received.emit(AudioDeviceProblem(device="", direction="input",
                                                              message="Error querying device -1"))
     assert said.args == ["Headset microphone: no sound device was found (is a headset plugged in?)"]
 
 
-def test_one_bundled_icon_set_with_its_licence_and_one_stylesheet(window, qapp):
+def test_one_bundled_icon_set_with_its_licence_and_one_stylesheet(
+        window: MainWindow, qapp: QApplication) -> None:
     from earpiece.core.paths import resources_dir
     from earpiece.desktop.icons import ACTION_ICONS
 
-    for action in window.findChild(QToolBar, "main-toolbar").actions():
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    assert toolbar is not None
+    for action in toolbar.actions():
         assert not action.icon().isNull(), action.text()
     folder = resources_dir() / "icons" / "adwaita"
     assert sorted(p.stem for p in folder.glob("*.svg")) == sorted(ACTION_ICONS.values())
