@@ -104,9 +104,9 @@ def test_cancel_stops_adding_and_keeps_what_was_added(
         qtbot: QtBot, qloop: qasync.QEventLoop, store: KnowledgeStore, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    for i in range(6):
+    for i in range(6):  # 100 passages each: the files span several embedding steps (EMBED_STEP 128)
         paragraphs = "\n\n".join(f"Depot {i}-{p} opens at {p % 12 + 1} o'clock and stocks {p * 13} crates."
-                                   for p in range(40))
+                                   for p in range(200))
         (docs / f"depots-{i}.md").write_text(f"# Depots {i}\n\n{paragraphs}\n")
     tab = KnowledgeTab(KnowledgeSettings(default_kb="depots"))
     qtbot.addWidget(tab)
