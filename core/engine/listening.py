@@ -128,6 +128,7 @@ class Listener:
     async def run(self, frames: AsyncIterator[AudioFrame]) -> None:
         async for frame in frames:
             if not self._handler().listens_to(self.speaker):
+                self.detector.reset()  # after a switch back, turns start from fresh speech
                 continue
             voiced = self._vad.is_speech(frame)
             self._handler().on_frame(self, frame, voiced)
