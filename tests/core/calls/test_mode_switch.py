@@ -247,3 +247,27 @@ def test_a_mode_chosen_while_the_session_is_being_set_up_is_the_one_it_starts_in
     record = line.record()
     assert record["mode"] == "copilot" and not _lines(record, "assistant"), "greeted in copilot"
     assert writes == ["c1"]
+
+
+def test_in_autonomous_mode_the_headset_is_not_part_of_the_conversation(
+    tmp_path: Path, writes: list[str]
+) -> None:
+    seen: list[Seen] = []
+
+    async def script(line: Line) -> None:
+        media = _headset_line(line)
+        seen.append(Seen(line))
+        line.connect()
+        await greeted(line)
+        media.person.say(QUESTION)  # someone near the agent's headset: not the caller
+        await asyncio.sleep(4.0)
+        media.caller.say(SECOND)
+        await line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
+        await hang_up(line, media)
+
+    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS), script)
+    (events,) = seen
+    assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [0, 1]
+    said = [(e.speaker, e.text) for e in events.session(TranscriptEvent) if e.final]
+    assert (Speaker.CALLER, SECOND) in said and all(text != QUESTION for _, text in said)
+    assert _lines(line.record(), "caller") == [SECOND]
