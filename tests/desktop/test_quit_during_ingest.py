@@ -31,7 +31,7 @@ def test_quit_during_the_first_run_ingest_is_quick_and_leaves_the_store_free(
     loads: list[str] = []
     window.ai.loading.connect(loads.append)
     spawn(window.start())
-    qtbot.waitUntil(lambda: any(p.files_done >= 1 for p in seen), timeout=120_000)  # mid-ingest
+    qtbot.waitUntil(lambda: any(p.current is not None for p in seen), timeout=120_000)  # mid-ingest
     threads_before = {t.name for t in threading.enumerate()}
     started = time.monotonic()
     spawn(window.shutdown(quit_app=False))
