@@ -27,8 +27,10 @@ from earpiece.core.settings import KnowledgeSettings
 
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained on; longer text is truncated
-BATCH = 8  # sorted by length first, so a batch pads little; 8 keeps its activations in cache (CPU per
-# 50-token passage, int8: 9.7 ms at 8, 10.4 at 16, 11.9 at 32)
+# One text per run: the int8 kernels quantize a run's input with one scale, so in a batch a passage's
+# vector would depend on its neighbours; alone it is the vector a question of the same text gets.
+# CPU per 50-token passage: 10.9 ms alone, 9.7 in batches of 8, 11.9 in batches of 32 (cache misses).
+BATCH = 1
 BACKGROUND_NICE = 10  # ingestion threads: a live call's threads (nice 0) get ~90 % of a shared core
 
 

@@ -1,10 +1,10 @@
 """Passages of many files embedded together, each file committed as soon as its passages are in.
 
-Support sites come as hundreds of small files of a few passages each. Embedded file by file, each
-file is one short batch on one core, followed by its own index write and ledger commit. Queued
-instead, the passages of consecutive files fill whole steps (every core busy, one index write per
-step), and a file is committed the moment its last new passage is in the index, so a cancel or a
-crash still loses only the files not yet committed.
+Support sites come as hundreds of small files of a few passages each. Embedded file by file, a
+tiny file keeps one core busy, then waits for its own index write and ledger commit. Queued, tiny
+files share a step (every core busy, one index write), a big one is cut into steps, and a file is
+committed the moment its last new passage is in the index, so a cancel or a crash still loses only
+the files not yet committed.
 """
 
 from __future__ import annotations
@@ -39,8 +39,12 @@ Commit = Callable[[Sequence[QueuedFile]], None]  # commits files whose vectors a
 
 
 class EmbeddingQueue:
-    def __init__(self, embed: EmbedStep, commit: Commit, step: int) -> None:
-        self._embed, self._commit, self._step = embed, commit, step
+    """Embeds in steps of up to `step` passages; after each file, whatever is queued is embedded as
+    soon as it is at least `least` passages (enough to keep every core busy), so files are committed
+    one by one unless they are tiny."""
+
+    def __init__(self, embed: EmbedStep, commit: Commit, step: int, least: int) -> None:
+        self._embed, self._commit, self._step, self._least = embed, commit, step, least
         self._waiting: list[QueuedFile] = []
         self._todo: list[ChunkRow] = []
         self._queued: set[str] = set()  # ids in `_todo` or embedded for a waiting file
@@ -54,7 +58,7 @@ class EmbeddingQueue:
                 self._queued.add(row.chunk_id)
                 self._todo.append(row)
                 item.new += 1
-        while len(self._todo) >= self._step:
+        while len(self._todo) >= self._least:
             self._run_step()
         self._commit_ready()
 

@@ -70,7 +70,8 @@ from earpiece.core.settings import KnowledgeSettings
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 64
-EMBED_STEP = 128  # passages per embedding step: 16 batches over the cores, one index write, then commits
+EMBED_STEP = 128  # passages per embedding step at most: one index write, then the commits
+EMBED_LEAST = 16  # passages that keep both cores busy: tinier files wait to share a step
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened.
 UNITS_VERSION = 2
@@ -404,7 +405,7 @@ class KnowledgeStore:
         for row in self._ledger.chunks(kb.name):
             run.numbers.setdefault(row.source, set()).update(phone_numbers(f"{row.heading} {row.text}"))
         queue = EmbeddingQueue(functools.partial(self._embed_step, run),
-                               functools.partial(self._commit_queued, run), EMBED_STEP)
+                               functools.partial(self._commit_queued, run), EMBED_STEP, EMBED_LEAST)
         try:
             for number, path, read in self._read_ahead(run, reread):
                 if self._cancelled():

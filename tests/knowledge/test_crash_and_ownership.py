@@ -15,14 +15,15 @@ from earpiece.core.knowledge import IngestReport, KnowledgeStore, Outcome, Progr
 from earpiece.core.knowledge.chunking import chunk_blocks
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.readers import read_document
-from earpiece.core.knowledge.store import EMBED_STEP
+from earpiece.core.knowledge.store import EMBED_LEAST, EMBED_STEP
 from tests.knowledge import documents as docs
 
 pytestmark = pytest.mark.models
 
-PARAGRAPHS_PER_FILE = 70  # one passage each; files share embedding steps of EMBED_STEP passages
+PARAGRAPHS_PER_FILE = 70  # one passage each: each file is one embedding step (EMBED_LEAST..EMBED_STEP)
+assert EMBED_LEAST <= PARAGRAPHS_PER_FILE <= EMBED_STEP
 FILES = 4
-KEPT = EMBED_STEP // PARAGRAPHS_PER_FILE  # files committed right after the first embedding step
+KEPT = 1  # killed after the second file's step is in Chroma, before its commit
 
 INGEST = """
 import sys
@@ -63,7 +64,7 @@ def test_kill_during_ingest_leaves_whole_documents_only(
         assert child.stdout is not None
         for line in child.stdout:
             # The second step's passages are in Chroma, the ledger commit of its files not yet done.
-            if line.split(" ", 1)[1].startswith(f"{2 * EMBED_STEP} passages embedded"):
+            if line.split(" ", 1)[1].startswith(f"{2 * PARAGRAPHS_PER_FILE} passages embedded"):
                 os.kill(child.pid, signal.SIGKILL)
                 break
         else:
@@ -81,7 +82,7 @@ def test_kill_during_ingest_leaves_whole_documents_only(
             assert document.chunks == len(expected) == PARAGRAPHS_PER_FILE
         collection = store.info("big").collection
         assert store.index.ids(collection) == {c.chunk_id for c in store.chunks("big")}
-        uncommitted = 2 * EMBED_STEP - KEPT * PARAGRAPHS_PER_FILE
+        uncommitted = PARAGRAPHS_PER_FILE
         assert f"removed {uncommitted} uncommitted passages (an interrupted write)" in " ".join(
             store.recovery_notes)
         hits = store.search("big", "when does depot 2-10 open and how many crates does it stock", 10).passages
@@ -129,8 +130,8 @@ def test_cancel_mid_file_drops_that_file_keeps_the_committed_ones_and_a_rerun_ca
     cancel = threading.Event()
 
     def stop_after_the_first_step(progress: Progress) -> None:
-        if progress.message == f"{EMBED_STEP} passages embedded":
-            cancel.set()  # all of depots-0.md and part of depots-1.md are in Chroma, not yet committed
+        if progress.message == f"{PARAGRAPHS_PER_FILE} passages embedded":
+            cancel.set()  # depots-0.md is in Chroma, about to be committed
 
     with KnowledgeStore(tmp_path / "store", embedder=embedder) as store:
         store.create("big")
