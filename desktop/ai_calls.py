@@ -47,7 +47,9 @@ def suggestion_view(event: SuggestionEvent) -> SuggestionView:
     return SuggestionView(
         text=event.answer,
         question=event.question,
-        sources=tuple(SourceView(s.title or Path(s.source).name, s.source, s.score) for s in event.sources),
+        sources=tuple(SourceView(s.title or Path(s.source).name, s.source, s.score, s.excerpt)
+                      for s in event.sources),
+        confidence=event.confidence,
     )
 
 
@@ -59,13 +61,14 @@ def answered_view(metrics: TurnMetrics) -> SuggestionView:
         question=metrics.question,
         sources=tuple(SourceView(Path(s).name, s, score) for s in dict.fromkeys(metrics.sources)),
         spoken=True,
+        confidence=metrics.confidence,
     )
 
 
 class AiCalls(QObject):
     loading = Signal(str)  # progress text while the models load ("" when ready)
     session_started = Signal(str, str)  # call id, mode
-    transcript = Signal(str, str, str)  # call id, speaker, text (final transcripts)
+    transcript = Signal(str, str, str, float)  # call id, speaker, text, when said (monotonic; final only)
     suggestion = Signal(str, object)  # call id, SuggestionView
     turn_metrics = Signal(str, object)  # call id, LatencySample
     speaking = Signal(str, bool)  # call id, Earpiece is speaking into the call
@@ -152,7 +155,7 @@ class AiCalls(QObject):
         call_id, event = session.call_id, session.event
         if isinstance(event, TranscriptEvent):
             if event.final:
-                self.transcript.emit(call_id, event.speaker.value, event.text)
+                self.transcript.emit(call_id, event.speaker.value, event.text, event.at)
         elif isinstance(event, SuggestionEvent):
             self.suggestion.emit(call_id, suggestion_view(event))
         elif isinstance(event, TurnMetricsEvent):

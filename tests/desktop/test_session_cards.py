@@ -1,0 +1,53 @@
+"""A call's session events as the window shows them: a copilot suggestion's card carries the
+selector's confidence and the passage text of its sources, an autonomous answer's card its confidence,
+and a transcript line travels with the moment it was said (not when it reached the window)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from earpiece.core.calls.events import SessionEvent
+from earpiece.core.engine.events import SourceRef, Speaker, SuggestionEvent, TranscriptEvent, TurnMetricsEvent
+from earpiece.core.engine.metrics import TurnMetrics
+from earpiece.core.settings import CallMode
+from earpiece.desktop.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+PASSAGE = "Delivery costs 4.95 in the UK and is free above 50."
+
+
+def test_a_copilot_card_shows_confidence_and_opens_the_passage_text(qtbot: QtBot, window: MainWindow) -> None:
+    window.shown_call_id = "c1"
+    source = SourceRef("/kb/faq.csv", "faq — How much does delivery cost?", 0.81, PASSAGE)
+    suggestion = SuggestionEvent("How much is delivery?", "Delivery costs 4.95.", (source,), "extractive",
+                                 turn_id=1, at=time.monotonic(), confidence=0.823)
+    window.ai._on_controller_event(SessionEvent("c1", CallMode.COPILOT, suggestion))
+    card = window.copilot.cards()[0]
+    assert card.confidence.text() == "confidence 82 %" and not card.confidence.isHidden()
+    card.source_buttons[0].click()
+    assert card.passage is not None
+    qtbot.waitExposed(card.passage)
+    assert card.passage.text.toPlainText() == PASSAGE
+    card.passage.reject()
+
+
+def test_an_autonomous_answer_card_shows_its_confidence(window: MainWindow) -> None:
+    window.shown_call_id = "c1"
+    metrics = TurnMetrics(turn_id=2, mode="autonomous", speaker="caller",
+                          question="Are you open on Saturday?", answer="Yes, from 9 to 1.", intent="question",
+                          sources=["/kb/hours.md"], top_score=0.7, confidence=0.64)
+    window.ai._on_controller_event(SessionEvent("c1", CallMode.AUTONOMOUS, TurnMetricsEvent(metrics)))
+    card = window.copilot.cards()[0]
+    assert card.suggestion.spoken and card.confidence.text() == "confidence 64 %"
+
+
+def test_a_transcript_line_keeps_the_moment_it_was_said(qtbot: QtBot, window: MainWindow) -> None:
+    said = time.monotonic() - 4.0  # the transcript came four seconds after the words
+    line = TranscriptEvent(Speaker.CALLER, "How much is delivery?", final=True, at=said)
+    with qtbot.waitSignal(window.ai.transcript) as sent:
+        window.ai._on_controller_event(SessionEvent("c1", CallMode.COPILOT, line))
+    assert sent.args == ["c1", "caller", "How much is delivery?", said]
