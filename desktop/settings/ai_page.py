@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from earpiece.core import secrets
-from earpiece.core.settings import Settings
+from earpiece.core.settings import Settings, SttSettings
 from earpiece.desktop.settings.page import SettingsPage, secret_field
 from earpiece.desktop.settings.provider_order import ProviderOrder
 
@@ -39,7 +39,9 @@ class AiPage(SettingsPage):
         self.llm_timeout.setRange(0.5, 60)
         self.llm_timeout.setSuffix(" s")
         self.stt_model = QLineEdit()
-        self.stt_model.setToolTip("A bundled model name (tiny.en) or a CTranslate2 Whisper folder")
+        self.stt_model.setToolTip(
+            "A bundled model name (moonshine-tiny, tiny.en) or a CTranslate2 Whisper folder"
+        )
         self.tts_providers = ProviderOrder(KNOWN_TTS, _LABELS)
         self.tts_providers.setToolTip("Ticked ones are tried from the top; drag to reorder.")
         self.edge_voice = QLineEdit()
@@ -79,7 +81,7 @@ class AiPage(SettingsPage):
         settings.llm.openai_base_url = self.openai_base_url.text().strip()
         settings.llm.openai_model = self.openai_model.text().strip()
         settings.llm.timeout_s = self.llm_timeout.value()
-        settings.stt.model = self.stt_model.text().strip() or "tiny.en"
+        settings.stt.model = self.stt_model.text().strip() or SttSettings().model
         settings.tts.providers = self.tts_providers.order()
         settings.tts.edge_voice = self.edge_voice.text().strip()
         settings.tts.piper_voice = self.piper_voice.text().strip()

@@ -12,6 +12,7 @@ from typing import Any
 
 from earpiece.core import models, secrets
 from earpiece.core.settings import Settings, load_settings, settings_path
+from earpiece.core.stt import recogniser_model
 
 PACKAGES = (
     "PySide6-Essentials", "qasync", "pjsua2-python", "sounddevice", "numpy", "webrtcvad-wheels",
@@ -92,7 +93,7 @@ def diagnose(settings: Settings) -> Report:
     report.add("python", True, lambda: {"version": platform.python_version(), "executable": sys.executable})
     report.add("packages", True, _packages)
     report.add("settings", True, lambda: {"file": str(settings_path())})
-    report.add("model.stt", True, lambda: _model(models.whisper_model(settings.stt)))
+    report.add("model.stt", True, lambda: _model(recogniser_model(settings.stt)))
     report.add("model.tts", True, lambda: _model(models.piper_voice(settings.tts)))
     report.add("model.embedding", True, lambda: _model(models.embedding_model(settings.knowledge)))
     # No sound card, or no usable keyring, still lets Earpiece run (null audio, secrets from env).

@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def run_transcribe(args: argparse.Namespace) -> int:
     """Transcribe a WAV file with the speech-to-text model of the settings."""
-    from earpiece.core.stt import WhisperSpeechToText
+    from earpiece.core.stt import in_process_recogniser
 
     try:
         pcm = read_wav_16k(args.file)
@@ -51,7 +51,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
     except WavFormatError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     settings = load_settings()
-    stt = WhisperSpeechToText(settings.stt)
+    stt = in_process_recogniser(settings.stt)
     try:
         asyncio.run(stt.load())
     except ModelNotFoundError as exc:

@@ -51,7 +51,7 @@ def agent(registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def recogniser() -> WhisperSpeechToText:
-    return WhisperSpeechToText(SttSettings())
+    return WhisperSpeechToText(SttSettings(model="tiny.en"))
 
 
 def transcribe(recogniser: WhisperSpeechToText, pcm: bytes) -> str:

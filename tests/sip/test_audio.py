@@ -125,7 +125,7 @@ def test_frames_keep_flowing_while_whisper_transcribes(
     from earpiece.core.settings import SttSettings
     from earpiece.core.stt.whisper import load_whisper_model
 
-    model = load_whisper_model(SttSettings())
+    model = load_whisper_model(SttSettings(model="tiny.en"))
     speechless = (np.sin(np.arange(16000 * 4) / 16000 * 2 * np.pi * 300) * 0.3).astype(np.float32)
 
     def transcribe() -> None:
