@@ -8,11 +8,13 @@ so concurrent synthesis from several worker threads is safe without a lock of ou
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from piper import PiperVoice, SynthesisConfig
+import onnxruntime
+from piper import PiperConfig, PiperVoice, SynthesisConfig
 
 from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k
 from earpiece.core.models import piper_voice
@@ -29,8 +31,30 @@ def load_piper_voice(settings: TtsSettings) -> PiperVoice:
     onnx, config = piper_voice(settings).files
     with _voices_lock:
         if onnx not in _voices:
-            _voices[onnx] = PiperVoice.load(onnx, config_path=config)
+            config_dict = json.loads(Path(config).read_text(encoding="utf-8"))
+            _voices[onnx] = PiperVoice(
+                session=onnxruntime.InferenceSession(
+                    str(onnx), sess_options=_session_options(), providers=["CPUExecutionProvider"]
+                ),
+                config=PiperConfig.from_dict(config_dict),
+            )
         return _voices[onnx]
+
+
+def _session_options() -> onnxruntime.SessionOptions:
+    """Piper's session, made for a process that answers calls for hours (measured in bench/soak).
+
+    With onnxruntime's defaults the CPU memory arena keeps the largest demand ever seen (Piper needs
+    ~16 MB per second of audio, up to four calls at once): the agent's RSS grew in doubling steps,
+    +121 MB over 40 calls. Without the arena (and glibc trimmed after each call) it stays flat. One
+    thread that does not spin while waiting also costs 15-35 % less CPU per sentence than two
+    spinning ones, which more than pays for the arena's absence (+9-19 %).
+    """
+    options = onnxruntime.SessionOptions()
+    options.enable_cpu_mem_arena = False
+    options.intra_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 def piper_pcm16k(voice: PiperVoice, text: str, speaking_rate: float = 1.0) -> Iterator[bytes]:

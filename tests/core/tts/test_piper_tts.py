@@ -90,3 +90,13 @@ def test_build_from_settings_defaults_to_piper() -> None:
     assert [p.name for p in tts.providers] == ["piper"]
     with pytest.raises(ValueError, match=r"tts\.providers"):
         build_text_to_speech(TtsSettings(providers=["festival"]))
+
+
+def test_the_shared_voice_keeps_no_memory_arena_and_one_quiet_thread() -> None:
+    """An arena would keep the largest synthesis ever seen for the life of the agent (bench/soak)."""
+    from earpiece.core.tts.piper import load_piper_voice
+
+    options = load_piper_voice(TtsSettings()).session.get_session_options()
+    assert options.enable_cpu_mem_arena is False
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
