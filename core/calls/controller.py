@@ -54,6 +54,7 @@ from earpiece.core.calls.line import (
     LineEvent,
     TransferUpdate,
 )
+from earpiece.core.calls.memory import release_memory_after_call
 from earpiece.core.calls.policy import CallPolicy, StackSource
 from earpiece.core.calls.record_format import CallFacts, TransferAttempt
 from earpiece.core.calls.waiting import first_done, log_failure
@@ -445,13 +446,15 @@ class CallController:
             await asyncio.sleep(self.settings.calls.far_end_tail_s)
 
     def _finish(self, call: ActiveCall) -> None:
-        """The call is over: its record, then its summary (in the background), then forget it."""
+        """The call is over: its record, then its summary (in the background), then forget it and
+        give the memory its session freed back to the system."""
         path = self._write_record(call)
         if path is not None:
             outcome = call.facts.outcome(call.end_reason)
             self.events.publish(CallRecorded(call.call_id, call.facts.remote_uri, outcome, path))
             store_summary_after_call(path, self.settings)
         self._drop(call)
+        self._spawn(release_memory_after_call())
 
     def _write_record(self, call: ActiveCall) -> Path | None:
         """Write the call's record (its sessions never do): one file per call, rewritten when a call
