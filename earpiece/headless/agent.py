@@ -175,6 +175,11 @@ class AnsweringAgent:
 
     async def _start_sip(self) -> None:
         await asyncio.to_thread(self._engine.start)
+        order = self.settings.sip.codec_order  # as the desktop applies it (desktop/engine_audio.py)
+        try:
+            await asyncio.wrap_future(self._engine.set_codec_order(order))
+        except ValueError as exc:
+            raise AgentError(f"sip.codec_order {order}: {exc}") from exc
         loop = asyncio.get_running_loop()
 
         def hand_over(event: SipEvent) -> None:  # SIP thread
