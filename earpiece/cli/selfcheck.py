@@ -1,10 +1,11 @@
 """`earpiece selfcheck`: the offline voice path end to end, with no call, sound card or network.
 
-It speaks a question with the bundled Piper voice, transcribes that audio with the bundled Whisper
-model, ingests the sample knowledge base into a temporary store, retrieves passages for the
-transcript and answers with the offline responder; it succeeds only when the answer holds the
-expected fact. The packaged app's test runs it to prove that the bundle carries every model and
-native library it needs (see `packaging/`).
+It speaks a question with the bundled Piper voice, ingests the sample knowledge base into a
+temporary store, and plays that question, in real time, into a call session built by the shipped
+factory (`create_session`, autonomous mode, the configured recogniser, retriever, responder and
+voice): the session transcribes it, retrieves passages and speaks its answer. It succeeds only when
+the answer holds the expected fact and was spoken. The packaged app's test runs it to prove that the
+bundle carries every model and native library it needs (see `packaging/`).
 """
 
 from __future__ import annotations
@@ -15,23 +16,24 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, AudioFrame
 from earpiece.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from earpiece.core.engine import VoiceStack
+    from earpiece.core.engine.metrics import TurnMetrics
 
 QUESTION = "How many days do I have to return a product for a full refund?"
 EXPECTED = "30 days"
 SAMPLE_KB = "sample"
+ANSWER_TIMEOUT_S = 120.0  # models load on first use: a slow machine's first turn takes a while
+BYTES_PER_S = BYTES_PER_FRAME * 1000 // FRAME_MS
 
 T = TypeVar("T")
-
-
-def sample_kb_folder() -> Path:
-    from earpiece.core.paths import resources_dir
-
-    return resources_dir() / "kb" / SAMPLE_KB
 
 
 class _Timer:
@@ -45,56 +47,118 @@ class _Timer:
         return result
 
 
+class _Caller:
+    """The caller's side of the call: 20 ms frames in real time, silence until `ask()`, then the
+    question, then silence until `hang_up()`."""
+
+    def __init__(self, speech: bytes) -> None:
+        self._speech = speech + bytes(-len(speech) % BYTES_PER_FRAME)
+        self._asked = False
+        self._ended = asyncio.Event()
+
+    def ask(self) -> None:
+        self._asked = True
+
+    def hang_up(self) -> None:
+        self._ended.set()
+
+    async def frames(self) -> AsyncIterator[AudioFrame]:
+        next_at = time.monotonic()
+        while not self._ended.is_set():
+            pcm = bytes(BYTES_PER_FRAME)
+            if self._asked and self._speech:
+                pcm, self._speech = self._speech[:BYTES_PER_FRAME], self._speech[BYTES_PER_FRAME:]
+            yield AudioFrame(pcm, time.monotonic())
+            next_at += FRAME_MS / 1000
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+
+class _CountingSink:
+    """The call's sink: counts Earpiece's speech and plays it at once."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def write(self, pcm: bytes) -> None:
+        self.bytes += len(pcm)
+
+    def flush(self) -> None:
+        pass
+
+    def pending_ms(self) -> float:
+        return 0.0
+
+
 async def _speak(settings: Settings, text: str) -> bytes:
     from earpiece.core.tts import PiperTextToSpeech
 
     return b"".join([chunk async for chunk in PiperTextToSpeech(settings.tts).synthesize(text)])
 
 
-async def _transcribe(settings: Settings, pcm16k: bytes, vocabulary: list[str]) -> str:
-    from earpiece.core.stt import WhisperSpeechToText
+async def _call(settings: Settings, stack: VoiceStack, speech: bytes) -> tuple[TurnMetrics, float]:
+    """One call through the shipped session: the caller asks once the greeting is over; returns
+    the question's turn and how many seconds of speech Earpiece put into the call after it."""
+    from earpiece.core.engine import BotSpeakingStopped, CallRecorder, StageError, TurnMetricsEvent
+    from earpiece.core.engine.factory import create_session
+    from earpiece.core.settings import CallMode
 
-    transcript = await WhisperSpeechToText(settings.stt, vocabulary=vocabulary).transcribe(pcm16k)
-    return transcript.text
+    sink = _CountingSink()
+    # The record is the selfcheck's and never saved: no call record in the user's history.
+    recorder = CallRecorder("selfcheck", str(CallMode.AUTONOMOUS))
+    session = create_session(settings, stack, mode=CallMode.AUTONOMOUS, sink=sink, recorder=recorder)
+    events = session.events.queue()
+    caller = _Caller(speech)
+    call = asyncio.create_task(session.run(caller.frames()))
+
+    async def answered() -> tuple[TurnMetrics, float]:
+        greeted = 0
+        while True:
+            event = await events.get()
+            if isinstance(event, StageError):
+                raise RuntimeError(f"{event.stage} failed: {event.message}")
+            if isinstance(event, BotSpeakingStopped) and event.turn_id == 0:
+                greeted = sink.bytes
+                caller.ask()
+            elif isinstance(event, TurnMetricsEvent) and event.metrics.turn_id > 0:
+                return event.metrics, (sink.bytes - greeted) / BYTES_PER_S
+
+    try:
+        return await asyncio.wait_for(answered(), ANSWER_TIMEOUT_S)
+    except TimeoutError:
+        raise RuntimeError(f"the session gave no answer within {ANSWER_TIMEOUT_S:g} s") from None
+    finally:
+        caller.hang_up()
+        await call
 
 
 async def self_check(
     settings: Settings, question: str = QUESTION, expected: str = EXPECTED
 ) -> dict[str, Any]:
     """Run every stage; the result says what each stage produced and how long it took."""
-    from earpiece.core.interfaces import AnswerRequest
+    from earpiece.core.engine.factory import build_voice_stack, open_retriever
     from earpiece.core.knowledge.store import KnowledgeStore
-    from earpiece.core.llm.offline import OfflineResponder
 
     timer = _Timer()
     result: dict[str, Any] = {"ok": False, "question": question, "expected": expected}
     pcm = await timer.stage("tts", lambda: _speak(settings, question))
-    result["speech_s"] = round(len(pcm) / 32000, 2)
-    with tempfile.TemporaryDirectory(prefix="earpiece-selfcheck-") as folder:
-        store = KnowledgeStore(Path(folder), settings=settings.knowledge)
-        try:
-            store.create(SAMPLE_KB)
-            report = await timer.stage(
-                "ingest", lambda: asyncio.to_thread(store.add, SAMPLE_KB, [sample_kb_folder()])
-            )
-            if report.failed:
-                errors = "; ".join(r.error for r in report.failed)
-                raise RuntimeError(f"the sample knowledge base did not ingest: {errors}")
-            vocabulary = store.vocabulary(SAMPLE_KB)
-            heard = await timer.stage("stt", lambda: _transcribe(settings, pcm, vocabulary))
-            result["transcript"] = heard
-            top_k = settings.knowledge.top_k
-            found = await timer.stage(
-                "retrieval", lambda: asyncio.to_thread(store.search, SAMPLE_KB, heard, top_k)
-            )
-        finally:
-            store.close()
-    result["passages"] = [{"source": Path(p.source).name, "score": round(p.score, 3)} for p in found.passages]
-    responder = OfflineResponder(min_score=settings.knowledge.min_score)
-    answer = responder.answer(AnswerRequest(question=heard, passages=found.passages))
-    result["answer"] = answer
+    result["speech_s"] = round(len(pcm) / BYTES_PER_S, 2)
+    with (
+        tempfile.TemporaryDirectory(prefix="earpiece-selfcheck-") as folder,
+        KnowledgeStore(Path(folder), settings=settings.knowledge) as store,
+    ):
+        retriever = await timer.stage(
+            "ingest", lambda: asyncio.to_thread(open_retriever, store, settings, SAMPLE_KB)
+        )
+        turn, reply_s = await _call(settings, build_voice_stack(settings, retriever=retriever), pcm)
+    result["transcript"] = turn.question
+    result["passages"] = [{"source": Path(source).name} for source in dict.fromkeys(turn.sources)]
+    result["top_score"] = None if turn.top_score is None else round(turn.top_score, 3)
+    result["answer"] = turn.answer
+    result["reply_s"] = round(reply_s, 2)
+    timer.seconds["stt"] = round((turn.stt_ms or 0.0) / 1000, 3)
+    timer.seconds["retrieval"] = round((turn.retrieval_ms or 0.0) / 1000, 3)
     result["seconds"] = timer.seconds
-    result["ok"] = expected.lower() in answer.lower()
+    result["ok"] = expected.lower() in turn.answer.lower() and reply_s > 0
     return result
 
 

@@ -1,4 +1,5 @@
-"""`earpiece selfcheck` in the development install (the bundle runs it in test_bundle.py)."""
+"""`earpiece selfcheck` in the development install (the bundle runs it in test_bundle.py): a spoken
+question through the shipped factory's call session, answered aloud."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ def test_selfcheck_passes_and_fails_on_the_expected_fact(capsys: pytest.CaptureF
     assert main(["selfcheck"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["ok"] and "30 days" in result["answer"]
+    assert "refund" in result["transcript"].lower()  # heard by the session's recogniser
+    assert result["passages"][0]["source"] == "returns-and-refunds.md"
+    # The answer went through the shipped session, which speaks it into the call: seconds of speech.
+    assert result["reply_s"] > 2
     assert set(result["seconds"]) == {"tts", "ingest", "stt", "retrieval"}
     assert result["runtime"]["frozen"] is False
 
