@@ -23,17 +23,20 @@ pytestmark = pytest.mark.models
 PARAGRAPHS_PER_FILE = 70  # one passage each: each file is one embedding step (EMBED_LEAST..EMBED_STEP)
 assert EMBED_LEAST <= PARAGRAPHS_PER_FILE <= EMBED_STEP
 FILES = 4
-KEPT = 1  # killed after the second file's step is in Chroma, before its commit
+KEPT = 1  # killed after the second file's step is in Chroma, before its commit:
+KILL_AT = f"{2 * PARAGRAPHS_PER_FILE} passages embedded"  # the progress report between the two
 
 INGEST = """
-import sys
+import sys, time
 from pathlib import Path
 from earpiece.core.knowledge import KnowledgeStore
-root, folder = Path(sys.argv[1]), Path(sys.argv[2])
+root, folder, wait_at = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 store = KnowledgeStore(root)
 store.create("big")
 def report(p):
     print(p.files_done, p.message, flush=True)
+    if p.message == wait_at:  # reported between the index write and the commit: be killed there
+        time.sleep(120)
 store.add("big", [folder], progress=report)
 store.close()
 print("finished", flush=True)
@@ -57,14 +60,14 @@ def test_kill_during_ingest_leaves_whole_documents_only(
     folder, root = tmp_path / "corpus", tmp_path / "store"
     write_corpus(folder)
     child = subprocess.Popen(
-        [sys.executable, "-c", INGEST, str(root), str(folder)],
+        [sys.executable, "-c", INGEST, str(root), str(folder), KILL_AT],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
         assert child.stdout is not None
         for line in child.stdout:
             # The second step's passages are in Chroma, the ledger commit of its files not yet done.
-            if line.split(" ", 1)[1].startswith(f"{2 * PARAGRAPHS_PER_FILE} passages embedded"):
+            if line.split(" ", 1)[1].strip() == KILL_AT:
                 os.kill(child.pid, signal.SIGKILL)
                 break
         else:
