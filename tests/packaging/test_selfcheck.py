@@ -4,6 +4,7 @@ question through the shipped factory's call session, answered aloud."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +31,7 @@ def test_selfcheck_passes_and_fails_on_the_expected_fact(capsys: pytest.CaptureF
 
 
 def test_selfcheck_reports_a_missing_model_as_json(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("EARPIECE_TTS__PIPER_VOICE", str(tmp_path / "missing.onnx"))
     assert main(["selfcheck"]) == 1
