@@ -66,3 +66,4 @@ class VoiceStack:
     vad: VadSettings
     turns: TurnSettings | None = None
     turn_model: TurnJudge | None = None
+    phrases: tuple[str, ...] = ()  # fixed texts whose audio `warm_up` caches for every call

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from typing import Any
 
 from earpiece.core.audio.frames import AudioSink
@@ -28,9 +29,11 @@ from earpiece.core.engine.session import CallSession
 from earpiece.core.interfaces import Passage, Retriever
 from earpiece.core.knowledge import SAMPLE_KB, KnowledgeRetriever, KnowledgeStore, ensure_sample_kb
 from earpiece.core.llm.factory import build_responder
+from earpiece.core.llm.guard import GOODBYE_REPLY, HANDOVER_REPLY
+from earpiece.core.llm.prompt import NOT_FOUND_REPLY
 from earpiece.core.settings import CallMode, Settings
 from earpiece.core.stt.select import speech_to_text
-from earpiece.core.tts import build_text_to_speech
+from earpiece.core.tts import ONE_MOMENT, CachedTextToSpeech, PhraseCache, build_text_to_speech
 
 WARM_QUESTION = "When are you open on Saturday?"
 WARM_PASSAGE = Passage("We are open from nine to five. On Saturday we open at ten.", "warm-up")
@@ -58,6 +61,19 @@ def build_answerer(settings: Settings, retriever: Retriever | None) -> Answerer:
     )
 
 
+log = logging.getLogger(__name__)
+PHRASES = PhraseCache()  # the fixed phrases' audio, made once per process by `warm_up`, shared by calls
+
+
+def fixed_phrases(settings: Settings) -> tuple[str, ...]:
+    """What every call may say word for word: spoken from memory, with no synthesis wait."""
+    talk, calls = settings.conversation, settings.calls
+    return (
+        talk.greeting, talk.reprompt, talk.silence_goodbye, talk.not_caught, NOT_FOUND_REPLY,
+        HANDOVER_REPLY, GOODBYE_REPLY, ONE_MOMENT, calls.goodbye, calls.no_transfer,
+    )
+
+
 def build_voice_stack(
     settings: Settings, *, retriever: Retriever | None = None, edge_endpoint: str | None = None
 ) -> VoiceStack:
@@ -67,17 +83,19 @@ def build_voice_stack(
     smart_turn = settings.turns.endpointing is Endpointing.SMART_TURN
     return VoiceStack(
         stt=speech_to_text(settings.stt, vocabulary=vocabulary),
-        tts=build_text_to_speech(settings.tts, edge_endpoint=edge_endpoint),
+        tts=CachedTextToSpeech(build_text_to_speech(settings.tts, edge_endpoint=edge_endpoint), PHRASES),
         answerer=build_answerer(settings, retriever),
         vad=settings.vad,
         turns=settings.turns,
         turn_model=load_smart_turn(settings.turns) if smart_turn else None,
+        phrases=fixed_phrases(settings),
     )
 
 
 async def warm_up(stack: VoiceStack) -> None:
     """Load the recogniser, the offline voice and the turn model and run each once, so the first
-    turn of the first call does not pay for loading or for the first (slower) inference."""
+    turn of the first call does not pay for loading or for the first (slower) inference; then
+    cache the audio of the stack's fixed phrases (greeting, decline, goodbye, ...)."""
     voices = list(getattr(stack.tts, "providers", (stack.tts,)))
     loaders: list[Any] = [getattr(stack.stt, "load", None)] + [getattr(v, "load", None) for v in voices]
     await asyncio.gather(*(load() for load in loaders if load is not None))
@@ -88,6 +106,10 @@ async def warm_up(stack: VoiceStack) -> None:
     await asyncio.to_thread(stack.answerer.selector.select, WARM_QUESTION, [WARM_PASSAGE])
     if stack.turn_model is not None:
         await asyncio.to_thread(stack.turn_model.judge, speech)
+    try:
+        await PHRASES.prepare(stack.tts, stack.phrases)
+    except Exception:  # every voice failed: calls synthesise these phrases live instead
+        log.warning("fixed phrases not cached", exc_info=True)
 
 
 def freeze_heap() -> None:

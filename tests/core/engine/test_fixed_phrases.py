@@ -1,0 +1,31 @@
+"""The fixed phrases every call may say are synthesised once, at warm-up, and played from memory."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from earpiece.core.engine.factory import PHRASES, build_voice_stack, warm_up
+from earpiece.core.settings import Settings, SttSettings
+from earpiece.core.tts.phrases import CachedTextToSpeech, spoken_sentences
+
+pytestmark = pytest.mark.models
+
+
+def test_warm_up_caches_every_fixed_phrase_and_calls_speak_them_from_memory() -> None:
+    settings = Settings(stt=SttSettings(workers=0))
+    settings.conversation.greeting = "Welcome to the fixed phrase test line."
+
+    async def main() -> str:
+        stack = build_voice_stack(settings)
+        await warm_up(stack)
+        missing = [s for p in stack.phrases for s in spoken_sentences(p) if PHRASES.audio(s) is None]
+        assert not missing, missing
+        audio = [chunk async for chunk in stack.tts.synthesize(settings.conversation.greeting)]
+        assert b"".join(audio)
+        assert isinstance(stack.tts, CachedTextToSpeech)
+        return str(stack.tts.last_served_by)
+
+    assert settings.conversation.greeting in build_voice_stack(settings).phrases
+    assert "(cached)" in asyncio.run(main())
