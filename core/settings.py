@@ -145,6 +145,9 @@ class TtsSettings(BaseModel):
     edge_voice: str = "en-US-AriaNeural"
     edge_timeout_s: float = 5.0
     speaking_rate: float = 1.0
+    provider_cooldown_s: float = Field(default=30.0, gt=0)
+    """A voice provider that failed is skipped this long (process-wide), then probed in the
+    background and used again once a probe succeeds."""
 
 
 class LlmSettings(BaseModel):
@@ -156,6 +159,14 @@ class LlmSettings(BaseModel):
     timeout_s: float = 4.0
     max_tokens: int = 300
     temperature: float = 0.2
+    first_token_timeout_s: float = Field(default=4.0, gt=0)
+    """How long a provider may take to send its first token before the next provider is asked."""
+    stall_timeout_s: float = Field(default=3.0, gt=0)
+    """How long a provider may go silent once its tokens flow: before its first sentence is out
+    the next provider is asked, after it the answer ends there."""
+    provider_cooldown_s: float = Field(default=30.0, gt=0)
+    """A provider that failed is skipped this long (process-wide), then probed in the background
+    and used again once a probe succeeds."""
 
 
 class KnowledgeSettings(BaseModel):
