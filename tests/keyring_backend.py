@@ -15,7 +15,7 @@ from keyring.errors import PasswordDeleteError
 
 
 class FileTestKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     @property
     def _path(self) -> Path:

@@ -219,7 +219,7 @@ def human_reading(model: SmartTurnModel, threshold: float) -> dict[str, Any]:
     pcm = float_to_pcm16(to_mono_16k(samples, rate))
     words = load_moonshine_model()
     detector = TurnDetector(VadSettings(), turns=TurnSettings(max_silence_ms=3000))
-    pauses = []
+    pauses: list[dict[str, Any]] = []
     for frame in split_frames(pcm):
         event = detector.push(frame)
         if isinstance(event, SpeechPaused):

@@ -9,6 +9,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def redial_until_answered(call: ScriptedCall, target: str, timeout: float) -> bo
     while time.monotonic() < deadline:
         since = call.peer.event_count()
         call.peer.command("dial", target)
-        wait_for(lambda since=since: bool(_kinds(call, since) & _OUTCOMES), 15, 0.05)
+        wait_for(partial(_settled, call, since), 15, 0.05)
         if "CALL_ESTABLISHED" in _kinds(call, since):
             return True
         time.sleep(0.1)
@@ -50,6 +51,11 @@ def redial_until_answered(call: ScriptedCall, target: str, timeout: float) -> bo
 
 
 _OUTCOMES = {"CALL_ESTABLISHED", "CALL_CLOSED"}
+
+
+def _settled(call: ScriptedCall, since: int) -> bool:
+    """Whether the attempt dialled after event `since` was answered or closed."""
+    return bool(_kinds(call, since) & _OUTCOMES)
 
 
 def _kinds(call: ScriptedCall, since: int) -> set[str]:

@@ -8,6 +8,7 @@ import asyncio
 import time
 import wave
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,9 @@ def test_the_codec_order_decides_outgoing_calls_and_disabled_codecs_are_never_us
         time.sleep(0.5)  # a codec-locking re-INVITE, if the answer listed several codecs
         return [e.codec for e in events.of(CallMediaChanged) if e.call_id == call_id and e.codec][-1]
 
+    def signed_in(peer: Baresip) -> bool:
+        return "OK" in peer.command("reginfo")["data"]
+
     def hang_up(call_id: str) -> None:
         engine.hangup(call_id).result(5)
         events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
@@ -113,7 +117,7 @@ def test_the_codec_order_decides_outgoing_calls_and_disabled_codecs_are_never_us
                                         (["G722/16000/1", "PCMA/8000/1"], "G722/16000", None)):
             engine.set_codec_order(order).result(5)
             with Baresip("bob", USERS["bob"], registrar, auto_answer=True, source_wav=source) as bob:
-                assert wait_for(lambda b=bob: "OK" in b.command("reginfo")["data"], 5, 0.1)
+                assert wait_for(partial(signed_in, bob), 5, 0.1)
                 call_id = engine.make_call("alice", "bob").result(5)
                 assert codec_of(call_id) == expected
                 hang_up(call_id)

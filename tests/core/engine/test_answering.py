@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from earpiece.core.engine.answering import SORRY_REPLY, Answer, Answerer
-from earpiece.core.interfaces import ChatTurn, Passage
+from earpiece.core.interfaces import ChatTurn, Passage, Responder
 from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.llm.chat_completions import groq_responder
 from earpiece.core.llm.fallback import FallbackResponder
@@ -17,7 +17,7 @@ from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.llm.prompt import SYSTEM_PROMPT
 from earpiece.core.settings import LlmSettings
 from tests.core.engine.harness import KNOWLEDGE, WordRetriever
-from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
+from tests.fakes.openai_server import FakeConfig, FakeOpenAIServer, Mode, fake_openai_server
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +26,14 @@ def groq_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _answer(
-    server, question: str, history: tuple[ChatTurn, ...] = (), chain: bool = False, min_score: float = 0.3
+    server: FakeOpenAIServer,
+    question: str,
+    history: tuple[ChatTurn, ...] = (),
+    chain: bool = False,
+    min_score: float = 0.3,
 ) -> Answer:
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=2)
-    responders = [groq_responder(llm), OfflineResponder(0.3)] if chain else [groq_responder(llm)]
+    responders: list[Responder] = [groq_responder(llm)] + ([OfflineResponder(0.3)] if chain else [])
     answerer = Answerer(
         FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)),
         min_score=min_score,

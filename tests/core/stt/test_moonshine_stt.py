@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -35,7 +36,9 @@ def words(text: str) -> set[str]:
     ],
     ids=["piper", "espeak-us"],
 )
-def test_speech_is_transcribed(stt: MoonshineSpeechToText, make, expected: set[str]) -> None:
+def test_speech_is_transcribed(
+    stt: MoonshineSpeechToText, make: Callable[[], bytes], expected: set[str]
+) -> None:
     pcm = concat(silence(300), make(), silence(300))
     transcript = asyncio.run(stt.transcribe(pcm, hotwords="ignored"))
     assert expected <= words(transcript.text), transcript
@@ -45,7 +48,7 @@ def test_speech_is_transcribed(stt: MoonshineSpeechToText, make, expected: set[s
 @pytest.mark.parametrize(
     "make", [lambda: silence(1500), lambda: noise(1500, 0.02, seed=4)], ids=["silence", "noise"]
 )
-def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make) -> None:
+def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make: Callable[[], bytes]) -> None:
     assert asyncio.run(stt.transcribe(make())).text == ""
 
 

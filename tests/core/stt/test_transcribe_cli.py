@@ -25,13 +25,17 @@ def question_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_wav(path, concat(silence(300), speech, silence(300)))
 
 
-def test_transcribe_prints_the_text(stt: WhisperSpeechToText, question_wav: Path, capsys) -> None:
+def test_transcribe_prints_the_text(
+    stt: WhisperSpeechToText, question_wav: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["transcribe", str(question_wav)]) == 0
     out = capsys.readouterr().out.lower()
     assert "open" in out and "monday" in out
 
 
-def test_transcribe_silence_prints_nothing(stt: WhisperSpeechToText, tmp_path: Path, capsys) -> None:
+def test_transcribe_silence_prints_nothing(
+    stt: WhisperSpeechToText, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["transcribe", str(write_wav(tmp_path / "quiet.wav", silence(1500)))]) == 0
     assert capsys.readouterr().out.strip() == ""
 
@@ -48,19 +52,21 @@ def test_transcribe_json_in_a_separate_process(question_wav: Path) -> None:
     assert 0 <= record["no_speech_prob"] < 0.5
 
 
-def test_missing_file(tmp_path: Path, capsys) -> None:
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["transcribe", str(tmp_path / "nope.wav")]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
-def test_not_a_wav_file(tmp_path: Path, capsys) -> None:
+def test_not_a_wav_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "notes.wav"
     path.write_text("not audio")
     assert main(["transcribe", str(path)]) == 2
     assert "not a PCM WAV file" in capsys.readouterr().err
 
 
-def test_missing_model_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_missing_model_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("EARPIECE_STT__MODEL", str(tmp_path / "no-such-model"))
     assert main(["transcribe", str(write_wav(tmp_path / "a.wav", silence(500)))]) == 1
     assert "stt.model" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -30,7 +31,9 @@ def words(text: str) -> set[str]:
     ],
     ids=["piper", "espeak-us", "espeak-gb"],
 )
-def test_speech_is_transcribed(stt: WhisperSpeechToText, make, expected: set[str]) -> None:
+def test_speech_is_transcribed(
+    stt: WhisperSpeechToText, make: Callable[[], bytes], expected: set[str]
+) -> None:
     pcm = concat(silence(300), make(), silence(300))
     transcript = asyncio.run(stt.transcribe(pcm))
     assert expected <= words(transcript.text), transcript
@@ -49,7 +52,7 @@ def test_speech_is_transcribed(stt: WhisperSpeechToText, make, expected: set[str
     ],
     ids=["silence", "quiet-noise", "loud-noise", "tone", "hum-and-hiss"],
 )
-def test_non_speech_gives_no_text(stt: WhisperSpeechToText, make) -> None:
+def test_non_speech_gives_no_text(stt: WhisperSpeechToText, make: Callable[[], bytes]) -> None:
     transcript = asyncio.run(stt.transcribe(make()))
     assert transcript.text == "", transcript
 

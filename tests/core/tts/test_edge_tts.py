@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -16,6 +16,7 @@ from earpiece.core.tts import (
     EdgeTtsError,
     FallbackTextToSpeech,
     TextToSpeechError,
+    TtsFailure,
     build_text_to_speech,
 )
 from tests.fakes.edge_tts_server import FakeEdgeTtsServer, Mode
@@ -36,7 +37,7 @@ async def collect(chunks: AsyncIterator[bytes]) -> list[bytes]:
 
 
 @pytest.fixture
-def server(edge_server: FakeEdgeTtsServer):
+def server(edge_server: FakeEdgeTtsServer) -> Iterator[FakeEdgeTtsServer]:
     edge_server.mode = Mode.OK
     edge_server.requests.clear()
     yield edge_server
@@ -84,7 +85,7 @@ def test_fallback_to_piper_records_why(
     server: FakeEdgeTtsServer, stt: WhisperSpeechToText, mode: Mode
 ) -> None:
     server.mode = mode
-    seen = []
+    seen: list[TtsFailure] = []
     tts = FallbackTextToSpeech(
         build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint).providers, on_failure=seen.append
     )

@@ -20,7 +20,7 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
-async def collect(chunks) -> list[bytes]:
+async def collect(chunks: AsyncIterator[bytes]) -> list[bytes]:
     return [c async for c in chunks]
 
 
@@ -64,7 +64,7 @@ def test_first_sentence_is_handed_on_before_the_next_is_produced(
     log: list[str] = []
 
     async def consume() -> list[bytes]:
-        chunks = []
+        chunks: list[bytes] = []
         async for chunk in speak_text(Logged(piper, log), answer):
             log.append(f"chunk {len(chunks)}")
             chunks.append(chunk)

@@ -21,7 +21,7 @@ def run_transcribe(stt: WhisperSpeechToText, pcm: bytes) -> set[str]:
 
 
 def test_say_writes_a_wav_the_recogniser_understands(
-    stt: WhisperSpeechToText, tmp_path: Path, capsys
+    stt: WhisperSpeechToText, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "reply.wav"
     assert main(["say", "**Hello!** Your parcel 📦 arrives on Monday.", "-o", str(out)]) == 0
@@ -30,7 +30,7 @@ def test_say_writes_a_wav_the_recogniser_understands(
 
 
 def test_say_falls_back_to_piper_when_edge_refuses(
-    edge_server: FakeEdgeTtsServer, tmp_path: Path, capsys
+    edge_server: FakeEdgeTtsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edge_server.mode = Mode.ERROR
     out = tmp_path / "reply.wav"
@@ -54,7 +54,9 @@ def test_say_falls_back_to_piper_when_edge_refuses(
         (["say", "Hello.", "-o", "{tmp}/missing/a.wav"], "does not exist"),
     ],
 )
-def test_say_bad_input(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
+def test_say_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "a.wav").exists()
