@@ -187,8 +187,8 @@ def measure_stream(megabytes: float) -> dict[str, float | int]:
 
 def measure_pdf_stream(pages: int) -> dict[str, float | int]:
     """A PDF of `pages` pages, four distinct passages each: the same figures as `measure_stream`."""
-    from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate  # type: ignore[import-untyped]
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
     rng, body = random.Random(5), getSampleStyleSheet()["BodyText"]
     with tempfile.TemporaryDirectory() as tmp:
