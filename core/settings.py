@@ -159,11 +159,12 @@ class LlmSettings(BaseModel):
     timeout_s: float = 4.0
     max_tokens: int = 300
     temperature: float = 0.2
-    first_token_timeout_s: float = Field(default=4.0, gt=0)
-    """How long a provider may take to send its first token before the next provider is asked."""
-    stall_timeout_s: float = Field(default=3.0, gt=0)
+    first_token_timeout_s: float | None = Field(default=None, gt=0)
+    """How long a provider may take to send its first token before the next provider is asked;
+    None = `timeout_s`."""
+    stall_timeout_s: float | None = Field(default=None, gt=0)
     """How long a provider may go silent once its tokens flow: before its first sentence is out
-    the next provider is asked, after it the answer ends there."""
+    the next provider is asked, after it the answer ends there; None = `timeout_s`."""
     provider_cooldown_s: float = Field(default=30.0, gt=0)
     """A provider that failed is skipped this long (process-wide), then probed in the background
     and used again once a probe succeeds."""
