@@ -285,9 +285,9 @@ class MainWindow(QMainWindow):
         self.history.show_history(self.phone.history())
         self._update_tray()
 
-    def _transcript(self, call_id: str, speaker: str, text: str) -> None:
+    def _transcript(self, call_id: str, speaker: str, text: str, at: float) -> None:
         if call_id == self.shown_call_id:
-            self.copilot.add_transcript(speaker, text)
+            self.copilot.add_transcript(speaker, text, at)
 
     def _suggestion(self, call_id: str, suggestion: SuggestionView) -> None:
         if call_id == self.shown_call_id:

@@ -47,7 +47,10 @@ def test_an_autonomous_answer_card_shows_its_confidence(window: MainWindow) -> N
 
 def test_a_transcript_line_keeps_the_moment_it_was_said(qtbot: QtBot, window: MainWindow) -> None:
     said = time.monotonic() - 4.0  # the transcript came four seconds after the words
+    window.shown_call_id = "c1"
+    window.copilot.show_call("Alice", CallMode.COPILOT.value, started_at=said - 10.0)
     line = TranscriptEvent(Speaker.CALLER, "How much is delivery?", final=True, at=said)
     with qtbot.waitSignal(window.ai.transcript) as sent:
         window.ai._on_controller_event(SessionEvent("c1", CallMode.COPILOT, line))
     assert sent.args == ["c1", "caller", "How much is delivery?", said]
+    assert window.copilot.transcript_lines() == ["0:10  Caller: How much is delivery?"]  # not 0:14
