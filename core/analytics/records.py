@@ -56,7 +56,7 @@ class CallData:
     started_at: datetime
     duration_s: float
     end_reason: str  # the session's: remote | hangup_requested | stopped | error | ...
-    outcome: str = ""  # the agent's outcome (transferred, caller_hung_up, ...); "" for desktop records
+    outcome: str = ""  # how the call ended (transferred, caller_hung_up, ...); "" in older records
     account_id: str = ""
     remote_uri: str = ""
     display_name: str = ""

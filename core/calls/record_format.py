@@ -78,11 +78,15 @@ class CallFacts:
     notes: list[str] = field(default_factory=list)
 
     def outcome(self, session_end_reason: str) -> Outcome:
+        """How the call ended, from the facts and the last session's end reason: "shutdown" (the agent
+        stops) or "stopped" (the desktop quits: `CallController.stop_all`) while the line was still up
+        is an end at shutdown; a call that goes on without its AI is rewritten when the line ends."""
         if session_end_reason == "crash":
             return Outcome.LOST_IN_CRASH
         if any(t.succeeded for t in self.transfers):
             return Outcome.TRANSFERRED
-        if self.shutdown_goodbye or session_end_reason == "shutdown":
+        stopped_with_the_line_up = session_end_reason == "stopped" and not self.disconnected
+        if self.shutdown_goodbye or session_end_reason == "shutdown" or stopped_with_the_line_up:
             return Outcome.ENDED_AT_SHUTDOWN
         if self.transfers:
             return Outcome.TRANSFER_FAILED
