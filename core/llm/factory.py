@@ -8,6 +8,7 @@ from earpiece.core.interfaces import Responder
 from earpiece.core.llm.chat_completions import groq_responder, openai_responder
 from earpiece.core.llm.fallback import FallbackResponder
 from earpiece.core.llm.offline import OfflineResponder
+from earpiece.core.providers.health import PROVIDER_HEALTH
 from earpiece.core.settings import Settings
 
 PROVIDERS: dict[str, Callable[[Settings], Responder]] = {
@@ -18,7 +19,9 @@ PROVIDERS: dict[str, Callable[[Settings], Responder]] = {
 
 
 def build_responder(settings: Settings) -> FallbackResponder:
-    """Always a `FallbackResponder` (even for one provider), so every answer carries a report."""
+    """Always a `FallbackResponder` (even for one provider), so every answer carries a report.
+    Its down-provider memory is the process-wide one: a provider that failed in one call is
+    skipped in the next."""
     names = settings.llm.providers or ["offline"]
     unknown = [n for n in names if n not in PROVIDERS]
     if unknown:
@@ -26,8 +29,13 @@ def build_responder(settings: Settings) -> FallbackResponder:
             f"Unknown LLM provider(s) {', '.join(map(repr, unknown))} in `llm.providers`; "
             f"choose from {', '.join(PROVIDERS)}."
         )
+    llm = settings.llm
+    endpoints = {"groq": llm.groq_base_url, "openai": llm.openai_base_url}
     return FallbackResponder(
         [PROVIDERS[n](settings) for n in names],
-        first_token_timeout_s=settings.llm.timeout_s,
-        stall_timeout_s=settings.llm.timeout_s,
+        first_token_timeout_s=llm.first_token_timeout_s or llm.timeout_s,
+        stall_timeout_s=llm.stall_timeout_s or llm.timeout_s,
+        cooldown_s=llm.provider_cooldown_s,
+        health=PROVIDER_HEALTH,
+        health_keys=[f"llm {n} {endpoints.get(n, '')}".strip() for n in names],
     )

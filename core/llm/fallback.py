@@ -7,6 +7,10 @@ sentence is still replaced. Once text has been handed on (and may already be spe
 switches: a stall or error then just ends the answer, and the report says so.
 Every `respond()` returns a `ResponseStream` whose `report` tells the metrics who served and why
 the others did not.
+
+A provider that failed is marked down in a `ProviderHealth` (the shipped factory passes the
+process-wide one) and skipped, with no wait, until a background probe finds it answering again.
+The last provider is always tried: it is the chain's answer of last resort.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from earpiece.core.interfaces import AnswerRequest, Responder
 from earpiece.core.llm.errors import ResponderError
+from earpiece.core.providers.health import ProviderHealth
 
 
 class Outcome(StrEnum):
@@ -30,6 +36,7 @@ class Outcome(StrEnum):
     FIRST_TOKEN_TIMEOUT = "first_token_timeout"
     STALLED = "stalled"  # tokens stopped before the first sentence was complete
     EMPTY = "empty"
+    SKIPPED = "skipped"  # not tried: marked down by an earlier failure, not yet probed back
     CUT_SHORT = "cut_short"  # error or stall after text was handed on: the answer ends early
 
 
@@ -101,13 +108,23 @@ class FallbackResponder:
         *,
         first_token_timeout_s: float = 4.0,
         stall_timeout_s: float = 3.0,
+        cooldown_s: float = 30.0,
+        health: ProviderHealth | None = None,
+        health_keys: Sequence[str] | None = None,
     ) -> None:
+        """`health` remembers failures (a private memory if None); `health_keys` name each
+        responder's service in it (default: its name), e.g. "groq http://host:port"."""
         if not responders:
             raise ValueError("a fallback chain needs at least one responder")
         self.responders = list(responders)
         self.name = "+".join(r.name for r in self.responders)
         self.first_token_timeout_s = first_token_timeout_s
         self.stall_timeout_s = stall_timeout_s
+        self.cooldown_s = cooldown_s
+        self.health = health or ProviderHealth()
+        self.health_keys = list(health_keys or [r.name for r in self.responders])
+        if len(self.health_keys) != len(self.responders):
+            raise ValueError("give one health key per responder")
 
     def respond(self, request: AnswerRequest) -> ResponseStream:
         report = ResponseReport()
@@ -115,7 +132,13 @@ class FallbackResponder:
 
     async def _run(self, request: AnswerRequest, report: ResponseReport) -> AsyncGenerator[str, None]:
         chain_start = time.monotonic()
-        for responder in self.responders:
+        last = len(self.responders) - 1
+        for index, (responder, key) in enumerate(zip(self.responders, self.health_keys, strict=True)):
+            down = self.health.down_reason(key)
+            if down is not None and index < last:
+                report.attempts.append(Attempt(responder.name, Outcome.SKIPPED, f"down: {down}"))
+                self.health.probe_if_due(key, partial(self._probe, responder, request), self.cooldown_s)
+                continue
             attempt = Attempt(responder.name, Outcome.SERVED)
             report.attempts.append(attempt)
             start = time.monotonic()
@@ -165,13 +188,29 @@ class FallbackResponder:
                     yield held
             finally:
                 await _close(it)
-            if emitted:
-                return
-            if attempt.outcome is Outcome.SERVED:
+            if emitted and attempt.outcome is Outcome.SERVED:
+                self.health.mark_up(key)
+            if attempt.outcome is Outcome.SERVED and not emitted:
                 attempt.outcome = Outcome.EMPTY
                 attempt.reason = "the provider returned no text"
+            if attempt.outcome is not Outcome.SERVED:
+                self.health.mark_down(key, attempt.reason, self.cooldown_s)
+            if emitted:
+                return
         reasons = "; ".join(f"{a.provider}: {a.reason}" for a in report.attempts)
         raise ResponderError(self.name, f"every provider failed ({reasons})")
+
+    async def _probe(self, responder: Responder, request: AnswerRequest) -> None:
+        """Succeeds when `responder` produces text within the first-token timeout (thrown away)."""
+        it = responder.respond(request).__aiter__()
+        try:
+            async with asyncio.timeout(self.first_token_timeout_s):
+                async for chunk in it:
+                    if chunk:
+                        return
+        finally:
+            await _close(it)
+        raise ResponderError(responder.name, "the probe got no text")
 
     @staticmethod
     def _commit(report: ResponseReport, attempt: Attempt, offset_s: float, chain_start: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from earpiece.core.interfaces import TextToSpeech
+from earpiece.core.providers.health import PROVIDER_HEALTH
 from earpiece.core.settings import TtsSettings
 from earpiece.core.tts.edge import EdgeTextToSpeech
 from earpiece.core.tts.fallback import FallbackTextToSpeech, TtsFailure
@@ -22,7 +23,8 @@ def build_text_to_speech(
     """The providers of `settings.providers`, in order, behind one fallback chain.
 
     `edge_endpoint` redirects edge-tts to another server (see `EdgeTextToSpeech`); `on_failure`
-    hears of every provider failure (for logs and metrics).
+    hears of every provider failure (for logs and metrics). Failures are remembered process-wide,
+    so a provider that failed in one call is skipped in the next (see `FallbackTextToSpeech`).
     """
     unknown = [name for name in settings.providers if name not in PROVIDER_NAMES]
     if unknown or not settings.providers:
@@ -31,9 +33,18 @@ def build_text_to_speech(
             '(e.g. ["edge", "piper"])'
         )
     providers: list[TextToSpeech] = []
+    keys: list[str] = []
     for name in dict.fromkeys(settings.providers):
         if name == "edge":
             providers.append(EdgeTextToSpeech(settings, endpoint=edge_endpoint))
+            keys.append(f"tts edge {edge_endpoint or ''}".strip())
         else:
             providers.append(PiperTextToSpeech(settings))
-    return FallbackTextToSpeech(providers, on_failure=on_failure)
+            keys.append(f"tts piper {settings.piper_voice}".strip())
+    return FallbackTextToSpeech(
+        providers,
+        cooldown_s=settings.provider_cooldown_s,
+        on_failure=on_failure,
+        health=PROVIDER_HEALTH,
+        health_keys=keys,
+    )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from earpiece.core.providers.health import PROVIDER_HEALTH
 from earpiece.core.settings import TtsSettings
 from earpiece.core.stt import WhisperSpeechToText
 from earpiece.core.tts import (
@@ -40,6 +41,7 @@ async def collect(chunks: AsyncIterator[bytes]) -> list[bytes]:
 def server(edge_server: FakeEdgeTtsServer) -> Iterator[FakeEdgeTtsServer]:
     edge_server.mode = Mode.OK
     edge_server.requests.clear()
+    PROVIDER_HEALTH.clear()  # the server is shared: an earlier test's failure must not carry over
     yield edge_server
     edge_server.mode = Mode.OK
 
