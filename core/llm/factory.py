@@ -9,8 +9,10 @@ from earpiece.core.llm.chat_completions import groq_responder, openai_responder
 from earpiece.core.llm.fallback import FallbackResponder
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.providers.health import PROVIDER_HEALTH
+from earpiece.core.providers.registry import LLM_PROVIDERS, unknown_names
 from earpiece.core.settings import Settings
 
+# How each name of `LLM_PROVIDERS` is built (a test keeps the two in step).
 PROVIDERS: dict[str, Callable[[Settings], Responder]] = {
     "groq": lambda s: groq_responder(s.llm),
     "openai": lambda s: openai_responder(s.llm),
@@ -23,11 +25,11 @@ def build_responder(settings: Settings) -> FallbackResponder:
     Its down-provider memory is the process-wide one: a provider that failed in one call is
     skipped in the next."""
     names = settings.llm.providers or ["offline"]
-    unknown = [n for n in names if n not in PROVIDERS]
+    unknown = unknown_names(names, LLM_PROVIDERS)
     if unknown:
         raise ValueError(
             f"Unknown LLM provider(s) {', '.join(map(repr, unknown))} in `llm.providers`; "
-            f"choose from {', '.join(PROVIDERS)}."
+            f"choose from {', '.join(LLM_PROVIDERS)}."
         )
     llm = settings.llm
     endpoints = {"groq": llm.groq_base_url, "openai": llm.openai_base_url}

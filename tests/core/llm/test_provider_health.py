@@ -9,10 +9,12 @@ import time
 import pytest
 
 from earpiece.core.interfaces import AnswerRequest, Passage
-from earpiece.core.llm.factory import build_responder
+from earpiece.core.llm.factory import PROVIDERS, build_responder
 from earpiece.core.llm.fallback import ResponseReport
 from earpiece.core.providers.health import PROVIDER_HEALTH
+from earpiece.core.providers.registry import LLM_PROVIDERS, TTS_PROVIDERS
 from earpiece.core.settings import LlmSettings, Settings
+from earpiece.core.tts.providers import BUILDERS
 from tests.fakes.openai_server import FakeConfig, FakeOpenAIServer, Mode, fake_openai_server
 
 REQUEST = AnswerRequest("When does the office open?", [Passage("We open at 8 am.", "hours.md", score=0.8)])
@@ -130,3 +132,8 @@ def test_first_token_and_stall_timeouts_are_separate() -> None:
     assert first_report.attempts[0].outcome == "first_token_timeout"
     assert "0.5 s" in first_report.attempts[0].reason
     assert mid_s < 2.5 and first_s < 2.5  # neither waited for the other, longer timeout
+
+
+def test_every_registered_provider_has_a_builder_and_nothing_else_does() -> None:
+    assert list(PROVIDERS) == list(LLM_PROVIDERS)
+    assert list(BUILDERS) == list(TTS_PROVIDERS)
