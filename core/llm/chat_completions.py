@@ -105,6 +105,12 @@ def describe_error(exc: BaseException, model: str) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
+def client_timeout_s(llm: LlmSettings) -> float:
+    """The SDK's own timeout: never shorter than the chain's first-token or stall timeout, which
+    decide when a provider is given up (the SDK giving up first would cut them short)."""
+    return max(llm.timeout_s, llm.first_token_timeout_s or 0.0, llm.stall_timeout_s or 0.0)
+
+
 def _optional_key(name: str) -> str:
     """Local OpenAI-compatible servers usually need no key, but the SDK wants a non-empty one."""
     try:
@@ -127,7 +133,7 @@ def groq_responder(llm: LlmSettings) -> ChatCompletionsResponder:
         return AsyncGroq(
             api_key=_required_key("groq", "groq"),
             base_url=llm.groq_base_url or None,
-            timeout=llm.timeout_s,
+            timeout=client_timeout_s(llm),
             max_retries=0,  # the fallback chain is the retry: a caller is waiting
         )
 
@@ -143,7 +149,7 @@ def openai_responder(llm: LlmSettings) -> ChatCompletionsResponder:
         return AsyncOpenAI(
             api_key=_optional_key("openai"),
             base_url=llm.openai_base_url,
-            timeout=llm.timeout_s,
+            timeout=client_timeout_s(llm),
             max_retries=0,
         )
 

@@ -137,3 +137,11 @@ def test_first_token_and_stall_timeouts_are_separate() -> None:
 def test_every_registered_provider_has_a_builder_and_nothing_else_does() -> None:
     assert list(PROVIDERS) == list(LLM_PROVIDERS)
     assert list(BUILDERS) == list(TTS_PROVIDERS)
+
+
+def test_a_first_token_timeout_longer_than_timeout_s_is_not_cut_short_by_the_sdk() -> None:
+    config = FakeConfig(mode=Mode.SLOW_FIRST, first_token_delay_s=1.5, reply=REPLY)
+    with fake_openai_server(config) as slow, fake_openai_server(FakeConfig(reply="Other.")) as alive:
+        settings = _settings(slow, alive, timeout_s=0.5, first_token_timeout_s=4.0, stall_timeout_s=1.0)
+        text, report, _ = asyncio.run(_turn(settings))
+    assert report.served_by == "groq" and text == REPLY
