@@ -5,19 +5,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from earpiece.core import secrets
+from earpiece.core.providers.registry import LLM_PROVIDERS, TTS_PROVIDERS
 from earpiece.core.settings import Settings, SttSettings
 from earpiece.desktop.settings.page import SettingsPage, secret_field
 from earpiece.desktop.settings.provider_order import ProviderOrder
 
-KNOWN_LLM = ("groq", "openai", "offline")
-KNOWN_TTS = ("edge", "piper")
-_LABELS = {
-    "groq": "Groq (online)",
-    "openai": "OpenAI-compatible server",
-    "offline": "Offline: answers from the knowledge base without a language model",
-    "edge": "edge-tts voices (online)",
-    "piper": "Piper voice (offline, bundled)",
-}
+_LABELS = {**LLM_PROVIDERS, **TTS_PROVIDERS}
 
 
 class AiPage(SettingsPage):
@@ -25,7 +18,7 @@ class AiPage(SettingsPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.llm_providers = ProviderOrder(KNOWN_LLM, _LABELS)
+        self.llm_providers = ProviderOrder(tuple(LLM_PROVIDERS), _LABELS)
         self.llm_providers.setToolTip("Ticked ones are tried from the top; drag to reorder. 'Offline' "
                                       "never fails, so keep it ticked and last.")
         self.groq_key = secret_field("groq")
@@ -42,7 +35,7 @@ class AiPage(SettingsPage):
         self.stt_model.setToolTip(
             "A bundled model name (moonshine-tiny, tiny.en) or a CTranslate2 Whisper folder"
         )
-        self.tts_providers = ProviderOrder(KNOWN_TTS, _LABELS)
+        self.tts_providers = ProviderOrder(tuple(TTS_PROVIDERS), _LABELS)
         self.tts_providers.setToolTip("Ticked ones are tried from the top; drag to reorder.")
         self.edge_voice = QLineEdit()
         self.piper_voice = QLineEdit()
