@@ -19,6 +19,7 @@ import numpy as np
 
 from earpiece.core.answers.evidence import PRICE_FIGURE, AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.model import AnswerModel, default_model
+from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
 from earpiece.core.answers.words import content_words
@@ -71,6 +72,26 @@ def has_answer_shape(asked: Question, text: str) -> bool:
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)
 
 
+def on_subject(question: str, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that may answer a question naming specific things: none when a name occurs in
+    no retrieved unit (the knowledge base does not cover it); else not those whose document (its
+    retrieved units, headings and title) lacks a name that another document holds (a fact about
+    the other park, product or office)."""
+    asked = names(question)
+    if not asked:
+        return list(passages)
+    by_source: dict[str, set[str]] = {}
+    for p in passages:
+        by_source.setdefault(p.source, set()).update(named_in((p.source, p.title, p.heading, p.text)))
+    anywhere = set().union(*by_source.values())
+    if asked - anywhere:
+        return []
+    elsewhere = {
+        source: set().union(*(w for s, w in by_source.items() if s != source)) for source in by_source
+    }
+    return [p for p in passages if not ((asked - by_source[p.source]) & elsewhere[p.source])]
+
+
 class _VectorCache:
     """Sentence vectors by text: knowledge sentences recur from question to question."""
 
@@ -112,7 +133,7 @@ class Selector:
         started = time.perf_counter()
         asked = analyse(question)
         selection = Selection(asked)
-        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in passages]
+        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in on_subject(question, passages)]
         pool = [c for unit in cut for c in unit]
         if pool:
             similarity = self._similarity(question, cut)
