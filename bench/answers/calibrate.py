@@ -64,7 +64,8 @@ async def collect(store: KnowledgeStore, cases: Sequence[Case], selector: Select
         parent = by_id.get(case.follow_up_of or "")
         history = (ChatTurn("caller", parent.question),) if parent else ()
         retrieval = await answerer.retrieve(case.question, history)
-        examples.append(Example(case, selector.select(retrieval.query, retrieval.passages).ranked))
+        selection = selector.select(retrieval.query, retrieval.passages, retrieval.kb_terms)
+        examples.append(Example(case, selection.ranked))
     return examples
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,12 +72,12 @@ def has_answer_shape(asked: Question, text: str) -> bool:
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)
 
 
-def on_subject(question: str, passages: Sequence[Passage]) -> list[Passage]:
+def on_subject(question: str, passages: Sequence[Passage], kb_terms: Collection[str] = ()) -> list[Passage]:
     """The passages that may answer a question naming specific things: none when a name occurs in
     no retrieved unit (the knowledge base does not cover it); else not those whose document (its
     retrieved units, headings and title) lacks a name that another document holds (a fact about
     the other park, product or office)."""
-    asked = names(question)
+    asked = names(question, kb_terms)
     if not asked:
         return list(passages)
     by_source: dict[str, set[str]] = {}
@@ -129,11 +129,14 @@ class Selector:
         self.model = model or default_model()
         self._cache = _VectorCache(embed)
 
-    def select(self, question: str, passages: Sequence[Passage]) -> Selection:
+    def select(self, question: str, passages: Sequence[Passage], kb_terms: Collection[str] = ()) -> Selection:
+        """The candidates of `passages`, best first; `kb_terms` are the knowledge base's distinctive
+        words (names a lower-case question may hold)."""
         started = time.perf_counter()
         asked = analyse(question)
         selection = Selection(asked)
-        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in on_subject(question, passages)]
+        named = on_subject(question, passages, kb_terms)
+        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in named]
         pool = [c for unit in cut for c in unit]
         if pool:
             similarity = self._similarity(question, cut)

@@ -6,8 +6,9 @@ The `Answer` record is filled in as the sentences stream, for the metrics and th
 
 Precision first: below the model's confidence floor no responder is asked and the caller hears
 "I don't know" with the offer of a person; a model's sentence that states a figure found in no
-retrieved passage is dropped, and if nothing is left the turn falls back to the extractive answer
-(when the selector is confident) or to "I don't know".
+retrieved passage is dropped, and if nothing is left, or the model says the knowledge base does not
+hold the answer, the turn falls back to the extractive answer (when the selector is confident) or
+to "I don't know".
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ DEEP_UNITS = 20
 TYPED_EXTRA = 4
 FOLLOW_UP_CHAIN = 6  # history turns (three exchanges) a follow-up may lean on
 OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
-EXTRACTIVE_PROVIDER = "extractive"  # a model's sentences were all dropped: the selector's answer
+EXTRACTIVE_PROVIDER = "extractive"  # the model gave nothing to speak: the selector's answer
 _NOT_FOUND = re.compile(
     r"\b(?:don't|do not|dont)\s+have\s+(?:that|this|any|the|enough)\s+information\b|"
     r"\bnot\s+in\s+(?:the|my|our)\s+knowledge\s+base\b",
@@ -64,6 +65,7 @@ class Retrieval:
     passages: list[Passage]
     ms: float
     error: str = ""  # the knowledge base could not be searched (e.g. its index server is down)
+    kb_terms: tuple[str, ...] = ()  # the knowledge base's distinctive words (names it holds)
 
 
 @dataclass(slots=True)
@@ -125,9 +127,11 @@ class Answerer:
             if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
                 query = f"{previous} {query}"
                 passages = await self._search(query)
+            retriever = self.retriever if passages else None
+            terms = tuple(await asyncio.to_thread(retriever.vocabulary)) if retriever else ()
         except KnowledgeError as exc:
             return Retrieval(query, [], round((time.monotonic() - start) * 1000, 1), error=str(exc))
-        return Retrieval(query, passages, round((time.monotonic() - start) * 1000, 1))
+        return Retrieval(query, passages, round((time.monotonic() - start) * 1000, 1), kb_terms=terms)
 
     async def _search(self, query: str) -> list[Passage]:
         if self.retriever is None:
@@ -171,7 +175,9 @@ class Answerer:
         passages = answer.retrieval.passages
         if passages:
             # Embedding the candidates takes CPU: off the event loop, so the call's audio keeps flowing.
-            answer.selection = await asyncio.to_thread(self.selector.select, answer.retrieval.query, passages)
+            answer.selection = await asyncio.to_thread(
+                self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms
+            )
             answer.confidence = answer.selection.confidence
         if answer.confidence < self.selector.model.llm_threshold:
             # Nothing relevant enough: never let a model improvise an answer.
@@ -241,11 +247,12 @@ class Answerer:
         answer.sentences.append(NOT_FOUND_REPLY)
         return NOT_FOUND_REPLY
 
-    def _extractive(self, answer: Answer) -> str:
-        """Every sentence the model said invented a figure: the selector's answer, if it is sure."""
+    def _extractive(self, answer: Answer, declined_by: str = GUARD_PROVIDER) -> str:
+        """The model said nothing that may be spoken (every sentence dropped, or "not in the
+        knowledge base"): the selector's answer, if it is sure, else a decline by `declined_by`."""
         best = answer.selection.best if answer.selection else None
         if best is None or best.confidence < self.selector.model.threshold:
-            return self._decline(answer, GUARD_PROVIDER)
+            return self._decline(answer, declined_by)
         answer.provider = EXTRACTIVE_PROVIDER
         answer.sentences.append(best.candidate.spoken)
         return best.candidate.spoken
