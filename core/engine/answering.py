@@ -201,8 +201,10 @@ class Answerer:
             async for sentence in _sentences(stream, answer, started):
                 served_by = (answer.report.served_by if answer.report else None) or self.responder.name
                 if _NOT_FOUND.search(sentence):
-                    if first and not held:  # the responder declined: it says so in the one fixed way
-                        yield self._decline(answer, served_by)
+                    if first and not held:
+                        # The model found nothing, but an answer the selector is sure of is one the
+                        # offline responder would have spoken: it is said; otherwise the decline is.
+                        yield self._extractive(answer, declined_by=served_by)
                     break
                 checked = guard.check(sentence)
                 if checked is None:

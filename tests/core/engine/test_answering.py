@@ -4,9 +4,12 @@ injection attempts, leaks in model output, the knowledge threshold, and total pr
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
+from earpiece.core.answers.model import default_model
+from earpiece.core.answers.selector import Selector
 from earpiece.core.engine.answering import SORRY_REPLY, Answer, Answerer
 from earpiece.core.interfaces import ChatTurn, Passage, Responder
 from earpiece.core.knowledge.errors import KnowledgeError
@@ -31,12 +34,13 @@ def _answer(
     history: tuple[ChatTurn, ...] = (),
     chain: bool = False,
     min_score: float = 0.3,
+    selector: Selector | None = None,
 ) -> Answer:
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=2)
     responders: list[Responder] = [groq_responder(llm)] + ([OfflineResponder(0.3)] if chain else [])
     answerer = Answerer(
         FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)),
-        min_score=min_score,
+        min_score=min_score, selector=selector,
     )
 
     async def run() -> Answer:
@@ -137,10 +141,21 @@ def test_when_every_sentence_invents_a_figure_the_turn_falls_back() -> None:
     assert answer.declined is (answer.text == NOT_FOUND_REPLY)
 
 
-def test_the_model_saying_it_does_not_know_is_a_decline_and_a_yes_then_transfers() -> None:
+def test_a_model_not_knowing_gives_way_to_an_extractive_answer_the_selector_is_sure_of() -> None:
     with fake_openai_server(FakeConfig(reply=NOT_FOUND_REPLY)) as server:
         answer = _answer(server, "When do you open on Saturday?")
-        assert answer.declined and answer.text == NOT_FOUND_REPLY
+        assert server.config.requests  # the model was asked and said it does not know
+    assert answer.selection is not None and answer.confidence >= default_model().threshold
+    assert not answer.declined and answer.provider == "extractive"
+    assert answer.text == answer.selection.ranked[0].candidate.spoken
+    assert "Saturday" in answer.text
+
+
+def test_a_model_not_knowing_when_the_selector_is_unsure_is_a_decline_and_a_yes_transfers() -> None:
+    unsure = replace(default_model(), threshold=1.0, llm_threshold=0.0)
+    with fake_openai_server(FakeConfig(reply=NOT_FOUND_REPLY)) as server:
+        answer = _answer(server, "When do you open on Saturday?", selector=Selector(unsure))
+        assert answer.declined and answer.text == NOT_FOUND_REPLY and answer.provider == "groq"
         history = (ChatTurn("caller", answer.question), ChatTurn("assistant", answer.text))
         asked = len(server.config.requests)
         agreed = _answer(server, "Yes please.", history)
