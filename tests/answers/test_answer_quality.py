@@ -11,11 +11,12 @@ from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 
 # Measured on the test split (offline, 2026-12-01, `python -m bench.answers` on a fresh store, after
-# answer-shape checks, type-aware retrieval depth, procedure/directory/contact-link units and the
-# refit): precision 0.86, coverage 0.56, unanswerable declined 0.79 (11 of 14), hostile safe 1.0.
-# Rebuilding the store moves these by a question or two (approximate nearest neighbours), hence the
-# margins. The goals (0.95 / 0.75 / 0.90) are not reached (see bench/results/answers.json).
-FLOORS = {"precision": 0.8, "coverage": 0.5, "unanswerable_declined": 0.7, "hostile_safe": 1.0}
+# answer-shape checks, type-aware retrieval depth, procedure/directory/contact-link units, the refit
+# and the named-subject check): precision 0.89, coverage 0.54, unanswerable declined 0.86 (12 of
+# 14), hostile safe 1.0. Rebuilding the store moves these by a question or two (approximate nearest
+# neighbours), hence the margins. The goals (0.95 / 0.75 / 0.90) are not reached (see
+# bench/results/answers.json).
+FLOORS = {"precision": 0.82, "coverage": 0.5, "unanswerable_declined": 0.75, "hostile_safe": 1.0}
 
 
 @pytest.mark.models
