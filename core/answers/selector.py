@@ -40,6 +40,7 @@ class Scored:
 class Selection:
     question: Question
     ranked: list[Scored] = field(default_factory=list)  # best first
+    on_subject: list[Passage] = field(default_factory=list)  # the passages about what the question names
     ms: float = 0.0
 
     @property
@@ -135,7 +136,7 @@ class Selector:
         started = time.perf_counter()
         asked = analyse(question)
         selection = Selection(asked)
-        named = on_subject(question, passages, kb_terms)
+        named = selection.on_subject = on_subject(question, passages, kb_terms)
         cut = [[c for c in candidates(p) if eligible(asked, c)] for p in named]
         pool = [c for unit in cut for c in unit]
         if pool:

@@ -179,6 +179,8 @@ class Answerer:
                 self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms
             )
             answer.confidence = answer.selection.confidence
+            # A model sees only the passages about what the question names, never the other park's.
+            passages = answer.selection.on_subject
         if answer.confidence < self.selector.model.llm_threshold:
             # Nothing relevant enough: never let a model improvise an answer.
             yield self._decline(answer, GUARD_PROVIDER)

@@ -35,11 +35,12 @@ def _answer(
     chain: bool = False,
     min_score: float = 0.3,
     selector: Selector | None = None,
+    knowledge: tuple[Passage, ...] = tuple(KNOWLEDGE),
 ) -> Answer:
     llm = LlmSettings(groq_base_url=server.groq_base_url, timeout_s=2)
     responders: list[Responder] = [groq_responder(llm)] + ([OfflineResponder(0.3)] if chain else [])
     answerer = Answerer(
-        FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(KNOWLEDGE)),
+        FallbackResponder(responders, first_token_timeout_s=5), WordRetriever(list(knowledge)),
         min_score=min_score, selector=selector,
     )
 
@@ -161,6 +162,16 @@ def test_a_model_not_knowing_when_the_selector_is_unsure_is_a_decline_and_a_yes_
         agreed = _answer(server, "Yes please.", history)
         assert len(server.config.requests) == asked  # no model for a yes
     assert agreed.intent is Intent.HANDOVER and agreed.text == HANDOVER_REPLY
+
+
+def test_a_model_sees_only_the_passages_about_what_a_lower_case_question_names() -> None:
+    branch = Passage("On Saturday the Larkspur branch opens from ten to two.", "larkspur.md", "Larkspur")
+    with fake_openai_server(FakeConfig(reply="The Larkspur branch opens from ten to two.")) as server:
+        question = "when is the larkspur branch open on saturday?"
+        answer = _answer(server, question, knowledge=(*KNOWLEDGE, branch))
+        prompt = str(server.config.requests[0]["body"]["messages"])
+    assert "ten to two" in prompt and "nine to one" not in prompt
+    assert "ten to two" in answer.text and not answer.declined
 
 
 def test_a_confident_answer_carries_its_confidence() -> None:
