@@ -33,8 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# The Qt tests run in a process of their own: after them, a Qt timer left behind crashed later SIP
+# tests of the same process (SIGSEGV in QTimerInfoList::activateTimers; cause not yet found).
 pytest: $(STAMP)
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -m "not slow" --ignore=tests/desktop
+	$(VENV)/bin/pytest -m "not slow" tests/desktop
 
 bench: setup-test
 	$(PY) -m bench
