@@ -53,7 +53,8 @@ _HUMAN = (
 _HANDOVER_PATTERNS = (
     re.compile(rf"\b(?:speak|talk|chat)\s+(?:to|with)\s+{_HUMAN}\b"),
     re.compile(rf"\b(?:connect|transfer|put)\s+me\s+(?:to|through\s+to|with)\s+{_HUMAN}\b"),
-    re.compile(rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|can\s+i\s+(?:have|get)|get\s+me|give\s+me)\s+(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?{_HUMAN}\b"),
+    # "to speak of a person": how a recogniser (Moonshine) can hear "to speak to a person".
+    re.compile(rf"\b(?:i\s+(?:want|need|would\s+like)|i'd\s+like|can\s+i\s+(?:have|get)|get\s+me|give\s+me)\s+(?:to\s+(?:speak|talk)\s+(?:to|with|of)\s+)?{_HUMAN}\b"),
     re.compile(r"\b(?:representative|operator)\b"),
 )
 # Short utterances that are only the request ("Agent.", "A human, please.").

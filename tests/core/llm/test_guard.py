@@ -20,6 +20,7 @@ from earpiece.core.llm.prompt import SYSTEM_PROMPT, build_prompt
         "Just put me through to someone.",
         "I'd like to talk to a real person",
         "Connect me with an agent",
+        "I'd like to speak of a person, please.",  # Moonshine's hearing of "speak to a person"
     ],
 )
 def test_handover_requests_are_recognised(said: str) -> None:
