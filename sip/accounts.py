@@ -31,8 +31,14 @@ _SRTP = {
 # A registration that failed because the server certificate did not verify comes back as a made-up
 # 503 whose reason is PJSIP's error text for PJSIP_TLS_ECERTVERIF (prm.status stays 0).
 _TLS_CERT_NOT_VERIFIED = "PJSIP_TLS_ECERTVERIF"
-# Final answers that retrying cannot fix (credentials, unknown user, refused): wait for the user.
-_NOT_RETRIED = {401, 403, 404, 407, 423, 484, 603}
+# Final answers that retrying cannot fix (credentials, unknown user, refused): the engine does not
+# retry them and waits for the user to change the account.
+REGISTRATION_NOT_RETRIED: frozenset[int] = frozenset({401, 403, 404, 407, 423, 484, 603})
+
+
+def registration_refused(event: RegistrationChanged) -> bool:
+    """A failed registration that the engine will not retry (credentials, unknown user, refused)."""
+    return event.state is RegistrationState.FAILED and event.code in REGISTRATION_NOT_RETRIED
 
 
 def _quoted(name: str) -> str:
@@ -106,7 +112,7 @@ class SipAccount(pj.Account):
             self._set_state(RegistrationState.REGISTERED, code, "registered", int(prm.expiration))
             return
         reason = registration_reason(code, sip_reason, transport_error, certificate_problem)
-        if code not in _NOT_RETRIED:
+        if code not in REGISTRATION_NOT_RETRIED:
             reason += f"; retrying in {self.retry_delay:g} s"
             self._schedule_retry()
         self._set_state(RegistrationState.FAILED, code, reason)

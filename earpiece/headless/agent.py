@@ -30,7 +30,8 @@ from earpiece.core.engine import VoiceStack
 from earpiece.core.engine.factory import build_voice_stack, freeze_heap, warm_up
 from earpiece.core.knowledge import KnowledgeReader, KnowledgeRetriever, RemoteReader, open_reader
 from earpiece.core.settings import AccountSettings, CallMode, Settings
-from earpiece.headless.sip_line import line_event, registration_refused
+from earpiece.headless.sip_line import line_event
+from earpiece.sip.accounts import registration_refused
 from earpiece.sip.config import MAX_CALLS_PER_PROCESS
 from earpiece.sip.config import EngineConfig as SipConfig
 from earpiece.sip.engine import SipEngine

@@ -12,7 +12,6 @@ from earpiece.core.calls.line import (
     TransferUpdate,
 )
 from earpiece.core.calls.line import CallOffered as LineCallOffered
-from earpiece.sip.accounts import _NOT_RETRIED
 from earpiece.sip.events import (
     STALE_CALL_ENDED,
     CallMediaChanged,
@@ -20,8 +19,6 @@ from earpiece.sip.events import (
     CallStateChanged,
     DtmfReceived,
     IncomingCall,
-    RegistrationChanged,
-    RegistrationState,
     SipEvent,
     TransferProgress,
 )
@@ -47,7 +44,3 @@ def line_event(event: SipEvent) -> LineEvent | None:
         return TransferUpdate(event.call_id, event.code, event.reason, event.final)
     return None
 
-
-def registration_refused(event: RegistrationChanged) -> bool:
-    """A failed registration that the engine will not retry (credentials, unknown user, refused)."""
-    return event.state is RegistrationState.FAILED and event.code in _NOT_RETRIED

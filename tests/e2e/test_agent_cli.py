@@ -109,7 +109,8 @@ def test_stale_call_timeouts_come_from_the_settings_unless_given() -> None:
 
 def test_sip_events_become_the_controllers_line_events() -> None:
     from earpiece.core.calls.line import CallConnected, CallDisconnected
-    from earpiece.headless.sip_line import line_event, registration_refused
+    from earpiece.headless.sip_line import line_event
+    from earpiece.sip.accounts import registration_refused
     from earpiece.sip.events import (
         STALE_CALL_ENDED,
         CallDirection,
