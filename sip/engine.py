@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import pjsua2 as pj
 
 from earpiece.core.settings import AccountSettings, Transport
+from earpiece.sip import reinvite
 from earpiece.sip.account_table import AccountTable
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.call_table import CallSummary, CallTable
@@ -52,7 +53,6 @@ from earpiece.sip.levels import HeadsetVolume, checked_level
 from earpiece.sip.loop import EventPump, SipLoop
 from earpiece.sip.recording import CallRecordings
 from earpiece.sip.records import CallHistory
-from earpiece.sip.reinvite import when_offer_possible
 from earpiece.sip.transports import Transports
 from earpiece.sip.uris import dial_uri
 from earpiece.sip.watchdog import StaleCallWatchdog
@@ -102,7 +102,8 @@ class SipEngine:
         self._events.subscribe(self._accounts.note)  # first: states are current for every subscriber
         self._volume = HeadsetVolume()
         self._recordings = CallRecordings()
-        self._events.subscribe(self._follow_recordings)
+        self._offers = reinvite.PendingOffers(self._loop.submit, self._loop, self._calls.get)
+        self._events.subscribe(self._follow_calls)
         self._ep: EngineEndpoint | None = None  # SIP thread
         self._log_writer: Any = None
 
@@ -184,17 +185,11 @@ class SipEngine:
 
     def hold(self, call_id: str) -> Future[None]:
         """Put the call on hold; sent once a previous offer of the call is over (sip/reinvite.py)."""
-        return when_offer_possible(self._loop.submit, self._loop,
-                                   lambda: self._calls.get(call_id).setHold(call_op()))
+        return self._offers.send(call_id, "hold", reinvite.hold)
 
     def resume(self, call_id: str) -> Future[None]:
         """Take the call off hold, also right after `hold` (waits for its re-INVITE to finish)."""
-        def resume() -> None:
-            prm = call_op()
-            prm.opt.flag = pj.PJSUA_CALL_UNHOLD
-            self._calls.get(call_id).reinvite(prm)
-
-        return when_offer_possible(self._loop.submit, self._loop, resume)
+        return self._offers.send(call_id, "resume", reinvite.resume)
 
     def set_mute(self, call_id: str, muted: bool) -> Future[None]:
         """Silence what the remote party hears from us (headset and reply audio)."""
@@ -339,18 +334,21 @@ class SipEngine:
         for call in self._calls.live():
             self._recordings.rewire(call, headset)
 
-    def _follow_recordings(self, event: SipEvent) -> None:
-        """Recordings follow their call's media (re-created on hold and resume) and end with it."""
+    def _follow_calls(self, event: SipEvent) -> None:
+        """Recordings follow their call's media (re-created on hold and resume) and end with it, as
+        do its hold and resume commands still waiting to be sent."""
         if isinstance(event, CallMediaChanged):
             call = self._calls.find(event.call_id)
             if call is not None:
                 self._recordings.rewire(call, self._headset.current)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._recordings.stop(event.call_id)
+            self._offers.call_ended(event.call_id)
 
     def _teardown(self) -> None:
         """The order from the pjsua2 notes: hang up -> poll -> drop calls and ports -> unregister and
         shut accounts down -> gc -> libDestroy -> drop the log writer -> drop the endpoint."""
+        self._offers.stop()  # before the calls end: they fail as "the engine stopped"
         ep = self._ep
         if ep is not None:
             # Each step is its own method so that no local variable keeps a call or an account

@@ -19,6 +19,10 @@ class UnknownCallError(SipError, KeyError):
     pass
 
 
+class CallEndedError(UnknownCallError):
+    """The call ended while a command for it was still waiting to be sent (a hold or resume)."""
+
+
 def detached(error: BaseException) -> BaseException:
     """A copy of `error` without traceback: a traceback kept by a caller would pin pjsua2 objects."""
     if isinstance(error, pj.Error):

@@ -40,6 +40,9 @@ class SipLoop:
         self._boot_error: BaseException | None = None
         self._stop_requested = False
         self._running = False
+        # Held while a command is queued and while the loop stops taking them: a command is either
+        # refused or queued before the loop's last look at the queue, never queued after it.
+        self._accepting = threading.Lock()
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._cancelled_timers: set[int] = set()
         self._timer_ids = itertools.count(1)
@@ -92,10 +95,12 @@ class SipLoop:
         future: Future[T] = Future()
         if self.on_thread():
             _execute(fn, future)
-        elif not self._running or self._stop_requested:
-            future.set_exception(EngineNotRunningError("the SIP engine is not running"))
-        else:
-            self._queue.put((fn, future))
+            return future
+        with self._accepting:
+            if self._running and not self._stop_requested:
+                self._queue.put((fn, future))
+                return future
+        future.set_exception(EngineNotRunningError("the SIP engine is not running"))
         return future
 
     # -- SIP thread --------------------------------------------------------------------------------
@@ -157,7 +162,8 @@ class SipLoop:
                         break
                     _execute(fn, future)
         finally:
-            self._running = False
+            with self._accepting:
+                self._running = False
             del pump
             self._finish(teardown)
 

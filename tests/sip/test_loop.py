@@ -4,10 +4,13 @@ left hanging when the loop stops or fails to boot."""
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +131,43 @@ def test_a_failed_boot_is_an_error_and_still_tears_down(pump: _Pump) -> None:
         loop.start(boot, torn_down.set, timeout=5)
     assert torn_down.is_set()
     assert not loop.running
+
+
+class _SlowQueue:
+    """The loop's command queue, whose `put` waits (up to 1 s) for the loop to stop running first: the
+    command arrives in the window between a submitter's check and its put."""
+
+    def __init__(self, loop: SipLoop) -> None:
+        self._loop = loop
+        self._inner: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.checked = threading.Event()
+
+    def put(self, item: Any) -> None:
+        self.checked.set()
+        wait_until = time.monotonic() + 1.0
+        while self._loop.running and time.monotonic() < wait_until:
+            time.sleep(0.01)
+        self._inner.put(item)
+
+    def get(self, timeout: float) -> Any:
+        return self._inner.get(timeout=timeout)
+
+    def get_nowait(self) -> Any:
+        return self._inner.get_nowait()
+
+
+def test_a_command_submitted_while_the_loop_stops_is_failed_not_lost(pump: _Pump) -> None:
+    """A command that passed the "running?" check just before the loop's last look at its queue."""
+    loop = SipLoop("test-sip")
+    loop.start(lambda: pump, lambda: None, timeout=5)
+    slow = _SlowQueue(loop)
+    loop._queue = slow  # type: ignore[assignment]
+    late: list[Future[str]] = []
+    submitter = threading.Thread(
+        target=lambda: late.append(loop.submit(lambda: "late")), name="test-submitter"
+    )
+    submitter.start()
+    assert slow.checked.wait(2)
+    loop.stop(5)
+    submitter.join(5)
+    assert isinstance(late[0].exception(2), EngineNotRunningError)
