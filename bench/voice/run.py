@@ -29,6 +29,7 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 GOAL_V2V_MS = 800
+TURN_TIMEOUT_S = 60.0
 
 # (question, a fact the answer must hold)
 QUESTIONS: list[tuple[str, str]] = [
@@ -93,32 +94,15 @@ def speak(questions: list[tuple[str, str]], voice: str) -> list[bytes]:
     return [concat(silence(200), make(q), silence(100)) for q, _ in questions]
 
 
-class CountingSink:
-    """The call's sink: counts reply audio; plays instantly (the next question need not wait)."""
-
-    def __init__(self) -> None:
-        self.bytes = 0
-
-    def write(self, pcm: bytes) -> None:
-        self.bytes += len(pcm)
-
-    def flush(self) -> None:
-        pass
-
-    def pending_ms(self) -> float:
-        return 0.0
-
-
 async def run_calls(
     audio: list[bytes], early_stt: bool, early_pause_ms: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import psutil
 
-    from earpiece.core.engine import TurnMetricsEvent
-    from earpiece.core.engine.factory import build_voice_stack, create_session, open_retriever, warm_up
+    from earpiece.cli.offline_call import offline_call
+    from earpiece.core.engine.factory import build_voice_stack, open_retriever, warm_up
     from earpiece.core.knowledge import KnowledgeStore
-    from earpiece.core.settings import CallMode, Settings
-    from tests.core.engine.harness import ScriptedCaller, next_event
+    from earpiece.core.settings import Settings
 
     settings = Settings()
     process = psutil.Process()
@@ -128,42 +112,26 @@ async def run_calls(
         await warm_up(stack)
         await stack.answerer.retrieve("warm up the embedder")
         load_s = time.monotonic() - load_started
-        session = create_session(
-            settings,
-            stack,
-            mode=CallMode.AUTONOMOUS,
-            sink=CountingSink(),
-            greeting="Hello.",
-            early_stt=early_stt,
-            early_pause_ms=early_pause_ms,
-        )
-        events = session.events.queue()
-        caller = ScriptedCaller()
-        runner = asyncio.create_task(session.run(caller.frames()))
-        cpu_before = process.cpu_times()
-        wall_before = time.monotonic()
-        psutil.cpu_percent(interval=None)
-        system_cpu: list[float] = []
-        turns: list[dict[str, Any]] = []
-        try:
+        async with offline_call(
+            settings, stack, greeting="Hello.", early_stt=early_stt, early_pause_ms=early_pause_ms
+        ) as call:
+            cpu_before = process.cpu_times()
+            wall_before = time.monotonic()
+            psutil.cpu_percent(interval=None)
+            system_cpu: list[float] = []
+            turns: list[dict[str, Any]] = []
             for pcm in audio:
-                caller.say("", pcm=pcm)
+                call.caller.say(pcm)
                 turn_started = time.monotonic()
-                event = await next_event(events, TurnMetricsEvent, timeout=60)
-                assert isinstance(event, TurnMetricsEvent)
+                metrics = await asyncio.wait_for(call.next_turn(), TURN_TIMEOUT_S)
                 system_cpu.append(psutil.cpu_percent(interval=None))
-                turns.append(
-                    event.metrics.as_dict() | {"turn_wall_s": round(time.monotonic() - turn_started, 2)}
-                )
+                turns.append(metrics.as_dict() | {"turn_wall_s": round(time.monotonic() - turn_started, 2)})
                 print(
-                    f"  turn {len(turns):2d}: v2v {event.metrics.voice_to_voice_ms} ms  "
-                    f"{event.metrics.question!r} -> {event.metrics.answer[:60]!r}",
+                    f"  turn {len(turns):2d}: v2v {metrics.voice_to_voice_ms} ms  "
+                    f"{metrics.question!r} -> {metrics.answer[:60]!r}",
                     flush=True,
                 )
                 await asyncio.sleep(0.3)
-        finally:
-            caller.hang_up()
-            await asyncio.wait_for(runner, 30)
         cpu_after = process.cpu_times()
         wall = time.monotonic() - wall_before
     cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)

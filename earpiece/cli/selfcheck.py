@@ -16,11 +16,11 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, AudioFrame
+from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS
 from earpiece.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -47,48 +47,6 @@ class _Timer:
         return result
 
 
-class _Caller:
-    """The caller's side of the call: 20 ms frames in real time, silence until `ask()`, then the
-    question, then silence until `hang_up()`."""
-
-    def __init__(self, speech: bytes) -> None:
-        self._speech = speech + bytes(-len(speech) % BYTES_PER_FRAME)
-        self._asked = False
-        self._ended = asyncio.Event()
-
-    def ask(self) -> None:
-        self._asked = True
-
-    def hang_up(self) -> None:
-        self._ended.set()
-
-    async def frames(self) -> AsyncIterator[AudioFrame]:
-        next_at = time.monotonic()
-        while not self._ended.is_set():
-            pcm = bytes(BYTES_PER_FRAME)
-            if self._asked and self._speech:
-                pcm, self._speech = self._speech[:BYTES_PER_FRAME], self._speech[BYTES_PER_FRAME:]
-            yield AudioFrame(pcm, time.monotonic())
-            next_at += FRAME_MS / 1000
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-
-
-class _CountingSink:
-    """The call's sink: counts Earpiece's speech and plays it at once."""
-
-    def __init__(self) -> None:
-        self.bytes = 0
-
-    def write(self, pcm: bytes) -> None:
-        self.bytes += len(pcm)
-
-    def flush(self) -> None:
-        pass
-
-    def pending_ms(self) -> float:
-        return 0.0
-
-
 async def _speak(settings: Settings, text: str) -> bytes:
     from earpiece.core.tts import PiperTextToSpeech
 
@@ -98,37 +56,25 @@ async def _speak(settings: Settings, text: str) -> bytes:
 async def _call(settings: Settings, stack: VoiceStack, speech: bytes) -> tuple[TurnMetrics, float]:
     """One call through the shipped session: the caller asks once the greeting is over; returns
     the question's turn and how many seconds of speech Earpiece put into the call after it."""
-    from earpiece.core.engine import BotSpeakingStopped, CallRecorder, StageError, TurnMetricsEvent
-    from earpiece.core.engine.factory import create_session
+    from earpiece.cli.offline_call import offline_call
+    from earpiece.core.engine import CallRecorder
     from earpiece.core.settings import CallMode
 
-    sink = _CountingSink()
     # The record is the selfcheck's and never saved: no call record in the user's history.
     recorder = CallRecorder("selfcheck", str(CallMode.AUTONOMOUS))
-    session = create_session(settings, stack, mode=CallMode.AUTONOMOUS, sink=sink, recorder=recorder)
-    events = session.events.queue()
-    caller = _Caller(speech)
-    call = asyncio.create_task(session.run(caller.frames()))
 
     async def answered() -> tuple[TurnMetrics, float]:
-        greeted = 0
-        while True:
-            event = await events.get()
-            if isinstance(event, StageError):
-                raise RuntimeError(f"{event.stage} failed: {event.message}")
-            if isinstance(event, BotSpeakingStopped) and event.turn_id == 0:
-                greeted = sink.bytes
-                caller.ask()
-            elif isinstance(event, TurnMetricsEvent) and event.metrics.turn_id > 0:
-                return event.metrics, (sink.bytes - greeted) / BYTES_PER_S
+        async with offline_call(settings, stack, recorder=recorder) as call:
+            await call.greeted()
+            greeted = call.sink.bytes
+            call.caller.say(speech)
+            turn = await call.next_turn()
+            return turn, (call.sink.bytes - greeted) / BYTES_PER_S
 
     try:
         return await asyncio.wait_for(answered(), ANSWER_TIMEOUT_S)
     except TimeoutError:
         raise RuntimeError(f"the session gave no answer within {ANSWER_TIMEOUT_S:g} s") from None
-    finally:
-        caller.hang_up()
-        await call
 
 
 async def self_check(
