@@ -28,6 +28,7 @@ class ActiveCall:
     task: asyncio.Task[None] | None = None
     media: CallMedia | None = None
     recorder: CallRecorder | None = None
+    sessions_started: int = 0  # the caller is greeted by the first only
     end_reason: str = "remote"
     speaking: bool = False
     answering: bool = False

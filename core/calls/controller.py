@@ -56,7 +56,7 @@ from earpiece.core.calls.line import (
 )
 from earpiece.core.calls.memory import release_memory_after_call
 from earpiece.core.calls.policy import CallPolicy, StackSource
-from earpiece.core.calls.record_format import CallFacts, TransferAttempt
+from earpiece.core.calls.record_format import AI_UNAVAILABLE, CallFacts, TransferAttempt
 from earpiece.core.calls.waiting import first_done, log_failure
 from earpiece.core.engine import (
     BotSpeakingStarted,
@@ -267,15 +267,27 @@ class CallController:
                 again = call.end_reason in RESTART and not call.disconnected.is_set()
                 if not again or call.mode is CallMode.OFF:
                     break
-            if call.end_reason in HANG_UP and not call.disconnected.is_set():
+            if self._hangs_up(call) and not call.disconnected.is_set():
                 await self._hang_up(call)
             call.mark_frame_gap("end of call")
         finally:
             call.task = None
-            if call.disconnected.is_set() or call.end_reason in HANG_UP:
+            if call.disconnected.is_set() or self._hangs_up(call):
                 self._finish(call)
             else:  # the call goes on without a session (mode off, AI unavailable, the desktop quits)
                 self._write_record(call)
+
+    def _hangs_up(self, call: ActiveCall) -> bool:
+        """The session asked for the hang-up, or the call has no AI and the controller answered it
+        (nobody else is on it); a person who answered goes on without the AI."""
+        return call.end_reason in HANG_UP or (call.end_reason == AI_UNAVAILABLE and self.policy.answer)
+
+    def _recorder(self, call: ActiveCall) -> CallRecorder:
+        """The call's record, made with its first session (or its failure to start)."""
+        if call.recorder is None:
+            call.recorder = CallRecorder(call.call_id, str(call.mode))
+            call.recorder.facts, call.recorder.folder = call.facts, self.calls_dir
+        return call.recorder
 
     async def _run_session(self, call: ActiveCall) -> None:
         call_id = call.call_id
@@ -285,24 +297,24 @@ class CallController:
         except Exception as exc:  # models or knowledge base unavailable, the call's audio gone
             log.error("call %s: no voice session: %s", call_id, exc)
             self.events.publish(CallProblem(call_id, f"AI unavailable: {exc}"))
-            call.end_reason = "error" if self.policy.answer else "stopped"
+            self._recorder(call)  # the call is recorded with why it had no AI
+            call.facts.notes.append(f"AI unavailable: {type(exc).__name__}: {exc}")
+            call.end_reason = AI_UNAVAILABLE
             return
         if call.disconnected.is_set() or call.mode is CallMode.OFF:  # while the stack was made
             call.end_reason = "remote" if call.disconnected.is_set() else "mode off"
             return
-        mode, again = call.mode, call.recorder is not None
-        if call.recorder is None:
-            call.recorder = CallRecorder(call_id, str(mode))
-            call.recorder.facts, call.recorder.folder = call.facts, self.calls_dir
+        mode, recorder = call.mode, self._recorder(call)
         # The caller is greeted once per call, not again when a session is started mid-call.
-        greeting = "" if self._closing or again else self.policy.greeting
+        greeting = "" if self._closing or call.sessions_started else self.policy.greeting
         whisper = self.settings.ui.whisper_to_agent  # for copilot, now or after a switch
         session = create_session(
             self.settings, stack, mode=mode, sink=media.sink,
-            agent_sink=media.agent.sink if whisper else None, call_id=call_id, recorder=call.recorder,
+            agent_sink=media.agent.sink if whisper else None, call_id=call_id, recorder=recorder,
             **({} if greeting is None else {"greeting": greeting}),
         )
         call.session, call.end_reason = session, "remote"
+        call.sessions_started += 1
         session.events.subscribe(lambda event: self._on_session_event(call, session.mode, event))
         self.events.publish(SessionStarted(call_id, mode))
         call.running.set()

@@ -27,7 +27,14 @@ class Outcome(StrEnum):
     ENDED_AT_SHUTDOWN = "ended_at_shutdown"  # the process stopped: goodbye (unless hurried), hang-up
     ENDED_STALE = "ended_stale"  # no ACK, or no audio from the caller for too long: ended by the line
     LOST_IN_CRASH = "lost_in_crash"  # the process died during the call (written from its journal)
+    AI_UNAVAILABLE = "ai_unavailable"  # no voice session could be set up (models, knowledge base)
     ERROR = "error"
+
+
+# The call controller's end reason when a call's voice session could not be set up (the models or
+# the knowledge base did not load, the call's audio was gone): `earpiece agent` then hangs up, on
+# the desktop the person on the call goes on without the AI.
+AI_UNAVAILABLE = "ai unavailable"
 
 
 class RecordSource(StrEnum):
@@ -83,6 +90,8 @@ class CallFacts:
         is an end at shutdown; a call that goes on without its AI is rewritten when the line ends."""
         if session_end_reason == "crash":
             return Outcome.LOST_IN_CRASH
+        if session_end_reason == AI_UNAVAILABLE:
+            return Outcome.AI_UNAVAILABLE
         if any(t.succeeded for t in self.transfers):
             return Outcome.TRANSFERRED
         stopped_with_the_line_up = session_end_reason == "stopped" and not self.disconnected
@@ -140,8 +149,8 @@ def call_record(
     summary: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A whole record. `end_reason` is the session's: remote | hangup_requested | stopped | error |
-    shutdown | crash. Without `facts` (a session run outside the call controller: tests,
-    `earpiece selfcheck`) the record holds the conversation only."""
+    shutdown | crash, or the controller's `AI_UNAVAILABLE`. Without `facts` (a session run outside the
+    call controller: tests, `earpiece selfcheck`) the record holds the conversation only."""
     record: dict[str, Any] = {
         "call_id": call_id,
         "mode": mode,

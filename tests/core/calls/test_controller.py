@@ -19,6 +19,7 @@ import pytest
 from earpiece.core.audio.frames import AudioFrame
 from earpiece.core.calls.controller import CallController
 from earpiece.core.calls.events import (
+    CallProblem,
     CallRecorded,
     ControllerEvent,
     SessionEvent,
@@ -34,7 +35,7 @@ from earpiece.core.calls.line import (
     TransferUpdate,
 )
 from earpiece.core.calls.policy import CallPolicy
-from earpiece.core.calls.record_format import RecordSource
+from earpiece.core.calls.record_format import Outcome, RecordSource
 from earpiece.core.engine import BotSpeakingStopped, ModeChanged, TranscriptEvent, VoiceStack
 from earpiece.core.engine.answering import Answerer
 from earpiece.core.llm.offline import OfflineResponder
@@ -130,8 +131,11 @@ class FakeStacks:
     def __init__(self, line: FakeLine) -> None:
         self.line = line
         self.voices: list[ToneTextToSpeech] = []
+        self.error: Exception | None = None  # raised instead of a stack: the models did not load
 
     async def new_stack(self, kb_name: str) -> VoiceStack:
+        if self.error is not None:
+            raise self.error
         media = self.line.media  # the call asked for its stack is the last one offered
         caller = next(reversed(media.values())).caller
         self.voices.append(ToneTextToSpeech())
@@ -363,6 +367,39 @@ def test_a_call_switched_to_copilot_keeps_one_record_of_both_modes(tmp_path: Pat
     assert record["mode"] == "copilot"
     texts = [t["text"] for t in record["transcript"]]
     assert NO_TRANSFER in texts and "When are you open on Saturday?" in texts, "the record lost a session"
+
+
+MODELS_MISSING = "the speech models are not installed"
+
+
+def test_the_agent_hangs_up_a_call_it_has_no_ai_for_and_records_why(tmp_path: Path) -> None:
+    async def script(line: Line) -> None:
+        line.stacks.error = FileNotFoundError(MODELS_MISSING)
+        line.connect()
+        problem = await line.next(CallProblem)
+        assert MODELS_MISSING in problem.message  # type: ignore[attr-defined]
+        recorded = await line.next(CallRecorded)
+        assert recorded.outcome is Outcome.AI_UNAVAILABLE  # type: ignore[attr-defined]
+
+    line = run(tmp_path, AGENT, script)
+    assert ("hangup", "c1") in line.line.commands, "nobody else is on the call"
+    record = line.record()
+    assert record["outcome"] == "ai_unavailable" and record["sip"]["answered"]
+    assert any(MODELS_MISSING in note for note in record["notes"]) and not record["transcript"]
+
+
+def test_a_desktop_call_goes_on_without_its_ai_and_is_recorded_as_ai_unavailable(tmp_path: Path) -> None:
+    async def script(line: Line) -> None:
+        line.stacks.error = FileNotFoundError(MODELS_MISSING)
+        media = line.connect()
+        await line.next(CallProblem)  # the controller's task has ended: it would have hung up by now
+        assert line.record()["outcome"] == "ai_unavailable", "recorded while the person talks on"
+        assert not [c for c in line.line.commands if c[0] == "hangup"], "a person is on the call"
+        await hang_up(line, media)  # the person ends the call: the record is rewritten
+
+    line = run(tmp_path, DESKTOP, script)
+    record = line.record()
+    assert record["outcome"] == "ai_unavailable" and record["sip"]["end_reason"] == "hung up by the other party"
 
 
 @pytest.mark.parametrize("days_old", [200, 10])
