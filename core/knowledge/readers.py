@@ -13,7 +13,6 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,10 @@ from earpiece.core.knowledge.errors import (
     UnsupportedFormatError,
 )
 from earpiece.core.knowledge.limits import IngestLimits
+from earpiece.core.knowledge.markdown_reader import read_markdown_segment
+from earpiece.core.knowledge.parsed import STREAM_BYTES, ParsedDocument, carry_heading, decode_text
 from earpiece.core.knowledge.units import (
     QA,
-    Block,
     Element,
     Heading,
     Item,
@@ -37,36 +37,10 @@ from earpiece.core.knowledge.units import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
-    title: str
-    kind: str
-    blocks: list[Block] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # parts left out (a bad CSV row, a broken page)
-    next_start: int | None = None  # a segment of a streamed file: the byte offset to read next
-    total: int = 0  # a segment of a streamed file: the file's size in bytes
-    last_heading: str = ""  # a segment of a streamed file: the heading the next segment is under
-
-
 def _read_text(path: Path, limits: IngestLimits) -> str:
-    text = _decode_text(path.read_bytes(), path)
+    text = decode_text(path.read_bytes(), path)
     limits.check_chars(path, len(text))
     return text
-
-
-def _decode_text(data: bytes, path: Path) -> str:
-    sample = data[:8192]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    if b"\x00" in sample or (sample and controls / len(sample) > 0.02):
-        raise UnreadableDocumentError(
-            f"{path}: this looks like a binary file, not text (is it really a {path.suffix} file?)"
-        )
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableDocumentError(f"{path}: the text is neither UTF-8 nor Windows-1252 encoded")
 
 
 def _looks_like_heading(paragraph: str) -> bool:
@@ -95,27 +69,24 @@ def read_txt(path: Path, limits: IngestLimits) -> ParsedDocument:
     return ParsedDocument(title, "txt", build_units(elements))
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_FRONT_TITLE = re.compile(r"^title:[ \t]*[\"']?(?P<title>.*?)[\"']?[ \t]*$", re.MULTILINE)
+Segments = Callable[[Path, IngestLimits, int, str], ParsedDocument]
+
+
+def read_segments(path: Path, limits: IngestLimits, read_segment: Segments) -> ParsedDocument:
+    """A streamed format's document whole: its segments one after another (each cut into units on its
+    own, as the store does), within `max_chars` in all."""
+    first = part = read_segment(path, limits, 0, "")
+    blocks, problems = list(first.blocks), list(first.problems)
+    while part.next_start is not None:
+        part = read_segment(path, limits, part.next_start, part.last_heading)
+        blocks += part.blocks
+        problems += part.problems
+        limits.check_chars(path, sum(len(b.text) for b in blocks))
+    return ParsedDocument(first.title, first.kind, blocks, problems)
 
 
 def read_md(path: Path, limits: IngestLimits) -> ParsedDocument:
-    """Markdown is rendered to HTML (markdown-it, CommonMark with tables; raw HTML kept) and read as
-    HTML, so FAQ headings, lists with their lead-in, tables and hidden blocks count the same in both.
-    A YAML front matter block is not text; its `title:` names the document."""
-    from markdown_it import MarkdownIt
-
-    from earpiece.core.knowledge.html_reader import html_elements
-
-    text = _read_text(path, limits)
-    title = ""
-    if front := _FRONT_MATTER.match(text):
-        text = text[front.end():]
-        if found := _FRONT_TITLE.search(front.group("yaml")):
-            title = found.group("title").strip()
-    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
-    first_heading, elements = html_elements(html)
-    return ParsedDocument(title or first_heading or path.stem, "md", build_units(elements))
+    return read_segments(path, limits, read_markdown_segment)
 
 
 def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:
@@ -349,11 +320,13 @@ READERS: dict[str, Callable[[Path, IngestLimits], ParsedDocument]] = {
 }
 
 
+SEGMENT_READERS: dict[str, Segments] = {".md": read_markdown_segment, ".markdown": read_markdown_segment}
+
+
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-STREAM_BYTES = 256 * 1024  # a plain-text file bigger than this is read (and stored) in segments this big
 _TEXT_STREAMED = (".txt", ".text")
 
 
@@ -381,23 +354,27 @@ def read_text_segment(path: Path, limits: IngestLimits, start: int, heading: str
             if end < total:  # no blank line close by: cut at the last line end
                 cut = data.rfind(b"\n") + 1 or len(data)
                 data, end = data[:cut], start + cut
-    text = _decode_text(data, path)
-    elements = _txt_elements(text)
-    headings = [e.text for e in elements if isinstance(e, Heading)]
-    if heading and not (elements and isinstance(elements[0], Heading)):
-        elements.insert(0, Heading(heading))
+    elements = _txt_elements(decode_text(data, path))
     title = elements[0].text if start == 0 and elements and isinstance(elements[0], Heading) else path.stem
+    elements, last_heading = carry_heading(elements, heading)
     return ParsedDocument(title, "txt", build_units(elements), next_start=end if end < total else None,
-                          total=total, last_heading=headings[-1] if headings else heading)
+                          total=total, last_heading=last_heading)
 
 
 def read_part(path: Path, limits: IngestLimits, start: int = 0, heading: str = "") -> ParsedDocument:
-    """What the store asks for: a segment of a streamed file (a big plain text, a long PDF), or the
-    whole document."""
+    """What the store asks for: a segment of a streamed file (Markdown, HTML, Word, a long PDF, a big
+    plain text), or the whole document (a small plain text, a CSV). A segment that is the whole
+    document is one like any other."""
     try:
         if path.suffix.lower() == ".pdf":
             limits.check_file_size(path)
             return read_pdf_pages(path, limits, start, PDF_STREAM_PAGES)
+        if (read_segment := SEGMENT_READERS.get(path.suffix.lower())) is not None:
+            limits.check_file_size(path)
+            part = read_segment(path, limits, start, heading)
+            if start == 0 and part.next_start is None and not part.blocks:
+                raise EmptyDocumentError(f"{path}: the document contains no text")
+            return part
         if start or is_streamed(path):
             return read_text_segment(path, limits, start, heading)
     except OSError as exc:
