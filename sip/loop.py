@@ -51,13 +51,14 @@ class SipLoop:
     # -- any thread --------------------------------------------------------------------------------
     def start(self, boot: Callable[[], EventPump], teardown: Callable[[], None], timeout: float) -> None:
         """Run `boot` on a new SIP thread (it returns PJSIP's event pump), then commands, timers and the
-        pump until `stop()`; `teardown` runs there at the end, also after a failed boot. Raises
+        pump until `stop()`; `teardown` runs there at the end, also after a failed or late boot. Raises
         `SipError` if the boot fails or does not finish within `timeout`."""
         if self.started:
             raise SipError("this SIP loop was already started (a loop starts once)")
         self._thread = threading.Thread(target=self._run, args=(boot, teardown), name=self._name, daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
+            self._stop_requested = True  # a boot that finishes later tears down at once: nobody waits for it
             raise SipError(f"the SIP engine did not start within {timeout} s")
         if self._boot_error is not None:
             self._thread.join(timeout)

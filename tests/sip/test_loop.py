@@ -171,3 +171,21 @@ def test_a_command_submitted_while_the_loop_stops_is_failed_not_lost(pump: _Pump
     loop.stop(5)
     submitter.join(5)
     assert isinstance(late[0].exception(2), EngineNotRunningError)
+
+
+def test_a_boot_that_finishes_after_the_start_timeout_tears_down_instead_of_running_on(pump: _Pump) -> None:
+    """`start` already told its caller the engine did not start; a loop left running would hold the
+    process's one PJSIP endpoint with nobody to stop it."""
+    torn_down = threading.Event()
+
+    def slow_boot() -> EventPump:
+        time.sleep(0.5)
+        return pump
+
+    loop = SipLoop("test-sip")
+    with pytest.raises(SipError, match="did not start within"):
+        loop.start(slow_boot, torn_down.set, timeout=0.1)
+    assert torn_down.wait(3), "the late boot left the loop running"
+    assert not loop.running
+    with pytest.raises(EngineNotRunningError):
+        loop.submit(lambda: None).result(1)
