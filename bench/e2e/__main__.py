@@ -5,39 +5,31 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import platform
 import tempfile
-import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from bench.e2e.calls import (
+    QUESTIONS,
+    caller_scripts,
+    caller_speech,
+    match_turns,
+    place_calls,
+    summarise,
+)
+from bench.e2e.calls import percentile as percentile  # bench.soak imports it from here
+from bench.e2e.machine import RunClock
+from bench.e2e.machine import machine_facts as machine_facts  # bench.soak imports it from here
 from bench.e2e.report import write_chart, write_markdown
 from bench.e2e.sampler import ProcessSampler
-from tests.audio_gen import piper_speech
-from tests.e2e.harness import SPEECH_DBFS, AgentProcess, CallerScript, HeardTurn, ScriptedCall, analyse
+from earpiece.core.settings import SttSettings
+from tests.e2e.harness import SPEECH_DBFS, AgentProcess, ScriptedCall, analyse
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 from tests.peers.kamailio import Kamailio
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-QUESTIONS = (
-    "How often should I change the water filter?",
-    "Do you deliver outside the UK?",
-    "How long do I have to return a product for a full refund?",
-    "Do you offer a student discount?",
-    "Where is my order number?",
-    "Which payment methods do you accept?",
-    "Is the Barista One dishwasher safe?",
-    "How loud is the Barista One?",
-)
 CLOUD_REPLY = "Standard delivery costs four pounds ninety five. It is free on orders over fifty pounds."
-STAGE_KEYS = ("endpoint_delay_ms", "stt_ms", "stt_compute_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms")
-MATCH_WINDOW_S = 2.0  # a caller's end of speech and the agent's, on the shared monotonic clock
 
 
 @dataclass(slots=True)
@@ -46,10 +38,6 @@ class Profile:
     description: str
     levels: list[int]
     env: dict[str, str] = field(default_factory=dict)
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(np.asarray(values, dtype=float), q)), 1) if values else None
 
 
 def main() -> int:
@@ -66,10 +54,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    questions = list(QUESTIONS[: max(1, min(args.questions, len(QUESTIONS)))])
-    print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
-    speeches = [piper_speech(q) for q in questions]
-    offline = "offline stack (Whisper tiny.en, MiniLM + Chroma, offline responder, Piper)"
+    questions, speeches = caller_speech(args.questions)
+    offline = f"offline stack ({SttSettings().model}, MiniLM + Chroma, offline responder, Piper)"
     profiles = [Profile("offline", offline, args.levels)]
     for ms in args.cloud_ttft_ms:
         profiles.append(Profile(
@@ -83,19 +69,14 @@ def main() -> int:
         profiles.append(Profile(f"offline-eot-{ms}ms", f"offline stack, end-of-turn silence {ms} ms", [1],
                                 {"EARPIECE_VAD__END_OF_TURN_MS": str(ms)}))
 
-    started = datetime.now()
-    machine = machine_facts()
+    clock = RunClock()
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-e2e-") as tmp, \
             Kamailio(users={"agent": "agent-pw"}) as registrar:
         for profile in profiles:
             results += run_profile(profile, registrar, Path(tmp) / profile.name, questions, speeches, args)
-    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
-        "benchmark": "e2e",
-        "started_at": started.isoformat(timespec="seconds"),
-        "duration_s": round((datetime.now() - started).total_seconds(), 1),
-        "machine": machine,
+        **clock.header("e2e"),
         "method": {
             "questions": questions,
             "gap_after_question_s": args.gap,
@@ -152,9 +133,7 @@ def run_profile(profile: Profile, registrar: Kamailio, home: Path, questions: li
 def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions: list[str],
               speeches: list[bytes], level: int, args: argparse.Namespace) -> dict[str, Any]:
     known = len(agent.records())
-    orders = [[(k + i) % len(questions) for i in range(len(questions))] for k in range(level)]
-    scripts = [CallerScript.build([speeches[i] for i in order], lead_s=5.0, gap_s=args.gap, tail_s=3.0)
-               for order in orders]
+    orders, scripts = caller_scripts(speeches, level, args.gap)
     with contextlib.ExitStack() as stack:
         calls = [stack.enter_context(ScriptedCall(registrar, script, f"l{level}c{k}", folder / f"call{k}"))
                  for k, script in enumerate(scripts)]
@@ -184,95 +163,6 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
     result = summarise(level, turns, gaps, usage, errors)
     result["frame_gaps_by_phase"] = phases
     return result
-
-
-def match_turns(call_index: int, heard: list[HeardTurn], asked: list[str], established_at: float,
-                record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Pair each question as the caller measured it with the agent's turn for it (by time)."""
-    agent_turns = [t for t in record["turns"] if t["speaker"] == "caller"]
-    out = []
-    for turn, question in zip(heard, asked, strict=True):
-        at = established_at + turn.end_of_speech_s
-        candidates = [t for t in agent_turns if abs(t["end_of_speech_at"] - at) < MATCH_WINDOW_S]
-        mine = min(candidates, key=lambda t: abs(t["end_of_speech_at"] - at)) if candidates else None
-        row: dict[str, Any] = {
-            "call": call_index,
-            "question": question,
-            "caller_v2v_ms": turn.voice_to_voice_ms,
-            "agent_v2v_ms": mine["voice_to_voice_ms"] if mine else None,
-            "heard_as": mine["question"] if mine else None,
-            "answer": mine["answer"] if mine else None,
-            "interrupted": mine["interrupted"] if mine else None,
-            "clock_offset_ms": round((mine["end_of_speech_at"] - at) * 1000, 1) if mine else None,
-        }
-        row.update({key: mine.get(key) if mine else None for key in STAGE_KEYS})
-        row["stt_early"] = mine["stt_early"] if mine else None
-        out.append(row)
-    return out
-
-
-def summarise(level: int, turns: list[dict[str, Any]], gaps: list[float], usage: dict[str, float],
-              errors: list[str]) -> dict[str, Any]:
-    def values(key: str) -> list[float]:
-        return [float(t[key]) for t in turns if t.get(key) is not None]
-
-    caller, agent_side = values("caller_v2v_ms"), values("agent_v2v_ms")
-    transport = [t["caller_v2v_ms"] - t["agent_v2v_ms"] for t in turns
-                 if t["caller_v2v_ms"] is not None and t["agent_v2v_ms"] is not None]
-    return {
-        "level": level,
-        "turns": len(turns),
-        "replies_heard": len(caller),
-        "agent_turns_matched": len(agent_side),
-        "caller_v2v_ms": {"p50": percentile(caller, 50), "p95": percentile(caller, 95),
-                          "max": max(caller, default=None)},
-        "agent_v2v_ms": {"p50": percentile(agent_side, 50), "p95": percentile(agent_side, 95)},
-        "caller_minus_agent_ms_p50": percentile(transport, 50),
-        "stages_p50_ms": {key: percentile(values(key), 50) for key in STAGE_KEYS},
-        "stages_p95_ms": {key: percentile(values(key), 95) for key in STAGE_KEYS},
-        "stt_early_share": round(sum(bool(t["stt_early"]) for t in turns) / len(turns), 2) if turns else None,
-        "max_frame_gap_ms": max(gaps, default=None),
-        "frame_gap_per_call_ms": gaps,
-        **usage,
-        "errors": errors,
-        "turn_rows": turns,
-    }
-
-
-def place_calls(calls: list[ScriptedCall], uri: str, stagger_s: float) -> list[str]:
-    """Run the calls at once (the k-th after k * stagger_s), each on its own thread; the failures,
-    one line each (the other calls go on)."""
-    errors: list[str] = []
-
-    def place(k: int, call: ScriptedCall) -> None:
-        time.sleep(k * stagger_s)
-        try:
-            call.run(uri)
-        except Exception as exc:
-            errors.append(f"call {k}: {type(exc).__name__}: {exc}")
-
-    threads = [threading.Thread(target=place, args=(k, c)) for k, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
-def machine_facts() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "load_average_start": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 if __name__ == "__main__":

@@ -83,11 +83,22 @@ def load_words(machine: dict[str, Any]) -> str:
     return "**other work was running at the same time, so the figures are noisy (and pessimistic)**"
 
 
-def _ms(value: float | None) -> str:
+def run_line(report: dict[str, Any]) -> str:
+    """The report's first line: when, on what, under what load, for how long."""
+    machine = report["machine"]
+    return (
+        f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
+        f"{machine['cpus']} CPUs ({machine['cpu']}). Load average {machine['load_average_start'][0]} at "
+        f"the start and {machine['load_average_end'][0]} at the end: {load_words(machine)}. "
+        f"Took {report['duration_s']:.0f} s."
+    )
+
+
+def ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def _verdict(ok: bool) -> str:
+def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
@@ -97,29 +108,24 @@ def goal_lines(report: dict[str, Any]) -> list[str]:
     if 1 in offline:
         one = offline[1]["caller_v2v_ms"]
         if one["p50"] is not None and one["p95"] is not None:
-            lines.append(f"- One call, p50 ≤ 800 ms: {_ms(one['p50'])} ms — {_verdict(one['p50'] <= 800)}")
-            lines.append(f"- One call, p95 ≤ 1200 ms: {_ms(one['p95'])} ms — {_verdict(one['p95'] <= 1200)}")
+            lines.append(f"- One call, p50 ≤ 800 ms: {ms(one['p50'])} ms — {verdict(one['p50'] <= 800)}")
+            lines.append(f"- One call, p95 ≤ 1200 ms: {ms(one['p95'])} ms — {verdict(one['p95'] <= 1200)}")
     if 4 in offline:
         four = offline[4]
         p95, gap = four["caller_v2v_ms"]["p95"], four["max_frame_gap_ms"]
         if p95 is not None:
-            lines.append(f"- Four calls, p95 ≤ 2000 ms: {_ms(p95)} ms — {_verdict(p95 <= 2000)}")
+            lines.append(f"- Four calls, p95 ≤ 2000 ms: {ms(p95)} ms — {verdict(p95 <= 2000)}")
         if gap is not None:
-            verdict = _verdict(gap <= 40)
-            lines.append(f"- Four calls, no frame gap over 40 ms: largest {gap:.0f} ms — {verdict}")
+            lines.append(f"- Four calls, no frame gap over 40 ms: largest {gap:.0f} ms — "
+                         f"{verdict(gap <= 40)}")
     return lines
 
 
 def write_markdown(report: dict[str, Any], path: Path) -> None:
-    machine = report["machine"]
     out = [
         "# End-to-end benchmark: `earpiece agent` over real SIP calls",
         "",
-        f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
-        f"{machine['cpus']} CPUs ({machine['cpu']}). "
-        f"Load average {machine['load_average_start'][0]} at the start and "
-        f"{machine['load_average_end'][0]} at the end: {load_words(machine)}. Took "
-        f"{report['duration_s']:.0f} s.",
+        run_line(report),
         "",
         f"Method: {report['method']['caller']}; each call asks "
         f"{len(report['method']['questions'])} questions "
@@ -137,11 +143,11 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         stages = run["stages_p50_ms"]
         out.append(
             f"| {run['profile']} | {run['level']} | {run['replies_heard']} / {run['turns']} "
-            f"| {_ms(run['caller_v2v_ms']['p50'])} | {_ms(run['caller_v2v_ms']['p95'])} "
-            f"| {_ms(run['caller_v2v_ms']['max'])} | {_ms(run['agent_v2v_ms']['p50'])} "
-            f"| {_ms(run['agent_v2v_ms']['p95'])} | {_ms(stages['endpoint_delay_ms'])} "
-            f"| {_ms(stages['stt_ms'])} | {_ms(stages['stt_compute_ms'])} | {_ms(stages['retrieval_ms'])} "
-            f"| {_ms(stages['llm_ttft_ms'])} | {_ms(stages['tts_ttfb_ms'])} | {_ms(run['max_frame_gap_ms'])} "
+            f"| {ms(run['caller_v2v_ms']['p50'])} | {ms(run['caller_v2v_ms']['p95'])} "
+            f"| {ms(run['caller_v2v_ms']['max'])} | {ms(run['agent_v2v_ms']['p50'])} "
+            f"| {ms(run['agent_v2v_ms']['p95'])} | {ms(stages['endpoint_delay_ms'])} "
+            f"| {ms(stages['stt_ms'])} | {ms(stages['stt_compute_ms'])} | {ms(stages['retrieval_ms'])} "
+            f"| {ms(stages['llm_ttft_ms'])} | {ms(stages['tts_ttfb_ms'])} | {ms(run['max_frame_gap_ms'])} "
             f"| {run['agent_cpu_percent_of_one_core']:.0f} | {run['agent_peak_rss_mb']:.0f} "
             f"| {run['machine_busy_percent']:.0f} % |"
         )

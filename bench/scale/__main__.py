@@ -5,19 +5,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.e2e.__main__ import QUESTIONS, SPEECH_DBFS, machine_facts, match_turns, place_calls, summarise
+from bench.e2e.calls import QUESTIONS, caller_scripts, caller_speech, match_turns, place_calls, summarise
+from bench.e2e.machine import RunClock
 from bench.e2e.sampler import ProcessSampler
 from bench.scale.report import write_markdown
 from bench.scale.threads import GROUPS, cpu_by_group, thread_cpu_s
-from tests.audio_gen import piper_speech
-from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse
+from tests.e2e.harness import SPEECH_DBFS, AgentProcess, ScriptedCall, analyse
 from tests.peers.kamailio import KamailioDispatcher
 from tests.peers.process import free_port, wait_for
 
@@ -37,11 +35,8 @@ def main() -> int:
     if args.agents < 1 or max(args.levels) > args.agents * args.max_calls:
         parser.error(f"{args.agents} agent(s) × {args.max_calls} calls cannot hold {max(args.levels)} calls")
 
-    questions = list(QUESTIONS[: max(1, min(args.questions, len(QUESTIONS)))])
-    print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
-    speeches = [piper_speech(q) for q in questions]
-    started = datetime.now()
-    machine = machine_facts()
+    questions, speeches = caller_speech(args.questions)
+    clock = RunClock()
     accounts = {f"agent-{k + 1}": f"agent-{k + 1}-pw" for k in range(args.agents)}
     ports = [free_port() for _ in accounts]
     runs: list[dict[str, Any]] = []
@@ -66,12 +61,8 @@ def main() -> int:
             print(f"{level} call(s): {result['calls_held']} held, per agent {result['calls_per_agent']}, "
                   f"caller v2v p50 {v2v['p50']} ms, p95 {v2v['p95']} ms", flush=True)
             runs.append(result)
-    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
-        "benchmark": "scale",
-        "started_at": started.isoformat(timespec="seconds"),
-        "duration_s": round((datetime.now() - started).total_seconds(), 1),
-        "machine": machine,
+        **clock.header("scale"),
         "method": {
             "agents": args.agents,
             "max_calls_per_agent": args.max_calls,
@@ -101,9 +92,7 @@ def main() -> int:
 def run_level(line: KamailioDispatcher, agents: list[AgentProcess], folder: Path, questions: list[str],
               speeches: list[bytes], level: int, args: argparse.Namespace) -> dict[str, Any]:
     known = {agent.user: len(agent.records()) for agent in agents}
-    orders = [[(k + i) % len(questions) for i in range(len(questions))] for k in range(level)]
-    scripts = [CallerScript.build([speeches[i] for i in order], lead_s=5.0, gap_s=args.gap, tail_s=3.0)
-               for order in orders]
+    orders, scripts = caller_scripts(speeches, level, args.gap)
     errors: list[str] = []
     with contextlib.ExitStack() as stack:
         calls = [stack.enter_context(ScriptedCall(line, script, f"s{level}c{k}", folder / f"call{k}"))

@@ -5,15 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.e2e.report import load_words
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}"
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
+from bench.e2e.report import ms, run_line, verdict
 
 
 def goal_lines(runs: list[dict[str, Any]]) -> list[str]:
@@ -24,13 +16,13 @@ def goal_lines(runs: list[dict[str, Any]]) -> list[str]:
     run = by_level[top]
     lines = [f"- At least 12 simultaneous calls held to the end: {run['calls_held']} of "
              f"{run['calls_placed']} at the top level measured ({top}) — "
-             f"{_verdict(top >= 12 and run['calls_held'] == run['calls_placed'])}"]
+             f"{verdict(top >= 12 and run['calls_held'] == run['calls_placed'])}"]
     p95 = run["caller_v2v_ms"]["p95"]
     if one is None or p95 is None:
         lines.append("- p95 against one call: not measured (needs level 1, and replies at the top level)")
     else:
-        lines.append(f"- Caller-side p95 at {top} calls ≤ 2 × one call ({_ms(one)} ms → limit "
-                     f"{_ms(2 * one)} ms): {_ms(p95)} ms — {_verdict(p95 <= 2 * one)}")
+        lines.append(f"- Caller-side p95 at {top} calls ≤ 2 × one call ({ms(one)} ms → limit "
+                     f"{ms(2 * one)} ms): {ms(p95)} ms — {verdict(p95 <= 2 * one)}")
     return lines
 
 
@@ -52,14 +44,11 @@ def _cpu_by_thread(runs: list[dict[str, Any]]) -> list[str]:
 
 
 def write_markdown(report: dict[str, Any], path: Path) -> None:
-    machine, method = report["machine"], report["method"]
+    method = report["method"]
     out = [
         "# Scale benchmark: one line, several `earpiece agent` processes behind Kamailio's dispatcher",
         "",
-        f"{report['started_at']} on {machine['platform']}, Python {machine['python']}, "
-        f"{machine['cpus']} CPUs ({machine['cpu']}). Load average {machine['load_average_start'][0]} at "
-        f"the start and {machine['load_average_end'][0]} at the end: {load_words(machine)}. "
-        f"Took {report['duration_s']:.0f} s.",
+        run_line(report),
         "",
         f"Method: {method['agents']} agents (at most {method['max_calls_per_agent']} calls each) behind "
         f"{method['dispatcher']}; {method['caller']}; each call asks {len(method['questions'])} questions "
@@ -77,9 +66,9 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         out.append(
             f"| {run['level']} | {run['calls_held']} / {run['calls_placed']} | {per_agent} "
             f"| {run['dispatch_retries']} | {run['replies_heard']} / {run['turns']} "
-            f"| {_ms(run['caller_v2v_ms']['p50'])} | {_ms(run['caller_v2v_ms']['p95'])} "
-            f"| {_ms(run['caller_v2v_ms']['max'])} | {_ms(run['agent_v2v_ms']['p50'])} "
-            f"| {_ms(run['agent_v2v_ms']['p95'])} | {_ms(run['max_frame_gap_ms'])} "
+            f"| {ms(run['caller_v2v_ms']['p50'])} | {ms(run['caller_v2v_ms']['p95'])} "
+            f"| {ms(run['caller_v2v_ms']['max'])} | {ms(run['agent_v2v_ms']['p50'])} "
+            f"| {ms(run['agent_v2v_ms']['p95'])} | {ms(run['max_frame_gap_ms'])} "
             f"| {run.get('agents_cpu_percent_of_one_core', 0):.0f} | {run.get('agents_peak_rss_mb', 0):.0f} "
             f"| {run.get('machine_busy_percent', 0):.0f} % | {run.get('load_average_1min', '–')} |"
         )

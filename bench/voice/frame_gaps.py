@@ -26,14 +26,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.e2e.__main__ import QUESTIONS, machine_facts, match_turns, percentile, place_calls
+from bench.e2e.calls import QUESTIONS, caller_scripts, caller_speech, match_turns, percentile, place_calls
+from bench.e2e.machine import RunClock, load_average
 from bench.e2e.sampler import ProcessSampler
-from tests.audio_gen import piper_speech
-from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse
+from tests.e2e.harness import AgentProcess, ScriptedCall, analyse
 from tests.peers.kamailio import Kamailio
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -70,10 +69,8 @@ def gap_summary(stretches: list[float], per_call: list[float]) -> dict[str, Any]
 def run_phase(phase: str, agent: AgentProcess, registrar: Kamailio, folder: Path, speeches: list[bytes],
               questions: list[str], args: argparse.Namespace) -> dict[str, Any]:
     known = len(agent.records())
-    orders = [[(k + i) % len(questions) for i in range(len(questions))] for k in range(args.calls)]
-    scripts = [CallerScript.build([speeches[i] for i in order], lead_s=5.0, gap_s=args.gap, tail_s=3.0)
-               for order in orders]
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    orders, scripts = caller_scripts(speeches, args.calls, args.gap)
+    load_start = load_average()
     stretches: list[float] = []
     per_call: list[float] = []
     v2v: list[float] = []
@@ -158,11 +155,8 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
 
-    questions = list(QUESTIONS[: max(1, min(args.questions, len(QUESTIONS)))])
-    print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
-    speeches = [piper_speech(q) for q in questions]
-    started = datetime.now()
-    machine = machine_facts()
+    questions, speeches = caller_speech(args.questions)
+    clock = RunClock()
     runs = []
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-gaps-") as tmp, \
             Kamailio(users={"agent": "agent-pw"}) as registrar, \
@@ -176,12 +170,8 @@ def main() -> int:
                   f"{gaps['max_ms']} ms; caller v2v p50 {run['caller_v2v_ms']['p50']} ms; "
                   f"errors {run['errors']}", flush=True)
             runs.append(run)
-    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
-        "benchmark": "frame_gaps",
-        "started_at": started.isoformat(timespec="seconds"),
-        "duration_s": round((datetime.now() - started).total_seconds(), 1),
-        "machine": machine,
+        **clock.header("frame_gaps"),
         "method": {
             "questions": questions,
             "gap_after_question_s": args.gap,

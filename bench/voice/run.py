@@ -1,5 +1,5 @@
 """Voice benchmark: twenty spoken questions through a real autonomous call session with the offline
-stack (faster-whisper tiny.en, the sample knowledge base, the offline responder, Piper).
+stack (the default recogniser, the sample knowledge base, the offline responder, Piper).
 
     .venv/bin/python -m bench.voice.run [--questions 20] [--voice piper|espeak] [--no-early-stt]
 
@@ -209,8 +209,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"Load average at start {m['load_average_at_start']}: {m['note']}.",
         "",
         f"{s['turns']} spoken questions ({result['voice']} voice) against the sample knowledge base, "
-        "pushed as 20 ms frames in real time into an autonomous `CallSession` with faster-whisper "
-        "tiny.en, the offline responder and Piper. Early transcription during the end-of-turn silence: "
+        "pushed as 20 ms frames in real time into an autonomous `CallSession` with the recogniser "
+        f"{result['stt_model']}, the offline responder and Piper. Early transcription during the "
+        "end-of-turn silence: "
         f"{'on' if result['early_stt'] else 'off'} after {result['early_pause_ms']} ms of silence "
         f"(used in {s['early_stt_turns']} turns). "
         f"End-of-turn silence {result['end_of_turn_ms']} ms.",
@@ -261,14 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"speaking {len(questions)} questions with {args.voice} ...", flush=True)
         audio = speak(questions, args.voice)
         turns, resources = asyncio.run(run_calls(audio, not args.no_early_stt, args.early_pause_ms))
-        end_of_turn_ms = Settings().vad.end_of_turn_ms
+        settings = Settings()
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
         "voice": args.voice,
         "early_stt": not args.no_early_stt,
         "early_pause_ms": args.early_pause_ms,
-        "end_of_turn_ms": end_of_turn_ms,
+        "end_of_turn_ms": settings.vad.end_of_turn_ms,
+        "stt_model": settings.stt.model,
         "summary": summarise(turns, questions),
         "resources": resources,
         "turns": turns,
