@@ -27,7 +27,7 @@ import numpy as np
 
 from bench.answers.cases import Case, load
 from bench.answers.evaluate import labelled_store, ordered, states
-from earpiece.core.answers.model import FEATURES, AnswerModel, default_model, model_path
+from earpiece.core.answers.model import FEATURES, AnswerModel, model_path
 from earpiece.core.answers.selector import Scored, Selector
 from earpiece.core.engine.answering import Answerer
 from earpiece.core.interfaces import ChatTurn
@@ -132,7 +132,9 @@ def main() -> None:
     args = parser.parse_args()
     cases = load("dev")
     embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
-    selector = Selector(default_model(), embed=embedder.embed)
+    # Every candidate is kept whatever the weights: a neutral model collects them, so the features
+    # can change without a usable model file.
+    selector = Selector(AnswerModel((0.0,) * len(FEATURES), 0.0, 0.5, 0.5), embed=embedder.embed)
     with labelled_store(embedder) as store:
         examples = asyncio.run(collect(store, cases, selector))
     x = np.array([s.features for ex in examples for s in ex.scored])

@@ -19,10 +19,11 @@ FEATURES = (
     "similarity",  # MiniLM similarity of question and candidate (with its heading / FAQ question)
     "focus_covered",  # share of the question's focus terms in the candidate, its heading or its page's title
     "focus_spoken",  # share of them in the words that would be spoken
-    "type_found",  # the question asks for a kind of fact and the candidate holds one (0.5: only "free")
-    "type_missing",  # it asks for one and the candidate holds none
-    "focus_unknown",  # share of focus terms found in none of the retrieved units
-    "structured",  # an FAQ answer, table row or list item (cut where its meaning is)
+    # The question asks for a kind of fact that can be checked (a price, a phone number, a time...)
+    # and the candidate holds one (0.5: only "free"): strong evidence, unlike a policy word.
+    "type_checked",
+    "type_policy",  # a yes-or-no question and the candidate states a rule ("not", "only", "must")
+    "type_missing",  # it asks for a kind of fact and the candidate holds none
     "score_gap",  # best unit score minus this unit's
     "margin",  # similarity minus the best other candidate's
 )

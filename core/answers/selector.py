@@ -23,7 +23,7 @@ from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
 from earpiece.core.answers.words import content_words
-from earpiece.core.interfaces import Passage, UnitKind
+from earpiece.core.interfaces import Passage
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 CACHE_SIZE = 20_000
@@ -141,12 +141,10 @@ class Selector:
         pool = [c for unit in cut for c in unit]
         if pool:
             similarity = self._similarity(question, cut)
-            known = set().union(*(content_words(f"{p.heading} {p.text}") for p in passages))
-            unknown = len(asked.focus - known) / len(asked.focus) if asked.focus else 0.0
             top = max(p.score for p in passages)
             margins = _margins(similarity)
             for candidate, sim, margin in zip(pool, similarity, margins, strict=True):
-                features = self.features(asked, candidate, float(sim), unknown, top, margin)
+                features = self.features(asked, candidate, float(sim), top, margin)
                 selection.ranked.append(Scored(candidate, features, self.model.confidence(features)))
             selection.ranked.sort(key=lambda s: -s.confidence)
         selection.ms = round((time.perf_counter() - started) * 1000, 2)
@@ -172,26 +170,24 @@ class Selector:
 
     @staticmethod
     def features(
-        asked: Question, candidate: Candidate, similarity: float, focus_unknown: float, top_score: float,
-        margin: float,
+        asked: Question, candidate: Candidate, similarity: float, top_score: float, margin: float
     ) -> tuple[float, ...]:
         focus = asked.focus
         n = max(1, len(focus))
         typed = asked.answer_type is not AnswerType.OTHER
         found = typed and has_evidence(asked.answer_type, candidate.spoken)
-        weak = found and asked.answer_type is AnswerType.PRICE and "free" not in asked.focus and not (
+        checked = found and asked.answer_type in STRICT_TYPES
+        weak = checked and asked.answer_type is AnswerType.PRICE and "free" not in asked.focus and not (
             PRICE_FIGURE.search(candidate.spoken)
         )
-        structured = candidate.passage.kind in (UnitKind.FAQ, UnitKind.ROW, UnitKind.LIST)
         return (
             candidate.passage.score,
             similarity,
             len(focus & content_words(f"{candidate.passage.title}. {candidate.match_text}")) / n,
             len(focus & content_words(candidate.spoken)) / n,
-            0.5 if weak else 1.0 if found else 0.0,
+            0.5 if weak else 1.0 if checked else 0.0,
+            1.0 if found and not checked else 0.0,
             1.0 if typed and not found else 0.0,
-            focus_unknown,
-            1.0 if structured else 0.0,
             top_score - candidate.passage.score,
             margin,
         )
