@@ -21,6 +21,8 @@ import psutil
 from bench.e2e.__main__ import QUESTIONS, machine_facts, percentile
 from bench.soak.probe import SOCKET_ENV, ask
 from bench.soak.report import write_markdown
+from bench.soak.threads import POOL_BOUNDS, TRANSIENT, ThreadCheck
+from bench.soak.threads import check as check_threads
 from tests.audio_gen import piper_speech
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse, greeting_onset_s
 from tests.peers.kamailio import Kamailio
@@ -241,6 +243,7 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
     growth = (round(at_end.rss_mb - at_baseline.rss_mb, 1)
               if at_end is not None and at_baseline is not None else None)
     answered = sum(r.answered for r in results)
+    threads = thread_check(at_baseline, at_end)
     return {
         "method": {
             "calls": args.calls,
@@ -274,13 +277,23 @@ def summarise(soak: Soak, args: argparse.Namespace, baseline: int, start: Snapsh
         "growth_inside": inside_growth(at_baseline, at_end),
         "inside_figures": INSIDE_FIGURES,
         "rss_slope_mb_per_100_calls": slope(soak.series, baseline),
+        "threads": {
+            "at_baseline": at_baseline.inside.get("thread_names") if at_baseline else None,
+            "at_end": at_end.inside.get("thread_names") if at_end else None,
+            "grew": threads.grew if threads else None,
+            "leaked": threads.leaked if threads else None,
+            "transient_at_end": threads.transient_at_end if threads else None,
+            "pool_bounds": POOL_BOUNDS,
+            "transient": TRANSIENT,
+        },
         "caller_v2v_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
                           "max": max(v2v, default=None)},
         "verdict": {
             "no_crash": alive and exit_code == 0,
             "all_answered": answered == args.calls,
             "rss_growth_under_goal": growth is not None and growth < RSS_GOAL_MB,
-            "no_thread_leak": bool(at_end and at_baseline and at_end.threads <= at_baseline.threads),
+            "no_thread_leak": threads.ok if threads else bool(
+                at_end and at_baseline and at_end.threads <= at_baseline.threads),
             "no_fd_leak": bool(at_end and at_baseline and at_end.open_fds <= at_baseline.open_fds),
         },
         "series": [asdict(s) for s in soak.series],
@@ -303,6 +316,13 @@ INSIDE_FIGURES = {
     "os_threads": "threads (OS)",
     "open_fds": "open file descriptors",
 }
+
+
+def thread_check(before: Snapshot | None, after: Snapshot | None) -> ThreadCheck | None:
+    """The leak check by thread name (bench/soak/threads.py); None when the probe gave no names (then
+    the verdict compares the counts)."""
+    names = [s.inside.get("thread_names") if s is not None else None for s in (before, after)]
+    return check_threads(names[0], names[1]) if names[0] and names[1] else None
 
 
 def inside_growth(before: Snapshot | None, after: Snapshot | None) -> dict[str, float]:

@@ -6,7 +6,8 @@ connection from a daemon thread (it never touches pjsua2, so it needs no pjsua2 
 
 - `figures`: RSS and anonymous memory, glibc malloc's totals over all its arenas (`mallinfo2`) and
   the number of arenas, the Python heap as tracemalloc sees it (when tracing), threads and fds.
-- `objects`: the same, plus live objects by type (gc), asyncio tasks and pjsua2 proxies by class.
+- `objects`: the same, plus live objects by type (gc), asyncio tasks and pjsua2 proxies by class,
+  and every OS thread by name (`thread_names`).
 - `trim`: `malloc_trim(0)` and the RSS before and after (free memory glibc kept, given back).
 - `python-diff`: the tracemalloc sources (file:line) whose live memory grew most since the last
   `python-diff`.
@@ -87,6 +88,26 @@ def figures() -> dict[str, Any]:
     return out
 
 
+def thread_names() -> list[str]:
+    """Every OS thread of the process by name, sorted: a Python thread's own name (`threading`), else
+    the OS name (/proc/self/task/<tid>/comm: PJSIP's, onnxruntime's, ... threads; Python threads that
+    no name was given show the program's name)."""
+    python = {t.native_id: _python_name(t) for t in threading.enumerate()}
+    names = []
+    for tid in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):  # the thread ended meanwhile
+            names.append(python.get(int(tid)) or Path(f"/proc/self/task/{tid}/comm").read_text().strip())
+    return sorted(names)
+
+
+def _python_name(thread: threading.Thread) -> str:
+    """The thread's name; a default one ("Thread-3") with its class, which says whose it is (the
+    standard library's process pool runs an unnamed `_ExecutorManagerThread`)."""
+    kind = type(thread).__name__
+    default_name = thread.name.startswith("Thread-") and kind != "Thread"
+    return f"{thread.name} ({kind})" if default_name else thread.name
+
+
 def objects() -> dict[str, Any]:
     gc.collect()
     live = gc.get_objects()
@@ -98,7 +119,8 @@ def objects() -> dict[str, Any]:
                                 if isinstance(o, asyncio.Task) and not o.done())
     del live
     return {**figures(), "gc_objects": sum(by_type.values()), "asyncio_tasks": dict(tasks),
-            "pjsua2_objects": dict(pjsua2.most_common()), "top_types": dict(by_type.most_common(25))}
+            "pjsua2_objects": dict(pjsua2.most_common()), "top_types": dict(by_type.most_common(25)),
+            "thread_names": thread_names()}
 
 
 def trim() -> dict[str, Any]:

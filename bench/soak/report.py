@@ -44,6 +44,32 @@ def _inside(report: dict[str, Any]) -> list[str]:
     return out
 
 
+def _thread_rule(report: dict[str, Any], baseline: int) -> str:
+    threads = report["threads"]
+    if threads["leaked"] is None:
+        return f"threads at the end ≤ after call {baseline}; the probe named none"
+    grew = ", ".join(f"{f} +{n}" for f, n in threads["grew"].items()) or "none"
+    leaked = ", ".join(f"{f} +{n}" for f, n in threads["leaked"].items()) or "none"
+    return f"by name, from call {baseline} to the end: grew {grew}; of that a leak: {leaked}"
+
+
+def _threads(report: dict[str, Any]) -> list[str]:
+    """The agent's threads by name at the two idle snapshots, and what the leak check leaves out."""
+    threads = report["threads"]
+    if not threads["at_end"]:
+        return []
+    bounds = ", ".join(f"`{p}*` up to {n}" for p, n in threads["pool_bounds"].items())
+    return ["", "## The agent's threads (OS threads, by name)", "",
+            f"- after call {report['method']['baseline_call']}: {', '.join(threads['at_baseline'] or [])}",
+            f"- at the end: {', '.join(threads['at_end'])}",
+            f"- Pools that start workers on demand and keep them (growth within the bound is no leak): "
+            f"{bounds}.",
+            "- Threads that come and go, never counted: "
+            + "; ".join(f"`{name}{'*' if name[-1] in '-_' else ''}`: {why}"
+                        for name, why in threads["transient"].items()) + ".",
+            "- `python`: native threads without a name of their own (onnxruntime, ...), counted as they are."]
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     machine, method, verdict = report["machine"], report["method"], report["verdict"]
     start, base, end = report["at_start"], report["at_baseline"], report["at_end"]
@@ -73,13 +99,14 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         f"{report['rss_growth_mb']} MB — {_verdict(verdict['rss_growth_under_goal'])} "
         f"(trend after call {method['baseline_call']}: {report['rss_slope_mb_per_100_calls']} MB "
         "per 100 calls)",
-        f"- No thread leak (threads at the end ≤ after call {method['baseline_call']}): "
+        f"- No thread leak ({_thread_rule(report, method['baseline_call'])}): "
         f"{_verdict(verdict['no_thread_leak'])}",
         f"- No file descriptor leak: {_verdict(verdict['no_fd_leak'])}",
         f"- Voice-to-voice heard by the callers: p50 {v2v['p50']} ms, p95 {v2v['p95']} ms, "
         f"max {v2v['max']} ms",
     ]
     out += _inside(report)
+    out += _threads(report)
     if report["calls_failed"]:
         out += ["", "## Calls that failed", ""]
         out += [f"- call {c['index'] + 1} ({c['question']}): established {c['established']}, greeting "
