@@ -59,7 +59,7 @@ class EngineChild:
             self.proc = subprocess.Popen(
                 self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT
             )
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, name="engine-child-reader", daemon=True).start()
         if not wait_for(lambda: self.find("registered") is not None or not self.alive(), timeout, 0.05):
             raise RuntimeError(f"the engine child did not register:\n{self.log_tail()}")
         ready = self.find("registered")

@@ -101,7 +101,7 @@ def _max_gap_during(engine: SipEngine, call_id: str, job: Callable[[], object], 
             job()
 
     begin = time.monotonic()
-    thread = threading.Thread(target=worker)
+    thread = threading.Thread(target=worker, name="test-gil-holder")
     thread.start()
     thread.join(seconds + 30)
     end = time.monotonic()

@@ -220,7 +220,8 @@ def test_switching_devices_during_a_call_moves_its_audio_to_the_new_devices(
 
 def _report_from_another_thread(report: Callable[[str, str, str], None], device: str) -> None:
     """As PortAudio does when a device stops."""
-    thread = threading.Thread(target=report, args=(device, "output", f"output device {device!r} stopped"))
+    thread = threading.Thread(target=report, args=(device, "output", f"output device {device!r} stopped"),
+                              name="test-portaudio")
     thread.start()
     thread.join()
 
