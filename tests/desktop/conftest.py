@@ -3,7 +3,6 @@ and `window`: a main window with its phone started and one direct-call account, 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -16,23 +15,15 @@ from earpiece.desktop.call_view import CallView
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import MediaStatus
+from tests.desktop.qasync_loop import close_loop, open_loop
 from tests.peers.baresip import Baresip
 
 
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
+    loop = open_loop(qapp)
     yield loop
-    for task in asyncio.all_tasks(loop):
-        task.cancel()
-    # Not loop.stop(): it calls QApplication.exit(), which would end every later qtbot wait at once.
-    qapp.aboutToQuit.disconnect(loop._after_run_forever)
-    loop._after_run_forever()
-    loop._QEventLoop__is_running = False
-    loop.close()
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
+    close_loop(qapp, loop)
 
 
 @pytest.fixture
