@@ -66,6 +66,7 @@ class PendingOffers:
         self._timers = timers
         self._find_call = find_call
         self._pending: set[_Pending] = set()
+        self._stopped = False
 
     def send(self, call_id: str, what: str, offer: Offer) -> Future[None]:
         """Any thread: run `offer(call)` on the SIP thread as soon as PJSIP accepts a new offer.
@@ -75,6 +76,9 @@ class PendingOffers:
         pending = _Pending(call_id, what, offer, time.monotonic() + RETRY_FOR_S)
 
         def start() -> None:
+            if self._stopped:  # sent on the SIP thread during teardown (a subscriber seeing a call end)
+                self._finish(pending, EngineNotRunningError("the SIP engine is stopping"))
+                return
             self._pending.add(pending)
             self._attempt(pending)
 
@@ -91,6 +95,8 @@ class PendingOffers:
             self._finish(pending, CallEndedError(f"call {call_id} ended before its {pending.what} was sent"))
 
     def stop(self) -> None:
+        """Teardown: the engine's timers are about to be dropped; nothing waits from now on."""
+        self._stopped = True
         for pending in list(self._pending):
             self._finish(pending, EngineNotRunningError(f"the SIP engine stopped before the {pending.what} "
                                                         f"of call {pending.call_id} was sent"))

@@ -3,7 +3,8 @@ waiting forever: it fails with a specific error when the call ends or the engine
 
 The far end is SIPp through Kamailio: it answers our hold re-INVITE with 100 Trying and nothing more,
 so PJSIP's INVITE transaction stays open and the resume right after it is retried, as in a desktop
-where the agent presses Hold then Resume on a slow line."""
+where the agent presses Hold then Resume on a slow line. The last test drives `PendingOffers` on a
+bare `SipLoop` (no PJSIP endpoint) to send a command during the loop's own teardown."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
+import pjsua2 as pj
 import pytest
 
 from earpiece.sip.engine import SipEngine
@@ -23,6 +25,8 @@ from earpiece.sip.events import (
     RegistrationChanged,
     RegistrationState,
 )
+from earpiece.sip.loop import SipLoop
+from earpiece.sip.reinvite import PendingOffers
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import PeerProcess
 from tests.peers.sipp import start_sipp
@@ -88,3 +92,33 @@ def test_a_resume_waiting_for_the_open_hold_fails_at_once_when_the_call_ends(
     error = resumed.exception(timeout=2)
     assert isinstance(error, CallEndedError), repr(error)  # not a bare "no active call" from a late retry
     assert "ended before its resume was sent" in str(error)
+
+
+class _BusyCall:
+    """A call whose previous offer never ends: every hold or resume meets PJSIP's PJ_EINVALIDOP."""
+
+    def offer(self) -> None:
+        error = pj.Error()
+        error.status, error.reason = 70013, "Invalid operation (PJ_EINVALIDOP)"
+        raise error
+
+
+def test_a_resume_sent_on_the_sip_thread_during_teardown_fails_at_once() -> None:
+    """A subscriber reacting to a call's end while the engine stops runs on the SIP thread, where a
+    command runs at once; its retry timer would be dropped with the engine's timers."""
+    loop = SipLoop("test-sip")
+    busy = _BusyCall()
+    offers = PendingOffers(loop.submit, loop, lambda call_id: busy)  # type: ignore[arg-type,return-value]
+    late: list[Future[None]] = []
+
+    def teardown() -> None:
+        offers.stop()
+        late.append(offers.send("c1", "resume", lambda call: call.offer()))
+
+    loop.start(lambda: lambda max_wait_ms: 0, teardown, timeout=5)
+    waiting = offers.send("c0", "hold", lambda call: call.offer())
+    time.sleep(0.3)
+    assert not waiting.done()
+    loop.stop(5)
+    assert isinstance(waiting.exception(1), EngineNotRunningError)
+    assert isinstance(late[0].exception(1), EngineNotRunningError)  # before the fix: a dropped retry
