@@ -63,6 +63,10 @@ class Question:
     focus: frozenset[str]
     counted: frozenset[str] = frozenset()  # "how many backup codes" -> {"backup", "code"}
     clock: bool = False  # it asks what time or which hours (opening, closing), not how soon
+    procedure: bool = False  # "how do I reset my password?": the steps, from the first
+
+
+_PROCEDURE = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat steps\b")
 
 
 _CLOCK = re.compile(r"\bwhat time\b|\bhours\b|\bopen(?:ing|s)?\b|\bclos(?:e|es|ing)\b")
@@ -103,8 +107,10 @@ def counted_terms(text: str) -> frozenset[str]:
 
 def analyse(text: str) -> Question:
     kind = answer_type(text)
-    clock = kind is AnswerType.TIME and bool(_CLOCK.search(_normalise(text)))
-    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock)
+    said = _normalise(text)
+    clock = kind is AnswerType.TIME and bool(_CLOCK.search(said))
+    procedure = kind is AnswerType.OTHER and bool(_PROCEDURE.search(said))
+    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock, procedure)
 
 
 def is_follow_up(text: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +23,7 @@ from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
 from earpiece.core.answers.words import content_words
-from earpiece.core.interfaces import Passage
+from earpiece.core.interfaces import Passage, UnitKind
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 CACHE_SIZE = 20_000
@@ -71,6 +71,17 @@ def has_answer_shape(asked: Question, text: str) -> bool:
     if asked.clock:
         return states_clock_time(text)
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)
+
+
+# Items of one list retrieved together: a list of steps (or of options), not one statement.
+LIST_ITEMS = 3
+
+
+def _lone_step(asked: Question, candidate: Candidate, lists: Counter[tuple[str, str]]) -> bool:
+    """One step of a procedure is no answer to "how do I ...": "Enter your new password." is step 7
+    of resetting it. A list counts as a procedure when several of its items were retrieved."""
+    key = (candidate.passage.source, candidate.passage.heading)
+    return asked.procedure and candidate.step and lists[key] >= LIST_ITEMS
 
 
 def on_subject(question: str, passages: Sequence[Passage], kb_terms: Collection[str] = ()) -> list[Passage]:
@@ -137,7 +148,9 @@ class Selector:
         asked = analyse(question)
         selection = Selection(asked)
         named = selection.on_subject = on_subject(question, passages, kb_terms)
-        cut = [[c for c in candidates(p) if eligible(asked, c)] for p in named]
+        lists = Counter((p.source, p.heading) for p in named if p.kind is UnitKind.LIST)
+        cut = [[c for c in candidates(p) if eligible(asked, c) and not _lone_step(asked, c, lists)]
+               for p in named]
         pool = [c for unit in cut for c in unit]
         if pool:
             similarity = self._similarity(question, cut)

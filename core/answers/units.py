@@ -22,7 +22,7 @@ _EMPHASIS = re.compile(
     r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])"
 )
 _CODE_AND_PIPES = re.compile(r"`+|\s*\|\s*")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*\)")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*[^)\s]*\s*\)")  # "( /pricing/)": a template emptied at ingest
 _QA_LABEL = re.compile(r"(?i)^\s*(?:q|question|a|answer)\s*[:.-]\s*")
 _ROW_CELL = re.compile(r"\s*;\s*(?=[^;:]{1,60}:)")
 MAX_SPOKEN_WORDS = 45
@@ -35,6 +35,7 @@ class Candidate:
     spoken: str
     context: str
     passage: Passage
+    step: bool = False  # one step of a list (a one-sentence item, or one sentence of an item alone)
 
     @property
     def match_text(self) -> str:
@@ -169,14 +170,21 @@ def candidates(passage: Passage) -> list[Candidate]:
         spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."
         # A procedure (or a long item) is said from its start, or one of its sentences alone.
         steps = sentences(passage.text)
-        alone = [Candidate(_clip(s), heading, passage) for s in steps] if len(steps) > 1 else []
-        return [Candidate(_clip(spoken), heading, passage), *alone]
+        alone = [Candidate(_clip(s), heading, passage, step=True) for s in steps] if len(steps) > 1 else []
+        return [Candidate(_clip(spoken), heading, passage, step=len(steps) < 2), *alone]
     said = sentences(passage.text) or [strip_markup(passage.text)]
     if passage.kind is UnitKind.FAQ:
-        # The FAQ's own question is its topic; its answer is spoken from the start.
-        return [Candidate(_clip(" ".join(said[:2])), heading, passage)]
+        # The FAQ's own question is its topic; its answer is spoken from the start, or a later
+        # sentence of a long answer alone ("...unless medically necessary").
+        start = Candidate(_clip(" ".join(said[:2])), heading, passage)
+        later = _each_sentence(said, heading, passage)[2:] if len(said) > 2 else []
+        return [start, *later]
     # A heading that carries a figure ("Yellowstone (vehicle) - $30.00") is part of what is said.
     lead = f"{heading.rstrip(' -:')}: " if heading and re.search(r"\d", heading) else ""
+    return _each_sentence(said, heading, passage, lead)
+
+
+def _each_sentence(said: list[str], heading: str, passage: Passage, lead: str = "") -> list[Candidate]:
     out = []
     for i, sentence in enumerate(said):
         spoken = sentence
@@ -184,3 +192,4 @@ def candidates(passage: Passage) -> list[Candidate]:
             spoken = f"{sentence} {said[i + 1]}"  # too short to stand alone ("Yes.", "It is free.")
         out.append(Candidate(_clip(lead + spoken), heading, passage))
     return out
+
