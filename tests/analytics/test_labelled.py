@@ -71,9 +71,12 @@ def test_gaps_are_the_declined_questions_never_thanks(archive: CallArchive) -> N
     assert not {q for _, q in found} & courtesy
 
 
-# Floors under the measured figures (purity, completeness). Held-out "test" completeness was 0.8
-# with the float embedder and is 0.7 since the int8 one (b7c64e0): a "rental" topic splits in two.
-FLOORS = {"dev": (0.9, 0.9), "test": (0.9, 0.7)}
+# Floors under the measured figures (purity, completeness): dev 1.0 / 0.909, held-out "test"
+# 1.0 / 0.8. Test completeness fell to 0.7 when the int8 embedder quantized a whole batch with one
+# scale (a question's vector depended on the others embedded with it) and is back at 0.8 with one
+# text per run (79340c7). The two topics still split ("jobs", "parking") are not separable at
+# purity 1.0 by any threshold: each pair is as far apart as from another topic (0.41, 0.39 cosine).
+FLOORS = {"dev": (0.9, 0.9), "test": (0.9, 0.8)}
 
 
 @pytest.mark.parametrize("subset", ["dev", "test"])
