@@ -24,8 +24,12 @@ from earpiece.core.tts.piper import load_piper_voice, piper_pcm16k
 
 
 def piper_speech(text: str, speaking_rate: float = 1.0) -> bytes:
-    """The bundled Piper voice (loaded once per process, about 2 s)."""
-    return b"".join(piper_pcm16k(load_piper_voice(TtsSettings()), text, speaking_rate))
+    """The bundled Piper voice (loaded once per process, about 2 s), the same audio every time.
+
+    With Piper's prosody noise on, a clip's pauses moved from run to run and a barge-in test
+    failed one clean-clone run in several.
+    """
+    return b"".join(piper_pcm16k(load_piper_voice(TtsSettings()), text, speaking_rate, varied=False))
 
 
 @functools.cache

@@ -57,9 +57,17 @@ def _session_options() -> onnxruntime.SessionOptions:
     return options
 
 
-def piper_pcm16k(voice: PiperVoice, text: str, speaking_rate: float = 1.0) -> Iterator[bytes]:
-    """Synthesize synchronously: 16 kHz mono PCM16, one chunk per sentence Piper sees."""
+def piper_pcm16k(
+    voice: PiperVoice, text: str, speaking_rate: float = 1.0, *, varied: bool = True
+) -> Iterator[bytes]:
+    """Synthesize synchronously: 16 kHz mono PCM16, one chunk per sentence Piper sees.
+
+    Piper samples fresh prosody noise on every call, so the same text comes out with different
+    timing each time; `varied=False` turns that noise off for audio that must be reproducible.
+    """
     config = SynthesisConfig(length_scale=voice.config.length_scale / speaking_rate, volume=VOLUME)
+    if not varied:
+        config.noise_scale = config.noise_w_scale = 0.0
     for chunk in voice.synthesize(text, syn_config=config):
         yield float_to_pcm16(to_mono_16k(chunk.audio_float_array, chunk.sample_rate))
 
