@@ -10,7 +10,9 @@ weights. Then, with the candidate each question would get:
   is at least `--precision` and at least 90 % of unanswerable questions are declined. When no
   threshold reaches that precision with at least `--min-coverage` of the answerable questions
   answered right, the one with the highest precision that does is taken, and the script says
-  so: an operating point that declines everything is no answer either;
+  so: an operating point that declines everything is no answer either.
+  The default target, 0.97, is above the issue's 0.95 on purpose: about 40 dev answers are
+  spoken, so one wrong answer moves dev precision by 2.5 points, and unseen pages are harder;
 - `llm_threshold` (below it no model is asked): the highest confidence that still lets through 95 %
   of the dev questions whose best candidate is right, and never above `threshold`.
 The test split is never read.
@@ -126,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--precision", type=float, default=0.95)
+    parser.add_argument("--precision", type=float, default=0.97)
     parser.add_argument("--min-coverage", type=float, default=0.45)
     parser.add_argument("--verbose", action="store_true", help="print the threshold sweep")
     args = parser.parse_args()
