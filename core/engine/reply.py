@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from earpiece.core.engine.phrasing import first_phrase_split
 from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.settings import VadSettings
 from earpiece.core.tts.normalize import normalize_for_speech
+from earpiece.core.tts.stream import Served, SpeechStream
 
 MAX_DRAIN_SLEEP_S = 0.1  # the sink has no "played out" event: sleep until it should be, re-check
 
@@ -53,6 +54,7 @@ class ReplyHead:
     pieces: list[str]  # its phrases; the first is already voiced in `audio`
     audio: list[bytes]
     ttfb_ms: float | None
+    served: Served | None = None  # who voiced `audio` (None: not known)
 
     async def aclose(self) -> None:
         await self.rest.aclose()
@@ -177,6 +179,8 @@ class Reply:
         self._voiced: list[_Voiced] = []
         self._written = 0  # bytes of this reply written to the sink
         self._played_at_interrupt: int | None = None
+        self._tts_provider: str | None = None  # who voiced the reply's first audio
+        self._tts_failures: list[str] = []  # what failed or was skipped on the way, once each
         self._task = voice.spawn(self._run(sentences, head))
 
     def done(self) -> bool:
@@ -210,6 +214,8 @@ class Reply:
             async with contextlib.aclosing(sentences):
                 voiced = True
                 if head is not None:
+                    if head.served is not None:
+                        self._note_voice(head.served, produced=bool(head.audio))
                     self._voiced.append(_Voiced(head.sentence, self._written, self._written, False))
                     self._start_playback(head.pieces[0], head.ttfb_ms)
                     for pcm in head.audio:
@@ -239,9 +245,11 @@ class Reply:
             if not spoken_form.strip(" .,!?;:"):
                 continue
             handed = time.monotonic()
-            audio = tts.synthesize(spoken_form)
+            audio = SpeechStream.of(tts, spoken_form)
+            produced = False
             try:
                 async for pcm in audio:
+                    produced = True
                     if not self.playing:
                         self._start_playback(piece, ms_between(handed, time.monotonic()))
                     self._write(pcm)
@@ -251,9 +259,18 @@ class Reply:
                 )
                 return False
             finally:
-                await _aclose(audio)
+                self._note_voice(audio.served, produced=produced)
+                await audio.aclose()
         self._voiced[-1].complete = True
         return True
+
+    def _note_voice(self, served: Served, *, produced: bool) -> None:
+        if produced and self._tts_provider is None:
+            self._tts_provider = served.provider
+        for failure in served.failures:
+            said = f"{failure.provider}: {failure.reason}"
+            if said not in self._tts_failures:
+                self._tts_failures.append(said)
 
     def _write(self, pcm: bytes) -> None:
         self._voice.sink.write(pcm)
@@ -284,14 +301,6 @@ class Reply:
                 TranscriptEvent(Speaker.ASSISTANT, self.heard, True, time.monotonic(), self.turn_id)
             )
         if self.metrics is not None:
-            tts = self._voice.tts
             self.metrics.interrupted = self.interrupted
-            self.metrics.providers["tts"] = getattr(tts, "last_served_by", None) or tts.name
-            failures = getattr(tts, "last_failures", ())
-            self.metrics.tts_failures = [f"{f.provider}: {f.reason}" for f in failures]
-
-
-async def _aclose(it: AsyncIterator[bytes]) -> None:
-    aclose = getattr(it, "aclose", None)
-    if aclose is not None:
-        await aclose()
+            self.metrics.providers["tts"] = self._tts_provider or self._voice.tts.name
+            self.metrics.tts_failures = self._tts_failures

@@ -8,6 +8,7 @@ from earpiece.core.tts.phrases import ONE_MOMENT, CachedTextToSpeech, PhraseCach
 from earpiece.core.tts.piper import PiperTextToSpeech, load_piper_voice
 from earpiece.core.tts.providers import PROVIDER_NAMES, build_text_to_speech
 from earpiece.core.tts.sentences import SentenceBuffer, speak_text, split_sentences
+from earpiece.core.tts.stream import Served, SpeechStream
 
 __all__ = [
     "ONE_MOMENT",
@@ -19,6 +20,8 @@ __all__ = [
     "PhraseCache",
     "PiperTextToSpeech",
     "SentenceBuffer",
+    "Served",
+    "SpeechStream",
     "TextToSpeechError",
     "TtsFailure",
     "build_text_to_speech",

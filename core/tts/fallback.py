@@ -7,33 +7,29 @@ failure is raised as `TextToSpeechError`. A provider that failed is marked down 
 `ProviderHealth` (the shipped factory passes the process-wide one, so the memory outlives the
 call) and skipped until a background probe, started once `cooldown_s` has passed, voices a
 sentence again: a dead service costs one timeout, not one per sentence or per call. The last
-provider is always tried.
+provider is always tried. Which provider voiced a sentence, and what failed before it, travels with
+the sentence's stream (`SpeechStream.served`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 
 from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.providers.health import ProviderHealth
+from earpiece.core.tts.stream import Served, SpeechStream, TtsFailure
+
+__all__ = ["FallbackTextToSpeech", "TextToSpeechError", "TtsFailure"]
 
 
 class TextToSpeechError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class TtsFailure:
-    provider: str
-    reason: str  # "EdgeTtsError: edge-tts sent nothing for 5 s", or why it was skipped
-    after_audio: bool = False  # True: audio had started, so nothing was switched
-    skipped: bool = False  # True: not tried, still cooling down from an earlier failure
-
-
 class FallbackTextToSpeech:
-    """Try `providers` in order, per sentence. Use one instance per call (the `last_*` fields)."""
+    """Try `providers` in order, per sentence. `synthesize` returns a `SpeechStream` that says
+    which provider voiced the sentence and what failed before it."""
 
     def __init__(
         self,
@@ -56,13 +52,24 @@ class FallbackTextToSpeech:
         self._keys = tuple(health_keys or [p.name for p in self.providers])
         if len(self._keys) != len(self.providers):
             raise ValueError("give one health key per provider")
-        self.last_served_by: str | None = None  # provider that voiced the last sentence
-        self.last_failures: tuple[TtsFailure, ...] = ()  # what went wrong before it, in order
+        self._last = Served()
 
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+    # The last sentence's `Served`, for the fixed-phrase cache (tts/phrases.py) and `earpiece say`
+    # until they read the stream they voiced; the call's turns read their own streams.
+    @property
+    def last_served_by(self) -> str | None:
+        return self._last.provider
+
+    @property
+    def last_failures(self) -> tuple[TtsFailure, ...]:
+        return self._last.failures
+
+    def synthesize(self, text: str) -> SpeechStream:
+        self._last = served = Served()
+        return SpeechStream(self._voice(text, served), served)
+
+    async def _voice(self, text: str, served: Served) -> AsyncIterator[bytes]:
         failures: list[TtsFailure] = []
-        self.last_served_by = None
-        self.last_failures = ()
         for index, (provider, key) in enumerate(zip(self.providers, self._keys, strict=True)):
             is_last = index == len(self.providers) - 1
             down = self._health.down_reason(key)
@@ -75,15 +82,14 @@ class FallbackTextToSpeech:
                 async for chunk in provider.synthesize(text):
                     if not started:
                         started = True
-                        self.last_served_by = provider.name
-                        self.last_failures = tuple(failures)
+                        served.provider, served.failures = provider.name, tuple(failures)
                     yield chunk
             except Exception as exc:  # any provider failure is a reason to fall back
                 reason = f"{type(exc).__name__}: {exc}"
                 self._health.mark_down(key, reason, self._cooldown_s)
                 failure = TtsFailure(provider.name, reason, after_audio=started)
                 failures.append(failure)
-                self.last_failures = tuple(failures)
+                served.failures = tuple(failures)
                 if self._on_failure:
                     self._on_failure(failure)
                 if started:
@@ -93,8 +99,7 @@ class FallbackTextToSpeech:
                     ) from exc
                 continue
             self._health.mark_up(key)
-            self.last_served_by = provider.name
-            self.last_failures = tuple(failures)
+            served.provider, served.failures = provider.name, tuple(failures)
             return
         reasons = "; ".join(f"{f.provider}: {f.reason}" for f in failures)
         raise TextToSpeechError(f"every text-to-speech provider failed: {reasons}")

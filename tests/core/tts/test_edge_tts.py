@@ -77,9 +77,9 @@ def test_edge_failures_are_clear(server: FakeEdgeTtsServer, mode: Mode, message:
 
 
 def test_fallback_uses_edge_when_it_works(server: FakeEdgeTtsServer) -> None:
-    tts = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint)
-    assert asyncio.run(collect(tts.synthesize("Hello.")))
-    assert tts.last_served_by == "edge" and tts.last_failures == ()
+    stream = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint).synthesize("Hello.")
+    assert asyncio.run(collect(stream))
+    assert stream.served.provider == "edge" and stream.served.failures == ()
 
 
 @pytest.mark.parametrize("mode", [Mode.ERROR, Mode.STALL, Mode.GARBAGE, Mode.BAD_AUDIO])
@@ -91,9 +91,10 @@ def test_fallback_to_piper_records_why(
     tts = FallbackTextToSpeech(
         build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint).providers, on_failure=seen.append
     )
-    pcm = b"".join(asyncio.run(collect(tts.synthesize("Please hold the line."))))
-    assert tts.last_served_by == "piper"
-    (failure,) = tts.last_failures
+    stream = tts.synthesize("Please hold the line.")
+    pcm = b"".join(asyncio.run(collect(stream)))
+    assert stream.served.provider == "piper"
+    (failure,) = stream.served.failures
     assert failure.provider == "edge" and "EdgeTtsError" in failure.reason
     assert not failure.after_audio and not failure.skipped
     assert seen == [failure]
@@ -107,10 +108,11 @@ def test_failed_provider_is_skipped_while_cooling_down(server: FakeEdgeTtsServer
     asyncio.run(collect(tts.synthesize("First sentence.")))
     handshakes = server.handshakes
     server.mode = Mode.OK
-    asyncio.run(collect(tts.synthesize("Second sentence.")))
+    second = tts.synthesize("Second sentence.")
+    asyncio.run(collect(second))
     assert server.handshakes == handshakes  # edge was not tried again
-    assert tts.last_served_by == "piper"
-    (skipped,) = tts.last_failures
+    assert second.served.provider == "piper"
+    (skipped,) = second.served.failures
     assert skipped.skipped and "HTTP 403" in skipped.reason
 
 
@@ -118,16 +120,17 @@ def test_no_switch_after_audio_has_started(server: FakeEdgeTtsServer) -> None:
     server.mode = Mode.STALL_AFTER_AUDIO
     tts = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint)
     received: list[bytes] = []
+    stream = tts.synthesize(EDGE_SENTENCE)
 
     async def consume() -> None:
-        async for chunk in tts.synthesize(EDGE_SENTENCE):
+        async for chunk in stream:
             received.append(chunk)
 
     with pytest.raises(TextToSpeechError, match="after its audio had started"):
         asyncio.run(consume())
     assert received  # the first half was played; Piper did not start the sentence again
-    assert tts.last_served_by == "edge"
-    (failure,) = tts.last_failures
+    assert stream.served.provider == "edge"
+    (failure,) = stream.served.failures
     assert failure.after_audio and "sent nothing" in failure.reason
 
 

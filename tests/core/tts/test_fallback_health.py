@@ -10,7 +10,7 @@ import pytest
 
 from earpiece.core.providers.health import PROVIDER_HEALTH
 from earpiece.core.settings import TtsSettings
-from earpiece.core.tts import FallbackTextToSpeech, build_text_to_speech
+from earpiece.core.tts import FallbackTextToSpeech, Served, build_text_to_speech
 from tests.fakes.edge_tts_server import FakeEdgeTtsServer, Mode
 
 pytestmark = pytest.mark.models
@@ -26,10 +26,12 @@ def server(edge_server: FakeEdgeTtsServer) -> FakeEdgeTtsServer:
     return edge_server
 
 
-async def _say(tts: FallbackTextToSpeech, text: str) -> float:
+async def _say(tts: FallbackTextToSpeech, text: str) -> tuple[float, Served]:
+    """How long `tts` took to voice `text`, and who voiced it."""
     started = time.monotonic()
-    assert [chunk async for chunk in tts.synthesize(text)]
-    return time.monotonic() - started
+    stream = tts.synthesize(text)
+    assert [chunk async for chunk in stream]
+    return time.monotonic() - started, stream.served
 
 
 def test_the_next_call_does_not_wait_for_a_dead_provider(server: FakeEdgeTtsServer) -> None:
@@ -37,13 +39,13 @@ def test_the_next_call_does_not_wait_for_a_dead_provider(server: FakeEdgeTtsServ
     settings = SETTINGS.model_copy(update={"provider_cooldown_s": 30.0})
     first_call = build_text_to_speech(settings, edge_endpoint=server.endpoint)
     second_call = build_text_to_speech(settings, edge_endpoint=server.endpoint)
-    first_s = asyncio.run(_say(first_call, "Hello there."))
+    first_s, first = asyncio.run(_say(first_call, "Hello there."))
     handshakes = server.handshakes
-    second_s = asyncio.run(_say(second_call, "Hello again."))
-    assert first_s >= EDGE_TIMEOUT_S and first_call.last_served_by == "piper"
+    second_s, second = asyncio.run(_say(second_call, "Hello again."))
+    assert first_s >= EDGE_TIMEOUT_S and first.provider == "piper"
     assert second_s < EDGE_TIMEOUT_S / 2  # piper at once, no edge timeout
-    assert second_call.last_served_by == "piper"
-    (skipped,) = second_call.last_failures
+    assert second.provider == "piper"
+    (skipped,) = second.failures
     assert skipped.skipped and "sent nothing" in skipped.reason
     assert server.handshakes == handshakes
 
@@ -56,20 +58,18 @@ def test_a_background_probe_brings_the_provider_back(server: FakeEdgeTtsServer) 
         served = []
         for _ in range(2):
             tts = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint)
-            await _say(tts, "Please hold.")
-            served.append(tts.last_served_by)
+            served.append((await _say(tts, "Please hold."))[1].provider)
             server.mode = Mode.OK  # recovered after the first call
         await asyncio.sleep(0.4)
         tts = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint)
-        await _say(tts, "Please hold.")  # cooled down: piper speaks, edge is probed meanwhile
-        served.append(tts.last_served_by)
+        # Cooled down: piper speaks, edge is probed meanwhile.
+        served.append((await _say(tts, "Please hold."))[1].provider)
         for _ in range(100):
             if PROVIDER_HEALTH.down_reason(key) is None:
                 break
             await asyncio.sleep(0.05)
         tts = build_text_to_speech(SETTINGS, edge_endpoint=server.endpoint)
-        await _say(tts, "Please hold.")
-        served.append(tts.last_served_by)
+        served.append((await _say(tts, "Please hold."))[1].provider)
         return served
 
     assert asyncio.run(calls()) == ["piper", "piper", "piper", "edge"]
