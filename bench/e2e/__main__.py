@@ -18,9 +18,7 @@ from bench.e2e.calls import (
     place_calls,
     summarise,
 )
-from bench.e2e.calls import percentile as percentile  # bench.soak imports it from here
 from bench.e2e.machine import RunClock
-from bench.e2e.machine import machine_facts as machine_facts  # bench.soak imports it from here
 from bench.e2e.report import write_chart, write_markdown
 from bench.e2e.sampler import ProcessSampler
 from earpiece.core.settings import SttSettings

@@ -11,19 +11,18 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psutil
 
-from bench.e2e.__main__ import QUESTIONS, machine_facts, percentile
+from bench.e2e.calls import QUESTIONS, caller_speech, percentile
+from bench.e2e.machine import RunClock
 from bench.soak.probe import SOCKET_ENV, ask
 from bench.soak.report import write_markdown
 from bench.soak.threads import POOL_BOUNDS, TRANSIENT, ThreadCheck
 from bench.soak.threads import check as check_threads
-from tests.audio_gen import piper_speech
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall, analyse, greeting_onset_s
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
@@ -194,12 +193,9 @@ def main() -> int:
     if baseline != args.baseline_call:
         print(f"only {args.calls} calls: the baseline is taken after call {baseline}")
 
-    questions = list(QUESTIONS)
-    print(f"making the caller's speech for {len(questions)} questions (Piper)...", flush=True)
-    scripts = [CallerScript.build([piper_speech(q)], lead_s=LEAD_S, gap_s=args.gap, tail_s=1.0)
-               for q in questions]
-    started = datetime.now()
-    machine = machine_facts()
+    questions, speeches = caller_speech(len(QUESTIONS))
+    scripts = [CallerScript.build([speech], lead_s=LEAD_S, gap_s=args.gap, tail_s=1.0) for speech in speeches]
+    clock = RunClock()
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-soak-") as tmp, \
             Kamailio(users={"agent": PASSWORD}) as registrar:
         probe = Path(tmp) / "probe.sock"
@@ -222,12 +218,10 @@ def main() -> int:
             log_tail = "" if alive else agent.text()[-3000:] + agent.log_tail(3000)
         finally:
             exit_code = agent.terminate(60)
-    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report = summarise(soak, args, baseline, start, at_baseline, at_end, alive, exit_code, log_tail)
     report.update(agent_env={k: v for k, v in agent_env.items() if k not in (SOCKET_ENV, "PYTHONPATH")},
                   python_growth=python_growth.get("top_growth", []), malloc_trim_at_end=trimmed)
-    report.update(benchmark="soak", started_at=started.isoformat(timespec="seconds"),
-                  duration_s=round((datetime.now() - started).total_seconds(), 1), machine=machine)
+    report.update(clock.header("soak"))
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "soak.json").write_text(json.dumps(report, indent=2))
     write_markdown(report, args.output / "soak.md")
