@@ -399,7 +399,8 @@ def test_a_desktop_call_goes_on_without_its_ai_and_is_recorded_as_ai_unavailable
 
     line = run(tmp_path, DESKTOP, script)
     record = line.record()
-    assert record["outcome"] == "ai_unavailable" and record["sip"]["end_reason"] == "hung up by the other party"
+    assert record["outcome"] == "ai_unavailable"
+    assert record["sip"]["end_reason"] == "hung up by the other party"
 
 
 @pytest.mark.parametrize("days_old", [200, 10])

@@ -7,8 +7,8 @@ same clock and turn numbers, without greeting again. Each call's record is writt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +86,40 @@ class Seen:
         return [e for e in self.events if isinstance(e, SessionStarted)]
 
 
-def _headset_line(line: Line) -> HeadsetMedia:
-    media = HeadsetMedia()
-    line.line.media["c1"] = media
-    line.stacks = line.controller.stacks = HeadsetStacks(line.line)
-    return media
+@dataclass
+class HeadsetCall:
+    """Call c1 on the fake line, with an agent at a headset; the controller's events kept."""
+
+    line: Line
+    media: HeadsetMedia
+    seen: Seen
+
+    @property
+    def stacks(self) -> HeadsetStacks:
+        assert isinstance(self.line.stacks, HeadsetStacks)
+        return self.line.stacks
 
 
-def _stacks(line: Line) -> HeadsetStacks:
-    assert isinstance(line.stacks, HeadsetStacks)
-    return line.stacks
+def headset_call(
+    tmp_path: Path, mode: CallMode, script: Callable[[HeadsetCall], Awaitable[None]], **policy: Any
+) -> HeadsetCall:
+    """Call c1 through a desktop controller starting in `mode`: connected, then played by
+    `script`, then hung up by the caller (its record written)."""
+    calls: list[HeadsetCall] = []
+
+    async def play(line: Line) -> None:
+        media = HeadsetMedia()
+        line.line.media["c1"] = media
+        line.stacks = line.controller.stacks = HeadsetStacks(line.line)
+        call = HeadsetCall(line, media, Seen(line))
+        calls.append(call)
+        line.connect()  # the session is set up once the script first waits
+        await script(call)
+        await hang_up(line, media)
+
+    run(tmp_path, replace(DESKTOP, mode=mode, **policy), play)
+    (call,) = calls
+    return call
 
 
 def _switch_when_caller_heard(line: Line, mode: CallMode) -> None:
@@ -130,12 +154,8 @@ def _lines(record: dict[str, Any], speaker: str) -> list[str]:
 def test_autonomous_to_copilot_as_the_question_is_heard_cards_it_once_and_hears_the_agent(
     tmp_path: Path, writes: list[str]
 ) -> None:
-    seen: list[Seen] = []
-
-    async def script(line: Line) -> None:
-        media = _headset_line(line)
-        seen.append(Seen(line))
-        line.connect()
+    async def script(call: HeadsetCall) -> None:
+        line, media = call.line, call.media
         await greeted(line)
         _switch_when_caller_heard(line, CallMode.COPILOT)
         media.caller.say(QUESTION)
@@ -144,16 +164,15 @@ def test_autonomous_to_copilot_as_the_question_is_heard_cards_it_once_and_hears_
         await asyncio.sleep(1.0)  # an answer aloud, or a second card, would come in this time
         media.person.say(AGENT_LINE)  # copilot hears the headset it did not have at the start
         await line.next(TranscriptEvent, lambda e: e.final and e.speaker is Speaker.AGENT)  # type: ignore[attr-defined]
-        await hang_up(line, media)
 
-    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS), script)
-    (events,) = seen
+    call = headset_call(tmp_path, CallMode.AUTONOMOUS, script)
+    events = call.seen
     assert [s.mode for s in events.started()] == [CallMode.AUTONOMOUS], "one session for the call"
     (changed,) = events.session(ModeChanged)
     assert changed.mode == "copilot" and changed.handed_over == (1,)
     assert [c.question for c in events.session(SuggestionEvent)] == [QUESTION]
     assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [0], "answered aloud after the switch"
-    record = line.record()
+    record = call.line.record()
     assert record["mode"] == "copilot" and record["outcome"] == "caller_hung_up"
     assert _lines(record, "caller") == [QUESTION] and _lines(record, "agent") == [AGENT_LINE]
     assert len(_lines(record, "assistant")) == 1  # the greeting
@@ -165,23 +184,17 @@ def test_autonomous_to_copilot_as_the_question_is_heard_cards_it_once_and_hears_
 def test_copilot_to_autonomous_as_the_question_is_heard_answers_it_aloud_once(
     tmp_path: Path, writes: list[str]
 ) -> None:
-    seen: list[Seen] = []
-
-    async def script(line: Line) -> None:
-        media = _headset_line(line)
-        seen.append(Seen(line))
-        _switch_when_caller_heard(line, CallMode.AUTONOMOUS)
-        line.connect()
-        media.caller.say(QUESTION)
-        await line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
+    async def script(call: HeadsetCall) -> None:
+        _switch_when_caller_heard(call.line, CallMode.AUTONOMOUS)
+        call.media.caller.say(QUESTION)
+        await call.line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
         await asyncio.sleep(1.0)  # a second answer would start in this time
-        await hang_up(line, media)
 
-    line = run(tmp_path, replace(DESKTOP, mode=CallMode.COPILOT), script)
-    (events,) = seen
+    call = headset_call(tmp_path, CallMode.COPILOT, script)
+    events = call.seen
     assert [s.mode for s in events.started()] == [CallMode.COPILOT]
     assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [1]
-    record = line.record()
+    record = call.line.record()
     assert record["mode"] == "autonomous"
     assert _lines(record, "caller") == [QUESTION]
     (answer,) = _lines(record, "assistant")  # no greeting mid-call, one answer
@@ -192,12 +205,8 @@ def test_copilot_to_autonomous_as_the_question_is_heard_answers_it_aloud_once(
 def test_a_new_knowledge_base_restarts_the_session_in_the_same_record_and_clock(
     tmp_path: Path, writes: list[str]
 ) -> None:
-    seen: list[Seen] = []
-
-    async def script(line: Line) -> None:
-        media = _headset_line(line)
-        seen.append(Seen(line))
-        line.connect()
+    async def script(call: HeadsetCall) -> None:
+        line, media = call.line, call.media
         await greeted(line)
         media.caller.say(QUESTION)
         await line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
@@ -205,13 +214,12 @@ def test_a_new_knowledge_base_restarts_the_session_in_the_same_record_and_clock(
         await line.next(SessionStarted)
         media.caller.say(SECOND)
         await line.next(TurnMetricsEvent, lambda e: e.metrics.question == SECOND)  # type: ignore[attr-defined]
-        await hang_up(line, media)
 
-    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS, knowledge_base="first"), script)
-    (events,) = seen
-    assert len(events.started()) == 2 and _stacks(line).knowledge_bases == ["first", "other"]
+    call = headset_call(tmp_path, CallMode.AUTONOMOUS, script, knowledge_base="first")
+    events = call.seen
+    assert len(events.started()) == 2 and call.stacks.knowledge_bases == ["first", "other"]
     assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [0, 1, 2], "greeted once"
-    record = line.record()
+    record = call.line.record()
     assert record["knowledge_base"] == "other"
     assert _lines(record, "caller") == [QUESTION, SECOND]
     assistant = _lines(record, "assistant")
@@ -226,25 +234,22 @@ def test_a_new_knowledge_base_restarts_the_session_in_the_same_record_and_clock(
     assert writes == ["c1"]
 
 
-
 def test_a_mode_chosen_while_the_session_is_being_set_up_is_the_one_it_starts_in(
     tmp_path: Path, writes: list[str]
 ) -> None:
-    async def script(line: Line) -> None:
-        media = _headset_line(line)
-        _stacks(line).ready.clear()
-        line.connect()
+    async def script(call: HeadsetCall) -> None:
+        line = call.line
+        call.stacks.ready.clear()  # before the session set-up asks for its stack
         await asyncio.sleep(0.1)  # the call's stack is being made (the models are loading)
         line.controller.set_mode("c1", CallMode.COPILOT)
-        _stacks(line).ready.set()
+        call.stacks.ready.set()
         started = await line.next(SessionStarted)
         assert started.mode is CallMode.COPILOT  # type: ignore[attr-defined]
-        media.caller.say(QUESTION)
+        call.media.caller.say(QUESTION)
         await line.next(SuggestionEvent)
-        await hang_up(line, media)
 
-    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS), script)
-    record = line.record()
+    call = headset_call(tmp_path, CallMode.AUTONOMOUS, script)
+    record = call.line.record()
     assert record["mode"] == "copilot" and not _lines(record, "assistant"), "greeted in copilot"
     assert writes == ["c1"]
 
@@ -252,22 +257,16 @@ def test_a_mode_chosen_while_the_session_is_being_set_up_is_the_one_it_starts_in
 def test_in_autonomous_mode_the_headset_is_not_part_of_the_conversation(
     tmp_path: Path, writes: list[str]
 ) -> None:
-    seen: list[Seen] = []
-
-    async def script(line: Line) -> None:
-        media = _headset_line(line)
-        seen.append(Seen(line))
-        line.connect()
-        await greeted(line)
-        media.person.say(QUESTION)  # someone near the agent's headset: not the caller
+    async def script(call: HeadsetCall) -> None:
+        await greeted(call.line)
+        call.media.person.say(QUESTION)  # someone near the agent's headset: not the caller
         await asyncio.sleep(4.0)
-        media.caller.say(SECOND)
-        await line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
-        await hang_up(line, media)
+        call.media.caller.say(SECOND)
+        await call.line.next(TurnMetricsEvent, lambda e: e.metrics.turn_id == 1)  # type: ignore[attr-defined]
 
-    line = run(tmp_path, replace(DESKTOP, mode=CallMode.AUTONOMOUS), script)
-    (events,) = seen
+    call = headset_call(tmp_path, CallMode.AUTONOMOUS, script)
+    events = call.seen
     assert [e.turn_id for e in events.session(BotSpeakingStarted)] == [0, 1]
     said = [(e.speaker, e.text) for e in events.session(TranscriptEvent) if e.final]
     assert (Speaker.CALLER, SECOND) in said and all(text != QUESTION for _, text in said)
-    assert _lines(line.record(), "caller") == [SECOND]
+    assert _lines(call.line.record(), "caller") == [SECOND]
