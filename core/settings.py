@@ -12,6 +12,7 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -318,11 +319,42 @@ def load_settings() -> Settings:
     return Settings()
 
 
-def save_settings(settings: Settings) -> Path:
-    """Write the settings atomically (a crash mid-write leaves the previous file intact)."""
+def save_settings(settings: Settings, loaded: Settings | None = None) -> Path:
+    """Write the settings atomically (a crash mid-write leaves the previous file intact).
+
+    With `loaded` (the settings as they were read, `EARPIECE_...` overrides included) only the
+    fields that differ from it are written, over what the file holds: an override or a default the
+    user did not touch never lands in the file. Without it every field is written."""
     path = settings_path()
+    data = settings.model_dump(mode="json")
+    if loaded is not None:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = _merged(saved, _changed_fields(loaded, settings))
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(settings.model_dump(mode="json"), indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _changed_fields(before: BaseModel, after: BaseModel) -> dict[str, Any]:
+    """The fields of `after` that differ from `before`, as JSON; sub-settings compared field by
+    field, anything else (lists of accounts, of providers) whole."""
+    changes: dict[str, Any] = {}
+    for name in type(after).model_fields:
+        old, new = getattr(before, name), getattr(after, name)
+        if isinstance(new, BaseModel) and type(old) is type(new):
+            if inner := _changed_fields(old, new):
+                changes[name] = inner
+        elif old != new:
+            changes[name] = after.model_dump(mode="json", include={name})[name]
+    return changes
+
+
+def _merged(saved: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`saved` with `changes` written over it (nested dicts are sub-settings: merged)."""
+    merged = dict(saved)
+    for name, value in changes.items():
+        kept = merged.get(name)
+        merged[name] = _merged(kept, value) if isinstance(value, dict) and isinstance(kept, dict) else value
+    return merged
 
