@@ -17,6 +17,8 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.NUMBER, re.compile(
         r"\bhow much (?!is\b|are\b|does\b|do\b|will\b|would\b|for\b|to\b|it\b|money\b|did\b|was\b|"
         r"should\b|cost|extra\b|more\b|less\b|of\b|in\b|per\b)[a-z]+")),
+    # "How do agencies pay for it?" asks for a way to pay, not an amount.
+    (AnswerType.OTHER, re.compile(r"^how (?:do|can|should|would|could|will|does) (?:[a-z]+ ){1,3}pay\b")),
     (AnswerType.PRICE, re.compile(
         r"\bhow much\b|\bcosts?\b|\bprices?\b|\bpriced\b|\bfees?\b|\bcharges?\b|\bexpensive\b|\bcheap\b|"
         r"\bpay for\b|\brates?\b|\bfares?\b|\btariffs?\b|\bis (?:it|there) free\b|\bfree of charge\b")),
@@ -38,9 +40,10 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"^where\b|\bwhere(?:'s| is| are| do| can| should| would)\b|\baddress\b|\blocated\b|\blocation\b|"
         r"\bdirections\b|\bhow (?:do i|can i|to) (?:get|find) (?:to|you)\b|"
         r"\bwhich (?:entrance|building|floor|office)\b")),
+    # A limit as a thing ("the upload limit"), not as a verb ("are you going to limit history?").
     (AnswerType.NUMBER, re.compile(
         r"\bhow many\b|\bhow old\b|\bwhat age\b|\bhow big\b|\bhow far\b|\bhow heavy\b|\bhow tall\b|"
-        r"\b(?:minimum|maximum) (?:age|number|size|weight)\b|\bage limit\b|\blimit\b")),
+        r"\b(?:minimum|maximum) (?:age|number|size|weight)\b|\bage limit\b|(?<!to )\blimit\b")),
     (AnswerType.POLICY, re.compile(
         r"^(?:so |and |but |then |also )?(?:can|could|may|is|are|do|does|will|am|have|has|should|must|"
         r"would|did|shall|was|were)\b|\ballowed\b|\bpermitted\b|\bokay to\b|\bok to\b")),
