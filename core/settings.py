@@ -9,7 +9,10 @@ the defaults. Defaults work offline with the bundled models. Secrets never live 
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -358,3 +361,43 @@ def _merged(saved: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         merged[name] = _merged(kept, value) if isinstance(value, dict) and isinstance(kept, dict) else value
     return merged
 
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    """The settings in use were replaced: `old` is left as it was for whoever still holds it."""
+
+    old: Settings
+    new: Settings
+
+    @property
+    def sections(self) -> set[str]:
+        """The top-level fields that differ ("calls", "tts", ...)."""
+        return set(_changed_fields(self.old, self.new))
+
+
+class SettingsStore:
+    """The settings in use, replaced as a whole (never changed in place) and announced as a
+    `SettingsChanged` to the subscribers, in the order they subscribed (on the caller's thread)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.current = settings
+        self._subscribers: list[Callable[[SettingsChanged], None]] = []
+
+    def subscribe(self, subscriber: Callable[[SettingsChanged], None]) -> Callable[[], None]:
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def replace(self, wanted: Settings, *, save: bool = True) -> Settings:
+        """Check every field of `wanted` (a `ValidationError` leaves everything as it was), save what
+        differs from the current settings (`save_settings`), then tell the subscribers."""
+        new = type(wanted).model_validate(wanted.model_dump())
+        if save:
+            save_settings(new, loaded=self.current)
+        change = SettingsChanged(self.current, new)
+        self.current = new
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(change)
+            except Exception:  # one broken panel must not keep the others on the old settings
+                logging.getLogger(__name__).exception("a settings subscriber failed")
+        return new

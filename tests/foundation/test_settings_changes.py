@@ -1,16 +1,20 @@
 """Saving writes only what the user changed: an `EARPIECE_...` override or a default the user did not
-touch never lands in the settings file, and what the file held before is kept."""
+touch never lands in the settings file, and what the file held before is kept. A change of settings
+is an event (`SettingsStore`): the new settings replace the old ones for every subscriber."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from earpiece.core.settings import (
     AccountSettings,
     CallMode,
     Settings,
+    SettingsChanged,
+    SettingsStore,
     load_settings,
     save_settings,
     settings_path,
@@ -54,3 +58,33 @@ def test_what_the_file_held_is_kept_and_a_changed_override_is_written(
 def test_without_the_loaded_settings_everything_is_written() -> None:
     save_settings(Settings())
     assert set(json.loads(settings_path().read_text())) == set(Settings.model_fields)
+
+
+def test_the_store_saves_a_change_and_tells_every_subscriber_instead_of_swapping_in_place() -> None:
+    store = SettingsStore(load_settings())
+    before = store.current
+    seen: list[SettingsChanged] = []
+    stop = store.subscribe(seen.append)
+    wanted = before.model_copy(deep=True)
+    wanted.calls.goodbye = "Bye now."
+    new = store.replace(wanted)
+    (event,) = seen
+    assert event.old is before and event.new is new is store.current
+    assert event.sections == {"calls"} and new.calls.goodbye == "Bye now."
+    assert before.calls.goodbye != "Bye now.", "whoever holds the old settings sees them unchanged"
+    assert json.loads(settings_path().read_text()) == {"calls": {"goodbye": "Bye now."}}
+    stop()
+    store.replace(before)
+    assert len(seen) == 1, "unsubscribed"
+
+
+def test_the_store_refuses_invalid_settings_and_keeps_the_current_ones() -> None:
+    store = SettingsStore(load_settings())
+    current = store.current
+    seen: list[SettingsChanged] = []
+    store.subscribe(seen.append)
+    bad = current.model_copy(deep=True)
+    bad.vad.aggressiveness = 9  # assignment is not validated: the store checks
+    with pytest.raises(ValidationError, match="aggressiveness"):
+        store.replace(bad)
+    assert store.current is current and not seen and not settings_path().exists()
