@@ -23,6 +23,10 @@ from earpiece.core.answers.question import analyse, answer_type, is_follow_up, r
         ("are dogs allowed in the campground", AnswerType.POLICY),
         ("can I pay in instalments", AnswerType.POLICY),
         ("how do I descale the machine", AnswerType.OTHER),
+        ("how do agencies pay for it?", AnswerType.OTHER),
+        ("how much do I pay for a car?", AnswerType.PRICE),
+        ("are you going to limit free history to 90 days?", AnswerType.POLICY),
+        ("what is the upload limit?", AnswerType.NUMBER),
     ],
 )
 def test_the_answer_type_follows_the_question(question: str, kind: AnswerType) -> None:

@@ -26,6 +26,19 @@ def test_an_faq_is_matched_on_its_question_and_spoken_as_its_answer() -> None:
     assert only.match_text.startswith("How long is the battery covered?")
 
 
+def test_a_later_sentence_of_a_long_faq_answer_can_be_said_alone() -> None:
+    faq = Passage("All items are screened. Label your medication. Liquids over 3.4 ounces are allowed "
+                  "when medically necessary.", "faq.txt", heading="Can I fly with medication?",
+                  kind=UnitKind.FAQ)
+    said = [c.spoken for c in candidates(faq)]
+    assert said[0] == "All items are screened. Label your medication."
+    assert "Liquids over 3.4 ounces are allowed when medically necessary." in said[1:]
+
+
+def test_a_link_whose_address_a_template_emptied_is_read_as_its_text() -> None:
+    assert sentences("If you want [full access]( /pricing/), email us.") == ["If you want full access, email us."]
+
+
 def test_keypad_keys_survive_while_markdown_goes() -> None:
     said = sentences("## Menu\n* Press **star** then 1, or press * then # to go back.\n"
                      "See the [price list](https://example.org/prices) for _all_ fees.")
