@@ -51,16 +51,22 @@ class CountingSink:
 
 class RealtimeCaller:
     """The caller's side of the call: 20 ms frames in real time, silence but for the speech queued
-    by `say()`, until `hang_up()`."""
+    by `say()`, until `hang_up()`. The session tests' scripted caller is built on it."""
 
     def __init__(self) -> None:
-        self._queue: deque[bytes] = deque()
+        self._queue: deque[tuple[bytes, Callable[[], None] | None]] = deque()
         self._speech = b""
         self._ended = asyncio.Event()
 
-    def say(self, pcm: bytes) -> None:
-        """Speak `pcm` (16-bit mono at the call's rate) once what was queued before is said."""
-        self._queue.append(pcm)
+    def say(self, pcm: bytes, started: Callable[[], None] | None = None) -> None:
+        """Speak `pcm` (16-bit mono at the call's rate) once what was queued before is said;
+        `started` is called as its first frame is about to go out."""
+        self._queue.append((pcm, started))
+
+    @property
+    def speaking(self) -> bool:
+        """Whether speech is left to send after the frame last sent."""
+        return bool(self._speech)
 
     def hang_up(self) -> None:
         self._ended.set()
@@ -69,7 +75,9 @@ class RealtimeCaller:
         next_at = time.monotonic()
         while not self._ended.is_set():
             if not self._speech and self._queue:
-                self._speech = self._queue.popleft()
+                self._speech, started = self._queue.popleft()
+                if started is not None:
+                    started()
             pcm, self._speech = self._speech[:BYTES_PER_FRAME], self._speech[BYTES_PER_FRAME:]
             yield AudioFrame(pcm.ljust(BYTES_PER_FRAME, b"\0"), time.monotonic())
             next_at += FRAME_MS / 1000

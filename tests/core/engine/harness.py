@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE, AudioFrame
+from earpiece.cli.offline_call import RealtimeCaller
+from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.engine.events import EngineEvent
 from earpiece.core.interfaces import Passage, Transcript
 from tests.audio_gen import espeak_speech, tone
@@ -22,38 +23,27 @@ E = TypeVar("E")
 class ScriptedCaller:
     """Frames of silence, with speech queued by `say()`; `last_said` is what the fake STT hears.
 
-    Speakers sharing a `heard` list append to it as they start each utterance (for two streams)."""
+    Speakers sharing a `heard` list append to it as they start each utterance (for two streams).
+    The frames are the offline call's `RealtimeCaller`'s."""
 
     def __init__(self, heard: list[str] | None = None) -> None:
         self.heard = heard if heard is not None else []
-        self._queue: list[tuple[str, bytes]] = []
-        self._current = b""
         self.last_said = ""
-        self._ended = asyncio.Event()
-        self.speaking = False
+        self._line = RealtimeCaller()
+        self.frames = self._line.frames
+        self.hang_up = self._line.hang_up
 
     def say(self, text: str, *, pcm: bytes | None = None, pause_after_ms: int = 0) -> None:
         speech = pcm if pcm is not None else espeak_speech(text)
-        self._queue.append((text, speech + bytes(BYTES_PER_MS * pause_after_ms)))
+        self._line.say(speech + bytes(BYTES_PER_MS * pause_after_ms), lambda: self._started(text))
 
-    def hang_up(self) -> None:
-        self._ended.set()
+    @property
+    def speaking(self) -> bool:
+        return self._line.speaking
 
-    async def frames(self) -> AsyncIterator[AudioFrame]:
-        next_at = time.monotonic()
-        while not self._ended.is_set():
-            if not self._current and self._queue:
-                self.last_said, self._current = self._queue.pop(0)
-                self.heard.append(self.last_said)
-            if self._current:
-                pcm, self._current = self._current[:BYTES_PER_FRAME], self._current[BYTES_PER_FRAME:]
-                pcm = pcm.ljust(BYTES_PER_FRAME, b"\0")
-            else:
-                pcm = bytes(BYTES_PER_FRAME)
-            self.speaking = bool(self._current)
-            yield AudioFrame(pcm, time.monotonic())
-            next_at += FRAME_MS / 1000
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    def _started(self, text: str) -> None:
+        self.last_said = text
+        self.heard.append(text)
 
 
 class PlaybackSink:
