@@ -36,7 +36,8 @@ def test_a_later_sentence_of_a_long_faq_answer_can_be_said_alone() -> None:
 
 
 def test_a_link_whose_address_a_template_emptied_is_read_as_its_text() -> None:
-    assert sentences("If you want [full access]( /pricing/), email us.") == ["If you want full access, email us."]
+    said = sentences("If you want [full access]( /pricing/), email us.")
+    assert said == ["If you want full access, email us."]
 
 
 def test_keypad_keys_survive_while_markdown_goes() -> None:
