@@ -83,12 +83,20 @@ def _normalise(text: str) -> str:
     return " ".join(tokens(text.replace("-", " ")))
 
 
+# A yes-or-no question after a leading clause: "after the wait, should I make a new account?".
+_LATE_YES_NO = re.compile(
+    r",\s*(?:so |and |but |then )?(?:can|could|may|is|are|do|does|will|should|must|would|shall) "
+    r"(?:i|we|you|they|my|our|it|he|she|the|there)\b",
+    re.IGNORECASE,
+)
+
+
 def answer_type(text: str) -> AnswerType:
     said = _normalise(text)
     for kind, pattern in _TYPE_RULES:
         if pattern.search(said):
             return kind
-    return AnswerType.OTHER
+    return AnswerType.POLICY if _LATE_YES_NO.search(text) else AnswerType.OTHER
 
 
 def counted_terms(text: str) -> frozenset[str]:

@@ -24,6 +24,7 @@ from earpiece.core.answers.question import analyse, answer_type, is_follow_up, r
         ("can I pay in instalments", AnswerType.POLICY),
         ("how do I descale the machine", AnswerType.OTHER),
         ("how do agencies pay for it?", AnswerType.OTHER),
+        ("after the wait, should I just make a brand new account?", AnswerType.POLICY),
         ("how much do I pay for a car?", AnswerType.PRICE),
         ("are you going to limit free history to 90 days?", AnswerType.POLICY),
         ("what is the upload limit?", AnswerType.NUMBER),
