@@ -8,12 +8,13 @@ next one has begun; `speak_text` normalises and voices sentence after sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pysbd
 
 from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.tts.normalize import normalize_for_speech, strip_markdown
+from earpiece.core.tts.stream import Served, SpeechStream
 
 _segmenter = pysbd.Segmenter(language="en", clean=False)
 # pysbd ends a sentence after these; in answers they are nearly always mid-sentence ("Mon.-Fri.",
@@ -65,10 +66,16 @@ class SentenceBuffer:
         return sentences
 
 
-async def speak_text(tts: TextToSpeech, text: str) -> AsyncIterator[bytes]:
-    """Normalise and voice `text` one sentence at a time (16 kHz mono PCM16 chunks)."""
+async def speak_text(
+    tts: TextToSpeech, text: str, on_voiced: Callable[[Served], None] | None = None
+) -> AsyncIterator[bytes]:
+    """Normalise and voice `text` one sentence at a time (16 kHz mono PCM16 chunks); `on_voiced`
+    hears who voiced each sentence once it is voiced."""
     for sentence in split_sentences(text):
         spoken = normalize_for_speech(sentence)
         if spoken.strip(" .,!?;:"):
-            async for chunk in tts.synthesize(spoken):
+            stream = SpeechStream.of(tts, spoken)
+            async for chunk in stream:
                 yield chunk
+            if on_voiced is not None:
+                on_voiced(stream.served)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from earpiece.core.tts import SentenceBuffer, speak_text, split_sentences
+from earpiece.core.tts import FallbackTextToSpeech, SentenceBuffer, Served, speak_text, split_sentences
 
 ANSWER = (
     "Sure! Our office opens at 9 a.m. on Monday. Refunds of $12.50 or more take 3.5 days, "
@@ -67,6 +67,27 @@ def test_speak_text_normalises_each_sentence_and_skips_empty_ones() -> None:
         "Thanks!",
     ]
     assert len(chunks) == 3
+
+
+class RefusingTts:
+    name = "refusing"
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        raise RuntimeError("the service refused")
+        yield b""  # an async generator
+
+
+def test_speak_text_tells_who_voiced_each_sentence() -> None:
+    voiced: list[Served] = []
+    chain = FallbackTextToSpeech([RefusingTts(), RecordingTts()])
+
+    async def collect() -> list[bytes]:
+        return [c async for c in speak_text(chain, "One. Two.", on_voiced=voiced.append)]
+
+    assert len(asyncio.run(collect())) == 2
+    assert [s.provider for s in voiced] == ["recording", "recording"]
+    refused, skipped = (f for s in voiced for f in s.failures)
+    assert "the service refused" in refused.reason and not refused.skipped and skipped.skipped
 
 
 def test_facts_are_not_cut_at_abbreviations_or_inside_addresses() -> None:
