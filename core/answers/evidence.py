@@ -44,11 +44,12 @@ _UNITS = r"(?:minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs
 
 PRICE_TEXT = re.compile(
     rf"[£$€¥]\s?\d|\d\s?(?:£|€|p\b)|\b{_NUM}\s+(?:pounds?|pence|dollars?|cents?|euros?|usd|gbp|eur)\b|"
-    r"\bfree(?:\s+of\s+charge)?\b|\bno\s+(?:charge|cost|fee)\b|\bcomplimentary\b|\bwithout charge\b",
+    r"\bfree(?:\s+of\s+charge)?\b|\bno\s+(?:charge|cost|fee)\b|\bcomplimentary\b|\bwithout charge\b|"
+    r"\bdiscount(?:s|ed)?\b|\breduced (?:price|rate|fee)s?\b|\bhalf[- ]price\b",
     re.IGNORECASE,
 )
-# An amount of money, as opposed to "free": "how much is the Standard plan?" is not answered by
-# "many organisations get the Standard plan free".
+# An amount of money, as opposed to "free" or "discounted": "how much is the Standard plan?" is not
+# answered by "many organisations get the Standard plan free".
 PRICE_FIGURE = re.compile(
     rf"[£$€¥]\s?\d|\d\s?(?:£|€|p\b)|\b{_NUM}\s+(?:pounds?|pence|dollars?|cents?|euros?|usd|gbp|eur)\b",
     re.IGNORECASE,

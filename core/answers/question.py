@@ -67,8 +67,10 @@ class Question:
     counted: frozenset[str] = frozenset()  # "how many backup codes" -> {"backup", "code"}
     clock: bool = False  # it asks what time or which hours (opening, closing), not how soon
     procedure: bool = False  # "how do I reset my password?": the steps, from the first
+    amount: bool = False  # it asks how much ("what does it cost?"), not whether ("do we have to pay?")
 
 
+_AMOUNT = re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\brates?\b|\bfares?\b|\bcharges?\b")
 _PROCEDURE = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat steps\b")
 
 
@@ -121,7 +123,8 @@ def analyse(text: str) -> Question:
     said = _normalise(text)
     clock = kind is AnswerType.TIME and bool(_CLOCK.search(said))
     procedure = kind is AnswerType.OTHER and bool(_PROCEDURE.search(said))
-    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock, procedure)
+    amount = kind is AnswerType.PRICE and bool(_AMOUNT.search(said))
+    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock, procedure, amount)
 
 
 def is_follow_up(text: str) -> bool:

@@ -190,7 +190,8 @@ class Selector:
         typed = asked.answer_type is not AnswerType.OTHER
         found = typed and has_evidence(asked.answer_type, candidate.spoken)
         checked = found and asked.answer_type in STRICT_TYPES
-        weak = checked and asked.answer_type is AnswerType.PRICE and "free" not in asked.focus and not (
+        # "Free" or "discounted" tells whether one pays, not how much.
+        weak = checked and asked.amount and "free" not in asked.focus and not (
             PRICE_FIGURE.search(candidate.spoken)
         )
         return (

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
+from earpiece.core.answers.model import FEATURES
 from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
+from earpiece.core.answers.selector import Selector
+from earpiece.core.answers.units import Candidate
+from earpiece.core.interfaces import Passage
 
 
 @pytest.mark.parametrize(
@@ -107,3 +111,13 @@ def test_what_time_or_which_hours_is_not_answered_by_an_interval() -> None:
     assert states_clock_time("The South Rim is open 24 hours a day, 365 days a year.")
     assert states_clock_time("Sunday and bank holidays: closed.")
     assert not states_clock_time("Several entrances are closed to regular vehicles since 2019.")
+
+
+def test_free_or_a_discount_says_whether_one_pays_but_not_how_much() -> None:
+    assert has_evidence(AnswerType.PRICE, "Non-profits are generally eligible for a discount.")
+    said = "Open-source projects are eligible for a free Standard plan."
+    free = Candidate(said, "", Passage(said, "billing.md"))
+    checked = FEATURES.index("type_checked")
+    whether = Selector.features(analyse("do we have to pay for the Standard plan?"), free, 0.7, 0.7, 0.0)
+    how_much = Selector.features(analyse("how much is the Standard plan?"), free, 0.7, 0.7, 0.0)
+    assert (whether[checked], how_much[checked]) == (1.0, 0.5)
