@@ -39,6 +39,7 @@ from earpiece.core.llm.guard import HANDOVER_REPLY, Intent
 from earpiece.core.settings import CallMode
 from earpiece.core.tts.normalize import normalize_for_speech
 from earpiece.core.tts.sentences import split_sentences
+from earpiece.core.tts.stream import SpeechStream
 
 
 class AutonomousPolicy(Policy):
@@ -243,7 +244,8 @@ class AutonomousPolicy(Policy):
             handed = time.monotonic()
             audio: list[bytes] = []
             first_at: float | None = None
-            async for pcm in self.ctx.stack.tts.synthesize(normalize_for_speech(pieces[0])):
+            stream = SpeechStream.of(self.ctx.stack.tts, normalize_for_speech(pieces[0]))
+            async for pcm in stream:
                 first_at = first_at or time.monotonic()
                 audio.append(pcm)
         except Exception:  # the normal path will try again, and report what fails
@@ -252,7 +254,7 @@ class AutonomousPolicy(Policy):
         except BaseException:
             await rest.aclose()
             raise
-        return ReplyHead(answer, rest, sentence, pieces, audio, ms_between(handed, first_at))
+        return ReplyHead(answer, rest, sentence, pieces, audio, ms_between(handed, first_at), stream.served)
 
     # ---- handover and silence ----
 

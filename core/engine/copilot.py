@@ -21,6 +21,7 @@ from earpiece.core.interfaces import ChatTurn
 from earpiece.core.llm.guard import Intent, precheck
 from earpiece.core.settings import CallMode
 from earpiece.core.tts.normalize import normalize_for_speech
+from earpiece.core.tts.stream import SpeechStream
 
 
 class CopilotPolicy(Policy):
@@ -116,9 +117,10 @@ class CopilotPolicy(Policy):
         first = True
         for sentence in parts:
             handed = time.monotonic()
-            async for pcm in tts.synthesize(normalize_for_speech(sentence)):
+            stream = SpeechStream.of(tts, normalize_for_speech(sentence))
+            async for pcm in stream:
                 if first:
                     first = False
                     metrics.tts_ttfb_ms = ms_between(handed, time.monotonic())
-                    metrics.providers["tts"] = tts.name
+                    metrics.providers["tts"] = stream.served.provider or tts.name
                 self._agent_sink.write(pcm)

@@ -52,20 +52,9 @@ class FallbackTextToSpeech:
         self._keys = tuple(health_keys or [p.name for p in self.providers])
         if len(self._keys) != len(self.providers):
             raise ValueError("give one health key per provider")
-        self._last = Served()
-
-    # The last sentence's `Served`, for the fixed-phrase cache (tts/phrases.py) and `earpiece say`
-    # until they read the stream they voiced; the call's turns read their own streams.
-    @property
-    def last_served_by(self) -> str | None:
-        return self._last.provider
-
-    @property
-    def last_failures(self) -> tuple[TtsFailure, ...]:
-        return self._last.failures
 
     def synthesize(self, text: str) -> SpeechStream:
-        self._last = served = Served()
+        served = Served()
         return SpeechStream(self._voice(text, served), served)
 
     async def _voice(self, text: str, served: Served) -> AsyncIterator[bytes]:

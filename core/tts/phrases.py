@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable
 from earpiece.core.interfaces import TextToSpeech
 from earpiece.core.tts.normalize import normalize_for_speech
 from earpiece.core.tts.sentences import split_sentences
+from earpiece.core.tts.stream import Served, SpeechStream
 
 ONE_MOMENT = "One moment, please."
 
@@ -39,9 +40,9 @@ class PhraseCache:
             for text in spoken_sentences(phrase):
                 if text in self._audio:
                     continue
-                audio = tuple([chunk async for chunk in tts.synthesize(text)])
-                self._audio[text] = audio
-                self.voice = getattr(tts, "last_served_by", None) or tts.name
+                stream = SpeechStream.of(tts, text)
+                self._audio[text] = tuple([chunk async for chunk in stream])
+                self.voice = stream.served.provider or tts.name
 
     def audio(self, text: str) -> tuple[bytes, ...] | None:
         return self._audio.get(text)
@@ -50,34 +51,23 @@ class PhraseCache:
 class CachedTextToSpeech:
     """A `TextToSpeech` that plays cached sentences from memory and passes the rest to `inner`.
 
-    One per call, like the chain it wraps; `providers`, `last_served_by` and `last_failures` read
-    as the chain's, with "(cached)" after the voice when the last sentence came from the cache.
+    One per call, like the chain it wraps; `providers` reads as the chain's. A sentence's stream
+    says who voiced it: the chain's provider, or the cache's voice with "(cached)" after it.
     """
 
     def __init__(self, inner: TextToSpeech, cache: PhraseCache) -> None:
         self._inner = inner
         self._cache = cache
-        self._from_cache = False
         self.name = inner.name
         self.providers: tuple[TextToSpeech, ...] = tuple(getattr(inner, "providers", (inner,)))
 
-    @property
-    def last_served_by(self) -> str | None:
-        if self._from_cache:
-            return f"{self._cache.voice} (cached)"
-        served: str | None = getattr(self._inner, "last_served_by", None)
-        return served
-
-    @property
-    def last_failures(self) -> tuple[object, ...]:
-        return () if self._from_cache else tuple(getattr(self._inner, "last_failures", ()))
-
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+    def synthesize(self, text: str) -> SpeechStream:
         audio = self._cache.audio(text)
-        self._from_cache = audio is not None
-        if audio is not None:
-            for chunk in audio:
-                yield chunk
-            return
-        async for chunk in self._inner.synthesize(text):
-            yield chunk
+        if audio is None:
+            return SpeechStream.of(self._inner, text)
+        return SpeechStream(_played(audio), Served(f"{self._cache.voice} (cached)"))
+
+
+async def _played(audio: tuple[bytes, ...]) -> AsyncIterator[bytes]:
+    for chunk in audio:
+        yield chunk

@@ -86,9 +86,11 @@ def run_say(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"providers": args.provider})
     failures: list[TtsFailure] = []
     tts = build_text_to_speech(settings, edge_endpoint=args.edge_endpoint, on_failure=failures.append)
+    voiced_by: list[str] = []
 
     async def collect() -> bytes:
-        return b"".join([chunk async for chunk in speak_text(tts, args.text)])
+        spoken = speak_text(tts, args.text, on_voiced=lambda s: voiced_by.append(s.provider or tts.name))
+        return b"".join([chunk async for chunk in spoken])
 
     try:
         pcm = asyncio.run(collect())
@@ -99,7 +101,8 @@ def run_say(args: argparse.Namespace) -> int:
     write_wav(args.output, pcm)
     for failure in failures:
         print(f"{failure.provider} failed: {failure.reason}", file=sys.stderr)
-    print(f"{args.output}: {duration_s(pcm):.2f} s, voiced by {tts.last_served_by}", file=sys.stderr)
+    voices = ", ".join(dict.fromkeys(voiced_by))
+    print(f"{args.output}: {duration_s(pcm):.2f} s, voiced by {voices}", file=sys.stderr)
     return 0
 
 

@@ -22,10 +22,10 @@ def test_warm_up_caches_every_fixed_phrase_and_calls_speak_them_from_memory() ->
         await warm_up(stack)
         missing = [s for p in stack.phrases for s in spoken_sentences(p) if PHRASES.audio(s) is None]
         assert not missing, missing
-        audio = [chunk async for chunk in stack.tts.synthesize(settings.conversation.greeting)]
-        assert b"".join(audio)
         assert isinstance(stack.tts, CachedTextToSpeech)
-        return str(stack.tts.last_served_by)
+        stream = stack.tts.synthesize(settings.conversation.greeting)
+        assert b"".join([chunk async for chunk in stream])
+        return str(stream.served.provider)
 
     assert settings.conversation.greeting in build_voice_stack(settings).phrases
     assert "(cached)" in asyncio.run(main())

@@ -54,16 +54,19 @@ def test_cached_phrases_play_while_the_voice_is_down(
     for text in spoken_sentences(GREETING):
         audio = cache.audio(text)
         assert audio is not None
-        assert asyncio.run(collect(tts.synthesize(text))) == b"".join(audio)
-        assert tts.last_served_by == "piper (cached)" and tts.last_failures == ()
+        stream = tts.synthesize(text)
+        assert asyncio.run(collect(stream)) == b"".join(audio)
+        assert stream.served.provider == "piper (cached)" and stream.served.failures == ()
+    uncached = tts.synthesize("Your parcel arrives on Monday morning.")
     with pytest.raises(Exception, match="HTTP 403"):
-        asyncio.run(collect(tts.synthesize("Your parcel arrives on Monday morning.")))
-    assert tts.last_served_by is None and tts.last_failures
+        asyncio.run(collect(uncached))
+    assert uncached.served.provider is None and uncached.served.failures
 
 
 def test_other_sentences_go_to_the_voice(cache: PhraseCache) -> None:
     tts = CachedTextToSpeech(build_text_to_speech(TtsSettings()), cache)
     assert [p.name for p in tts.providers] == ["piper"]
-    pcm = asyncio.run(collect(tts.synthesize("Your parcel arrives on Monday morning.")))
+    stream = tts.synthesize("Your parcel arrives on Monday morning.")
+    pcm = asyncio.run(collect(stream))
     assert len(pcm) / 32_000 > 1.0
-    assert tts.last_served_by == "piper"
+    assert stream.served.provider == "piper"

@@ -75,15 +75,17 @@ def test_each_stream_says_who_voiced_it(edge_server: FakeEdgeTtsServer, piper: P
     assert first.served.provider == "edge", "a later sentence must not change an earlier stream's"
 
 
+@pytest.mark.parametrize("early_answer", [False, True])
 def test_a_turn_voiced_after_the_first_provider_failed_names_the_provider_heard(
-    edge_refusing: FakeEdgeTtsServer, piper: PiperTextToSpeech
+    edge_refusing: FakeEdgeTtsServer, piper: PiperTextToSpeech, early_answer: bool
 ) -> None:
     caller, sink = ScriptedCaller(), PlaybackSink()
     answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)), top_k=2, min_score=0.3)
     stack = VoiceStack(HeardSpeechToText(lambda: caller.last_said), voices(edge_refusing, piper), answerer,
                        VadSettings(end_of_turn_ms=500))
-    # The reply is voiced whole after the turn (no first phrase prepared in the pause).
-    session = CallSession(stack, mode=CallMode.AUTONOMOUS, sink=sink, config=EngineConfig(early_answer=False))
+    # early_answer: the reply's first phrase is voiced in the caller's pause, the rest after the turn.
+    config = EngineConfig(early_answer=early_answer)
+    session = CallSession(stack, mode=CallMode.AUTONOMOUS, sink=sink, config=config)
 
     async def call() -> tuple[TurnMetrics, str]:
         events = session.events.queue()
