@@ -27,6 +27,7 @@ OUTCOMES: dict[Outcome, str] = {
     Outcome.ENDED_STALE: "ended by the line: no sound from the caller for too long",
     Outcome.LOST_IN_CRASH: "Earpiece stopped unexpectedly during the call",
     Outcome.ERROR: "ended by an error in Earpiece",
+    Outcome.AI_UNAVAILABLE: "the AI could not start for this call (speech or knowledge models unavailable)",
 }
 # Records from before outcomes were kept hold only the AI session's end reason (core/engine/session.py).
 _SESSION_END_REASONS = {
