@@ -39,18 +39,18 @@ _BLOCKS = ("p", "li", "pre", "blockquote", "figcaption", "div", "address")
 _CONTAINERS = ("table", "details", "dl")
 
 
-def _hidden_selectors(soup: Any) -> tuple[set[str], set[str]]:
-    """Classes and ids that the page's own stylesheet hides (simple `.x` / `#y` rules only)."""
-    classes: set[str] = set()
-    ids: set[str] = set()
-    for style in soup.find_all("style"):
-        for selectors, body in _CSS_RULE.findall(style.get_text()):
-            if not _HIDDEN_STYLE.search(body):
-                continue
-            for selector in selectors.split(","):
-                if match := _SIMPLE_SELECTOR.match(selector):
-                    (classes if match.group(1) == "." else ids).add(match.group(2))
-    return classes, ids
+Hidden = tuple[set[str], set[str]]  # the classes and the ids a page's stylesheet hides
+
+
+def hidden_selectors(css: str, into: Hidden) -> None:
+    """Add the classes and ids that the stylesheet `css` hides (simple `.x` / `#y` rules only)."""
+    classes, ids = into
+    for selectors, body in _CSS_RULE.findall(css):
+        if not _HIDDEN_STYLE.search(body):
+            continue
+        for selector in selectors.split(","):
+            if match := _SIMPLE_SELECTOR.match(selector):
+                (classes if match.group(1) == "." else ids).add(match.group(2))
 
 
 def _is_hidden(tag: Any, classes: set[str], ids: set[str]) -> bool:
@@ -73,8 +73,11 @@ def _is_page_chrome(tag: Any) -> bool:
     return tag.name in ("header", "footer") and tag.find_parent(["article", "main", "section"]) is None
 
 
-def remove_invisible(soup: Any) -> None:
-    classes, ids = _hidden_selectors(soup)
+def remove_invisible(soup: Any, hidden: Hidden) -> None:
+    """`hidden`: what the page's styles hide beyond the `<style>` elements in `soup`."""
+    classes, ids = set(hidden[0]), set(hidden[1])
+    for style in soup.find_all("style"):
+        hidden_selectors(style.get_text(), (classes, ids))
     for tag in soup(_NEVER):
         tag.decompose()
     for tag in soup.find_all(True):
@@ -224,13 +227,14 @@ def spell_out_contact_links(soup: Any) -> None:
             link.append(f" at {address}" if shown else address)
 
 
-def html_elements(markup: str) -> tuple[str, list[Element]]:
-    """(title, elements) of an HTML page; the title is the `<title>` or else the first heading."""
+def html_elements(markup: str, hidden: Hidden = (set(), set())) -> tuple[str, list[Element]]:
+    """(title, elements) of an HTML page (or a segment of one, whose page hides `hidden`); the title
+    is the `<title>` or else the first heading."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_EMPTY_LINK.sub(r"\1", _TEMPLATE_TAGS.sub(" ", markup)), "lxml")
     unindent_markup(soup)
-    remove_invisible(soup)
+    remove_invisible(soup, hidden)
     spell_out_contact_links(soup)
     title = _text(soup.title) if soup.title else ""
     root: Any = soup.body or soup

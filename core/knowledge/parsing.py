@@ -130,10 +130,11 @@ def _serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
     # Not os.nice(NICE): started from an ingest thread, the child is at that thread's nice 10 already.
     os.setpriority(os.PRIO_PROCESS, 0, max(NICE, os.getpriority(os.PRIO_PROCESS, 0)))
     import docx  # noqa: F401  # the readers' libraries are loaded before the cap is measured
+    import lxml.etree  # noqa: F401
     import markdown_it  # noqa: F401
     import pypdf  # noqa: F401
 
-    from earpiece.core.knowledge import html_reader  # noqa: F401
+    from earpiece.core.knowledge import docx_reader, html_reader, html_stream  # noqa: F401
 
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory_mb * 2**20, hard))

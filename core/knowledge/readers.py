@@ -11,10 +11,8 @@ import contextlib
 import csv
 import logging
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from earpiece.core.knowledge.errors import (
     EmptyDocumentError,
@@ -22,17 +20,14 @@ from earpiece.core.knowledge.errors import (
     UnsupportedFormatError,
 )
 from earpiece.core.knowledge.limits import IngestLimits
+from earpiece.core.knowledge.live_segments import segment_at
 from earpiece.core.knowledge.markdown_reader import read_markdown_segment
 from earpiece.core.knowledge.parsed import STREAM_BYTES, ParsedDocument, carry_heading, decode_text
 from earpiece.core.knowledge.units import (
     QA,
     Element,
     Heading,
-    Item,
-    Table,
     build_units,
-    is_question,
-    looks_like_header,
     plain_text_elements,
 )
 
@@ -89,11 +84,23 @@ def read_md(path: Path, limits: IngestLimits) -> ParsedDocument:
     return read_segments(path, limits, read_markdown_segment)
 
 
-def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:
+def read_html_segment(path: Path, limits: IngestLimits, start: int = 0, heading: str = "") -> ParsedDocument:
+    """The segment of an HTML page that starts at byte `start` (see `html_stream.py`); the stream
+    knows the heading it starts under, so `heading` is not needed."""
     from earpiece.core.knowledge.html_reader import html_elements
+    from earpiece.core.knowledge.html_stream import html_segments
 
-    title, elements = html_elements(_read_text(path, limits))
-    return ParsedDocument(title or path.stem, "html", build_units(elements))
+    segment = segment_at(path, start, lambda: html_segments(path))
+    limits.check_chars(path, len(segment.markup))
+    title, elements = html_elements(segment.markup, segment.hidden)
+    elements, last_heading = carry_heading(elements, segment.heading)
+    title = (title if start == 0 else segment.title) or path.stem
+    return ParsedDocument(title, "html", build_units(elements), next_start=segment.next_start,
+                          total=segment.total, last_heading=last_heading)
+
+
+def read_html(path: Path, limits: IngestLimits) -> ParsedDocument:
+    return read_segments(path, limits, read_html_segment)
 
 
 @contextlib.contextmanager
@@ -188,62 +195,20 @@ def _pdf_paragraphs(page: str) -> str:
     return "\n".join(out)
 
 
-_LIST_STYLES = ("List", "list")
+def read_docx_segment(path: Path, limits: IngestLimits, start: int = 0, heading: str = "") -> ParsedDocument:
+    """The segment of a Word file that starts at `start` (see `docx_reader.py`); the stream knows the
+    heading it starts under, so `heading` is not needed."""
+    from earpiece.core.knowledge.docx_reader import docx_segments
+
+    segment = segment_at(path, start, lambda: docx_segments(path, limits))
+    limits.check_chars(path, segment.chars)
+    elements, last_heading = carry_heading(segment.elements, segment.heading)
+    return ParsedDocument(segment.title or path.stem, "docx", build_units(elements),
+                          next_start=segment.next_start, total=segment.total, last_heading=last_heading)
 
 
 def read_docx(path: Path, limits: IngestLimits) -> ParsedDocument:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table as DocxTable
-    from docx.text.paragraph import Paragraph
-
-    limits.check_zip(path, "Word .docx")
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableDocumentError(f"{path}: not a readable Word .docx file: {exc}") from exc
-    title = (document.core_properties.title or "").strip()
-    elements: list[Element] = []
-    chars = 0
-    for part in document.iter_inner_content():
-        if isinstance(part, DocxTable):
-            rows = [[c.text.strip() for c in dict.fromkeys(row.cells)] for row in part.rows]
-            rows = [r for r in rows if any(r)]
-            chars += sum(len(c) for r in rows for c in r)
-            limits.check_chars(path, chars)
-            header = rows[0] if len(rows) > 1 and looks_like_header(rows[0]) else None
-            elements.append(Table(rows[1:] if header else rows, header))
-            continue
-        assert isinstance(part, Paragraph)
-        text = part.text.strip()
-        if not text:
-            continue
-        chars += len(text)
-        limits.check_chars(path, chars)
-        style = (part.style.name if part.style is not None else "") or ""
-        if style.startswith("Heading") or style == "Title":
-            if not title:
-                title = text
-            elements.append(Heading(text))
-        elif style.startswith(_LIST_STYLES):
-            elements.append(Item(text))
-        elif qa := _docx_bold_question(part, text):
-            elements.append(qa)
-        else:
-            elements.extend(plain_text_elements(text))
-    return ParsedDocument(title or path.stem, "docx", build_units(elements))
-
-
-def _docx_bold_question(paragraph: Any, text: str) -> QA | None:
-    """A paragraph that opens with a bold question: "**Can I bring food?** Only in the café."."""
-    lead = ""
-    for run in paragraph.runs:
-        if not run.bold:
-            break
-        lead += run.text
-    lead = lead.strip()
-    answer = text[len(lead):].strip() if text.startswith(lead) else ""
-    return QA(lead, answer) if is_question(lead) and answer else None
+    return read_segments(path, limits, read_docx_segment)
 
 
 _QUESTION_COLUMNS = ("question", "q", "questions", "query", "prompt")
@@ -320,7 +285,10 @@ READERS: dict[str, Callable[[Path, IngestLimits], ParsedDocument]] = {
 }
 
 
-SEGMENT_READERS: dict[str, Segments] = {".md": read_markdown_segment, ".markdown": read_markdown_segment}
+SEGMENT_READERS: dict[str, Segments] = {
+    ".md": read_markdown_segment, ".markdown": read_markdown_segment,
+    ".html": read_html_segment, ".htm": read_html_segment, ".docx": read_docx_segment,
+}
 
 
 def is_supported(path: Path) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import KnowledgeStore, Outcome
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
-from earpiece.core.knowledge.errors import LimitExceededError
+from earpiece.core.knowledge.errors import LimitExceededError, UnreadableDocumentError
 from earpiece.core.knowledge.limits import IngestLimits
 from earpiece.core.knowledge.parsing import ParserProcess
 from earpiece.core.knowledge.readers import read_document
@@ -138,9 +138,10 @@ def test_a_pdf_keeps_its_readable_pages_and_names_the_broken_one(tmp_path: Path)
 def test_a_hostile_html_is_stopped_by_the_parsers_memory_limit_and_the_rest_carry_on(
     store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path,
 ) -> None:
-    """4.5 MB of `<p>` tags (under every size limit) make a parse tree of several hundred MB."""
+    """One list of 560,000 items, 5.6 MB (under every size limit; a page is never cut inside a list),
+    makes a parse tree of several hundred MB."""
     hostile = tmp_path / "tags.html"
-    hostile.write_text("<html><body>" + "<p>a</p>" * 560_000 + "</body></html>")
+    hostile.write_text("<html><body><ul>" + "<li>a</li>" * 560_000 + "</ul></body></html>")
     good = docs.write_txt(tmp_path / "opening.txt", "Opening hours", [("Hours", ["We open at nine. " * 8])])
     with KnowledgeStore(store_root, embedder=embedder, limits=IngestLimits(max_parse_mb=64)) as store:
         store.create("kb")
@@ -152,15 +153,22 @@ def test_a_hostile_html_is_stopped_by_the_parsers_memory_limit_and_the_rest_carr
         assert by_name["opening.txt"].outcome is Outcome.ADDED  # a new parser process took over
 
 
-def test_a_file_that_takes_too_long_to_parse_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
+def test_tags_nested_deeper_than_the_html_parser_reads_are_refused_not_dropped(tmp_path: Path) -> None:
     nested = tmp_path / "nested.html"
-    nested.write_text("<html><body>" + "<div>" * 200_000 + "deep" + "</div>" * 200_000 + "</body></html>")
+    nested.write_text("<html><body>" + "<div>" * 2000 + "deep" + "</div>" * 2000 + "</body></html>")
+    with pytest.raises(UnreadableDocumentError, match=r"nested\.html: its tags are nested more than 255 "):
+        read_document(nested)
+
+
+def test_a_file_that_takes_too_long_to_parse_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
+    listed = tmp_path / "listed.html"
+    listed.write_text("<html><body><ul>" + "<li>a</li>" * 300_000 + "</ul></body></html>")
     parser = ParserProcess(IngestLimits(max_parse_seconds=1))
     try:
-        too_long = (r"nested\.html: reading it took more than 1 s, the limit "
+        too_long = (r"listed\.html: reading it took more than 1 s, the limit "
                     r"\(knowledge\.limits\.max_parse_seconds\)")
         with pytest.raises(LimitExceededError, match=too_long):
-            parser.parse(nested)
+            parser.parse(listed)
         small = docs.write_txt(tmp_path / "small.txt", "Small", [("Part", ["A short paragraph. " * 5])])
         assert parser.parse(small).title == "Small"
     finally:
