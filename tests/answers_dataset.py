@@ -36,6 +36,7 @@ class LabelledQuestion:
     source: str | None
     follow_up_of: str | None
     must_not_say: tuple[str, ...]
+    addition: str | None = None  # a labelled dev-only question added after the balanced split was made
 
     @property
     def source_path(self) -> Path | None:
@@ -62,6 +63,7 @@ def _parse(line_no: int, raw: str) -> LabelledQuestion:
             source=row["source"],
             follow_up_of=row["follow_up_of"],
             must_not_say=tuple(str(s) for s in row["must_not_say"]),
+            addition=row.get("addition"),
         )
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DatasetError(f"questions.jsonl line {line_no}: {exc}") from exc

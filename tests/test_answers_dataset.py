@@ -87,8 +87,14 @@ def test_follow_ups_come_after_a_parent_in_the_same_split() -> None:
 
 def test_split_is_roughly_half_and_half_for_every_kind() -> None:
     for kind in ("answerable", "unanswerable", "hostile"):
-        splits = Counter(q.split for q in QUESTIONS if q.kind == kind)
+        splits = Counter(q.split for q in QUESTIONS if q.kind == kind and q.addition is None)
         assert abs(splits["dev"] - splits["test"]) <= max(3, (splits["dev"] + splits["test"]) // 10), kind
+
+
+def test_later_additions_are_labelled_dev_questions_only() -> None:
+    added = [q for q in QUESTIONS if q.addition is not None]
+    assert all(q.split == "dev" and (q.addition or "").strip() for q in added)
+    assert len(added) < len(QUESTIONS) // 5  # the balanced split stays the bulk of the set
 
 
 def test_planted_hostile_text_sits_in_tampered_fixtures_only() -> None:

@@ -78,6 +78,13 @@ PLACE_TEXT = re.compile(
     r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b\d{5}(?:-\d{4})?\b|\b\d+\s+[A-Z][a-z]+\s+(?:St|Street|Road|Ave)",
     re.IGNORECASE,
 )
+# A postal address: "what's the mailing address?" is not answered by an e-mail or web address.
+POSTAL_TEXT = re.compile(
+    r"\b\d+[A-Za-z]?\s+(?:[A-Z][\w.]*\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|ln|boulevard|blvd|drive|dr|"
+    r"way|place|pl|court|ct|square|sq|parkway|pkwy|highway|hwy)\b\.?|\bp\.?\s?o\.?\s+box\s+\d+|"
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|\bsuite\s+\d+",
+    re.IGNORECASE,
+)
 PHONE_TEXT = re.compile(r"(?:\+|\b)\d[\d\s().-]{6,}\d\b|\b\d{3}-\d{3}-[A-Z0-9]{4}\b|\b1-8\d\d\b")
 EMAIL_TEXT = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 WEBSITE_TEXT = re.compile(
@@ -127,6 +134,14 @@ _INTERVAL = re.compile(
 # Time words that say when something happens but not at what hours: "several entrances are closed
 # during winter" does not answer "what time does the visitor center open?".
 _NOT_CLOCK = re.compile(r"closed|\d{4}", re.IGNORECASE)
+
+
+# A time of day: "what time does the store close?" is not answered by "open May 15th through October 15th".
+TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.]\d\d\b|"
+    r"\b(?:noon|midday|midnight|24/7|round the clock|24 hours|sunrise|sunset|dawn|dusk)\b",
+    re.IGNORECASE,
+)
 
 
 def states_clock_time(text: str) -> bool:

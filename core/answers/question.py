@@ -17,7 +17,10 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.NUMBER, re.compile(
         r"\bhow much (?!is\b|are\b|does\b|do\b|will\b|would\b|for\b|to\b|it\b|money\b|did\b|was\b|"
         r"should\b|cost|extra\b|more\b|less\b|of\b|in\b|per\b)[a-z]+")),
-    # "How do agencies pay for it?" asks for a way to pay, not an amount.
+    # "How do agencies pay for it?" asks for a way to pay, not an amount; "can we pay with a credit
+    # card?" is a yes or no about one.
+    (AnswerType.POLICY, re.compile(
+        r"^(?:can|could|may|do|does) (?:i|we|you|they) pay\b.*\b(?:with|by|using|via|in)\b")),
     (AnswerType.OTHER, re.compile(r"^how (?:do|can|should|would|could|will|does) (?:[a-z]+ ){1,3}pay\b")),
     (AnswerType.PRICE, re.compile(
         r"\bhow much\b|\bcosts?\b|\bprices?\b|\bpriced\b|\bfees?\b|\bcharges?\b|\bexpensive\b|\bcheap\b|"
@@ -66,11 +69,15 @@ class Question:
     focus: frozenset[str]
     counted: frozenset[str] = frozenset()  # "how many backup codes" -> {"backup", "code"}
     clock: bool = False  # it asks what time or which hours (opening, closing), not how soon
+    time_of_day: bool = False  # "what time...": a time of day, not a season or a date
+    postal: bool = False  # "what's your mailing address?": a street or post box, not a web address
     procedure: bool = False  # "how do I reset my password?": the steps, from the first
     amount: bool = False  # it asks how much ("what does it cost?"), not whether ("do we have to pay?")
 
 
 _AMOUNT = re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\brates?\b|\bfares?\b|\bcharges?\b")
+_POSTAL = re.compile(r"\b(?:mailing|postal|post|street|physical|office|head office|headquarters) address\b|"
+                     r"\bwhere (?:do|can|should) i (?:send|mail|post) \b")
 _PROCEDURE = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat steps\b")
 
 
@@ -122,9 +129,14 @@ def analyse(text: str) -> Question:
     kind = answer_type(text)
     said = _normalise(text)
     clock = kind is AnswerType.TIME and bool(_CLOCK.search(said))
+    time_of_day = clock and "what time" in said
+    postal = kind is AnswerType.PLACE and bool(_POSTAL.search(said))
     procedure = kind is AnswerType.OTHER and bool(_PROCEDURE.search(said))
     amount = kind is AnswerType.PRICE and bool(_AMOUNT.search(said))
-    return Question(text, kind, frozenset(content_words(text)), counted_terms(text), clock, procedure, amount)
+    return Question(
+        text, kind, frozenset(content_words(text)), counted_terms(text),
+        clock=clock, time_of_day=time_of_day, postal=postal, procedure=procedure, amount=amount,
+    )
 
 
 def is_follow_up(text: str) -> bool:

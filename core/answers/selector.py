@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from earpiece.core.answers.evidence import PRICE_FIGURE, AnswerType, counts, has_evidence, states_clock_time
+from earpiece.core.answers.evidence import (
+    POSTAL_TEXT,
+    PRICE_FIGURE,
+    TIME_OF_DAY,
+    AnswerType,
+    counts,
+    has_evidence,
+    states_clock_time,
+)
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
@@ -68,6 +76,10 @@ def has_answer_shape(asked: Question, text: str) -> bool:
     for an extractive candidate and for a model's sentence."""
     if asked.answer_type is AnswerType.NUMBER and asked.counted:
         return counts(text, asked.counted)
+    if asked.postal:
+        return bool(POSTAL_TEXT.search(text))
+    if asked.time_of_day:
+        return bool(TIME_OF_DAY.search(text))
     if asked.clock:
         return states_clock_time(text)
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)

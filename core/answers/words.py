@@ -37,11 +37,13 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def stem(word: str) -> str:
-    """Crude, but consistent: "machines"/"machine", "refunded"/"refund", "costs"/"cost"."""
+    """Crude, but consistent: "machines"/"machine", "refunded"/"refund", "costs"/"cost",
+    "deleted"/"delete" (a final "e" goes from longer words, but not from "free" or "fee")."""
     for suffix in ("ies", "ing", "ed", "s"):
         if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:-1] if len(word) >= 5 and word.endswith("e") and not word.endswith("ee") else word
 
 
 def tokens(text: str) -> list[str]:
@@ -49,4 +51,4 @@ def tokens(text: str) -> list[str]:
 
 
 def content_words(text: str) -> set[str]:
-    return {SYNONYMS.get(w) or stem(w) for w in tokens(text) if w not in STOPWORDS}
+    return {stem(SYNONYMS.get(w, w)) for w in tokens(text) if w not in STOPWORDS}

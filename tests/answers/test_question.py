@@ -7,8 +7,9 @@ import pytest
 from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.model import FEATURES
 from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
-from earpiece.core.answers.selector import Selector
+from earpiece.core.answers.selector import Selector, has_answer_shape
 from earpiece.core.answers.units import Candidate
+from earpiece.core.answers.words import content_words, stem
 from earpiece.core.interfaces import Passage
 
 
@@ -29,6 +30,7 @@ from earpiece.core.interfaces import Passage
         ("how do I descale the machine", AnswerType.OTHER),
         ("how do agencies pay for it?", AnswerType.OTHER),
         ("after the wait, should I just make a brand new account?", AnswerType.POLICY),
+        ("can we pay for the plan with a credit card?", AnswerType.POLICY),
         ("how much do I pay for a car?", AnswerType.PRICE),
         ("are you going to limit free history to 90 days?", AnswerType.POLICY),
         ("what is the upload limit?", AnswerType.NUMBER),
@@ -85,7 +87,7 @@ def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
 
 def test_how_much_of_something_is_answered_by_a_figure_of_that_thing() -> None:
     storage = analyse("how much file storage do we get on the free plan?")
-    assert storage.answer_type is AnswerType.NUMBER and storage.counted == {"file", "storage"}
+    assert storage.answer_type is AnswerType.NUMBER and storage.counted == content_words("file storage")
     assert counts("File storage up to 5 GB total.", storage.counted)
     assert not counts("Only the latest 10,000 messages can be searched on the free plan.", storage.counted)
     assert not analyse("how much is it?").counted
@@ -121,3 +123,21 @@ def test_free_or_a_discount_says_whether_one_pays_but_not_how_much() -> None:
     whether = Selector.features(analyse("do we have to pay for the Standard plan?"), free, 0.7, 0.7, 0.0)
     how_much = Selector.features(analyse("how much is the Standard plan?"), free, 0.7, 0.7, 0.0)
     assert (whether[checked], how_much[checked]) == (1.0, 0.5)
+
+
+def test_what_time_is_answered_by_a_time_of_day_not_a_season() -> None:
+    asked = analyse("what time does the general store close in the evening?")
+    assert not has_answer_shape(asked, "The general store is open from May 15th through October 15th.")
+    assert has_answer_shape(asked, "The general store is open 8 a.m. to 6 p.m.")
+    assert has_answer_shape(analyse("when is the general store open?"), "Open May 15th through October 15th.")
+
+
+def test_a_mailing_address_is_a_street_or_post_box_not_an_email_address() -> None:
+    asked = analyse("what's the mailing address of your office?")
+    assert not has_answer_shape(asked, "Report it to our security team at security@example.com.")
+    assert has_answer_shape(asked, "Write to PO Box 168, Yellowstone National Park, WY 82190.")
+
+
+def test_a_word_and_its_inflections_share_a_stem() -> None:
+    assert stem("deleted") == stem("delete") and stem("closes") == stem("close")
+    assert stem("free") == "free" and content_words("cars") == content_words("vehicle")
