@@ -1,0 +1,1 @@
+"""End-of-turn benchmark on recorded human speech and synthetic voices (issue 13)."""

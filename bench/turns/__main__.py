@@ -1,0 +1,336 @@
+"""End-of-turn benchmark: how soon a finished turn is declared over, and how often one that is not
+over is cut (a *false cut-in*), on recorded human speech and synthetic voices.
+
+    .venv/bin/python -m bench.turns [--conditions wideband narrowband] [--vads webrtc silero]
+                                    [--out turns-human]
+
+Every case (`cases.py`) is pushed frame by frame through `TurnDetector` under each endpointing
+setup: the timer (a fixed silence) at several lengths, and Smart Turn v3 over a grid of when it is
+asked (`turns.model_silence_ms`), its threshold and the fallback silence (`turns.max_silence_ms`).
+Its verdict reaches the detector `--verdict-delay-ms` after the pause (the quiet-machine inference
+time), so the machine's load changes no outcome; the inference time measured here is printed apart.
+
+Delay is from the end of the last word to the frame at which the turn was declared over (the VAD's
+hangover included), on complete cases that were not cut. A cut-in is any turn end declared more than
+50 ms before the last word ended: at a pause put in (paused cases) or at the reader's own pause
+inside a sentence (complete cases). A turn end whose utterance has less than `SHORT_MS` of voiced
+frames (a breath or click before the words) is counted apart, not as a cut-in: the session gives
+such a sound no reply when it has no words (`not_caught_min_voiced_ms`), and the words that
+follow start a new turn.
+
+The setup is chosen on dev (both audio conditions pooled): the lowest median delay among setups
+with no more cut-ins than today's default (timer 600 ms, webrtcvad); it replaces the default only
+when its median is at least `MUCH_LOWER_MS` lower and its p95 no higher. The test split is reported
+for every setup. Writes bench/results/<out>.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.stt.speech import CONDITIONS
+from bench.turns.cases import Case, human_cases, synthetic_cases
+from bench.turns.simulate import CachedJudge, TurnEnd, run_case, voiced_flags
+from earpiece.core.audio.pcm import split_frames
+from earpiece.core.audio.smart_turn import load_smart_turn
+from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
+from earpiece.core.audio.turns import TurnDetector
+from earpiece.core.audio.vad import frame_voice_activity
+from earpiece.core.engine.config import EngineConfig
+from earpiece.core.settings import VadSettings
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+TIMERS_MS = (400, 500, 600, 800)
+MODEL_SILENCES_MS = (200, 300)
+THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
+MAX_SILENCES_MS = (600, 800, 1000, 1200)
+BASELINE = "timer 600 ms · webrtc"
+WIRED_SMART_TURN = "smart-turn 200 ms, p >= 0.5, max 1200 ms · webrtc"  # TurnSettings()' model values
+MUCH_LOWER_MS = 150.0
+CUT_IN_SLACK_S = 0.05
+SHORT_MS = EngineConfig().not_caught_min_voiced_ms
+GROUPS = ("human", "synthetic", "all")
+
+
+@dataclass(frozen=True)
+class Setup:
+    name: str
+    vad: VadSettings
+    turns: TurnSettings
+
+    @property
+    def threshold(self) -> float:
+        return self.turns.threshold
+
+
+def setups(vads: Iterable[str]) -> list[Setup]:
+    out: list[Setup] = []
+    for engine in vads:
+        for ms in TIMERS_MS:
+            turns = TurnSettings(endpointing=Endpointing.TIMER, vad=VadEngine(engine))
+            out.append(Setup(f"timer {ms} ms · {engine}", VadSettings(end_of_turn_ms=ms), turns))
+        for asked in MODEL_SILENCES_MS:
+            for threshold in THRESHOLDS:
+                for most in MAX_SILENCES_MS:
+                    turns = TurnSettings(
+                        endpointing=Endpointing.SMART_TURN, vad=VadEngine(engine), threshold=threshold,
+                        model_silence_ms=asked, max_silence_ms=most,
+                    )
+                    name = f"smart-turn {asked} ms, p >= {threshold}, max {most} ms · {engine}"
+                    out.append(Setup(name, VadSettings(), turns))
+    return out
+
+
+def outcome(case: Case, ends: list[TurnEnd]) -> dict[str, Any]:
+    before = [e for e in ends if e.detected_s < case.spoken_end_s - CUT_IN_SLACK_S]
+    early = [e for e in before if e.voiced_ms >= SHORT_MS]
+    final = [e for e in ends if e.detected_s >= case.spoken_end_s - CUT_IN_SLACK_S]
+    last = final[0] if final else None
+    return {
+        "id": case.id,
+        "cut_in": bool(early),
+        "cut_at_s": round(early[0].detected_s, 2) if early else None,
+        "short_ends": len(before) - len(early),
+        "delay_ms": round((last.detected_s - case.spoken_end_s) * 1000) if last else None,
+        "by_model": bool(last and last.by_model),
+        "forced": bool(last and last.forced) or last is None,
+    }
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q))) if values else None
+
+
+def summary(cases: list[Case], outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    paused = [o for c, o in zip(cases, outcomes, strict=True) if c.kind == "paused"]
+    complete = [o for c, o in zip(cases, outcomes, strict=True) if c.kind == "complete"]
+    delays = [o["delay_ms"] for o in complete if not o["cut_in"] and o["delay_ms"] is not None]
+    cut = sum(o["cut_in"] for o in paused) + sum(o["cut_in"] for o in complete)
+    return {
+        "paused": len(paused),
+        "paused_cut_in": sum(o["cut_in"] for o in paused),
+        "complete": len(complete),
+        "complete_cut_in": sum(o["cut_in"] for o in complete),
+        "cut_ins": cut,
+        "cut_in_pct": round(100 * cut / max(1, len(paused) + len(complete)), 1),
+        "delay_ms_p50": _pct(delays, 50),
+        "delay_ms_p95": _pct(delays, 95),
+        "ended_by_model": sum(o["by_model"] for o in complete),
+        "short_ends": sum(o["short_ends"] for o in outcomes),
+        "never_ended": sum(o["forced"] for o in outcomes),
+    }
+
+
+def _group(case: Case, group: str) -> bool:
+    return group == "all" or case.human == (group == "human")
+
+
+def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    model = load_smart_turn(TurnSettings())
+    judge = CachedJudge(model)
+    synthetic, left_out = synthetic_cases()
+    base = human_cases() + synthetic
+    all_setups = setups(args.vads)
+    outcomes: dict[str, dict[str, list[dict[str, Any]]]] = {s.name: {} for s in all_setups}
+    cases_by_condition: dict[str, list[Case]] = {}
+    for condition in args.conditions:
+        cases = base if condition == "wideband" else [c.narrowband(n) for n, c in enumerate(base)]
+        cases_by_condition[condition] = cases
+        frames = [split_frames(c.pcm, 0.0) for c in cases]
+        for engine in args.vads:
+            vad_turns = TurnSettings(vad=VadEngine(engine))
+            voiced = [voiced_flags(f, frame_voice_activity(vad_turns)) for f in frames]
+            for setup in (s for s in all_setups if s.turns.vad == engine):
+                results = []
+                for case, case_frames, flags in zip(cases, frames, voiced, strict=True):
+                    vad = frame_voice_activity(vad_turns)
+                    detector = TurnDetector(setup.vad, turns=setup.turns, vad=vad)
+                    ends = run_case(case_frames, flags, detector, judge, setup.threshold,
+                                    args.verdict_delay_ms)
+                    results.append(outcome(case, ends))
+                outcomes[setup.name][condition] = results
+            print(f"{condition} · {engine}: {len(all_setups) // len(args.vads)} setups done "
+                  f"({len(judge.compute_ms)} model calls so far)", flush=True)
+    summaries: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, by_condition in outcomes.items():
+        summaries[name] = {}
+        for split in ("dev", "test"):
+            for group in GROUPS:
+                for condition in [*args.conditions, "both"]:
+                    conditions = args.conditions if condition == "both" else [condition]
+                    pairs = [
+                        (c, o)
+                        for cond in conditions
+                        for c, o in zip(cases_by_condition[cond], by_condition[cond], strict=True)
+                        if c.split == split and _group(c, group)
+                    ]
+                    summaries[name][f"{split}/{group}/{condition}"] = summary(
+                        [p[0] for p in pairs], [p[1] for p in pairs]
+                    )
+    choice = choose(summaries)
+    return {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "verdict_delay_ms": args.verdict_delay_ms,
+        "turn_model_ms_p50": _pct(judge.compute_ms, 50),
+        "turn_model_ms_p95": _pct(judge.compute_ms, 95),
+        "conditions": list(args.conditions),
+        "cases": {
+            f"{split}/{kind}/{'human' if human else 'synthetic'}": sum(
+                c.split == split and c.kind == kind and c.human == human for c in base
+            )
+            for split in ("dev", "test") for kind in ("complete", "paused") for human in (True, False)
+        },
+        "synthetic_left_out": left_out,
+        "choice": choice,
+        "summaries": summaries,
+        "cut_ins": {
+            name: [
+                {"condition": cond, "split": c.split, "source": c.source, "text": c.text,
+                 "pauses_ms": list(c.pauses_ms), "cut_at_s": o["cut_at_s"]}
+                for cond in args.conditions
+                for c, o in zip(cases_by_condition[cond], outcomes[name][cond], strict=True)
+                if o["cut_in"]
+            ]
+            for name in {BASELINE, choice["chosen"], choice["best_smart_turn"]}
+        },
+    }
+
+
+def choose(summaries: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    key = "dev/all/both"
+    base = summaries[BASELINE][key]
+
+    def rank(name: str) -> tuple[float, float]:
+        s = summaries[name][key]
+        return (s["delay_ms_p50"] or 1e9, s["delay_ms_p95"] or 1e9)
+
+    fair = [n for n, s in summaries.items() if s[key]["cut_ins"] <= base["cut_ins"]]
+    best = min(fair, key=rank)
+    smart = [n for n in fair if n.startswith("smart-turn")]
+    best_smart = min(smart, key=rank) if smart else min(
+        (n for n in summaries if n.startswith("smart-turn")), key=lambda n: summaries[n][key]["cut_ins"]
+    )
+    s = summaries[best][key]
+    better = (
+        best != BASELINE
+        and s["delay_ms_p50"] <= base["delay_ms_p50"] - MUCH_LOWER_MS
+        and s["delay_ms_p95"] <= base["delay_ms_p95"]
+    )
+    return {"baseline": BASELINE, "best_on_dev": best, "better": better,
+            "chosen": best if better else BASELINE, "best_smart_turn": best_smart}
+
+
+def _row(name: str, s: dict[str, dict[str, Any]], split: str, conditions: list[str]) -> str:
+    h, y, a = (s[f"{split}/{g}/both"] for g in GROUPS)
+    per_condition = " | ".join(f"{s[f'{split}/all/{c}']['cut_ins']}" for c in conditions)
+    return (
+        f"| {name} | {h['paused_cut_in']}/{h['paused']} | {h['complete_cut_in']}/{h['complete']} | "
+        f"{y['paused_cut_in']}/{y['paused']} | {a['cut_ins']} ({a['cut_in_pct']} %) | {per_condition} | "
+        f"{a['delay_ms_p50']} / {a['delay_ms_p95']} | {h['delay_ms_p50']} / {h['delay_ms_p95']} | "
+        f"{a['ended_by_model']}/{a['complete']} | {a['short_ends']} |"
+    )
+
+
+def markdown(result: dict[str, Any]) -> str:
+    choice, summaries, conditions = result["choice"], result["summaries"], result["conditions"]
+    header = (
+        "| setup | human paused: cut | human complete: cut at own pause | synthetic paused: cut "
+        "| all cut-ins | " + " | ".join(f"cut-ins {c}" for c in conditions)
+        + " | delay p50 / p95 (ms) | human delay p50 / p95 "
+        "| complete ended by the model | short sounds ended (not cut-ins) |"
+    )
+    rule = "|" + "---|" * (10 + len(conditions) - 1)
+    chosen, key = choice["chosen"], "dev/all/both"
+
+    def figures(name: str) -> str:
+        d = summaries[name][key]
+        return f"{d['cut_ins']} cut-ins, delay p50 / p95 {d['delay_ms_p50']} / {d['delay_ms_p95']} ms"
+
+    verdict = (
+        f"**{chosen}** is measured better than {choice['baseline']} on dev: no more cut-ins and a median "
+        f"delay at least {MUCH_LOWER_MS:.0f} ms lower."
+        if choice["better"]
+        else f"Nothing is measured better than **{choice['baseline']}** ({figures(choice['baseline'])}) on "
+        f"dev: better means no more cut-ins, a median delay at least {MUCH_LOWER_MS:.0f} ms lower and a p95 "
+        f"no higher. The lowest median among setups with no more cut-ins: {choice['best_on_dev']} "
+        f"({figures(choice['best_on_dev'])}); the best Smart Turn setup: {choice['best_smart_turn']} "
+        f"({figures(choice['best_smart_turn'])}). The test split below shows whether it holds."
+    )
+    interesting = [choice["baseline"], choice["best_on_dev"], choice["best_smart_turn"], WIRED_SMART_TURN]
+    interesting += [n for n in summaries if n.startswith("timer") and n not in interesting]
+    lines = [
+        "# End of turn on recorded human speech and synthetic voices",
+        "",
+        f"{result['when']} on {result['machine']}, load average {result['load_average']}. Cut-in counts "
+        f"do not depend on the machine's load (the model's verdict is taken to arrive "
+        f"{result['verdict_delay_ms']} ms after the pause); the turn model's time measured here "
+        f"(p50 / p95 {result['turn_model_ms_p50']} / {result['turn_model_ms_p95']} ms) is a smoke figure.",
+        "",
+        "Cases per split: " + ", ".join(f"{k} {v}" for k, v in result["cases"].items())
+        + f"; each in {' and '.join(conditions)} audio (counts below pool the conditions). Synthetic "
+        f"sentences left out because Whisper did not find their words: {len(result['synthetic_left_out'])}.",
+        "",
+        f"**Choice (on dev):** {verdict}",
+        "",
+        "## Test split",
+        "",
+        header,
+        rule,
+        *[_row(n, summaries[n], "test", conditions) for n in dict.fromkeys(interesting)],
+        "",
+        "## Dev split (every setup; the choice is made here)",
+        "",
+        header,
+        rule,
+        *[_row(n, summaries[n], "dev", conditions) for n in summaries],
+        "",
+        "Human: recorded readings shipped with moonshine-voice (see bench/turns/recordings.py); paused = "
+        "a 300-700 ms silence put in at a word gap inside a clause; complete = the sentence as read, whose "
+        "own pauses at commas count as cut-ins when a turn ends there. Synthetic: Piper and eSpeak NG, a "
+        "sentence spoken whole and cut at a hesitation point. Narrowband: 300-3400 Hz, G.711 mu-law, "
+        "white noise 25 dB below the speech. Delay: end of the last word to the turn's end, complete "
+        "cases not cut.",
+    ]
+    for name, cuts in result["cut_ins"].items():
+        test_cuts = [c for c in cuts if c["split"] == "test"]
+        lines += ["", f"### Test cut-ins: {name} ({len(test_cuts)})", ""]
+        lines += [
+            f'- {c["condition"]}, {c["source"]}: "{c["text"]}" '
+            f'(pauses {c["pauses_ms"]} ms; cut at {c["cut_at_s"]} s)'
+            for c in test_cuts
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
+    engines = [e.value for e in VadEngine]
+    parser.add_argument("--vads", nargs="+", default=engines, choices=engines)
+    parser.add_argument("--verdict-delay-ms", type=float, default=60.0,
+                        help="when the model's verdict reaches the detector after the pause")
+    parser.add_argument("--out", default="turns-human")
+    args = parser.parse_args()
+    if BASELINE.split(" · ")[1] not in args.vads:
+        parser.error("the baseline uses webrtc: keep it in --vads")
+    result = evaluate(args)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (RESULTS / f"{args.out}.md").write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

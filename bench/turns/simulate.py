@@ -1,0 +1,66 @@
+"""Push a case's frames through `TurnDetector` as the listener does, the turn model's verdict
+arriving a fixed time after each pause (so the machine's load does not decide the outcome)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from earpiece.core.audio.frames import FRAME_MS, AudioFrame
+from earpiece.core.audio.smart_turn import SmartTurnModel, TurnVerdict
+from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, TurnDetector
+from earpiece.core.audio.vad import FrameVoiceActivity
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnd:
+    detected_s: float  # from the case's start
+    by_model: bool
+    forced: bool
+    voiced_ms: int  # of the utterance that ended
+
+
+class CachedJudge:
+    """Smart Turn's probability for each utterance, computed once; the threshold is applied per run."""
+
+    def __init__(self, model: SmartTurnModel) -> None:
+        self._model = model
+        self._seen: dict[bytes, TurnVerdict] = {}
+        self.compute_ms: list[float] = []
+
+    def judge(self, pcm: bytes, threshold: float) -> TurnVerdict:
+        key = hashlib.sha1(pcm).digest()
+        if key not in self._seen:
+            self._seen[key] = verdict = self._model.judge(pcm)
+            self.compute_ms.append(verdict.compute_ms)
+        seen = self._seen[key]
+        return TurnVerdict(seen.probability >= threshold, seen.probability, seen.compute_ms)
+
+
+def voiced_flags(frames: list[AudioFrame], vad: FrameVoiceActivity) -> list[bool]:
+    return [vad.is_speech(frame) for frame in frames]
+
+
+def run_case(
+    frames: list[AudioFrame],
+    voiced: list[bool],
+    detector: TurnDetector,
+    judge: CachedJudge | None,
+    threshold: float,
+    verdict_delay_ms: float,
+) -> list[TurnEnd]:
+    """Every turn end the detector declares over the case's audio."""
+    delay_frames = max(1, math.ceil(verdict_delay_ms / FRAME_MS))
+    pending: dict[int, tuple[float, TurnVerdict]] = {}  # frame index -> (end_of_speech_at, verdict)
+    ends: list[TurnEnd] = []
+    for index, (frame, is_voiced) in enumerate(zip(frames, voiced, strict=True)):
+        if index in pending:
+            detector.verdict(*pending.pop(index))
+        event = detector.push(frame, is_voiced)
+        if isinstance(event, SpeechPaused) and judge is not None and detector.wants_verdict:
+            verdict = judge.judge(event.utterance.pcm, threshold)
+            pending[index + delay_frames] = (event.utterance.end_of_speech_at, verdict)
+        elif isinstance(event, SpeechEnded):
+            ends.append(TurnEnd(event.detected_at, event.by_model, event.forced, event.utterance.voiced_ms))
+    return ends
