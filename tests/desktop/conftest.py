@@ -44,8 +44,10 @@ def window(qtbot: QtBot, qloop: qasync.QEventLoop) -> Iterator[MainWindow]:
             spawn(win.phone.add_account(account, password=""))
         yield win
     finally:
-        spawn(win.phone.stop())
-        qtbot.waitUntil(lambda: win.phone.engine is None, timeout=20_000)
+        # Until the stop is done (phone.engine is None from its first step): an engine still stopping
+        # would wake this test's loop after it closed, and overlap the next test's engine.
+        stopping = spawn(win.phone.stop())
+        qtbot.waitUntil(stopping.done, timeout=20_000)
 
 
 def connected_call(qtbot: QtBot, window: MainWindow, peer: Baresip) -> CallView:
