@@ -287,6 +287,12 @@ class Ledger:
             rows = self._db.execute(query + " ORDER BY c.source, c.position", params).fetchall()
         return [ChunkRow.from_sql(r) for r in rows]
 
+    def document_texts(self, kb: str, source: str) -> list[str]:
+        """A document's title and the headings and texts of its searchable units."""
+        document = self.document(kb, source)
+        rows = [r for r in self.chunks(kb, source) if not r.flags]
+        return [document.title if document else "", *(f"{r.heading} {r.text}" for r in rows)]
+
     def chunk_ids(self, kb: str) -> set[str]:
         """The searchable chunks: what the vector index must hold (flagged units never are)."""
         with self._lock:

@@ -29,7 +29,7 @@ from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.ledger import SCHEMA_VERSION, ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
 from earpiece.core.knowledge.search import SearchResult, passages
-from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.settings import KnowledgeSettings
 
 
@@ -64,6 +64,7 @@ class KnowledgeReader:
         self._lock = threading.Lock()
         self._matrices: dict[str, tuple[int, list[str], np.ndarray]] = {}  # kb -> (generation, ids, vectors)
         self._vocabulary: dict[str, tuple[int, list[str]]] = {}
+        self._words: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}  # (kb, source) -> words
 
     def close(self) -> None:
         self._ledger.close()
@@ -143,3 +144,13 @@ class KnowledgeReader:
             cached = (generation, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+    def document_words(self, name: str, source: str) -> frozenset[str]:
+        """Every word of one document, lower-cased (see `KnowledgeStore.document_words`)."""
+        self.info(name)
+        generation = self._ledger.generation()
+        cached = self._words.get((name, source))
+        if cached is None or cached[0] != generation:
+            cached = (generation, document_words(self._ledger.document_texts(name, source)))
+            self._words[(name, source)] = cached
+        return cached[1]

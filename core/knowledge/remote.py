@@ -27,7 +27,7 @@ from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, Knowledge
 from earpiece.core.knowledge.index import GENERATION, PAGE, connect
 from earpiece.core.knowledge.search import SearchResult
 from earpiece.core.knowledge.store import collection_name
-from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.settings import KnowledgeSettings
 
 
@@ -119,6 +119,14 @@ class RemoteReader:
             cached = (generation, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+    def document_words(self, name: str, source: str) -> frozenset[str]:
+        """Every word of one document's served passages and their headings, lower-cased (see
+        `KnowledgeStore.document_words`; the title stays in the admin's ledger). Not cached: a
+        filtered read of one document's passages."""
+        found = self._collection(name).get(where={"source": source}, include=["documents", "metadatas"])
+        return document_words(f"{(m or {}).get('heading', '')} {t}"
+                              for t, m in zip(found["documents"], found["metadatas"], strict=True))
 
 
 def _passage(chunk_id: str, text: str, metadata: dict[str, Any], distance: float) -> Passage:

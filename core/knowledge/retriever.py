@@ -23,6 +23,8 @@ class Searchable(Protocol):
 
     def vocabulary(self, name: str, limit: int = 60) -> list[str]: ...
 
+    def document_words(self, name: str, source: str) -> frozenset[str]: ...
+
 
 class KnowledgeRetriever:
     """Implements `earpiece.core.interfaces.Retriever` over a store's or a reader's `search`."""
@@ -41,3 +43,8 @@ class KnowledgeRetriever:
 
     def vocabulary(self) -> list[str]:
         return self.store.vocabulary(self.kb_name, self._vocabulary_size)
+
+    def document_words(self, source: str) -> frozenset[str]:
+        """Every word of the document `source` (a `Passage.source`), lower-cased: a name the caller
+        said can be on a retrieved document's page though no retrieved unit holds it."""
+        return self.store.document_words(self.kb_name, source)

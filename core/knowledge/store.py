@@ -63,7 +63,7 @@ from earpiece.core.knowledge.progress import (
 from earpiece.core.knowledge.readers import ParsedDocument
 from earpiece.core.knowledge.screening import phone_numbers, screen
 from earpiece.core.knowledge.search import SearchResult, passages
-from earpiece.core.knowledge.vocabulary import extract_vocabulary
+from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.paths import data_dir
 from earpiece.core.settings import KnowledgeSettings
 
@@ -191,6 +191,7 @@ class KnowledgeStore:
         self._open_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._vocabulary: dict[str, tuple[float, list[str]]] = {}
+        self._words: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (kb, source) -> words
         self._cancel: threading.Event | None = None  # the running `add`'s cancel request
         self.recovery_notes: list[str] = []  # what reconciliation repaired on open (for logs and UI)
         self._closed = False
@@ -726,6 +727,17 @@ class KnowledgeStore:
             cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+
+    def document_words(self, name: str, source: str) -> frozenset[str]:
+        """Every word of one document (`Passage.source`), lower-cased; see `vocabulary.document_words`.
+        Empty for a document the knowledge base does not hold. Cached until the knowledge base changes."""
+        kb = self.info(name)
+        cached = self._words.get((name, source))
+        if cached is None or cached[0] != kb.updated_at:
+            cached = (kb.updated_at, document_words(self._ledger.document_texts(name, source)))
+            self._words[(name, source)] = cached
+        return cached[1]
 
 
 def _screened_rows(

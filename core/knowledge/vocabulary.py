@@ -111,3 +111,10 @@ def recurring_terms(
     """Only the recurring terms of `texts`, most widespread first."""
     counts, recurring, _rest = _ranked(texts, min_count)
     return [counts.form(key) for key in recurring[:limit]]
+
+
+def document_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every word of one document's texts (its title, its units and their headings), lower-cased,
+    without the commonest function words: whether a name the caller said is on a document's page
+    even when no retrieved unit of it holds the name."""
+    return frozenset(w for text in texts for w in map(str.lower, _WORD.findall(text)) if w not in _COMMON)

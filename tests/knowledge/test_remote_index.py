@@ -70,6 +70,10 @@ def test_an_agent_elsewhere_answers_from_the_served_index_without_held_back_unit
         assert agent.search("sample", "where can visitors park", 1).passages[0].heading == "Parking"
         with KnowledgeReader(root, embedder=embedder) as local:
             assert agent.vocabulary("sample") == local.vocabulary("sample")
+            local_words = local.document_words("sample", str(notice))
+        served_words = agent.document_words("sample", str(notice))
+        assert {"visitors", "depot", "parking"} <= served_words <= local_words  # the title stays local
+        assert "agent" not in served_words  # a held-back unit is not served
     with pytest.raises(KnowledgeError, match="no knowledge base named 'other' on the Chroma server"):
         open_reader("other", settings=settings, embedder=embedder)
 
