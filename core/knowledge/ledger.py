@@ -137,8 +137,9 @@ class ChunkRow:
 
 @dataclass(frozen=True, slots=True)
 class PartialDocument:
-    """How far a streamed file got: its segments before `next_start` (a byte offset) are stored,
-    as chunks up to `next_position`; `heading` is the one the next segment starts under."""
+    """How far a streamed file got: its segments before `next_start` (a byte offset into the file or
+    into a Word file's XML, or a PDF's page index) are stored, as chunks up to `next_position`;
+    `heading` is the one the next segment starts under."""
 
     sha256: str
     next_start: int

@@ -7,8 +7,9 @@ extracting), and breaking one is a `LimitExceededError` that names the file, the
 setting.
 Parsing itself runs in a child process bounded by `max_parse_mb` and `max_parse_seconds`, for
 whatever the checks above cannot foresee (an HTML page of deeply nested tags, a PDF's streams).
-A plain-text file too big to read whole is read in segments (`readers.read_text_segment`), so
-only `max_file_mb` bounds it.
+Markdown, HTML, Word and long PDF files are streamed in segments (as is a big plain text), so
+`max_chars` bounds one segment of them, or a document read whole (`readers.read_document`); the
+parser process then holds about one segment at a time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class IngestLimits(BaseModel):
     max_zip_entries: int = Field(default=2000, gt=0)  # DOCX parts
     max_pdf_pages: int = Field(default=1000, gt=0)
     max_csv_rows: int = Field(default=20000, gt=0)
-    max_chars: int = Field(default=5_000_000, gt=0)  # extracted text per document read whole
+    max_chars: int = Field(default=5_000_000, gt=0)  # extracted text per document read whole, or per segment
     # The child process that parses (see `parsing.py`): memory it may take beyond its own code,
     # and seconds it may spend on one file (or one segment of a streamed text).
     max_parse_mb: int = Field(default=1024, gt=0)

@@ -3,6 +3,10 @@
 Each reader turns its format into `units.Element`s (headings, paragraphs, list items, tables,
 questions with answers); `units.build_units` cuts those into units. Readers never touch the
 store; every failure is a `DocumentError` naming the file and the cause.
+
+Markdown (`markdown_reader.py`), HTML (`html_stream.py`), Word (`docx_reader.py`), PDF and big
+plain texts are read in segments (`read_part`), which the store cuts, embeds and commits one by
+one; `read_document` reads every segment of a file at once.
 """
 
 from __future__ import annotations
