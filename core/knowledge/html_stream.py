@@ -26,7 +26,7 @@ from typing import Any
 
 from earpiece.core.knowledge.errors import UnreadableDocumentError
 from earpiece.core.knowledge.html_reader import Hidden, hidden_selectors
-from earpiece.core.knowledge.parsed import STREAM_BYTES, decode_text
+from earpiece.core.knowledge.parsed import STREAM_BYTES, check_not_binary
 from earpiece.core.knowledge.units import clean
 
 FEED_BYTES = 64 * 1024
@@ -52,7 +52,7 @@ def _encoding(path: Path) -> str:
     """UTF-8 (with or without a BOM) when the whole file decodes as such, else Windows-1252, as for
     every text format; a binary file is refused by its first 8 KB."""
     with path.open("rb") as file:
-        decode_text(file.read(8192), path)
+        check_not_binary(file.read(8192), path)
         file.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:

@@ -23,13 +23,18 @@ class ParsedDocument:
     last_heading: str = ""  # a segment of a streamed file: the heading the next segment is under
 
 
-def decode_text(data: bytes, path: Path) -> str:
+def check_not_binary(data: bytes, path: Path) -> None:
+    """Refuse a binary file (by its first 8 KB) that a text reader was given."""
     sample = data[:8192]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
     if b"\x00" in sample or (sample and controls / len(sample) > 0.02):
         raise UnreadableDocumentError(
             f"{path}: this looks like a binary file, not text (is it really a {path.suffix} file?)"
         )
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    check_not_binary(data, path)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)

@@ -181,3 +181,17 @@ def test_a_big_file_streams_in_committed_segments_and_resumes_after_an_interrupt
     assert [c.position for c in stored] == list(range(len(expected)))
     assert not store.documents("big")[0].partial and index_matches_ledger(store, "big")
     assert store.add("big", [big]).results[0].outcome is Outcome.UNCHANGED
+
+
+def test_html_is_decoded_as_utf8_or_windows_1252_whatever_falls_at_its_first_8_kb(tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy.html"
+    page = "<html><body><p>Our caf\u00e9 sells tea at \u00a32 a pot.</p></body></html>"
+    legacy.write_bytes(page.encode("cp1252"))
+    assert [b.text for b in _segments(legacy)[0].blocks] == ["Our café sells tea at £2 a pot."]
+    # UTF-8 whose first 8 KB hold "Á" (C3 81: 81 is no Windows-1252 character) and end inside "€".
+    lead = "<html><body><p>Árvore "
+    padding = "x" * (8191 - len(lead.encode()))
+    split = tmp_path / "split.html"
+    split.write_bytes(f"{lead}{padding}€5 a pot.</p></body></html>".encode())
+    assert split.read_bytes()[8191:8194] == "€".encode()
+    assert [b.text for b in _segments(split)[0].blocks] == [f"Árvore {padding}€5 a pot."]
