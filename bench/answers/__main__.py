@@ -3,6 +3,9 @@ declined, hostile safe, selection latency. Writes bench/results/answers.json and
 
     .venv/bin/python -m bench.answers [--split dev|test|both] [--show-misses]
 
+--show-misses lists, per question, what was spoken wrong (MISS) and which answerable questions were
+declined (DECLINED), with the selector's confidence: tune on the dev split's list only.
+
 The LLM stand-in is the local OpenAI-compatible server (tests/fakes) answering from the prompt's
 passages, lying about a figure every fourth answer, in front of the offline responder.
 """
@@ -64,6 +67,8 @@ def run(splits: list[str], show_misses: bool) -> dict[str, Any]:
                         if wrong or spoke_unanswerable:
                             print(f"   MISS {o.case.id} [{o.confidence:.2f}] {o.case.question!r}")
                             print(f"        -> {o.text!r}")
+                        elif o.case.kind == "answerable" and o.declined:
+                            print(f"   DECLINED {o.case.id} [{o.confidence:.2f}] {o.case.question!r}")
     return results
 
 
