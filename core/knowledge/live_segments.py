@@ -5,7 +5,8 @@ cannot be rebuilt from a byte offset alone. So the reader of the file being stre
 alive here, and a request for the segment where it stopped carries on from there: a file is read
 once from start to end. A request for any other segment (a resumed ingest after a restart, the
 parser process replaced) reads the file again from its start, skipping the segments before it;
-segment boundaries depend only on the file's bytes, so they fall where they fell before.
+segment boundaries depend only on the file's bytes, so they fall where they fell before. A small
+file read in between (the store reads the next file ahead) leaves the streamed one live.
 """
 
 from __future__ import annotations
@@ -47,12 +48,11 @@ def segment_at(path: Path, start: int, open_segments: Callable[[], Iterator[S]])
     status = path.stat()
     key = (str(path), status.st_size, status.st_mtime_ns)
     with _lock:
-        live, _live = _live, None
-        segments: Iterator[S] = (
-            live.segments if live is not None and live.key == key and live.next_start == start  # type: ignore[assignment]
-            else open_segments()
-        )
-        for segment in segments:
+        live = _live if _live is not None and _live.key == key and _live.next_start == start else None
+        segments: Iterator[S] = live.segments if live is not None else open_segments()  # type: ignore[assignment]
+        if live is not None:
+            _live = None
+        for segment in segments:  # an error here leaves nothing live: the next request reads anew
             if segment.start < start:
                 continue
             if segment.start > start:

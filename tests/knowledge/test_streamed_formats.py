@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -20,7 +21,9 @@ from earpiece.core.knowledge import (
     html_stream,
     markdown_reader,
 )
+from earpiece.core.knowledge.errors import UnreadableDocumentError
 from earpiece.core.knowledge.limits import IngestLimits
+from earpiece.core.knowledge.live_segments import segment_at
 from earpiece.core.knowledge.parsed import STREAM_BYTES, ParsedDocument
 from earpiece.core.knowledge.readers import read_part
 from tests.knowledge import documents as docs
@@ -195,3 +198,32 @@ def test_html_is_decoded_as_utf8_or_windows_1252_whatever_falls_at_its_first_8_k
     split.write_bytes(f"{lead}{padding}€5 a pot.</p></body></html>".encode())
     assert split.read_bytes()[8191:8194] == "€".encode()
     assert [b.text for b in _segments(split)[0].blocks] == [f"Árvore {padding}€5 a pot."]
+
+
+def test_the_file_being_streamed_is_read_once_and_a_resume_finds_its_segment_again(tmp_path: Path) -> None:
+    streamed, small = tmp_path / "big.html", tmp_path / "small.html"
+    streamed.write_text("big")
+    small.write_text("small")
+    opened: list[Path] = []
+
+    @dataclass(frozen=True)
+    class Part:
+        start: int
+        next_start: int | None
+
+    def reading(path: Path, starts: list[int]) -> Callable[[], Iterator[Part]]:
+        def segments() -> Iterator[Part]:
+            opened.append(path)
+            yield from (Part(s, n) for s, n in zip(starts, [*starts[1:], None], strict=True))
+        return segments
+
+    big_parts = reading(streamed, [0, 10, 20, 30])
+    assert segment_at(streamed, 0, big_parts).next_start == 10
+    assert segment_at(small, 0, reading(small, [0])).next_start is None  # read ahead in between
+    assert segment_at(streamed, 10, big_parts).next_start == 20
+    assert opened == [streamed, small]  # the big file was not read again
+    assert segment_at(streamed, 20, big_parts).start == 20
+    assert segment_at(streamed, 10, big_parts).start == 10  # a resume: read from the start, skipping
+    assert opened == [streamed, small, streamed]
+    with pytest.raises(UnreadableDocumentError, match=r"big\.html: no part of the file starts at 15"):
+        segment_at(streamed, 15, big_parts)
