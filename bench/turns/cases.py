@@ -7,7 +7,8 @@ Two sources, each split into dev and test:
   *paused*: one clause (the words between two punctuation marks) with a 300-700 ms silence put in
   at a word gap inside it, at up to `MAX_GAPS` gaps per clause, cut at the quietest 10 ms near the
   gap Whisper's word timings give. Sentences alternate between dev and test.
-- **synthetic**: the bundled Piper voice and two eSpeak NG voices. *complete*: whole questions.
+- **synthetic** (texts in `synthetic_texts.py`): the bundled Piper voice and two eSpeak NG voices.
+  *complete*: whole questions.
   *paused*: a sentence spoken whole and cut where a caller would hesitate ("I'd like to, um, ...
   change my order"), 300-700 ms of silence put in, so each part keeps the sentence's own prosody.
   The cut is at the gap after the hesitation's last word by Whisper's word timings; a sentence whose
@@ -30,7 +31,7 @@ import numpy as np
 
 from bench.stt.speech import speak, telephone_band
 from bench.turns.recordings import RECORDINGS, Word, load_recording, sentences, timed_words
-from bench.voice.turns import COMPLETE, PAUSED
+from bench.turns.synthetic_texts import COMPLETE, HESITATIONS
 from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float
 from earpiece.core.paths import cache_dir
@@ -44,16 +45,6 @@ HOP = SAMPLE_RATE // 100  # 10 ms
 QUIET_DB = 40.0  # a 10 ms step this far below the loudest is silence at a part's edges
 MAX_GAPS = 4  # paused cases per clause (spread over its gaps), so one long clause does not dominate
 FILLERS = {"uh", "um", "er", "erm", "ah"}
-
-# More hesitations of the kind the issue names, beside bench.voice.turns' PAUSED.
-HESITATIONS = [
-    ["I'd like to, um,", "change my order."],
-    ["Could you tell me, uh,", "when the shop closes today?"],
-    ["I'm calling about", "the invoice from March."],
-    ["Can you put me through to", "someone in billing?"],
-    ["My name is, er,", "Alex Morgan."],
-    ["I bought a", "coffee grinder last month and it stopped working."],
-]
 
 
 @dataclass(frozen=True)
@@ -211,7 +202,7 @@ def synthetic_cases(voices: tuple[str, ...] = SYNTHETIC_VOICES) -> tuple[list[Ca
             pcm, spoken_end = _assemble([_spoken(text, voice)], [])
             split = "dev" if n % 2 == 0 else "test"
             cases.append(Case(f"{voice}-complete-{n}", voice, "complete", split, text, pcm, spoken_end))
-        for n, pieces in enumerate([p[:2] for p in PAUSED] + HESITATIONS):
+        for n, pieces in enumerate(HESITATIONS):
             pause = int(rng.choice(PAUSES_MS))
             sentence = _spoken(" ".join(pieces), voice)
             words = _word_times(sentence)
