@@ -1,10 +1,11 @@
 """Picks what to say from retrieved units, with a confidence.
 
 Every candidate (a sentence, an FAQ answer, a table row, a list item) gets a few features: how
-close it is in meaning to the question (the bundled MiniLM), how many of the question's focus terms
-it holds, and whether it holds the kind of fact asked for (a price for "how much", a day or time
-for "when"...). A small logistic model turns them into a confidence; the best candidate wins, and
-below the threshold the honest answer is "I don't know".
+much closer in meaning to the question it is than the other candidates and units (the bundled
+MiniLM), how many of the question's focus terms it holds, and whether it holds the kind of fact
+asked for (a price for "how much", a day or time for "when"...). A small logistic model turns them
+into a confidence; the best candidate wins, and below the threshold the honest answer is "I don't
+know".
 """
 
 from __future__ import annotations
@@ -168,8 +169,8 @@ class Selector:
             similarity = self._similarity(question, cut)
             top = max(p.score for p in passages)
             margins = _margins(similarity)
-            for candidate, sim, margin in zip(pool, similarity, margins, strict=True):
-                features = self.features(asked, candidate, float(sim), top, margin)
+            for candidate, margin in zip(pool, margins, strict=True):
+                features = self.features(asked, candidate, top, margin)
                 selection.ranked.append(Scored(candidate, features, self.model.confidence(features)))
             selection.ranked.sort(key=lambda s: -s.confidence)
         selection.ms = round((time.perf_counter() - started) * 1000, 2)
@@ -194,9 +195,7 @@ class Selector:
         return out
 
     @staticmethod
-    def features(
-        asked: Question, candidate: Candidate, similarity: float, top_score: float, margin: float
-    ) -> tuple[float, ...]:
+    def features(asked: Question, candidate: Candidate, top_score: float, margin: float) -> tuple[float, ...]:
         focus = asked.focus
         n = max(1, len(focus))
         typed = asked.answer_type is not AnswerType.OTHER
@@ -207,8 +206,6 @@ class Selector:
             PRICE_FIGURE.search(candidate.spoken)
         )
         return (
-            candidate.passage.score,
-            similarity,
             len(focus & content_words(f"{candidate.passage.title}. {candidate.match_text}")) / n,
             len(focus & content_words(candidate.spoken)) / n,
             0.5 if weak else 1.0 if checked else 0.0,

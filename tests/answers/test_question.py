@@ -120,8 +120,8 @@ def test_free_or_a_discount_says_whether_one_pays_but_not_how_much() -> None:
     said = "Open-source projects are eligible for a free Standard plan."
     free = Candidate(said, "", Passage(said, "billing.md"))
     checked = FEATURES.index("type_checked")
-    whether = Selector.features(analyse("do we have to pay for the Standard plan?"), free, 0.7, 0.7, 0.0)
-    how_much = Selector.features(analyse("how much is the Standard plan?"), free, 0.7, 0.7, 0.0)
+    whether = Selector.features(analyse("do we have to pay for the Standard plan?"), free, 0.7, 0.0)
+    how_much = Selector.features(analyse("how much is the Standard plan?"), free, 0.7, 0.0)
     assert (whether[checked], how_much[checked]) == (1.0, 0.5)
 
 
