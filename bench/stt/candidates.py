@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.stt.candidates [--split dev|test|all] [--models moonshine-tiny ...]
         [--front-ends plain ...] [--conditions wideband narrowband] [--limit N] [--out NAME]
 
-`--models` takes any `stt.model` value (moonshine-tiny, moonshine-base, tiny.en, a CTranslate2
-folder), run in this process (`stt.workers = 0`) so the process CPU time is the model's.
+`--models` takes any `stt.model` value (moonshine-tiny, tiny.en, a CTranslate2 folder) or
+`moonshine-base` (see moonshine_base.py: it grows the process by ~75 MB per utterance), run in
+this process (`stt.workers = 0`) so the process CPU time is the model's.
 `--front-ends` transform the 16 kHz audio before the recogniser (see FRONT_ENDS); tune them on
 `dev`, report them on `test`. Writes bench/results/<out>.json (every utterance) and <out>.md.
 CPU ms per utterance is process CPU time, which load inflates less than wall time; both are smoke
@@ -26,8 +27,10 @@ import numpy as np
 import soxr
 
 from bench.stt.__main__ import GOALS, _run_one, summarise
+from bench.stt.moonshine_base import MoonshineBaseSpeechToText
 from bench.stt.speech import CONDITIONS, Sample, questions, sample
 from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float
+from earpiece.core.interfaces import SpeechToText
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt import speech_to_text
 
@@ -84,6 +87,12 @@ def through(front_end: str, item: Sample) -> Sample:
     return Sample(item.question, item.condition, float_to_pcm16(transform(pcm16_to_float(item.pcm))))
 
 
+def recogniser(model: str) -> SpeechToText:
+    if model == MoonshineBaseSpeechToText.name:
+        return MoonshineBaseSpeechToText()
+    return speech_to_text(SttSettings(model=model, workers=0))
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     spoken = questions(args.split)
     if 0 < args.limit < len(spoken):
@@ -91,7 +100,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     load_s: dict[str, float] = {}
     for model in args.models:
-        stt = speech_to_text(SttSettings(model=model, workers=0))
+        stt = recogniser(model)
         start = time.perf_counter()
         await stt.load()  # type: ignore[attr-defined]
         load_s[model] = round(time.perf_counter() - start, 2)

@@ -1,6 +1,6 @@
 """Speech to text: faster-whisper with guards against hallucination on silence and noise, or
-Moonshine English (tiny, or base when moonshine-cpp is installed), in this process or in a pool of
-worker processes; `speech_to_text` picks what `stt.model` and `stt.workers` name."""
+Moonshine tiny English, in this process or in a pool of worker processes; `speech_to_text` picks
+what `stt.model` and `stt.workers` name."""
 
 from earpiece.core.stt.moonshine import MoonshineSpeechToText
 from earpiece.core.stt.pool import PooledSpeechToText, WorkerRun, close_pools, in_process_recogniser

@@ -1,20 +1,17 @@
-"""Speech to text with Moonshine English: tiny through `moonshine-voice==0.1.0` (MIT; the weights
-ship in the wheel, later versions download them), base through `moonshine-cpp==0.1.4` (MIT; base-en
-ships in the wheel, see moonshine_base.py).
+"""Speech to text with Moonshine tiny English (`moonshine-voice==0.1.0`, MIT; the weights ship in
+the wheel, later versions download them).
 
 Moonshine's encoder runs on the audio it is given, not a padded 30 s window, so a 2 s question
 costs a fraction of what Whisper costs. It takes no hotwords: the `hotwords` argument is accepted
-for the `SpeechToText` protocol and ignored. One transcriber per model per process, its calls
-serialised (the C libraries do not document thread safety); a call is short, so the queue stays
-short. Silence and noise are gated by webrtcvad before the model, as for Whisper.
+for the `SpeechToText` protocol and ignored. One transcriber per process, its calls serialised
+(the C library does not document thread safety); a call is short, so the queue stays short.
+Silence and noise are gated by webrtcvad before the model, as for Whisper.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,89 +20,46 @@ from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.pcm import duration_s, pcm16_to_float
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import ModelLocation, ModelNotFoundError
-from earpiece.core.stt import moonshine_base
 from earpiece.core.stt.gate import SpeechGate
 from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucination
 
-
-@dataclass(frozen=True, slots=True)
-class MoonshineWheel:
-    """Which pinned wheel ships a Moonshine model, and where inside it."""
-
-    requirement: str
-    folder: str  # relative to the package folder
-
-    @property
-    def distribution(self) -> str:
-        return self.requirement.split("==")[0]
-
-
-# `stt.model` name -> the wheel that ships it.
-MOONSHINE_MODELS = {
-    "moonshine-tiny": MoonshineWheel("moonshine-voice==0.1.0", "assets/tiny-en"),
-    "moonshine-base": MoonshineWheel("moonshine-cpp==0.1.4", moonshine_base.MODEL_FOLDER),
-}
-
-
-def _package_folder(name: str) -> Path | None:
-    if name == "moonshine-base":
-        return moonshine_base.package_folder()
-    try:
-        import moonshine_voice
-    except ImportError:
-        return None
-    return Path(moonshine_voice.__file__).parent
+MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
 
 
 def moonshine_model(name: str = "moonshine-tiny") -> ModelLocation:
     """Where the wheel keeps the model `name` (what `earpiece doctor` reports)."""
     if name not in MOONSHINE_MODELS:
         raise ModelNotFoundError(f"{name!r} is not a Moonshine model ({', '.join(MOONSHINE_MODELS)})")
-    wheel = MOONSHINE_MODELS[name]
-    package = _package_folder(name)
-    if package is None:
+    try:
+        from moonshine_voice.utils import get_model_path
+    except ImportError as exc:
         raise ModelNotFoundError(
-            f"{name} needs {wheel.distribution}, which is not installed: `pip install "
-            f"{wheel.requirement}` (other versions may download their weights at run time)."
-        )
-    folder = package / wheel.folder
+            "Moonshine is not installed: `pip install moonshine-voice==0.1.0` (later versions "
+            "download their weights at run time)."
+        ) from exc
+    folder = Path(get_model_path(MOONSHINE_MODELS[name]))
     if not (folder / "encoder_model.ort").is_file():
         raise ModelNotFoundError(
-            f"Moonshine's {name} model is missing from {folder}: reinstall {wheel.requirement}"
+            f"Moonshine's {name} model is missing from {folder}: reinstall moonshine-voice==0.1.0"
         )
-    return ModelLocation("speech-to-text", (folder,), wheel.distribution)
-
-
-def _tiny_decoder(folder: Path) -> Callable[[np.ndarray], str]:
-    from moonshine_voice import ModelArch, Transcriber
-
-    # Speaker identification is on by default and costs time per call: off.
-    transcriber = Transcriber(str(folder), ModelArch.TINY, options={"identify_speakers": "false"})
-
-    def decode(samples: np.ndarray) -> str:
-        result = transcriber.transcribe_without_streaming(samples.tolist(), SAMPLE_RATE)
-        return " ".join(line.text.strip() for line in result.lines if line.text.strip())
-
-    return decode
-
-
-_DECODERS: dict[str, Callable[[Path], Callable[[np.ndarray], str]]] = {
-    "moonshine-tiny": _tiny_decoder,
-    "moonshine-base": moonshine_base.MoonshineBaseDecoder,
-}
+    return ModelLocation("speech-to-text", (folder,), "moonshine-voice")
 
 
 class MoonshineModel:
-    """A loaded Moonshine model; `text` is thread-safe (calls are serialised)."""
+    """The loaded Moonshine transcriber; `text` is thread-safe (calls are serialised)."""
 
     def __init__(self, name: str = "moonshine-tiny") -> None:
         folder = moonshine_model(name).files[0]
-        self._decode = _DECODERS[name](folder)
+        from moonshine_voice import ModelArch, Transcriber
+
+        # Speaker identification is on by default and costs time per call: off.
+        self._transcriber = Transcriber(str(folder), ModelArch.TINY, options={"identify_speakers": "false"})
         self._lock = threading.Lock()
 
     def text(self, samples: np.ndarray) -> str:
         with self._lock:
-            return self._decode(samples)
+            result = self._transcriber.transcribe_without_streaming(samples.tolist(), SAMPLE_RATE)
+        return " ".join(line.text.strip() for line in result.lines if line.text.strip())
 
 
 _models: dict[str, MoonshineModel] = {}
@@ -113,7 +67,7 @@ _models_lock = threading.Lock()
 
 
 def load_moonshine_model(name: str = "moonshine-tiny") -> MoonshineModel:
-    """The shared model (about 1.5 s the first time)."""
+    """The shared transcriber (about 1.5 s the first time)."""
     with _models_lock:
         if name not in _models:
             _models[name] = MoonshineModel(name)
@@ -121,7 +75,7 @@ def load_moonshine_model(name: str = "moonshine-tiny") -> MoonshineModel:
 
 
 class MoonshineSpeechToText:
-    """`SpeechToText` with Moonshine English (tiny or base, as `model` names)."""
+    """`SpeechToText` with Moonshine tiny English."""
 
     name = "moonshine"
 

@@ -12,10 +12,9 @@ __all__ = ["recogniser_model", "speech_to_text"]
 
 
 def speech_to_text(settings: SttSettings, *, vocabulary: Iterable[str] = ()) -> SpeechToText:
-    """`stt.model = "moonshine-tiny"` or `"moonshine-base"` selects Moonshine (which takes no
-    vocabulary); any other value is a bundled Whisper name or a CTranslate2 folder for
-    faster-whisper. With `stt.workers` above 0 the model runs in the process's pool of that many
-    workers, else in this process."""
+    """`stt.model = "moonshine-tiny"` selects Moonshine (which takes no vocabulary); any other
+    value is a bundled Whisper name or a CTranslate2 folder for faster-whisper. With `stt.workers`
+    above 0 the model runs in the process's pool of that many workers, else in this process."""
     if settings.workers > 0:
         return PooledSpeechToText(settings, vocabulary=vocabulary)
     return in_process_recogniser(settings, vocabulary=vocabulary)

