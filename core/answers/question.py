@@ -1,5 +1,7 @@
 """What a caller's question asks for (its answer type and focus terms), and short follow-ups
-("and on Saturdays?", "how much is it?") made whole with the previous question."""
+("and on Saturdays?", "how much is it?") made whole with the previous question.
+
+A question is read without the pleasantries before it ("sorry to interrupt, ..."; see `lead_in`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from earpiece.core.answers.evidence import AnswerType
+from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.words import STOPWORDS, content_words, tokens
 
 _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -101,6 +104,7 @@ _LATE_YES_NO = re.compile(
 
 
 def answer_type(text: str) -> AnswerType:
+    text = without_lead_in(text)
     said = _normalise(text)
     for kind, pattern in _TYPE_RULES:
         if pattern.search(said):
@@ -126,6 +130,7 @@ def counted_terms(text: str) -> frozenset[str]:
 
 
 def analyse(text: str) -> Question:
+    text = without_lead_in(text)
     kind = answer_type(text)
     said = _normalise(text)
     clock = kind is AnswerType.TIME and bool(_CLOCK.search(said))

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
@@ -113,15 +114,16 @@ class Answerer:
         """Passages at or above `min_score`, best first. A short follow-up ("and on Saturdays?",
         "how much is it?") is made whole with the caller's previous question first; any other short
         question that finds nothing alone is tried again together with it.
-        `Retrieval.query` is the question as searched (and answered). The previous question is
-        itself made whole first, so a follow-up of a follow-up keeps the topic ("how much for a
-        car?" / "how long is that good for?" / "and for a motorcycle?")."""
+        `Retrieval.query` is the question as searched (and answered), without the pleasantries
+        before it ("sorry to interrupt, ..."). The previous question is itself made whole first, so
+        a follow-up of a follow-up keeps the topic ("how much for a car?" / "how long is that good
+        for?" / "and for a motorcycle?")."""
         start = time.monotonic()
         previous = ""
         for turn in history[-FOLLOW_UP_CHAIN:]:
             if turn.role == "caller":
-                previous = resolve_follow_up(turn.text, previous)
-        query = resolve_follow_up(query, previous)
+                previous = resolve_follow_up(without_lead_in(turn.text), previous)
+        query = resolve_follow_up(without_lead_in(query), previous)
         try:
             passages = await self._search(query)
             if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:

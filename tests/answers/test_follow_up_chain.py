@@ -19,3 +19,15 @@ def test_a_follow_up_of_a_follow_up_keeps_the_first_topic() -> None:
     )
     retrieval = asyncio.run(answerer.retrieve("what about my motorcycle?", history))
     assert "yellowstone" in retrieval.query and "motorcycle" in retrieval.query
+
+
+def test_a_follow_up_after_pleasantries_is_searched_with_the_previous_topic_and_without_them() -> None:
+    answerer = Answerer(OfflineResponder(0.35), None)
+    history = (
+        ChatTurn("caller", "Hi, sorry to bother you, when are you open on Sunday?"),
+        ChatTurn("assistant", "On Sunday we are closed."),
+    )
+    retrieval = asyncio.run(answerer.retrieve("Sorry, quick question, and on Saturdays?", history))
+    # (Without a knowledge base nothing is found, so the previous question is searched with it too.)
+    assert retrieval.query.endswith("when are you open on saturdays")
+    assert not {"hi", "sorry", "bother", "quick"} & set(retrieval.query.lower().replace(",", "").split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
+from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.model import FEATURES
 from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
 from earpiece.core.answers.selector import Selector, has_answer_shape
@@ -49,6 +50,42 @@ def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
     assert has_evidence(AnswerType.PHONE, "Call 0800 555 0142.")
     assert has_evidence(AnswerType.EMAIL, "Write to help@example.org.")
     assert has_evidence(AnswerType.OTHER, "Anything at all.")
+
+
+@pytest.mark.parametrize(
+    ("said", "question"),
+    [
+        ("Sorry to interrupt, when are you open on Saturday?", "when are you open on Saturday?"),
+        ("hi, um, how much does it cost to get into Yellowstone with a car?",
+         "how much does it cost to get into Yellowstone with a car?"),
+        ("Hi there, sorry to bother you. Quick question: where is your showroom?", "where is your showroom?"),
+        ("um I was wondering when you open", "when you open"),
+        ("Okay, thanks. Could you tell me how long a refund takes?", "how long a refund takes?"),
+        # A frame ending in "if" wraps a yes or no: it is put back in question order.
+        ("I was wondering if I could bring my dog", "could I bring my dog"),
+        ("do you know whether there is a fee?", "is there a fee?"),
+        ("Sorry, and on Saturdays?", "and on Saturdays?"),
+        # What is not a pleasantry stays: a clause with content, an ordinary word without a pause,
+        # a whole phrase only, and a text that is nothing but pleasantries.
+        ("I lost my phone, how do I sign in now?", "I lost my phone, how do I sign in now?"),
+        ("after the wait, should I just make a brand new account?",
+         "after the wait, should I just make a brand new account?"),
+        ("well water is it safe to drink?", "well water is it safe to drink?"),
+        ("Okay to bring dogs?", "Okay to bring dogs?"),
+        ("hi-fi speakers, do you sell them?", "hi-fi speakers, do you sell them?"),
+        ("yes please", "yes please"),
+    ],
+)
+def test_the_pleasantries_before_a_question_are_dropped(said: str, question: str) -> None:
+    assert without_lead_in(said) == question
+
+
+def test_a_question_after_pleasantries_is_read_like_the_question_alone() -> None:
+    bare = analyse("when are you open on Saturday?")
+    polite = analyse("Sorry to interrupt, when are you open on Saturday?")
+    assert polite.focus == bare.focus and polite.answer_type is bare.answer_type is AnswerType.TIME
+    assert polite.clock and not {"sorry", "interrupt"} & polite.focus
+    assert answer_type("um, I was wondering if I could bring my dog") is AnswerType.POLICY
 
 
 @pytest.mark.parametrize(
