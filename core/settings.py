@@ -116,7 +116,7 @@ class AudioDeviceSettings(BaseModel):
 class VadSettings(BaseModel):
     aggressiveness: int = Field(default=2, ge=0, le=3)
     preroll_ms: int = 300
-    end_of_turn_ms: int = 750  # the timer's silence; why 750: the comment at Settings.turns
+    end_of_turn_ms: int = 740  # whole 20 ms frames; why 740: the comment at Settings.turns
     barge_in_min_ms: int = 400  # shorter speech (backchannels, coughs) does not interrupt
 
 
@@ -295,7 +295,7 @@ class Settings(BaseSettings):
     calls: CallSettings = Field(default_factory=CallSettings)
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     # The timer ends turns by default, after vad.end_of_turn_ms of silence (bench/results/turns-human:
-    # recorded human and synthetic speech, wideband and narrowband, dev/test). 750 ms is the shortest
+    # recorded human and synthetic speech, wideband and narrowband, dev/test). 740 ms is the shortest
     # webrtcvad timer with <= 5 % cut-ins on dev (4.0 %); on test it cut in on 2.3 % of cases (600 ms:
     # 10 %) at a delay of p50 / p95 790 / 830 ms after the last word (600 ms: 650 / 690). No Smart Turn
     # setting reached 5 % on dev (the fewest: 6.1 %, at a median delay of 970 ms).
