@@ -67,7 +67,9 @@ async def collect(store: KnowledgeStore, cases: Sequence[Case], selector: Select
         parent = by_id.get(case.follow_up_of or "")
         history = (ChatTurn("caller", parent.question),) if parent else ()
         retrieval = await answerer.retrieve(case.question, history)
-        selection = selector.select(retrieval.query, retrieval.passages, retrieval.kb_terms)
+        selection = selector.select(
+            retrieval.query, retrieval.passages, retrieval.kb_terms, retrieval.document_words
+        )
         examples.append(Example(case, selection.ranked))
     return examples
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -36,6 +38,10 @@ from earpiece.core.interfaces import Passage, UnitKind
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 CACHE_SIZE = 20_000
+# Every word of a retrieved document's page, by `Passage.source` (the knowledge base's
+# `document_words`): a name can be on the page though no retrieved unit of it holds it.
+DocumentWords = Mapping[str, frozenset[str]]
+NO_DOCUMENT_WORDS: DocumentWords = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +103,26 @@ def _lone_step(asked: Question, candidate: Candidate, lists: Counter[tuple[str, 
     return asked.procedure and candidate.step and lists[key] >= LIST_ITEMS
 
 
-def on_subject(question: str, passages: Sequence[Passage], kb_terms: Collection[str] = ()) -> list[Passage]:
+def on_subject(
+    question: str,
+    passages: Sequence[Passage],
+    kb_terms: Collection[str] = (),
+    document_words: DocumentWords = NO_DOCUMENT_WORDS,
+) -> list[Passage]:
     """The passages that may answer a question naming specific things: none when a name occurs in
-    no retrieved unit (the knowledge base does not cover it); else not those whose document (its
-    retrieved units, headings and title) lacks a name that another document holds (a fact about
-    the other park, product or office)."""
+    no retrieved document (the knowledge base does not cover it); else not those whose document
+    lacks a name that another document holds (a fact about the other park, product or office).
+    A document holds what its retrieved units, headings, title and address say, and every word of
+    its page when `document_words` has it ("if I file a bug on GitHub, how long does a reply
+    take?" is answered from the support page that names GitHub in another section)."""
     asked = names(question, kb_terms)
     if not asked:
         return list(passages)
     by_source: dict[str, set[str]] = {}
     for p in passages:
-        by_source.setdefault(p.source, set()).update(named_in((p.source, p.title, p.heading, p.text)))
+        if p.source not in by_source:
+            by_source[p.source] = set(_page_names(document_words.get(p.source, frozenset())))
+        by_source[p.source].update(named_in((p.source, p.title, p.heading, p.text)))
     anywhere = set().union(*by_source.values())
     if asked - anywhere:
         return []
@@ -115,6 +130,13 @@ def on_subject(question: str, passages: Sequence[Passage], kb_terms: Collection[
         source: set().union(*(w for s, w in by_source.items() if s != source)) for source in by_source
     }
     return [p for p in passages if not ((asked - by_source[p.source]) & elsewhere[p.source])]
+
+
+@lru_cache(maxsize=256)
+def _page_names(words: frozenset[str]) -> frozenset[str]:
+    """A page's words as `names` compares them (stemmed, compounds joined): the knowledge base
+    hands out the same set for a page until it changes, so each is reduced once."""
+    return frozenset(named_in(words))
 
 
 class _VectorCache:
@@ -154,13 +176,20 @@ class Selector:
         self.model = model or default_model()
         self._cache = _VectorCache(embed)
 
-    def select(self, question: str, passages: Sequence[Passage], kb_terms: Collection[str] = ()) -> Selection:
+    def select(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        kb_terms: Collection[str] = (),
+        document_words: DocumentWords = NO_DOCUMENT_WORDS,
+    ) -> Selection:
         """The candidates of `passages`, best first; `kb_terms` are the knowledge base's distinctive
-        words (names a lower-case question may hold)."""
+        words (names a lower-case question may hold), `document_words` every word of the retrieved
+        documents' pages (see `on_subject`)."""
         started = time.perf_counter()
         asked = analyse(question)
         selection = Selection(asked)
-        named = selection.on_subject = on_subject(question, passages, kb_terms)
+        named = selection.on_subject = on_subject(question, passages, kb_terms, document_words)
         lists = Counter((p.source, p.heading) for p in named if p.kind is UnitKind.LIST)
         cut = [[c for c in candidates(p) if eligible(asked, c) and not _lone_step(asked, c, lists)]
                for p in named]

@@ -18,11 +18,13 @@ import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
+    DocumentWords,
     Selection,
     Selector,
     eligible,
@@ -67,6 +69,16 @@ class Retrieval:
     ms: float
     error: str = ""  # the knowledge base could not be searched (e.g. its index server is down)
     kb_terms: tuple[str, ...] = ()  # the knowledge base's distinctive words (names it holds)
+    # Every word of each retrieved document's page, by source (names a page holds outside the units
+    # retrieved); empty for a retriever that cannot tell.
+    document_words: DocumentWords = field(default_factory=dict)
+
+
+@runtime_checkable
+class PageWords(Protocol):
+    """A retriever that can tell every word of a document's page (`KnowledgeRetriever`)."""
+
+    def document_words(self, source: str) -> frozenset[str]: ...
 
 
 @dataclass(slots=True)
@@ -129,11 +141,21 @@ class Answerer:
             if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
                 query = f"{previous} {query}"
                 passages = await self._search(query)
-            retriever = self.retriever if passages else None
-            terms = tuple(await asyncio.to_thread(retriever.vocabulary)) if retriever else ()
+            terms, words = await asyncio.to_thread(self._names, passages) if passages else ((), {})
         except KnowledgeError as exc:
             return Retrieval(query, [], round((time.monotonic() - start) * 1000, 1), error=str(exc))
-        return Retrieval(query, passages, round((time.monotonic() - start) * 1000, 1), kb_terms=terms)
+        return Retrieval(
+            query, passages, round((time.monotonic() - start) * 1000, 1), kb_terms=terms, document_words=words
+        )
+
+    def _names(self, passages: Sequence[Passage]) -> tuple[tuple[str, ...], dict[str, frozenset[str]]]:
+        """What the selector compares the names a question holds with: the knowledge base's
+        distinctive words, and every word of each retrieved document's page."""
+        assert self.retriever is not None
+        words: dict[str, frozenset[str]] = {}
+        if isinstance(self.retriever, PageWords):
+            words = {source: self.retriever.document_words(source) for source in {p.source for p in passages}}
+        return tuple(self.retriever.vocabulary()), words
 
     async def _search(self, query: str) -> list[Passage]:
         if self.retriever is None:
@@ -178,7 +200,8 @@ class Answerer:
         if passages:
             # Embedding the candidates takes CPU: off the event loop, so the call's audio keeps flowing.
             answer.selection = await asyncio.to_thread(
-                self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms
+                self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms,
+                answer.retrieval.document_words,
             )
             answer.confidence = answer.selection.confidence
             # A model sees only the passages about what the question names, never the other park's.
