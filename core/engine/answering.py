@@ -25,6 +25,7 @@ from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
     DocumentWords,
+    SelectedRequest,
     Selection,
     Selector,
     eligible,
@@ -210,7 +211,12 @@ class Answerer:
             # Nothing relevant enough: never let a model improvise an answer.
             yield self._decline(answer, GUARD_PROVIDER)
             return
-        request = AnswerRequest(answer.retrieval.query, passages, tuple(history))
+        # The offline responder speaks from this turn's selection; it does not select again.
+        request = (
+            SelectedRequest(answer.retrieval.query, passages, tuple(history), selection=answer.selection)
+            if answer.selection
+            else AnswerRequest(answer.retrieval.query, passages, tuple(history))
+        )
         started = time.monotonic()
         stream = self.responder.respond(request)
         if isinstance(stream, ResponseStream):

@@ -85,4 +85,5 @@ def test_the_answerer_hands_the_retrieved_pages_words_to_the_selector(tmp_path: 
         assert kestrel.retrieval is not None
         assert all("Kestrel" not in p.text for p in kestrel.retrieval.passages)  # only the page has it
         assert kestrel.text == "We answer every message within two working days."
+        assert kestrel.provider == "offline"  # the responder spoke the turn's selection (no fallback)
         assert ask("How soon does Osprey answer a message?").text == NOT_FOUND_REPLY  # no page names it

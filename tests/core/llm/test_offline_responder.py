@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from earpiece.core.answers.selector import SelectedRequest, shared_selector
 from earpiece.core.interfaces import AnswerRequest, Passage, UnitKind
 from earpiece.core.llm.guard import NOT_FOUND_REPLY
 from earpiece.core.llm.offline import OfflineResponder
@@ -29,8 +30,11 @@ PRICES = [
 
 
 def _answer(question: str, passages: list[Passage]) -> str:
+    return _answer_request(AnswerRequest(question, passages))
+
+
+def _answer_request(request: AnswerRequest) -> str:
     async def run() -> str:
-        request = AnswerRequest(question, passages)
         return "".join([c async for c in OfflineResponder(0.3).respond(request)])
 
     return asyncio.run(run())
@@ -63,3 +67,17 @@ def test_the_price_of_the_thing_asked_about_wins_over_a_closer_unit() -> None:
     assert _best("how much is the Barista One machine?", PRICES).startswith(
         "The Barista One espresso machine costs £349"
     )
+
+
+def test_the_turns_selection_is_spoken_not_a_second_one() -> None:
+    """The Answerer selected knowing the page names GitHub; the responder speaks that selection
+    (alone, the retrieved unit does not name GitHub and it would decline)."""
+    reply = Passage("A bug you file gets a reply within one week.", "contact.md", heading="Bug reports",
+                    score=0.6, kind=UnitKind.SECTION)
+    question = "if I file a bug on GitHub, how long does a reply take?"
+    turn = shared_selector().select(question, [reply], document_words={"contact.md": frozenset({"github"})})
+    assert turn.best is not None and turn.confidence >= shared_selector().model.threshold
+    request = SelectedRequest(question, [reply], selection=turn)
+    assert OfflineResponder(0.3).select(request) is turn
+    assert _answer_request(request) == "A bug you file gets a reply within one week."
+    assert _answer_request(AnswerRequest(question, [reply])) == NOT_FOUND_REPLY
