@@ -3,6 +3,7 @@ and `window`: a main window with its phone started and one direct-call account, 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,15 @@ from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import MediaStatus
 from tests.desktop.qasync_loop import close_loop, open_loop
 from tests.peers.baresip import Baresip
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Once pytest has let go of the test's fixtures, its Qt garbage is collected here, on the GUI
+    thread. A closed window leaves Python-owned Qt objects in reference cycles (pyqtgraph's plot menus,
+    the test loop's executor threads), and Python collects cycles on whichever thread allocates (the
+    SIP thread's teardown collects explicitly): a QWidget destroyed there races the GUI thread."""
+    gc.unfreeze()  # a window that loaded the models froze the heap (freeze_heap) with itself in it
+    gc.collect()
 
 
 @pytest.fixture
