@@ -51,7 +51,8 @@ from earpiece.core.engine.config import EngineConfig
 from earpiece.core.settings import VadSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-TIMERS_MS = sorted({400, 500, 600, 650, 700, 750, 800, VadSettings().end_of_turn_ms})
+# Whole 20 ms frames: the detector counts silent frames, so 650 would run as 640 and 750 as 740.
+TIMERS_MS = sorted({400, 500, 600, 640, 700, 740, 800, VadSettings().end_of_turn_ms})
 MODEL_SILENCES_MS = (200, 300)
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
 MAX_SILENCES_MS = (600, 800, 1000, 1200)
