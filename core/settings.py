@@ -297,8 +297,8 @@ class Settings(BaseSettings):
     # The timer ends turns by default, after vad.end_of_turn_ms of silence (bench/results/turns-human:
     # recorded human and synthetic speech, wideband and narrowband, dev/test). 740 ms is the shortest
     # webrtcvad timer with <= 5 % cut-ins on dev (4.0 %); on test it cut in on 2.3 % of cases (600 ms:
-    # 10 %) at a delay of p50 / p95 790 / 830 ms after the last word (600 ms: 650 / 690). No Smart Turn
-    # setting reached 5 % on dev (the fewest: 6.1 %, at a median delay of 970 ms).
+    # 10.5 %) at a delay of p50 / p95 790 / 830 ms after the last word (600 ms: 650 / 690). No Smart
+    # Turn setting reached 5 % on dev (the fewest: 6.1 %, at a median delay of about 1 s).
     turns: TurnSettings = Field(default_factory=lambda: TurnSettings(endpointing=Endpointing.TIMER))
 
     @classmethod
