@@ -100,14 +100,18 @@ def ordered(cases: Sequence[Case]) -> list[Case]:
     return out
 
 
-async def ask_all(store: KnowledgeStore, cases: Sequence[Case], responder: Responder) -> list[Outcome]:
+async def ask_all(
+    store: KnowledgeStore, cases: Sequence[Case], responder: Responder, vocabulary_size: int | None = None
+) -> list[Outcome]:
+    """`vocabulary_size` caps the knowledge base's distinctive terms (default: the retriever's own)."""
     settings = KnowledgeSettings()
+    sized = {} if vocabulary_size is None else {"vocabulary_size": vocabulary_size}
     answerers: dict[str, Answerer] = {}
     said: dict[str, tuple[str, str]] = {}
     outcomes = []
     for case in ordered(cases):
         if case.org not in answerers:
-            retriever = KnowledgeRetriever(store, case.org)
+            retriever = KnowledgeRetriever(store, case.org, **sized)
             answerers[case.org] = Answerer(
                 responder, retriever, top_k=settings.top_k, min_score=settings.min_score
             )
@@ -168,7 +172,7 @@ def offline_responder() -> FallbackResponder:
 
 
 def evaluate(
-    store: KnowledgeStore, cases: Sequence[Case], responder: Responder
+    store: KnowledgeStore, cases: Sequence[Case], responder: Responder, vocabulary_size: int | None = None
 ) -> tuple[dict[str, Any], list[Outcome]]:
-    outcomes = asyncio.run(ask_all(store, cases, responder))
+    outcomes = asyncio.run(ask_all(store, cases, responder, vocabulary_size))
     return score(outcomes), outcomes
