@@ -78,6 +78,7 @@ def telephone_band(pcm: bytes, seed: int) -> bytes:
     ulaw = subprocess.run(
         [
             sox,
+            "-R",  # repeatable dither: the same input gives the same audio every run
             *raw16,
             "-",
             "-t",
@@ -99,7 +100,7 @@ def telephone_band(pcm: bytes, seed: int) -> bytes:
         check=True,
     ).stdout
     return subprocess.run(
-        [sox, "-t", "raw", "-r", "8000", "-e", "u-law", "-b", "8", "-c", "1", "-", *raw16, "-"],
+        [sox, "-R", "-t", "raw", "-r", "8000", "-e", "u-law", "-b", "8", "-c", "1", "-", *raw16, "-"],
         input=ulaw,
         capture_output=True,
         check=True,
