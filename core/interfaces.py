@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the selector's result type; answers imports this module, so only for the checker
+    from earpiece.core.answers.selector import Selection
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,14 @@ class ChatTurn:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRequest:
+    """`selection` is the one the `Answerer` made for this question and these passages (with the
+    knowledge base's names and page words): the offline responder speaks from it rather than
+    selecting a second time, so one turn has one confidence. None: the responder selects."""
+
     question: str
     passages: Sequence[Passage]
     history: Sequence[ChatTurn] = field(default_factory=tuple)
+    selection: Selection | None = None
 
 
 class SpeechToText(Protocol):
@@ -92,4 +100,10 @@ class Retriever(Protocol):
 
     def vocabulary(self) -> list[str]:
         """Domain words of the knowledge base, to bias the recogniser."""
+        ...
+
+    def document_words(self, source: str) -> frozenset[str]:
+        """Every word of the document `source` (a `Passage.source`), lower-cased: a name the caller
+        said can be on a retrieved document's page though no retrieved unit holds it. Empty for a
+        retriever that cannot tell."""
         ...

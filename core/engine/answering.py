@@ -18,14 +18,12 @@ import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
     DocumentWords,
-    SelectedRequest,
     Selection,
     Selector,
     eligible,
@@ -73,13 +71,6 @@ class Retrieval:
     # Every word of each retrieved document's page, by source (names a page holds outside the units
     # retrieved); empty for a retriever that cannot tell.
     document_words: DocumentWords = field(default_factory=dict)
-
-
-@runtime_checkable
-class PageWords(Protocol):
-    """A retriever that can tell every word of a document's page (`KnowledgeRetriever`)."""
-
-    def document_words(self, source: str) -> frozenset[str]: ...
 
 
 @dataclass(slots=True)
@@ -153,9 +144,7 @@ class Answerer:
         """What the selector compares the names a question holds with: the knowledge base's
         distinctive words, and every word of each retrieved document's page."""
         assert self.retriever is not None
-        words: dict[str, frozenset[str]] = {}
-        if isinstance(self.retriever, PageWords):
-            words = {source: self.retriever.document_words(source) for source in {p.source for p in passages}}
+        words = {source: self.retriever.document_words(source) for source in {p.source for p in passages}}
         return tuple(self.retriever.vocabulary()), words
 
     async def _search(self, query: str) -> list[Passage]:
@@ -212,11 +201,7 @@ class Answerer:
             yield self._decline(answer, GUARD_PROVIDER)
             return
         # The offline responder speaks from this turn's selection; it does not select again.
-        request = (
-            SelectedRequest(answer.retrieval.query, passages, tuple(history), selection=answer.selection)
-            if answer.selection
-            else AnswerRequest(answer.retrieval.query, passages, tuple(history))
-        )
+        request = AnswerRequest(answer.retrieval.query, passages, tuple(history), selection=answer.selection)
         started = time.monotonic()
         stream = self.responder.respond(request)
         if isinstance(stream, ResponseStream):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from earpiece.core.answers.selector import SelectedRequest, Selection, Selector, shared_selector
+from earpiece.core.answers.selector import Selection, Selector, shared_selector
 from earpiece.core.interfaces import AnswerRequest
 from earpiece.core.llm.guard import NOT_FOUND_REPLY
 
@@ -18,7 +18,7 @@ from earpiece.core.llm.guard import NOT_FOUND_REPLY
 class OfflineResponder:
     """Speaks the selector's best candidate when its confidence reaches the model's threshold.
 
-    A request from the `Answerer` carries the turn's selection (`SelectedRequest`), which is used
+    A request from the `Answerer` carries the turn's selection (`AnswerRequest.selection`), which is used
     as it is; for any other request the selection is made here, after `min_score` has dropped the
     units whose retrieval similarity is too low to be about the question.
     """
@@ -34,7 +34,7 @@ class OfflineResponder:
         return self._selector or shared_selector()
 
     def select(self, request: AnswerRequest) -> Selection:
-        if isinstance(request, SelectedRequest):
+        if request.selection is not None:
             return request.selection
         passages = [p for p in request.passages if p.score >= self.min_score]
         return self.selector.select(request.question, passages)

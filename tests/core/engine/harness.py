@@ -156,6 +156,9 @@ class WordRetriever:
     def vocabulary(self) -> list[str]:
         return ["Larkspur"]
 
+    def document_words(self, source: str) -> frozenset[str]:
+        return frozenset()  # it knows no page beyond the passages it holds
+
 
 KNOWLEDGE = [
     Passage(
