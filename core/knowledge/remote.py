@@ -43,6 +43,7 @@ class RemoteReader:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._vocabulary: dict[str, tuple[object, list[str]]] = {}  # kb -> (generation, words)
+        self._words: dict[str, tuple[object, dict[str, frozenset[str]]]] = {}  # kb -> (generation, by source)
 
     def close(self) -> None:
         self._client.close()  # type: ignore[attr-defined]  # Client has it; ClientAPI does not say
@@ -122,11 +123,22 @@ class RemoteReader:
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document's served passages and their headings, lower-cased (see
-        `KnowledgeStore.document_words`; the title stays in the admin's ledger). Not cached: a
-        filtered read of one document's passages."""
-        found = self._collection(name).get(where={"source": source}, include=["documents", "metadatas"])
-        return document_words(f"{(m or {}).get('heading', '')} {t}"
-                              for t, m in zip(found["documents"], found["metadatas"], strict=True))
+        `KnowledgeStore.document_words`; the title stays in the admin's ledger). Read once per
+        document until the admin's store changes the collection (its generation), as the answerer
+        asks for each retrieved document on every question."""
+        collection = self._collection(name)
+        generation = (collection.metadata or {}).get(GENERATION)
+        cached = self._words.get(name)
+        if cached is None or cached[0] != generation or generation is None:  # None: a change can't be told
+            cached = (generation, {})
+            self._words[name] = cached
+        words = cached[1].get(source)
+        if words is None:
+            found = collection.get(where={"source": source}, include=["documents", "metadatas"])
+            words = document_words(f"{(m or {}).get('heading', '')} {t}"
+                                   for t, m in zip(found["documents"], found["metadatas"], strict=True))
+            cached[1][source] = words
+        return words
 
 
 def _passage(chunk_id: str, text: str, metadata: dict[str, Any], distance: float) -> Passage:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from chromadb.api.models.Collection import Collection
 
 from earpiece.cli import main
 from earpiece.core.interfaces import UnitKind
@@ -87,23 +89,30 @@ def test_an_agent_elsewhere_answers_from_the_served_index_without_held_back_unit
 
 @pytest.mark.models
 def test_the_admins_adds_and_removes_reach_the_agent_on_its_next_question(
-    chroma_server: str, tmp_path: Path, embedder: MiniLmEmbedder,
+    chroma_server: str, tmp_path: Path, embedder: MiniLmEmbedder, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     question = "can I drop off a repair at the showroom on a Saturday"
     news = docs.write_md(tmp_path / "news.md", "News", [
         ("Saturday", ["From May the Leicester showroom also opens on Saturdays for repair drop-offs."]),
     ])
+    page_reads = _count_page_reads(monkeypatch)
     settings = KnowledgeSettings(index_url=chroma_server)
     with KnowledgeStore(tmp_path / "admin", settings=settings, embedder=embedder) as admin:
         ensure_sample_kb(admin)
         with RemoteReader(chroma_server, embedder=embedder) as agent:
             assert "repair drop-offs" not in agent.search("sample", question, 1).passages[0].text
             words = agent.vocabulary("sample")
+            assert agent.document_words("sample", str(news)) == frozenset()
             admin.add("sample", [news])
             assert "repair drop-offs" in agent.search("sample", question, 1).passages[0].text
             assert agent.vocabulary("sample") != words
+            # A document's page words are read from the server once per change, not per question.
+            for _ in range(3):
+                assert "leicester" in agent.document_words("sample", str(news))
+            assert len(page_reads) == 2
             admin.remove("sample", "news.md")
             assert "repair drop-offs" not in agent.search("sample", question, 1).passages[0].text
+            assert agent.document_words("sample", str(news)) == frozenset()
             admin.rebuild("sample")
             assert agent.search("sample", "are you open on Saturday", 1).passages
         server = Collections(connect(chroma_server), MiniLmEmbeddingFunction(embedder))
@@ -134,3 +143,18 @@ def test_a_server_that_goes_away_is_a_clear_error_and_its_return_needs_no_restar
             assert agent.search("sample", question, 1).passages
     finally:
         agent.close()
+
+
+def _count_page_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The filtered reads of one document's passages (`RemoteReader.document_words`), as a list
+    that grows on each; the store's own reads (by id, by page) are not counted."""
+    reads: list[object] = []
+    get = Collection.get
+
+    def counted(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("where") is not None:
+            reads.append(kwargs["where"])
+        return get(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", counted)
+    return reads
