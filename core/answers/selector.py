@@ -34,7 +34,7 @@ from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
 from earpiece.core.answers.units import Candidate, candidates, incomplete
 from earpiece.core.answers.words import content_words
-from earpiece.core.interfaces import AnswerRequest, Passage, UnitKind
+from earpiece.core.interfaces import Passage, UnitKind
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 CACHE_SIZE = 20_000
@@ -65,15 +65,6 @@ class Selection:
     @property
     def confidence(self) -> float:
         return self.ranked[0].confidence if self.ranked else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class SelectedRequest(AnswerRequest):
-    """An answer request that carries the selection already made for its question and passages
-    (by the `Answerer`, with the knowledge base's names and page words): the offline responder
-    speaks from it rather than selecting a second time, so one turn has one confidence."""
-
-    selection: Selection = field(kw_only=True)
 
 
 # Questions whose answer has a shape that can be checked: a candidate without it is never spoken.

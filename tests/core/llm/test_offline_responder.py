@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from earpiece.core.answers.selector import SelectedRequest, shared_selector
+from earpiece.core.answers.selector import shared_selector
 from earpiece.core.interfaces import AnswerRequest, Passage, UnitKind
 from earpiece.core.llm.guard import NOT_FOUND_REPLY
 from earpiece.core.llm.offline import OfflineResponder
@@ -77,7 +77,7 @@ def test_the_turns_selection_is_spoken_not_a_second_one() -> None:
     question = "if I file a bug on GitHub, how long does a reply take?"
     turn = shared_selector().select(question, [reply], document_words={"contact.md": frozenset({"github"})})
     assert turn.best is not None and turn.confidence >= shared_selector().model.threshold
-    request = SelectedRequest(question, [reply], selection=turn)
+    request = AnswerRequest(question, [reply], selection=turn)
     assert OfflineResponder(0.3).select(request) is turn
     assert _answer_request(request) == "A bug you file gets a reply within one week."
     assert _answer_request(AnswerRequest(question, [reply])) == NOT_FOUND_REPLY
