@@ -62,7 +62,7 @@ _HANDOVER_SHORT = re.compile(rf"^(?:(?:um|uh|er|please|ok|okay|yes|yeah)\s+)*{_H
 
 _GOODBYE = re.compile(
     r"^(?:(?:ok|okay|no|great|thanks|thank\s+you|that's\s+all|that\s+is\s+all|that's\s+it|nothing\s+else)[\s,]*)*"
-    r"(?:good\s*bye|bye(?:\s+bye)?|that's\s+all|that\s+is\s+all|that's\s+it|nothing\s+else)(?:\s+thanks?|\s+thank\s+you)?$"
+    r"(?:good[\s-]*bye|bye(?:[\s-]+bye)?|that's\s+all|that\s+is\s+all|that's\s+it|nothing\s+else)(?:\s+thanks?|\s+thank\s+you)?$"
 )
 
 _INJECTION_PATTERNS = (

@@ -11,7 +11,9 @@ Silence and noise are gated by webrtcvad before the model, as for Whisper.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ from earpiece.core.stt.gate import SpeechGate
 from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucination
 
 MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
+_WORD = re.compile(r"[^\W_]")  # a letter or digit
 
 
 def moonshine_model(name: str = "moonshine-tiny") -> ModelLocation:
@@ -45,6 +48,13 @@ def moonshine_model(name: str = "moonshine-tiny") -> ModelLocation:
     return ModelLocation("speech-to-text", (folder,), "moonshine-voice")
 
 
+def spoken_lines(lines: Iterable[str]) -> str:
+    """Moonshine's lines joined, without those that are only a breath's "you" or a lone punctuation
+    mark: what it made of the line noise before a question over a call ("? How long do I have...")."""
+    cleaned = (clean_transcript_text(line) for line in lines)
+    return " ".join(line for line in cleaned if _WORD.search(line) and not is_known_hallucination(line))
+
+
 class MoonshineModel:
     """The loaded Moonshine transcriber; `text` is thread-safe (calls are serialised)."""
 
@@ -59,7 +69,7 @@ class MoonshineModel:
     def text(self, samples: np.ndarray) -> str:
         with self._lock:
             result = self._transcriber.transcribe_without_streaming(samples.tolist(), SAMPLE_RATE)
-        return " ".join(line.text.strip() for line in result.lines if line.text.strip())
+        return spoken_lines(line.text for line in result.lines)
 
 
 _models: dict[str, MoonshineModel] = {}

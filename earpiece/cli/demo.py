@@ -83,7 +83,7 @@ async def call(target: str, questions: Sequence[str], answer_timeout: float, gre
     from earpiece.sip.engine import SipEngine
 
     voice = await asyncio.to_thread(load_piper_voice, TtsSettings())
-    speech = [b"".join(piper_pcm16k(voice, text)) for text in (*questions, GOODBYE)]
+    speech = [b"".join(piper_pcm16k(voice, text, varied=False)) for text in (*questions, GOODBYE)]
     with tempfile.TemporaryDirectory(prefix="earpiece-demo-caller-") as scratch:
         # The caller's side of the call stays out of the user's call history.
         config = EngineConfig(bind_address="127.0.0.1", udp_port=0, tcp_port=None,

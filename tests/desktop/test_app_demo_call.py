@@ -61,7 +61,7 @@ def test_first_start_runs_the_demo_call_and_fills_the_window(
     turns = [t for t in record["turns"] if t.get("voice_to_voice_ms")]
     assert len(turns) >= 2, record
     said = " ".join(t["answer"] for t in turns)
-    assert "4.95" in said and "30 days" in said
+    assert "4.95" in said and "30 days" in said, [(t["question"], t["answer"]) for t in turns]
     entry = json.loads(history.read_text().splitlines()[0])
     assert entry["direction"] == "inbound" and entry["remote_uri"].startswith("sip:demo-caller@")
     settings = json.loads((isolated_home / "config" / "settings.json").read_text())

