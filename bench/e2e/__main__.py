@@ -19,7 +19,7 @@ from bench.e2e.calls import (
     summarise,
 )
 from bench.e2e.machine import RunClock
-from bench.e2e.report import write_chart, write_markdown
+from bench.e2e.report import GOALS, write_chart, write_markdown
 from bench.e2e.sampler import ProcessSampler
 from earpiece.core.settings import SttSettings
 from tests.e2e.harness import SPEECH_DBFS, AgentProcess, ScriptedCall, analyse
@@ -87,10 +87,7 @@ def main() -> int:
             "figure is pessimistic by up to ~0.1 s; it also includes baresip's send and jitter buffers. "
             "The agent figure (first reply audio handed to the call) is the lower bound",
         },
-        "goals": {
-            "one_call": {"p50_ms": 800, "p95_ms": 1200},
-            "four_calls": {"p95_ms": 2000, "max_frame_gap_ms": 40},
-        },
+        "goals": GOALS,
         "runs": results,
     }
     args.output.mkdir(parents=True, exist_ok=True)
