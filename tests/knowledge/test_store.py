@@ -276,6 +276,29 @@ def write_big_text(path: Path, megabytes: float) -> list[tuple[str, str]]:
             chapter += 1
     return expected
 
+def interrupt_after_first_segment(store: KnowledgeStore, kb: str, path: Path) -> list[Progress]:
+    """Add `path`, cancelling as soon as its first segment is committed; the progress reported."""
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def stop_once_a_segment_is_stored(progress: Progress) -> None:
+        seen.append(progress)
+        if store.documents(kb):
+            cancel.set()
+
+    first = store.add(kb, [path], progress=stop_once_a_segment_is_stored, cancel=cancel)
+    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    return seen
+
+
+def resume(store: KnowledgeStore, kb: str, path: Path) -> int:
+    """Add `path` again after an interruption; how many passages the resume found stored."""
+    again: list[Progress] = []
+    second = store.add(kb, [path], progress=again.append)
+    assert second.results[0].outcome is Outcome.ADDED, second.results[0].error
+    return next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
+
+
 
 def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interruption(
     store: KnowledgeStore, tmp_path: Path,
@@ -284,16 +307,7 @@ def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interrupt
     expected = write_big_text(big, STREAM_TEST_MB)
     assert big.stat().st_size > 4 * STREAM_BYTES
     store.create("big")
-    cancel = threading.Event()
-    seen: list[Progress] = []
-
-    def stop_once_a_segment_is_stored(progress: Progress) -> None:
-        seen.append(progress)
-        if store.documents("big"):  # the first segment is committed
-            cancel.set()
-
-    first = store.add("big", [big], progress=stop_once_a_segment_is_stored, cancel=cancel)
-    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    seen = interrupt_after_first_segment(store, "big", big)
     kept = len(store.chunks("big", str(big)))
     assert 0 < kept < len(expected)
     assert any("MB read" in p.message for p in seen if p.current)  # progress before the file is done
@@ -301,11 +315,7 @@ def test_a_big_text_streams_in_committed_segments_and_resumes_after_an_interrupt
     assert store.documents("big")[0].partial
     added_at = store.documents("big")[0].added_at
 
-    again: list[Progress] = []
-    second = store.add("big", [big], progress=again.append)
-    assert second.results[0].outcome is Outcome.ADDED
-    resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
-    assert resumed_with == kept  # carried on after what was stored, not from the start
+    assert resume(store, "big", big) == kept  # carried on after what was stored, not from the start
     assert store.documents("big")[0].added_at == added_at
     assert not store.documents("big")[0].partial
     stored = store.chunks("big", str(big))
@@ -332,26 +342,13 @@ def test_a_long_pdf_streams_by_pages_and_resumes_after_an_interruption(
     SimpleDocTemplate(str(pdf), title="Depot handbook").build(story)
     assert len(PdfReader(str(pdf)).pages) == pages
     store.create("pdf")
-    cancel = threading.Event()
-    seen: list[Progress] = []
-
-    def stop_once_a_segment_is_stored(progress: Progress) -> None:
-        seen.append(progress)
-        if store.documents("pdf"):  # the first pages are committed
-            cancel.set()
-
-    first = store.add("pdf", [pdf], progress=stop_once_a_segment_is_stored, cancel=cancel)
-    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    seen = interrupt_after_first_segment(store, "pdf", pdf)
     assert any(f"{PDF_STREAM_PAGES} of {pages} pages read" in p.message for p in seen if p.current)
     kept = store.chunks("pdf", str(pdf))
     assert kept and {c.location for c in kept} <= {f"page {n}" for n in range(1, PDF_STREAM_PAGES + 1)}
     assert store.documents("pdf")[0].partial and index_matches_ledger(store, "pdf")
 
-    again: list[Progress] = []
-    second = store.add("pdf", [pdf], progress=again.append)
-    assert second.results[0].outcome is Outcome.ADDED
-    resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
-    assert resumed_with == len(kept)  # carried on after what was stored, not from page 1
+    assert resume(store, "pdf", pdf) == len(kept)  # carried on after what was stored, not from page 1
     stored = store.chunks("pdf", str(pdf))
     assert stored[: len(kept)] == kept and [c.position for c in stored] == list(range(len(stored)))
     told = {int(n) for c in stored for n in re.findall(r"Fact (\d+):", c.text)}

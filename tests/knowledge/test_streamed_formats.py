@@ -4,8 +4,6 @@ add resumes where it stopped."""
 
 from __future__ import annotations
 
-import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,6 @@ import pytest
 from earpiece.core.knowledge import (
     KnowledgeStore,
     Outcome,
-    Progress,
     docx_reader,
     html_stream,
     markdown_reader,
@@ -27,7 +24,12 @@ from earpiece.core.knowledge.live_segments import segment_at
 from earpiece.core.knowledge.parsed import STREAM_BYTES, ParsedDocument
 from earpiece.core.knowledge.readers import read_part
 from tests.knowledge import documents as docs
-from tests.knowledge.test_store import index_matches_ledger, write_big_text
+from tests.knowledge.test_store import (
+    index_matches_ledger,
+    interrupt_after_first_segment,
+    resume,
+    write_big_text,
+)
 
 SECTIONS = 120
 
@@ -159,26 +161,13 @@ def test_a_big_file_streams_in_committed_segments_and_resumes_after_an_interrupt
     expected = _big(big)
     assert sum(len(t) for _, t in expected) > 4 * STREAM_BYTES
     store.create("big")
-    cancel = threading.Event()
-    seen: list[Progress] = []
-
-    def stop_once_a_segment_is_stored(progress: Progress) -> None:
-        seen.append(progress)
-        if store.documents("big"):  # the first segment is committed
-            cancel.set()
-
-    first = store.add("big", [big], progress=stop_once_a_segment_is_stored, cancel=cancel)
-    assert first.cancelled and first.results[0].outcome is Outcome.CANCELLED
+    seen = interrupt_after_first_segment(store, "big", big)
     kept = len(store.chunks("big", str(big)))
     assert 0 < kept < len(expected)
     assert any("MB read" in p.message for p in seen if p.current)  # progress before the file is done
     assert store.documents("big")[0].partial and index_matches_ledger(store, "big")
 
-    again: list[Progress] = []
-    second = store.add("big", [big], progress=again.append)
-    assert second.results[0].outcome is Outcome.ADDED, second.results[0].error
-    resumed_with = next(int(m.group(1)) for p in again if (m := re.search(r"(\d+) stored", p.message)))
-    assert resumed_with == kept  # carried on after what was stored, not from the start
+    assert resume(store, "big", big) == kept  # carried on after what was stored, not from the start
     stored = store.chunks("big", str(big))
     assert [(c.heading, c.text) for c in stored] == expected
     assert [c.position for c in stored] == list(range(len(expected)))
