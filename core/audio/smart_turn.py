@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.model_files import smart_turn_file
 from earpiece.core.audio.pcm import pcm16_to_float
 from earpiece.core.audio.turn_settings import TurnSettings
+from earpiece.core.audio.turn_verdict import TurnVerdict
 
 WINDOW_S = 8
 N_FFT = 400
@@ -85,13 +85,6 @@ def log_mel_features(window: np.ndarray) -> np.ndarray:
     log_mel = np.log10(mel)
     log_mel = np.maximum(log_mel, log_mel.max() - 8.0)
     return ((log_mel + 4.0) / 4.0).astype(np.float32)
-
-
-@dataclass(frozen=True, slots=True)
-class TurnVerdict:
-    complete: bool
-    probability: float  # of "the speaker has finished"
-    compute_ms: float  # features + inference, wall clock
 
 
 class SmartTurnModel:

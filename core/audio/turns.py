@@ -14,8 +14,18 @@ frame:
 With a turn model (`turns.endpointing = smart-turn`) the pause comes after `turns.model_silence_ms`
 and `wants_verdict` is True: the owner asks the model about `SpeechPaused.utterance` (off the audio
 loop) and hands the answer back with `verdict()`. A "complete" verdict ends the turn at the next
-frame if the caller has stayed silent; otherwise the turn ends after `turns.max_silence_ms`. The
-verdict's compute time travels on `SpeechEnded.turn_model_ms`.
+frame if the caller has stayed silent; otherwise the turn ends after `turns.max_silence_ms`.
+
+With the transcript check (`turns.endpointing = transcript`) `wants_transcript` is True: the owner
+transcribes the pause's utterance (as it does speculatively anyway), reads it
+(`transcript_turn.transcript_verdict`) and hands the verdict back the same way. "Complete" ends the
+turn once `turns.complete_silence_ms` of silence has passed (at once if it already has); "unfinished"
+holds it open up to `turns.unfinished_silence_ms`; otherwise, or before any verdict, it ends after
+`vad.end_of_turn_ms` as with the timer. Either way the verdict's compute time travels on
+`SpeechEnded.turn_model_ms`.
+
+Silences are counted in whole 20 ms frames: every millisecond setting is rounded to the nearest
+frame (`frames_for`), halves up, so an end of turn of 750 ms runs as 760 and 730 as 740.
 
 `TurnDetector.partial()` gives the audio so far at any time, for transcription while the caller
 is still talking. Timestamps are the frames' `captured_at` (monotonic seconds), so
@@ -28,12 +38,17 @@ from collections import deque
 from dataclasses import dataclass
 
 from earpiece.core.audio.frames import FRAME_MS, AudioFrame
-from earpiece.core.audio.smart_turn import TurnVerdict
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
+from earpiece.core.audio.turn_verdict import TurnVerdict
 from earpiece.core.audio.vad import FrameVoiceActivity, VoiceActivity, frame_voice_activity
 from earpiece.core.settings import VadSettings
 
 TRAILING_MS = 100  # silence kept after the last voiced frame (Whisper likes a clean ending)
+
+
+def frames_for(ms: int) -> int:
+    """Whole 20 ms frames for a silence of `ms`: the nearest count, halves up, at least one."""
+    return max(1, (ms + FRAME_MS // 2) // FRAME_MS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +80,8 @@ class SpeechEnded:
     utterance: Utterance
     detected_at: float  # when the turn was declared over
     forced: bool = False  # True when cut at max_utterance_ms rather than by silence
-    by_model: bool = False  # True when the turn model's "complete" ended it (before the max silence)
-    turn_model_ms: float | None = None  # the model's decision time for this utterance, if it was asked
+    by_model: bool = False  # True when a "complete" verdict (turn model, transcript) ended it early
+    turn_model_ms: float | None = None  # the verdict's decision time for this utterance, if one came
 
 
 TurnEvent = SpeechStarted | SpeechPaused | SpeechEnded
@@ -100,13 +115,24 @@ class TurnDetector:
             vad = frame_voice_activity(turns, aggressiveness) if turns else VoiceActivity(aggressiveness)
         self._vad = vad
         self._preroll_frames = settings.preroll_ms // FRAME_MS
-        self.wants_verdict = turns is not None and turns.endpointing is Endpointing.SMART_TURN
+        endpointing = turns.endpointing if turns is not None else Endpointing.TIMER
+        self.wants_verdict = endpointing is Endpointing.SMART_TURN
+        self.wants_transcript = endpointing is Endpointing.TRANSCRIPT
+        end_ms = decide_ms = unfinished_ms = settings.end_of_turn_ms
         if turns is not None and self.wants_verdict:
-            end_ms, pause_ms = turns.max_silence_ms, turns.model_silence_ms
-        else:
-            end_ms = settings.end_of_turn_ms
-        self._end_frames = max(1, end_ms // FRAME_MS)
-        self._pause_frames = max(1, min(pause_ms, end_ms) // FRAME_MS)
+            end_ms = unfinished_ms = turns.max_silence_ms
+            decide_ms = pause_ms = turns.model_silence_ms
+        elif turns is not None and self.wants_transcript:
+            decide_ms, unfinished_ms = turns.complete_silence_ms, turns.unfinished_silence_ms
+            if not decide_ms < end_ms <= unfinished_ms:
+                raise ValueError(
+                    f"the transcript check needs turns.complete_silence_ms ({decide_ms}) < "
+                    f"vad.end_of_turn_ms ({end_ms}) <= turns.unfinished_silence_ms ({unfinished_ms})"
+                )
+        self._end_frames = frames_for(end_ms)  # silence that ends a turn without a verdict
+        self._decide_frames = frames_for(decide_ms)  # the least silence a "complete" verdict ends
+        self._unfinished_frames = frames_for(unfinished_ms)  # silence after an "unfinished" verdict
+        self._pause_frames = frames_for(min(pause_ms, decide_ms, end_ms))
         self._trailing_frames = TRAILING_MS // FRAME_MS
         self._start_frames = start_frames
         self._start_window = start_window
@@ -136,16 +162,19 @@ class TurnDetector:
             self._silent_frames += 1
         if len(self._frames) >= self._max_frames:
             return self._end(item.captured_at, forced=True)
-        if self._silent_frames == self._end_frames:
+        verdict = self._verdict
+        limit = self._unfinished_frames if verdict is not None and verdict.unfinished else self._end_frames
+        if self._silent_frames >= limit:
             return self._end(item.captured_at, forced=False)
-        if self._silent_frames and self._verdict is not None and self._verdict.complete:
-            return self._end(item.captured_at, forced=False)
+        if verdict is not None and verdict.complete and self._silent_frames >= self._decide_frames:
+            return self._end(item.captured_at, forced=False, by_verdict=True)
         if self._silent_frames == self._pause_frames:
             return SpeechPaused(self._utterance(), item.captured_at)
         return None
 
     def verdict(self, end_of_speech_at: float, verdict: TurnVerdict) -> bool:
-        """The turn model's answer about the utterance that ended at `end_of_speech_at`.
+        """The turn model's (or the transcript check's) answer about the utterance that ended at
+        `end_of_speech_at`.
 
         Returns False (and ignores it) when that utterance is no longer the open one: the caller
         spoke again, or the turn already ended.
@@ -191,10 +220,9 @@ class TurnDetector:
             voiced_ms=sum(f.voiced for f in self._frames) * FRAME_MS,
         )
 
-    def _end(self, detected_at: float, *, forced: bool) -> SpeechEnded:
+    def _end(self, detected_at: float, *, forced: bool, by_verdict: bool = False) -> SpeechEnded:
         verdict = self._verdict
-        by_model = not forced and verdict is not None and verdict.complete
         model_ms = verdict.compute_ms if verdict is not None else None
-        event = SpeechEnded(self._utterance(), detected_at, forced, by_model, model_ms)
+        event = SpeechEnded(self._utterance(), detected_at, forced, by_verdict, model_ms)
         self.reset()
         return event

@@ -9,6 +9,10 @@ per stream: Silero keeps state between frames) and `TurnDetector`, and reports t
 - Speculative transcription: at each pause the utterance so far is transcribed (and the policy
   may prepare more on it: retrieval, the reply's first phrase). If the turn then ends with no new
   speech, that work is reused; if the caller went on, it is dropped.
+- With the transcript check (`turns.endpointing = transcript`) every pause is transcribed (even
+  when the policy wants no early work) and the text read at once (`transcript_turn`): the verdict
+  goes to the detector before the policy prepares anything, and its decision time (transcript
+  plus reading, from the pause) reaches the metrics as the turn model's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from earpiece.core.audio.frames import FRAME_MS, AudioFrame
+from earpiece.core.audio.transcript_turn import transcript_verdict
 from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, SpeechStarted, TurnDetector, Utterance
 from earpiece.core.audio.vad import VoiceActivity, frame_voice_activity
 from earpiece.core.engine.answering import Retrieval
@@ -144,9 +149,11 @@ class Listener:
         model = self._stack.turn_model
         if self.detector.wants_verdict and model is not None:
             self.spawn(self._judge(utterance))
-        if self._config.early_stt and self._handler().wants_early(self):
+        prepare = self._config.early_stt and self._handler().wants_early(self)
+        if prepare or self.detector.wants_transcript:
             self.drop_early()
-            self._early = _Early(utterance.end_of_speech_at, self.spawn(self._hear(utterance, early=True)))
+            hearing = self._hear(utterance, early=True, prepare=prepare)
+            self._early = _Early(utterance.end_of_speech_at, self.spawn(hearing))
 
     async def _judge(self, utterance: Utterance) -> None:
         """Ask the turn model (in a worker thread: ~50 ms of CPU) whether the utterance is complete."""
@@ -159,12 +166,15 @@ class Listener:
             return
         self.detector.verdict(utterance.end_of_speech_at, verdict)
 
-    async def _hear(self, utterance: Utterance, *, early: bool) -> Heard:
+    async def _hear(self, utterance: Utterance, *, early: bool, prepare: bool = True) -> Heard:
         start = time.monotonic()
         transcript = await self._stack.stt.transcribe(utterance.pcm)
         ready = time.monotonic()
         heard = Heard(transcript.text.strip(), ready, round((ready - start) * 1000, 1))
-        if early and heard.text:  # a partial transcript: the turn is not over yet (turn_id 0)
+        if early and self.detector.wants_transcript:
+            verdict = transcript_verdict(heard.text, heard.compute_ms)
+            self.detector.verdict(utterance.end_of_speech_at, verdict)
+        if early and prepare and heard.text:  # a partial transcript: the turn is not over yet (turn_id 0)
             self._publish(TranscriptEvent(self.speaker, heard.text, False, ready, 0))
             await self._handler().prepare(self, heard)
         return heard
