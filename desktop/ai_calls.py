@@ -31,11 +31,12 @@ from earpiece.core.engine.events import (
 )
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.engine.session import VoiceStack
-from earpiece.core.settings import CallMode, Settings
+from earpiece.core.settings import CallMode, SettingsChanged
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.copilot_panel import SourceView, SuggestionView
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.phone import Phone
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.voice_models import VoiceModels
 from earpiece.headless.sip_line import line_event
@@ -67,6 +68,7 @@ def answered_view(metrics: TurnMetrics) -> SuggestionView:
 
 class AiCalls(QObject):
     loading = Signal(str)  # progress text while the models load ("" when ready)
+    unavailable = Signal(str)  # the models could not load: why (tried again on the next call)
     session_started = Signal(str, str)  # call id, mode
     transcript = Signal(str, str, str, float)  # call id, speaker, text, when said (monotonic; final only)
     suggestion = Signal(str, object)  # call id, SuggestionView
@@ -74,11 +76,12 @@ class AiCalls(QObject):
     speaking = Signal(str, bool)  # call id, Earpiece is speaking into the call
     problem = Signal(str, str)  # call id, message
 
-    def __init__(self, phone: Phone, settings: Settings, models: VoiceModels,
+    def __init__(self, phone: Phone, settings: SettingsSignals, models: VoiceModels,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.phone = phone
         self.settings = settings
+        settings.changed.connect(self._settings_changed)
         self.models = models
         self.controller: CallController | None = None
         self._stack: asyncio.Task[VoiceStack] | None = None
@@ -99,7 +102,7 @@ class AiCalls(QObject):
         try:
             stack = await self.models.load()
         except Exception as exc:
-            self.loading.emit(f"AI unavailable: {exc}")
+            self.unavailable.emit(str(exc))
             self._stack = None  # try again on the next call
             raise
         self.loading.emit("")
@@ -120,11 +123,16 @@ class AiCalls(QObject):
         if self.controller is not None or self.phone.engine is None:
             return
         engine, accounts = self.phone.engine, self.phone.accounts.get
-        self.controller = CallController(self.settings, engine, self, accounts=accounts)
+        self.controller = CallController(self.settings.current, engine, self, accounts=accounts)
         self.controller.events.subscribe(self._on_controller_event)
         for call in self.phone.calls.values():
             self._on_changed(call)
         spawn(self.controller.start())  # retention, and records of calls lost in a crash
+
+    def _settings_changed(self, change: SettingsChanged) -> None:
+        """Calls answered from now on follow the new settings (their greeting, whisper, limits)."""
+        if self.controller is not None:
+            self.controller.settings = change.new
 
     def _on_sip_event(self, event: SipEvent) -> None:
         change = line_event(event)

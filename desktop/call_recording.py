@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from earpiece.core.engine.record import calls_dir
-from earpiece.core.settings import Settings
+from earpiece.core.settings import SettingsStore
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.engine_audio import run_command
 from earpiece.desktop.phone import Phone
@@ -32,10 +32,10 @@ def recordings(call_id: str) -> list[Path]:
 class CallRecorder(QObject):
     changed = Signal(str, bool)  # call id, being recorded now
 
-    def __init__(self, phone: Phone, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(self, phone: Phone, store: SettingsStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.phone = phone
-        self.settings = settings
+        self.settings_store = store
         self.recording: dict[str, Path] = {}  # calls being recorded, and their files
         phone.call_answered.connect(self._answered)
         phone.call_ended.connect(self._ended)
@@ -68,7 +68,7 @@ class CallRecorder(QObject):
             self.changed.emit(call_id, False)
 
     def _answered(self, call: CallView) -> None:
-        if self.settings.audio.record_calls:
+        if self.settings_store.current.audio.record_calls:
             self.set_recording(call.call_id, True)
 
     def _ended(self, call: CallView) -> None:

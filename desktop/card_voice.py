@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from earpiece.core.interfaces import TextToSpeech
-from earpiece.core.settings import Settings
+from earpiece.core.settings import SettingsStore
 from earpiece.core.tts import build_text_to_speech
 from earpiece.core.tts.sentences import speak_text
 from earpiece.desktop.phone import Phone
@@ -18,9 +18,9 @@ NO_HEADSET = ("No headset speaker is connected, so the card cannot be said to yo
 
 
 class CardVoice:
-    def __init__(self, phone: Phone, settings: Settings) -> None:
+    def __init__(self, phone: Phone, store: SettingsStore) -> None:
         self.phone = phone
-        self.settings = settings
+        self.settings_store = store
         self._tts: TextToSpeech | None = None
 
     def say(self, call_id: str, text: str) -> None:
@@ -38,7 +38,7 @@ class CardVoice:
             self.phone.message.emit(NO_HEADSET)
             return False
         if self._tts is None:
-            self._tts = await asyncio.to_thread(build_text_to_speech, self.settings.tts)
+            self._tts = await asyncio.to_thread(build_text_to_speech, self.settings_store.current.tts)
         async for pcm in speak_text(self._tts, text):
             sink.write(pcm)
         return True

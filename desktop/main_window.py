@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from pydantic import ValidationError
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from earpiece.core.settings import CallMode, Settings, save_settings
+from earpiece.core.settings import CallMode, Settings, SettingsChanged, SettingsStore
 from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.call_actions import CallActions, make_action
@@ -32,7 +33,7 @@ from earpiece.desktop.card_voice import CardVoice
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.copilot_panel import CopilotPanel, SuggestionView
 from earpiece.desktop.demo_call import DemoCall
-from earpiece.desktop.engine_audio import apply_engine_audio
+from earpiece.desktop.engine_audio import apply_engine_audio, apply_volume, run_command
 from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.history_panel import HistoryPanel
 from earpiece.desktop.incoming_call import IncomingCallNotice
@@ -43,6 +44,7 @@ from earpiece.desktop.latency_strip import LatencyStrip
 from earpiece.desktop.phone import Phone
 from earpiece.desktop.phone_panel import PhonePanel
 from earpiece.desktop.settings.dialog import SettingsDialog
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.sounds import Player
 from earpiece.desktop.style import apply_style
 from earpiece.desktop.supervisor_view import SupervisorView
@@ -68,20 +70,21 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_style(app)
-        self.settings = settings
+        self.settings_store = SettingsStore(settings)
+        self.settings_signals = SettingsSignals(self.settings_store, self)
         self.setWindowTitle("Earpiece")
         self.setWindowIcon(app_icon())
-        self.phone = Phone(settings, self)
-        self.models = VoiceModels(settings)
-        self.ai = AiCalls(self.phone, settings, self.models, self)
+        self.phone = Phone(self.settings_store, self)
+        self.models = VoiceModels(self.settings_store)
+        self.ai = AiCalls(self.phone, self.settings_signals, self.models, self)
         self.demo = DemoCall(self.phone, self)
         self.shown_call_id = ""
         self.notices: dict[str, IncomingCallNotice] = {}
         self._closing = False
         self._told_about_tray = False
 
-        self.recorder = CallRecorder(self.phone, settings, self)
-        self.card_voice = CardVoice(self.phone, settings)
+        self.recorder = CallRecorder(self.phone, self.settings_store, self)
+        self.card_voice = CardVoice(self.phone, self.settings_store)
         self.phone_panel = PhonePanel(self.phone, self.recorder)
         self.copilot = CopilotPanel()
         self.latency = LatencyPanel()
@@ -149,6 +152,12 @@ class MainWindow(QMainWindow):
         if settings.ui.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.ui.window_geometry.encode()))
 
+    @property
+    def settings(self) -> Settings:
+        """The settings in use. Never change them in place: `settings_signals.change()` or
+        `settings_store.replace()` put new ones in use, save what changed and tell every part."""
+        return self.settings_store.current
+
     # -- actions and shortcuts -------------------------------------------------------------------
     def _build_actions(self) -> None:
         self.settings_action = make_action(self, "Settings…", self.open_settings, "Ctrl+,", "settings")
@@ -195,6 +204,8 @@ class MainWindow(QMainWindow):
         phone.message.connect(self.show_message)
         phone.registration_changed.connect(lambda *_: self._update_tray())
         self.ai.loading.connect(self._loading)
+        self.ai.unavailable.connect(self._ai_unavailable)
+        self.settings_signals.changed.connect(self._settings_changed)
         self.ai.transcript.connect(self._transcript)
         self.ai.suggestion.connect(self._suggestion)
         self.ai.turn_metrics.connect(self._metrics)
@@ -218,8 +229,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def _loading(self, text: str) -> None:
-        self.busy.setVisible(bool(text) and not text.startswith("AI unavailable"))
+        self.busy.setVisible(bool(text))
         self.busy_label.setText(text)
+
+    def _ai_unavailable(self, reason: str) -> None:
+        self.busy.setVisible(False)
+        self.busy_label.setText(f"AI unavailable: {reason}")
 
     def _ingest_progress(self, progress: object) -> None:
         from earpiece.core.knowledge import Progress
@@ -302,7 +317,7 @@ class MainWindow(QMainWindow):
         if self.shown_call_id in self.phone.calls:
             self.phone.set_mode(self.shown_call_id, CallMode(mode))
         else:  # no call: the selector chooses the mode of the next calls, as Settings does
-            self.settings.ui.default_mode = CallMode(mode)
+            self._change_settings("ui", default_mode=CallMode(mode))
 
     def knowledge_base_names(self) -> list[str]:
         store = self.models.store
@@ -316,14 +331,23 @@ class MainWindow(QMainWindow):
         if self.shown_call_id in self.phone.calls:
             self.phone.set_knowledge_base(self.shown_call_id, name)
             self.show_message(f"This call now searches the knowledge base {name!r}.")
-        else:  # no call: the default of the next calls, as in Settings
-            self.settings.knowledge.default_kb = name
+        elif self._change_settings("knowledge", default_kb=name):  # no call: the next calls', as in Settings
             self.show_message(f"The next calls search the knowledge base {name!r} (unless their "
                               "account names another).")
 
     def _whisper_changed(self, on: bool) -> None:
         """Applies to copilot sessions started from now on: their suggestions are spoken into the headset."""
-        self.settings.ui.whisper_to_agent = on
+        self._change_settings("ui", whisper_to_agent=on)
+
+    def _change_settings(self, section: str, **fields: object) -> bool:
+        """A setting changed outside the Settings dialog: in use and saved at once. False, and the
+        reason shown, when it could not be saved (the settings in use stay as they were)."""
+        try:
+            self.settings_signals.change(section, **fields)
+        except (OSError, ValidationError) as exc:
+            self.show_message(f"The setting was not saved: {exc}")
+            return False
+        return True
 
     def _dial_from_history(self, uri: str) -> None:
         self.phone_panel.address.setText(uri)
@@ -368,22 +392,33 @@ class MainWindow(QMainWindow):
         self.demo_auto_action.setEnabled(on)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self, self.knowledge_base_names())
-        if dialog.exec() and dialog.result_settings is not None:
-            self.use_settings(dialog.result_settings)
+        dialog = SettingsDialog(self.settings_store, self, self.knowledge_base_names())
+        if dialog.exec():
+            self.show_message("Settings saved. Transport changes apply after a restart.")
 
-    def use_settings(self, new: Settings) -> None:
-        """Saved settings take effect: accounts at once, headset devices at once (calls too)."""
-        devices = (self.settings.audio.input_device, self.settings.audio.output_device)
-        if (new.audio.input_device, new.audio.output_device) != devices and self.phone.engine:
-            self.phone.set_audio_devices(new.audio.input_device, new.audio.output_device)
-        self.settings.__dict__.update(new.__dict__)  # panels hold this object: update in place
-        spawn(self.phone.apply_settings(self.settings))
-        apply_engine_audio(self.phone, self.settings)  # codecs for the next calls, volumes at once
+    def _settings_changed(self, change: SettingsChanged) -> None:
+        """New settings in use take effect: accounts at once, headset devices and volumes at once
+        (calls too), codecs for the next calls; with no call shown, the selectors show the defaults."""
+        old, new = change.old, change.new
+        engine = self.phone.engine
+        devices = (new.audio.input_device, new.audio.output_device)
+        if devices != (old.audio.input_device, old.audio.output_device) and engine is not None:
+            self.phone.set_audio_devices(*devices)
+        if new.sip.accounts != old.sip.accounts:
+            spawn(self.phone.apply_accounts(new))
+        if new.sip.codec_order != old.sip.codec_order and engine is not None:
+            spawn(run_command(self.phone, "Choosing the codecs", engine.set_codec_order(new.sip.codec_order)))
+        volumes = (new.audio.microphone_volume, new.audio.speaker_volume)
+        if volumes != (old.audio.microphone_volume, old.audio.speaker_volume):
+            apply_volume(self.phone, new.audio)
+            self.phone_panel.levels.show_volumes(*volumes)
+        self.knowledge.settings = new.knowledge
         if self.shown_call_id not in self.phone.calls:
-            self.copilot.set_mode(self.settings.ui.default_mode.value)
-            self.kb_choice.show_kb(self.settings.knowledge.default_kb)
-        self.show_message("Settings saved. Transport changes apply after a restart.")
+            self.copilot.set_mode(new.ui.default_mode.value)
+            self.kb_choice.show_kb(new.knowledge.default_kb)
+        self.copilot.whisper.blockSignals(True)  # shown, not a change of the agent's
+        self.copilot.whisper.setChecked(new.ui.whisper_to_agent)
+        self.copilot.whisper.blockSignals(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray icon, closing the window keeps Earpiece running there (Quit is in its menu)."""
@@ -419,9 +454,9 @@ class MainWindow(QMainWindow):
     async def shutdown(self, quit_app: bool = True) -> None:
         """Stop everything in the order that loses nothing, then quit the application."""
         self._closing = True
-        self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         try:
-            save_settings(self.settings)
+            self.settings_signals.change("ui", window_geometry=geometry)  # saved alone
         except OSError as exc:
             log.error("could not save the window geometry: %s", exc)
         self.tray.hide()

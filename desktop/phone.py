@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from earpiece.core import secrets
-from earpiece.core.settings import AccountSettings, CallMode, Settings, Transport
+from earpiece.core.settings import AccountSettings, CallMode, Settings, SettingsStore, Transport
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.plain_words import command_problem_text, device_problem_text
 from earpiece.desktop.sip_bridge import SipBridge
@@ -53,9 +53,9 @@ class Phone(QObject):
     dtmf_received = Signal(str, str)  # call id, digit
     message = Signal(str)  # something the user should read (errors included)
 
-    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(self, store: SettingsStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings
+        self.settings_store = store
         self.engine: SipEngine | None = None
         self.calls: dict[str, CallView] = {}
         self.registrations: dict[str, tuple[RegistrationState, str]] = {}
@@ -119,9 +119,14 @@ class Phone(QObject):
         self.registrations.pop(account_id, None)
         self.registration_changed.emit(account_id, "removed", "")
 
-    async def apply_settings(self, settings: Settings) -> None:
+    @property
+    def settings(self) -> Settings:
+        """The settings in use (the store's: replaced, never changed in place)."""
+        return self.settings_store.current
+
+    async def apply_accounts(self, settings: Settings) -> None:
         """New settings from the dialog: accounts are added, updated or removed; calls go on."""
-        old, self.settings = self.accounts, settings
+        old = self.accounts
         wanted = {a.id: a for a in settings.sip.accounts}
         for account_id in set(old) - set(wanted):
             if account_id != DEMO_ACCOUNT_ID:

@@ -24,10 +24,10 @@ from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import Contact
 from earpiece.desktop.copilot_panel import plain_label
 from earpiece.desktop.dialpad import DialPad
-from earpiece.desktop.engine_audio import apply_volume
 from earpiece.desktop.icons import icon
 from earpiece.desktop.level_meters import LevelMeters
 from earpiece.desktop.phone import Phone
+from earpiece.desktop.settings_signals import with_section
 from earpiece.desktop.transfer_dialog import TransferDialog
 from earpiece.sip.errors import UnknownCallError
 from earpiece.sip.events import CallState
@@ -269,10 +269,14 @@ class PhonePanel(QWidget):
             self._metered_call = call.call_id
 
     def _volumes_changed(self, microphone: int, speaker: int) -> None:
-        """The in-call sliders change the headset volumes now and in the settings (saved on quit)."""
-        audio = self.phone.settings.audio
-        audio.microphone_volume, audio.speaker_volume = microphone, speaker
-        apply_volume(self.phone, audio)
+        """The in-call sliders change the headset volumes in the settings (saved at once); the
+        window hands the settings' volumes to the engine."""
+        store = self.phone.settings_store
+        try:
+            store.replace(with_section(store.current, "audio", microphone_volume=microphone,
+                                       speaker_volume=speaker))
+        except OSError as exc:
+            self.phone.message.emit(f"The volume was not saved: {exc}")
 
     def _on_current(self, action: Callable[[str], None]) -> None:
         call = self.current_call()

@@ -21,17 +21,22 @@ from earpiece.core.knowledge import (
     Progress,
     ensure_sample_kb,
 )
-from earpiece.core.settings import Settings
+from earpiece.core.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
 
 class VoiceModels:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings_store: SettingsStore) -> None:
+        self.settings_store = settings_store
         self.store: KnowledgeStore | None = None
         self.retrievers: dict[str, KnowledgeRetriever] = {}  # by knowledge base
         self._quitting = threading.Event()  # stops the first-run sample ingest, so quitting is quick
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use: a call's stack is built with those of the moment it starts."""
+        return self.settings_store.current
 
     async def open_store(self, progress: Callable[[Progress], None] | None = None) -> KnowledgeStore:
         """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""

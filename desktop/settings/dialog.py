@@ -1,4 +1,6 @@
-"""The settings dialog: pages edit a copy; OK checks, stores secrets in the keyring, saves the file."""
+"""The settings dialog: pages edit a copy; OK checks it, stores secrets in the keyring and puts the
+copy in use through the settings store, which saves only what differs from the settings in use (an
+`EARPIECE_...` override the user did not touch never lands in the file)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from earpiece.core.secrets import SecretStoreUnavailableError, keyring_usable
-from earpiece.core.settings import Settings, save_settings
+from earpiece.core.settings import Settings, SettingsStore
 from earpiece.desktop.settings.accounts_page import AccountsPage
 from earpiece.desktop.settings.ai_page import AiPage
 from earpiece.desktop.settings.audio_page import AudioPage
@@ -23,12 +25,12 @@ SIZE = (640, 560)  # the dialog's size when the screen has room for it
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None,
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None,
                  knowledge_bases: Sequence[str] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Earpiece settings")
-        self.original = settings
-        self.result_settings: Settings | None = None
+        self.settings_store = store
+        settings = store.current
         self.accounts = AccountsPage()
         self.accounts.set_knowledge_bases(list(knowledge_bases))
         self.audio = AudioPage()
@@ -53,25 +55,24 @@ class SettingsDialog(QDialog):
         self.resize(min(SIZE[0], room.width()), min(SIZE[1], room.height()))
 
     def save(self) -> Settings:
-        """Validate, store the secrets, write the settings file; raises ValueError with what to fix."""
+        """Validate, store the secrets, put the settings in use and save what changed; raises
+        ValueError with what to fix, OSError when the file cannot be written."""
         problems = [p for page in self.pages for p in page.problems()]
         if problems:
             raise ValueError("\n".join(problems))
-        updated = self.original.model_copy(deep=True)
+        updated = self.settings_store.current.model_copy(deep=True)
         for page in self.pages:
             page.apply(updated)
         updated = Settings.model_validate(updated.model_dump())  # re-check every field's type and range
         if keyring_usable():  # otherwise the secret fields are read-only: nothing was typed
             for page in self.pages:
                 page.store_secrets()
-        save_settings(updated)
-        self.result_settings = updated
-        return updated
+        return self.settings_store.replace(updated)
 
     def accept(self) -> None:
         try:
             self.save()
-        except (ValueError, SecretStoreUnavailableError) as exc:
+        except (ValueError, SecretStoreUnavailableError, OSError) as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return
         super().accept()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from earpiece.core.engine.events import Speaker, TranscriptEvent, TurnMetricsEvent
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.engine.record import CallRecorder
-from earpiece.core.settings import AccountSettings, Settings
+from earpiece.core.settings import AccountSettings, Settings, SettingsStore
 from earpiece.desktop.copilot_panel import SourceView, SuggestionView
 from earpiece.desktop.latency_panel import latency_sample
 from earpiece.desktop.main_window import MainWindow
@@ -83,7 +83,7 @@ def shoot_settings(app: QCoreApplication, window: MainWindow, out: Path, suffix:
     screen with room for a title bar (`fits`)."""
     settings = window.settings.model_copy(deep=True)
     settings.sip.accounts = [AccountSettings(id="office", username="agent", domain="pbx.example")]
-    dialog = SettingsDialog(settings, window, ["sample", "returns"])
+    dialog = SettingsDialog(SettingsStore(settings), window, ["sample", "returns"])
     dialog.show()
     for _ in range(5):
         app.processEvents()

@@ -170,10 +170,9 @@ def test_headset_devices_are_switched_during_a_call_from_settings(qtbot: QtBot, 
         call = connected_call(qtbot, window, bob)
         new = window.settings.model_copy(deep=True)
         new.audio.input_device = new.audio.output_device = ""  # the system default: none on this machine
-        new.sip.accounts = [window.phone.accounts["desk"]]  # unchanged (the fixture added it directly)
         said: list[str] = []
         window.phone.message.connect(said.append)
-        window.use_settings(new)
+        window.settings_store.replace(new)
         qtbot.waitUntil(lambda: any(line.startswith("Headset") for line in said), timeout=10_000)
         # the engine was asked at once, mid-call; without a sound card it says so in plain words
         assert next(line for line in said if line.startswith("Headset")) in (

@@ -67,7 +67,7 @@ def test_calls_search_their_accounts_knowledge_base_changeable_per_call(
         window.kb_choice.box.setCurrentIndex(index)
         window.kb_choice.box.activated.emit(index)  # the agent picks another one for this call
         assert window.phone.calls["c1"].knowledge_base == "delivery"
-        assert settings.knowledge.default_kb == "sample"  # only this call
+        assert window.settings.knowledge.default_kb == "sample"  # only this call
 
         call_on(window, "c2", "plain")
         assert window.phone.calls["c2"].knowledge_base == "sample"  # no account choice: the default
@@ -77,7 +77,7 @@ def test_calls_search_their_accounts_knowledge_base_changeable_per_call(
         qtbot.waitUntil(lambda: bool(found), timeout=30_000)
         assert found == ["delivery: Delivery costs 4.95 within the UK."]
 
-        dialog = SettingsDialog(settings, window, window.knowledge_base_names())
+        dialog = SettingsDialog(window.settings_store, window, window.knowledge_base_names())
         qtbot.addWidget(dialog)
         dialog.accounts.list.setCurrentRow(0)
         assert [dialog.accounts.knowledge_base.itemText(i)

@@ -8,12 +8,18 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.calls.events import TransferChanged, TransferStatus
-from earpiece.core.settings import Settings
+from earpiece.core.settings import Settings, SettingsStore
 from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.phone import Phone
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.voice_models import VoiceModels
 
 pytestmark = pytest.mark.gui
+
+
+def _ai_calls() -> AiCalls:
+    settings = SettingsSignals(SettingsStore(Settings()))
+    return AiCalls(Phone(settings.settings_store), settings, VoiceModels(settings.settings_store))
 
 
 @pytest.mark.parametrize(("status", "destination", "detail", "expected"), [
@@ -25,15 +31,13 @@ pytestmark = pytest.mark.gui
 ])
 def test_transfer_reports_become_messages(qtbot: QtBot, status: TransferStatus, destination: str, detail: str,
                                           expected: str) -> None:
-    settings = Settings()
-    ai = AiCalls(Phone(settings), settings, VoiceModels(settings))
+    ai = _ai_calls()
     with qtbot.waitSignal(ai.problem) as shown:
         ai._on_controller_event(TransferChanged("c1", status, destination, detail))
     assert shown.args == ["c1", expected]
 
 
 def test_a_finished_transfer_is_left_to_the_phone_message(qtbot: QtBot) -> None:
-    settings = Settings()
-    ai = AiCalls(Phone(settings), settings, VoiceModels(settings))
+    ai = _ai_calls()
     with qtbot.assertNotEmitted(ai.problem):
         ai._on_controller_event(TransferChanged("c1", TransferStatus.SUCCEEDED, "sip:team@pbx.example", ""))

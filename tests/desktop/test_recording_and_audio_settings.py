@@ -95,7 +95,7 @@ def test_record_button_records_the_call_and_shows_it_clearly(
 
 def test_every_call_is_recorded_when_the_setting_is_on(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    window.settings.audio.record_calls = True
+    window.settings_signals.change("audio", record_calls=True)
     with Baresip("bob", auto_answer=True, source_wav=_tone_wav(tmp_path / "tone.wav")) as bob:
         call = connected_call(qtbot, window, bob)
         qtbot.waitUntil(lambda: window.recorder.is_recording(call.call_id), timeout=5_000)
@@ -122,7 +122,7 @@ def test_every_call_is_recorded_when_the_setting_is_on(
 
 def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    dialog = SettingsDialog(window.settings, window)
+    dialog = SettingsDialog(window.settings_store, window)
     qtbot.addWidget(dialog)
     audio = dialog.audio
     assert audio.microphone_volume.value() == 100 and audio.speaker_volume.value() == 100
@@ -137,8 +137,7 @@ def test_volume_sliders_and_codec_order_from_settings_reach_the_engine(
     assert audio.codecs.order()[0] == "PCMA/8000/1"
     new = window.settings.model_copy(deep=True)
     audio.apply(new)
-    new.sip.accounts = [window.phone.accounts["desk"]]  # unchanged (the fixture added it directly)
-    window.use_settings(new)
+    window.settings_store.replace(new)
     engine = window.phone.engine
     assert engine is not None
     qtbot.waitUntil(lambda: engine.volume == (0.5, 1.5), timeout=5_000)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from earpiece.core import secrets
-from earpiece.core.settings import Settings, load_settings, settings_path
+from earpiece.core.settings import Settings, SettingsStore, load_settings, settings_path
 from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.desktop.settings.provider_order import ProviderOrder
 from tests.desktop.widgets import list_text
@@ -29,7 +29,7 @@ def _tick_first(order: ProviderOrder, name: str) -> None:
 
 
 def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot: QtBot) -> None:
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(SettingsStore(Settings()))
     qtbot.addWidget(dialog)
     page = dialog.accounts
     page.add_account()
@@ -61,7 +61,7 @@ def test_removing_an_account_deletes_its_password(qtbot: QtBot) -> None:
     settings = Settings.model_validate(
         {"sip": {"accounts": [{"id": "old", "username": "u", "domain": "d"}]}}
     )
-    dialog = SettingsDialog(settings)
+    dialog = SettingsDialog(SettingsStore(settings))
     qtbot.addWidget(dialog)
     assert "keyring" in dialog.accounts.password.placeholderText()
     dialog.accounts.remove_account()
@@ -75,7 +75,7 @@ def test_invalid_input_is_refused_with_a_reason_and_nothing_saved(
         qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(SettingsStore(Settings()))
     qtbot.addWidget(dialog)
     dialog.accounts.add_account()
     dialog.accounts.id.setText("bad id!")
@@ -95,7 +95,7 @@ def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_
         settings = Settings.model_validate(
             {"sip": {"accounts": [{"id": "old", "username": "u", "domain": "d"}]}}
         )
-        dialog = SettingsDialog(settings)
+        dialog = SettingsDialog(SettingsStore(settings))
         qtbot.addWidget(dialog)
         page = dialog.accounts
         page.remove_account()  # removing an account must not need the keyring either
@@ -115,7 +115,7 @@ def test_without_a_keyring_settings_still_save_and_the_password_field_says_what_
 
 
 def test_a_password_typed_then_cleared_is_not_stored(qtbot: QtBot) -> None:
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(SettingsStore(Settings()))
     qtbot.addWidget(dialog)
     page = dialog.accounts
     page.add_account()
@@ -134,7 +134,7 @@ def test_a_password_typed_then_cleared_is_not_stored(qtbot: QtBot) -> None:
 
 
 def test_tab_titles_and_account_list_read_as_typed(qtbot: QtBot) -> None:
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(SettingsStore(Settings()))
     qtbot.addWidget(dialog)
     titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert "Network && security" in titles  # shown as "Network & security", not "Network _security"
@@ -152,3 +152,21 @@ def test_provider_order_keeps_unknown_names_out_and_lists_every_known_one(qtbot:
     order.set_order(["offline", "gpt9", "groq"])
     assert order.order() == ["offline", "groq"]
     assert order.count() == 3  # openai is offered, unticked
+
+
+def test_an_environment_override_is_used_and_shown_but_never_saved(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EARPIECE_VAD__END_OF_TURN_MS", "900")
+    store = SettingsStore(load_settings())
+    changes: list[set[str]] = []
+    store.subscribe(lambda change: changes.append(change.sections))
+    dialog = SettingsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.turn_taking.end_of_turn.value() == 900  # the setting in use
+    dialog.audio.ringtone.setChecked(not store.current.audio.ringtone)  # the user's one change
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.accept()
+    assert json.loads(settings_path().read_text()) == {"audio": {"ringtone": store.current.audio.ringtone}}
+    assert store.current.vad.end_of_turn_ms == 900 and changes == [{"audio"}]
+    monkeypatch.delenv("EARPIECE_VAD__END_OF_TURN_MS")
+    assert load_settings().vad.end_of_turn_ms == Settings().vad.end_of_turn_ms  # without the override

@@ -5,6 +5,7 @@ menu, and sound-device errors in plain words. Calls arrive as the SIP engine's o
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -13,7 +14,7 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 
-from earpiece.core.settings import CallMode, Settings, UiSettings
+from earpiece.core.settings import CallMode, Settings, UiSettings, load_settings, settings_path
 from earpiece.desktop.about import about_text, shortcuts_text
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
@@ -91,6 +92,21 @@ def test_idle_mode_selector_shows_the_default_mode(make_window: MakeWindow, mode
     other = CallMode.AUTONOMOUS if mode is not CallMode.AUTONOMOUS else CallMode.COPILOT
     win.copilot.mode.setCurrentIndex(win.copilot.mode.findData(other.value))
     assert win.settings.ui.default_mode is other  # no call: it chooses the next call's mode
+
+
+def test_the_window_saves_only_what_the_agent_changed_never_an_environment_override(
+        make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+    monkeypatch.setenv("EARPIECE_VAD__END_OF_TURN_MS", "900")
+    win = make_window(load_settings())
+    win.copilot.mode.setCurrentIndex(win.copilot.mode.findData(CallMode.AUTONOMOUS.value))  # no call
+    assert json.loads(settings_path().read_text()) == {"ui": {"default_mode": "autonomous"}}
+    win.copilot.whisper.setChecked(not win.settings.ui.whisper_to_agent)
+    assert win.settings.vad.end_of_turn_ms == 900 and win.settings.ui.default_mode is CallMode.AUTONOMOUS
+    spawn(win.shutdown(quit_app=False))  # keeps the window's size and place
+    qtbot.waitUntil(partial(shut_down, win))
+    saved = json.loads(settings_path().read_text())
+    assert list(saved) == ["ui"], saved
+    assert sorted(saved["ui"]) == ["default_mode", "whisper_to_agent", "window_geometry"]
 
 
 def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(
@@ -178,3 +194,15 @@ def test_quitting_stops_the_phone_only_once_the_sessions_wrote_their_records(
     records_written.set_result([])
     qtbot.waitUntil(lambda: bool(phone_stops))
     assert phone_stops == [True]
+
+
+def test_models_that_cannot_load_say_ai_unavailable_and_stop_the_busy_bar(
+        window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def load() -> None:
+        raise RuntimeError("the speech model is missing")
+
+    monkeypatch.setattr(window.models, "load", load)
+    with qtbot.waitSignal(window.ai.unavailable) as failed:
+        window.ai.preload()
+    assert failed.args == ["the speech model is missing"]
+    assert window.busy.isHidden() and window.busy_label.text() == "AI unavailable: the speech model is missing"
