@@ -205,4 +205,5 @@ def test_models_that_cannot_load_say_ai_unavailable_and_stop_the_busy_bar(
     with qtbot.waitSignal(window.ai.unavailable) as failed:
         window.ai.preload()
     assert failed.args == ["the speech model is missing"]
-    assert window.busy.isHidden() and window.busy_label.text() == "AI unavailable: the speech model is missing"
+    assert window.busy.isHidden()
+    assert window.busy_label.text() == "AI unavailable: the speech model is missing"
