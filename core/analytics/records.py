@@ -18,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NotRequired, Required
 
 from filelock import FileLock
+from pydantic import Strict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before 3.12
 
 from earpiece.core.engine.record import calls_dir
 from earpiece.core.paths import data_dir
@@ -35,6 +37,73 @@ HISTORY_FILE = "call_history.jsonl"  # written by earpiece.sip.records.CallHisto
 
 class CallNotFoundError(LookupError):
     pass
+
+
+# The parts of a record analytics compute with, typed: a record that breaks them (a hand edit, a
+# torn or foreign file) is refused as a whole, naming the field, instead of failing every view
+# that reads the folder. Other fields may be anything.
+Number = Annotated[float, Strict()]  # an int or a float, never a string or a bool
+
+
+class _Line(TypedDict):
+    t: Number
+    speaker: str
+    text: str
+    turn: NotRequired[int]
+
+
+class _Turn(TypedDict, total=False):
+    turn_id: int | None
+    speaker: str
+    question: str
+    answer: str
+    intent: str
+    declined: bool
+    sources: list[str]
+    confidence: Number | None
+    end_of_speech_at: Number | None
+    stt_ms: Number | None
+    voice_to_voice_ms: Number | None
+    speech_start_s: Number | None
+    speech_ms: Number | None
+
+
+class _Event(TypedDict, total=False):
+    event: str
+    reason: str
+    at: Number | None
+    t: Number | None
+
+
+class _Transfer(TypedDict, total=False):
+    destination: str
+    succeeded: bool
+
+
+class _Record(TypedDict, total=False):
+    call_id: Required[str]
+    started_at: Required[str]
+    duration_s: Number | None
+    mode: str
+    source: str
+    end_reason: str
+    outcome: str
+    knowledge_base: str
+    transcript: list[_Line]
+    turns: list[_Turn]
+    events: list[_Event]
+    transfers: list[_Transfer]
+    sip: dict[str, Any] | None
+
+
+RECORD_SHAPE: TypeAdapter[_Record] = TypeAdapter(_Record)
+
+
+def _shape_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(map(str, first["loc"])) or "the record"
+    more = error.error_count() - 1
+    return f"{where}: {first['msg']}" + (f" (and {more} more)" if more else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +140,11 @@ class CallData:
 def parse_record(
     path: Path, data: dict[str, Any], history: dict[str, dict[str, Any]] | None = None
 ) -> CallData:
-    """Raises ValueError (with the file named) when the JSON is not a call record."""
+    """Raises ValueError (with the file and the field named) when the JSON is not a call record."""
+    try:
+        RECORD_SHAPE.validate_python(data)
+    except ValidationError as exc:
+        raise ValueError(f"{path}: not a call record ({_shape_error(exc)})") from None
     try:
         call_id = str(data["call_id"])
         started = datetime.fromisoformat(str(data["started_at"]))
@@ -167,29 +240,52 @@ class CallArchive:
                 found.append(call)
         return sorted(found, key=lambda c: c.started_at)
 
+    def _call_files(self) -> dict[str, list[Path]]:
+        """Call id -> the files kept about it: its record (`<id>.json`, readable or not) and every
+        file named after a call with a record, or named like a call's (`<12 hex id>.*`)."""
+        files = sorted(p for p in self.folder.iterdir() if p.is_file()) if self.folder.exists() else []
+        recorded = {p.stem for p in files if p.suffix == ".json"}
+        found: dict[str, list[Path]] = {}
+        for path in files:
+            if file_call_id(path) in recorded or CALL_FILE.match(path.name):
+                found.setdefault(file_call_id(path), []).append(path)
+        return found
+
+    def resolve(self, call_id: str) -> str:
+        """The id of the one call whose files are named `call_id`, or whose name starts with it,
+        whether or not its record can be read. Raises CallNotFoundError."""
+        ids = self._call_files()
+        if call_id in ids:
+            return call_id
+        matches = [i for i in ids if call_id and i.startswith(call_id)]
+        if len(matches) != 1:
+            raise CallNotFoundError(f"no call {call_id!r} in {self.folder}"
+                                    + (f" ({len(matches)} ids start with it)" if matches else ""))
+        return matches[0]
+
     def get(self, call_id: str) -> CallData:
-        path = self.folder / f"{call_id}.json"
+        """The call's record. Raises CallNotFoundError naming the file when it cannot be read, or
+        saying that the call kept no record (a call taken with the AI off: a recording only)."""
+        found = self.resolve(call_id)
+        path = self.folder / f"{found}.json"
         if not path.is_file():
-            matches = [c for c in self.calls() if c.call_id.startswith(call_id)]
-            if len(matches) != 1:
-                raise CallNotFoundError(f"no call {call_id!r} in {self.folder}"
-                                        + (f" ({len(matches)} ids start with it)" if matches else ""))
-            return matches[0]
+            kept = ", ".join(p.name for p in self._call_files()[found])
+            raise CallNotFoundError(f"call {found} has no record in {self.folder} (only {kept})")
         try:
             return read_record(path, self._history())
         except ValueError as exc:
             raise CallNotFoundError(str(exc)) from exc
 
     def delete(self, call_ids: Iterable[str]) -> list[str]:
-        """Remove the calls' records, every file named after them (recordings, transcripts) and their
-        call-history lines. Returns the ids removed."""
+        """Remove the calls' records, every file named after them (recordings, transcripts, stored
+        summaries; a record that cannot be read too) and their call-history lines. Returns the ids
+        removed. Ids are matched whole, never as patterns."""
         wanted = set(call_ids)
         removed: list[str] = []
-        for call_id in sorted(wanted):
-            files = [p for p in self.folder.glob(f"{call_id}.*") if p.is_file()]
-            for path in files:
-                path.unlink(missing_ok=True)
-            if files:
+        for call_id, files in self._call_files().items():
+            if call_id in wanted:
+                for path in files:
+                    path.unlink(missing_ok=True)
                 removed.append(call_id)
         self._drop_history(lambda row: str(row.get("call_id")) in wanted)
         return removed

@@ -169,7 +169,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _delete(args: argparse.Namespace, settings: Settings) -> int:
     archive = open_archive(args, settings)
-    ids = [archive.get(call_id).call_id for call_id in args.call_ids]  # all found before any is deleted
+    # all found before any is deleted; a call whose record cannot be read is deleted too
+    ids = [archive.resolve(call_id) for call_id in args.call_ids]
     removed = archive.delete(ids)
     print(f"deleted {len(removed)} call(s)")
     return 0

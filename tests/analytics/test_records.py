@@ -102,3 +102,45 @@ def test_a_record_of_the_one_format_says_its_source_and_outcome(records: Path, t
     path.write_text(json.dumps(data | {"outcome": "transfer_failed"}))
     call = CallArchive(records, tmp_path / "none.jsonl").get("2607734435fa")
     assert disposition(call) is not Disposition.TRANSFERRED
+
+
+@pytest.mark.parametrize(("damage", "field"), [
+    ({"turns": [None]}, "turns.0"),
+    ({"duration_s": "long"}, "duration_s"),
+    ({"sip": "x"}, "sip"),
+    ({"events": [{"event": "Spoke", "at": 1.0, "t": "soon"}]}, "events.0.t"),
+    ({"transcript": [{"t": 1.0, "speaker": "caller"}]}, "transcript.0.text"),
+])
+def test_a_record_of_the_wrong_shape_is_skipped_naming_the_field(records: Path, tmp_path: Path,
+                                                                 damage: dict, field: str) -> None:
+    """A hand-edited or foreign record fails alone, saying where, instead of every view of the folder."""
+    path = sorted(records.glob("*.json"))[0]
+    path.write_text(json.dumps(json.loads(path.read_text()) | damage))
+    archive = CallArchive(records, tmp_path / "none.jsonl")
+    calls = archive.calls()
+    assert len(calls) == len(list(records.glob("*.json"))) - 1
+    (problem,) = archive.skipped
+    assert problem.startswith(f"{path}: not a call record ({field}: ")
+    with pytest.raises(CallNotFoundError, match=rf"not a call record \({field.replace('.', '[.]')}: "):
+        archive.get(path.stem[:6])
+
+
+def test_an_unreadable_record_or_a_lone_recording_is_found_and_deleted(records: Path, tmp_path: Path) -> None:
+    """Ids are found from the files, so a call whose record cannot be read, or that kept only a
+    recording, is named precisely and can be deleted; an id is never a pattern."""
+    torn = records / "70e400000001.json"
+    torn.write_text('{"call_id": "70e400000001", "sta')
+    (records / "70e400000001.wav").write_bytes(b"RIFF")
+    (records / "a1ff00000001.wav").write_bytes(b"RIFF")
+    archive = CallArchive(records, tmp_path / "none.jsonl")
+    with pytest.raises(CallNotFoundError, match=r"70e400000001\.json: unreadable"):
+        archive.get("70e4")
+    lone = r"call a1ff00000001 has no record .*\(only a1ff00000001\.wav\)"
+    with pytest.raises(CallNotFoundError, match=lone):
+        archive.get("a1ff")
+    count = len(list(records.iterdir()))
+    assert archive.delete(["*", ""]) == [] and len(list(records.iterdir())) == count
+    found = [archive.resolve("70e4"), archive.resolve("a1ff")]
+    assert archive.delete(found) == found == ["70e400000001", "a1ff00000001"]
+    assert not list(records.glob("70e4*")) and not list(records.glob("a1ff*"))
+    assert len(list(records.iterdir())) == count - 3
