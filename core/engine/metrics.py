@@ -5,7 +5,8 @@ needs no LLM; copilot turns speak nothing into the call).
 
 - endpoint_delay_ms: end-of-speech (last voiced frame's `captured_at`) -> turn declared over
 - turn_model_ms: how long the turn model took to judge the utterance (inside the endpoint delay;
-  None when the timer ended the turn without asking it)
+  None when the timer ended the turn without asking it); with the transcript check
+  (`turns.endpointing = transcript`), the pause's transcript plus its reading, from the pause on
 - stt_ms: end-of-speech -> final transcript available (can be below the endpoint delay when the
   transcript was made early, during the end-of-turn silence; `stt_early` says so)
 - stt_compute_ms: how long the recogniser itself ran for the transcript used
