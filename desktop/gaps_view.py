@@ -29,10 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from earpiece.core.analytics import CallArchive, GapGroup, gap_questions, group_gaps
+from earpiece.core.analytics import CallArchive, GapGroup, knowledge_gaps
 from earpiece.core.analytics.added_answers import AnswerRejectedError, add_answer
 from earpiece.core.knowledge import FileResult, KnowledgeError, KnowledgeStore
-from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import Settings
 from earpiece.desktop.tasks import spawn
 
@@ -41,11 +40,17 @@ log = logging.getLogger(__name__)
 COLUMNS = ("Asked", "Calls", "Topic", "Also asked as", "Last asked")
 
 
+@dataclass(frozen=True, slots=True)
+class GapsData:
+    groups: list[GapGroup]
+    skipped: list[str]  # records that could not be read
+
+
 def load_gaps(settings: Settings, archive: CallArchive, kb: str | None = None,
-              since: datetime | None = None) -> list[GapGroup]:
+              since: datetime | None = None) -> GapsData:
     """Blocking (embeds the questions): run it in a worker thread."""
-    questions = gap_questions(archive.calls(since=since), settings.analytics.low_confidence, kb)
-    return group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))
+    groups = knowledge_gaps(archive.calls(since=since), settings, kb)
+    return GapsData(groups, list(archive.skipped))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,7 @@ class AddAnswerDialog(QDialog):
 
 
 class GapsView(QWidget):
-    loaded = Signal(object)  # list[GapGroup]
+    loaded = Signal(object)  # GapsData
     answer_added = Signal(str, object)  # knowledge base, FileResult
 
     def __init__(self, settings: Settings, archive: CallArchive | None = None,
@@ -127,11 +132,10 @@ class GapsView(QWidget):
         spawn(self._load(), self._failed)
 
     async def _load(self) -> None:
-        groups = await asyncio.to_thread(load_gaps, self.settings, self.archive, self.kb)
-        self.loaded.emit(groups)
+        self.loaded.emit(await asyncio.to_thread(load_gaps, self.settings, self.archive, self.kb))
 
-    def show_groups(self, groups: list[GapGroup]) -> None:
-        self.groups = groups
+    def show_groups(self, data: GapsData) -> None:
+        self.groups = groups = data.groups
         self.table.setRowCount(0)
         for group in groups:
             row = self.table.rowCount()
@@ -144,7 +148,9 @@ class GapsView(QWidget):
                 item.setToolTip("\n".join(group.examples))
                 self.table.setItem(row, column, item)
         asked = sum(g.count for g in groups)
-        self.status.setText(f"{asked} question(s) in {len(groups)} topic(s)" if groups else "No gaps found.")
+        skipped = f" ({len(data.skipped)} unreadable record(s) skipped)" if data.skipped else ""
+        found = f"{asked} question(s) in {len(groups)} topic(s)" if groups else "No gaps found."
+        self.status.setText(found + skipped)
 
     def selected(self) -> GapGroup | None:
         row = self.table.currentRow()

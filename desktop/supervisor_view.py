@@ -29,10 +29,8 @@ from earpiece.core.analytics import (
     analyser,
     apply_retention,
     dashboard,
-    gap_questions,
-    group_gaps,
+    knowledge_gaps,
 )
-from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import Settings
 from earpiece.desktop.tasks import spawn
 
@@ -58,8 +56,7 @@ def load_supervisor_data(settings: Settings, archive: CallArchive, since: dateti
     in_range = archive.calls(since=since, until=until)
     calls = [c for c in in_range if account is None or c.account_id == account]
     analyses = [engine.analyse(c) for c in calls]
-    questions = gap_questions(calls, settings.analytics.low_confidence)
-    gaps = group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))
+    gaps = knowledge_gaps(calls, settings)
     accounts = sorted({c.account_id for c in in_range if c.account_id})
     return SupervisorData(dashboard(analyses, gaps), accounts, list(archive.skipped))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from earpiece.core.analytics.analysis import CallAnalyser, CallAnalysis
 from earpiece.core.analytics.dashboard import Dashboard, dashboard
 from earpiece.core.analytics.disposition import Disposition
-from earpiece.core.analytics.gaps import GapGroup, GapQuestion, gap_questions, group_gaps
+from earpiece.core.analytics.gaps import GapGroup, GapQuestion, gap_questions, group_gaps, knowledge_gaps
 from earpiece.core.analytics.intents import IntentClassifier
 from earpiece.core.analytics.records import CallArchive, CallData, CallNotFoundError
 from earpiece.core.analytics.retention import apply_retention
@@ -49,6 +49,7 @@ __all__ = [
     "dashboard",
     "gap_questions",
     "group_gaps",
+    "knowledge_gaps",
     "store_summary_after_call",
     "summary_of",
 ]

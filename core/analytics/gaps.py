@@ -17,6 +17,7 @@ import numpy as np
 from earpiece.core.analytics.records import CallData
 from earpiece.core.analytics.turns import confidence, declined, is_question
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.settings import Settings
 
 # Cosine to a group's centroid, chosen on the "dev" calls of tests/data/calls and re-checked for
 # the int8 embedder: dev purity / completeness 1.0 / 0.91 from 0.375 to 0.475; below 0.375 dev
@@ -143,3 +144,10 @@ def group_gaps(questions: Sequence[GapQuestion], embedder: MiniLmEmbedder,
         medoid = indices[int((vectors[indices] @ centre).argmax())]
         groups.append(GapGroup(questions[medoid].question, [questions[i] for i in indices]))
     return sorted(groups, key=lambda g: (-g.count, -g.last_seen.timestamp()))
+
+
+def knowledge_gaps(calls: Iterable[CallData], settings: Settings, kb: str | None = None) -> list[GapGroup]:
+    """The gaps of `calls` as `kb gaps`, the gaps view and the supervisor view show them: below the
+    settings' confidence floor, grouped with the configured embedding model."""
+    questions = gap_questions(calls, settings.analytics.low_confidence, kb)
+    return group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))

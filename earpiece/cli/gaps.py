@@ -25,8 +25,7 @@ def add_gaps_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_gaps(args: argparse.Namespace) -> int:
-    from earpiece.core.analytics import gap_questions, group_gaps
-    from earpiece.core.knowledge.embedding import MiniLmEmbedder
+    from earpiece.core.analytics import knowledge_gaps
 
     settings = load_settings()
     try:
@@ -35,15 +34,21 @@ def run_gaps(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    questions = gap_questions(calls, settings.analytics.low_confidence, args.kb)
-    groups = group_gaps(questions, MiniLmEmbedder.from_settings(settings.knowledge))
+    for problem in archive.skipped:
+        print(f"skipped: {problem}", file=sys.stderr)
+    used = sorted({c.knowledge_base for c in calls if c.knowledge_base})
+    if args.kb is not None and used and args.kb not in used:
+        print(f"no call in this period was answered from knowledge base {args.kb!r}; "
+              f"the calls used: {', '.join(used)}", file=sys.stderr)
+    groups = knowledge_gaps(calls, settings, args.kb)
     if args.json:
         print(json.dumps([g.as_dict() for g in groups], indent=2, ensure_ascii=False))
         return 0
     if not groups:
         print(f"no knowledge gaps in {len(calls)} call(s)")
         return 0
-    print(f"{len(questions)} unanswered question(s) in {len(calls)} call(s), {len(groups)} topic(s):")
+    asked = sum(g.count for g in groups)
+    print(f"{asked} unanswered question(s) in {len(calls)} call(s), {len(groups)} topic(s):")
     for group in groups:
         last = group.last_seen.astimezone()
         print(f"{group.count:4d} x  {group.label}  ({group.calls} call(s), last {last:%Y-%m-%d})")

@@ -70,3 +70,30 @@ def test_kb_gaps_groups_declined_questions(records: Path, capsys: pytest.Capture
     args = parser.parse_args(["gaps", "--kb", "another", "--calls-dir", str(records)])
     assert run_gaps(args) == 0
     assert capsys.readouterr().out.startswith("no knowledge gaps")
+
+
+def test_kb_gaps_names_unreadable_records_and_an_unused_knowledge_base(
+        records: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    torn = records / "70e400000001.json"
+    torn.write_text('{"call_id": "70e400000001", "sta')
+    parser = argparse.ArgumentParser()
+    add_gaps_parser(parser.add_subparsers(dest="kb_action"))
+    assert run_gaps(parser.parse_args(["gaps", "--calls-dir", str(records)])) == 0
+    out, err = capsys.readouterr()
+    assert f"skipped: {torn}: unreadable" in err and f"in {len(labels())} call(s)" in out
+    assert torn.exists()  # reported, never removed
+    assert run_gaps(parser.parse_args(["gaps", "--kb", "shopp", "--json", "--calls-dir", str(records)])) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == []
+    assert "no call in this period was answered from knowledge base 'shopp'; the calls used: sample" in err
+
+
+def test_calls_delete_removes_a_record_that_cannot_be_read(records: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    torn = records / "70e400000001.json"
+    torn.write_text('{"call_id": "70e400000001", "sta')
+    (records / "70e400000001.wav").write_bytes(b"RIFF")
+    code, _, err = run(capsys, "calls", "show", "70e4", "--calls-dir", str(records))
+    assert code == 1 and f"error: {torn}: unreadable" in err
+    code, out, _ = run(capsys, "calls", "delete", "70e4", "--calls-dir", str(records))
+    assert code == 0 and out.strip() == "deleted 1 call(s)" and not list(records.glob("70e4*"))

@@ -154,12 +154,15 @@ def _show_on_display(records: Path, out: Path) -> int:
 
 def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
         qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
-    archive = CallArchive(copy_records(tmp_path / "calls"), tmp_path / "call_history.jsonl")
+    records = copy_records(tmp_path / "calls")
+    (records / "70e400000001.json").write_text('{"call_id": "70e400000001", "sta')  # torn
+    archive = CallArchive(records, tmp_path / "call_history.jsonl")
     settings = KEEP_ALL
     view = GapsView(settings, archive)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.refresh()
+    assert view.status.text().endswith(" topic(s) (1 unreadable record(s) skipped)")
     truth = labels()
     gap_topics = Counter(q["topic"] for label in truth.values() for q in label["questions"] if q["declined"])
     assert view.table.rowCount() == len(view.groups) >= len(gap_topics) - 1
@@ -199,9 +202,6 @@ def test_deleting_a_call_in_the_history_removes_its_record_and_recording(
     assert [r.call_id for r in history.load()] == [kept]
 
 
-if __name__ == "__main__":
-    sys.exit(_show_on_display(Path(sys.argv[1]), Path(sys.argv[2])))
-
 
 def test_figures_load_when_the_retention_period_cannot_be_applied(
         qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -222,3 +222,7 @@ def test_figures_load_when_the_retention_period_cannot_be_applied(
     assert view.figures.text().startswith("1 calls")
     assert any(r.message.startswith("retention: old calls not deleted") for r in caplog.records)
     assert [r.call_id for r in history.load()] == ["old"]  # kept until a later attempt succeeds
+
+
+if __name__ == "__main__":
+    sys.exit(_show_on_display(Path(sys.argv[1]), Path(sys.argv[2])))
