@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import time
 from pathlib import Path
@@ -79,9 +80,14 @@ def test_each_summary_gets_its_own_client(call: CallData) -> None:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_a_sentence_with_an_invented_figure_is_dropped(call: CallData, provider: str) -> None:
-    _, summary, _ = _summaries(call, FakeConfig(reply=f"{GROUNDED} {INVENTED}"), provider)
+def test_a_sentence_with_an_invented_figure_is_dropped(call: CallData, provider: str,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):  # the log's default level
+        _, summary, _ = _summaries(call, FakeConfig(reply=f"{GROUNDED} {INVENTED}"), provider)
     assert summary.source == "llm" and summary.text == GROUNDED
+    # logged without what the call was about (the log is kept after the call is deleted)
+    assert "a summary sentence was dropped: 1 figure(s) not in the call" in caplog.text
+    assert "vacancies" not in caplog.text and "0800" not in caplog.text
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
