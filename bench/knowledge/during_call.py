@@ -27,6 +27,7 @@ from typing import Any
 
 import psutil
 
+from bench.knowledge.background import Background
 from bench.knowledge.run import write_corpus
 from bench.voice.run import QUESTIONS, machine, run_calls, speak, summarise
 
@@ -34,32 +35,23 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 GOAL_RATIO = 1.2
 
 
-class NiceWatch:
+class NiceWatch(Background):
     """Nice values seen in a process's threads and its children, sampled every half second."""
 
     def __init__(self, pid: int) -> None:
+        super().__init__()
         self._process = psutil.Process(pid)
         self.threads: set[int] = set()
         self.children: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
             try:
                 for thread in self._process.threads():
                     self.threads.add(os.getpriority(os.PRIO_PROCESS, thread.id))
                 self.children.update(c.nice() for c in self._process.children(recursive=True))
             except (psutil.Error, ProcessLookupError):
                 return
-
-    def __enter__(self) -> NiceWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def call(audio: list[bytes]) -> list[dict[str, Any]]:

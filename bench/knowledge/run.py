@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.knowledge.background import Background
+
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SECTIONS_PER_FILE = 50
 WORDS = [
@@ -64,27 +66,19 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-class Foreground:
+class Foreground(Background):
     """A normal-priority thread embedding one question every 100 ms; latencies in ms."""
 
     def __init__(self, embed: Callable[[list[str]], object]) -> None:
-        self._embed, self._stop = embed, threading.Event()
+        super().__init__()
+        self._embed = embed
         self.latencies: list[float] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.1):
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(0.1):
             started = time.perf_counter()
             self._embed(["how long does the courier take to deliver a replacement router"])
             self.latencies.append((time.perf_counter() - started) * 1000)
-
-    def __enter__(self) -> Foreground:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def p50(self) -> float:
         return round(statistics.median(self.latencies), 1) if self.latencies else 0.0

@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,22 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from bench.sip.loopback import loopback_engine
+from bench.sip.call_group import tone
+from bench.sip.loopback import AnsweredCalls, loopback_engine
 from earpiece.core.audio.frames import AudioFrame
 from earpiece.core.settings import AccountSettings
 from earpiece.sip.config import MAX_CALLS_PER_PROCESS
-from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 GAP_LIMIT_MS = 40.0
 CALL_STEPS = (1, 2, 4, 8, 12, 16)
 MEASURE_S = 3.0
 WINDOWS = 3
-
-
-def _tone(freq: float, ms: int) -> bytes:
-    t = np.arange(16 * ms) / 16000
-    return (np.sin(2 * np.pi * freq * t) * 12000).astype("<i2").tobytes()
 
 
 def _wait(cond: Callable[[], bool], timeout: float) -> bool:
@@ -131,15 +125,7 @@ def _call_cap() -> dict[str, Any]:
 def _round_trip(echo: EchoPeer) -> dict[str, Any]:
     """A 40 ms 1 kHz burst into the sink; the time until its echo comes back (10 bursts)."""
     engine = loopback_engine()
-    confirmed: set[str] = set()
-    lock = threading.Lock()
-
-    def on_event(event: SipEvent) -> None:
-        if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
-            with lock:
-                confirmed.add(event.call_id)
-
-    engine.subscribe(on_event)
+    answered = AnsweredCalls(engine)
     engine.start()
     try:
         host, port = engine.local_address()
@@ -147,7 +133,7 @@ def _round_trip(echo: EchoPeer) -> dict[str, Any]:
             AccountSettings(id="bench", username="bench", domain=f"{host}:{port}", registration=False), ""
         ).result(5)
         call_id = engine.make_call("bench", echo.uri).result(5)
-        assert _wait(lambda: call_id in confirmed, 5), "the echo peer did not answer"
+        assert answered.wait(call_id, 5), "the echo peer did not answer"
         audio = engine.call_audio(call_id)
         time.sleep(1.0)
         trips: list[float] = []
@@ -164,7 +150,7 @@ def _round_trip(echo: EchoPeer) -> dict[str, Any]:
 
             remove = audio.add_frame_listener(listen)
             sent_at.append(time.monotonic())
-            audio.sink.write(_tone(1000, 40))
+            audio.sink.write(tone(1000, 40))
             _wait(lambda heard_at=heard_at: bool(heard_at), 2)  # type: ignore[misc]
             remove()
             if heard_at:

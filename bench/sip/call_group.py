@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
 from typing import Any
 
 import numpy as np
 
-from bench.sip.loopback import loopback_engine
+from bench.sip.loopback import AnsweredCalls, loopback_engine
 from earpiece.core.settings import AccountSettings
 from earpiece.sip.diagnostics import stdout_to_stderr
-from earpiece.sip.events import CallState, CallStateChanged, SipEvent
 
 
 def tone(freq: float, ms: int) -> bytes:
@@ -35,16 +33,7 @@ def reply(payload: dict[str, Any]) -> None:
 def main() -> int:
     target = sys.argv[1]
     engine = loopback_engine()
-    confirmed: set[str] = set()
-    changed = threading.Condition()
-
-    def on_event(event: SipEvent) -> None:
-        if isinstance(event, CallStateChanged) and event.state is CallState.CONFIRMED:
-            with changed:
-                confirmed.add(event.call_id)
-                changed.notify_all()
-
-    engine.subscribe(on_event)
+    answered = AnsweredCalls(engine)
     with stdout_to_stderr():  # PJSIP prints its start-up lines on fd 1
         engine.start()
     host, port = engine.local_address()
@@ -61,9 +50,7 @@ def main() -> int:
                 except Exception as error:
                     reply({"error": str(error)[:300]})
                     continue
-                with changed:
-                    answered = changed.wait_for(lambda call_id=call_id: call_id in confirmed, 5)  # type: ignore[misc]
-                if not answered:
+                if not answered.wait(call_id, 5):
                     reply({"error": "the echo peer did not answer within 5 s"})
                     continue
                 calls.append(call_id)

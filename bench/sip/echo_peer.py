@@ -35,7 +35,9 @@ def main() -> int:
         ),
         "",
     ).result(5)
-    port_file.write_text(str(port))
+    written = port_file.with_suffix(".part")
+    written.write_text(str(port))
+    written.rename(port_file)  # atomic: the parent never reads an empty file
     try:
         while not Path(str(port_file) + ".stop").exists():
             time.sleep(0.1)
