@@ -12,79 +12,29 @@ Latency is wall clock on this machine at the load printed: run it on a quiet mac
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import platform
-import resource
-import time
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from bench.stt.harness import (
+    GOALS,
+    LENGTHS,
+    chosen_questions,
+    load_seconds,
+    parser,
+    result_header,
+    run_and_write,
+    run_one,
+    summarise,
+)
 from bench.stt.hotwords import HOTWORD_SETS, hotwords
 from bench.stt.recognisers import RECOGNISERS, recogniser
-from bench.stt.speech import CONDITIONS, Sample, questions, sample
-from bench.stt.wer import errors
-from earpiece.core.interfaces import SpeechToText
+from bench.stt.speech import sample
 from earpiece.core.settings import SttSettings
-
-RESULTS = Path(__file__).resolve().parents[1] / "results"
-LENGTHS = (("< 2 s", 0.0, 2.0), ("2-4 s", 2.0, 4.0), (">= 4 s", 4.0, 1e9))
-GOALS = {"wideband": 10.0, "narrowband": 30.0}  # WER %, issue 13
-
-
-def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-async def _run_one(stt: SpeechToText, item: Sample, hot: str | None) -> dict[str, Any]:
-    cpu, start = _cpu_s(), time.perf_counter()
-    transcript = await stt.transcribe(item.pcm, hotwords=hot)
-    wall_ms, cpu_ms = (time.perf_counter() - start) * 1000, (_cpu_s() - cpu) * 1000
-    wrong, words = errors(item.question.text, transcript.text)
-    q = item.question
-    return {
-        "id": q.id,
-        "org": q.org,
-        "voice": q.voice,
-        "condition": item.condition,
-        "reference": q.text,
-        "hypothesis": transcript.text,
-        "errors": wrong,
-        "words": words,
-        "audio_s": round(item.duration_s, 2),
-        "wall_ms": round(wall_ms, 1),
-        "cpu_ms": round(cpu_ms, 1),
-    }
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
-
-
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    words = sum(r["words"] for r in rows)
-    out: dict[str, Any] = {
-        "utterances": len(rows),
-        "wer_pct": round(100 * sum(r["errors"] for r in rows) / words, 1) if words else None,
-        "wall_ms_p50": _pct([r["wall_ms"] for r in rows], 50),
-        "wall_ms_p95": _pct([r["wall_ms"] for r in rows], 95),
-        "cpu_ms_mean": round(float(np.mean([r["cpu_ms"] for r in rows])), 1) if rows else None,
-        "by_length": {},
-    }
-    for label, low, high in LENGTHS:
-        inside = [r["wall_ms"] for r in rows if low <= r["audio_s"] < high]
-        out["by_length"][label] = {"n": len(inside), "p50": _pct(inside, 50), "p95": _pct(inside, 95)}
-    return out
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    spoken = questions(args.split)
-    if 0 < args.limit < len(spoken):  # evenly spaced, so every organisation and voice stays in
-        spoken = [spoken[round(i * len(spoken) / args.limit)] for i in range(args.limit)]
+    spoken = chosen_questions(args)
     configs = [
         (r, h) for r in args.recognisers for h in args.hotwords if r.startswith("whisper") or h == "none"
     ]
@@ -92,14 +42,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     load_s: dict[str, float] = {}
     for name in args.recognisers:
         stt = recogniser(name, args.threads)
-        start = time.perf_counter()
-        await stt.load()  # type: ignore[attr-defined]
-        load_s[name] = round(time.perf_counter() - start, 2)
+        load_s[name] = await load_seconds(stt)
         for condition in args.conditions:
             items = [sample(q, condition) for q in spoken]
             for hot_kind in (h for r, h in configs if r == name):
                 for item in items:
-                    row = await _run_one(stt, item, hotwords(item.question.org, hot_kind))
+                    row = await run_one(stt, item, hotwords(item.question.org, hot_kind))
                     rows.append(row | {"recogniser": name, "hotwords": hot_kind})
                 done = [
                     r
@@ -119,13 +67,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for r, h in configs
         for c in args.conditions
     }
-    return {
-        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    return result_header(args, spoken) | {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
-        "load_average_start": args.load_start,
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "split": args.split,
-        "questions": len(spoken),
         "threads": args.threads,
         "model_load_s": load_s,
         "hotword_sets": {
@@ -136,7 +79,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def markdown(result: dict[str, Any], conditions: list[str]) -> str:
+def markdown(result: dict[str, Any], args: argparse.Namespace) -> str:
+    conditions = args.conditions
     lines = [
         "# Speech recognition: word error rate and latency",
         "",
@@ -181,22 +125,14 @@ def markdown(result: dict[str, Any], conditions: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="test", choices=["dev", "test", "all"])
-    parser.add_argument("--limit", type=int, default=0, help="only N evenly spaced questions (a smoke run)")
+def _own_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recognisers", nargs="+", default=list(RECOGNISERS), choices=RECOGNISERS)
     parser.add_argument("--hotwords", nargs="+", default=list(HOTWORD_SETS), choices=HOTWORD_SETS)
-    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
     parser.add_argument("--threads", type=int, default=SttSettings().threads, help="Whisper CPU threads")
-    parser.add_argument("--out", default="stt", help="file name stem under bench/results")
-    args = parser.parse_args()
-    args.load_start = [round(x, 2) for x in os.getloadavg()]
-    result = asyncio.run(run(args))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    (RESULTS / f"{args.out}.md").write_text(markdown(result, args.conditions), encoding="utf-8")
-    print(markdown(result, args.conditions))
+
+
+def main() -> None:
+    run_and_write(parser(__doc__, _own_arguments, "stt").parse_args(), run, markdown)
 
 
 if __name__ == "__main__":

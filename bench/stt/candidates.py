@@ -15,26 +15,29 @@ figures on a shared machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soxr
 
-from bench.stt.__main__ import GOALS, _run_one, summarise
+from bench.stt.harness import (
+    GOALS,
+    chosen_questions,
+    load_seconds,
+    parser,
+    result_header,
+    run_and_write,
+    run_one,
+    summarise,
+)
 from bench.stt.moonshine_base import MoonshineBaseSpeechToText
-from bench.stt.speech import CONDITIONS, Sample, questions, sample
+from bench.stt.speech import Sample, sample
 from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float
 from earpiece.core.interfaces import SpeechToText
 from earpiece.core.settings import SttSettings
 from earpiece.core.stt import speech_to_text
-
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 def _normalised(samples: np.ndarray) -> np.ndarray:
@@ -94,20 +97,16 @@ def recogniser(model: str) -> SpeechToText:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    spoken = questions(args.split)
-    if 0 < args.limit < len(spoken):
-        spoken = [spoken[round(i * len(spoken) / args.limit)] for i in range(args.limit)]
+    spoken = chosen_questions(args)
     rows: list[dict[str, Any]] = []
     load_s: dict[str, float] = {}
     for model in args.models:
         stt = recogniser(model)
-        start = time.perf_counter()
-        await stt.load()  # type: ignore[attr-defined]
-        load_s[model] = round(time.perf_counter() - start, 2)
+        load_s[model] = await load_seconds(stt)
         for condition in args.conditions:
             items = [sample(q, condition) for q in spoken]
             for front_end in args.front_ends:
-                done = [await _run_one(stt, through(front_end, item), None) for item in items]
+                done = [await run_one(stt, through(front_end, item), None) for item in items]
                 rows += [r | {"recogniser": model, "front_end": front_end} for r in done]
                 s = summarise(done)
                 print(
@@ -124,12 +123,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for f in args.front_ends
         for c in args.conditions
     }
-    return {
-        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "load_average_start": args.load_start,
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "split": args.split,
-        "questions": len(spoken),
+    return result_header(args, spoken) | {
         "model_load_s": load_s,
         "summary": summary,
         "utterances": rows,
@@ -169,21 +163,13 @@ def markdown(result: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="test", choices=["dev", "test", "all"])
-    parser.add_argument("--limit", type=int, default=0, help="only N evenly spaced questions (a smoke run)")
+def _own_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", nargs="+", default=["moonshine-tiny", "moonshine-base"])
     parser.add_argument("--front-ends", nargs="+", default=["plain"], choices=FRONT_ENDS)
-    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
-    parser.add_argument("--out", default="stt-candidates", help="file name stem under bench/results")
-    args = parser.parse_args()
-    args.load_start = [round(x, 2) for x in os.getloadavg()]
-    result = asyncio.run(run(args))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    (RESULTS / f"{args.out}.md").write_text(markdown(result, args), encoding="utf-8")
-    print(markdown(result, args))
+
+
+def main() -> None:
+    run_and_write(parser(__doc__, _own_arguments, "stt-candidates").parse_args(), run, markdown)
 
 
 if __name__ == "__main__":
