@@ -22,16 +22,7 @@ from typing import Any
 import numpy as np
 import soxr
 
-from bench.stt.harness import (
-    GOALS,
-    chosen_questions,
-    load_seconds,
-    parser,
-    result_header,
-    run_and_write,
-    run_one,
-    summarise,
-)
+from bench.stt import harness
 from bench.stt.moonshine_base import MoonshineBaseSpeechToText
 from bench.stt.speech import Sample, sample
 from earpiece.core.audio.pcm import float_to_pcm16, pcm16_to_float
@@ -97,18 +88,18 @@ def recogniser(model: str) -> SpeechToText:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    spoken = chosen_questions(args)
+    spoken = harness.chosen_questions(args)
     rows: list[dict[str, Any]] = []
     load_s: dict[str, float] = {}
     for model in args.models:
         stt = recogniser(model)
-        load_s[model] = await load_seconds(stt)
+        load_s[model] = await harness.load_seconds(stt)
         for condition in args.conditions:
             items = [sample(q, condition) for q in spoken]
             for front_end in args.front_ends:
-                done = [await run_one(stt, through(front_end, item), None) for item in items]
+                done = [await harness.run_one(stt, through(front_end, item), None) for item in items]
                 rows += [r | {"recogniser": model, "front_end": front_end} for r in done]
-                s = summarise(done)
+                s = harness.summarise(done)
                 print(
                     f"{model:16} {front_end:18} {condition:10} WER {s['wer_pct']:5.1f} %  "
                     f"CPU {s['cpu_ms_mean']} ms/utt.  wall p50 {s['wall_ms_p50']} ms  "
@@ -116,14 +107,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     flush=True,
                 )
     summary = {
-        f"{m}|{f}|{c}": summarise(
+        f"{m}|{f}|{c}": harness.summarise(
             [r for r in rows if (r["recogniser"], r["front_end"], r["condition"]) == (m, f, c)]
         )
         for m in args.models
         for f in args.front_ends
         for c in args.conditions
     }
-    return result_header(args, spoken) | {
+    return harness.result_header(args, spoken) | {
         "model_load_s": load_s,
         "summary": summary,
         "utterances": rows,
@@ -157,7 +148,7 @@ def markdown(result: dict[str, Any], args: argparse.Namespace) -> str:
             )
     lines += [
         "",
-        "Goals (issue 13): WER <= " + ", ".join(f"{v:.0f} % {k}" for k, v in GOALS.items()) + ".",
+        "Goals (issue 13): WER <= " + ", ".join(f"{v:.0f} % {k}" for k, v in harness.GOALS.items()) + ".",
         "Model load (s): " + ", ".join(f"{k} {v}" for k, v in result["model_load_s"].items()) + ".",
     ]
     return "\n".join(lines) + "\n"
@@ -169,7 +160,8 @@ def _own_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main() -> None:
-    run_and_write(parser(__doc__, _own_arguments, "stt-candidates").parse_args(), run, markdown)
+    args = harness.parser(__doc__, _own_arguments, "stt-candidates").parse_args()
+    harness.run_and_write(args, run, markdown)
 
 
 if __name__ == "__main__":
