@@ -1,6 +1,7 @@
-"""The supervisor view: calls per hour, who handled them (the assistant, a transfer, ...), answer
-rate, median answer time, caller sentiment over time, top intents and top knowledge gaps, for a
-date range and an account. The records are read and analysed in a worker thread."""
+"""The supervisor view: calls, answer rate and median answer time per hour (per day over a month),
+who handled the calls (the assistant, a transfer, ...), caller sentiment over time, top intents and
+top knowledge gaps, for a date range and an account. The records are read and analysed in a worker
+thread."""
 
 from __future__ import annotations
 
@@ -108,6 +109,12 @@ class SupervisorView(QWidget):
         self.per_hour = _plot("Calls per hour")
         self.per_hour.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
         self.handled = _plot("How calls ended")
+        self.answer_rate = _plot("Answer rate per hour (% of questions)")
+        self.answer_rate.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.answer_time = _plot("Median answer time per hour (s)")
+        self.answer_time.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
+        for plot in (self.answer_rate, self.answer_time):
+            plot.setXLink(self.per_hour)  # the same hours under each other
         self.sentiment = _plot("Caller sentiment per call (-1 … +1)")
         self.sentiment.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
         self.sentiment.setYRange(-1.0, 1.0)
@@ -117,9 +124,11 @@ class SupervisorView(QWidget):
         grid = QGridLayout()
         grid.addWidget(self.per_hour, 0, 0)
         grid.addWidget(self.handled, 0, 1)
-        grid.addWidget(self.sentiment, 1, 0)
-        grid.addWidget(self.intents, 1, 1)
-        grid.addWidget(self.gaps, 2, 0, 1, 2)
+        grid.addWidget(self.answer_rate, 1, 0)
+        grid.addWidget(self.answer_time, 1, 1)
+        grid.addWidget(self.sentiment, 2, 0)
+        grid.addWidget(self.intents, 2, 1)
+        grid.addWidget(self.gaps, 3, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.figures)
@@ -167,7 +176,7 @@ class SupervisorView(QWidget):
         self.account.blockSignals(False)
         skipped = f" ({len(data.skipped)} unreadable record(s) skipped)" if data.skipped else ""
         self.figures.setText(self.figures_text(board) + skipped)
-        self._draw_per_hour(board)
+        self._draw_per_period(board)
         self._draw_bars(self.handled, list(board.dispositions.items()), horizontal=False,
                         colours=DISPOSITION_COLOURS)
         self._draw_sentiment(board)
@@ -178,23 +187,43 @@ class SupervisorView(QWidget):
     def figures_text(board: Dashboard) -> str:
         if not board.calls:
             return "No calls in this period."
+        total = board.total
         share = board.by_assistant / board.calls
-        rate = f"{board.answer_rate:.0%}" if board.answer_rate is not None else "–"
-        median = f"{board.median_answer_ms / 1000:.1f} s" if board.median_answer_ms is not None else "–"
+        rate = f"{total.answer_rate:.0%}" if total.answer_rate is not None else "–"
+        median = f"{total.median_answer_ms / 1000:.1f} s" if total.median_answer_ms is not None else "–"
         return (f"{board.calls} calls · answered by the assistant {board.by_assistant} ({share:.0%}) · "
-                f"transferred {board.transferred} · answer rate {rate} of {board.questions} questions · "
+                f"transferred {board.transferred} · answer rate {rate} of {total.questions} questions · "
                 f"median answer time {median}")
 
-    def _draw_per_hour(self, board: Dashboard) -> None:
-        self.per_hour.clear()
-        self.per_hour.setTitle("Calls per hour" if board.period == "hour" else "Calls per day")
+    def _draw_per_period(self, board: Dashboard) -> None:
+        """Calls (bars), answer rate (bars, periods with questions) and median answer time (points,
+        periods with answers), per hour or per day."""
+        unit = "hour" if board.period == "hour" else "day"
+        width = 3600.0 if board.period == "hour" else 86400.0
+        charts = ((self.per_hour, f"Calls per {unit}"),
+                  (self.answer_rate, f"Answer rate per {unit} (% of questions)"),
+                  (self.answer_time, f"Median answer time per {unit} (s)"))
+        for plot, title in charts:
+            plot.clear()
+            plot.setTitle(title)
         if not board.per_period:
             return
-        width = 3600.0 if board.period == "hour" else 86400.0
-        x = [at.timestamp() + width / 2 for at, _ in board.per_period]
-        heights = [count for _, count in board.per_period]
-        self.per_hour.addItem(pg.BarGraphItem(x=x, height=heights, width=width * 0.8, brush=BAR))
-        self.per_hour.setYRange(0, max(heights) + 1)
+        middle = [at.timestamp() + width / 2 for at, _ in board.per_period]
+        calls = [f.calls for _, f in board.per_period]
+        self.per_hour.addItem(pg.BarGraphItem(x=middle, height=calls, width=width * 0.8, brush=BAR))
+        self.per_hour.setYRange(0, max(calls) + 1)
+        rated = [(x, 100 * f.answer_rate) for x, (_, f) in zip(middle, board.per_period, strict=True)
+                 if f.answer_rate is not None]
+        if rated:
+            self.answer_rate.addItem(pg.BarGraphItem(x=[x for x, _ in rated], height=[r for _, r in rated],
+                                                     width=width * 0.8, brush=BAR))
+        self.answer_rate.setYRange(0, 100)
+        timed = [(x, f.median_answer_ms / 1000) for x, (_, f) in zip(middle, board.per_period, strict=True)
+                 if f.median_answer_ms is not None]
+        if timed:
+            self.answer_time.plot([x for x, _ in timed], [t for _, t in timed], pen=pg.mkPen(BAR, width=2),
+                                  symbol="o", symbolSize=7, symbolBrush=BAR)
+            self.answer_time.setYRange(0, max(t for _, t in timed) * 1.2)
 
     def _draw_sentiment(self, board: Dashboard) -> None:
         self.sentiment.clear()

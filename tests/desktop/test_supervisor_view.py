@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
 import qasync
 from PIL import Image
@@ -86,7 +87,17 @@ def test_supervisor_view_shows_the_figures_of_real_calls(
     assert f"{len(calls)} calls · answered by the assistant {expected['answered by the assistant']}" \
         in view.figures.text()
     assert f"transferred {expected['transferred']}" in view.figures.text()
-    assert sum(count for _, count in board.per_period) == len(calls)
+    assert sum(f.calls for _, f in board.per_period) == len(calls)
+    # answer rate and median answer time per hour, drawn under the calls per hour
+    assert sum(f.questions for _, f in board.per_period) == board.total.questions > 0
+    assert sum(f.answered for _, f in board.per_period) == board.total.answered > 0
+    rates = [100 * f.answer_rate for _, f in board.per_period if f.answer_rate is not None]
+    (bars,) = [i for i in view.answer_rate.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert list(bars.opts["height"]) == pytest.approx(rates)
+    medians = [f.median_answer_ms / 1000 for _, f in board.per_period if f.median_answer_ms is not None]
+    (line,) = view.answer_time.listDataItems()
+    assert list(line.getData()[1]) == pytest.approx(medians) and medians
+    assert view.answer_time.getPlotItem().titleLabel.text.startswith("Median answer time per hour")
     assert sorted(view.account.itemText(i) for i in range(view.account.count())) == \
         ["All accounts", "agent", "desk"]
     gap_topics = Counter(q["topic"] for label in truth.values() for q in label["questions"] if q["declined"])
