@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 COLUMNS = ("Asked", "Calls", "Topic", "Also asked as", "Last asked")
 
 
+def _is_web(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True, slots=True)
 class GapsData:
     groups: list[GapGroup]
@@ -180,12 +184,23 @@ class GapsView(QWidget):
         return result
 
     def open_document(self) -> None:
+        """Open the first document retrieval found for the topic that is still there (a file, or a
+        web page of a served knowledge base)."""
         group = self.selected()
-        sources = group.sources if group else []
-        if not sources:
+        if group is None:
+            self.status.setText("Choose a topic first.")
+            return
+        if not group.sources:
             self.status.setText("No document matched these questions: add an answer instead.")
             return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(sources[0]))))
+        there = [s for s in group.sources if _is_web(s) or Path(s).is_file()]
+        if not there:
+            self.status.setText(f"The document found for these questions is no longer at {group.sources[0]}: "
+                                "add an answer instead.")
+            return
+        url = QUrl(there[0]) if _is_web(there[0]) else QUrl.fromLocalFile(there[0])
+        if not QDesktopServices.openUrl(url):
+            self.status.setText(f"No application could open {there[0]}")
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"Failed: {exc}")

@@ -167,6 +167,10 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
         qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
     records = copy_records(tmp_path / "calls")
     (records / "70e400000001.json").write_text('{"call_id": "70e400000001", "sta')  # torn
+    unsure = records / "2607734435fa.json"  # the job question, answered from the opening hours, unsure
+    data = json.loads(unsure.read_text())
+    data["turns"][1] |= {"confidence": 0.21, "declined": False}
+    unsure.write_text(json.dumps(data))
     archive = CallArchive(records, tmp_path / "call_history.jsonl")
     settings = KEEP_ALL
     view = GapsView(settings, archive)
@@ -178,6 +182,14 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
     gap_topics = Counter(q["topic"] for label in truth.values() for q in label["questions"] if q["declined"])
     assert view.table.rowCount() == len(view.groups) >= len(gap_topics) - 1
     assert int(cell(view.table, 0, 0)) == gap_topics.most_common(1)[0][1]
+    view.open_document()
+    assert view.status.text() == "Choose a topic first."
+    (row,) = [i for i, g in enumerate(view.groups) if g.sources]
+    view.table.selectRow(row)  # its document was found on the machine that made the records
+    first = view.groups[row].sources[0]
+    assert not Path(first).exists()
+    view.open_document()
+    assert view.status.text().startswith(f"The document found for these questions is no longer at {first}")
 
     with KnowledgeStore(tmp_path / "store", settings=settings.knowledge) as store:
         store.create("sample")
