@@ -89,9 +89,12 @@ def evaluate(archive: CallArchive, labels: dict[str, dict[str, Any]], settings: 
         turns = [(SENTIMENT[s.sentiment.label], want) for i, a in in_set.items()
                  for s, want in zip(a.caller_sentiment, labels[i]["sentiment"], strict=True)]
         intents_ok = sum(a.intent == labels[i]["intent"] for i, a in in_set.items())
+        kept = [fact.lower() in a.summary.text.lower()
+                for i, a in in_set.items() for fact in labels[i]["facts"]]
         by_set[name] = {"calls": len(in_set),
                         "intent_accuracy": round(intents_ok / len(in_set), 3),
-                        "sentiment_accuracy": round(sum(g == w for g, w in turns) / len(turns), 3)}
+                        "sentiment_accuracy": round(sum(g == w for g, w in turns) / len(turns), 3),
+                        "summary_fact_recall": round(sum(kept) / len(kept), 3), "summary_facts": len(kept)}
     return {
         "calls": len(calls),
         "by_set": by_set,
@@ -138,7 +141,8 @@ set: the figures are indicative.
 | intent accuracy | {r['intent_accuracy']} (dev {dev['intent_accuracy']}, test {test['intent_accuracy']}) |
 | caller sentiment agreement (VADER, {r['sentiment_turns']} turns, 3 classes) | {r['sentiment_accuracy']} \
 (dev {dev['sentiment_accuracy']}, test {test['sentiment_accuracy']}) |
-| labelled facts kept by the summaries | {r['summary_fact_recall']} |
+| labelled facts kept by the summaries | {r['summary_fact_recall']} (dev {dev['summary_fact_recall']} of \
+{dev['summary_facts']}, test {test['summary_fact_recall']} of {test['summary_facts']}) |
 | summary words / transcript words (mean) | {r['summary_words_mean']} / {r['transcript_words_mean']} |
 | questions the KB cannot answer (labelled) | {r['gap_questions_labelled']} in {r['gap_topics']} topics |
 | found as gaps: recall / precision | {r['gap_detection_recall']} / {r['gap_detection_precision']} |
