@@ -53,9 +53,14 @@ def _masked(value: Any) -> Any:
     return value
 
 
+IDENTIFIERS = ("call_id", "started_at")  # never masked: a call id may be all digits (12 hex digits)
+
+
 def record(analysis: CallAnalysis, *, masked: bool = True) -> dict[str, Any]:
     data = analysis.as_dict()
-    return _masked(data) if masked else data
+    if not masked:
+        return data
+    return {k: v if k in IDENTIFIERS else _masked(v) for k, v in data.items()}
 
 
 def csv_row(analysis: CallAnalysis, *, masked: bool = True) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from earpiece.core.analytics import CallAnalyser, CallAnalysis, CallArchive
-from earpiece.core.analytics.export import CSV_COLUMNS, export, mask_numbers
+from earpiece.core.analytics.export import CSV_COLUMNS, export, mask_numbers, record
 
 NUMBER = "+44 116 496 0330"
 
@@ -56,6 +57,10 @@ def test_csv_and_jsonl_mask_numbers_unless_unmasked(archive: CallArchive, call_a
     (line,) = [json.loads(x) for x in lines.getvalue().splitlines() if changed in x]
     assert "4960330" not in lines.getvalue()
     assert "My number is +** *** *** *330." in [e["text"] for e in line["transcript"]]
+
+    digits_only = dataclasses.replace(analyses[0], call=dataclasses.replace(analyses[0].call,
+                                                                           call_id="123456789012"))
+    assert record(digits_only)["call_id"] == "123456789012"  # an id, not a phone number
 
     whole = io.StringIO()
     export(analyses, whole, "jsonl", masked=False)
