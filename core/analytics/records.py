@@ -304,10 +304,8 @@ class CallArchive:
         old = {c.call_id for c in calls if c.started_at < cutoff}
         old |= {call_id for call_id, row in self._history().items()
                 if call_id not in recorded and _started(row) < cutoff.timestamp()}
-        files = [p for p in self.folder.iterdir() if p.is_file() and CALL_FILE.match(p.name)] \
-            if self.folder.exists() else []
-        old |= {file_call_id(p) for p in files
-                if file_call_id(p) not in recorded and _written(p) < cutoff.timestamp()}
+        old |= {call_id for call_id, files in self._call_files().items() if call_id not in recorded
+                and any(CALL_FILE.match(p.name) and _written(p) < cutoff.timestamp() for p in files)}
         removed = self.delete(old)
         self._drop_history(lambda row: _started(row) < cutoff.timestamp())
         if removed:
