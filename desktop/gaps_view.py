@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from earpiece.core.analytics import CallArchive, GapGroup, knowledge_gaps
+from earpiece.core.analytics import CallArchive, GapGroup, apply_retention, knowledge_gaps
 from earpiece.core.analytics.added_answers import AnswerRejectedError, add_answer
 from earpiece.core.knowledge import FileResult, KnowledgeError, KnowledgeStore
 from earpiece.core.settings import Settings
@@ -38,6 +39,8 @@ from earpiece.desktop.tasks import spawn
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Asked", "Calls", "Topic", "Also asked as", "Last asked")
+PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "All calls": None}  # days back
+DEFAULT_PERIOD = "Last 30 days"
 
 
 def _is_web(source: str) -> bool:
@@ -52,7 +55,9 @@ class GapsData:
 
 def load_gaps(settings: Settings, archive: CallArchive, kb: str | None = None,
               since: datetime | None = None) -> GapsData:
-    """Blocking (embeds the questions): run it in a worker thread."""
+    """Blocking (embeds the questions): run it in a worker thread. Applies the retention period
+    first, as every view of the calls does."""
+    apply_retention(settings, archive)  # a folder it cannot clean is logged; the gaps still load
     groups = knowledge_gaps(archive.calls(since=since), settings, kb)
     return GapsData(groups, list(archive.skipped))
 
@@ -107,6 +112,10 @@ class GapsView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.ask_answer())
+        self.period = QComboBox()
+        self.period.addItems(list(PERIODS))
+        self.period.setCurrentText(DEFAULT_PERIOD)
+        self.period.currentTextChanged.connect(lambda _text: self.refresh())
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.add_button = QPushButton("Add an answer…")
@@ -117,7 +126,7 @@ class GapsView(QWidget):
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.add_button, self.open_button):
+        for button in (self.period, self.refresh_button, self.add_button, self.open_button):
             buttons.addWidget(button)
         buttons.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
@@ -135,8 +144,13 @@ class GapsView(QWidget):
         self.status.setText("Reading the call records…")
         spawn(self._load(), self._failed)
 
+    def since(self) -> datetime | None:
+        days = PERIODS[self.period.currentText()]
+        return None if days is None else datetime.now(UTC) - timedelta(days=days)
+
     async def _load(self) -> None:
-        self.loaded.emit(await asyncio.to_thread(load_gaps, self.settings, self.archive, self.kb))
+        data = await asyncio.to_thread(load_gaps, self.settings, self.archive, self.kb, self.since())
+        self.loaded.emit(data)
 
     def show_groups(self, data: GapsData) -> None:
         self.groups = groups = data.groups

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -176,7 +177,7 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
     view = GapsView(settings, archive)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
-        view.refresh()
+        view.period.setCurrentText("All calls")  # the labelled records age; choosing reloads
     assert view.status.text().endswith(" topic(s) (1 unreadable record(s) skipped)")
     truth = labels()
     gap_topics = Counter(q["topic"] for label in truth.values() for q in label["questions"] if q["declined"])
@@ -202,6 +203,34 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
         assert added.args[0] == "sample"
         assert "12 spaces" in store.search("sample", group.examples[-1], 1).passages[0].text
         assert view.status.text().startswith("Added to sample")
+
+
+def test_gaps_view_shows_the_chosen_period_within_the_retention_period(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
+    """Calls from 2, 20 and 40 days ago, kept for 30 days: the last week shows the first call's
+    gaps, the last 30 days both, and the oldest call is deleted when the view reads the calls."""
+    records = copy_records(tmp_path / "calls")
+    truth = labels()
+    ages = {"e13b8e6c3bb7": 2, "8287b3471756": 20, "319cb5c4aaa4": 40}  # each declined two questions
+    for path in records.glob("*.json"):
+        if path.stem not in ages:
+            path.unlink()
+            continue
+        data = json.loads(path.read_text())
+        data["started_at"] = (datetime.now(UTC) - timedelta(days=ages[path.stem])).isoformat()
+        path.write_text(json.dumps(data))
+    declined = {i: sum(q["declined"] for q in truth[i]["questions"]) for i in ages}
+    view = GapsView(Settings(analytics=AnalyticsSettings(retention_days=30)),
+                    CallArchive(records, tmp_path / "call_history.jsonl"))
+    qtbot.addWidget(view)
+    asked = {}
+    for period in ("Last 7 days", "Last 30 days", "All calls"):
+        with qtbot.waitSignal(view.loaded, timeout=60_000):
+            view.period.setCurrentText(period)
+        asked[period] = sum(g.count for g in view.groups)
+    young, middle = declined["e13b8e6c3bb7"], declined["8287b3471756"]
+    assert asked == {"Last 7 days": young, "Last 30 days": young + middle, "All calls": young + middle}
+    assert not list(records.glob("319cb5c4aaa4.*"))
 
 
 def test_deleting_a_call_in_the_history_removes_its_record_and_recording(
