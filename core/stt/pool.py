@@ -58,7 +58,7 @@ def in_process_recogniser(
 ) -> WhisperSpeechToText | MoonshineSpeechToText:
     """The model `stt.model` names, decoding in this process (Moonshine takes no vocabulary)."""
     if settings.model in MOONSHINE_MODELS:
-        return MoonshineSpeechToText(settings.model)
+        return MoonshineSpeechToText(settings.model, threads=settings.threads)
     return WhisperSpeechToText(settings, vocabulary=vocabulary)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -50,6 +53,32 @@ def test_speech_is_transcribed(
 )
 def test_non_speech_gives_no_text(stt: MoonshineSpeechToText, make: Callable[[], bytes]) -> None:
     assert asyncio.run(stt.transcribe(make())).text == ""
+
+
+THREADS_AFTER_DECODING = """
+import os, sys
+from earpiece.core.stt.moonshine import MoonshineSpeechToText
+stt = MoonshineSpeechToText(threads=int(sys.argv[1]))
+before = len(os.listdir("/proc/self/task"))
+stt.recognise(bytes(64_000))
+print(len(os.listdir("/proc/self/task")) - before)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or (os.cpu_count() or 1) < 2,
+                    reason="Linux, two cores or more")
+def test_one_thread_means_the_model_starts_no_threads_of_its_own() -> None:
+    """A worker's model decodes on the worker's thread: ONNX Runtime's thread per core spun on
+    every core and cost twice the CPU per utterance (see `_SINGLE_THREAD_ENV`)."""
+    env = {k: v for k, v in os.environ.items() if k != "MOONSHINE_ORT_SINGLE_THREAD"}
+
+    def new_threads(threads: int) -> int:
+        done = subprocess.run([sys.executable, "-c", THREADS_AFTER_DECODING, str(threads)], env=env,
+                              capture_output=True, text=True, check=True)
+        return int(done.stdout.split()[-1])
+
+    assert new_threads(1) == 0
+    assert new_threads(2) > 0  # the count can tell
 
 
 def test_an_unknown_moonshine_model_is_named() -> None:

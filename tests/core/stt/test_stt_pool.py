@@ -23,7 +23,9 @@ from earpiece.core.stt import (
     close_pools,
     speech_to_text,
 )
+from earpiece.core.stt.pool import shared_pool
 from tests.audio_gen import concat, espeak_speech, silence
+from tests.core.stt import worker_probe
 from tests.peers.process import wait_for
 
 pytestmark = pytest.mark.models
@@ -58,6 +60,22 @@ def test_every_worker_starts(pool_started: set[int]) -> None:
 def test_workers_run_below_the_audio_priority(pool_started: set[int]) -> None:
     own = os.getpriority(os.PRIO_PROCESS, 0)
     assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pool_started} == {min(19, own + 10)}
+
+
+def test_a_worker_imports_the_recogniser_and_not_the_rest_of_the_agent(pool_started: set[int]) -> None:
+    """Every module a worker imports is memory in every worker (bench/memory): it decodes what the
+    caller's speech gate let through, so neither the voice-activity stage (and the ONNX Runtime that
+    its module loads) nor the knowledge base, the voice or SIP."""
+    unwanted = ("onnxruntime", "webrtcvad", "chromadb", "tokenizers", "piper", "pjsua2",
+                "earpiece.core.audio.vad", "earpiece.core.knowledge.embedding",
+                "earpiece.core.knowledge.store", "earpiece.core.tts", "earpiece.core.engine", "earpiece.sip")
+
+    async def in_a_worker(prefixes: tuple[str, ...]) -> list[str]:
+        executor = shared_pool(SETTINGS)._executor
+        return await asyncio.get_running_loop().run_in_executor(executor, worker_probe.loaded, prefixes)
+
+    assert asyncio.run(in_a_worker(unwanted)) == []
+    assert asyncio.run(in_a_worker(("moonshine_voice",)))  # the probe sees what the worker loaded
 
 
 def test_two_calls_are_transcribed_at_the_same_time(pool_started: set[int], question: bytes) -> None:
