@@ -39,11 +39,19 @@ class Chunk:
     first_block: int = 0  # the block it starts at: chunks are put back in document order by it
 
 
-def embedding_text(heading: str, text: str) -> str:
-    """What gets embedded: the heading gives a unit its topic (a FAQ its question, a row its table)."""
-    if not heading:
+def embedding_text(heading: str, text: str, title: str = "") -> str:
+    """What gets embedded: the heading gives a unit its topic (a FAQ its question, a row its table);
+    a unit without one takes its document's title as its topic ("What's the phone number for Social
+    Security?" finds "Call 1-800-772-1213..." on the page titled "SSA").
+
+    Measured on the answers dev split (exact cosine, 70 answerable questions): the right unit first
+    for 54 questions with the title (51 without), in the first 10 for 66 (64). The title in front of
+    every unit did worse (49 first): beside a heading it drowns the unit's own words. The sample
+    knowledge base (every unit has a heading) is unchanged."""
+    topic = heading or title
+    if not topic:
         return text
-    return f"{heading} {text}" if heading[-1] in ".?!:" else f"{heading}. {text}"
+    return f"{topic} {text}" if topic[-1] in ".?!:" else f"{topic}. {text}"
 
 
 def _pieces(text: str, target: int) -> list[str]:

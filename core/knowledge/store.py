@@ -24,7 +24,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,8 +73,9 @@ MAX_NAME_CHARS = 64
 EMBED_STEP = 128  # passages per embedding step at most: one index write, then the commits
 EMBED_LEAST = 16  # passages that keep both cores busy: tinier files wait to share a step
 # How documents are cut into units and screened; a store written by an older version is re-read
-# (every knowledge base rebuilt from its files) the first time its index is opened.
-UNITS_VERSION = 2
+# (every knowledge base rebuilt from its files) the first time its index is opened. 3: a unit without
+# a heading is embedded with its document's title, which enters its id (`chunk_id`).
+UNITS_VERSION = 3
 # How passages are embedded (2: the int8 weights multiplied in int8, see `int8_matmul.py`); a store
 # embedded otherwise has its passages embedded again from the ledger's text the first time it opens.
 EMBEDDING_VERSION = 2
@@ -110,6 +111,7 @@ class _Run:
     index: ChromaIndex
     known: set[str]  # ids the index holds for committed documents
     numbers: dict[str, set[str]] = field(default_factory=dict)  # phone numbers per document (screening)
+    titles: dict[str, str] = field(default_factory=dict)  # the titles of the files read, by source
     results: dict[int, FileResult] = field(default_factory=dict)  # by place in `files`
     current: str | None = None
     committed: int = 0  # new passages committed
@@ -142,9 +144,10 @@ def validate_name(name: str) -> str:
     return cleaned
 
 
-def chunk_id(chunk: Chunk) -> str:
-    """Same heading and text -> same id, so duplicate passages collapse into one vector."""
-    key = re.sub(r"\s+", " ", embedding_text(chunk.heading, chunk.text)).strip().lower()
+def chunk_id(chunk: Chunk, title: str = "") -> str:
+    """Same embedded text -> same id, so duplicate passages collapse into one vector (a unit without a
+    heading is embedded with its document's `title`, so the same one in two documents is two)."""
+    key = re.sub(r"\s+", " ", embedding_text(chunk.heading, chunk.text, title)).strip().lower()
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -260,7 +263,7 @@ class KnowledgeStore:
         with self._write_lock:
             for kb in self._ledger.knowledge_bases():
                 rows = [r for r in self._ledger.chunks(kb.name) if not r.flags]
-                vectors = self._embed_rows(index, self.embedder, kb.collection, rows)
+                vectors = self._embed_rows(index, self.embedder, kb.collection, rows, self._titles(kb.name))
                 self._ledger.put_vectors(kb.name, vectors)
                 self._note(f"{kb.name}: embedded its {len(vectors)} passages again (the way passages are "
                            "embedded changed).")
@@ -299,6 +302,10 @@ class KnowledgeStore:
                 problem = f"{type(exc).__name__}: {exc}"
         raise AssertionError("unreachable")
 
+    def _titles(self, kb: str) -> dict[str, str]:
+        """Each committed document's title, by source (a unit without a heading is embedded with it)."""
+        return {d.source: d.title for d in self._ledger.documents(kb)}
+
     def _note(self, message: str) -> None:
         self.recovery_notes.append(message)
         log.warning(message)
@@ -317,7 +324,7 @@ class KnowledgeStore:
             if missing:
                 rows = [r for r in self._ledger.chunks(kb.name) if r.chunk_id in missing and not r.flags]
                 stored = self._ledger.vectors(kb.name, sorted(missing))
-                self._embed_rows(index, embedder, kb.collection, rows, stored=stored)
+                self._embed_rows(index, embedder, kb.collection, rows, self._titles(kb.name), stored=stored)
                 self._note(f"{kb.name}: re-indexed {len(missing)} passages from the ledger.")
 
     # Knowledge bases
@@ -492,7 +499,8 @@ class KnowledgeStore:
         """A whole file's rows, screened against the other documents, to wait for its vectors."""
         source = str(path)
         elsewhere = set().union(*(n for s, n in run.numbers.items() if s != source))
-        rows = _screened_rows(source, read.chunks, elsewhere)
+        rows = _screened_rows(source, read.chunks, elsewhere, read.parsed.title)
+        run.titles[source] = read.parsed.title
         previous = read.previous
         if previous is not None and reread and previous.sha256 == read.sha and rows == self._ledger.chunks(
             run.kb.name, source
@@ -506,7 +514,7 @@ class KnowledgeStore:
         return QueuedFile(number, path, document, rows, fresh, outcome, tuple(read.parsed.problems))
 
     def _embed_step(self, run: _Run, rows: Sequence[ChunkRow]) -> dict[str, np.ndarray]:
-        vectors = self._embed_rows(run.index, self.embedder, run.kb.collection, rows)
+        vectors = self._embed_rows(run.index, self.embedder, run.kb.collection, rows, run.titles)
         run.embedded += len(vectors)
         run.report(f"{run.embedded} passages embedded")
         return vectors
@@ -553,7 +561,9 @@ class KnowledgeStore:
         source, started = str(path), time.perf_counter()
         position, first = (resume.next_position, False) if resume else (0, True)
         begun_at = resume.next_start if resume else 0
-        title = parsed.title
+        # A resumed file's first segment, and with it its title, was stored by the interrupted run.
+        stored = self._ledger.document(kb.name, source) if resume else None
+        title = stored.title if stored else parsed.title
         new_chunks = flagged = 0
         problems: list[str] = []
         with ThreadPoolExecutor(1, thread_name_prefix="read") as reader:
@@ -562,7 +572,7 @@ class KnowledgeStore:
                 upcoming = None if parsed.next_start is None else reader.submit(
                     self._parser.parse, path, parsed.next_start, parsed.last_heading)
                 start = parsed.next_start if parsed.next_start is not None else parsed.total
-                rows = _screened_rows(source, chunk_blocks(parsed.blocks), elsewhere, position)
+                rows = _screened_rows(source, chunk_blocks(parsed.blocks), elsewhere, title, position)
                 fresh = _fresh(rows, known)
                 rate = (start - begun_at) / max(time.perf_counter() - started, 1e-3)
                 left = f", about {_duration((parsed.total - start) / rate)} left" if start > begun_at else ""
@@ -579,7 +589,8 @@ class KnowledgeStore:
                         progress(Progress(done, total, source, stored + n, f"{status}, embedding {n}/{todo}"))
 
                 try:
-                    vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, report_embedding)
+                    vectors = self._embed_rows(index, self.embedder, kb.collection, fresh, {source: title},
+                                               report_embedding)
                 except IngestCancelled:
                     index.delete(kb.collection, [r.chunk_id for r in fresh])  # this segment was not committed
                     return FileResult(source, Outcome.CANCELLED, position, new_chunks)
@@ -612,9 +623,11 @@ class KnowledgeStore:
 
     def _embed_rows(
         self, index: ChromaIndex, embedder: MiniLmEmbedder, collection: str, rows: Sequence[ChunkRow],
-        on_step: Callable[[int], None] | None = None, stored: dict[str, np.ndarray] | None = None,
+        titles: Mapping[str, str], on_step: Callable[[int], None] | None = None,
+        stored: dict[str, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Embed the rows (or take their `stored` vectors) into the index; returns the vectors by id."""
+        """Embed the rows (or take their `stored` vectors) into the index, each with its document's title
+        from `titles` (by source); returns the vectors by id."""
         rows = list({r.chunk_id: r for r in rows}.values())  # a shared passage is one vector
         stored = stored or {}
         done: dict[str, np.ndarray] = {}
@@ -623,7 +636,8 @@ class KnowledgeStore:
                 raise IngestCancelled
             batch = rows[start : start + EMBED_STEP]
             todo = [r for r in batch if r.chunk_id not in stored]
-            fresh = embedder.embed([embedding_text(r.heading, r.text) for r in todo], self._pool)
+            texts = [embedding_text(r.heading, r.text, titles.get(r.source, "")) for r in todo]
+            fresh = embedder.embed(texts, self._pool)
             by_id = {**{r.chunk_id: stored[r.chunk_id] for r in batch if r.chunk_id in stored},
                      **dict(zip((r.chunk_id for r in todo), fresh, strict=True))}
             vectors = np.stack([by_id[r.chunk_id] for r in batch])
@@ -688,7 +702,8 @@ class KnowledgeStore:
                 if progress:
                     progress(Progress(len(present), len(present), None, n, f"re-indexing {n}/{total}"))
 
-            vectors = self._embed_rows(index, self.embedder, kb.collection, rows, report_embedding)
+            vectors = self._embed_rows(index, self.embedder, kb.collection, rows, self._titles(kb.name),
+                                       report_embedding)
             self._ledger.put_vectors(kb.name, vectors)
             self._vocabulary.pop(name, None)
         report.seconds = time.perf_counter() - started
@@ -741,11 +756,11 @@ class KnowledgeStore:
 
 
 def _screened_rows(
-    source: str, chunks: Sequence[Chunk], elsewhere: set[str], offset: int = 0
+    source: str, chunks: Sequence[Chunk], elsewhere: set[str], title: str, offset: int = 0
 ) -> list[ChunkRow]:
     """Ledger rows of a document's (or segment's) chunks, each screened against other documents' numbers."""
     return [
-        ChunkRow(source, offset + c.position, chunk_id(c), c.heading, c.location, c.text, c.kind,
+        ChunkRow(source, offset + c.position, chunk_id(c, title), c.heading, c.location, c.text, c.kind,
                  tuple(screen(embedding_text(c.heading, c.text), elsewhere)))
         for c in chunks
     ]

@@ -390,3 +390,58 @@ def test_a_store_embedded_the_old_way_is_embedded_again_from_the_ledger_on_open(
     with KnowledgeStore(store_root, embedder=embedder) as store:
         store.index  # noqa: B018  # opened: nothing more to do
         assert not store.recovery_notes
+
+
+# Three pages that say the same thing about different services, in one paragraph without a heading:
+# only a page's title tells which service its unit is about.
+TITLED_PAGES = {"passports.html": "Passport renewals", "licences.html": "Driving licences",
+                "pensions.html": "State pension"}
+TITLED_QUESTIONS = {"how do I get my passport renewed?": "passports.html",
+                    "who do I ask about my driving licence?": "licences.html",
+                    "I have a question about my state pension": "pensions.html"}
+
+
+def write_titled_pages(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, (name, title) in enumerate(TITLED_PAGES.items()):
+        path = folder / name
+        path.write_text(f"<html><head><title>{title}</title></head><body><p>Call 0300 555 010{number} "
+                        "between 9 am and 5 pm on weekdays, or write to us and we will reply within "
+                        "ten working days.</p></body></html>", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def answers_by_title(store: KnowledgeStore) -> dict[str, str]:
+    return {question: top_source(store, "titled", question) for question in TITLED_QUESTIONS}
+
+
+def test_a_unit_without_a_heading_is_found_by_its_pages_title(store: KnowledgeStore, tmp_path: Path) -> None:
+    store.create("titled")
+    store.add("titled", write_titled_pages(tmp_path / "docs"))
+    assert {c.heading for c in store.chunks("titled")} == {""}
+    assert answers_by_title(store) == TITLED_QUESTIONS
+
+
+def test_a_store_embedded_without_page_titles_is_re_read_on_open(
+    store_root: Path, embedder: MiniLmEmbedder, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from earpiece.core.knowledge.chunking import embedding_text
+
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        store.create("titled")
+        store.add("titled", write_titled_pages(tmp_path / "docs"))
+        rows = store.chunks("titled")
+    untitled = embedder.embed([embedding_text(r.heading, r.text) for r in rows])
+    with sqlite3.connect(store_root / "ledger.sqlite3") as db:  # what units version 2 stored
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('units_version', 2)")
+        db.executemany("UPDATE vectors SET embedding = ? WHERE chunk_id = ?",
+                       [(v.tobytes(), r.chunk_id) for v, r in zip(untitled, rows, strict=True)])
+    shutil.rmtree(store_root / "chroma")  # else the old index would be kept as it is
+    with KnowledgeStore(store_root, embedder=embedder) as store:
+        assert answers_by_title(store) == TITLED_QUESTIONS
+        assert any("re-read 3 documents into answer units" in n for n in store.recovery_notes)
+        assert index_matches_ledger(store, "titled")
