@@ -51,6 +51,7 @@ def suggestion_view(event: SuggestionEvent) -> SuggestionView:
         sources=tuple(SourceView(s.title or Path(s.source).name, s.source, s.score, s.excerpt)
                       for s in event.sources),
         confidence=event.confidence,
+        provisional=event.turn_id == 0,  # made from a partial transcript, as its line is
     )
 
 

@@ -38,6 +38,7 @@ WHISPER_LABEL = "Read suggestions aloud in my headset"
 WHISPER_TIP = ("Earpiece reads each suggestion quietly into your headset; the caller does not hear it. "
                "Applies to calls answered from now on.")
 SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
+PROVISIONAL_LABEL = "The caller is still speaking: this suggestion may change when they finish."
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class SuggestionView:
     sources: Sequence[SourceView] = ()
     spoken: bool = False  # said into the call (autonomous) rather than only suggested
     confidence: float | None = None  # the answer selector's confidence in [0, 1], when known
+    provisional: bool = False  # from what the caller said so far: the next card replaces it
 
     @property
     def confident(self) -> bool:
@@ -107,11 +109,17 @@ class SuggestionCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         kind = "Answered" if suggestion.spoken else "Suggestion"
+        if suggestion.provisional:
+            kind = "Early suggestion"
         title = plain_label(f"{kind}: {suggestion.question}" if suggestion.question else kind)
         font = title.font()
         font.setBold(True)
         title.setFont(font)
         layout.addWidget(title)
+        self.provisional_label = plain_label(PROVISIONAL_LABEL)
+        self.provisional_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.provisional_label.setVisible(suggestion.provisional)
+        layout.addWidget(self.provisional_label)
         self.body = plain_label(suggestion.text if suggestion.confident else NO_CONFIDENT_ANSWER)
         layout.addWidget(self.body)
         if not suggestion.sources:
@@ -265,6 +273,11 @@ class CopilotPanel(QWidget):
         self.transcript.scrollToBottom()
 
     def add_suggestion(self, suggestion: SuggestionView) -> SuggestionCard:
+        """The new card on top; a provisional card on top is replaced by it (one card per turn)."""
+        if self._cards and self._cards[0].suggestion.provisional:
+            replaced = self._cards.pop(0)
+            replaced.hide()
+            replaced.deleteLater()
         card = SuggestionCard(suggestion)
         card.say_requested.connect(self.say_requested)
         self.cards_layout.insertWidget(0, card)  # newest on top
