@@ -107,7 +107,8 @@ def test_switching_to_autonomous_answers_the_question_the_agent_left_open() -> N
         seen: list[EngineEvent] = []
         try:
             caller.say(QUESTION)
-            seen.append(await next_event(events, SuggestionEvent))
+            # The turn's own card, not the early one made at a pause (turn_id 0).
+            seen.append(await next_event(events, SuggestionEvent, where=lambda e: e.turn_id > 0))
             session.switch_mode(CallMode.AUTONOMOUS)
             seen.append(await next_event(events, ModeChanged))
             spoken = await next_event(events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
