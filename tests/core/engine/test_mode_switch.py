@@ -92,6 +92,11 @@ def test_a_switch_at_the_moment_the_question_is_heard_loses_nothing() -> None:
     assert _caller_lines(record) == [QUESTION]
 
 
+def _turn_card(card: SuggestionEvent) -> bool:
+    """The turn's own card, not the early one made at a pause (turn_id 0)."""
+    return card.turn_id > 0
+
+
 def test_switching_to_autonomous_answers_the_question_the_agent_left_open() -> None:
     async def main() -> tuple[list[EngineEvent], Path | None]:
         caller = ScriptedCaller()
@@ -107,8 +112,7 @@ def test_switching_to_autonomous_answers_the_question_the_agent_left_open() -> N
         seen: list[EngineEvent] = []
         try:
             caller.say(QUESTION)
-            # The turn's own card, not the early one made at a pause (turn_id 0).
-            seen.append(await next_event(events, SuggestionEvent, where=lambda e: e.turn_id > 0))
+            seen.append(await next_event(events, SuggestionEvent, where=_turn_card))
             session.switch_mode(CallMode.AUTONOMOUS)
             seen.append(await next_event(events, ModeChanged))
             spoken = await next_event(events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
