@@ -112,7 +112,8 @@ def test_switching_to_autonomous_answers_the_question_the_agent_left_open() -> N
         seen: list[EngineEvent] = []
         try:
             caller.say(QUESTION)
-            seen.append(await next_event(events, SuggestionEvent, where=_turn_card))
+            turn_card = await next_event(events, SuggestionEvent, where=_turn_card)
+            seen.append(turn_card)
             session.switch_mode(CallMode.AUTONOMOUS)
             seen.append(await next_event(events, ModeChanged))
             spoken = await next_event(events, TranscriptEvent, where=lambda e: e.speaker is Speaker.ASSISTANT)
