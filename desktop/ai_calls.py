@@ -24,6 +24,8 @@ from earpiece.core.calls.events import (
 from earpiece.core.engine.events import (
     BotSpeakingStarted,
     BotSpeakingStopped,
+    CallEnded,
+    Speaker,
     StageError,
     SuggestionEvent,
     TranscriptEvent,
@@ -73,6 +75,7 @@ class AiCalls(QObject):
     session_started = Signal(str, str)  # call id, mode
     transcript = Signal(str, str, str, float)  # call id, speaker, text, when said (monotonic; final only)
     suggestion = Signal(str, object)  # call id, SuggestionView
+    suggestion_withdrawn = Signal(str)  # call id: its provisional card (the top one) is not followed up
     turn_metrics = Signal(str, object)  # call id, LatencySample
     speaking = Signal(str, bool)  # call id, Earpiece is speaking into the call
     problem = Signal(str, str)  # call id, message
@@ -85,6 +88,8 @@ class AiCalls(QObject):
         settings.changed.connect(self._settings_changed)
         self.models = models
         self.controller: CallController | None = None
+        self._asked: dict[str, tuple[int, str]] = {}  # call id -> the caller's last line: turn, words
+        self._answering: dict[str, int] = {}  # call id -> the turn whose answer shows while it is said
         self._stack: asyncio.Task[VoiceStack] | None = None
         phone.started.connect(self._attach)
         phone.call_changed.connect(self._on_changed)
@@ -165,18 +170,40 @@ class AiCalls(QObject):
         if isinstance(event, TranscriptEvent):
             if event.final:
                 self.transcript.emit(call_id, event.speaker.value, event.text, event.at)
+                if event.speaker is Speaker.CALLER:
+                    self._asked[call_id] = (event.turn_id, event.text)
         elif isinstance(event, SuggestionEvent):
             self.suggestion.emit(call_id, suggestion_view(event))
         elif isinstance(event, TurnMetricsEvent):
             metrics = event.metrics
             if metrics.voice_to_voice_ms is not None:
                 self.turn_metrics.emit(call_id, latency_sample(metrics))
+            answering = self._answering.get(call_id) == metrics.turn_id
+            if answering:
+                del self._answering[call_id]
             autonomous = session.mode is CallMode.AUTONOMOUS
             if autonomous and metrics.answer and metrics.intent in ("", "question"):
                 self.suggestion.emit(call_id, answered_view(metrics))
+            elif answering:  # a goodbye or a handover: no answer card follows the one being said
+                self.suggestion_withdrawn.emit(call_id)
         elif isinstance(event, BotSpeakingStarted):
             self.speaking.emit(call_id, True)
+            self._show_answering(session, event)
         elif isinstance(event, BotSpeakingStopped):
             self.speaking.emit(call_id, False)
         elif isinstance(event, StageError):
             self.problem.emit(call_id, f"{event.stage}: {event.message}")
+        elif isinstance(event, CallEnded):
+            self._asked.pop(call_id, None)
+            self._answering.pop(call_id, None)
+
+    def _show_answering(self, session: SessionEvent, started: BotSpeakingStarted) -> None:
+        """Earpiece starts answering the caller's last line aloud: its first sentence shows now, as
+        a provisional card the whole answer replaces once it has been said (a reply can take many
+        seconds to say; its turn figures, and so the full card, come at its end)."""
+        call_id = session.call_id
+        asked = self._asked.get(call_id)
+        if session.mode is CallMode.AUTONOMOUS and asked is not None and asked[0] == started.turn_id:
+            self._answering[call_id] = started.turn_id
+            saying = SuggestionView(started.text, asked[1], spoken=True, provisional=True)
+            self.suggestion.emit(call_id, saying)

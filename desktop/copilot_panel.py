@@ -39,6 +39,7 @@ WHISPER_TIP = ("Earpiece reads each suggestion quietly into your headset; the ca
                "Applies to calls answered from now on.")
 SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
 PROVISIONAL_LABEL = "The caller is still speaking: this suggestion may change when they finish."
+ANSWERING_LABEL = "Earpiece is saying this now; the whole answer shows once it has been said."
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +111,13 @@ class SuggestionCard(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         kind = "Answered" if suggestion.spoken else "Suggestion"
         if suggestion.provisional:
-            kind = "Early suggestion"
+            kind = "Answering" if suggestion.spoken else "Early suggestion"
         title = plain_label(f"{kind}: {suggestion.question}" if suggestion.question else kind)
         font = title.font()
         font.setBold(True)
         title.setFont(font)
         layout.addWidget(title)
-        self.provisional_label = plain_label(PROVISIONAL_LABEL)
+        self.provisional_label = plain_label(ANSWERING_LABEL if suggestion.spoken else PROVISIONAL_LABEL)
         self.provisional_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.provisional_label.setVisible(suggestion.provisional)
         layout.addWidget(self.provisional_label)
@@ -274,10 +275,7 @@ class CopilotPanel(QWidget):
 
     def add_suggestion(self, suggestion: SuggestionView) -> SuggestionCard:
         """The new card on top; a provisional card on top is replaced by it (one card per turn)."""
-        if self._cards and self._cards[0].suggestion.provisional:
-            replaced = self._cards.pop(0)
-            replaced.hide()
-            replaced.deleteLater()
+        self.withdraw_provisional()
         card = SuggestionCard(suggestion)
         card.say_requested.connect(self.say_requested)
         self.cards_layout.insertWidget(0, card)  # newest on top
@@ -286,6 +284,13 @@ class CopilotPanel(QWidget):
             extra.deleteLater()
         del self._cards[MAX_CARDS:]
         return card
+
+    def withdraw_provisional(self) -> None:
+        """The provisional card on top is not followed by a card of its own: it goes."""
+        if self._cards and self._cards[0].suggestion.provisional:
+            replaced = self._cards.pop(0)
+            replaced.hide()
+            replaced.deleteLater()
 
     def cards(self) -> list[SuggestionCard]:
         """Newest first."""

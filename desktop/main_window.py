@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.settings_signals.changed.connect(self._settings_changed)
         self.ai.transcript.connect(self._transcript)
         self.ai.suggestion.connect(self._suggestion)
+        self.ai.suggestion_withdrawn.connect(self._suggestion_withdrawn)
         self.ai.turn_metrics.connect(self._metrics)
         self.ai.problem.connect(lambda _call, text: self.show_message(text))
         self.copilot.mode_changed.connect(self._mode_changed)
@@ -307,6 +308,10 @@ class MainWindow(QMainWindow):
     def _suggestion(self, call_id: str, suggestion: SuggestionView) -> None:
         if call_id == self.shown_call_id:
             self.copilot.add_suggestion(suggestion)
+
+    def _suggestion_withdrawn(self, call_id: str) -> None:
+        if call_id == self.shown_call_id:
+            self.copilot.withdraw_provisional()
 
     def _metrics(self, call_id: str, sample: LatencySample) -> None:
         if call_id == self.shown_call_id:

@@ -10,9 +10,18 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.calls.events import SessionEvent
-from earpiece.core.engine.events import SourceRef, Speaker, SuggestionEvent, TranscriptEvent, TurnMetricsEvent
+from earpiece.core.engine.events import (
+    BotSpeakingStarted,
+    EngineEvent,
+    SourceRef,
+    Speaker,
+    SuggestionEvent,
+    TranscriptEvent,
+    TurnMetricsEvent,
+)
 from earpiece.core.engine.metrics import TurnMetrics
 from earpiece.core.settings import CallMode
+from earpiece.desktop.copilot_panel import ANSWERING_LABEL
 from earpiece.desktop.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -54,3 +63,33 @@ def test_a_transcript_line_keeps_the_moment_it_was_said(qtbot: QtBot, window: Ma
         window.ai._on_controller_event(SessionEvent("c1", CallMode.COPILOT, line))
     assert sent.args == ["c1", "caller", "How much is delivery?", said]
     assert window.copilot.transcript_lines() == ["0:10  Caller: How much is delivery?"]  # not 0:14
+
+
+def test_an_autonomous_answer_shows_as_it_starts_to_be_said_not_once_it_was_said(window: MainWindow) -> None:
+    """A reply takes seconds to say and its turn figures (the full card) come at its end: its first
+    sentence shows as Earpiece starts saying it; a goodbye's is taken back, as no card follows it."""
+    window.shown_call_id = "c1"
+
+    def send(event: EngineEvent) -> None:
+        window.ai._on_controller_event(SessionEvent("c1", CallMode.AUTONOMOUS, event))
+
+    asked = "How much is delivery?"
+    send(TranscriptEvent(Speaker.CALLER, asked, final=True, at=time.monotonic(), turn_id=1))
+    send(BotSpeakingStarted(1, time.monotonic(), "Delivery costs 4.95."))
+    (card,) = window.copilot.cards()
+    assert card.suggestion.question == asked and card.body.text() == "Delivery costs 4.95."
+    assert card.provisional_label.text() == ANSWERING_LABEL and not card.provisional_label.isHidden()
+    answer = "Delivery costs 4.95. It is free above 50."
+    send(TurnMetricsEvent(TurnMetrics(turn_id=1, mode="autonomous", speaker="caller", question=asked,
+                                      answer=answer, intent="question", confidence=0.8)))
+    (card,) = window.copilot.cards()  # the whole answer took the place of its first sentence
+    assert card.body.text() == answer and card.provisional_label.isHidden()
+
+    send(TranscriptEvent(Speaker.CALLER, "Thanks, bye.", final=True, at=time.monotonic(), turn_id=2))
+    send(BotSpeakingStarted(2, time.monotonic(), "Goodbye!"))
+    assert len(window.copilot.cards()) == 2
+    send(TurnMetricsEvent(TurnMetrics(turn_id=2, mode="autonomous", speaker="caller", question="Thanks, bye.",
+                                      answer="Goodbye!", intent="goodbye")))
+    assert [c.body.text() for c in window.copilot.cards()] == [answer]
+    send(BotSpeakingStarted(0, time.monotonic(), "Hello, thank you for calling."))  # no caller line: no card
+    assert len(window.copilot.cards()) == 1
