@@ -12,7 +12,9 @@ import pytest
 
 from earpiece.core.analytics import CallAnalyser, CallAnalysis, CallArchive, gap_questions, group_gaps
 from earpiece.core.analytics.gaps import SIMILARITY
+from earpiece.core.answers.model import AnswerModel, model_path
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
+from earpiece.core.settings import Settings
 from tests.analytics.labelled_calls import labels
 from tests.data.calls.evaluate import completeness, labelled_gaps, purity, topic_groups
 
@@ -105,6 +107,14 @@ def test_a_recorded_confidence_decides_what_is_a_gap(records: Path, tmp_path: Pa
     assert (gap.question, gap.reason, gap.confidence) == \
         ("Do you have any job vacancies?", "low confidence", 0.21)
     assert gap_questions([call], low_confidence=0.2) == []
+
+
+def test_the_gap_floor_is_above_where_answers_are_spoken() -> None:
+    """The selector speaks an answer only at or above its threshold (a model is asked from its LLM
+    threshold): a floor at or below them would never count a spoken answer as a gap. Where it sits
+    above them was measured on labelled answers (tests/data/calls/low-confidence.md)."""
+    model = AnswerModel.from_file(model_path())
+    assert Settings().analytics.low_confidence > max(model.threshold, model.llm_threshold)
 
 
 def test_an_unchanged_record_is_analysed_once(records: Path, tmp_path: Path,
