@@ -21,6 +21,7 @@ class AnswerType(StrEnum):
     EMAIL = "email"
     WEBSITE = "website"
     NUMBER = "number"  # how many / how old / what age
+    MEASURE = "measure"  # "how ___ do I...", its degree word misheard ("long", "much"): a duration or a price
     POLICY = "policy"  # can I / is it / are dogs allowed: a yes-or-no rule
     OTHER = "other"  # what / how do I: no particular shape
 
@@ -114,6 +115,7 @@ EVIDENCE: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.EMAIL: EMAIL_TEXT,
     AnswerType.WEBSITE: WEBSITE_TEXT,
     AnswerType.NUMBER: NUMBER_TEXT,
+    AnswerType.MEASURE: re.compile(f"{DURATION_TEXT.pattern}|{PRICE_FIGURE.pattern}", re.IGNORECASE),
     AnswerType.POLICY: POLICY_TEXT,
 }
 

@@ -13,6 +13,13 @@ from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.words import STOPWORDS, content_words, tokens
 
 _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    # "How on do I have to return a product for a refund?" (Moonshine's "how long"): a word that
+    # cannot follow "how" before "do I", "is it"... stands where a degree word was lost ("long",
+    # "much", "soon"). It asks for a measure, not for any sentence like the rest of it (which read
+    # "do I have to return a product" and got "products from other retailers must be returned...").
+    (AnswerType.MEASURE, re.compile(
+        r"^how (?:on|in|at|of|for|from|by|with|into|the|a|an|and|or|but|any) "
+        r"(?:do|does|did|is|are|was|were|can|could|will|would|should|have|has|had)\b")),
     (AnswerType.DURATION, re.compile(
         r"\bhow (?:long|soon|quickly|fast)\b|"
         r"\bhow (?:much|many) (?:time|days|weeks|hours|minutes|months|years)\b|"

@@ -35,6 +35,8 @@ from earpiece.core.interfaces import Passage
         ("how much do I pay for a car?", AnswerType.PRICE),
         ("are you going to limit free history to 90 days?", AnswerType.POLICY),
         ("what is the upload limit?", AnswerType.NUMBER),
+        ("How on do I have to return a product for a refund?", AnswerType.MEASURE),  # "how long", misheard
+        ("how to do a factory reset?", AnswerType.OTHER),
     ],
 )
 def test_the_answer_type_follows_the_question(question: str, kind: AnswerType) -> None:
