@@ -16,6 +16,7 @@ from earpiece.cli import main
 from earpiece.core.analytics import CallAnalyser, CallArchive, Disposition, gap_questions, group_gaps
 from earpiece.core.analytics.stored_summary import summary_path
 from earpiece.core.analytics.timeline import SPEECH_DURATION
+from earpiece.core.answers.model import AnswerModel, model_path
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from tests.audio_gen import piper_speech
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall
@@ -67,6 +68,10 @@ def test_a_real_call_is_summarised_with_its_gap(call_record: Path, call_analyser
     assert analysis.latency_ms["voice_to_voice_p95"] >= analysis.latency_ms["voice_to_voice_p50"]
     (group,) = group_gaps(gap_questions([call], 0.5), embedder)
     assert group.count == 1 and "hiring" in group.label.lower()
+    # the spoken answer's confidence is recorded, at or above where the selector speaks: a gap
+    # floor above that (analytics.low_confidence) can flag it
+    (answer_turn,) = [t for t in call.turns if t.get("sources") and not t.get("declined")]
+    assert AnswerModel.from_file(model_path()).threshold <= answer_turn["confidence"] <= 1.0
 
 
 def test_the_agent_stored_the_calls_summary(call_record: Path) -> None:
