@@ -176,6 +176,11 @@ class KnowledgeTab(QWidget):
         self.status.setText("")
         self.refresh(select=self.settings.default_kb)
 
+    def store_unavailable(self, reason: str) -> None:
+        """The store could not be opened (at start): say why rather than "Opening…" for ever."""
+        self.status.setText(f"The knowledge store could not be opened: {reason}. "
+                            "It is tried again with the next call, and at the next start.")
+
     def current_kb(self) -> str:
         return self.kb.currentText()
 

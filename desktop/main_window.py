@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.settings import CallMode, Settings, SettingsChanged, SettingsStore
 from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Earpiece")
         self.setWindowIcon(app_icon())
         self.phone = Phone(self.settings_store, self)
-        self.models = VoiceModels(self.settings_store)
+        self.models = VoiceModels(self.settings_store, self._store_opened)
         self.ai = AiCalls(self.phone, self.settings_signals, self.models, self)
         self.demo = DemoCall(self.phone, self)
         self.shown_call_id = ""
@@ -332,6 +333,11 @@ class MainWindow(QMainWindow):
         """The Knowledge tab created, filled or removed a knowledge base: offer the current list."""
         self.kb_choice.set_names(self.knowledge_base_names())
 
+    def _store_opened(self, store: KnowledgeStore) -> None:
+        """The knowledge store is open (at start, or later for a call after a failed start)."""
+        if not self._closing:
+            self.knowledge.set_store(store)
+
     def _kb_chosen(self, name: str) -> None:
         if self.shown_call_id in self.phone.calls:
             self.phone.set_knowledge_base(self.shown_call_id, name)
@@ -372,9 +378,9 @@ class MainWindow(QMainWindow):
             if isinstance(result, BaseException):
                 log.error("start-up failed: %s", result, exc_info=result)
                 self.show_message(f"Start-up problem: {result}")
+        if isinstance(results[1], BaseException):
+            self.knowledge.store_unavailable(str(results[1]))
         apply_engine_audio(self.phone, self.settings)
-        if self.models.store is not None:
-            self.knowledge.set_store(self.models.store)
         self.history.show_history(self.phone.history())
         self._update_tray()
         try:

@@ -27,8 +27,12 @@ log = logging.getLogger(__name__)
 
 
 class VoiceModels:
-    def __init__(self, settings_store: SettingsStore) -> None:
+    def __init__(self, settings_store: SettingsStore,
+                 store_opened: Callable[[KnowledgeStore], None] | None = None) -> None:
+        """`store_opened`: told of the store once it is open and the sample is in (at start, or
+        later when a call opens it after a failed start), on the loop's thread."""
         self.settings_store = settings_store
+        self.store_opened = store_opened
         self.store: KnowledgeStore | None = None
         self.retrievers: dict[str, KnowledgeRetriever] = {}  # by knowledge base
         self._quitting = threading.Event()  # stops the first-run sample ingest, so quitting is quick
@@ -40,12 +44,15 @@ class VoiceModels:
 
     async def open_store(self, progress: Callable[[Progress], None] | None = None) -> KnowledgeStore:
         """Open the store; on first run ingest the sample knowledge base (progress from a worker thread)."""
+        opened = self.store is None
         if self.store is None:
             self.store = await asyncio.to_thread(KnowledgeStore, settings=self.settings.knowledge)
         try:
             await asyncio.to_thread(ensure_sample_kb, self.store, progress, self._quitting)
         except KnowledgeError as exc:
             log.error("%s", exc)
+        if opened and self.store is not None and self.store_opened is not None:
+            self.store_opened(self.store)
         return self.store
 
     async def load(self) -> VoiceStack:

@@ -8,13 +8,24 @@ import asyncio
 import json
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 
-from earpiece.core.settings import CallMode, Settings, UiSettings, load_settings, settings_path
+from earpiece.core.knowledge import KnowledgeError, KnowledgeStore
+from earpiece.core.settings import (
+    AudioDeviceSettings,
+    CallMode,
+    Settings,
+    SipSettings,
+    UiSettings,
+    load_settings,
+    settings_path,
+)
+from earpiece.desktop import voice_models
 from earpiece.desktop.about import about_text, shortcuts_text
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
@@ -207,3 +218,34 @@ def test_models_that_cannot_load_say_ai_unavailable_and_stop_the_busy_bar(
     assert failed.args == ["the speech model is missing"]
     assert window.busy.isHidden()
     assert window.busy_label.text() == "AI unavailable: the speech model is missing"
+
+
+def test_a_store_that_cannot_open_at_start_says_so_and_reaches_the_tab_when_a_call_opens_it(
+        make_window: MakeWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    tries: list[int] = []
+    opened: list[KnowledgeStore] = []
+
+    def open_store(**kwargs: Any) -> KnowledgeStore:
+        tries.append(len(tries))
+        if len(tries) == 1:  # the first try fails, as when another Earpiece still has the store
+            raise KnowledgeError("the knowledge store is in use by another process")
+        opened.append(KnowledgeStore(**kwargs))
+        return opened[-1]
+
+    async def no_models() -> None:
+        raise RuntimeError("not loaded in this test")
+
+    monkeypatch.setattr(voice_models, "KnowledgeStore", open_store)
+    monkeypatch.setattr(voice_models, "ensure_sample_kb", lambda *_args: None)
+    win = make_window(Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
+                               audio=AudioDeviceSettings(input_device="none", output_device="none")))
+    monkeypatch.setattr(win.models, "load", no_models)
+    started = spawn(win.start())
+    qtbot.waitUntil(started.done, timeout=20_000)
+    assert win.knowledge.status.text() == (
+        "The knowledge store could not be opened: the knowledge store is in use by another process. "
+        "It is tried again with the next call, and at the next start.")
+    assert not win.knowledge.isEnabled()
+    spawn(win.models.open_store())  # as a call's stack does
+    qtbot.waitUntil(win.knowledge.isEnabled, timeout=20_000)
+    assert win.knowledge.store is opened[-1] and win.knowledge.status.text() == ""
