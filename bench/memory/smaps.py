@@ -52,16 +52,26 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def _command(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def role(pid: int) -> str:
-    """What a process of the line is, from its command line."""
+    """What a process of the line is, from its command line (a process forked by the fork server
+    has the server's command line: it is told apart by its parent)."""
     try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        cmd = _command(pid)
+        forked = "forkserver" in _command(_parent(pid))
     except OSError:
         return "gone"
     if "resource_tracker" in cmd:
         return "resource-tracker"
     if "forkserver" in cmd:
-        return "forkserver"
+        return "recognition-worker" if forked else "forkserver"
     if "spawn_main" in cmd or "multiprocessing" in cmd:
         return "recognition-worker"
     if " agent" in cmd:

@@ -1,25 +1,33 @@
 """Recognition in a pool of worker processes, so that no call waits behind another call's lock.
 
-Each worker process loads its own model (one thread) and runs at a lower priority (`nice`) than
-the process that carries the calls' 20 ms audio clock: when the machine is oversubscribed the
-recognisers slow down, not the audio. The pool is shared by every call of the process (one per
-settings); a call's `PooledSpeechToText` gates silence in the calling process and sends speech to
-whichever worker is free. Workers are started with `spawn` (forking a process that runs PJSIP's
-threads is unsafe) and a worker that dies is replaced: the utterance it held is tried once more.
+Each worker process runs its model on one thread at a lower priority (`nice`) than the process
+that carries the calls' 20 ms audio clock: when the machine is oversubscribed the recognisers slow
+down, not the audio. The pool is shared by every call of the process (one per settings); a call's
+`PooledSpeechToText` gates silence in the calling process and sends speech to whichever worker is
+free. A worker that dies is replaced: the utterance it held is tried once more.
+
+Workers are forked by multiprocessing's fork server, a fresh single-threaded process (forking the
+agent itself, which runs PJSIP's threads, is unsafe). The server has imported the recogniser and,
+for Moonshine, loaded and run the model once (`preload.py`) before it forks: the workers share the
+model's memory copy-on-write instead of each loading a copy (bench/memory: ~17 MB of a worker's
+own against ~120 MB). A worker whose model was not preloaded (the server was started for another
+model, or Whisper, whose CTranslate2 runs threads that a fork would lose) loads its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import select
+import sys
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context, parent_process
-from multiprocessing.connection import wait
+from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 
 from earpiece.core.interfaces import Transcript
 from earpiece.core.models import ModelLocation, whisper_model
@@ -29,6 +37,7 @@ from earpiece.core.stt.moonshine import MOONSHINE_MODELS, MoonshineSpeechToText,
 from earpiece.core.stt.whisper import WhisperSpeechToText, hotwords_from_vocabulary
 
 WARM_UP_TIMEOUT_S = 120.0
+PRELOAD_ENV = "EARPIECE_STT_PRELOAD"  # the model the fork server loads (read by `preload.py`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +76,48 @@ def in_process_recogniser(
 _recogniser: WhisperSpeechToText | MoonshineSpeechToText | None = None
 
 
-def _exit_with_parent() -> None:
-    """A worker whose agent died (killed, crashed) stops too, instead of holding its model."""
-    parent = parent_process()
-    if parent is not None:
-        wait([parent.sentinel])
+def _exit_with(agent: int) -> None:
+    """A worker whose agent died (killed, crashed) stops too, instead of holding its model. The
+    agent is not the worker's parent (the fork server is), so it is watched by process id."""
+    try:
+        watch = os.pidfd_open(agent)
+    except ProcessLookupError:
         os._exit(0)
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): look every second
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(agent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+    select.select([watch], [], [])
+    os._exit(0)
 
 
-def _start_worker(settings: SttSettings, nice: int) -> None:
+def _start_worker(settings: SttSettings, nice: int, agent: int) -> None:
     global _recogniser
-    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(agent,), name="exit-with-agent", daemon=True).start()
     os.nice(nice)
     _recogniser = in_process_recogniser(settings.model_copy(update={"threads": 1}))
     _recogniser.load_blocking()
-    _recogniser.recognise(bytes(32_000))  # the first inference is the slow one: not on a call
+    if _preloaded_model() != settings.model:
+        _recogniser.recognise(bytes(32_000))  # the first inference is the slow one: not on a call
+
+
+def _preloaded_model() -> str | None:
+    """The model this worker's fork server loaded and warmed up, if any. It is not warmed twice:
+    Moonshine's output depends on what it decoded before (after a second silent warm-up, a later
+    question came out "zoo, and what" instead of "zoo? And what"), and a worker is to decode as a
+    model loaded and warmed in place does."""
+    return getattr(sys.modules.get("earpiece.core.stt.preload"), "preloaded", None)
+
+
+def _worker_context(settings: SttSettings) -> BaseContext:
+    """The fork server's context; the first pool of the process names the model it preloads."""
+    os.environ.setdefault(PRELOAD_ENV, settings.model)  # read once, when the server starts
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["earpiece.core.stt.preload"])
+    return context
 
 
 def _ready() -> int:
@@ -115,9 +151,9 @@ class RecognitionPool:
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.workers,
-            mp_context=get_context("spawn"),
+            mp_context=_worker_context(self.settings),
             initializer=_start_worker,
-            initargs=(self.settings, self.nice),
+            initargs=(self.settings, self.nice, os.getpid()),
         )
 
     async def start(self) -> set[int]:

@@ -78,6 +78,41 @@ def test_a_worker_imports_the_recogniser_and_not_the_rest_of_the_agent(pool_star
     assert asyncio.run(in_a_worker(("moonshine_voice",)))  # the probe sees what the worker loaded
 
 
+def test_the_workers_share_the_model_their_fork_server_loaded(
+    pool_started: set[int], question: bytes
+) -> None:
+    """The workers are forked from a server that loaded the model once (bench/memory: a worker's
+    own memory ~14 MB, against ~120 MB with a model of its own), and decode as a model loaded in
+    place does."""
+
+    async def in_every_worker() -> list[object]:
+        executor, loop = shared_pool(SETTINGS)._executor, asyncio.get_running_loop()
+        module = "earpiece.core.stt.preload"
+        probes = [loop.run_in_executor(executor, worker_probe.attribute, module, "preloaded")
+                  for _ in range(4 * SETTINGS.workers)]
+        return await asyncio.gather(*probes)
+
+    assert set(asyncio.run(in_every_worker())) == {SETTINGS.model}
+    heard = [asyncio.run(PooledSpeechToText(SETTINGS).transcribe(question)).text for _ in range(4)]
+    assert set(heard) == {in_place(question)}
+
+
+IN_PLACE = """
+import sys
+from earpiece.core.stt.moonshine import MoonshineSpeechToText
+stt = MoonshineSpeechToText(threads=1)
+stt.recognise(bytes(32_000))  # the warm-up a worker runs
+print(stt.recognise(sys.stdin.buffer.read()).text)
+"""
+
+
+def in_place(pcm: bytes) -> str:
+    """What a model loaded and warmed up in a fresh process makes of `pcm` (Moonshine's output
+    depends on what it decoded before, so not this process's model)."""
+    done = subprocess.run([sys.executable, "-c", IN_PLACE], input=pcm, capture_output=True, check=True)
+    return done.stdout.decode().strip()
+
+
 def test_two_calls_are_transcribed_at_the_same_time(pool_started: set[int], question: bytes) -> None:
     calls = [speech_to_text(SETTINGS), speech_to_text(SETTINGS)]  # one recogniser per call
 
