@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 
+from earpiece.core.calls.memory import trim_native_memory
 from earpiece.core.stt.moonshine import MOONSHINE_MODELS, MoonshineSpeechToText
 from earpiece.core.stt.pool import PRELOAD_ENV
 
@@ -30,6 +31,7 @@ def preload(name: str) -> str | None:
     except Exception:
         log.warning("recognition model %r not preloaded: each worker loads its own", name, exc_info=True)
         return None
+    trim_native_memory()  # what loading freed again would otherwise stay with the server alone
     return name
 
 
