@@ -95,9 +95,14 @@ def _analysed(args: argparse.Namespace, settings: Settings) -> list[CallAnalysis
     from earpiece.core.analytics import analyser
 
     archive = open_archive(args, settings)
-    calls = archive.calls(since=args.since, account=args.account)
+    in_period = archive.calls(since=args.since)
     for problem in archive.skipped:
         print(f"skipped: {problem}", file=sys.stderr)
+    accounts = sorted({c.account_id for c in in_period if c.account_id})
+    if args.account is not None and accounts and args.account not in accounts:
+        print(f"no call in this period was on account {args.account!r}; the calls' accounts: "
+              f"{', '.join(accounts)}", file=sys.stderr)
+    calls = [c for c in in_period if args.account is None or c.account_id == args.account]
     engine = analyser(settings, model_summaries=True)
     return [engine.analyse(call) for call in calls]
 

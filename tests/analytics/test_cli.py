@@ -50,6 +50,9 @@ def test_bad_dates_and_deletion(records: Path, capsys: pytest.CaptureFixture[str
     assert "is not a date" in capsys.readouterr().err
     code, out, _ = run(capsys, "calls", "list", "--since", "2999-01-01", "--calls-dir", str(records))
     assert code == 0 and "no calls recorded in that period" in out
+    code, out, err = run(capsys, "calls", "list", "--account", "agnet", "--calls-dir", str(records))
+    assert code == 0 and "no calls recorded" in out
+    assert "no call in this period was on account 'agnet'; the calls' accounts: agent" in err
 
     victim = sorted(records.glob("*.json"))[0].stem
     code, out, _ = run(capsys, "calls", "delete", victim, "--calls-dir", str(records))
