@@ -80,7 +80,10 @@ def main() -> None:
         print(f"{org:10} threshold {model.threshold:.3f}  {figures(counts)}")
     print(f"{'left out':10} {figures(total)}")
     print(f"{'in-sample':10} {figures(score(examples, fitted(examples, args.precision, args.min_coverage)))}")
-    print(f"{'committed':10} {figures(score(examples, default_model()))}  ({model_path().name})")
+    try:
+        print(f"{'committed':10} {figures(score(examples, default_model()))}  ({model_path().name})")
+    except ValueError as exc:  # the features changed since it was fitted
+        print(f"{'committed':10} {exc}")
 
 
 if __name__ == "__main__":
