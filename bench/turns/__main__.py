@@ -5,10 +5,17 @@ over is cut (a *false cut-in*), on recorded human speech and synthetic voices.
                                     [--out turns-human]
 
 Every case (`cases.py`) is pushed frame by frame through `TurnDetector` under each endpointing
-setup: the timer (a fixed silence) at several lengths, and Smart Turn v3 over a grid of when it is
-asked (`turns.model_silence_ms`), its threshold and the fallback silence (`turns.max_silence_ms`).
-Its verdict reaches the detector `--verdict-delay-ms` after the pause (the quiet-machine inference
-time), so the machine's load changes no outcome; the inference time measured here is printed apart.
+setup: the timer (a fixed silence) at several lengths, Smart Turn v3 over a grid of when it is
+asked (`turns.model_silence_ms`), its threshold and the fallback silence (`turns.max_silence_ms`),
+and the transcript check (`turns.endpointing = transcript`, webrtcvad only) over a grid of the
+timer it falls back on, the silence after which a complete transcript ends the turn
+(`turns.complete_silence_ms`) and the longest wait on an unfinished one
+(`turns.unfinished_silence_ms`). Smart Turn's verdict reaches the detector `--verdict-delay-ms`
+after the pause (the quiet-machine inference time). The transcript check reads the product
+recogniser's text of each pause's utterance (`transcripts.py`: Moonshine, run here and cached),
+and its verdict arrives after the recognition time modelled for the utterance's length
+(`simulate.recognition_ms`, quiet-machine figures). So the machine's load changes no outcome; the
+inference and recognition times measured here are printed apart.
 
 Delay is from the end of the last word to the frame at which the turn was declared over (the VAD's
 hangover included), on complete cases that were not cut. A cut-in is any turn end declared more than
@@ -20,9 +27,9 @@ follow start a new turn.
 
 The default timer is chosen on dev (both audio conditions pooled): the shortest timer on webrtcvad
 (the default VAD) whose cut-ins are at most `CUT_IN_GOAL_PCT` of the cases (issue #13's goal). The
-Smart Turn setup with the lowest median delay under that goal on dev is named beside it (or, when
-none meets it, the one with the fewest cut-ins). The test split is reported for every setup. Writes
-bench/results/<out>.json and .md.
+Smart Turn setup and the transcript-check setup with the lowest median delay under that goal on dev
+are named beside it (or, when none meets it, the one with the fewest cut-ins). The test split is
+reported for every setup. Writes bench/results/<out>.json and .md.
 """
 
 from __future__ import annotations
@@ -41,7 +48,15 @@ import numpy as np
 
 from bench.stt.speech import CONDITIONS
 from bench.turns.cases import Case, human_cases, synthetic_cases
-from bench.turns.simulate import CachedJudge, TurnEnd, run_case, voiced_flags
+from bench.turns.simulate import (
+    RECOGNITION_BASE_MS,
+    RECOGNITION_MS_PER_S,
+    CachedJudge,
+    TurnEnd,
+    run_case,
+    voiced_flags,
+)
+from bench.turns.transcripts import PauseTranscripts
 from earpiece.core.audio.pcm import split_frames
 from earpiece.core.audio.smart_turn import load_smart_turn
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngine
@@ -51,8 +66,11 @@ from earpiece.core.engine.config import EngineConfig
 from earpiece.core.settings import VadSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-# Whole 20 ms frames: the detector counts silent frames, so 650 would run as 640 and 750 as 740.
+# Whole 20 ms frames: the detector rounds a silence to the nearest frame (650 would run as 660).
 TIMERS_MS = sorted({400, 500, 600, 640, 700, 740, 800, VadSettings().end_of_turn_ms})
+TRANSCRIPT_TIMERS_MS = (600, 640, 700, 740, 800)
+COMPLETE_SILENCES_MS = (300, 400, 500, 560, 600, 640)
+UNFINISHED_SILENCES_MS = (740, 1000, 1200, 1500)
 MODEL_SILENCES_MS = (200, 300)
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
 MAX_SILENCES_MS = (600, 800, 1000, 1200)
@@ -63,6 +81,7 @@ CUT_IN_GOAL_PCT = 5.0
 CUT_IN_SLACK_S = 0.05
 SHORT_MS = EngineConfig().not_caught_min_voiced_ms
 GROUPS = ("human", "synthetic", "all")
+FAMILIES = ("timer", "smart-turn", "transcript")
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,11 @@ class Setup:
     @property
     def threshold(self) -> float:
         return self.turns.threshold
+
+    @property
+    def family(self) -> str:
+        """"timer", "smart-turn" or "transcript": the first word of the name."""
+        return self.name.split()[0]
 
 
 def setups(vads: Iterable[str]) -> list[Setup]:
@@ -91,6 +115,17 @@ def setups(vads: Iterable[str]) -> list[Setup]:
                     )
                     name = f"smart-turn {asked} ms, p >= {threshold}, max {most} ms · {engine}"
                     out.append(Setup(name, VadSettings(), turns))
+    if DEFAULT_VAD.value in vads:
+        for timer in TRANSCRIPT_TIMERS_MS:
+            for complete in COMPLETE_SILENCES_MS:
+                for unfinished in (u for u in UNFINISHED_SILENCES_MS if u >= timer > complete):
+                    turns = TurnSettings(
+                        endpointing=Endpointing.TRANSCRIPT, vad=DEFAULT_VAD,
+                        complete_silence_ms=complete, unfinished_silence_ms=unfinished,
+                    )
+                    name = (f"transcript {complete} ms, timer {timer} ms, unfinished {unfinished} ms"
+                            f" · {DEFAULT_VAD.value}")
+                    out.append(Setup(name, VadSettings(end_of_turn_ms=timer), turns))
     return out
 
 
@@ -141,9 +176,10 @@ def _group(case: Case, group: str) -> bool:
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     model = load_smart_turn(TurnSettings())
     judge = CachedJudge(model)
+    transcripts = PauseTranscripts()
     synthetic, left_out = synthetic_cases()
     base = human_cases() + synthetic
-    all_setups = setups(args.vads)
+    all_setups = [s for s in setups(args.vads) if s.family in args.families]
     outcomes: dict[str, dict[str, list[dict[str, Any]]]] = {s.name: {} for s in all_setups}
     cases_by_condition: dict[str, list[Case]] = {}
     for condition in args.conditions:
@@ -159,11 +195,11 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                     vad = frame_voice_activity(vad_turns)
                     detector = TurnDetector(setup.vad, turns=setup.turns, vad=vad)
                     ends = run_case(case_frames, flags, detector, judge, setup.threshold,
-                                    args.verdict_delay_ms)
+                                    args.verdict_delay_ms, transcripts)
                     results.append(outcome(case, ends))
                 outcomes[setup.name][condition] = results
-            print(f"{condition} · {engine}: {len(all_setups) // len(args.vads)} setups done "
-                  f"({len(judge.compute_ms)} model calls so far)", flush=True)
+            print(f"{condition} · {engine}: setups done ({len(judge.compute_ms)} model calls, "
+                  f"{len(transcripts.computed_ms)} recognitions so far)", flush=True)
     summaries: dict[str, dict[str, dict[str, Any]]] = {}
     for name, by_condition in outcomes.items():
         summaries[name] = {}
@@ -188,6 +224,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "verdict_delay_ms": args.verdict_delay_ms,
         "turn_model_ms_p50": _pct(judge.compute_ms, 50),
         "turn_model_ms_p95": _pct(judge.compute_ms, 95),
+        "recognition_ms_p50": _pct(transcripts.computed_ms, 50),
+        "recognition_ms_p95": _pct(transcripts.computed_ms, 95),
+        "recognitions_run": len(transcripts.computed_ms),
         "conditions": list(args.conditions),
         "cases": {
             f"{split}/{kind}/{'human' if human else 'synthetic'}": sum(
@@ -207,7 +246,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                 if o["cut_in"]
             ]
             for name in dict.fromkeys(
-                n for n in (DEFAULT, choice["chosen"], choice["best_smart_turn"]) if n
+                n for n in (DEFAULT, choice["chosen"], choice["best_smart_turn"], choice["best_transcript"])
+                if n
             )
         },
     }
@@ -217,18 +257,25 @@ def choose(summaries: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """The shortest default-VAD timer under the cut-in goal on dev, and the best Smart Turn setup."""
     key = "dev/all/both"
 
-    def rank(name: str) -> tuple[float, float]:
+    def rank(name: str) -> tuple[float, float, int]:
         s = summaries[name][key]
-        return (s["delay_ms_p50"] or 1e9, s["delay_ms_p95"] or 1e9)
+        return (s["delay_ms_p50"] or 1e9, s["delay_ms_p95"] or 1e9, s["cut_ins"])
 
     under = [n for n, s in summaries.items() if s[key]["cut_in_pct"] <= CUT_IN_GOAL_PCT]
     timers = [n for n in under if n.startswith("timer") and n.endswith(f" · {DEFAULT_VAD.value}")]
-    smart = [n for n in under if n.startswith("smart-turn")]
-    best_smart = min(smart, key=rank) if smart else min(
-        (n for n in summaries if n.startswith("smart-turn")), key=lambda n: summaries[n][key]["cut_ins"]
-    )
+
+    def best(kind: str) -> tuple[str | None, bool]:
+        good = [n for n in under if n.startswith(kind)]
+        if good:
+            return min(good, key=rank), True
+        tried = [n for n in summaries if n.startswith(kind)]
+        return (min(tried, key=lambda n: summaries[n][key]["cut_ins"]) if tried else None), False
+
+    best_smart, smart_under = best("smart-turn")
+    best_transcript, transcript_under = best("transcript")
     return {"default": DEFAULT, "chosen": min(timers, key=rank) if timers else None,
-            "best_smart_turn": best_smart, "smart_turn_under_goal": bool(smart)}
+            "best_smart_turn": best_smart, "smart_turn_under_goal": smart_under,
+            "best_transcript": best_transcript, "transcript_under_goal": transcript_under}
 
 
 def _row(name: str, s: dict[str, dict[str, Any]], split: str, conditions: list[str]) -> str:
@@ -248,7 +295,7 @@ def markdown(result: dict[str, Any]) -> str:
         "| setup | human paused: cut | human complete: cut at own pause | synthetic paused: cut "
         "| all cut-ins | " + " | ".join(f"cut-ins {c}" for c in conditions)
         + " | delay p50 / p95 (ms) | human delay p50 / p95 "
-        "| complete ended by the model | short sounds ended (not cut-ins) |"
+        "| complete ended by a verdict | short sounds ended (not cut-ins) |"
     )
     rule = "|" + "---|" * (10 + len(conditions) - 1)
     chosen, key = choice["chosen"], "dev/all/both"
@@ -263,13 +310,18 @@ def markdown(result: dict[str, Any]) -> str:
         f"the shortest {DEFAULT_VAD.value} timer with {goal} on dev is **{chosen}** ({figures(chosen)})"
         if chosen
         else f"no {DEFAULT_VAD.value} timer has {goal} on dev"
-    ) + f"; today's default is {choice['default']} ({figures(choice['default'])}). " + (
-        f"The Smart Turn setup with {goal} and the lowest median: {choice['best_smart_turn']}"
-        if choice["smart_turn_under_goal"]
-        else f"No Smart Turn setup has {goal}; the one with the fewest: {choice['best_smart_turn']}"
-    ) + f" ({figures(choice['best_smart_turn'])}). The test split below shows whether they hold."
-    interesting = [n for n in (chosen, choice["default"]) if n]
-    interesting += [choice["best_smart_turn"], WIRED_SMART_TURN]
+    ) + f"; today's default is {choice['default']} ({figures(choice['default'])}). "
+    for label, best, under in (
+        ("Smart Turn", choice["best_smart_turn"], choice["smart_turn_under_goal"]),
+        ("transcript-check", choice["best_transcript"], choice["transcript_under_goal"]),
+    ):
+        if best:
+            verdict += (f"The {label} setup with {goal} and the lowest median: {best}" if under
+                        else f"No {label} setup has {goal}; the one with the fewest: {best}")
+            verdict += f" ({figures(best)}). "
+    verdict += "The test split below shows whether they hold."
+    interesting = [n for n in (chosen, choice["default"], choice["best_transcript"]) if n]
+    interesting += [n for n in (choice["best_smart_turn"], WIRED_SMART_TURN) if n in summaries]
     interesting += [n for n in summaries if n.startswith("timer") and n not in interesting]
     lines = [
         "# End of turn on recorded human speech and synthetic voices",
@@ -277,7 +329,11 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['when']} on {result['machine']}, load average {result['load_average']}. Cut-in counts "
         f"do not depend on the machine's load (the model's verdict is taken to arrive "
         f"{result['verdict_delay_ms']} ms after the pause); the turn model's time measured here "
-        f"(p50 / p95 {result['turn_model_ms_p50']} / {result['turn_model_ms_p95']} ms) is a smoke figure.",
+        f"(p50 / p95 {result['turn_model_ms_p50']} / {result['turn_model_ms_p95']} ms) is a smoke figure. "
+        f"The transcript check's verdict is taken to arrive {RECOGNITION_BASE_MS:g} ms + "
+        f"{RECOGNITION_MS_PER_S:g} ms per second of utterance after the pause (Moonshine tiny on a quiet "
+        f"core); the recognitions run here took p50 / p95 {result['recognition_ms_p50']} / "
+        f"{result['recognition_ms_p95']} ms ({result['recognitions_run']} run, the rest from the cache).",
         "",
         "Cases per split: " + ", ".join(f"{k} {v}" for k, v in result["cases"].items())
         + f"; each in {' and '.join(conditions)} audio (counts below pool the conditions). Synthetic "
@@ -322,8 +378,12 @@ def main() -> None:
     parser.add_argument("--vads", nargs="+", default=engines, choices=engines)
     parser.add_argument("--verdict-delay-ms", type=float, default=60.0,
                         help="when the model's verdict reaches the detector after the pause")
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES,
+                        help="which kinds of endpointing to run (the timer is always needed)")
     parser.add_argument("--out", default="turns-human")
     args = parser.parse_args()
+    if "timer" not in args.families:
+        parser.error("the timer is the baseline: keep it in --families")
     if DEFAULT_VAD.value not in args.vads:
         parser.error(f"the default timer uses {DEFAULT_VAD.value}: keep it in --vads")
     result = evaluate(args)

@@ -21,17 +21,20 @@ TRANSCRIPT = TurnSettings(
     ("text", "expected"),
     [
         ("When are you open on Saturday?", Completeness.COMPLETE),
-        ("I'd like to return the kettle I bought last week.", Completeness.COMPLETE),
-        ("Thanks.", Completeness.COMPLETE),
-        ("I need to change my, uh,", Completeness.UNFINISHED),  # a comma: more is coming
+        ("Can I bring my dog to Yellowstone?", Completeness.COMPLETE),
+        ("I need to change my, uh,", Completeness.UNFINISHED),  # a filler
         ("My order number is.", Completeness.UNFINISHED),  # the recogniser's full stop after "is"
         ("It was the age of.", Completeness.UNFINISHED),  # a preposition
         ("Can I bring my dog and.", Completeness.UNFINISHED),  # a conjunction
         ("I'd like to return the.", Completeness.UNFINISHED),  # an article
         ("I need to change my.", Completeness.UNFINISHED),  # a possessive
-        ("So the machine shows um.", Completeness.UNFINISHED),  # a filler
         ("My order number is 4 5.", Completeness.UNFINISHED),  # digits: more may follow
-        ("where is my parcel", Completeness.UNSURE),  # no final punctuation: the timer decides
+        ("What are you talking about?", Completeness.UNSURE),  # a question, but ends on "about"
+        ("It was the epoch.", Completeness.UNSURE),  # a full stop: fragments get one too
+        ("I'd like to return the kettle I bought last week.", Completeness.UNSURE),
+        ("No matter,", Completeness.UNSURE),  # a comma: whole turns get one too
+        ("where is my parcel", Completeness.UNSURE),  # no punctuation: the timer decides
+        ("?", Completeness.UNSURE),
         ("", Completeness.UNSURE),
     ],
 )
@@ -92,7 +95,7 @@ def test_a_complete_verdict_that_comes_late_ends_the_turn_at_once() -> None:
     feed = Feed()
     pause = feed.say_then_pause(None)
     feed.frames(15, False)  # the transcript takes 300 ms more: 500 ms of silence
-    assert feed.detector.verdict(pause.utterance.end_of_speech_at, transcript_verdict("Thank you."))
+    assert feed.detector.verdict(pause.utterance.end_of_speech_at, transcript_verdict("Is that right?"))
     silence_ms, ended = feed.silence_until_end()
     assert silence_ms == 520 and ended.by_model
 
@@ -115,7 +118,7 @@ def test_the_caller_going_on_after_an_unfinished_pause_keeps_one_turn() -> None:
     assert ended.utterance.started_at == first.utterance.started_at
 
 
-@pytest.mark.parametrize("text", ["where is my parcel", None])
+@pytest.mark.parametrize("text", ["It was the epoch.", None])
 def test_an_unsure_transcript_or_none_leaves_the_timer(text: str | None) -> None:
     feed = Feed()
     feed.say_then_pause(text)
@@ -127,7 +130,7 @@ def test_a_verdict_on_an_utterance_that_went_on_is_ignored() -> None:
     feed = Feed()
     pause = feed.say_then_pause(None)
     feed.frames(5, True)  # the caller goes on
-    assert not feed.detector.verdict(pause.utterance.end_of_speech_at, transcript_verdict("Yes."))
+    assert not feed.detector.verdict(pause.utterance.end_of_speech_at, transcript_verdict("Really?"))
     silence_ms, _ = feed.silence_until_end()
     assert silence_ms == 740
 
