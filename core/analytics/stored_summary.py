@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the LLM SDKs load only when a summariser is made
 log = logging.getLogger(__name__)
 
 SUFFIX = ".summary"
-VERSION = 1  # raise when the summary's content changes: older stored summaries are then made again
+VERSION = 2  # raise when the summary's content changes: older stored summaries are then made again
 
 
 def summary_path(record: Path) -> Path:

@@ -1,5 +1,7 @@
 """A short extractive summary of a call: what the caller wanted (their questions, as said), what
-they were told (the first sentence of each answer, or that no answer was known) and the outcome.
+they were told (the first sentence of each answer, or that no answer was known; on a copilot turn
+the first sentence the person said next, since Earpiece's answer was only a suggestion to them)
+and the outcome.
 
 Extractive on purpose: every word comes from the transcript, so the summary cannot state anything
 the call did not contain. Measured on the labelled calls in tests/data/calls (evaluation.md;
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pysbd
 
@@ -79,6 +81,29 @@ def _outcome(call: CallData, disposition: Disposition) -> str:
     return f"{disposition}{detail}"
 
 
+def agent_reply(call: CallData, turn_id: object) -> str:
+    """What the agent (a person, on a copilot turn) said after the caller's question of `turn_id`,
+    until the caller spoke again; "" when nothing of theirs was transcribed."""
+    lines = sorted(call.transcript, key=lambda line: line.t)
+    asked = next((i for i, line in enumerate(lines)
+                  if line.speaker == "caller" and line.turn == turn_id), None)
+    said: list[str] = []
+    for line in lines[asked + 1:] if asked is not None else []:
+        if line.speaker == "caller":
+            break
+        if line.speaker == "agent":
+            said.append(line.text)
+    return " ".join(said)
+
+
+def _told(call: CallData, turn: dict[str, Any]) -> str:
+    if turn.get("mode") == "copilot":
+        reply = first_sentence(agent_reply(call, turn.get("turn_id")))
+        return f"the agent said: {reply}" if reply else "no reply heard"
+    answer = str(turn.get("answer", "")).strip()
+    return "no answer known" if declined(turn) or not answer else first_sentence(answer)
+
+
 def summarise(call: CallData, disposition: Disposition) -> CallSummary:
     questions = [t for t in call.turns if is_question(t)]
     wanted: list[str] = []
@@ -90,8 +115,7 @@ def summarise(call: CallData, disposition: Disposition) -> CallSummary:
         if len(wanted) == MAX_QUESTIONS:
             break
         wanted.append(question)
-        answer = str(turn.get("answer", "")).strip()
-        told.append("no answer known" if declined(turn) or not answer else first_sentence(answer))
+        told.append(_told(call, turn))
     extra = len({str(t["question"]).strip() for t in questions}) - len(wanted)
     outcome = _outcome(call, disposition)
     if extra > 0:

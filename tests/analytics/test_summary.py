@@ -33,3 +33,24 @@ def test_the_text_reads_as_sentences(archive: CallArchive) -> None:
     texts = [summarise(call, disposition(call)).text for call in archive.calls()]
     assert any(". Outcome:" in text for text in texts)
     assert not [text for text in texts if ".." in text or "?." in text]
+
+
+def test_a_copilot_turn_says_what_the_person_said_not_the_suggestion(records: Path, tmp_path: Path) -> None:
+    """On a copilot call Earpiece's answer is a card for the agent: the caller was told what the
+    agent said. The real call's record, as the copilot writes it: the turns in copilot mode, the
+    assistant's lines replaced by the agent's (written in; none after the second question)."""
+    path = records / f"{CALL_ID}.json"
+    data = json.loads(path.read_text())
+    agent = {1: "We open from nine until one on Saturdays. Anything else?", 3: "Bye now."}
+    kept = [line for line in data["transcript"] if line["speaker"] == "caller" or line["turn"] in agent]
+    data["transcript"] = [line if line["speaker"] == "caller" else
+                          {**line, "speaker": "agent", "text": agent[line["turn"]], "turn": 10 + line["turn"]}
+                          for line in kept]
+    data["mode"] = "copilot"
+    data["turns"] = [t | {"mode": "copilot"} for t in data["turns"]]
+    path.write_text(json.dumps(data))
+    call = CallArchive(records, tmp_path / "none.jsonl").get(CALL_ID)
+    summary = summarise(call, disposition(call))
+    assert summary.told == ("the agent said: We open from nine until one on Saturdays.", "no reply heard")
+    assert "Hours: 9:00 am" not in summary.text  # the card's suggestion, never said to the caller
+    assert summary.outcome == "handled by a person"
