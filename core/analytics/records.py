@@ -266,7 +266,8 @@ class CallArchive:
     def get(self, call_id: str) -> CallData:
         """The call's record. Raises CallNotFoundError naming the file when it cannot be read, or
         saying that the call kept no record (a call taken with the AI off: a recording only)."""
-        found = self.resolve(call_id)
+        path = self.folder / f"{call_id}.json"
+        found = call_id if path.is_file() and path.parent == self.folder else self.resolve(call_id)
         path = self.folder / f"{found}.json"
         if not path.is_file():
             kept = ", ".join(p.name for p in self._call_files()[found])
