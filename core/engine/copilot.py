@@ -85,6 +85,8 @@ class CopilotPolicy(Policy):
 
     async def _provisional(self, heard: Heard) -> _Card:
         card = await self._card(0, heard.text, self.ctx.recent(), heard.retrieval)
+        if self._early is None or self._early.heard is not heard:
+            return card  # the turn ended meanwhile: its own card comes now, with this answer
         shown = self._shown
         if card.event is not None and (shown is None or not _reads_the_same(shown, card.event)):
             self._shown = card.event

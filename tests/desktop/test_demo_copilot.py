@@ -46,8 +46,9 @@ def test_copilot_demo_rings_is_answered_and_suggests(
         said: list[str] = []
         window.demo.status.connect(said.append)
         try:
-            qtbot.waitUntil(lambda: any("4.95" in c.body.text() for c in window.copilot.cards()),
-                            timeout=60_000)
+            # the turn's own card (an early one may show while the caller is still talking)
+            qtbot.waitUntil(lambda: any("4.95" in c.body.text() and not c.suggestion.provisional
+                                        for c in window.copilot.cards()), timeout=60_000)
         except Exception as exc:
             raise AssertionError((said, window.copilot.transcript_lines(),
                                   [c.body.text() for c in window.copilot.cards()])) from exc

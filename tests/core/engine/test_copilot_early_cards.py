@@ -38,14 +38,17 @@ VAD = VadSettings(end_of_turn_ms=1000)
 
 
 class CountingResponder(OfflineResponder):
-    """The offline responder, counting the questions it answers."""
+    """The offline responder, counting the questions it answers (after `delay_s`, as a model's
+    first words would come)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_s: float = 0.0) -> None:
         super().__init__(0.3)
         self.questions: list[str] = []
+        self.delay_s = delay_s
 
     async def respond(self, request: AnswerRequest) -> AsyncIterator[str]:
         self.questions.append(request.question)
+        await asyncio.sleep(self.delay_s)
         async for part in super().respond(request):
             yield part
 
@@ -54,12 +57,12 @@ Seen = list[TranscriptEvent | SuggestionEvent]
 Collected = tuple[list[str], list[SuggestionEvent], CountingResponder]
 
 
-def run_turn(say: Callable[[ScriptedCaller], None]) -> tuple[Seen, CountingResponder]:
+def run_turn(say: Callable[[ScriptedCaller], None], answer_delay_s: float) -> tuple[Seen, CountingResponder]:
     """One caller turn in a copilot session: its transcript lines and cards, in order."""
 
     async def main() -> tuple[Seen, CountingResponder]:
         caller = ScriptedCaller()
-        responder = CountingResponder()
+        responder = CountingResponder(answer_delay_s)
         stack = VoiceStack(
             HeardSpeechToText(lambda: caller.last_said),
             ToneTextToSpeech(),
@@ -88,9 +91,9 @@ def run_turn(say: Callable[[ScriptedCaller], None]) -> tuple[Seen, CountingRespo
     return asyncio.run(main())
 
 
-def collect(say: Callable[[ScriptedCaller], None]) -> Collected:
+def collect(say: Callable[[ScriptedCaller], None], answer_delay_s: float = 0.0) -> Collected:
     """What the agent saw, as lines ("partial: ...", "final: ...", "card 0: ...") and the cards."""
-    seen, responder = run_turn(say)
+    seen, responder = run_turn(say, answer_delay_s)
     lines = []
     for event in seen:
         if isinstance(event, TranscriptEvent):
@@ -148,3 +151,11 @@ def test_a_provisional_card_is_always_settled_when_the_turn_ends() -> None:
     assert lines == [f"partial: {DELIVERY}", f"card 0: {DELIVERY}", "partial: Okay.", "final: Okay.",
                      "card 1: Okay."]
     assert cards[-1].answer == "" and not cards[-1].confident
+
+
+def test_an_answer_that_comes_after_the_turn_ended_is_only_the_turns_card() -> None:
+    """Answering the pause's words takes longer than the rest of the turn: no provisional card
+    flashes up after the caller's line; the turn's card uses that answer."""
+    lines, _, responder = collect(lambda caller: caller.say(DELIVERY), answer_delay_s=1.2)
+    assert lines == [f"partial: {DELIVERY}", f"final: {DELIVERY}", f"card 1: {DELIVERY}"]
+    assert responder.questions == [DELIVERY]
