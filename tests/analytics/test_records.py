@@ -144,3 +144,11 @@ def test_an_unreadable_record_or_a_lone_recording_is_found_and_deleted(records: 
     assert archive.delete(found) == found == ["70e400000001", "a1ff00000001"]
     assert not list(records.glob("70e4*")) and not list(records.glob("a1ff*"))
     assert len(list(records.iterdir())) == count - 3
+
+
+def test_an_id_never_reaches_outside_the_folder(records: Path, tmp_path: Path) -> None:
+    (tmp_path / "outside.json").write_bytes(sorted(records.glob("*.json"))[0].read_bytes())
+    archive = CallArchive(records, tmp_path / "none.jsonl")
+    with pytest.raises(CallNotFoundError, match=r"no call '\.\./outside'"):
+        archive.get("../outside")
+    assert archive.delete(["../outside"]) == [] and (tmp_path / "outside.json").exists()
