@@ -87,3 +87,22 @@ def test_vocabulary_names_products_and_proper_nouns(sample_store: KnowledgeStore
     common = {w.lower() for w in words} & {"refund", "machine", "delivery", "the", "coffee", "warranty"}
     assert not common
     assert len(words) <= 60
+
+
+def test_a_procedure_found_by_its_steps_is_found_whole(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    from earpiece.core.interfaces import UnitKind
+
+    page = Path(__file__).resolve().parents[1] / "data/answers/docs/login-gov/forgot-your-password.md"
+    question = "how do I reset my password?"
+    with KnowledgeStore(tmp_path / "store", embedder=embedder) as store:
+        store.create("help")
+        store.add("help", [page])
+        found = asyncio.run(KnowledgeRetriever(store, "help").search(question, 6))
+        plain = store.search("help", question, 6).passages
+    steps = [p for p in found if p.kind is UnitKind.LIST and p.heading == "How to reset your password"]
+    whole = [p for p in steps if sum(s.text in p.text for s in steps if s is not p) >= 2]
+    assert len(whole) == 1 and whole[0] not in plain  # the store alone ranks the steps above it
+    assert whole[0].text.startswith("Go to https://secure.login.gov. Select the “Forgot your password?” link")
+    assert whole[0].score == min(s.score for s in steps)
