@@ -123,12 +123,10 @@ class TurnDetector:
             end_ms = unfinished_ms = turns.max_silence_ms
             decide_ms = pause_ms = turns.model_silence_ms
         elif turns is not None and self.wants_transcript:
-            decide_ms, unfinished_ms = turns.complete_silence_ms, turns.unfinished_silence_ms
-            if not decide_ms < end_ms <= unfinished_ms:
-                raise ValueError(
-                    f"the transcript check needs turns.complete_silence_ms ({decide_ms}) < "
-                    f"vad.end_of_turn_ms ({end_ms}) <= turns.unfinished_silence_ms ({unfinished_ms})"
-                )
+            # The timer stays the bound between the two: a complete transcript never waits longer
+            # than it, an unfinished one never less (a longer `vad.end_of_turn_ms` set by hand wins).
+            decide_ms = min(turns.complete_silence_ms, end_ms)
+            unfinished_ms = max(turns.unfinished_silence_ms, end_ms)
         self._end_frames = frames_for(end_ms)  # silence that ends a turn without a verdict
         self._decide_frames = frames_for(decide_ms)  # the least silence a "complete" verdict ends
         self._unfinished_frames = frames_for(unfinished_ms)  # silence after an "unfinished" verdict

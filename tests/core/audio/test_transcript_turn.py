@@ -135,9 +135,14 @@ def test_a_verdict_on_an_utterance_that_went_on_is_ignored() -> None:
     assert silence_ms == 740
 
 
-def test_the_silences_must_bracket_the_timer() -> None:
-    with pytest.raises(ValueError, match="unfinished_silence_ms"):
-        TurnDetector(VadSettings(end_of_turn_ms=1500), turns=TRANSCRIPT)
+def test_a_timer_set_beyond_the_unfinished_silence_still_ends_the_turn() -> None:
+    feed = Feed(VadSettings(end_of_turn_ms=1500))  # set by hand above turns.unfinished_silence_ms
+    feed.say_then_pause("My order number is")
+    silence_ms, _ = feed.silence_until_end()
+    assert silence_ms == 1500  # the unfinished wait is never shorter than the timer
+
+
+def test_complete_silence_must_be_below_the_unfinished_silence() -> None:
     with pytest.raises(ValueError, match="complete_silence_ms"):
         TurnSettings(endpointing=Endpointing.TRANSCRIPT, complete_silence_ms=800, unfinished_silence_ms=700)
 
