@@ -55,7 +55,8 @@ class AccountTable:
     # -- SIP thread --------------------------------------------------------------------------------
     def open(self, ep: EngineEndpoint) -> None:
         self._ep = ep
-        self.gate = IncomingGate(self._ctx, self, self._config.admission)
+        udp = self._transports.id_of(Transport.UDP)
+        self.gate = IncomingGate(self._ctx, self, self._config.admission, udp)
 
     def all(self) -> list[SipAccount]:
         return list(self._accounts.values())

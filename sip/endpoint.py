@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pjsua2 as pj
 
 from earpiece.sip.config import EngineConfig
+from earpiece.sip.connections import ConnectionCap
 from earpiece.sip.guard import guarded
 from earpiece.sip.text import plain_text
 
@@ -35,9 +36,10 @@ class EngineEndpoint(pj.Endpoint):
     """Implements `PjsipStatus` for the accounts. Holds its listener weakly: nothing that the endpoint
     keeps alive may hold the endpoint (it must be destroyed on the SIP thread, after libDestroy)."""
 
-    def __init__(self, listener: EndpointListener) -> None:
+    def __init__(self, listener: EndpointListener, connections: ConnectionCap) -> None:
         super().__init__()
         self._listener = weakref.ref(listener)
+        self.connections = connections
         # Why the last server certificate was refused, e.g. "The certificate is untrusted".
         self.tls_rejection = ""
 
@@ -49,6 +51,16 @@ class EngineEndpoint(pj.Endpoint):
 
     @guarded
     def onTransportState(self, prm: Any) -> None:
+        handle = int(prm.hnd)
+        if prm.state == pj.PJSIP_TP_STATE_CONNECTED:
+            if not self.connections.connected(handle):
+                log.warning("SIP connection refused: %d connections alive", self.connections.alive)
+                self.transportShutdown(prm.hnd)
+                return
+        elif prm.state == pj.PJSIP_TP_STATE_DESTROY:
+            self.connections.destroyed(handle)
+        else:
+            self.connections.changed(handle)
         tls = prm.tlsInfo
         if not tls.isEmpty() and tls.verifyStatus != 0:
             self.tls_rejection = "; ".join(plain_text(str(m)) for m in tls.verifyMsgs) or "not verified"

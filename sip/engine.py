@@ -32,6 +32,7 @@ from earpiece.sip.call_table import CallSummary, CallTable
 from earpiece.sip.calls import SipCall, call_op
 from earpiece.sip.codecs import codec_ids, set_codec_order
 from earpiece.sip.config import EngineConfig
+from earpiece.sip.connections import ConnectionCap
 from earpiece.sip.endpoint import EngineEndpoint, PjsipLogWriter, endpoint_config, prefer_codecs
 from earpiece.sip.errors import EngineNotRunningError, SipError, UnknownCallError, detached
 from earpiece.sip.event_bus import EventBus, Subscriber
@@ -306,7 +307,7 @@ class SipEngine:
     # -- SIP thread: boot and teardown ---------------------------------------------------------------
     def _boot(self) -> EventPump:
         cfg = self.config
-        self._ep = ep = EngineEndpoint(self._accounts)
+        self._ep = ep = EngineEndpoint(self._accounts, ConnectionCap(cfg.admission.max_connections))
         ep.libCreate()
         self._log_writer = PjsipLogWriter()
         ep.libInit(endpoint_config(cfg, self._log_writer))

@@ -35,7 +35,11 @@ QUARANTINE_URI = "sip:quarantine@quarantine.invalid"
 class IncomingGate:
     """Owns the admission rules and the quarantine account (created after `libStart`, SIP thread)."""
 
-    def __init__(self, ctx: SipContext, accounts: AccountDirectory, limits: AdmissionLimits) -> None:
+    def __init__(
+        self, ctx: SipContext, accounts: AccountDirectory, limits: AdmissionLimits, udp_transport: int | None
+    ) -> None:
+        """`udp_transport`: the endpoint's UDP transport id (None: it has none); the quarantine's calls
+        are bound to it."""
         self.ctx = ctx
         self.accounts = accounts
         self.admission = Admission(limits)
@@ -44,6 +48,13 @@ class IncomingGate:
         acfg.idUri = QUARANTINE_URI
         acfg.regConfig.registerOnAdd = False
         acfg.mediaConfig.useLoopMedTp = True  # no RTP/RTCP sockets for calls that will be refused
+        if udp_transport is not None:
+            # Left free, PJSIP picks the Via of each refused call's dialog by opening a connection
+            # towards the caller's Contact when that is a TCP or TLS URI, even for an INVITE that came
+            # over UDP: 61 such INVITEs pointing at addresses that never answer held 61 of the SIP
+            # ioqueue's 64 keys, and the next connection that closed aborted the process in
+            # `pj_ioqueue_register_sock2` (its 500 ms closing keys are not counted as in use).
+            acfg.sipConfig.transportId = udp_transport
         acfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_DISABLED
         acfg.natConfig.iceEnabled = False
         self.account.create(acfg, False)

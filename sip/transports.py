@@ -51,6 +51,10 @@ class Transports:
                 raise SipError(f"no {transport.value.upper()} transport")
             return self._addresses[transport.value]
 
+    def id_of(self, transport: Transport) -> int | None:
+        """The id of the transport the configuration asked for (None if it is not enabled)."""
+        return self._ids.get(transport.value)
+
     def for_account(self, ep: Any, account: AccountSettings) -> int:
         """The transport id an account sends through; `SipError` if its transport is not enabled."""
         name = account.transport.value

@@ -74,6 +74,8 @@ def test_refused_invites_do_not_use_up_the_budget() -> None:
 def test_a_budget_that_could_exhaust_pjsips_sockets_is_refused() -> None:
     with pytest.raises(ValueError, match="64 media sockets"):
         AdmissionLimits(media_invites_per_s=29)
+    with pytest.raises(ValueError, match="SIP ioqueue"):
+        AdmissionLimits(max_connections=49)
 
 
 @pytest.mark.parametrize(

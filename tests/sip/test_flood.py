@@ -4,7 +4,9 @@ engine running in a child process (an abort fails the test, not pytest); afterwa
 
 from __future__ import annotations
 
+import socket
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from earpiece.sip.admission import AdmissionLimits
 from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
-from tests.peers.process import wait_for
+from tests.peers.process import LOOPBACK, free_port, wait_for
 from tests.peers.sipp import run_sipp
 from tests.sip.conftest import USERS
 from tests.sip.engine_child import EngineChild
@@ -122,4 +124,72 @@ def test_a_burst_from_many_trusted_addresses_is_held_to_the_socket_budget(
         assert offered <= AdmissionLimits().media_invites_per_s * (elapsed + 1), (offered, elapsed)
         refused = phone.of("IncomingCallRejected", code=503)
         assert refused and all("new calls this second" in e["reason"] for e in refused)
+        assert_answers_a_real_call(phone, registrar)
+
+
+def raw_invite(target: tuple[str, int], via: str, contact: str) -> bytes:
+    """A direct INVITE from a stranger (so the quarantine refuses it 403) with the given Via sent-by
+    ("UDP 127.0.0.1:5070") and Contact URI."""
+    tag = uuid.uuid4().hex
+    sdp = "".join(
+        f"{line}\r\n" for line in ("v=0", "o=x 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                                   "m=audio 40000 RTP/AVP 0")
+    )
+    return (
+        f"INVITE sip:alice@{target[0]}:{target[1]} SIP/2.0\r\nVia: SIP/2.0/{via};branch=z9hG4bK{tag}\r\n"
+        f"Max-Forwards: 70\r\nFrom: <sip:mallory@{LOOPBACK}>;tag={tag[:8]}\r\nTo: <sip:alice@{target[0]}>\r\n"
+        f"Call-ID: {tag}\r\nCSeq: 1 INVITE\r\nContact: <{contact}>\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+    ).encode()
+
+
+def test_invites_whose_contact_is_a_tcp_address_that_never_answers_are_refused_and_survived(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Sent over UDP to a phone that also listens on TCP (the default): 50 INVITEs whose Contact is a
+    TCP URI of an address that never completes a connection, then 30 whose Contact is a closed TCP
+    port. The refused calls' dialogs used to connect to each Contact: the pending connections held 50
+    of the SIP ioqueue's 64 keys, the refused ones each held one for 500 ms after closing, and when
+    those took the last free keys PJSIP aborted the process
+    (`pj_ioqueue_register_sock2: Assertion '!pj_list_empty(&ioqueue->free_list)'`)."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, tcp=True) as phone, \
+            socket.socket() as silent, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        silent.bind(("0.0.0.0", 0))
+        silent.listen(0)  # never accepted: once its queue is full, connections to it hang unanswered
+        sender.bind((LOOPBACK, 0))
+        via = f"UDP {LOOPBACK}:{sender.getsockname()[1]}"
+        never = [f"sip:x@127.0.0.{n + 2}:{silent.getsockname()[1]};transport=tcp" for n in range(50)]
+        closed = [f"sip:x@{LOOPBACK}:{free_port(udp=False)};transport=tcp" for _ in range(30)]
+        for n, contact in enumerate(never + closed):
+            sender.sendto(raw_invite(phone.address, via, contact), phone.address)
+            time.sleep(0.05 if n < len(never) else 0.02)
+        refused = phone.of
+        wait_for(lambda: len(refused("IncomingCallRejected", code=403)) == 80 or not phone.alive(), 10)
+        assert_answers_a_real_call(phone, registrar)
+        assert len(refused("IncomingCallRejected", code=403)) == 80
+
+
+def test_invites_each_on_its_own_tcp_connection_are_refused_and_survived(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """200 INVITEs from strangers, each on a TCP connection of its own that the sender closes 20 ms
+    later, with a Via naming a closed port. A connection whose INVITE was answered stays alive until
+    that transaction ends (32 s), and a 403 that finds its connection closed goes out on a new one
+    to the Via's address, refused at once: the held connections and the closing ones took the SIP
+    ioqueue's last keys after about 70 INVITEs and PJSIP aborted the process. Beyond `max_connections`
+    alive, a new connection is shut down before PJSIP reads from it."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, tcp=True) as phone:
+        via = f"TCP {LOOPBACK}:{free_port(udp=False)}"
+        for _ in range(200):
+            try:
+                with socket.create_connection(phone.tcp_address, timeout=2) as connection:
+                    connection.sendall(raw_invite(phone.tcp_address, via, f"sip:x@{LOOPBACK}:9"))
+                    time.sleep(0.02)
+            except OSError:  # a refused connection may be closed before the INVITE is written
+                pass
+            if not phone.alive():
+                break
+        assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
+        assert len(phone.of("IncomingCallRejected", code=403)) >= AdmissionLimits().max_connections
+        assert "SIP connection refused" in phone.log_tail(200_000)
         assert_answers_a_real_call(phone, registrar)
