@@ -301,12 +301,13 @@ class Settings(BaseSettings):
     # webrtcvad timer with <= 5 % cut-ins on dev (4.0 %); on test it cut in on 2.3 % of cases (600 ms:
     # 10.5 %) at a delay of p50 / p95 790 / 830 ms after the last word (600 ms: 650 / 690). No Smart
     # Turn setting reached 5 % on dev (the fewest: 6.1 %, at a median delay of about 1 s).
-    # By default the transcript check shortens or lengthens that timer (bench/results/turns-transcript):
-    # a question ends after 600 ms, unfinished words wait up to 1000 ms, the rest 740 ms. On dev 3.0 %
-    # cut-ins, delay p50 / p95 725 / 880 ms (timer: 4.0 %, 780 / 830); on test 2.3 %, 725 / 830 (timer:
-    # 2.3 %, 790 / 830). The benchmark's own pick on dev (timer 700, question 560 ms) cut in on 5.5 %
-    # of test cases; this one keeps today's 740 ms timer, as issue #13's brief set it.
-    turns: TurnSettings = Field(default_factory=lambda: TurnSettings(endpointing=Endpointing.TRANSCRIPT))
+    # The transcript check (turns.endpointing = transcript, with TurnSettings' silences) shortens or
+    # lengthens that timer (bench/results/turns-transcript): a question ends after 600 ms, unfinished
+    # words wait up to 1000 ms, the rest 740 ms. On dev 3.0 % cut-ins, delay p50 / p95 725 / 880 ms
+    # (timer: 4.0 %, 780 / 830); on test 2.3 %, 725 / 830 (timer: 2.3 %, 790 / 830). The benchmark's
+    # own pick on dev (timer 700, question 560 ms) cut in on 5.5 % of test cases; these silences keep
+    # today's 740 ms timer, as issue #13's brief set it.
+    turns: TurnSettings = Field(default_factory=lambda: TurnSettings(endpointing=Endpointing.TIMER))
 
     @classmethod
     def settings_customise_sources(
