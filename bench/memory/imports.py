@@ -21,7 +21,7 @@ MODULES = (
     "chromadb",
     "onnx",
     "av",
-    "pjsua2",
+    "earpiece.sip.engine",  # pjsua2 (the `pjsua2` package itself loads its library lazily)
     "earpiece.core.knowledge.embedding",  # the embedder's module (MiniLM over ONNX Runtime)
     "earpiece.core.stt.pool",  # what a recognition worker imports
     "earpiece.headless.agent",  # what `earpiece agent` imports
