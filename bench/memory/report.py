@@ -48,7 +48,9 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
             agent = step["agent"]
             lines.append(f"| {step['step']} | " + " | ".join(f"{agent[c]:.0f}" for c in _COLUMNS)
                          + f" | {step['line']['pss']:.0f} |")
-        lines.append("")
+        models = report["startup"][-1].get("models", {})
+        held = ", ".join(f"{name} x{count}" for name, count in sorted(models.items())) or "none seen"
+        lines += ["", f"Models held by the agent after start-up: {held}", ""]
     if "line" in report:
         line = report["line"]
         lines += ["## The whole line: `earpiece agent` and its processes", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import json
 import os
 import subprocess
@@ -51,8 +52,28 @@ def _steps() -> None:  # runs in the child
     step("heap frozen")
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     step("after malloc_trim(0)")
+    steps[-1]["models"] = loaded_models()
     print(json.dumps(steps))
     reader.close()
+
+
+def loaded_models() -> dict[str, int]:
+    """How many of each model object the process holds (a model loaded twice shows as 2)."""
+    import onnxruntime
+
+    from earpiece.core.knowledge.embedding import MiniLmEmbedder
+
+    counts: dict[str, int] = {}
+    gc.unfreeze()  # frozen objects are not listed
+    for obj in gc.get_objects():
+        if isinstance(obj, onnxruntime.InferenceSession):
+            name = f"onnxruntime session {Path(obj._model_path).name if obj._model_path else '(from bytes)'}"
+        elif isinstance(obj, MiniLmEmbedder):
+            name = "MiniLmEmbedder"
+        else:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def startup_steps(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
