@@ -19,6 +19,7 @@ from tests.peers.process import LOOPBACK, free_port, wait_for
 from tests.peers.sipp import run_sipp
 from tests.sip.conftest import USERS
 from tests.sip.engine_child import EngineChild
+from tests.sip.malformed import malformed_invites
 
 pytestmark = pytest.mark.peers
 
@@ -192,4 +193,21 @@ def test_invites_each_on_its_own_tcp_connection_are_refused_and_survived(
         assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
         assert len(phone.of("IncomingCallRejected", code=403)) >= AdmissionLimits().max_connections
         assert "SIP connection refused" in phone.log_tail(200_000)
+        assert_answers_a_real_call(phone, registrar)
+
+
+def test_protos_like_malformed_invites_are_dropped_or_refused_and_the_phone_answers_the_next_call(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Every case of tests/sip/malformed.py (each header and SDP line overflowed, format strings, NUL
+    and non-UTF-8 bytes, Content-Length mismatches, multipart bodies, truncations) straight to a phone
+    that also listens on TCP, 100 a second: it stays alive through each one and answers a real call."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, tcp=True) as phone, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.bind((LOOPBACK, 0))
+        for what, datagram in malformed_invites(phone.address, sender.getsockname()):
+            sender.sendto(datagram, phone.address)
+            time.sleep(0.01)
+            assert phone.alive(), f"the phone died after {what} ({phone.exit_status()}):\n{phone.log_tail()}"
+        assert phone.of("IncomingCallRejected", code=513), "no oversized INVITE was refused"
         assert_answers_a_real_call(phone, registrar)
