@@ -31,14 +31,14 @@ Shape = Callable[[str], str]
 class Invite:
     """A well-formed direct INVITE to `user@host:port` from `me`, to be broken one part at a time."""
 
-    def __init__(self, target: tuple[str, int], me: tuple[str, int], n: int) -> None:
+    def __init__(self, target: tuple[str, int], me: tuple[str, int], n: int, user: str = "alice") -> None:
         (host, port), (mine, my_port) = target, me
-        self.request_line = f"INVITE sip:alice@{host}:{port} SIP/2.0"
+        self.request_line = f"INVITE sip:{user}@{host}:{port} SIP/2.0"
         self.headers = [
             ("Via", f"SIP/2.0/UDP {mine}:{my_port};branch=z9hG4bK-m{n};rport"),
             ("Max-Forwards", "70"),
             ("From", f'"Mallory" <sip:mallory@{mine}:{my_port}>;tag=m{n}'),
-            ("To", f"<sip:alice@{host}:{port}>"),
+            ("To", f"<sip:{user}@{host}:{port}>"),
             ("Call-ID", f"malformed-{n}@{mine}"),
             ("CSeq", "1 INVITE"),
             ("Contact", f"<sip:mallory@{mine}:{my_port}>"),
@@ -80,12 +80,14 @@ def _header_shapes(host: str, port: int, mine: str) -> dict[str, list[Shape]]:
     }
 
 
-def malformed_invites(target: tuple[str, int], me: tuple[str, int]) -> Iterator[tuple[str, bytes]]:
+def malformed_invites(
+    target: tuple[str, int], me: tuple[str, int], user: str = "alice"
+) -> Iterator[tuple[str, bytes]]:
     """(what is broken, the datagram) for every case; `me` is the sender's address (its Via)."""
     counter = iter(range(1_000_000))
 
     def new() -> Invite:
-        return Invite(target, me, next(counter))
+        return Invite(target, me, next(counter), user)
 
     for header, shapes in _header_shapes(target[0], target[1], me[0]).items():
         for number, shape in enumerate(shapes):
