@@ -1,10 +1,13 @@
 """No packet kills `earpiece agent`: SIPp sends the INVITE whose oversized Content-Type aborted it
-(PROTOS c07-sip) and a burst of 200 INVITEs at 100/s straight to its SIP port; the agent process
-lives on and answers a real caller right afterwards."""
+(PROTOS c07-sip) and a burst of 200 INVITEs at 100/s straight to its SIP port, then come the
+PROTOS-like malformed INVITEs of tests/sip/malformed.py and INVITEs whose Contact is a TCP address
+that never answers; the agent process lives on and answers a real caller after each."""
 
 from __future__ import annotations
 
 import re
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,9 @@ import pytest
 
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall
 from tests.peers.kamailio import Kamailio
+from tests.peers.process import LOOPBACK
 from tests.peers.sipp import run_sipp
+from tests.sip.malformed import malformed_invites, send_invites_naming_tcp_contacts_that_never_answer
 
 pytestmark = [pytest.mark.peers, pytest.mark.models]
 
@@ -63,4 +68,29 @@ def test_a_burst_of_200_invites_at_100_per_s_does_not_kill_the_agent(
     assert agent.alive(), f"the agent died:\n{agent.text()[-3000:]}"
     # 403 each; under load a few may outlast SIPp's two retransmissions (1.5 s) and count as failed
     assert result.successful_calls >= 180, result.details
+    assert_answers(agent, registrar, tmp_path)
+
+
+def test_protos_like_malformed_invites_do_not_kill_the_agent(
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Every case of tests/sip/malformed.py, 100 a second, straight to the agent's SIP port."""
+    target = sip_address(agent)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.bind((LOOPBACK, 0))
+        for what, datagram in malformed_invites(target, sender.getsockname(), user=agent.user):
+            sender.sendto(datagram, target)
+            time.sleep(0.01)
+            assert agent.alive(), f"the agent died after {what}:\n{agent.text()[-3000:]}"
+    assert_answers(agent, registrar, tmp_path)
+
+
+def test_invites_naming_tcp_contacts_that_never_answer_do_not_kill_the_agent(
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Over UDP to an agent that also listens on TCP (its default): 50 INVITEs whose Contact is a TCP
+    address that never completes a connection, then 30 naming a closed TCP port (the abort is
+    explained in tests/sip/test_flood.py)."""
+    send_invites_naming_tcp_contacts_that_never_answer(sip_address(agent), agent.user)
+    time.sleep(1.0)
     assert_answers(agent, registrar, tmp_path)

@@ -5,7 +5,11 @@ SDP lines broken the same way, multipart bodies, repeated and missing headers, a
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable, Iterator
+
+from tests.peers.process import LOOPBACK, free_port
 
 VALUES: dict[str, str] = {
     "empty": "",
@@ -148,3 +152,20 @@ def malformed_invites(
     yield "no blank line before the body", whole.replace(b"\r\n\r\n", b"\r\n", 1)
     for cut in range(1, len(whole), 11):
         yield f"cut at byte {cut}", whole[:cut]
+
+
+def send_invites_naming_tcp_contacts_that_never_answer(target: tuple[str, int], user: str = "alice") -> int:
+    """Over UDP to `target`: 50 direct INVITEs whose Contact is a TCP address that never completes a
+    connection, then 30 naming a closed TCP port (the abort they caused: tests/sip/test_flood.py).
+    Returns how many were sent."""
+    with socket.socket() as silent, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        silent.bind(("0.0.0.0", 0))
+        silent.listen(0)  # never accepted: once its queue is full, connections to it hang unanswered
+        sender.bind((LOOPBACK, 0))
+        never = [f"sip:x@127.0.0.{n + 2}:{silent.getsockname()[1]};transport=tcp" for n in range(50)]
+        closed = [f"sip:x@{LOOPBACK}:{free_port(udp=False)};transport=tcp" for _ in range(30)]
+        for n, contact in enumerate(never + closed):
+            invite = Invite(target, sender.getsockname(), n, user).set("Contact", f"<{contact}>")
+            sender.sendto(invite.encode(), target)
+            time.sleep(0.05 if n < len(never) else 0.02)
+    return len(never) + len(closed)
