@@ -106,12 +106,14 @@ class CallController:
         self._tasks: set[asyncio.Task[Any]] = set()  # referenced until done (asyncio keeps weak refs)
         self._closing = False
         self._hurry = asyncio.Event()
+        self._retention_at: float | None = None  # loop time the retention period was last applied
+        self._retention: asyncio.Task[list[str]] | None = None
 
     # -- public (loop thread) ----------------------------------------------------------------------
     async def start(self) -> list[Path]:
         """Apply the retention period and write the records of calls an earlier process lost in a
         crash (returned)."""
-        await asyncio.to_thread(apply_retention, self.settings, CallArchive(self.calls_dir))
+        await self._apply_retention()
         return await asyncio.to_thread(recover_lost_calls, self.calls_dir, "an earlier process ended")
 
     @property
@@ -212,14 +214,16 @@ class CallController:
         limit = self.policy.max_calls
         if self._closing or (limit is not None and len(self._calls) >= limit):
             why = "shutting down" if self._closing else f"{len(self._calls)} calls in progress"
-            log.info("refusing call from %s (%s)", event.remote_uri, why)
+            log.info("refusing call %s (%s)", event.call_id, why)
+            log.debug("call %s was from %s", event.call_id, event.remote_uri)
             log_failure(self.line.reject(event.call_id), f"reject {event.call_id}")
             return
         call = self._new_call(event.call_id, event.account_id, event.remote_uri)
         call.facts.display_name, call.facts.offered_at = event.display_name, event.at
         self._journal.offered(call.facts)
         if self.policy.answer:
-            log.info("call %s from %s: answering", event.call_id, event.remote_uri)
+            log.info("call %s: answering", event.call_id)
+            log.debug("call %s is from %s", event.call_id, event.remote_uri)
             asyncio.get_running_loop().call_later(
                 self.policy.answer_delay_s,
                 lambda: log_failure(self.line.answer(event.call_id), f"answer {event.call_id}"),
@@ -338,12 +342,14 @@ class CallController:
             call.mark_frame_gap(f"turn {event.turn_id} speaking")
         elif isinstance(event, TranscriptEvent) and event.final and event.speaker is Speaker.CALLER:
             call.answering = mode is CallMode.AUTONOMOUS
-            log.info("call %s caller: %s", call.call_id, event.text)
+            log.info("call %s turn %d: the caller said %s", call.call_id, event.turn_id, _size(event.text))
+            log.debug("call %s turn %d: the caller said %r", call.call_id, event.turn_id, event.text)
         elif isinstance(event, TurnMetricsEvent):
             call.answering = False
             m = event.metrics
-            log.info("call %s turn %d (%s): voice-to-voice %s ms; answer: %s",
-                     call.call_id, m.turn_id, m.intent, m.voice_to_voice_ms, m.answer)
+            log.info("call %s turn %d (%s): voice-to-voice %s ms; confidence %s; answer of %s",
+                     call.call_id, m.turn_id, m.intent, m.voice_to_voice_ms, m.confidence, _size(m.answer))
+            log.debug("call %s turn %d: answer %r", call.call_id, m.turn_id, m.answer)
         elif isinstance(event, TransferRequested):
             self._transfer(call, event)
         elif isinstance(event, ModeChanged):
@@ -372,7 +378,8 @@ class CallController:
             attempt.error = "no transfer destination is configured"
             self._transfer_failed(call, attempt)
             return
-        log.info("call %s: transferring to %s (%s)", call.call_id, destination, event.summary)
+        log.info("call %s: transferring to %s (%s)", call.call_id, destination, event.reason)
+        log.debug("call %s: transfer summary %r", call.call_id, event.summary)
         self._tell(call, TransferStatus.STARTED, destination, event.summary)
         loop = asyncio.get_running_loop()
 
@@ -467,6 +474,21 @@ class CallController:
             store_summary_after_call(path, self.settings)
         self._drop(call)
         self._spawn(release_memory_after_call())
+        self._retention_due()
+
+    def _retention_due(self) -> None:
+        """A long-running controller (the agent, a desktop left open) deletes calls that grew older
+        than the retention period: after a call ends (its record written), at most every
+        `policy.retention_every_s`, one pass at a time."""
+        last, now = self._retention_at, asyncio.get_running_loop().time()
+        running = self._retention is not None and not self._retention.done()
+        if not running and (last is None or now - last >= self.policy.retention_every_s):
+            self._retention = self._spawn(self._apply_retention())
+
+    async def _apply_retention(self) -> list[str]:
+        """In a thread: it reads every record's start time and deletes files."""
+        self._retention_at = asyncio.get_running_loop().time()
+        return await asyncio.to_thread(apply_retention, self.settings, CallArchive(self.calls_dir))
 
     def _write_record(self, call: ActiveCall) -> Path | None:
         """Write the call's record (its sessions never do): one file per call, rewritten when a call
@@ -493,3 +515,9 @@ class CallController:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _size(text: str) -> str:
+    """How much was said, without what: caller's words and answers are personal and the log outlives
+    the call (it is rotated by size, not deleted with the call or by the retention period)."""
+    return f"{len(text.split())} words ({len(text)} characters)"

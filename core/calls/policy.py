@@ -17,6 +17,9 @@ class StackSource(Protocol):
         ...
 
 
+RETENTION_EVERY_S = 3600.0  # a long-running controller applies the retention period this often at most
+
+
 @dataclass(frozen=True, slots=True)
 class CallPolicy:
     """What the controller decides by itself; the defaults are the desktop's (the user answers)."""
@@ -31,3 +34,4 @@ class CallPolicy:
     transfer_to: str | None = None  # None: the account's handover_uri; "" = nowhere
     greeting: str | None = None  # None: the engine's
     calls_dir: Path | None = None  # None: data_dir()/calls
+    retention_every_s: float = RETENTION_EVERY_S  # after a call ends, once this long since the last time
