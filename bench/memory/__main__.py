@@ -38,6 +38,8 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=8.0, help="seconds of silence after each question")
     parser.add_argument("--env", nargs="*", default=[],
                         help="NAME=value for the agent (e.g. EARPIECE_STT__WORKERS=1)")
+    parser.add_argument("--agent-args", nargs="*", default=[],
+                        help="more arguments for `earpiece agent`, e.g. --agent-args=--supervise")
     parser.add_argument("--name", default="memory", help="results file name (without extension)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -54,7 +56,7 @@ def main() -> int:
     if "line" in args.parts:
         _, speeches = caller_speech(args.questions)
         print("the whole line (agent and workers)...", flush=True)
-        report["line"] = measure_line(args.levels, speeches, args.gap, env)
+        report["line"] = measure_line(args.levels, speeches, args.gap, env, tuple(args.agent_args))
     report = {**clock.header("memory"), **report}
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / f"{args.name}.json").write_text(json.dumps(report, indent=2))

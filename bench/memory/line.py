@@ -29,13 +29,14 @@ def _described(processes: dict[int, Memory], roles: dict[int, str]) -> dict[str,
 
 
 def measure_line(levels: list[int], speeches: list[bytes], gap_s: float,
-                 env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Idle, then each level of simultaneous calls (peak while they run, then idle again)."""
-    out: dict[str, Any] = {"env": env or {}}
+                 env: dict[str, str] | None = None, agent_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Idle, then each level of simultaneous calls (peak while they run, then idle again);
+    `agent_args` are added to `earpiece agent`'s (e.g. --supervise: the supervisor and both agents)."""
+    out: dict[str, Any] = {"env": env or {}, "agent_args": list(agent_args)}
     with tempfile.TemporaryDirectory(prefix="earpiece-bench-memory-") as tmp, \
             Kamailio(users={"agent": "agent-pw"}) as registrar, \
             AgentProcess(registrar, "agent", "agent-pw", Path(tmp), max_calls=max(levels, default=1),
-                         extra_env=env) as agent:
+                         extra_args=agent_args, extra_env=env) as agent:
         time.sleep(SETTLE_S)
         out["idle"] = snapshot(agent.pid)
         print(f"  idle: {out['idle']['line']}", flush=True)

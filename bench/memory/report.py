@@ -20,11 +20,12 @@ def _table(title: str, processes: list[dict[str, Any]], totals: str) -> list[str
 
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     machine = report["machine"]
+    agent_args = " ".join(report.get("line", {}).get("agent_args", [])) or "none"
     lines = [
         "# Memory of the answering line", "",
         f"{report['started_at']}, {report['duration_s']} s; load average {machine['load_average_start']} "
         f"at the start, {machine['load_average_end']} at the end; "
-        f"agent environment {report['env'] or 'default'}.", "",
+        f"agent environment {report['env'] or 'default'}; more agent arguments: {agent_args}.", "",
         "MB. RSS: resident; PSS: shared pages split between the processes that map them (the line's "
         "PSS is their sum, every page once); USS: private to the process; anon: the anonymous part "
         "of RSS.", "",

@@ -75,7 +75,7 @@ def role(pid: int) -> str:
     if "spawn_main" in cmd or "multiprocessing" in cmd:
         return "recognition-worker"
     if " agent" in cmd:
-        return "agent"
+        return "supervisor" if "--supervise" in cmd else "standby agent" if "--standby" in cmd else "agent"
     return cmd.split(" ", 1)[0].rsplit("/", 1)[-1]
 
 
