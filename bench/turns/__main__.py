@@ -28,8 +28,9 @@ follow start a new turn.
 The default timer is chosen on dev (both audio conditions pooled): the shortest timer on webrtcvad
 (the default VAD) whose cut-ins are at most `CUT_IN_GOAL_PCT` of the cases (issue #13's goal). The
 Smart Turn setup and the transcript-check setup with the lowest median delay under that goal on dev
-are named beside it (or, when none meets it, the one with the fewest cut-ins). The test split is
-reported for every setup. Writes bench/results/<out>.json and .md.
+are named beside it (or, when none meets it, the one with the fewest cut-ins), and so is today's
+default (`Settings.turns`). The test split is reported for every setup. Writes
+bench/results/<out>.json and .md.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from earpiece.core.audio.turn_settings import Endpointing, TurnSettings, VadEngi
 from earpiece.core.audio.turns import TurnDetector
 from earpiece.core.audio.vad import frame_voice_activity
 from earpiece.core.engine.config import EngineConfig
-from earpiece.core.settings import VadSettings
+from earpiece.core.settings import Settings, VadSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 # Whole 20 ms frames: the detector rounds a silence to the nearest frame (650 would run as 660).
@@ -75,7 +76,21 @@ MODEL_SILENCES_MS = (200, 300)
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
 MAX_SILENCES_MS = (600, 800, 1000, 1200)
 DEFAULT_VAD = VadEngine.WEBRTC
-DEFAULT = f"timer {VadSettings().end_of_turn_ms} ms · {DEFAULT_VAD.value}"  # today's default
+TIMER_DEFAULT = f"timer {VadSettings().end_of_turn_ms} ms · {DEFAULT_VAD.value}"
+
+
+def transcript_name(complete: int, timer: int, unfinished: int) -> str:
+    return f"transcript {complete} ms, timer {timer} ms, unfinished {unfinished} ms · {DEFAULT_VAD.value}"
+
+
+_TURNS: TurnSettings = Settings.model_fields["turns"].get_default(call_default_factory=True)
+WIRED_TRANSCRIPT = transcript_name(  # TurnSettings()' silences on today's timer
+    TurnSettings().complete_silence_ms, VadSettings().end_of_turn_ms, TurnSettings().unfinished_silence_ms
+)
+DEFAULT = (  # today's default
+    transcript_name(_TURNS.complete_silence_ms, VadSettings().end_of_turn_ms, _TURNS.unfinished_silence_ms)
+    if _TURNS.endpointing is Endpointing.TRANSCRIPT else TIMER_DEFAULT
+)
 WIRED_SMART_TURN = "smart-turn 200 ms, p >= 0.5, max 1200 ms · webrtc"  # TurnSettings()' model values
 CUT_IN_GOAL_PCT = 5.0
 CUT_IN_SLACK_S = 0.05
@@ -123,8 +138,7 @@ def setups(vads: Iterable[str]) -> list[Setup]:
                         endpointing=Endpointing.TRANSCRIPT, vad=DEFAULT_VAD,
                         complete_silence_ms=complete, unfinished_silence_ms=unfinished,
                     )
-                    name = (f"transcript {complete} ms, timer {timer} ms, unfinished {unfinished} ms"
-                            f" · {DEFAULT_VAD.value}")
+                    name = transcript_name(complete, timer, unfinished)
                     out.append(Setup(name, VadSettings(end_of_turn_ms=timer), turns))
     return out
 
@@ -199,7 +213,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                     results.append(outcome(case, ends))
                 outcomes[setup.name][condition] = results
             print(f"{condition} · {engine}: setups done ({len(judge.compute_ms)} model calls, "
-                  f"{len(transcripts.computed_ms)} recognitions so far)", flush=True)
+                  f"{transcripts.recognised} recognitions so far)", flush=True)
     summaries: dict[str, dict[str, dict[str, Any]]] = {}
     for name, by_condition in outcomes.items():
         summaries[name] = {}
@@ -224,9 +238,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "verdict_delay_ms": args.verdict_delay_ms,
         "turn_model_ms_p50": _pct(judge.compute_ms, 50),
         "turn_model_ms_p95": _pct(judge.compute_ms, 95),
-        "recognition_ms_p50": _pct(transcripts.computed_ms, 50),
-        "recognition_ms_p95": _pct(transcripts.computed_ms, 95),
-        "recognitions_run": len(transcripts.computed_ms),
+        "recognition_ms_p50": _pct(transcripts.compute_ms, 50),
+        "recognition_ms_p95": _pct(transcripts.compute_ms, 95),
+        "pause_transcripts": len(transcripts.compute_ms),
+        "recognitions_run": transcripts.recognised,
         "conditions": list(args.conditions),
         "cases": {
             f"{split}/{kind}/{'human' if human else 'synthetic'}": sum(
@@ -246,8 +261,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                 if o["cut_in"]
             ]
             for name in dict.fromkeys(
-                n for n in (DEFAULT, choice["chosen"], choice["best_smart_turn"], choice["best_transcript"])
-                if n
+                n for n in (choice["default"], choice["chosen"], choice["best_smart_turn"],
+                            choice["best_transcript"], WIRED_TRANSCRIPT)
+                if n in summaries
             )
         },
     }
@@ -273,7 +289,8 @@ def choose(summaries: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
 
     best_smart, smart_under = best("smart-turn")
     best_transcript, transcript_under = best("transcript")
-    return {"default": DEFAULT, "chosen": min(timers, key=rank) if timers else None,
+    default = DEFAULT if DEFAULT in summaries else TIMER_DEFAULT
+    return {"default": default, "chosen": min(timers, key=rank) if timers else None,
             "best_smart_turn": best_smart, "smart_turn_under_goal": smart_under,
             "best_transcript": best_transcript, "transcript_under_goal": transcript_under}
 
@@ -320,20 +337,26 @@ def markdown(result: dict[str, Any]) -> str:
                         else f"No {label} setup has {goal}; the one with the fewest: {best}")
             verdict += f" ({figures(best)}). "
     verdict += "The test split below shows whether they hold."
-    interesting = [n for n in (chosen, choice["default"], choice["best_transcript"]) if n]
+    interesting = [n for n in (chosen, choice["default"], TIMER_DEFAULT, choice["best_transcript"],
+                               WIRED_TRANSCRIPT) if n in summaries]
     interesting += [n for n in (choice["best_smart_turn"], WIRED_SMART_TURN) if n in summaries]
     interesting += [n for n in summaries if n.startswith("timer") and n not in interesting]
     lines = [
         "# End of turn on recorded human speech and synthetic voices",
         "",
         f"{result['when']} on {result['machine']}, load average {result['load_average']}. Cut-in counts "
-        f"do not depend on the machine's load (the model's verdict is taken to arrive "
-        f"{result['verdict_delay_ms']} ms after the pause); the turn model's time measured here "
-        f"(p50 / p95 {result['turn_model_ms_p50']} / {result['turn_model_ms_p95']} ms) is a smoke figure. "
-        f"The transcript check's verdict is taken to arrive {RECOGNITION_BASE_MS:g} ms + "
+        f"do not depend on the machine's load: "
+        + (f"the Smart Turn model's verdict is taken to arrive {result['verdict_delay_ms']} ms after the "
+           f"pause (its time measured here, p50 / p95 {result['turn_model_ms_p50']} / "
+           f"{result['turn_model_ms_p95']} ms, is a smoke figure); "
+           if result["turn_model_ms_p50"] is not None else "")
+        + f"the transcript check's verdict is taken to arrive {RECOGNITION_BASE_MS:g} ms + "
         f"{RECOGNITION_MS_PER_S:g} ms per second of utterance after the pause (Moonshine tiny on a quiet "
-        f"core); the recognitions run here took p50 / p95 {result['recognition_ms_p50']} / "
-        f"{result['recognition_ms_p95']} ms ({result['recognitions_run']} run, the rest from the cache).",
+        f"core). The {result['pause_transcripts']} pause transcripts took p50 / p95 "
+        f"{result['recognition_ms_p50']} / {result['recognition_ms_p95']} ms when they were made, on this "
+        f"shared machine ({result['recognitions_run']} in this run, the rest read from the cache). A "
+        f"transcript that comes later ends a complete turn later (never after the timer), and an "
+        f"unfinished verdict that comes after the timer has fired cannot hold the turn open.",
         "",
         "Cases per split: " + ", ".join(f"{k} {v}" for k, v in result["cases"].items())
         + f"; each in {' and '.join(conditions)} audio (counts below pool the conditions). Synthetic "

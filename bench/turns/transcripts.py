@@ -47,17 +47,26 @@ class PauseTranscripts:
         self._folder = cache_dir() / "bench-turns-stt" / hashlib.sha1(stt.model.encode()).hexdigest()[:12]
         self._folder.mkdir(parents=True, exist_ok=True)
         self._loop = asyncio.new_event_loop()
-        self.computed_ms: list[float] = []  # recognitions run in this process (not read back)
+        self.recognised = 0  # recognitions run in this process (the rest were read back)
+        self._times: dict[str, float] = {}  # each pause utterance's recognition time, when it was made
+
+    @property
+    def compute_ms(self) -> list[float]:
+        return list(self._times.values())
 
     def heard(self, pcm: bytes) -> Heard:
-        path = self._folder / f"{hashlib.sha256(pcm).hexdigest()[:32]}.json"
+        key = hashlib.sha256(pcm).hexdigest()[:32]
+        path = self._folder / f"{key}.json"
         if path.exists():
-            return Heard(**json.loads(path.read_text(encoding="utf-8")))
-        start = time.perf_counter()
-        transcript = self._loop.run_until_complete(self._stt.transcribe(pcm))
-        heard = Heard(transcript.text.strip(), round((time.perf_counter() - start) * 1000, 1))
-        self.computed_ms.append(heard.compute_ms)
-        path.write_text(json.dumps({"text": heard.text, "compute_ms": heard.compute_ms}), encoding="utf-8")
+            heard = Heard(**json.loads(path.read_text(encoding="utf-8")))
+        else:
+            start = time.perf_counter()
+            transcript = self._loop.run_until_complete(self._stt.transcribe(pcm))
+            heard = Heard(transcript.text.strip(), round((time.perf_counter() - start) * 1000, 1))
+            self.recognised += 1
+            stored = {"text": heard.text, "compute_ms": heard.compute_ms}
+            path.write_text(json.dumps(stored), encoding="utf-8")
+        self._times[key] = heard.compute_ms
         return heard
 
 
@@ -100,7 +109,7 @@ def main() -> None:
         for case in cases:
             for hold in args.hold_ms:
                 lines += pause_lines(case, condition, heard, hold)
-        print(f"{condition}: {len(lines)} pauses, {len(heard.computed_ms)} recognised", flush=True)
+        print(f"{condition}: {len(lines)} pauses, {heard.recognised} recognised", flush=True)
     unique = {(str(x["case"]), str(x["condition"]), x["end_s"], x["text"]): x for x in lines}
     if args.out is not None:
         args.out.write_text("".join(json.dumps(x) + "\n" for x in unique.values()), encoding="utf-8")
