@@ -114,8 +114,9 @@ def _preloaded_model() -> str | None:
 
 
 def _worker_context(settings: SttSettings) -> BaseContext:
-    """The fork server's context; the first pool of the process names the model it preloads."""
-    os.environ.setdefault(PRELOAD_ENV, settings.model)  # read once, when the server starts
+    """The fork server's context; the process's first Moonshine pool names the model it preloads."""
+    if settings.model in MOONSHINE_MODELS:
+        os.environ.setdefault(PRELOAD_ENV, settings.model)  # read once, when the server starts
     context = get_context("forkserver")
     context.set_forkserver_preload(["earpiece.core.stt.preload"])
     return context
