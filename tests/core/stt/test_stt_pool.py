@@ -97,6 +97,36 @@ def test_the_workers_share_the_model_their_fork_server_loaded(
     assert set(heard) == {in_place(question)}
 
 
+WHISPER_POOL_FIRST = """
+import asyncio
+from earpiece.core.settings import SttSettings
+from earpiece.core.stt import PooledSpeechToText, close_pools
+from earpiece.core.stt.pool import shared_pool
+from tests.core.stt import worker_probe
+
+async def main() -> None:
+    PooledSpeechToText(SttSettings(model="tiny.en", workers=1))  # made, never started
+    settings = SttSettings(model="moonshine-tiny", workers=1)
+    await PooledSpeechToText(settings).load()
+    executor = shared_pool(settings)._executor
+    print(await asyncio.get_running_loop().run_in_executor(
+        executor, worker_probe.attribute, "earpiece.core.stt.preload", "preloaded"))
+    close_pools()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_whisper_pool_made_first_does_not_keep_moonshine_from_being_shared(tmp_path: Path) -> None:
+    script = tmp_path / "pools.py"
+    script.write_text(WHISPER_POOL_FIRST)
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=120, check=True)
+    assert done.stdout.split()[-1] == SETTINGS.model
+
+
 IN_PLACE = """
 import sys
 from earpiece.core.stt.moonshine import MoonshineSpeechToText
