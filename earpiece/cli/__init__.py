@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
+import reprlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from earpiece import __version__
+
+if TYPE_CHECKING:
+    from earpiece.core.settings import Settings
+
+BAD_SETTINGS = 2  # exit code: the settings could not be read (the file is left as it is)
 
 # Each name is a module in this package with `register(subparsers)`; its parser sets `func`.
 COMMANDS: tuple[str, ...] = ("doctor", "kb", "selfcheck", "voice", "demo", "agent", "ask", "calls")
@@ -23,12 +33,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(error: Exception, path: Path) -> str:
+    """What is wrong with the settings, for a person: the file, each field and why."""
+    from pydantic import ValidationError
+
+    from earpiece.core.redaction import redact
+
+    kept = "The file was left as it is; correct it, or move it away to start from the defaults."
+    if isinstance(error, json.JSONDecodeError):
+        why = f"is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+    elif isinstance(error, UnicodeDecodeError):
+        why = f"is not UTF-8 text ({error.reason} at byte {error.start})"
+    elif isinstance(error, OSError):
+        why = f"cannot be read: {error.strerror or error}"
+    elif isinstance(error, ValidationError):
+        lines = [f"earpiece: the settings are not valid (settings file: {path}):"]
+        for problem in error.errors(include_url=False):
+            field = ".".join(map(str, problem["loc"])) or "(the whole file)"
+            env = "EARPIECE_" + "__".join(map(str, problem["loc"])).upper()
+            origin = f" (set by the environment variable {env})" if env in os.environ else ""
+            given = "" if problem["type"] == "missing" else f", not {reprlib.repr(problem['input'])}"
+            lines.append(f"  {field}: {problem['msg']}{given}{origin}")
+        return redact("\n".join([*lines, kept]))
+    elif isinstance(error, TypeError):  # valid JSON that is not one object: pydantic-settings cannot merge it
+        why = "must hold one JSON object ({...}) of settings"
+    else:
+        why = f"cannot be used: {error}"
+    return redact(f"earpiece: the settings file {path} {why}.\n{kept}")
+
+
+def _settings() -> Settings | None:
+    """The settings, or None after saying on stderr what is wrong with them."""
+    from earpiece.core.settings import load_settings, settings_path
+
+    try:
+        return load_settings()
+    except (ValueError, TypeError, OSError) as error:  # ValidationError and JSONDecodeError are ValueErrors
+        print(settings_problem(error, settings_path()), file=sys.stderr)
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from earpiece.core.logging_setup import setup_logging
-    from earpiece.core.settings import load_settings
 
     args = build_parser().parse_args(argv)
-    settings = load_settings()
+    settings = _settings()
+    if settings is None:
+        return BAD_SETTINGS
     setup_logging(args.log_level or settings.log_level, console=args.command is not None)
     if args.command is None:
         from earpiece.desktop.app import run_app
