@@ -37,7 +37,9 @@ def agent(registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield process
 
 
-def sip_address(agent: AgentProcess) -> tuple[str, int]:
+@pytest.fixture(scope="module")
+def target(agent: AgentProcess) -> tuple[str, int]:
+    """The agent's SIP UDP address, read from its log at once (the hostile traffic floods the log)."""
     match = LISTENING.search(agent.text() + agent.log_tail(100_000))
     assert match is not None, agent.text()[-2000:]
     return match.group(1), int(match.group(2))
@@ -52,19 +54,19 @@ def assert_answers(agent: AgentProcess, registrar: Kamailio, folder: Path) -> No
 
 
 def test_the_oversized_content_type_invite_does_not_kill_the_agent(
-    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path, target: tuple[str, int]
 ) -> None:
     keys = {"ctype": "application/" + "x" * 4100, "subject": "hi", "from_user": "intruder", "branch_pad": ""}
     extra = [arg for name, value in keys.items() for arg in ("-key", name, value)]
-    result = run_sipp("hostile_invite", sip_address(agent), service="agent", timeout_s=5, extra=extra)
+    result = run_sipp("hostile_invite", target, service="agent", timeout_s=5, extra=extra)
     assert result.ok, result.details  # answered 513
     assert_answers(agent, registrar, tmp_path)
 
 
 def test_a_burst_of_200_invites_at_100_per_s_does_not_kill_the_agent(
-    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path, target: tuple[str, int]
 ) -> None:
-    result = run_sipp("direct_invite", sip_address(agent), service="agent", calls=200, rate=100, timeout_s=20)
+    result = run_sipp("direct_invite", target, service="agent", calls=200, rate=100, timeout_s=20)
     assert agent.alive(), f"the agent died:\n{agent.text()[-3000:]}"
     # 403 each; under load a few may outlast SIPp's two retransmissions (1.5 s) and count as failed
     assert result.successful_calls >= 180, result.details
@@ -72,10 +74,9 @@ def test_a_burst_of_200_invites_at_100_per_s_does_not_kill_the_agent(
 
 
 def test_protos_like_malformed_invites_do_not_kill_the_agent(
-    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path, target: tuple[str, int]
 ) -> None:
     """Every case of tests/sip/malformed.py, 100 a second, straight to the agent's SIP port."""
-    target = sip_address(agent)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.bind((LOOPBACK, 0))
         for what, datagram in malformed_invites(target, sender.getsockname(), user=agent.user):
@@ -86,11 +87,11 @@ def test_protos_like_malformed_invites_do_not_kill_the_agent(
 
 
 def test_invites_naming_tcp_contacts_that_never_answer_do_not_kill_the_agent(
-    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path, target: tuple[str, int]
 ) -> None:
     """Over UDP to an agent that also listens on TCP (its default): 50 INVITEs whose Contact is a TCP
     address that never completes a connection, then 30 naming a closed TCP port (the abort is
     explained in tests/sip/test_flood.py)."""
-    send_invites_naming_tcp_contacts_that_never_answer(sip_address(agent), agent.user)
+    send_invites_naming_tcp_contacts_that_never_answer(target, agent.user)
     time.sleep(1.0)
     assert_answers(agent, registrar, tmp_path)
