@@ -342,12 +342,38 @@ def save_settings(settings: Settings, loaded: Settings | None = None) -> Path:
     path = settings_path()
     data = settings.model_dump(mode="json")
     if loaded is not None:
-        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        data = _merged(saved, _changed_fields(loaded, settings))
+        data = _merged(_saved_fields(path), _changed_fields(loaded, settings))
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+class SettingsFileError(ValueError):
+    """The settings file was broken while the program ran: nothing is written over it, so what it
+    holds stays for the user to mend (or remove) by hand."""
+
+
+def _saved_fields(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise SettingsFileError(
+            f"Settings not saved: {path} is not valid JSON ({error.msg} at line {error.lineno}, "
+            f"column {error.colno}). Mend it or remove it, then save again; it was left as it is."
+        ) from error
+    except UnicodeDecodeError as error:
+        raise SettingsFileError(
+            f"Settings not saved: {path} is not UTF-8 text. Mend it or remove it; it was left as it is."
+        ) from error
+    if not isinstance(saved, dict):
+        raise SettingsFileError(
+            f"Settings not saved: {path} does not hold one JSON object. Mend it or remove it; "
+            "it was left as it is."
+        )
+    return saved
 
 
 def _changed_fields(before: BaseModel, after: BaseModel) -> dict[str, Any]:
@@ -400,7 +426,10 @@ class SettingsStore:
 
     def replace(self, wanted: Settings, *, save: bool = True) -> Settings:
         """Check every field of `wanted` (a `ValidationError` leaves everything as it was), save what
-        differs from the current settings (`save_settings`), then tell the subscribers."""
+        differs from the current settings (`save_settings`), then tell the subscribers. A settings
+        file broken meanwhile raises `SettingsFileError` and is left as it is."""
+        if save:  # before validating: a `Settings` reads the file again, which must be whole
+            _saved_fields(settings_path())
         new = type(wanted).model_validate(wanted.model_dump())
         if save:
             save_settings(new, loaded=self.current)

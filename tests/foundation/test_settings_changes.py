@@ -14,6 +14,7 @@ from earpiece.core.settings import (
     CallMode,
     Settings,
     SettingsChanged,
+    SettingsFileError,
     SettingsStore,
     load_settings,
     save_settings,
@@ -88,3 +89,15 @@ def test_the_store_refuses_invalid_settings_and_keeps_the_current_ones() -> None
     with pytest.raises(ValidationError, match="aggressiveness"):
         store.replace(bad)
     assert store.current is current and not seen and not settings_path().exists()
+
+
+@pytest.mark.parametrize("broken", ["{not json", "[1, 2]", "\udcff"])
+def test_a_file_broken_while_running_is_named_and_left_as_it_is(broken: str) -> None:
+    loaded = load_settings()
+    settings_path().write_bytes(b"\xff{" if broken == "\udcff" else broken.encode())
+    before = settings_path().read_bytes()
+    changed = loaded.model_copy(deep=True)
+    changed.ui.default_mode = CallMode.AUTONOMOUS
+    with pytest.raises(SettingsFileError, match=str(settings_path())):
+        SettingsStore(loaded).replace(changed)
+    assert settings_path().read_bytes() == before
