@@ -1,6 +1,8 @@
 """Knowledge gaps for admins: what callers asked that the knowledge base could not answer, grouped
 across calls, with "Add an answer" (a question and answer added as a FAQ entry through the
-knowledge store) and "Open document" (the document retrieval found, to edit it)."""
+knowledge store) and "Open document" (the document retrieval found, to edit it). The calls are read
+with the settings in use at each reading (retention, the gap confidence floor, the embedding model);
+a change to them reloads a view on screen."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from PySide6.QtWidgets import (
 from earpiece.core.analytics import CallArchive, GapGroup, apply_retention, knowledge_gaps
 from earpiece.core.analytics.added_answers import AnswerRejectedError, add_answer
 from earpiece.core.knowledge import FileResult, KnowledgeError, KnowledgeStore
-from earpiece.core.settings import Settings
+from earpiece.core.settings import Settings, SettingsChanged
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 COLUMNS = ("Asked", "Calls", "Topic", "Also asked as", "Last asked")
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "All calls": None}  # days back
 DEFAULT_PERIOD = "Last 30 days"
+RELOAD_ON = {"analytics", "knowledge"}  # the settings sections the gaps depend on
 
 
 def _is_web(source: str) -> bool:
@@ -96,13 +100,14 @@ class GapsView(QWidget):
     loaded = Signal(object)  # GapsData
     answer_added = Signal(str, object)  # knowledge base, FileResult
 
-    def __init__(self, settings: Settings, archive: CallArchive | None = None,
+    def __init__(self, settings: SettingsSignals, archive: CallArchive | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.archive = archive or CallArchive()
         self.store: KnowledgeStore | None = None
-        self.kb = settings.knowledge.default_kb
+        self.kb = settings.current.knowledge.default_kb  # then the Knowledge tab's choice (set_store)
+        settings.changed.connect(self._settings_changed)
         self.groups: list[GapGroup] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -149,8 +154,12 @@ class GapsView(QWidget):
         return None if days is None else datetime.now(UTC) - timedelta(days=days)
 
     async def _load(self) -> None:
-        data = await asyncio.to_thread(load_gaps, self.settings, self.archive, self.kb, self.since())
+        data = await asyncio.to_thread(load_gaps, self.settings.current, self.archive, self.kb, self.since())
         self.loaded.emit(data)
+
+    def _settings_changed(self, change: SettingsChanged) -> None:
+        if self.isVisible() and change.sections & RELOAD_ON:
+            self.refresh()
 
     def show_groups(self, data: GapsData) -> None:
         self.groups = groups = data.groups

@@ -100,8 +100,8 @@ class MainWindow(QMainWindow):
         call_bar_layout.addWidget(self.kb_choice)
         call_bar_layout.addWidget(self.latency_strip, 1)
         self.history = HistoryPanel(contacts())
-        self.knowledge = KnowledgeTab(settings.knowledge, gaps=GapsView(settings))
-        self.supervisor = SupervisorView(settings)  # reads the call records when shown
+        self.knowledge = KnowledgeTab(settings.knowledge, gaps=GapsView(self.settings_signals))
+        self.supervisor = SupervisorView(self.settings_signals)  # reads the call records when shown
         call_tab = QSplitter(Qt.Orientation.Vertical)
         call_tab.addWidget(self.copilot)
         call_tab.addWidget(call_bar)

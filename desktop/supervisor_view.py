@@ -1,7 +1,8 @@
 """The supervisor view: calls, answer rate and median answer time per hour (per day over a month),
 who handled the calls (the assistant, a transfer, ...), caller sentiment over time, top intents and
 top knowledge gaps, for a date range and an account. The records are read and analysed in a worker
-thread."""
+thread, with the settings in use at each reading (retention, intents, the gap confidence floor); a
+change to them reloads a view on screen."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ from earpiece.core.analytics import (
     dashboard,
     knowledge_gaps,
 )
-from earpiece.core.settings import Settings
+from earpiece.core.settings import IntentSettings, KnowledgeSettings, Settings, SettingsChanged
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.tasks import spawn
 
 ALL_ACCOUNTS = "All accounts"
@@ -40,6 +42,7 @@ DEFAULT_DAYS = 7
 BAR = "#0072B2"  # Okabe-Ito blue
 DISPOSITION_COLOURS = ("#009E73", "#E69F00", "#D55E00", "#999999", "#56B4E9")
 LABEL_CHARS = 38
+RELOAD_ON = {"analytics", "knowledge"}  # the settings sections the figures depend on
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +82,15 @@ def _plot(title: str) -> pg.PlotWidget:
 class SupervisorView(QWidget):
     loaded = Signal(object)  # SupervisorData
 
-    def __init__(self, settings: Settings, archive: CallArchive | None = None,
+    def __init__(self, settings: SettingsSignals, archive: CallArchive | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.archive = archive or CallArchive()
         self.data: SupervisorData | None = None
-        self._engine: CallAnalyser | None = None  # built in the worker thread on the first load
+        # built in the worker thread, again when the settings it was built with change
+        self._engine: tuple[tuple[list[IntentSettings], KnowledgeSettings], CallAnalyser] | None = None
+        settings.changed.connect(self._settings_changed)
         pg.setConfigOptions(antialias=True)
         today = QDate.currentDate()
         self.since = QDateEdit(today.addDays(-(DEFAULT_DAYS - 1)))
@@ -152,13 +157,19 @@ class SupervisorView(QWidget):
 
     async def _load(self) -> None:
         since, until = self.date_range()
-        data = await asyncio.to_thread(self._read, since, until, self.chosen_account())
+        data = await asyncio.to_thread(self._read, self.settings.current, since, until, self.chosen_account())
         self.loaded.emit(data)
 
-    def _read(self, since: datetime, until: datetime, account: str | None) -> SupervisorData:
-        if self._engine is None:
-            self._engine = analyser(self.settings)
-        return load_supervisor_data(self.settings, self.archive, since, until, account, self._engine)
+    def _read(self, settings: Settings, since: datetime, until: datetime,
+              account: str | None) -> SupervisorData:
+        made_with = (settings.analytics.intents, settings.knowledge)
+        if self._engine is None or self._engine[0] != made_with:
+            self._engine = (made_with, analyser(settings))
+        return load_supervisor_data(settings, self.archive, since, until, account, self._engine[1])
+
+    def _settings_changed(self, change: SettingsChanged) -> None:
+        if self.isVisible() and change.sections & RELOAD_ON:
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.paths import data_dir
-from earpiece.core.settings import KnowledgeSettings, Settings
+from earpiece.core.settings import KnowledgeSettings, Settings, SettingsStore
 from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.knowledge_tab import FILE_COLUMN, KnowledgeTab
+from earpiece.desktop.settings_signals import SettingsSignals
 from tests.desktop.widgets import cell
 
 pytestmark = [pytest.mark.gui, pytest.mark.models]
@@ -24,7 +25,7 @@ def test_gaps_follow_the_selected_knowledge_base_and_new_answers_are_listed(
     with KnowledgeStore(data_dir() / "knowledge") as store:
         store.create("shop")
         store.create("depot")
-        gaps = GapsView(Settings())
+        gaps = GapsView(SettingsSignals(SettingsStore(Settings())))
         tab = KnowledgeTab(KnowledgeSettings(default_kb="shop"), gaps=gaps)
         qtbot.addWidget(tab)
         tab.set_store(store)

@@ -27,12 +27,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.analytics import CallArchive
+from earpiece.core.analytics.intents import OTHER
 from earpiece.core.engine.record import CallRecorder, calls_dir
 from earpiece.core.knowledge import KnowledgeStore
-from earpiece.core.settings import AnalyticsSettings, Settings
+from earpiece.core.settings import AnalyticsSettings, IntentSettings, Settings, SettingsStore
 from earpiece.desktop.contacts import contacts
 from earpiece.desktop.gaps_view import GapsView
 from earpiece.desktop.history_panel import HistoryPanel
+from earpiece.desktop.settings_signals import SettingsSignals
 from earpiece.desktop.supervisor_view import SupervisorView
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
@@ -47,6 +49,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PARKING = "There is free customer parking behind the showroom on Granby Street, with 12 spaces."
 KEEP_ALL = Settings(analytics=AnalyticsSettings(retention_days=0))  # the labelled records age
 AGENT_ONLY = ("outcome", "knowledge_base", "sip", "transfers", "audio", "notes")
+
+
+def in_use(settings: Settings) -> SettingsSignals:
+    """`settings` in use, as the window's store holds them."""
+    return SettingsSignals(SettingsStore(settings))
 
 
 def desktop_copy(records: Path, history: CallHistory) -> str:
@@ -74,7 +81,7 @@ def test_supervisor_view_shows_the_figures_of_real_calls(
     calls = archive.calls()
     truth = labels()
     truth["desk-1"] = truth[copied]
-    view = SupervisorView(KEEP_ALL, archive)
+    view = SupervisorView(in_use(KEEP_ALL), archive)
     qtbot.addWidget(view)
     show_records(view)
     view.resize(1280, 860)
@@ -148,7 +155,8 @@ def _show_on_display(records: Path, out: Path) -> int:
     app = QApplication([sys.argv[0], "-platform", "xcb"])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    view = SupervisorView(KEEP_ALL, CallArchive(records, records / "no-history.jsonl"))
+    signals = in_use(KEEP_ALL)
+    view = SupervisorView(signals, CallArchive(records, records / "no-history.jsonl"))
     show_records(view)
     view.setWindowTitle("Earpiece supervisor")
     view.setGeometry(0, 0, 1280, 860)
@@ -174,7 +182,7 @@ def test_gaps_view_groups_unanswered_questions_and_adds_an_answer(
     unsure.write_text(json.dumps(data))
     archive = CallArchive(records, tmp_path / "call_history.jsonl")
     settings = KEEP_ALL
-    view = GapsView(settings, archive)
+    view = GapsView(in_use(settings), archive)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.period.setCurrentText("All calls")  # the labelled records age; choosing reloads
@@ -220,7 +228,7 @@ def test_gaps_view_shows_the_chosen_period_within_the_retention_period(
         data["started_at"] = (datetime.now(UTC) - timedelta(days=ages[path.stem])).isoformat()
         path.write_text(json.dumps(data))
     declined = {i: sum(q["declined"] for q in truth[i]["questions"]) for i in ages}
-    view = GapsView(Settings(analytics=AnalyticsSettings(retention_days=30)),
+    view = GapsView(in_use(Settings(analytics=AnalyticsSettings(retention_days=30))),
                     CallArchive(records, tmp_path / "call_history.jsonl"))
     qtbot.addWidget(view)
     asked = {}
@@ -231,6 +239,51 @@ def test_gaps_view_shows_the_chosen_period_within_the_retention_period(
     young, middle = declined["e13b8e6c3bb7"], declined["8287b3471756"]
     assert asked == {"Last 7 days": young, "Last 30 days": young + middle, "All calls": young + middle}
     assert not list(records.glob("319cb5c4aaa4.*"))
+
+
+def test_the_views_use_settings_changed_while_they_are_open(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
+    """The admin's intents, the gap confidence floor and the retention period changed through the
+    settings store: the views on screen reload with them (a 0.5 sure answer, a call 10 days old)."""
+    records = copy_records(tmp_path / "calls")
+    unsure = records / "2607734435fa.json"  # the job question, answered from the opening hours
+    data = json.loads(unsure.read_text())
+    data["turns"][1] |= {"confidence": 0.5, "declined": False}
+    unsure.write_text(json.dumps(data))
+    old = records / "319cb5c4aaa4.json"  # declined two questions
+    data = json.loads(old.read_text())
+    data["started_at"] = (datetime.now(UTC) - timedelta(days=10)).isoformat()
+    old.write_text(json.dumps(data))
+    archive = CallArchive(records, tmp_path / "call_history.jsonl")
+    signals = in_use(KEEP_ALL)
+    supervisor = SupervisorView(signals, archive)
+    gaps = GapsView(signals, archive)
+    for view in (supervisor, gaps):
+        qtbot.addWidget(view)
+    show_records(supervisor)
+    with qtbot.waitSignal(supervisor.loaded, timeout=60_000):
+        supervisor.show()
+    with qtbot.waitSignal(gaps.loaded, timeout=60_000):
+        gaps.period.setCurrentText("All calls")
+    gaps.show()
+    assert supervisor.data is not None and supervisor.data.dashboard.calls == len(labels())
+    assert len({name for name, _ in supervisor.data.dashboard.top_intents} - {OTHER}) > 1
+    asked = sum(g.count for g in gaps.groups)
+
+    parking = IntentSettings(name="parking", examples=["where can I park", "is there a car park"])
+    with qtbot.waitSignals([supervisor.loaded, gaps.loaded], timeout=60_000):
+        signals.change("analytics", intents=[parking])
+    assert supervisor.data is not None
+    assert {name for name, _ in supervisor.data.dashboard.top_intents} <= {"parking", OTHER}
+
+    with qtbot.waitSignals([supervisor.loaded, gaps.loaded], timeout=60_000):
+        signals.change("analytics", low_confidence=0.4)  # the 0.5 answer is sure enough now
+    assert sum(g.count for g in gaps.groups) == asked - 1
+
+    with qtbot.waitSignals([supervisor.loaded, gaps.loaded], timeout=60_000):
+        signals.change("analytics", retention_days=7)
+    assert supervisor.data is not None and supervisor.data.dashboard.calls == len(labels()) - 1
+    assert sum(g.count for g in gaps.groups) == asked - 1 - 2 and not old.exists()
 
 
 def test_deleting_a_call_in_the_history_removes_its_record_and_recording(
@@ -266,7 +319,7 @@ def test_figures_load_when_the_retention_period_cannot_be_applied(
     history.append(CallRecord("old", "desk", CallDirection.INBOUND, "sip:100@pbx", "", long_ago, long_ago,
                               long_ago + 9, 200, "remote"))
     (tmp_path / "call_history.jsonl.tmp").mkdir()  # where the shortened history would be written
-    view = SupervisorView(Settings(analytics=AnalyticsSettings(retention_days=30)),
+    view = SupervisorView(in_use(Settings(analytics=AnalyticsSettings(retention_days=30))),
                           CallArchive(records, history.path))
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
