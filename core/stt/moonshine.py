@@ -28,8 +28,8 @@ from earpiece.core.stt.whisper import clean_transcript_text, is_known_hallucinat
 
 MOONSHINE_MODELS = {"moonshine-tiny": "tiny-en"}  # `stt.model` name -> folder in the wheel's assets
 # Read by the library when it creates its ONNX Runtime sessions: set, they run on the calling thread
-# only; unset, each session spins a thread per core. Measured (bench.memory notes, load ~6 on 2
-# cores, 18 utterances): one thread 0.11 s CPU / 0.22 s wall per utterance, a thread per core
+# only; unset, each session spins a thread per core. Measured in one process (load ~6 on 2 cores,
+# 18 utterances, p50): one thread 0.11 s CPU / 0.22 s wall per utterance, a thread per core
 # 0.27 s CPU / 0.60 s wall; the same transcripts on 60 dev utterances (wideband and narrowband).
 _SINGLE_THREAD_ENV = "MOONSHINE_ORT_SINGLE_THREAD"
 _WORD = re.compile(r"[^\W_]")  # a letter or digit

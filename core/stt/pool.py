@@ -9,9 +9,9 @@ free. A worker that dies is replaced: the utterance it held is tried once more.
 Workers are forked by multiprocessing's fork server, a fresh single-threaded process (forking the
 agent itself, which runs PJSIP's threads, is unsafe). The server has imported the recogniser and,
 for Moonshine, loaded and run the model once (`preload.py`) before it forks: the workers share the
-model's memory copy-on-write instead of each loading a copy (bench/memory, idle: the server and two
-workers ~160 MB PSS together, each worker 4-13 MB of its own; two spawned workers with a model
-each were ~260 MB). A worker whose model was not preloaded (the server was started for another
+model's memory copy-on-write instead of each loading a copy (bench/results/memory*.md: the server
+and two workers ~175-195 MB PSS together, each worker 4-17 MB of its own; two workers that each
+loaded the model were ~295 MB). A worker whose model was not preloaded (the server was started for another
 model, or Whisper, whose CTranslate2 runs threads that a fork would lose) loads its own.
 """
 
