@@ -74,6 +74,7 @@ class AiCalls(QObject):
     unavailable = Signal(str)  # the models could not load: why (tried again on the next call)
     session_started = Signal(str, str)  # call id, mode
     transcript = Signal(str, str, str, float)  # call id, speaker, text, when said (monotonic; final only)
+    partial_transcript = Signal(str, str, str, float)  # the same, for the words so far at a pause
     suggestion = Signal(str, object)  # call id, SuggestionView
     suggestion_withdrawn = Signal(str)  # call id: its provisional card (the top one) is not followed up
     turn_metrics = Signal(str, object)  # call id, LatencySample
@@ -172,6 +173,8 @@ class AiCalls(QObject):
                 self.transcript.emit(call_id, event.speaker.value, event.text, event.at)
                 if event.speaker is Speaker.CALLER:
                     self._asked[call_id] = (event.turn_id, event.text)
+            else:  # the turn goes on: its final line replaces this one
+                self.partial_transcript.emit(call_id, event.speaker.value, event.text, event.at)
         elif isinstance(event, SuggestionEvent):
             self.suggestion.emit(call_id, suggestion_view(event))
         elif isinstance(event, TurnMetricsEvent):

@@ -1,4 +1,5 @@
-"""Copilot panel: the live transcript of both sides (time into the call and speaker on each line),
+"""Copilot panel: the live transcript of both sides (time into the call and speaker on each line; the
+words so far at a pause as a grey, italic line that the turn's final line replaces),
 suggestion cards with their confidence, their sources (a source opens its passage) and a copy button,
 the call's mode and the spoken-suggestions toggle. All text is shown as plain text."""
 
@@ -39,6 +40,7 @@ WHISPER_TIP = ("Earpiece reads each suggestion quietly into your headset; the ca
                "Applies to calls answered from now on.")
 SPEAKER_LABELS = {"caller": "Caller", "agent": "Agent", "assistant": "Earpiece"}
 PROVISIONAL_LABEL = "The caller is still speaking: this suggestion may change when they finish."
+PROVISIONAL_ROLE = Qt.ItemDataRole.UserRole + 1  # a transcript line's words so far (a final line follows)
 ANSWERING_LABEL = "Earpiece is saying this now; the whole answer shows once it has been said."
 
 
@@ -211,6 +213,7 @@ class CopilotPanel(QWidget):
         self.transcript.setAlternatingRowColors(True)
         self.transcript.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
 
+        self._provisional: dict[str, QListWidgetItem] = {}  # speaker -> their line still being said
         self._cards: list[SuggestionCard] = []
         self._call_started_at = time.monotonic()  # transcript times count from here
         self.cards_host = QWidget()
@@ -249,6 +252,7 @@ class CopilotPanel(QWidget):
         self.call_title.setText(title)
         self.set_mode(mode)
         self.transcript.clear()
+        self._provisional.clear()
         for card in self._cards:
             card.deleteLater()
         self._cards.clear()
@@ -260,18 +264,38 @@ class CopilotPanel(QWidget):
             self.mode.setCurrentIndex(index)
             self.mode.blockSignals(False)
 
-    def add_transcript(self, speaker: str, text: str, at: float | None = None) -> None:
-        """A line "0:42  Caller: text": `at` (time.monotonic(), default now) is when it was said."""
+    def add_transcript(self, speaker: str, text: str, at: float | None = None, *,
+                       provisional: bool = False) -> None:
+        """A line "0:42  Caller: text": `at` (time.monotonic(), default now) is when it was said.
+        A `provisional` line (the words so far, while the speaker pauses) is grey and italic; the
+        speaker's next line, provisional or final, takes its place: one line per turn."""
         label = SPEAKER_LABELS.get(speaker, speaker.capitalize())
         moment = time.monotonic() if at is None else at
         when = clock(moment - self._call_started_at)
-        item = QListWidgetItem(f"{when}  {label}: {text}")  # list items never interpret markup
-        item.setData(Qt.ItemDataRole.UserRole, speaker)
+        item = self._provisional.pop(speaker, None)
+        if item is None:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, speaker)
+            self.transcript.addItem(item)
+        item.setText(f"{when}  {label}: {text}")  # list items never interpret markup
         item.setToolTip(time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - moment))))
-        if speaker == "caller":
+        item.setData(PROVISIONAL_ROLE, provisional)
+        font = item.font()
+        font.setItalic(provisional)
+        item.setFont(font)
+        if provisional:
+            self._provisional[speaker] = item
+            item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        elif speaker == "caller":
             item.setForeground(QColor("#0072B2") if not _dark(self) else QColor("#56B4E9"))
-        self.transcript.addItem(item)
+        else:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)  # the list's own text colour
         self.transcript.scrollToBottom()
+
+    def is_provisional(self, row: int) -> bool:
+        """Whether the transcript's line `row` is words so far that a final line will replace."""
+        item = self.transcript.item(row)
+        return item is not None and bool(item.data(PROVISIONAL_ROLE))
 
     def add_suggestion(self, suggestion: SuggestionView) -> SuggestionCard:
         """The new card on top; a provisional card on top is replaced by it (one card per turn)."""

@@ -208,6 +208,8 @@ class MainWindow(QMainWindow):
         self.ai.unavailable.connect(self._ai_unavailable)
         self.settings_signals.changed.connect(self._settings_changed)
         self.ai.transcript.connect(self._transcript)
+        self.ai.partial_transcript.connect(
+            lambda call_id, speaker, text, at: self._transcript(call_id, speaker, text, at, provisional=True))
         self.ai.suggestion.connect(self._suggestion)
         self.ai.suggestion_withdrawn.connect(self._suggestion_withdrawn)
         self.ai.turn_metrics.connect(self._metrics)
@@ -302,9 +304,10 @@ class MainWindow(QMainWindow):
         self.history.show_history(self.phone.history())
         self._update_tray()
 
-    def _transcript(self, call_id: str, speaker: str, text: str, at: float) -> None:
+    def _transcript(self, call_id: str, speaker: str, text: str, at: float, *,
+                    provisional: bool = False) -> None:
         if call_id == self.shown_call_id:
-            self.copilot.add_transcript(speaker, text, at)
+            self.copilot.add_transcript(speaker, text, at, provisional=provisional)
 
     def _suggestion(self, call_id: str, suggestion: SuggestionView) -> None:
         if call_id == self.shown_call_id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -45,6 +45,25 @@ def test_transcript_lines_say_when_and_who(panel: CopilotPanel) -> None:
     panel.show_call("Carol <sip:carol@example.org>", "copilot")  # the next call counts from its own answer
     panel.add_transcript("caller", "Hello?")
     assert panel.transcript_lines() == ["0:00  Caller: Hello?"]
+
+
+def test_the_callers_words_so_far_show_greyed_until_the_final_line_replaces_them(panel: CopilotPanel) -> None:
+    answered = time.monotonic() - 30.0
+    panel.show_call("Bob <sip:bob@example.org>", "copilot", answered)
+    panel.add_transcript("caller", "How much is", answered + 3.0, provisional=True)
+    line = panel.transcript.item(0)
+    assert panel.transcript_lines() == ["0:03  Caller: How much is"] and panel.is_provisional(0)
+    assert line.font().italic() and line.foreground().color() == panel.palette().color(
+        QPalette.ColorRole.PlaceholderText)
+    panel.add_transcript("agent", "Mm-hm.", answered + 4.0)  # the agent's line between the caller's words
+    panel.add_transcript("caller", "How much is delivery", answered + 5.0, provisional=True)
+    assert panel.transcript_lines() == ["0:05  Caller: How much is delivery", "0:04  Agent: Mm-hm."]
+    panel.add_transcript("caller", "How much is delivery to Leeds?", answered + 6.0)
+    assert panel.transcript_lines() == ["0:06  Caller: How much is delivery to Leeds?", "0:04  Agent: Mm-hm."]
+    assert not panel.is_provisional(0) and not line.font().italic()
+    assert line.foreground().color() in (QColor("#0072B2"), QColor("#56B4E9"))  # the caller's colour
+    panel.add_transcript("caller", "And to York?", answered + 9.0)  # the next turn is a line of its own
+    assert panel.transcript_lines()[2:] == ["0:09  Caller: And to York?"]
 
 
 def test_a_card_shows_its_confidence_and_a_source_opens_its_passage(

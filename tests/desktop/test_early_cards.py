@@ -1,5 +1,6 @@
-"""A copilot card shows while the caller is still talking, marked as early, and the turn's own card
-takes its place when the caller has finished: a real copilot session (the engine tests' stand-in
+"""A copilot card shows while the caller is still talking, marked as early, beside the caller's words
+so far (a provisional transcript line), and the turn's own card and line take their places when the
+caller has finished: a real copilot session (the engine tests' stand-in
 recogniser and knowledge, real speech frames in real time) feeds the window as a call would."""
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ pytestmark = pytest.mark.gui
 QUESTION = "How much does standard delivery cost?"
 
 
-def test_an_early_card_shows_before_the_callers_line_and_the_turns_card_replaces_it(
+def lines(window: MainWindow) -> list[tuple[str, bool]]:
+    """The transcript's lines, each with whether it is provisional."""
+    panel = window.copilot
+    return [(text, panel.is_provisional(row)) for row, text in enumerate(panel.transcript_lines())]
+
+
+def test_an_early_card_shows_with_the_callers_words_so_far_and_the_turns_card_and_line_replace_them(
         qtbot: QtBot, window: MainWindow) -> None:
     caller = ScriptedCaller()
     stack = VoiceStack(
@@ -45,9 +52,9 @@ def test_an_early_card_shows_before_the_callers_line_and_the_turns_card_replaces
     session.events.subscribe(to_window)
     window.shown_call_id = "c1"
     window.copilot.show_call("Caller", CallMode.COPILOT.value)
-    arrived: list[tuple[bool, list[str]]] = []  # each card: provisional?, the transcript lines then
+    arrived: list[tuple[bool, list[tuple[str, bool]]]] = []  # each card: provisional?, the lines then
     window.ai.suggestion.connect(lambda _call, card: arrived.append(
-        (isinstance(card, SuggestionView) and card.provisional, window.copilot.transcript_lines())))
+        (isinstance(card, SuggestionView) and card.provisional, lines(window))))
 
     running = spawn(session.run(caller.frames()))
     try:
@@ -61,9 +68,13 @@ def test_an_early_card_shows_before_the_callers_line_and_the_turns_card_replaces
     finally:
         caller.hang_up()
         qtbot.waitUntil(running.done, timeout=10_000)
-    assert arrived[0] == (True, []), "the first card came before the caller's line, marked as early"
-    provisional, lines = arrived[1]
-    assert not provisional and any(line.endswith(f"Caller: {QUESTION}") for line in lines)
+    # the first card, marked as early, came with the caller's words so far, before their final line
+    provisional, shown = arrived[0]
+    assert provisional and len(shown) == 1 and shown[0][0].endswith(f"Caller: {QUESTION}") and shown[0][1]
+    provisional, shown = arrived[1]
+    assert not provisional and len(shown) == 1  # the final line took the provisional one's place
+    assert shown[0][0].endswith(f"Caller: {QUESTION}") and not shown[0][1]
+    assert len(lines(window)) == 1
     (card,) = window.copilot.cards()  # the turn's card took the early one's place
     assert card.provisional_label.isHidden() and card.suggestion.question == QUESTION
     assert "four pounds ninety-five" in card.body.text()
