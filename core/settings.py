@@ -189,6 +189,7 @@ class UiSettings(BaseModel):
     default_mode: CallMode = CallMode.COPILOT
     whisper_to_agent: bool = False
     window_geometry: str = ""
+    minimise_to_tray: bool = False  # minimising hides the window to the tray icon (with a tray)
 
 
 class IntentSettings(BaseModel):
