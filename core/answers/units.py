@@ -184,12 +184,18 @@ def candidates(passage: Passage) -> list[Candidate]:
     return _each_sentence(said, heading, passage, lead)
 
 
+# A sentence that opens by pointing back ("These are only sold online...") says nothing alone.
+_POINTS_BACK = re.compile(r"^(?:these|this|those|that|they|it|its|their)\b", re.IGNORECASE)
+
+
 def _each_sentence(said: list[str], heading: str, passage: Passage, lead: str = "") -> list[Candidate]:
     out = []
     for i, sentence in enumerate(said):
         spoken = sentence
         if len(sentence.split()) < 6 and i + 1 < len(said):
             spoken = f"{sentence} {said[i + 1]}"  # too short to stand alone ("Yes.", "It is free.")
+        elif i > 0 and _POINTS_BACK.match(sentence):
+            spoken = f"{said[i - 1]} {sentence}"  # said with the sentence it points back to
         out.append(Candidate(_clip(lead + spoken), heading, passage))
     return out
 

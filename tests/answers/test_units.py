@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from earpiece.core.answers.selector import shared_selector
 from earpiece.core.answers.units import candidates, incomplete, sentences, speak_row
 from earpiece.core.interfaces import Passage, UnitKind
 
@@ -64,3 +65,25 @@ def test_text_that_lost_a_link_or_is_a_question_is_incomplete() -> None:
     assert incomplete("To share feedback privately, contact.")
     assert incomplete("Does TSA keep lost items?")
     assert not incomplete("Refunds take 5 working days.")
+
+
+def test_a_sentence_that_points_back_is_said_with_the_one_before() -> None:
+    text = ("If you want to drive up the Cadillac Summit Road between late-May and mid-October, you will "
+            "also need to buy a vehicle reservation. These are only sold online in advance and are not "
+            "available for purchase in person in the park. Learn more at the park's website.")
+    said = [c.spoken for c in candidates(Passage(text, "acadia.txt"))]
+    assert "These are only sold online in advance and are not available for purchase in person in the park." \
+        not in said
+    assert said[1].startswith("If you want to drive up") and said[1].endswith("in person in the park.")
+
+
+def test_a_yes_or_no_answer_that_points_back_is_chosen_over_the_sentence_before() -> None:
+    """The Acadia page (tests/data/answers): "can I buy it at the park?" is answered by "These are only
+    sold online...", which alone says nothing; scored apart, the sentence before won (wrongly)."""
+    acadia = Passage("If you want to drive up the Cadillac Summit Road between late-May and mid-October, "
+                     "you will also need to buy a vehicle reservation. These are only sold online in "
+                     "advance and are not available for purchase in person in the park.",
+                     "acadia.txt", score=0.6, title="Acadia: top 5 things to know")
+    asked = "can I just buy the Cadillac Summit Road reservation when I get to the park?"
+    best = shared_selector().select(asked, [acadia]).best
+    assert best is not None and "only sold online" in best.candidate.spoken
