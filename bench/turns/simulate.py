@@ -65,8 +65,11 @@ def run_case(
     threshold: float,
     verdict_delay_ms: float,
     transcripts: PauseTranscripts | None = None,
+    measured: bool = False,
 ) -> list[TurnEnd]:
-    """Every turn end the detector declares over the case's audio."""
+    """Every turn end the detector declares over the case's audio. With `measured`, a transcript's
+    verdict arrives after the time its recognition took when it was made (on this machine, under
+    whatever load it had) instead of the modelled quiet-machine time."""
     pending: dict[int, tuple[float, TurnVerdict]] = {}  # frame index -> (end_of_speech_at, verdict)
     ends: list[TurnEnd] = []
     for index, (frame, is_voiced) in enumerate(zip(frames, voiced, strict=True)):
@@ -78,8 +81,9 @@ def run_case(
             delay_frames = max(1, math.ceil(verdict_delay_ms / FRAME_MS))
             pending[index + delay_frames] = (event.utterance.end_of_speech_at, verdict)
         elif isinstance(event, SpeechPaused) and transcripts is not None and detector.wants_transcript:
-            waited = recognition_ms(event.utterance)
-            verdict = transcript_verdict(transcripts.heard(event.utterance.pcm).text, waited)
+            heard = transcripts.heard(event.utterance.pcm)
+            waited = heard.compute_ms if measured else recognition_ms(event.utterance)
+            verdict = transcript_verdict(heard.text, waited)
             delay_frames = max(1, math.ceil(waited / FRAME_MS))
             pending[index + delay_frames] = (event.utterance.end_of_speech_at, verdict)
         elif isinstance(event, SpeechEnded):
