@@ -349,7 +349,8 @@ def markdown(result: dict[str, Any]) -> str:
         "# End of turn on recorded human speech and synthetic voices",
         "",
         f"{result['when']} on {result['machine']}, load average {result['load_average']}. Cut-in counts "
-        f"do not depend on the machine's load: "
+        + ("depend on the machine's load when the transcripts were made: "
+           if result.get("measured_recognition") else "do not depend on the machine's load: ")
         + (f"the Smart Turn model's verdict is taken to arrive {result['verdict_delay_ms']} ms after the "
            f"pause (its time measured here, p50 / p95 {result['turn_model_ms_p50']} / "
            f"{result['turn_model_ms_p95']} ms, is a smoke figure); "
