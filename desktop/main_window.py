@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from pydantic import ValidationError
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -433,6 +433,14 @@ class MainWindow(QMainWindow):
         self.copilot.whisper.blockSignals(True)  # shown, not a change of the agent's
         self.copilot.whisper.setChecked(new.ui.whisper_to_agent)
         self.copilot.whisper.blockSignals(False)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """With `ui.minimise_to_tray` and a tray icon, minimising hides the window to the tray
+        ("Show Earpiece" or a click on the icon brings it back)."""
+        super().changeEvent(event)
+        if (event.type() is QEvent.Type.WindowStateChange and self.isMinimized()
+                and self.settings.ui.minimise_to_tray and self.tray.isVisible()):
+            QTimer.singleShot(0, self.hide)  # after the state change is done (hiding within it may undo it)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray icon, closing the window keeps Earpiece running there (Quit is in its menu)."""

@@ -1,4 +1,5 @@
-"""Turn-taking: when the caller's turn is over, what counts as an interruption, the default mode."""
+"""Turn-taking: when the caller's turn is over, what counts as an interruption, the default mode;
+and the window's own choices (whispered suggestions, minimising to the tray)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class TurnTakingPage(SettingsPage):
         for mode in CallMode:
             self.default_mode.addItem(mode.value.capitalize(), mode.value)
         self.whisper = QCheckBox("Whisper suggestions into my headset by default")
+        self.minimise_to_tray = QCheckBox("Minimising hides Earpiece to its tray icon")
+        self.minimise_to_tray.setToolTip("Calls still ring; click the icon to bring the window back.")
         form = QFormLayout(self)
         form.addRow("End of turn after silence of", self.end_of_turn)
         form.addRow("Interrupt the reply after speech of", self.barge_in)
@@ -41,6 +44,7 @@ class TurnTakingPage(SettingsPage):
         form.addRow("Voice detector strictness", self.aggressiveness)
         form.addRow("Default mode for new calls", self.default_mode)
         form.addRow("", self.whisper)
+        form.addRow("", self.minimise_to_tray)
 
     def load(self, settings: Settings) -> None:
         self.end_of_turn.setValue(settings.vad.end_of_turn_ms)
@@ -49,6 +53,7 @@ class TurnTakingPage(SettingsPage):
         self.aggressiveness.setValue(settings.vad.aggressiveness)
         self.default_mode.setCurrentIndex(self.default_mode.findData(settings.ui.default_mode.value))
         self.whisper.setChecked(settings.ui.whisper_to_agent)
+        self.minimise_to_tray.setChecked(settings.ui.minimise_to_tray)
 
     def apply(self, settings: Settings) -> None:
         settings.vad.end_of_turn_ms = self.end_of_turn.value()
@@ -57,3 +62,4 @@ class TurnTakingPage(SettingsPage):
         settings.vad.aggressiveness = self.aggressiveness.value()
         settings.ui.default_mode = CallMode(self.default_mode.currentData())
         settings.ui.whisper_to_agent = self.whisper.isChecked()
+        settings.ui.minimise_to_tray = self.minimise_to_tray.isChecked()

@@ -134,6 +134,21 @@ def test_closing_with_a_tray_hides_to_the_tray_and_quit_is_in_its_menu(
     assert quits == [True]
 
 
+def test_minimising_hides_to_the_tray_when_the_setting_is_on(window: MainWindow, qtbot: QtBot) -> None:
+    window.tray.setVisible(True)
+    if not window.tray.isVisible():
+        pytest.skip("no system tray on this display")
+    window.showMinimized()
+    qtbot.wait(100)
+    assert window.isVisible()  # off by default: minimised to the task bar
+    window.showNormal()
+    window.settings_signals.change("ui", minimise_to_tray=True)
+    window.showMinimized()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=2_000)
+    window.tray.contextMenu().actions()[0].trigger()  # "Show Earpiece"
+    assert window.isVisible() and not window.isMinimized()
+
+
 def test_quit_asks_only_when_a_call_is_up(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     quits: list[bool] = []
