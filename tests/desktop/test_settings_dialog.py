@@ -41,6 +41,7 @@ def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot: QtBot
     dialog.ai.groq_key.setText("gsk_test_key_123")
     _tick_first(dialog.ai.llm_providers, "groq")
     dialog.turn_taking.end_of_turn.setValue(800)
+    dialog.turn_taking.minimise_to_tray.setChecked(True)
 
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.accept()
@@ -51,7 +52,7 @@ def test_account_and_api_key_saved_with_secrets_in_the_keyring_only(qtbot: QtBot
     assert saved["sip"]["accounts"][0]["id"] == "office"
     assert saved["sip"]["accounts"][0]["allow_transfer_requests"] is True
     assert saved["llm"]["providers"] == ["groq", "offline"]
-    assert load_settings().vad.end_of_turn_ms == 800
+    assert load_settings().vad.end_of_turn_ms == 800 and load_settings().ui.minimise_to_tray
     assert secrets.get_secret("sip:office") == "s3cret-sip-pw"
     assert secrets.get_secret("groq") == "gsk_test_key_123"
 
