@@ -169,7 +169,10 @@ def _pct(values: list[float], q: float) -> float | None:
 def summary(cases: list[Case], outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     paused = [o for c, o in zip(cases, outcomes, strict=True) if c.kind == "paused"]
     complete = [o for c, o in zip(cases, outcomes, strict=True) if c.kind == "complete"]
-    delays = [o["delay_ms"] for o in complete if not o["cut_in"] and o["delay_ms"] is not None]
+    heard = [(c, o) for c, o in zip(cases, outcomes, strict=True)
+             if c.kind == "complete" and not o["cut_in"] and o["delay_ms"] is not None]
+    delays = [o["delay_ms"] for _, o in heard]
+    questions = [o["delay_ms"] for c, o in heard if c.text.rstrip().endswith("?")]
     cut = sum(o["cut_in"] for o in paused) + sum(o["cut_in"] for o in complete)
     return {
         "paused": len(paused),
@@ -180,6 +183,9 @@ def summary(cases: list[Case], outcomes: list[dict[str, Any]]) -> dict[str, Any]
         "cut_in_pct": round(100 * cut / max(1, len(paused) + len(complete)), 1),
         "delay_ms_p50": _pct(delays, 50),
         "delay_ms_p95": _pct(delays, 95),
+        "questions": len(questions),  # complete cases that are questions (the text ends with "?")
+        "question_delay_ms_p50": _pct(questions, 50),
+        "question_delay_ms_p95": _pct(questions, 95),
         "ended_by_model": sum(o["by_model"] for o in complete),
         "short_ends": sum(o["short_ends"] for o in outcomes),
         "never_ended": sum(o["forced"] for o in outcomes),
@@ -306,6 +312,7 @@ def _row(name: str, s: dict[str, dict[str, Any]], split: str, conditions: list[s
         f"| {name} | {h['paused_cut_in']}/{h['paused']} | {h['complete_cut_in']}/{h['complete']} | "
         f"{y['paused_cut_in']}/{y['paused']} | {a['cut_ins']} ({a['cut_in_pct']} %) | {per_condition} | "
         f"{a['delay_ms_p50']} / {a['delay_ms_p95']} | {h['delay_ms_p50']} / {h['delay_ms_p95']} | "
+        f"{a.get('question_delay_ms_p50')} / {a.get('question_delay_ms_p95')} ({a.get('questions')}) | "
         f"{a['ended_by_model']}/{a['complete']} | {a['short_ends']} |"
     )
 
@@ -315,10 +322,10 @@ def markdown(result: dict[str, Any]) -> str:
     header = (
         "| setup | human paused: cut | human complete: cut at own pause | synthetic paused: cut "
         "| all cut-ins | " + " | ".join(f"cut-ins {c}" for c in conditions)
-        + " | delay p50 / p95 (ms) | human delay p50 / p95 "
+        + " | delay p50 / p95 (ms) | human delay p50 / p95 | questions' delay p50 / p95 (cases) "
         "| complete ended by a verdict | short sounds ended (not cut-ins) |"
     )
-    rule = "|" + "---|" * (10 + len(conditions) - 1)
+    rule = "|" + "---|" * (11 + len(conditions) - 1)
     chosen, key = choice["chosen"], "dev/all/both"
 
     def figures(name: str) -> str:
