@@ -9,27 +9,78 @@ import os
 import reprlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from earpiece import __version__
 
 if TYPE_CHECKING:
     from earpiece.core.settings import Settings
 
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
 BAD_SETTINGS = 2  # exit code: the settings could not be read (the file is left as it is)
 
-# Each name is a module in this package with `register(subparsers)`; its parser sets `func`.
-COMMANDS: tuple[str, ...] = ("doctor", "kb", "selfcheck", "voice", "demo", "agent", "ask", "calls")
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    module: str  # the module in this package with `register(subparsers)`; the parser it adds sets `func`
+    help: str  # the line in `earpiece --help`
+
+
+COMMANDS: dict[str, Command] = {
+    "doctor": Command("doctor", "check models, devices, keyring and pjsua2"),
+    "kb": Command("kb", "manage knowledge bases"),
+    "selfcheck": Command(
+        "selfcheck", "speak, transcribe and answer one question from the sample knowledge base, offline"
+    ),
+    "transcribe": Command("voice", "speech to text from a WAV file"),
+    "say": Command("voice", "text to speech into a WAV file"),
+    "demo-caller": Command("demo", "call the desktop app and ask sample questions"),
+    "agent": Command("agent", "answer calls autonomously (headless)"),
+    "ask": Command("ask", "answer a question from a knowledge base"),
+    "calls": Command("calls", "recorded calls: list, show, export"),
+}
+
+
+class _Commands(_SubParsers):
+    """Every command listed with its help line, but its module imported (and its parser made) only when
+    it runs: the rest stays unloaded (`agent --supervise` is not to hold Chroma, ONNX Runtime or Piper)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unloaded: dict[str, str] = {}  # command: its module, while its parser is a stand-in
+
+    def add_command(self, name: str, command: Command) -> None:
+        self.add_parser(name, help=command.help, add_help=False)
+        self.unloaded[name] = command.module
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+        values: Any, option_string: str | None = None,
+    ) -> None:
+        module = self.unloaded.get(values[0])
+        if module is not None:
+            loaded = argparse._SubParsersAction(
+                option_strings=[], prog=self._prog_prefix, parser_class=self._parser_class
+            )
+            importlib.import_module(f"{__name__}.{module}").register(loaded)
+            self.choices.update(loaded.choices)
+            for name in loaded.choices:
+                del self.unloaded[name]
+        super().__call__(parser, namespace, values, option_string)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earpiece", description=__doc__)
     parser.add_argument("--version", action="version", version=f"earpiece {__version__}")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: from settings)")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    commands = cast(_Commands, parser.add_subparsers(action=_Commands, dest="command", metavar="COMMAND"))
+    for name, command in COMMANDS.items():
+        commands.add_command(name, command)
     return parser
 
 

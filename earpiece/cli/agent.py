@@ -38,7 +38,6 @@ class _UsageError(Exception):
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "agent",
-        help="answer calls autonomously (headless)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

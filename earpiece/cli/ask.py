@@ -20,7 +20,7 @@ WRITER_WAIT_S = 30.0
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("ask", help="answer a question from a knowledge base", description=__doc__)
+    parser = subparsers.add_parser("ask", description=__doc__)
     parser.add_argument("question")
     parser.add_argument("--kb", help="knowledge base name (default: knowledge.default_kb from settings)")
     parser.add_argument("--store", type=Path, help="store folder (default: the data folder's knowledge/)")

@@ -41,7 +41,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("calls", help="recorded calls: list, show, export", description=__doc__)
+    parser = subparsers.add_parser("calls", description=__doc__)
     actions = parser.add_subparsers(dest="calls_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="calls with their summary, disposition, intent and sentiment")
     listing.add_argument("--since", type=parse_since, help="only calls from then on (date, or 7d / 12h)")

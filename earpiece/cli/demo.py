@@ -39,7 +39,7 @@ END_OF_REPLY_S = 1.6  # this much quiet after speech: the reply is over
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("demo-caller", help="call the desktop app and ask sample questions")
+    parser = subparsers.add_parser("demo-caller")
     parser.add_argument("target", help="the app's SIP URI, e.g. sip:earpiece-demo@127.0.0.1:5060")
     parser.add_argument("--question", action="append", help="a question to ask (repeatable)")
     parser.add_argument("--answer-timeout", type=float, default=30.0, help="seconds to wait per answer")

@@ -131,6 +131,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="check models, devices, keyring and pjsua2")
+    parser = subparsers.add_parser("doctor")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.set_defaults(func=run)

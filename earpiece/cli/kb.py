@@ -44,7 +44,7 @@ from earpiece.core.settings import Settings, load_settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("kb", help="manage knowledge bases", description=__doc__)
+    parser = subparsers.add_parser("kb", description=__doc__)
     parser.add_argument("--store", type=Path, help="store folder (default: the data folder's knowledge/)")
     actions = parser.add_subparsers(dest="kb_action", metavar="ACTION", required=True)
 

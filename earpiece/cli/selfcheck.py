@@ -124,10 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "selfcheck",
-        help="speak, transcribe and answer one question from the sample knowledge base, offline",
-    )
+    parser = subparsers.add_parser("selfcheck")
     parser.add_argument("--question", default=QUESTION, help=f"what to ask (default: {QUESTION!r})")
     parser.add_argument(
         "--expect", default=EXPECTED, help=f"text the answer must hold (default: {EXPECTED!r})"

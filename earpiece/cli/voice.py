@@ -21,15 +21,13 @@ EXIT_BAD_INPUT = 2
 
 
 def register(subparsers: Any) -> None:
-    transcribe = subparsers.add_parser(
-        "transcribe", help="speech to text from a WAV file", description=run_transcribe.__doc__
-    )
+    transcribe = subparsers.add_parser("transcribe", description=run_transcribe.__doc__)
     transcribe.add_argument("file", type=Path, help="a PCM16 WAV file (any rate, mono or stereo)")
     transcribe.add_argument("--json", action="store_true", help="print JSON with scores and timing")
     transcribe.add_argument("--hotwords", help="domain words to bias the recogniser, comma-separated")
     transcribe.set_defaults(func=run_transcribe)
 
-    say = subparsers.add_parser("say", help="text to speech into a WAV file", description=run_say.__doc__)
+    say = subparsers.add_parser("say", description=run_say.__doc__)
     say.add_argument("text", help="what to say (markdown, numbers and e-mail addresses are fine)")
     say.add_argument("-o", "--output", type=Path, required=True, help="the WAV file to write (16 kHz mono)")
     say.add_argument(
