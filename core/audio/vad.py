@@ -7,7 +7,6 @@ from typing import Protocol
 import webrtcvad
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE, AudioFrame
-from earpiece.core.audio.silero_vad import SileroVoiceActivity
 from earpiece.core.audio.turn_settings import TurnSettings, VadEngine
 
 
@@ -41,5 +40,7 @@ class VoiceActivity:
 def frame_voice_activity(turns: TurnSettings, aggressiveness: int = 2) -> FrameVoiceActivity:
     """The VAD `turns.vad` names; one per audio stream (Silero keeps state between frames)."""
     if turns.vad is VadEngine.SILERO:
+        from earpiece.core.audio.silero_vad import SileroVoiceActivity  # and with it ONNX Runtime
+
         return SileroVoiceActivity(turns.vad_model_path, turns.vad_threshold)
     return VoiceActivity(aggressiveness)

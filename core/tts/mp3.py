@@ -1,13 +1,21 @@
-"""Streaming MP3 -> 16 kHz mono PCM16 with PyAV (FFmpeg's decoder) and soxr."""
+"""Streaming MP3 -> 16 kHz mono PCM16 with PyAV (FFmpeg's decoder) and soxr.
+
+PyAV is imported by the decoder, not with this module: Edge TTS, its one user, is off by default,
+and FFmpeg's libraries cost a process ~8 MB.
+"""
 
 from __future__ import annotations
 
-import av
+from typing import TYPE_CHECKING
+
 import numpy as np
 import soxr
 
 from earpiece.core.audio.frames import SAMPLE_RATE
 from earpiece.core.audio.pcm import float_to_pcm16
+
+if TYPE_CHECKING:
+    import av
 
 
 class Mp3DecodeError(ValueError):
@@ -22,28 +30,34 @@ class Mp3StreamDecoder:
     """
 
     def __init__(self) -> None:
+        import av
+
         self._codec = av.CodecContext.create("mp3", "r")
         self._resampler: soxr.ResampleStream | None = None
         self.bad_packets = 0
 
     def feed(self, data: bytes) -> bytes:
-        try:
-            return self._decode(self._codec.parse(data))
-        except av.FFmpegError as exc:
-            raise Mp3DecodeError(f"undecodable MP3 data: {exc}") from exc
+        return self._parse(data)
 
     def finish(self) -> bytes:
         """Decode what is left and drain the resampler."""
-        try:
-            pcm = self._decode(self._codec.parse(b""))
-        except av.FFmpegError as exc:
-            raise Mp3DecodeError(f"undecodable MP3 data: {exc}") from exc
+        pcm = self._parse(b"")
         if self._resampler is None:
             return pcm
         tail = self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
         return pcm + float_to_pcm16(tail)
 
+    def _parse(self, data: bytes) -> bytes:
+        import av
+
+        try:
+            return self._decode(self._codec.parse(data))
+        except av.FFmpegError as exc:
+            raise Mp3DecodeError(f"undecodable MP3 data: {exc}") from exc
+
     def _decode(self, packets: list[av.Packet]) -> bytes:
+        import av
+
         out = []
         for packet in packets:
             try:
