@@ -85,6 +85,6 @@ def test_the_factory_loads_the_turn_model_only_when_the_settings_ask_for_it() ->
     stt = SttSettings(workers=0)
     stack = build_voice_stack(Settings(turns=SMART_TURN, stt=stt))
     assert isinstance(stack.turn_model, SmartTurnModel) and stack.turns == SMART_TURN
-    timer = build_voice_stack(Settings(stt=stt))
-    assert timer.turn_model is None and timer.turns is not None
-    assert timer.turns.endpointing is Endpointing.TIMER
+    default = build_voice_stack(Settings(stt=stt))
+    assert default.turn_model is None and default.turns is not None
+    assert default.turns.endpointing is Endpointing.TRANSCRIPT
