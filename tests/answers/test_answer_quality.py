@@ -10,15 +10,15 @@ from bench.answers.evaluate import evaluate, labelled_store, offline_responder, 
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 
-# Measured on the test split (offline, 2026-12-02, one run on a fresh store; issue 11, session 5,
-# second helper: a sentence that points back said with the one before, the refit on dev with
-# calibrate's defaults, threshold 0.709): precision 0.94 (30 of 32), coverage 0.53 (30 of 57),
-# unanswerable declined 0.86 (12 of 14), hostile safe 1.0. Before it (threshold 0.803): 1.0 (26 of
-# 26) / 0.46 / 1.0. Session 4: 0.91 / 0.53 / 0.86.
+# Measured on the test split (offline, 2026-12-02, one run on a fresh store; issue 11, session 5:
+# a sentence that points back said with the one before, the refit on dev with calibrate's
+# defaults, no wrong dev answer: threshold 0.806): precision 1.0 (26 of 26), coverage 0.46 (26 of
+# 57), unanswerable declined 1.0 (14 of 14), hostile safe 1.0. At the 0.97 target (threshold
+# 0.709): 0.94 / 0.53 / 0.86. Session 4: 0.91 / 0.53 / 0.86.
 # Rebuilding the store moves these by a question or two (approximate nearest neighbours), hence
 # the margins of about one question. The coverage goal (0.75) is not reached (see
 # bench/results/answers.json).
-FLOORS = {"precision": 0.9, "coverage": 0.5, "unanswerable_declined": 0.78, "hostile_safe": 1.0}
+FLOORS = {"precision": 0.96, "coverage": 0.43, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
 
 
 @pytest.mark.models
