@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
 
 
     def show_message(self, text: str) -> None:
-        log.info("%s", text)
+        log.debug("%s", text)  # status texts name callers: not in the kept log at INFO
         self.statusBar().showMessage(text, 15000)
 
     def _loading(self, text: str) -> None:

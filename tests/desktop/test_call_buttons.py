@@ -4,6 +4,7 @@ pressed in the window during a real call to baresip (an independent softphone), 
 
 from __future__ import annotations
 
+import logging
 import wave
 from pathlib import Path
 
@@ -104,16 +105,21 @@ def test_blind_transfer_to_a_picked_contact(qtbot: QtBot, window: MainWindow) ->
         carol.command("hangup")
 
 
-def test_do_not_disturb_declines_without_ringing(qtbot: QtBot, window: MainWindow) -> None:
+def test_do_not_disturb_declines_without_ringing(
+    qtbot: QtBot, window: MainWindow, caplog: pytest.LogCaptureFixture
+) -> None:
     host, port = window.phone.local_sip_address()
     with Baresip("bob") as bob:
         window.dnd_action.trigger()
         assert "do not disturb" in window.tray.toolTip()
+        caplog.set_level(logging.INFO)
         with qtbot.waitSignal(window.phone.call_ended, timeout=15_000) as ended:
             bob.command("dial", f"sip:agent@{host}:{port}")
         assert not window.notices  # no ringing notice
         assert bob.wait_event("CALL_CLOSED", timeout=5)
         assert ended.args[0].reason == "rejected here"
+        assert "declined a call from" in window.statusBar().currentMessage()
+        assert not [r for r in caplog.records if "bob" in r.getMessage()], "the caller is in the kept log"
         window.dnd_action.trigger()
         with qtbot.waitSignal(window.phone.incoming_call, timeout=15_000):
             bob.command("dial", f"sip:agent@{host}:{port}")
