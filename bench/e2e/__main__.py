@@ -21,7 +21,7 @@ from bench.e2e.calls import (
 from bench.e2e.machine import RunClock
 from bench.e2e.report import GOALS, write_chart, write_markdown
 from bench.e2e.sampler import ProcessSampler
-from earpiece.core.settings import SttSettings
+from earpiece.core.settings import SttSettings, VadSettings
 from tests.e2e.harness import SPEECH_DBFS, AgentProcess, ScriptedCall, analyse
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 from tests.peers.kamailio import Kamailio
@@ -48,7 +48,8 @@ def main() -> int:
                         help="also run one call against a local OpenAI-compatible stand-in with this "
                         "first-token delay (repeatable)")
     parser.add_argument("--end-of-turn-ms", type=int, nargs="*", default=[],
-                        help="also run one call with this end-of-turn silence (default setting: 600)")
+                        help="also run one call with this end-of-turn silence "
+                        f"(vad.end_of_turn_ms, default {VadSettings().end_of_turn_ms})")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
