@@ -32,7 +32,7 @@ from earpiece.core.answers.evidence import (
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
-from earpiece.core.answers.units import Candidate, candidates, incomplete
+from earpiece.core.answers.units import Candidate, candidates, incomplete, strip_markup
 from earpiece.core.answers.words import content_words
 from earpiece.core.interfaces import Passage, UnitKind
 
@@ -90,6 +90,12 @@ def has_answer_shape(asked: Question, text: str) -> bool:
     if asked.clock:
         return states_clock_time(text)
     return asked.answer_type not in STRICT_TYPES or has_evidence(asked.answer_type, text)
+
+
+# MiniLM cosine from which a caller's question is an FAQ's own question, lightly reworded: on the
+# sample FAQ, rewordings score 0.93-0.98 ("where can I find my order number?"), a neighbouring
+# question 0.72 at most ("do you deliver to France?" / "...outside the UK?"), two FAQ questions 0.66.
+FAQ_MATCH = 0.9
 
 
 # Items of one list retrieved together: a list of steps (or of options), not one statement.
@@ -191,19 +197,42 @@ class Selector:
         selection = Selection(asked)
         named = selection.on_subject = on_subject(question, passages, kb_terms, document_words)
         lists = Counter((p.source, p.heading) for p in named if p.kind is UnitKind.LIST)
-        cut = [[c for c in candidates(p) if eligible(asked, c) and not _lone_step(asked, c, lists)]
-               for p in named]
+        asked_as = self._faq_matches(question, named)
+        cut = [
+            [c for c in candidates(p)[:1] if not incomplete(c.spoken)] if asked_as[i] else
+            [c for c in candidates(p) if eligible(asked, c) and not _lone_step(asked, c, lists)]
+            for i, p in enumerate(named)
+        ]
         pool = [c for unit in cut for c in unit]
+        matched = [match for unit, match in zip(cut, asked_as, strict=True) for _ in unit]
         if pool:
             similarity = self._similarity(question, cut)
             top = max(p.score for p in passages)
             margins = _margins(similarity)
-            for candidate, margin in zip(pool, margins, strict=True):
+            for candidate, margin, match in zip(pool, margins, matched, strict=True):
                 features = self.features(asked, candidate, top, margin)
-                selection.ranked.append(Scored(candidate, features, self.model.confidence(features)))
+                confidence = max(self.model.confidence(features), match)
+                selection.ranked.append(Scored(candidate, features, confidence))
             selection.ranked.sort(key=lambda s: -s.confidence)
         selection.ms = round((time.perf_counter() - started) * 1000, 2)
         return selection
+
+    def _faq_matches(self, question: str, passages: Sequence[Passage]) -> list[float]:
+        """For each passage, how closely the caller's question is its FAQ's own question (MiniLM
+        cosine), 0 when it is no FAQ or the questions differ (below `FAQ_MATCH`).
+
+        The FAQ's author wrote its answer for that question: asked it, the answer from its start is
+        the answer, whatever its shape ("where is my order number?": "in the order confirmation
+        e-mail"), and a later sentence alone ("the discount cannot be combined...") only when the
+        caller asks something else. The match is the confidence it is worth at least."""
+        faqs = [i for i, p in enumerate(passages) if p.kind is UnitKind.FAQ and p.heading.strip()]
+        out = [0.0] * len(passages)
+        if faqs:
+            vectors = self._cache.vectors([question, *(strip_markup(passages[i].heading) for i in faqs)])
+            for i, vector in zip(faqs, vectors[1:], strict=True):
+                similarity = float(vector @ vectors[0])
+                out[i] = similarity if similarity >= FAQ_MATCH else 0.0
+        return out
 
     def _similarity(self, question: str, cut: list[list[Candidate]]) -> list[float]:
         """Question-candidate similarity. A unit that is one candidate was scored as a whole by
