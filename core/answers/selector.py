@@ -32,7 +32,7 @@ from earpiece.core.answers.evidence import (
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
-from earpiece.core.answers.units import Candidate, candidates, incomplete, strip_markup
+from earpiece.core.answers.units import Candidate, candidates, faq_answer, incomplete, strip_markup
 from earpiece.core.answers.words import content_words
 from earpiece.core.interfaces import Passage, UnitKind
 
@@ -199,7 +199,7 @@ class Selector:
         lists = Counter((p.source, p.heading) for p in named if p.kind is UnitKind.LIST)
         asked_as = self._faq_matches(question, named)
         cut = [
-            [c for c in candidates(p)[:1] if not incomplete(c.spoken)] if asked_as[i] else
+            [c for c in (faq_answer(p),) if not incomplete(c.spoken)] if asked_as[i] else
             [c for c in candidates(p) if eligible(asked, c) and not _lone_step(asked, c, lists)]
             for i, p in enumerate(named)
         ]
@@ -221,8 +221,8 @@ class Selector:
         """For each passage, how closely the caller's question is its FAQ's own question (MiniLM
         cosine), 0 when it is no FAQ or the questions differ (below `FAQ_MATCH`).
 
-        The FAQ's author wrote its answer for that question: asked it, the answer from its start is
-        the answer, whatever its shape ("where is my order number?": "in the order confirmation
+        The FAQ's author wrote its answer for that question: asked it, the whole answer is the
+        answer, whatever its shape ("where is my order number?": "in the order confirmation
         e-mail"), and a later sentence alone ("the discount cannot be combined...") only when the
         caller asks something else. The match is the confidence it is worth at least."""
         faqs = [i for i, p in enumerate(passages) if p.kind is UnitKind.FAQ and p.heading.strip()]

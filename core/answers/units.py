@@ -172,7 +172,7 @@ def candidates(passage: Passage) -> list[Candidate]:
         steps = sentences(passage.text)
         alone = [Candidate(_clip(s), heading, passage, step=True) for s in steps] if len(steps) > 1 else []
         return [Candidate(_clip(spoken), heading, passage, step=len(steps) < 2), *alone]
-    said = sentences(passage.text) or [strip_markup(passage.text)]
+    said = _said(passage)
     if passage.kind is UnitKind.FAQ:
         # The FAQ's own question is its topic; its answer is spoken from the start, or a later
         # sentence of a long answer alone ("...unless medically necessary").
@@ -182,6 +182,15 @@ def candidates(passage: Passage) -> list[Candidate]:
     # A heading that carries a figure ("Yellowstone (vehicle) - $30.00") is part of what is said.
     lead = f"{heading.rstrip(' -:')}: " if heading and re.search(r"\d", heading) else ""
     return _each_sentence(said, heading, passage, lead)
+
+
+def _said(passage: Passage) -> list[str]:
+    return sentences(passage.text) or [strip_markup(passage.text)]
+
+
+def faq_answer(passage: Passage) -> Candidate:
+    """An FAQ's whole answer (up to `MAX_SPOKEN_WORDS`): what to say to a caller who asked its question."""
+    return Candidate(_clip(" ".join(_said(passage))), strip_markup(passage.heading), passage)
 
 
 # A sentence that opens by pointing back ("These are only sold online...") says nothing alone.
