@@ -31,13 +31,16 @@ def sample_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answer
 def ask(sample_answerer: Answerer) -> Ask:
     """Asks the sample answerer one question, as a caller would, and returns its answer."""
 
-    def run(question: str) -> Answer:
-        async def stream() -> Answer:
-            answer = Answer(question)
-            async for _ in sample_answerer.stream(answer):
-                pass
-            return answer
+    return lambda question: answer_now(sample_answerer, question)
 
-        return asyncio.run(stream())
 
-    return run
+def answer_now(answerer: Answerer, question: str) -> Answer:
+    """The answerer's whole answer to one question, run to its end on a fresh event loop."""
+
+    async def stream() -> Answer:
+        answer = Answer(question)
+        async for _ in answerer.stream(answer):
+            pass
+        return answer
+
+    return asyncio.run(stream())

@@ -3,12 +3,11 @@ spoken; through the real OpenAI SDK against the local chat-completions server.""
 
 from __future__ import annotations
 
-import asyncio
-
 from earpiece.core.engine.answering import Answer, Answerer
 from earpiece.core.llm.chat_completions import openai_responder
 from earpiece.core.llm.fallback import FallbackResponder
 from earpiece.core.settings import LlmSettings
+from tests.answers.conftest import answer_now
 from tests.core.engine.harness import KNOWLEDGE, WordRetriever
 from tests.fakes.openai_server import FakeConfig, fake_openai_server
 
@@ -18,14 +17,7 @@ def _answer(reply: str, question: str) -> Answer:
         llm = LlmSettings(openai_base_url=server.openai_base_url, timeout_s=2)
         answerer = Answerer(FallbackResponder([openai_responder(llm)]), WordRetriever(list(KNOWLEDGE)),
                             min_score=0.3)
-
-        async def run() -> Answer:
-            answer = Answer(question)
-            async for _ in answerer.stream(answer):
-                pass
-            return answer
-
-        return asyncio.run(run())
+        return answer_now(answerer, question)
 
 
 def test_a_question_asked_back_is_not_spoken() -> None:
