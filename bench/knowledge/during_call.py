@@ -27,7 +27,7 @@ from typing import Any
 
 import psutil
 
-from bench.knowledge.background import Background
+from bench.background import Background
 from bench.knowledge.run import write_corpus
 from bench.voice.run import QUESTIONS, machine, run_calls, speak, summarise
 

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.knowledge.background import Background
+from bench.background import Background
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SECTIONS_PER_FILE = 50

@@ -6,6 +6,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bench.background import Background
+
 
 @dataclass(frozen=True, slots=True)
 class Memory:
@@ -100,7 +102,7 @@ def line_totals(processes: dict[int, Memory]) -> dict[str, float]:
     }
 
 
-class PeakSampler:
+class PeakSampler(Background):
     """Samples a process tree every `interval_s`; keeps each process's peak and the line's peak PSS.
 
     Reading smaps_rollup walks the process's page tables (a few ms for the agent), so the interval
@@ -112,21 +114,12 @@ class PeakSampler:
         self.peak: dict[int, Memory] = {}
         self.roles: dict[int, str] = {}
         self.peak_line_pss = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
+        super().__init__()
 
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
+    def run(self, stop: threading.Event) -> None:
         while True:
             self.sample()
-            if self._stop.wait(self.interval_s):
+            if stop.wait(self.interval_s):
                 return
 
     def sample(self) -> None:
