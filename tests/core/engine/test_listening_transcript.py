@@ -90,7 +90,8 @@ def test_a_finished_question_ends_long_before_the_timer() -> None:
     (turn,) = ended
     delay_ms = (turn.detected_at - turn.utterance.end_of_speech_at) * 1000
     assert turn.by_model, f"the turn ended by the timer after {delay_ms:.0f} ms"
-    assert 300 <= delay_ms < 2000
+    # frame times are float seconds: the 300 ms wait can come out as 299.99999999 ms
+    assert TURNS.complete_silence_ms <= round(delay_ms) < 2000
     assert turn.turn_model_ms is not None and turn.turn_model_ms > 0  # the transcript's time
     # the policy wanted no early work: no partial transcript line was published for it
     assert not [e for e in published if isinstance(e, TranscriptEvent)]
