@@ -38,8 +38,8 @@ typecheck: $(STAMP)
 # tests/desktop/qasync_loop.py), and the two halves pass in one process; the split stays so that a
 # fault in Qt cannot take the SIP and engine results down with it.
 pytest: $(STAMP)
-	$(VENV)/bin/pytest -m "not slow" --ignore=tests/desktop
-	$(VENV)/bin/pytest -m "not slow" tests/desktop
+	$(VENV)/bin/pytest -m "not slow" --durations=30 --ignore=tests/desktop
+	$(VENV)/bin/pytest -m "not slow" --durations=15 tests/desktop
 
 bench: setup-test
 	$(PY) -m bench
