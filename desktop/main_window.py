@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from earpiece.core.knowledge import KnowledgeStore
-from earpiece.core.settings import CallMode, Settings, SettingsChanged, SettingsStore
+from earpiece.core.settings import CallMode, Settings, SettingsChanged, SettingsFileError, SettingsStore
 from earpiece.desktop.about import show_about, show_shortcuts
 from earpiece.desktop.ai_calls import AiCalls
 from earpiece.desktop.call_actions import CallActions, make_action
@@ -51,6 +51,7 @@ from earpiece.desktop.style import apply_style
 from earpiece.desktop.supervisor_view import SupervisorView
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.tray import Tray, app_icon
+from earpiece.desktop.unsaved_settings import NOT_SAVED_LOOK, SessionOnlySettingsStore, not_saved_because
 from earpiece.desktop.voice_models import VoiceModels
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,15 @@ def scrolling(widget: QWidget) -> QScrollArea:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, not_saved: str | None = None) -> None:
+        """`not_saved`: why settings changes are in use but not saved this session (the settings file
+        could not be used at start; see `unsaved_settings`)."""
         super().__init__()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_style(app)
-        self.settings_store = SettingsStore(settings)
+        self.settings_store = (SettingsStore(settings) if not_saved is None
+                               else SessionOnlySettingsStore(settings, not_saved))
         self.settings_signals = SettingsSignals(self.settings_store, self)
         self.setWindowTitle("Earpiece")
         self.setWindowIcon(app_icon())
@@ -137,6 +141,11 @@ class MainWindow(QMainWindow):
         self.recording_indicator.setVisible(False)
         self.recorder.changed.connect(
             lambda *_: self.recording_indicator.setVisible(bool(self.recorder.recording)))
+        self.not_saved_indicator = QLabel("Settings not saved this session")
+        self.not_saved_indicator.setStyleSheet(NOT_SAVED_LOOK)
+        self.not_saved_indicator.setToolTip(not_saved or "")
+        self.not_saved_indicator.setVisible(not_saved is not None)
+        self.statusBar().addPermanentWidget(self.not_saved_indicator)
         self.statusBar().addPermanentWidget(self.recording_indicator)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy)
@@ -358,10 +367,14 @@ class MainWindow(QMainWindow):
         reason shown, when it could not be saved (the settings in use stay as they were)."""
         try:
             self.settings_signals.change(section, **fields)
+        except SettingsFileError as exc:  # the file was broken meanwhile: it says so, and that it was kept
+            self.show_message(str(exc))
         except (OSError, ValidationError) as exc:
             self.show_message(f"The setting was not saved: {exc}")
-            return False
-        return True
+        else:
+            return True
+        self._show_choices(self.settings)  # the selectors show the settings still in use
+        return False
 
     def _dial_from_history(self, uri: str) -> None:
         self.phone_panel.address.setText(uri)
@@ -408,7 +421,10 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings_store, self, self.knowledge_base_names())
         if dialog.exec():
-            self.show_message("Settings saved. Transport changes apply after a restart.")
+            self.show_message("Settings saved. Transport changes apply after a restart."
+                              if not_saved_because(self.settings_store) is None else
+                              "Settings in use until Earpiece quits, but not saved: the settings file could "
+                              "not be used at start (see Settings not saved, below).")
 
     def _settings_changed(self, change: SettingsChanged) -> None:
         """New settings in use take effect: accounts at once, headset devices and volumes at once
@@ -427,11 +443,16 @@ class MainWindow(QMainWindow):
             apply_volume(self.phone, new.audio)
             self.phone_panel.levels.show_volumes(*volumes)
         self.knowledge.settings = new.knowledge
+        self._show_choices(new)
+
+    def _show_choices(self, settings: Settings) -> None:
+        """The call view's selectors show `settings` (with no call shown: the next call's mode and
+        knowledge base)."""
         if self.shown_call_id not in self.phone.calls:
-            self.copilot.set_mode(new.ui.default_mode.value)
-            self.kb_choice.show_kb(new.knowledge.default_kb)
+            self.copilot.set_mode(settings.ui.default_mode.value)
+            self.kb_choice.show_kb(settings.knowledge.default_kb)
         self.copilot.whisper.blockSignals(True)  # shown, not a change of the agent's
-        self.copilot.whisper.setChecked(new.ui.whisper_to_agent)
+        self.copilot.whisper.setChecked(settings.ui.whisper_to_agent)
         self.copilot.whisper.blockSignals(False)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -479,7 +500,7 @@ class MainWindow(QMainWindow):
         geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         try:
             self.settings_signals.change("ui", window_geometry=geometry)  # saved alone
-        except OSError as exc:
+        except (OSError, SettingsFileError) as exc:  # quit all the same
             log.error("could not save the window geometry: %s", exc)
         self.tray.hide()
         self.demo.stop()

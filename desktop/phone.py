@@ -92,8 +92,9 @@ class Phone(QObject):
 
     async def stop(self) -> None:
         engine, self.engine = self.engine, None
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        unsubscribe, self._unsubscribe = self._unsubscribe, None  # a second stop finds nothing to undo
+        if unsubscribe is not None:
+            unsubscribe()
         if engine is not None:
             await asyncio.to_thread(engine.stop)
         self.calls.clear()

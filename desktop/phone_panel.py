@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from earpiece.core.settings import SettingsFileError
 from earpiece.desktop.call_recording import CallRecorder
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.contacts import Contact
@@ -275,7 +276,7 @@ class PhonePanel(QWidget):
         try:
             store.replace(with_section(store.current, "audio", microphone_volume=microphone,
                                        speaker_volume=speaker))
-        except OSError as exc:
+        except (OSError, SettingsFileError) as exc:  # the file broken meanwhile is left as it is
             self.phone.message.emit(f"The volume was not saved: {exc}")
 
     def _on_current(self, action: Callable[[str], None]) -> None:

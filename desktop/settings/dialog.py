@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from earpiece.core.secrets import SecretStoreUnavailableError, keyring_usable
 from earpiece.core.settings import Settings, SettingsStore
@@ -18,6 +19,7 @@ from earpiece.desktop.settings.audio_page import AudioPage
 from earpiece.desktop.settings.network_page import NetworkPage
 from earpiece.desktop.settings.page import SettingsPage, scrolling
 from earpiece.desktop.settings.turn_taking_page import TurnTakingPage
+from earpiece.desktop.unsaved_settings import NOT_SAVED_LOOK, not_saved_because
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,14 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        not_saved = not_saved_because(store)
+        if not_saved is not None:
+            banner = QLabel(not_saved)
+            banner.setObjectName("not-saved")
+            banner.setWordWrap(True)
+            banner.setTextFormat(Qt.TextFormat.PlainText)
+            banner.setStyleSheet(NOT_SAVED_LOOK)
+            layout.addWidget(banner)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         screen = parent.screen() if parent is not None else QGuiApplication.primaryScreen()
@@ -63,7 +73,9 @@ class SettingsDialog(QDialog):
         updated = self.settings_store.current.model_copy(deep=True)
         for page in self.pages:
             page.apply(updated)
-        updated = Settings.model_validate(updated.model_dump())  # re-check every field's type and range
+        # re-check every field's type and range (with the settings' own class: one that started without
+        # the file, as it could not be used, does not read it)
+        updated = type(updated).model_validate(updated.model_dump())
         if keyring_usable():  # otherwise the secret fields are read-only: nothing was typed
             for page in self.pages:
                 page.store_secrets()

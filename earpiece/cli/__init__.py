@@ -113,29 +113,29 @@ def settings_problem(error: Exception, path: Path) -> str:
     return redact(f"earpiece: the settings file {path} {why}.\n{kept}")
 
 
-def _settings() -> Settings | None:
-    """The settings, or None after saying on stderr what is wrong with them."""
+def settings_or_problem() -> Settings | str:
+    """The settings, or what is wrong with them (`settings_problem`)."""
     from earpiece.core.settings import load_settings, settings_path
 
     try:
         return load_settings()
     except (ValueError, TypeError, OSError) as error:  # ValidationError and JSONDecodeError are ValueErrors
-        print(settings_problem(error, settings_path()), file=sys.stderr)
-        return None
+        return settings_problem(error, settings_path())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from earpiece.core.logging_setup import setup_logging
 
     args = build_parser().parse_args(argv)
-    settings = _settings()
-    if settings is None:
-        return BAD_SETTINGS
-    setup_logging(args.log_level or settings.log_level, console=args.command is not None)
-    if args.command is None:
-        from earpiece.desktop.app import run_app
+    if args.command is None:  # the desktop, started from a menu perhaps: it asks about bad settings
+        from earpiece.desktop.app import start_desktop
 
-        return run_app(settings)
+        return start_desktop(settings_or_problem, args.log_level, bad_settings_code=BAD_SETTINGS)
+    settings = settings_or_problem()
+    if isinstance(settings, str):
+        print(settings, file=sys.stderr)
+        return BAD_SETTINGS
+    setup_logging(args.log_level or settings.log_level, console=True)
     result: int = args.func(args)
     return result
 
