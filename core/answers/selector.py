@@ -209,8 +209,9 @@ class Selector:
             similarity = self._similarity(question, cut)
             top = max(p.score for p in passages)
             margins = _margins(similarity)
+            weights = focus_weights(asked.focus, named)
             for candidate, margin, match in zip(pool, margins, matched, strict=True):
-                features = self.features(asked, candidate, top, margin)
+                features = self.features(asked, candidate, top, margin, weights)
                 confidence = max(self.model.confidence(features), match)
                 selection.ranked.append(Scored(candidate, features, confidence))
             selection.ranked.sort(key=lambda s: -s.confidence)
@@ -253,9 +254,16 @@ class Selector:
         return out
 
     @staticmethod
-    def features(asked: Question, candidate: Candidate, top_score: float, margin: float) -> tuple[float, ...]:
+    def features(
+        asked: Question, candidate: Candidate, top_score: float, margin: float,
+        weights: Mapping[str, float] | None = None,
+    ) -> tuple[float, ...]:
         focus = asked.focus
         n = max(1, len(focus))
+        about = content_words(f"{candidate.passage.title}. {candidate.match_text}")
+        spoken = content_words(candidate.spoken)
+        weights = weights or dict.fromkeys(focus, 1.0)
+        weighed = sum(weights.values()) or 1.0
         typed = asked.answer_type is not AnswerType.OTHER
         found = typed and has_evidence(asked.answer_type, candidate.spoken)
         checked = found and asked.answer_type in STRICT_TYPES
@@ -264,14 +272,25 @@ class Selector:
             PRICE_FIGURE.search(candidate.spoken)
         )
         return (
-            len(focus & content_words(f"{candidate.passage.title}. {candidate.match_text}")) / n,
-            len(focus & content_words(candidate.spoken)) / n,
+            len(focus & about) / n,
+            sum(weights[t] for t in focus & about) / weighed,
+            len(focus & spoken) / n,
+            sum(weights[t] for t in focus & spoken) / weighed,
             0.5 if weak else 1.0 if checked else 0.0,
             1.0 if found and not checked else 0.0,
             1.0 if typed and not found else 0.0,
             top_score - candidate.passage.score,
             margin,
         )
+
+
+def focus_weights(focus: Collection[str], passages: Sequence[Passage]) -> dict[str, float]:
+    """How much each focus term tells the retrieved units apart: 1 for a term none of them holds,
+    near 0 for one every unit holds ("account" among a sign-in site's units). Covering a question's
+    terms says little when they are the ones every unit shares ("can I get my deleted account
+    back?": the units all say "delete" and "account"; "back" is what is asked)."""
+    held = [content_words(f"{p.title}. {p.heading}. {p.text}") for p in passages]
+    return {t: 1.0 - sum(t in words for words in held) / (len(held) + 1) for t in focus}
 
 
 def _margins(similarity: Sequence[float]) -> list[float]:
