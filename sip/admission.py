@@ -54,8 +54,9 @@ class AdmissionLimits:
         if self.invites_per_source_s <= 0:
             raise ValueError("invites_per_source_s must be positive")
         # 2 keys per admitted INVITE for ~1 s, 2 per live call (4), out of the media ioqueue's 64.
-        if not 1 <= self.max_connections <= 48:
-            raise ValueError("max_connections must be 1 to 48 (of the SIP ioqueue's 64 keys)")
+        if not 1 <= self.max_connections <= 32:
+            raise ValueError("max_connections must be 1 to 32 (of the SIP ioqueue's 64 keys, new connections "
+                             "pause at 40 held: sip/connections.py)")
         if 2 * self.media_invites_per_s + 8 > 64:
             raise ValueError("media_invites_per_s above 28 can exhaust PJSIP's 64 media sockets")
 

@@ -1,36 +1,85 @@
-"""How many SIP connections (TCP, TLS) may be alive at once (pjsua2-free: the SIP thread calls it from
-`Endpoint.onTransportState`).
+"""How many SIP connections (TCP, TLS) may be alive at once, and the breaker that pauses new ones while
+PJSIP's ioqueue keys run short (pjsua2-free: the SIP thread calls it from `Endpoint.onTransportState`).
 
 Why (PJSIP 2.15.1, the pjsua2 wheel as shipped, assertions on): every connection holds a key of the
 SIP endpoint's select() ioqueue of 64 (PJ_IOQUEUE_MAX_HANDLES), shared with the UDP transport and the
-listeners, and a closed connection's key comes back only 500 ms later. `pj_ioqueue_register_sock2`
-returns PJ_ETOOMANY when the keys in use reach 64, but asserts (aborts) when the free list is empty
-because the rest are still closing. A connection that carried an INVITE stays alive after the caller
-closes it until the INVITE transaction ends (32 s for a refused one that is never ACKed), so about 50
-TCP connections each carrying one INVITE, at 20 a second, aborted the process.
+listeners, and a closed connection's key comes back only 500 ms later (PJ_IOQUEUE_KEY_FREE_DELAY).
+`pj_ioqueue_register_sock2` returns PJ_ETOOMANY when the keys in use reach 64, but asserts (aborts)
+when the free list is empty because the rest are still closing.
 
-A connection accepted while `limit` are alive is shut down in the state callback that announces it:
-PJSIP's TCP listener checks for that and never reads from it, so nothing holds it and its key comes
-back within a poll or two. Outgoing connections (a TCP or TLS account's registrar) count too, and are
-shut down like any other at the limit: only under a flood.
+- **The cap.** A connection that carried an INVITE stays alive after the caller closes it until the
+  INVITE transaction ends (32 s for a refused one that is never ACKed), so about 50 TCP connections
+  each carrying one INVITE, at 20 a second, aborted the process. A connection accepted while `limit`
+  are alive is shut down in the state callback that announces it: PJSIP's TCP listener checks for that
+  and never reads from it, so nothing holds it and it is destroyed within a poll or two.
+- **The breaker.** A shut connection still holds its key for 500 ms after it is destroyed, and PJSIP
+  accepts as fast as clients connect (each poll drains the listen queue), so clients that connect and
+  close at full speed used up the keys anyway (eight clients, about 65 refusals). The keys still held
+  (connections alive, and those destroyed less than `KEY_FREE_DELAY_S` ago) are counted; at
+  `HELD_KEYS_LIMIT` the `ListenerGate` stops new connections in the kernel for `COOL_DOWN_S`, then
+  opens again. Connections PJSIP accepts meanwhile (those already in the listen queue) are shut.
+
+Outgoing connections (a TCP or TLS account's registrar) count too, and are shut down like any other at
+the limit or while the breaker is open: only under a flood.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from earpiece.sip.listener_gate import ListenerGate
+
+log = logging.getLogger("earpiece.sip.engine")
+
+KEY_FREE_DELAY_S = 0.6  # PJ_IOQUEUE_KEY_FREE_DELAY (500 ms), and a margin
+# Of the 64 keys: the UDP transport and up to three listeners (TCP, TLS, TLS without verification), a
+# few outgoing connections still connecting (no state callback yet), and what PJSIP accepts after the
+# gate closes: the listen queue (PJSIP_TCP_TRANSPORT_BACKLOG 5, so up to 6 waiting) and up to 5
+# half-open connections whose handshake ends. 64 - 4 - 6 - 11 = 43, rounded down.
+HELD_KEYS_LIMIT = 40
+COOL_DOWN_S = 1.0  # longer than KEY_FREE_DELAY_S: the keys of the shut connections come back
+
 
 class ConnectionCap:
-    """Live connections by transport handle, from their first state change to their destruction."""
+    """Live connections by transport handle, from their first state change to their destruction, and
+    the keys of those destroyed lately."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        *,
+        held_keys_limit: int = HELD_KEYS_LIMIT,
+        cool_down_s: float = COOL_DOWN_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 1 <= limit < held_keys_limit:
+            raise ValueError(f"the connection limit must be 1 to {held_keys_limit - 1}, got {limit}")
         self.limit = limit
+        self.held_keys_limit = held_keys_limit
+        self.cool_down_s = cool_down_s
+        self._clock = clock
         self._alive: set[int] = set()
+        self._destroyed: deque[float] = deque()  # when connections were destroyed, oldest first
         self.refused = 0
+        self.pauses = 0
+        self._gate: ListenerGate | None = None
+        self._lock = threading.Lock()  # the breaker's state: the reopening timer runs on its own thread
+        self._paused = 0  # the pause in force (its number), 0: none
+
+    def guard(self, gate: ListenerGate) -> None:
+        """The listeners to pause when keys run short (`Transports` passes them once it made them)."""
+        self._gate = gate
 
     def connected(self, handle: int) -> bool:
         """A connection came up (an accepted one, before PJSIP reads from it); False: shut it down."""
         if handle in self._alive:
             return True
-        admitted = len(self._alive) < self.limit
+        paused = self._pause_if_short()
+        admitted = len(self._alive) < self.limit and not paused
         self._alive.add(handle)  # refused or not, it holds a key until it is destroyed
         if not admitted:
             self.refused += 1
@@ -41,8 +90,52 @@ class ConnectionCap:
         self._alive.add(handle)
 
     def destroyed(self, handle: int) -> None:
-        self._alive.discard(handle)
+        if handle in self._alive:
+            self._alive.discard(handle)
+            self._destroyed.append(self._clock())
 
     @property
     def alive(self) -> int:
         return len(self._alive)
+
+    @property
+    def held_keys(self) -> int:
+        """Keys of the SIP ioqueue held by connections: alive, or destroyed less than 600 ms ago."""
+        now = self._clock()
+        while self._destroyed and now - self._destroyed[0] >= KEY_FREE_DELAY_S:
+            self._destroyed.popleft()
+        return len(self._alive) + len(self._destroyed)
+
+    @property
+    def paused(self) -> bool:
+        with self._lock:
+            return self._paused != 0
+
+    def _pause_if_short(self) -> bool:
+        """True while new connections are paused; pauses them when this one would take the last key
+        of the budget."""
+        held = self.held_keys + 1
+        with self._lock:
+            if self._paused:
+                return True
+            if held < self.held_keys_limit:
+                return False
+            self.pauses += 1
+            self._paused = pause = self.pauses
+            if self._gate is not None:
+                self._gate.close()
+        log.warning("SIP connections paused for %.1f s: %d of PJSIP's ioqueue keys held by connections",
+                    self.cool_down_s, held)
+        timer = threading.Timer(self.cool_down_s, self._resume, args=(pause,))
+        timer.daemon = True
+        timer.name = "earpiece-sip-resume"
+        timer.start()
+        return True
+
+    def _resume(self, pause: int) -> None:
+        with self._lock:
+            if self._paused != pause:
+                return
+            self._paused = 0
+            if self._gate is not None:
+                self._gate.open()

@@ -1,5 +1,6 @@
 """The endpoint's SIP transports (UDP, TCP, TLS, and a TLS one that does not verify, made on demand).
-Created and chosen on the SIP thread; their addresses are readable from any thread."""
+Created and chosen on the SIP thread; their addresses are readable from any thread. The listeners of
+the connection transports are handed to the endpoint's connection breaker (sip/connections.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pjsua2 as pj
 from earpiece.core.settings import AccountSettings, Transport
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.errors import SipError
+from earpiece.sip.listener_gate import ListenerGate
 
 _NO_VERIFY = "tls-noverify"
 
@@ -21,9 +23,12 @@ class Transports:
         self._ids: dict[str, int] = {}
         self._lock = threading.Lock()
         self._addresses: dict[str, tuple[str, int]] = {}
+        self._gate = ListenerGate()
 
     def create(self, ep: Any) -> None:
-        """Between `libInit` and `libStart`: the transports the configuration asks for."""
+        """Between `libInit` and `libStart`: the transports the configuration asks for. `ep` is the
+        `EngineEndpoint`: its connection cap gets the listeners to pause under a flood."""
+        ep.connections.guard(self._gate)
         cfg = self._config
         wanted = [
             ("udp", pj.PJSIP_TRANSPORT_UDP, cfg.udp_port),
@@ -39,10 +44,11 @@ class Transports:
                 tcfg.tlsConfig.verifyServer = True
             transport_id = ep.transportCreate(kind, tcfg)
             self._ids[name] = transport_id
-            info = ep.transportGetInfo(transport_id)
-            host, _, number = str(info.localName).rpartition(":")
+            host, number = _local_address(ep, transport_id)
             with self._lock:
-                self._addresses[name] = (host.strip("[]"), int(number))
+                self._addresses[name] = (host, number)
+            if kind != pj.PJSIP_TRANSPORT_UDP:
+                self._gate.add(number)
 
     def address(self, transport: Transport) -> tuple[str, int]:
         """(ip, port) a transport listens on (useful when the port was 0 = any)."""
@@ -65,6 +71,7 @@ class Transports:
                 tcfg = self._transport_config(0)
                 tcfg.tlsConfig.verifyServer = False
                 self._ids[_NO_VERIFY] = ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tcfg)
+                self._gate.add(_local_address(ep, self._ids[_NO_VERIFY])[1])
             return self._ids[_NO_VERIFY]
         return self._ids[name]
 
@@ -75,3 +82,8 @@ class Transports:
             tcfg.boundAddress = self._config.bind_address
         tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD  # used by TLS transports only
         return tcfg
+
+
+def _local_address(ep: Any, transport_id: int) -> tuple[str, int]:
+    host, _, number = str(ep.transportGetInfo(transport_id).localName).rpartition(":")
+    return host.strip("[]"), int(number)

@@ -18,6 +18,7 @@ from tests.peers.process import LOOPBACK, free_port, wait_for
 from tests.peers.sipp import run_sipp
 from tests.sip.conftest import USERS
 from tests.sip.engine_child import EngineChild
+from tests.sip.flood import flood_connections
 from tests.sip.malformed import Invite, malformed_invites, send_invites_naming_tcp_contacts_that_never_answer
 
 pytestmark = pytest.mark.peers
@@ -168,6 +169,21 @@ def test_invites_each_on_its_own_tcp_connection_are_refused_and_survived(
         assert phone.alive(), f"the phone died ({phone.exit_status()}):\n{phone.log_tail()}"
         assert len(phone.of("IncomingCallRejected", code=403)) >= AdmissionLimits().max_connections
         assert "SIP connection refused" in phone.log_tail(200_000)
+        assert_answers_a_real_call(phone, registrar)
+
+
+def test_a_parallel_connection_flood_pauses_new_connections_and_is_survived(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Eight clients for four seconds: four connect, send an INVITE and close 30 ms later (those stay
+    alive 32 s and fill the cap), four connect and close at full speed (each refused connection keeps
+    its ioqueue key 500 ms after it is gone). Within about a second the keys ran out and PJSIP aborted
+    the process (`pj_ioqueue_register_sock2: Assertion '!pj_list_empty(&ioqueue->free_list)'`). Now the
+    listener drops new SYNs for a second whenever 40 keys are held."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, tcp=True) as phone:
+        flood = flood_connections(phone.tcp_address, 4.0, stop=lambda: not phone.alive())
+        assert phone.alive(), f"the phone died ({phone.exit_status()}, {flood}):\n{phone.log_tail()}"
+        assert "SIP connections paused" in phone.log_tail(200_000), flood
         assert_answers_a_real_call(phone, registrar)
 
 
