@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from earpiece.core.calls.memory import limit_malloc_arenas
 from earpiece.core.secrets import SecretMissingError, SecretStoreUnavailableError, get_secret
 from earpiece.core.settings import AccountSettings, CallMode, Settings, Transport, load_settings
 
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         greeting=args.greeting,
         standby=args.standby,
     )
+    limit_malloc_arenas()  # before the event loop's threads, the models and the recognition workers
     agent = AnsweringAgent(settings, options, sip_config=sip_config(settings, args), password=password)
     try:
         asyncio.run(agent.run())

@@ -19,9 +19,9 @@ from tests.core.calls.test_controller import AGENT, Line, greeted, hang_up, run
 
 @pytest.fixture(autouse=True)
 def fresh_libc_lookup() -> Iterator[None]:
-    memory._malloc_trim.cache_clear()
+    memory._glibc_function.cache_clear()
     yield
-    memory._malloc_trim.cache_clear()
+    memory._glibc_function.cache_clear()
 
 
 def test_a_finished_call_trims_native_memory_after_its_record(tmp_path: Path,
