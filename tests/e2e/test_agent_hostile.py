@@ -1,7 +1,8 @@
 """No packet kills `earpiece agent`: SIPp sends the INVITE whose oversized Content-Type aborted it
 (PROTOS c07-sip) and a burst of 200 INVITEs at 100/s straight to its SIP port, then come the
-PROTOS-like malformed INVITEs of tests/sip/malformed.py and INVITEs whose Contact is a TCP address
-that never answers; the agent process lives on and answers a real caller after each."""
+PROTOS-like malformed INVITEs of tests/sip/malformed.py, INVITEs whose Contact is a TCP address
+that never answers, and a parallel TCP connection flood; the agent process lives on and answers a real
+caller after each."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.e2e.harness import AgentProcess, CallerScript, ScriptedCall
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import LOOPBACK
 from tests.peers.sipp import run_sipp
+from tests.sip.flood import flood_connections
 from tests.sip.malformed import malformed_invites, send_invites_naming_tcp_contacts_that_never_answer
 
 pytestmark = [pytest.mark.peers, pytest.mark.models]
@@ -94,4 +97,19 @@ def test_invites_naming_tcp_contacts_that_never_answer_do_not_kill_the_agent(
     explained in tests/sip/test_flood.py)."""
     send_invites_naming_tcp_contacts_that_never_answer(target, agent.user)
     time.sleep(1.0)
+    assert_answers(agent, registrar, tmp_path)
+
+
+def test_a_parallel_tcp_connection_flood_does_not_kill_the_agent(
+    agent: AgentProcess, registrar: Kamailio, tmp_path: Path
+) -> None:
+    """Eight clients on the agent's TCP port for four seconds, half sending an INVITE, half connecting
+    and closing at full speed: it aborted in about a second, out of PJSIP ioqueue keys (explained in
+    tests/sip/test_flood.py and sip/connections.py)."""
+    listening = [c.laddr for c in psutil.Process(agent.pid).net_connections("tcp") if c.status == "LISTEN"]
+    assert len(listening) == 1, listening
+    target = (LOOPBACK, listening[0].port)
+    flood = flood_connections(target, 4.0, user=agent.user, stop=lambda: not agent.alive())
+    assert agent.alive(), f"the agent died ({flood}):\n{agent.text()[-3000:]}"
+    assert "SIP connections paused" in agent.text() + agent.log_tail(400_000), flood
     assert_answers(agent, registrar, tmp_path)
