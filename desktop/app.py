@@ -18,6 +18,7 @@ from earpiece.core.settings import Settings
 from earpiece.desktop.bad_settings_dialog import BadSettingsDialog, LoadSettings
 from earpiece.desktop.demo_call import first_run
 from earpiece.desktop.main_window import MainWindow
+from earpiece.desktop.style import apply_style
 from earpiece.desktop.tasks import spawn
 from earpiece.desktop.tray import app_icon
 
@@ -59,6 +60,7 @@ def _application() -> QApplication:
     app.setApplicationName("Earpiece")
     app.setOrganizationName("Earpiece")
     app.setWindowIcon(app_icon())
+    apply_style(app)  # the settings question, before any window, looks like the rest
     return app
 
 

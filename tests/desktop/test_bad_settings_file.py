@@ -6,11 +6,16 @@ the app runs is reported when a setting is saved, and quitting still works."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import qasync
+from PIL import Image
 from PySide6.QtCore import QObject, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
@@ -23,8 +28,13 @@ from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.settings.dialog import SettingsDialog
 from earpiece.desktop.tasks import spawn
 from tests.desktop.windows import shown_window
+from tests.peers.process import wait_for
+from tests.xvfb import virtual_display
 
 pytestmark = [pytest.mark.gui]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 
 # (file content, what the window must say about it)
 BAD_FILES = {
@@ -91,6 +101,37 @@ def test_the_desktop_asks_in_a_window_and_quit_leaves_the_file(kind: str, qapp: 
     assert str(path) in seen[0] and "left as it is" in seen[0]
     for words in said:
         assert words in seen[0], seen[0]
+    assert path.read_text(encoding="utf-8") == content
+
+
+def _screen(display: str, out: Path) -> bytes:
+    """The X display's pixels (a separate process grabs them, as a person would see them)."""
+    subprocess.run([sys.executable, "-m", "tests.desktop.screen_grab", str(out)], check=True, timeout=60,
+                   env={**os.environ, "DISPLAY": display}, cwd=ROOT, capture_output=True)
+    with Image.open(out) as image:
+        return image.tobytes()
+
+
+def test_started_from_a_menu_the_app_shows_a_window_and_keeps_the_file(tmp_path: Path) -> None:
+    """The installed entry point on a real X server, no terminal to read: a window appears and waits
+    for an answer (it used to exit at once, saying it on stderr only)."""
+    content, said = BAD_FILES["invalid JSON"]
+    path = _bad_file(content)
+    with virtual_display() as display:
+        empty = _screen(display, tmp_path / "before.png")
+        app = subprocess.Popen([sys.executable, "-m", "earpiece"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+        try:
+            assert wait_for(lambda: app.poll() is not None or _screen(display, tmp_path / "now.png") != empty,
+                            90, 0.5)
+            assert app.poll() is None, app.communicate()[1]  # asking, not gone
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(tmp_path / "now.png", ARTIFACTS / "desktop-bad-settings.png")  # for a person to see
+        finally:
+            app.terminate()
+            _, stderr = app.communicate(timeout=30)
+    assert str(path) in stderr and said[0] in stderr  # a terminal, if any, gets it too
     assert path.read_text(encoding="utf-8") == content
 
 
