@@ -48,6 +48,10 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"\bnumber (?:for|of) (?:the )?[a-z]+ (?:line|desk|office|center|centre)\b|"
         r"\bnumber (?:to|do i|should i|can i) (?:call|ring|dial|phone)\b|"
         r"\bwhat number\b|\bcontact number\b|\bhotline\b|\bhelpline\b|\bcall (?:you|them|someone)\b|"
+        # An office's number: "what's the lost and found number at the Austin airport?".
+        # (Not "booking number" or "order number": those are references.)
+        r"\b(?:lost and found|customer service|support|help ?desk|front desk|reception|main|toll free) "
+        r"(?:phone )?number\b|\bnumber (?:at|for) the\b|"
         r"\bring (?:you|them)\b|\bfax\b")),
     (AnswerType.PLACE, re.compile(
         r"^where\b|\bwhere(?:'s| is| are| do| can| should| would)\b|\baddress\b|\blocated\b|\blocation\b|"
