@@ -101,7 +101,7 @@ POLICY_TEXT = re.compile(
     r"\b(?:can|cannot|can't|may|must|mustn't|should|need|needs|required?|requires|allowed|not allowed|"
     r"permitted|prohibited|forbidden|welcome|only|not|no|never|always|yes|accept|accepts|accepted|eligible|"
     r"possible|available|includes?|included|covers?|covered|do not|don't|does not|doesn't|are not|is not|"
-    r"aren't|isn't|won't|will)\b",
+    r"aren't|isn't|won't|will|except|unless|exempt)\b",
     re.IGNORECASE,
 )
 

@@ -57,6 +57,13 @@ def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
     assert has_evidence(AnswerType.OTHER, "Anything at all.")
 
 
+def test_an_exception_states_a_rule() -> None:
+    # "Does the bus go up the mountain?": the page says where it does not go.
+    assert has_evidence(AnswerType.POLICY, "The shuttle serves most of the park except the summit.")
+    assert has_evidence(AnswerType.POLICY, "Refunds are given unless the seal is broken.")
+    assert not has_evidence(AnswerType.POLICY, "The shuttle serves most of the park and the towns around it.")
+
+
 @pytest.mark.parametrize(
     ("said", "question"),
     [
