@@ -4,8 +4,10 @@
 
 Kamailio is the registrar, `earpiece agent` a child process, and each simultaneous call a baresip
 caller that speaks a WAV (Piper voice) and records what it hears. Per turn: voice-to-voice at the
-caller (end of its speech in what it sent -> first reply audio in what it heard) and the agent's
+caller (end of its speech in what it sent -> first reply audio in what it heard, timed by their RTP
+packets on the loopback interface when run as root: `rtp_trace`, `wire`) and the agent's
 own per-stage figures from its call JSON; per level: the agent's CPU and peak memory and the
 largest gap between audio frames at its conference bridge. Results: bench/results/e2e.json,
-e2e.md and e2e.png.
+e2e.md and e2e.png. `python -m bench.e2e.breakdown` splits the time between the agent's figure and
+the caller's for one call.
 """

@@ -20,13 +20,30 @@ from bench.e2e.calls import (
 )
 from bench.e2e.machine import RunClock
 from bench.e2e.report import GOALS, write_chart, write_markdown
+from bench.e2e.rtp_trace import RtpTrace, pid_started_with, udp_ports
 from bench.e2e.sampler import ProcessSampler
+from bench.e2e.wire import caller_figures_from_the_wire
 from earpiece.core.settings import SttSettings, VadSettings
 from tests.e2e.harness import SPEECH_DBFS, AgentProcess, ScriptedCall, analyse
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 from tests.peers.kamailio import Kamailio
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+DUMPS = (f"the caller's last 20 ms frame above {SPEECH_DBFS:g} dBFS in what it sent (-enc dump) -> its first "
+         f"frame above {SPEECH_DBFS:g} dBFS in what it heard (-dec dump). baresip dumps one frame per RTP "
+         "packet, in packet order, so its jitter buffer and playout are not included")
+VOICE_TO_VOICE = (
+    f"on the wire: {DUMPS}; each of those two frames is timed by its RTP packet on the loopback "
+    "interface (bench/e2e/rtp_trace.py): the caller's last voiced packet sent -> the first reply packet "
+    "above the threshold received. The dumps' own figure (positions in the two dumps) is kept as "
+    "dump_v2v_ms: it is off by the offset between the two streams' first packets (see below). The agent "
+    "figure (first reply audio handed to the call) starts at the agent's own end of speech"
+)
+DUMPS_ONLY = (
+    f"from the dumps (no root, so no packet times): {DUMPS}; both dumps counted from their first frame. "
+    "This is off by the offset between the two streams' first packets, unmeasured here (runs as root on "
+    "2026-12-02 found the dumps reading 5-30 ms low)"
+)
 CLOUD_REPLY = "Standard delivery costs four pounds ninety five. It is free on orders over fifty pounds."
 
 
@@ -81,12 +98,7 @@ def main() -> int:
             "gap_after_question_s": args.gap,
             "stagger_s": args.stagger,
             "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722 via Kamailio",
-            "voice_to_voice_at_caller": "end of the caller's speech in its sent audio (-enc dump) -> first "
-            f"20 ms frame above {SPEECH_DBFS:g} dBFS in its received audio (-dec dump), both dumps counted "
-            "from their first frame (20 ms each). Caveat: the -dec dump starts at the first RTP packet "
-            "received, slightly before baresip's own microphone (the -enc dump) starts, so the caller "
-            "figure is pessimistic by up to ~0.1 s; it also includes baresip's send and jitter buffers. "
-            "The agent figure (first reply audio handed to the call) is the lower bound",
+            "voice_to_voice_at_caller": VOICE_TO_VOICE if RtpTrace.available() else DUMPS_ONLY,
         },
         "goals": GOALS,
         "runs": results,
@@ -133,9 +145,15 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
     with contextlib.ExitStack() as stack:
         calls = [stack.enter_context(ScriptedCall(registrar, script, f"l{level}c{k}", folder / f"call{k}"))
                  for k, script in enumerate(scripts)]
+        trace = stack.enter_context(RtpTrace()) if RtpTrace.available() else None
+        ports: dict[int, set[int]] = {}
+
+        def note_ports(k: int, call: ScriptedCall) -> None:
+            ports[k] = udp_ports(pid_started_with(str(call.peer.dir)))
+
         sampler = ProcessSampler(agent.pid)
         sampler.start()
-        errors = place_calls(calls, agent.uri, args.stagger)
+        errors = place_calls(calls, agent.uri, args.stagger, note_ports if trace else None)
         usage = sampler.stop()
         records = agent.wait_records(known + level, timeout=30)[known:]
         turns: list[dict[str, Any]] = []
@@ -148,9 +166,16 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
                 continue
             gaps.append(record["audio"]["max_frame_gap_ms"])
             phases.append(record["audio"]["frame_gaps"])
-            heard_turns = analyse(call.sent(), call.heard(), call.script)
+            sent, heard = call.sent(), call.heard()
+            heard_turns = analyse(sent, heard, call.script)
             asked = [questions[i] for i in orders[k]]
             matched = match_turns(k, heard_turns, asked, call.established_at, record)
+            if trace is not None and k in ports:
+                sent_packets, heard_packets = trace.flows(ports[k])
+                problem = caller_figures_from_the_wire(matched, heard_turns, sent_packets, heard_packets,
+                                                       sent, heard)
+                if problem:
+                    errors.append(f"call {k}: {problem}")
             if any(row["agent_v2v_ms"] is None for row in matched):
                 said = [f"{e['t']:.1f}s {e['speaker']}: {e['text']}" for e in record["transcript"]]
                 errors.append(f"call {k}: a question without an agent turn; the agent's transcript: {said}; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,15 +50,20 @@ def caller_scripts(
     return orders, scripts
 
 
-def place_calls(calls: list[ScriptedCall], uri: str, stagger_s: float) -> list[str]:
+def place_calls(calls: list[ScriptedCall], uri: str, stagger_s: float,
+                on_established: Callable[[int, ScriptedCall], None] | None = None) -> list[str]:
     """Run the calls at once (the k-th after k * stagger_s), each on its own thread; the failures,
-    one line each (the other calls go on)."""
+    one line each (the other calls go on). `on_established(k, call)` runs once a call is up."""
     errors: list[str] = []
 
     def place(k: int, call: ScriptedCall) -> None:
         time.sleep(k * stagger_s)
         try:
-            call.run(uri)
+            call.dial(uri)
+            if on_established is not None:
+                on_established(k, call)
+            call.wait_script()
+            call.hang_up()
         except Exception as exc:
             errors.append(f"call {k}: {type(exc).__name__}: {exc}")
 
@@ -87,6 +93,7 @@ def match_turns(call_index: int, heard: list[HeardTurn], asked: list[str], estab
             "answer": mine["answer"] if mine else None,
             "interrupted": mine["interrupted"] if mine else None,
             "clock_offset_ms": round((mine["end_of_speech_at"] - at) * 1000, 1) if mine else None,
+            "agent_end_of_speech_at": mine["end_of_speech_at"] if mine else None,  # monotonic
         }
         row.update({key: mine.get(key) if mine else None for key in STAGE_KEYS})
         row["stt_early"] = mine["stt_early"] if mine else None
@@ -111,6 +118,9 @@ def summarise(level: int, turns: list[dict[str, Any]], gaps: list[float], usage:
                           "max": max(caller, default=None)},
         "agent_v2v_ms": {"p50": percentile(agent_side, 50), "p95": percentile(agent_side, 95)},
         "caller_minus_agent_ms_p50": percentile(transport, 50),
+        "dump_v2v_ms": {"p50": percentile(values("dump_v2v_ms"), 50),
+                        "p95": percentile(values("dump_v2v_ms"), 95)},
+        "dump_minus_wire_ms_p50": percentile(values("dump_minus_wire_ms"), 50),
         "stages_p50_ms": {key: percentile(values(key), 50) for key in STAGE_KEYS},
         "stages_p95_ms": {key: percentile(values(key), 95) for key in STAGE_KEYS},
         "stt_early_share": round(sum(bool(t["stt_early"]) for t in turns) / len(turns), 2) if turns else None,

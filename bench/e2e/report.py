@@ -18,7 +18,7 @@ PARTS = (
     ("LLM TTFT", "#e78ac3"),
     ("TTS TTFB", "#fc8d62"),
     ("rest in agent (retrieval, queueing)", "#a6d854"),
-    ("network, jitter buffers, caller's phone", "#b3b3b3"),
+    ("outside the agent's figure (its VAD's hangover, RTP both ways, TTS's silent start)", "#b3b3b3"),
 )
 
 
@@ -147,23 +147,31 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         f"{report['method']['voice_to_voice_at_caller']}. Stage figures are the agent's own (its call JSON, "
         "medians); *agent v2v* ends when the first reply audio is handed to the call.",
         "",
-        "| run | calls | replies heard / asked | caller v2v p50 | p95 | max | agent v2v p50 | p95 "
+        "| run | calls | replies heard / asked | caller v2v p50 | p95 | max | from the dumps alone p50 | p95 "
+        "| agent v2v p50 | p95 "
         "| endpoint | STT (from end of speech) | STT compute | retrieval | LLM TTFT | TTS TTFB "
         "| max frame gap | agent CPU (% of a core) | agent RSS peak (MB) | machine busy |",
-        "|" + "---|" * 18,
+        "|" + "---|" * 20,
     ]
     for run in report["runs"]:
         stages = run["stages_p50_ms"]
+        dumps = run.get("dump_v2v_ms") or {}  # only when the caller figure came from the wire
         out.append(
             f"| {run['profile']} | {run['level']} | {run['replies_heard']} / {run['turns']} "
             f"| {ms(run['caller_v2v_ms']['p50'])} | {ms(run['caller_v2v_ms']['p95'])} "
-            f"| {ms(run['caller_v2v_ms']['max'])} | {ms(run['agent_v2v_ms']['p50'])} "
+            f"| {ms(run['caller_v2v_ms']['max'])} | {ms(dumps.get('p50'))} | {ms(dumps.get('p95'))} "
+            f"| {ms(run['agent_v2v_ms']['p50'])} "
             f"| {ms(run['agent_v2v_ms']['p95'])} | {ms(stages['endpoint_delay_ms'])} "
             f"| {ms(stages['stt_ms'])} | {ms(stages['stt_compute_ms'])} | {ms(stages['retrieval_ms'])} "
             f"| {ms(stages['llm_ttft_ms'])} | {ms(stages['tts_ttfb_ms'])} | {ms(run['max_frame_gap_ms'])} "
             f"| {run['agent_cpu_percent_of_one_core']:.0f} | {run['agent_peak_rss_mb']:.0f} "
             f"| {run['machine_busy_percent']:.0f} % |"
         )
+    offsets = [f"{run['profile']}, {run['level']} call(s): {ms(run['dump_minus_wire_ms_p50'])}"
+               for run in report["runs"] if run.get("dump_minus_wire_ms_p50") is not None]
+    if offsets:
+        out += ["", "The dumps alone against the wire (median, ms; negative: the dumps read low): "
+                + "; ".join(offsets) + "."]
     out += ["", "All times in ms. ![chart](e2e.png)", "", "## Goals (offline stack)", ""]
     out += goal_lines(report) or ["- (the offline runs needed for the goals were not part of this run)"]
     out += ["", "## Where the time goes (mean per turn, ms)", ""]
