@@ -44,7 +44,7 @@ class AdmissionLimits:
     invites_per_source_s: float = _DEFAULTS.invites_per_source_s  # refill rate of one source's burst
     max_message_bytes: int = PJSIP_MAX_PKT_LEN - 1  # at PJSIP_MAX_PKT_LEN the datagram was cut
     max_sources_tracked: int = 4096  # the per-source table forgets the least recently seen beyond this
-    # SIP connections (TCP, TLS) alive at once, of the SIP ioqueue's 64 keys (see sip/connections.py):
+    # Incoming SIP connections (TCP, TLS) alive at once, of the SIP ioqueue's 64 keys (sip/connections.py):
     # the rest is the UDP transport, the listeners, and room for those closing (500 ms each).
     max_connections: int = 24
 
@@ -54,9 +54,9 @@ class AdmissionLimits:
         if self.invites_per_source_s <= 0:
             raise ValueError("invites_per_source_s must be positive")
         # 2 keys per admitted INVITE for ~1 s, 2 per live call (4), out of the media ioqueue's 64.
-        if not 1 <= self.max_connections <= 32:
-            raise ValueError("max_connections must be 1 to 32 (of the SIP ioqueue's 64 keys, new connections "
-                             "pause at 40 held: sip/connections.py)")
+        if not 1 <= self.max_connections <= 31:
+            raise ValueError("max_connections must be 1 to 31 (of the SIP ioqueue's 64 keys, 8 are for "
+                             "outgoing connections and new ones pause at 40 held: sip/connections.py)")
         if 2 * self.media_invites_per_s + 8 > 64:
             raise ValueError("media_invites_per_s above 28 can exhaust PJSIP's 64 media sockets")
 

@@ -19,12 +19,20 @@ when the free list is empty because the rest are still closing.
   `HELD_KEYS_LIMIT` the `ListenerGate` stops new connections in the kernel for `COOL_DOWN_S`, then
   opens again. Connections PJSIP accepts meanwhile (those already in the listen queue) are shut.
 
-Outgoing connections (a TCP or TLS account's registrar) count too, and are shut down like any other at
-the limit or while the breaker is open: only under a flood.
+Outgoing connections (a TCP or TLS account's registrar, a call to a TCP address) have a cap of their
+own, `OUTGOING_LIMIT`, and are not shut while the breaker is open (their key is taken already, and
+they are ours): 24 idle connections from an attacker used to fill the only cap, and the account's next
+registration connection was shut. They count among the keys held all the same.
+
+Left open: a TLS connection holds its key from the TCP accept, but PJSIP reports it only once its
+handshake is done; connections that close or fail during the handshake are never seen here (TLS is
+off by default). Idle incoming connections stay until PJSIP's 600 s server idle timeout; this cap
+cannot tell which of them never sent a request.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
@@ -42,6 +50,14 @@ KEY_FREE_DELAY_S = 0.6  # PJ_IOQUEUE_KEY_FREE_DELAY (500 ms), and a margin
 # half-open connections whose handshake ends. 64 - 4 - 6 - 11 = 43, rounded down.
 HELD_KEYS_LIMIT = 40
 COOL_DOWN_S = 1.0  # longer than KEY_FREE_DELAY_S: the keys of the shut connections come back
+OUTGOING_LIMIT = 8  # connections this process opened, alive at once
+
+
+def opened_here(handle: int) -> bool:
+    """True for a connection PJSIP opened, False for one it accepted. `handle` points to the
+    `pjsip_transport`, whose first field is its name: "tcpc…"/"tlsc…" for a client, "tcps…"/"tlss…"
+    for a server (`tcp_create` in sip_transport_tcp.c, `tls_create` in sip_transport_tls.c)."""
+    return ctypes.string_at(handle, 4)[3:4] == b"c"
 
 
 class ConnectionCap:
@@ -54,15 +70,22 @@ class ConnectionCap:
         *,
         held_keys_limit: int = HELD_KEYS_LIMIT,
         cool_down_s: float = COOL_DOWN_S,
+        outgoing_limit: int = OUTGOING_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        is_outgoing: Callable[[int], bool] = opened_here,
     ) -> None:
-        if not 1 <= limit < held_keys_limit:
-            raise ValueError(f"the connection limit must be 1 to {held_keys_limit - 1}, got {limit}")
+        """`limit`: incoming connections alive at once."""
+        if not 1 <= limit < held_keys_limit - outgoing_limit:
+            raise ValueError(f"the connection limit must be 1 to {held_keys_limit - outgoing_limit - 1}, "
+                             f"got {limit}")
         self.limit = limit
+        self.outgoing_limit = outgoing_limit
         self.held_keys_limit = held_keys_limit
         self.cool_down_s = cool_down_s
         self._clock = clock
+        self._is_outgoing = is_outgoing
         self._alive: set[int] = set()
+        self._outgoing: set[int] = set()  # of `_alive`
         self._destroyed: deque[float] = deque()  # when connections were destroyed, oldest first
         self.refused = 0
         self.pauses = 0
@@ -79,20 +102,31 @@ class ConnectionCap:
         if handle in self._alive:
             return True
         paused = self._pause_if_short()
-        admitted = len(self._alive) < self.limit and not paused
-        self._alive.add(handle)  # refused or not, it holds a key until it is destroyed
+        outgoing = self._is_outgoing(handle)
+        if outgoing:
+            admitted = len(self._outgoing) < self.outgoing_limit
+        else:
+            admitted = len(self._alive) - len(self._outgoing) < self.limit and not paused
+        self._track(handle, outgoing)  # refused or not, it holds a key until it is destroyed
         if not admitted:
             self.refused += 1
         return admitted
 
     def changed(self, handle: int) -> None:
         """Disconnected or shutting down: still alive (a transaction may hold it)."""
-        self._alive.add(handle)
+        if handle not in self._alive:
+            self._track(handle, self._is_outgoing(handle))
 
     def destroyed(self, handle: int) -> None:
         if handle in self._alive:
             self._alive.discard(handle)
+            self._outgoing.discard(handle)
             self._destroyed.append(self._clock())
+
+    def _track(self, handle: int, outgoing: bool) -> None:
+        self._alive.add(handle)
+        if outgoing:
+            self._outgoing.add(handle)
 
     @property
     def alive(self) -> int:

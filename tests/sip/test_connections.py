@@ -78,7 +78,8 @@ def test_the_cap_pauses_new_connections_when_closed_ones_still_hold_their_keys()
     it is destroyed: the 10th key held closes the gate, every connection until it opens is shut, and
     it opens again after the cool-down."""
     clock, gate = Clock(), RecordingGate()
-    cap = ConnectionCap(4, held_keys_limit=10, cool_down_s=0.05, clock=clock)
+    cap = ConnectionCap(4, held_keys_limit=10, cool_down_s=0.05, outgoing_limit=2, clock=clock,
+                        is_outgoing=lambda handle: handle >= 100)
     cap.guard(gate)
     for handle in range(9):
         assert cap.connected(handle)
@@ -95,10 +96,28 @@ def test_the_cap_pauses_new_connections_when_closed_ones_still_hold_their_keys()
 
 
 def test_the_cap_refuses_beyond_its_limit_of_live_connections() -> None:
-    cap = ConnectionCap(2, held_keys_limit=10, clock=Clock())
+    cap = ConnectionCap(2, held_keys_limit=10, outgoing_limit=2, clock=Clock(),
+                        is_outgoing=lambda handle: handle >= 100)
     assert cap.connected(1) and cap.connected(2)
     assert not cap.connected(3)
     cap.destroyed(1)
     cap.destroyed(3)
     assert cap.connected(4)
     assert cap.alive == 2 and not cap.paused
+
+
+def test_connections_opened_here_have_their_own_cap_and_are_not_paused() -> None:
+    """Idle incoming connections filling the cap used to refuse the account's own registration."""
+    clock = Clock()
+    cap = ConnectionCap(2, held_keys_limit=6, cool_down_s=5, outgoing_limit=2, clock=clock,
+                        is_outgoing=lambda handle: handle >= 100)
+    assert cap.connected(1) and cap.connected(2) and not cap.connected(3)  # incoming cap full
+    assert cap.connected(100)  # ours
+    cap.changed(101)  # ours, failed to connect: it holds a key all the same
+    assert not cap.connected(102)  # beyond our own cap
+    assert cap.held_keys == 6 and cap.paused  # the 6th key closed the gate
+    cap.destroyed(100)
+    cap.destroyed(101)
+    cap.destroyed(102)
+    assert cap.connected(103)  # the gate stays closed to incoming ones only
+    assert not cap.connected(4)
