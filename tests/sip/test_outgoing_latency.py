@@ -1,15 +1,18 @@
-"""Reply audio goes out with the next RTP packet: nothing of ours holds it back (issue #13).
+"""Reply audio goes out with the next RTP packet, and a caller's audio reaches the frame stream within
+the jitter buffer's prefetch: nothing of ours holds either back (issue #13).
 
 Counted in packets, not milliseconds: the engine sends one RTP packet per 20 ms tick of its
 conference clock whatever the machine's load, so "the first reply packet is the first or second
 packet sent after the hand-off" holds on a busy machine too, while a pre-roll, a batch or a queue
-that only drains later would push it back by whole packets. Packets are timed on the loopback
+that only drains later would push it back by whole packets (each test fails with such a hold of 2-3
+frames put into sip/call_audio.py). Packets are timed on the loopback
 interface (`bench.e2e.rtp_trace`, root only). The call uses G.711 u-law, whose payload is the audio
 itself: a packet is loud or silent by its bytes.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -42,6 +45,15 @@ def ulaw_to_linear(payload: bytes) -> np.ndarray:
 
 def loud(packet: RtpPacket) -> bool:
     return bool(np.abs(ulaw_to_linear(packet.payload)).max() > LOUD)
+
+
+def _loud_pcm(pcm: bytes) -> bool:
+    return bool(np.abs(np.frombuffer(pcm, dtype="<i2")).max() > LOUD)
+
+
+def _hang_up(bob: Baresip, events: EventLog, call_id: str) -> None:
+    bob.command("hangup")
+    events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
 
 
 def test_the_first_reply_frame_is_in_the_next_packet(
@@ -77,6 +89,39 @@ def _reply_packets(engine: SipEngine, events: EventLog, registrar: Kamailio,
                 handoffs.append(time.monotonic())
                 sink.write(tone(1000, 0.2))
             time.sleep(0.5)
-        bob.command("hangup")
-        events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
+        _hang_up(bob, events, call_id)
     return trace.flows(bob_ports, payload_type=0)[1], handoffs
+
+
+def test_a_callers_audio_reaches_the_frames_within_the_jitter_buffers_prefetch(
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio, tmp_path: Path
+) -> None:
+    """The other way: from the caller's packet to the engine's frame stream, at most the jitter
+    buffer's largest prefetch (`EngineConfig.jb_max_pre_ms`) plus the clock tick under way."""
+    registered("alice", auto_answer_s=0)
+    engine.set_codec_order(["PCMU/8000/1"]).result(5)
+    burst = bytes(8000 * 2) + tone(1000, 0.2, rate=8000)  # a second of silence, 200 ms of tone
+    source = write_wav(tmp_path / "bursts-8k.wav", burst * 6 + bytes(8000 * 2 * 10), rate=8000)
+    frames: list[tuple[float, bool]] = []
+    try:
+        with Baresip("bob", USERS["bob"], registrar, source_wav=source) as bob, RtpTrace() as trace:
+            call_id = call_from(bob, registrar, events)
+            bob_ports = udp_ports(pid_started_with(str(bob.dir)))
+            remove = engine.call_audio(call_id).add_frame_listener(
+                lambda f: frames.append((f.captured_at, _loud_pcm(f.pcm)))
+            )
+            time.sleep(5.0)
+            until = time.monotonic() - 0.2  # onsets after this may miss their frame
+            remove()
+            _hang_up(bob, events, call_id)
+    finally:
+        engine.set_codec_order(DEFAULT_CODEC_ORDER).result(5)
+    from_bob = trace.flows(bob_ports, payload_type=0)[0]
+    onsets = [b.at for a, b in itertools.pairwise(from_bob) if loud(b) and not loud(a) and b.at < until]
+    heard = [b[0] for a, b in itertools.pairwise(frames) if b[1] and not a[1]][: len(onsets)]
+    assert len(onsets) >= 3 and len(heard) == len(onsets), (onsets, heard)
+    allowed = engine.config.jb_max_pre_ms // 20 + 1
+    for sent_at, heard_at in zip(onsets, heard, strict=True):
+        assert heard_at >= sent_at
+        between = sum(sent_at <= at < heard_at for at, _ in frames)
+        assert between <= allowed, f"{between} frames came before the caller's tone ({allowed} allowed)"
