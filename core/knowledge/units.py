@@ -17,7 +17,7 @@ answer unit with its `UnitKind`:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -283,10 +283,35 @@ class _Builder:
         self.lead_in = None
 
 
+# A figure set apart by a page's layout ("$6.67" in one box, "/user/month billed annually" in the
+# next): alone it says nothing, the text after it says what it counts.
+_BARE_FIGURE = re.compile(r"^[$£€]?\s?\d[\d,.]*\s?(?:[$£€%]|[A-Za-z]{1,3})?$")
+_GOES_ON = re.compile(r"^(?:[/(–-]|[a-z])")
+
+
+def joined_fragments(elements: Iterable[Element]) -> Iterator[Element]:
+    """Paragraphs as one statement where a bare figure is followed by the words that go on from it
+    (lower case, "/", "per"...): "$6.67" + "/user/month billed annually or $8 billed monthly"."""
+    held: Para | None = None
+    for element in elements:
+        if held is not None:
+            if isinstance(element, Para) and _GOES_ON.match(element.text):
+                element = Para(f"{held.text} {element.text}", held.location)
+            else:
+                yield held
+            held = None
+        if isinstance(element, Para) and _BARE_FIGURE.match(element.text.strip()):
+            held = element
+        else:
+            yield element
+    if held is not None:
+        yield held
+
+
 def build_units(elements: Iterable[Element]) -> list[Block]:
     """The answer units of a document, in document order."""
     builder = _Builder()
-    for element in elements:
+    for element in joined_fragments(elements):
         if not isinstance(element, Item):
             builder.close_steps()
         if builder.priced is not None:

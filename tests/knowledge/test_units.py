@@ -234,3 +234,20 @@ def test_markdown_front_matter_and_template_tags_are_not_text(tmp_path: Path) ->
     assert parsed.title == "Pool rules"
     assert [b.text for b in parsed.blocks] == ["Running on the poolside is not allowed.",
                                                "Lifeguards are on duty from 7 am."]
+
+
+def test_a_price_set_apart_by_the_layout_is_one_unit_with_what_it_counts(tmp_path: Path) -> None:
+    # A pricing page's boxes: the figure in one element, what it is per in the next.
+    path = tmp_path / "pricing.html"
+    path.write_text("""<html><body><h2>Standard</h2>
+      <ul><li>Unlimited search history</li></ul>
+      <div class="price"><span>$</span>6.67</div>
+      <div class="details"><p>/user/month billed annually or <b>$8</b> billed monthly</p></div>
+      <h2>Plus</h2>
+      <div class="price">$13.34</div>
+      <p>Everything in Standard.</p>
+      </body></html>""", encoding="utf-8")
+    units = [(b.heading, b.text) for b in read_document(path).blocks if b.kind is UnitKind.TEXT]
+    assert ("Standard", "$6.67 /user/month billed annually or $8 billed monthly") in units
+    # A figure followed by a sentence of its own stays apart.
+    assert ("Plus", "$13.34") in units and ("Plus", "Everything in Standard.") in units
