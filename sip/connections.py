@@ -24,10 +24,12 @@ own, `OUTGOING_LIMIT`, and are not shut while the breaker is open (their key is 
 they are ours): 24 idle connections from an attacker used to fill the only cap, and the account's next
 registration connection was shut. They count among the keys held all the same.
 
+When the incoming cap is full, connections that never sent a byte in `SILENT_GRACE_S` are shut to make
+room (`ListenerGate.shut_silent`); PJSIP would keep them for its 600 s server idle timeout.
+
 Left open: a TLS connection holds its key from the TCP accept, but PJSIP reports it only once its
 handshake is done; connections that close or fail during the handshake are never seen here (TLS is
-off by default). Idle incoming connections stay until PJSIP's 600 s server idle timeout; this cap
-cannot tell which of them never sent a request.
+off by default). A connection that sent something, even garbage, and then went quiet is not shut.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ KEY_FREE_DELAY_S = 0.6  # PJ_IOQUEUE_KEY_FREE_DELAY (500 ms), and a margin
 HELD_KEYS_LIMIT = 40
 COOL_DOWN_S = 1.0  # longer than KEY_FREE_DELAY_S: the keys of the shut connections come back
 OUTGOING_LIMIT = 8  # connections this process opened, alive at once
+# When the incoming cap is full, connections accepted this long ago that never sent a byte are shut
+# (looked for at most once per SWEEP_EVERY_S): PJSIP would keep them 600 s (its server idle timeout).
+SILENT_GRACE_S = 5.0
+SWEEP_EVERY_S = 1.0
 
 
 def opened_here(handle: int) -> bool:
@@ -92,6 +98,7 @@ class ConnectionCap:
         self._gate: ListenerGate | None = None
         self._lock = threading.Lock()  # the breaker's state: the reopening timer runs on its own thread
         self._paused = 0  # the pause in force (its number), 0: none
+        self._last_sweep = float("-inf")  # when silent connections were last looked for
 
     def guard(self, gate: ListenerGate) -> None:
         """The listeners to pause when keys run short (`Transports` passes them once it made them)."""
@@ -106,7 +113,8 @@ class ConnectionCap:
         if outgoing:
             admitted = len(self._outgoing) < self.outgoing_limit
         else:
-            admitted = len(self._alive) - len(self._outgoing) < self.limit and not paused
+            admitted = not paused and (len(self._alive) - len(self._outgoing) < self.limit
+                                       or self._made_room())
         self._track(handle, outgoing)  # refused or not, it holds a key until it is destroyed
         if not admitted:
             self.refused += 1
@@ -122,6 +130,17 @@ class ConnectionCap:
             self._alive.discard(handle)
             self._outgoing.discard(handle)
             self._destroyed.append(self._clock())
+
+    def _made_room(self) -> bool:
+        """The incoming cap is full: shut the connections that stayed silent (True if there were)."""
+        now = self._clock()
+        if self._gate is None or now - self._last_sweep < SWEEP_EVERY_S:
+            return False
+        self._last_sweep = now
+        shut = self._gate.shut_silent(SILENT_GRACE_S)
+        if shut:
+            log.warning("SIP connections shut: %d sent nothing in %.0f s", shut, SILENT_GRACE_S)
+        return shut > 0
 
     def _track(self, handle: int, outgoing: bool) -> None:
         self._alive.add(handle)

@@ -13,6 +13,9 @@ packets never carry a pure SYN), and PJSIP's listener, factory and accounts neve
 whose SYN was dropped sends it again after about a second (the kernel's first retransmission), so a
 real proxy gets in once the gate opens; an attacker's connect just waits.
 
+The same descriptors let the cap (sip/connections.py) shut connections that were accepted but never
+sent a byte: `shutdown()` on the socket, which PJSIP then reads as the client closing it.
+
 PJSIP does not tell which file descriptor its listener uses, so the gate finds it among this process's
 descriptors: the listening stream socket bound to the listener's port. Before each change it checks
 again that the descriptor is still that socket (PJSIP closes it at shutdown, and the number may be
@@ -34,6 +37,10 @@ log = logging.getLogger("earpiece.sip.engine")
 
 SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)  # asm-generic values (x86, ARM)
 SO_DETACH_FILTER = getattr(socket, "SO_DETACH_FILTER", 27)
+
+# struct tcp_info (linux/tcp.h, append-only): tcpi_state, tcpi_last_data_recv (ms; since the connection
+# was made when nothing came yet), tcpi_bytes_received (Linux 4.1+).
+_TCP_INFO_LEN, _ESTABLISHED, _LAST_DATA_RECV_AT, _BYTES_RECEIVED_AT = 136, 1, 52, 128
 
 # The filter runs with the packet's TCP header at offset 0. Byte 13 holds the flags: SYN 0x02, ACK 0x10.
 _LOAD_BYTE, _AND, _JUMP_IF_EQUAL, _RETURN = 0x30, 0x54, 0x15, 0x06
@@ -82,6 +89,19 @@ class ListenerGate:
             self.closed = False
             for port, fd in self._listeners.items():
                 self._apply(port, fd, SO_DETACH_FILTER)
+
+    def shut_silent(self, older_than_s: float) -> int:
+        """Shut the connections the guarded listeners accepted at least `older_than_s` ago that have
+        not sent a byte since; returns how many. SIP thread (PJSIP sees each close on its next poll)."""
+        with self._lock:
+            ports = set(self._listeners)
+        shut = 0
+        for fd in _socket_descriptors():
+            with contextlib.suppress(OSError), _borrowed(fd) as sock:
+                if _silent_since(sock, ports) >= older_than_s:
+                    sock.shutdown(socket.SHUT_RDWR)
+                    shut += 1
+        return shut
 
     def _apply(self, port: int, fd: int, option: int) -> None:
         if not _is_listener(fd, port):
@@ -133,3 +153,17 @@ def _is_listener(fd: int, port: int) -> bool:
             )
     except OSError:
         return False
+
+
+def _silent_since(sock: socket.socket, ports: set[int]) -> float:
+    """Seconds since an accepted connection on one of `ports` was made, if it never sent a byte; else 0."""
+    if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return 0.0
+    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) or sock.getsockname()[1] not in ports:
+        return 0.0  # a listener, or a connection this process opened (from another port)
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_LEN)
+    if len(info) < _TCP_INFO_LEN or info[0] != _ESTABLISHED:
+        return 0.0
+    if struct.unpack_from("Q", info, _BYTES_RECEIVED_AT)[0] != 0:
+        return 0.0
+    return float(struct.unpack_from("I", info, _LAST_DATA_RECV_AT)[0]) / 1000.0
