@@ -46,10 +46,10 @@ from earpiece.sip.listener_gate import ListenerGate
 log = logging.getLogger("earpiece.sip.engine")
 
 KEY_FREE_DELAY_S = 0.6  # PJ_IOQUEUE_KEY_FREE_DELAY (500 ms), and a margin
-# Of the 64 keys: the UDP transport and up to three listeners (TCP, TLS, TLS without verification), a
-# few outgoing connections still connecting (no state callback yet), and what PJSIP accepts after the
-# gate closes: the listen queue (PJSIP_TCP_TRANSPORT_BACKLOG 5, so up to 6 waiting) and up to 5
-# half-open connections whose handshake ends. 64 - 4 - 6 - 11 = 43, rounded down.
+# Of the 64 keys, left for others: the UDP transport and up to three listeners (TCP, TLS, TLS without
+# verification) 4; what PJSIP accepts after the gate closes, the listen queue (PJSIP_TCP_TRANSPORT_BACKLOG
+# 5, so up to 6 waiting) and up to 5 half-open connections whose handshake ends, 11; outgoing
+# connections still connecting (no state callback yet), 6. 64 - 4 - 11 - 6 = 43, rounded down.
 HELD_KEYS_LIMIT = 40
 COOL_DOWN_S = 1.0  # longer than KEY_FREE_DELAY_S: the keys of the shut connections come back
 OUTGOING_LIMIT = 8  # connections this process opened, alive at once
