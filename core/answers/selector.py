@@ -259,7 +259,6 @@ class Selector:
         weights: Mapping[str, float] | None = None,
     ) -> tuple[float, ...]:
         focus = asked.focus
-        n = max(1, len(focus))
         about = content_words(f"{candidate.passage.title}. {candidate.match_text}")
         spoken = content_words(candidate.spoken)
         weights = weights or dict.fromkeys(focus, 1.0)
@@ -272,9 +271,7 @@ class Selector:
             PRICE_FIGURE.search(candidate.spoken)
         )
         return (
-            len(focus & about) / n,
             sum(weights[t] for t in focus & about) / weighed,
-            len(focus & spoken) / n,
             sum(weights[t] for t in focus & spoken) / weighed,
             0.5 if weak else 1.0 if checked else 0.0,
             1.0 if found and not checked else 0.0,

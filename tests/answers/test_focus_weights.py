@@ -30,12 +30,12 @@ def test_a_term_every_unit_holds_weighs_less_than_one_only_the_answer_holds() ->
 def test_covering_only_the_shared_terms_is_a_weak_match() -> None:
     asked = analyse("can I get my deleted account back?")
     weights = focus_weights(asked.focus, UNITS)
-    plain, distinct = FEATURES.index("focus_covered"), FEATURES.index("focus_distinct")
-    spoken, spoken_distinct = FEATURES.index("focus_spoken"), FEATURES.index("focus_spoken_distinct")
+    distinct, spoken_distinct = FEATURES.index("focus_distinct"), FEATURES.index("focus_spoken_distinct")
     reason = Selector.features(asked, Candidate(UNITS[0].text, UNITS[0].heading, UNITS[0]), 0.7, 0.0, weights)
     answer = Selector.features(asked, Candidate(UNITS[2].text, UNITS[2].heading, UNITS[2]), 0.7, 0.0, weights)
-    # Unweighed, the reason covers two thirds of the question; weighed, much less: its "deleted
-    # account" is what every unit says, the "back" it lacks is what is asked.
-    assert reason[plain] == 2 / 3 and reason[distinct] == 0.5 / 1.25
-    assert reason[spoken] == 1 / 3 and reason[spoken_distinct] == 0.25 / 1.25
+    # Unweighed, the reason would cover two thirds of the question (one third in its own words);
+    # weighed, much less: its "deleted account" is what every unit says, the "back" it lacks is
+    # what is asked.
+    assert reason[distinct] == 0.5 / 1.25
+    assert reason[spoken_distinct] == 0.25 / 1.25
     assert answer[distinct] == answer[spoken_distinct] == 1.0
