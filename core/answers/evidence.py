@@ -163,8 +163,19 @@ def counts(text: str, counted: frozenset[str]) -> bool:
     does not answer "how many times"."""
     words = tokens(text)
     at = [i for i, w in enumerate(words) if content_words(w) & counted]
-    numbers = [i for i, w in enumerate(words) if _COUNT_WORD.fullmatch(w) and not _pronoun_one(words, i)]
+    numbers = [i for i, w in enumerate(words) if _COUNT_WORD.fullmatch(w) and not _pronoun_one(words, i)
+               and not _counts_time(words, i, counted)]
     return any(abs(n - t) <= COUNT_REACH for n in numbers for t in at)
+
+
+_TIME_UNIT = re.compile(_UNITS)
+
+
+def _counts_time(words: list[str], i: int, counted: frozenset[str]) -> bool:
+    """A figure that counts a stretch of time ("too many times. Please wait 10 minutes"), when what
+    was asked about is not one."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return bool(_TIME_UNIT.fullmatch(after)) and not content_words(after) & counted
 
 
 def _pronoun_one(words: list[str], i: int) -> bool:

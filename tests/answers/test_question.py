@@ -131,6 +131,9 @@ def test_how_many_is_answered_by_a_count_of_what_was_asked() -> None:
     assert not counts("Backup codes are the least secure option for two-factor sign-in.", asked.counted)
     times = analyse("how many times can I try before it locks me out?").counted
     assert not counts("You'll need to wait six hours before you can try again.", times)
+    assert not counts("You entered your code too many times. Please wait 10 minutes and try again.", times)
+    assert counts("You can try 5 times, then wait 10 minutes.", times)
+    assert counts("Refunds take 5 days.", analyse("how many days does a refund take?").counted)
     assert not has_evidence(AnswerType.NUMBER, "Backup codes are an accessible option.")
 
 
