@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pjsua2 as pj
 
 from earpiece.sip.config import EngineConfig
-from earpiece.sip.connections import ConnectionCap
+from earpiece.sip.connections import ConnectionCap, opened_here
 from earpiece.sip.guard import guarded
 from earpiece.sip.text import plain_text
 
@@ -27,7 +27,8 @@ class EndpointListener(Protocol):
 
     gate: IncomingGate | None
 
-    def transport_lost(self) -> None: ...
+    def transport_lost(self) -> None:
+        """A TCP or TLS connection this process opened dropped (it may have been to a registrar)."""
 
     def rejected_by_pjsip(self, code: int, sip_reason: str, local: str, remote: str, source: str) -> None: ...
 
@@ -64,8 +65,10 @@ class EngineEndpoint(pj.Endpoint):
         tls = prm.tlsInfo
         if not tls.isEmpty() and tls.verifyStatus != 0:
             self.tls_rejection = "; ".join(plain_text(str(m)) for m in tls.verifyMsgs) or "not verified"
+        # Only a connection this process opened can be an account's way to its registrar: a stranger's
+        # disconnect re-registered every TCP/TLS account, and a connection flood became a REGISTER flood.
         listener = self._listener()
-        if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED and listener is not None:
+        if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED and listener is not None and opened_here(handle):
             listener.transport_lost()
 
     def onSelectAccount(self, prm: Any) -> None:
