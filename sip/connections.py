@@ -27,9 +27,13 @@ registration connection was shut. They count among the keys held all the same.
 When the incoming cap is full, connections that never sent a byte in `SILENT_GRACE_S` are shut to make
 room (`ListenerGate.shut_silent`); PJSIP would keep them for its 600 s server idle timeout.
 
-Left open: a TLS connection holds its key from the TCP accept, but PJSIP reports it only once its
-handshake is done; connections that close or fail during the handshake are never seen here (TLS is
-off by default). A connection that sent something, even garbage, and then went quiet is not shut.
+A TLS connection holds its key from the TCP accept, but PJSIP reports it only once its handshake is
+done, and with no server certificate (none is ever configured) every incoming handshake fails: those
+are never seen here. Counting them would take polling (this process's descriptors, or sock_diag, on
+the listener's port, plus the 500 ms each key is held after its socket is gone); instead a TLS
+listener is to be closed to new connections for good: `ListenerGate.add(port, serves_incoming=False)`.
+
+Left open: a connection that sent something, even garbage, and then went quiet is not shut.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ packets never carry a pure SYN), and PJSIP's listener, factory and accounts neve
 whose SYN was dropped sends it again after about a second (the kernel's first retransmission), so a
 real proxy gets in once the gate opens; an attacker's connect just waits.
 
+A listener that can never serve an incoming connection is closed for good (`add(port,
+serves_incoming=False)`): PJSIP's TLS listener has no server certificate here, so every incoming
+handshake fails, yet each connection holds a key of the SIP ioqueue from the TCP accept until 500 ms
+after PJSIP closes it, and PJSIP reports none of them (it reports a TLS connection only once its
+handshake is done), so the breaker never saw them: eight clients connecting to the TLS port and
+closing at full speed aborted the process after about 120 connections.
+
 The same descriptors let the cap (sip/connections.py) shut connections that were accepted but never
 sent a byte: `shutdown()` on the socket, which PJSIP then reads as the client closing it.
 
@@ -60,18 +67,23 @@ class ListenerGate:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._listeners: dict[int, int] = {}  # port -> file descriptor
+        self._closed_for_good: set[int] = set()  # ports of listeners that serve no incoming connection
         code = b"".join(struct.pack("HBBI", *instruction) for instruction in _DROP_PURE_SYN)
         self._code = ctypes.create_string_buffer(code, len(code))
         self._program = struct.pack("HP", len(_DROP_PURE_SYN), ctypes.addressof(self._code))
         self.closed = False
 
-    def add(self, port: int) -> bool:
-        """Guard the listener on TCP `port` too; False when it cannot be found (or not on Linux)."""
+    def add(self, port: int, *, serves_incoming: bool = True) -> bool:
+        """Guard the listener on TCP `port` too; False when it cannot be found (or not on Linux).
+        `serves_incoming=False`: no incoming connection can succeed there (a TLS listener without a
+        server certificate), so it is closed to new connections for good."""
         for fd in _socket_descriptors():
             if _is_listener(fd, port):
                 with self._lock:
                     self._listeners[port] = fd
-                    if self.closed:
+                    if not serves_incoming:
+                        self._closed_for_good.add(port)
+                    if self.closed or not serves_incoming:
                         self._apply(port, fd, SO_ATTACH_FILTER)
                 return True
         log.warning("SIP listener on port %d not found: new connections cannot be paused", port)
@@ -88,7 +100,8 @@ class ListenerGate:
         with self._lock:
             self.closed = False
             for port, fd in self._listeners.items():
-                self._apply(port, fd, SO_DETACH_FILTER)
+                if port not in self._closed_for_good:
+                    self._apply(port, fd, SO_DETACH_FILTER)
 
     def shut_silent(self, older_than_s: float) -> int:
         """Shut the connections the guarded listeners accepted at least `older_than_s` ago that have

@@ -45,6 +45,17 @@ def test_a_closed_gate_drops_new_connections_and_keeps_the_made_ones(listener: s
     assert connects(port)
 
 
+def test_a_listener_that_serves_no_incoming_connection_stays_closed(listener: socket.socket) -> None:
+    """A TLS listener without a server certificate: every connection to it only holds a key."""
+    port = listener.getsockname()[1]
+    gate = ListenerGate()
+    assert gate.add(port, serves_incoming=False)
+    assert not connects(port)
+    gate.close()
+    gate.open()  # the breaker's pause ends: this listener stays closed
+    assert not connects(port)
+
+
 def test_a_gate_finds_no_listener_on_a_port_nobody_listens_on(listener: socket.socket) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as unused:
         unused.bind((LOOPBACK, 0))  # bound, not listening
