@@ -8,6 +8,6 @@ caller (end of its speech in what it sent -> first reply audio in what it heard,
 packets on the loopback interface when run as root: `rtp_trace`, `wire`) and the agent's
 own per-stage figures from its call JSON; per level: the agent's CPU and peak memory and the
 largest gap between audio frames at its conference bridge. Results: bench/results/e2e.json,
-e2e.md and e2e.png. `python -m bench.e2e.breakdown` splits the time between the agent's figure and
-the caller's for one call.
+e2e.md and e2e.png. With the packets timed, the report also splits the caller's figure minus the
+agent's into the agent's VAD tail, receive, send and the reply's quiet start (`wire`).
 """

@@ -172,8 +172,8 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
             matched = match_turns(k, heard_turns, asked, call.established_at, record)
             if trace is not None and k in ports:
                 sent_packets, heard_packets = trace.flows(ports[k])
-                problem = caller_figures_from_the_wire(matched, heard_turns, sent_packets, heard_packets,
-                                                       sent, heard)
+                problem = caller_figures_from_the_wire(matched, heard_turns, call.script, sent_packets,
+                                                       heard_packets, sent, heard)
                 if problem:
                     errors.append(f"call {k}: {problem}")
             if any(row["agent_v2v_ms"] is None for row in matched):

@@ -25,6 +25,8 @@ QUESTIONS = (
     "How loud is the Barista One?",
 )
 STAGE_KEYS = ("endpoint_delay_ms", "stt_ms", "stt_compute_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms")
+# How the caller's figure exceeds the agent's, when the packets were timed (bench/e2e/wire.py).
+SPLIT_KEYS = ("receive_ms", "vad_tail_ms", "send_ms", "quiet_start_ms")
 MATCH_WINDOW_S = 2.0  # a caller's end of speech and the agent's, on the shared monotonic clock
 
 
@@ -94,6 +96,7 @@ def match_turns(call_index: int, heard: list[HeardTurn], asked: list[str], estab
             "interrupted": mine["interrupted"] if mine else None,
             "clock_offset_ms": round((mine["end_of_speech_at"] - at) * 1000, 1) if mine else None,
             "agent_end_of_speech_at": mine["end_of_speech_at"] if mine else None,  # monotonic
+            "agent_speech_ms": mine.get("speech_ms") if mine else None,  # its first to last voiced frame
         }
         row.update({key: mine.get(key) if mine else None for key in STAGE_KEYS})
         row["stt_early"] = mine["stt_early"] if mine else None
@@ -121,6 +124,7 @@ def summarise(level: int, turns: list[dict[str, Any]], gaps: list[float], usage:
         "dump_v2v_ms": {"p50": percentile(values("dump_v2v_ms"), 50),
                         "p95": percentile(values("dump_v2v_ms"), 95)},
         "dump_minus_wire_ms_p50": percentile(values("dump_minus_wire_ms"), 50),
+        "split_p50_ms": {key: percentile(values(key), 50) for key in SPLIT_KEYS},
         "stages_p50_ms": {key: percentile(values(key), 50) for key in STAGE_KEYS},
         "stages_p95_ms": {key: percentile(values(key), 95) for key in STAGE_KEYS},
         "stt_early_share": round(sum(bool(t["stt_early"]) for t in turns) / len(turns), 2) if turns else None,

@@ -134,6 +134,28 @@ def goal_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+SPLIT_HEADER = (
+    "| run | agent's VAD tail (its end of speech after the caller's) | receive (RTP, jitter buffer, bridge) "
+    "| send (tick, bridge, RTP, the voice's silent start) | quiet start (first sound -> first frame above "
+    "the threshold) | dumps minus wire |"
+)
+
+
+def split_lines(report: dict[str, Any]) -> list[str]:
+    """The table of how the caller's figure exceeds the agent's (runs whose packets were timed)."""
+    runs = [r for r in report["runs"] if any(v is not None for v in (r.get("split_p50_ms") or {}).values())]
+    if not runs:
+        return []
+    out = ["", "## Between the agent's figure and the caller's (median per turn, ms; bench/e2e/wire.py)", "",
+           SPLIT_HEADER, "|" + "---|" * 6]
+    for run in runs:
+        parts = run["split_p50_ms"]
+        cells = [parts["vad_tail_ms"], parts["receive_ms"], parts["send_ms"], parts["quiet_start_ms"],
+                 run["dump_minus_wire_ms_p50"]]
+        out.append(f"| {run['profile']}, {run['level']} call(s) | " + " | ".join(ms(c) for c in cells) + " |")
+    return out
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     out = [
         "# End-to-end benchmark: `earpiece agent` over real SIP calls",
@@ -182,6 +204,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         dominant = max(parts, key=lambda name: parts[name])
         out.append(f"| {run['profile']}, {run['level']} call(s) | "
                    + " | ".join(f"{parts[name]:.0f}" for name, _ in PARTS) + f" | {dominant} |")
+    out += split_lines(report)
     errors = [f"- {run['profile']}, {run['level']} call(s): {error}"
               for run in report["runs"] for error in run["errors"]]
     if errors:
