@@ -48,7 +48,8 @@ class Transports:
             with self._lock:
                 self._addresses[name] = (host, number)
             if kind != pj.PJSIP_TRANSPORT_UDP:
-                self._gate.add(number)
+                # no server certificate is configured: no incoming TLS handshake can succeed
+                self._gate.add(number, serves_incoming=kind != pj.PJSIP_TRANSPORT_TLS)
 
     def address(self, transport: Transport) -> tuple[str, int]:
         """(ip, port) a transport listens on (useful when the port was 0 = any)."""
@@ -71,7 +72,7 @@ class Transports:
                 tcfg = self._transport_config(0)
                 tcfg.tlsConfig.verifyServer = False
                 self._ids[_NO_VERIFY] = ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tcfg)
-                self._gate.add(_local_address(ep, self._ids[_NO_VERIFY])[1])
+                self._gate.add(_local_address(ep, self._ids[_NO_VERIFY])[1], serves_incoming=False)
             return self._ids[_NO_VERIFY]
         return self._ids[name]
 

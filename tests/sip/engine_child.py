@@ -39,8 +39,9 @@ class EngineChild:
         allow_direct_calls: bool = False,
         admission: dict[str, float] | None = None,
         tcp: bool = False,
+        tls: bool = False,
     ) -> None:
-        """`admission`: fields of `AdmissionLimits` to change; `tcp`: listen on TCP too."""
+        """`admission`: fields of `AdmissionLimits` to change; `tcp`, `tls`: listen on TCP, TLS too."""
         folder.mkdir(parents=True, exist_ok=True)
         self.stderr_path = folder / "engine-child.log"
         self.argv = [
@@ -50,12 +51,14 @@ class EngineChild:
             "--admission", json.dumps(admission or {}),
             *(["--allow-direct-calls"] if allow_direct_calls else []),
             *(["--tcp"] if tcp else []),
+            *(["--tls"] if tls else []),
         ]
         self.events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.proc: subprocess.Popen[str] | None = None
         self.address: tuple[str, int] = (LOOPBACK, 0)
         self.tcp_address: tuple[str, int] = (LOOPBACK, 0)  # with `tcp`
+        self.tls_address: tuple[str, int] = (LOOPBACK, 0)  # with `tls`
 
     def start(self, timeout: float = 20.0) -> None:
         with self.stderr_path.open("w") as err:
@@ -70,6 +73,7 @@ class EngineChild:
             raise RuntimeError(f"the engine child ended:\n{self.log_tail()}")
         self.address = (LOOPBACK, int(ready["port"]))
         self.tcp_address = (LOOPBACK, int(ready["tcp_port"]))
+        self.tls_address = (LOOPBACK, int(ready["tls_port"]))
 
     def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--allow-direct-calls", action="store_true")
     parser.add_argument("--admission", default="{}", help="AdmissionLimits fields as JSON")
     parser.add_argument("--tcp", action="store_true", help="a TCP transport on a free port too")
+    parser.add_argument("--tls", action="store_true", help="a TLS transport on a free port too")
     args = parser.parse_args()
 
     from earpiece.core.settings import AccountSettings, Transport
@@ -151,12 +156,12 @@ def main() -> None:
     from earpiece.sip.records import CallHistory
 
     out_lock = threading.Lock()
-    port = tcp_port = 0
+    port = tcp_port = tls_port = 0
 
     def emit(event: SipEvent) -> None:
         fields = {k: _as_json(v) for k, v in dataclasses.asdict(event).items()}
         if isinstance(event, RegistrationChanged) and event.state is RegistrationState.REGISTERED:
-            fields = {"type": "registered", "port": port, "tcp_port": tcp_port}
+            fields = {"type": "registered", "port": port, "tcp_port": tcp_port, "tls_port": tls_port}
             line = json.dumps(fields)
         else:
             line = json.dumps({"type": type(event).__name__, **fields})
@@ -164,12 +169,14 @@ def main() -> None:
             print(line, flush=True)
 
     config = EngineConfig(bind_address=LOOPBACK, udp_port=0, tcp_port=0 if args.tcp else None,
+                          tls_port=0 if args.tls else None,
                           reg_expires_s=60, input_device="none", output_device="none",
                           admission=AdmissionLimits(**json.loads(args.admission)))
     engine = SipEngine(config, history=CallHistory(args.history))
     engine.start()
     port = engine.local_address()[1]
     tcp_port = engine.local_address(Transport.TCP)[1] if args.tcp else 0
+    tls_port = engine.local_address(Transport.TLS)[1] if args.tls else 0
     engine.subscribe(emit)
     account = AccountSettings(id=args.user, username=args.user, domain=args.domain, auto_answer_s=0,
                               allow_direct_calls=args.allow_direct_calls)

@@ -187,6 +187,19 @@ def test_a_parallel_connection_flood_pauses_new_connections_and_is_survived(
         assert_answers_a_real_call(phone, registrar)
 
 
+def test_a_connection_flood_on_the_tls_port_is_kept_out_and_survived(
+    registrar: Kamailio, tmp_path: Path
+) -> None:
+    """PJSIP's TLS listener has no server certificate, so no incoming handshake can succeed; yet each
+    connection held an ioqueue key and PJSIP reported none of them (only finished handshakes), so no
+    breaker saw the flood: it aborted the process after ~120 connections. That listener now drops
+    every new connection."""
+    with EngineChild(registrar, "alice", USERS["alice"], tmp_path, tls=True) as phone:
+        flood = flood_connections(phone.tls_address, 4.0, stop=lambda: not phone.alive())
+        assert phone.alive(), f"the phone died ({phone.exit_status()}, {flood}):\n{phone.log_tail()}"
+        assert_answers_a_real_call(phone, registrar)
+
+
 def test_protos_like_malformed_invites_are_dropped_or_refused_and_the_phone_answers_the_next_call(
     registrar: Kamailio, tmp_path: Path
 ) -> None:
