@@ -46,6 +46,7 @@ from collections import deque
 from collections.abc import Callable
 
 from earpiece.sip.listener_gate import ListenerGate
+from earpiece.sip.repeated_warning import RepeatedWarning
 
 log = logging.getLogger("earpiece.sip.engine")
 
@@ -103,6 +104,8 @@ class ConnectionCap:
         self._lock = threading.Lock()  # the breaker's state: the reopening timer runs on its own thread
         self._paused = 0  # the pause in force (its number), 0: none
         self._last_sweep = float("-inf")  # when silent connections were last looked for
+        self._pause_warning = RepeatedWarning(log, "SIP connections paused")
+        self._shut_warning = RepeatedWarning(log, "SIP silent connections shut")
 
     def guard(self, gate: ListenerGate) -> None:
         """The listeners to pause when keys run short (`Transports` passes them once it made them)."""
@@ -143,7 +146,7 @@ class ConnectionCap:
         self._last_sweep = now
         shut = self._gate.shut_silent(SILENT_GRACE_S)
         if shut:
-            log.warning("SIP connections shut: %d sent nothing in %.0f s", shut, SILENT_GRACE_S)
+            self._shut_warning("SIP connections shut: %d sent nothing in %.0f s", shut, SILENT_GRACE_S)
         return shut > 0
 
     def _track(self, handle: int, outgoing: bool) -> None:
@@ -181,8 +184,8 @@ class ConnectionCap:
             self._paused = pause = self.pauses
             if self._gate is not None:
                 self._gate.close()
-        log.warning("SIP connections paused for %.1f s: %d of PJSIP's ioqueue keys held by connections",
-                    self.cool_down_s, held)
+        self._pause_warning("SIP connections paused for %.1f s: %d of PJSIP's ioqueue keys held by "
+                            "connections", self.cool_down_s, held)
         timer = threading.Timer(self.cool_down_s, self._resume, args=(pause,))
         timer.daemon = True
         timer.name = "earpiece-sip-resume"

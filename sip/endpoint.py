@@ -4,7 +4,6 @@ the SIP thread; the log writer on any PJSIP thread)."""
 from __future__ import annotations
 
 import logging
-import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,6 +12,7 @@ import pjsua2 as pj
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.connections import ConnectionCap, opened_here
 from earpiece.sip.guard import guarded
+from earpiece.sip.repeated_warning import RepeatedWarning
 from earpiece.sip.text import plain_text
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("earpiece.sip.engine")
 
 _CODEC_PRIORITY = {"G722/16000/1": 255, "PCMU/8000/1": 254, "PCMA/8000/1": 253}  # all others off
-REFUSALS_SUMMARY_EVERY_S = 60.0  # a connection flood's refusals: one WARNING line this often at most
 
 
 class EndpointListener(Protocol):
@@ -35,46 +34,6 @@ class EndpointListener(Protocol):
     def rejected_by_pjsip(self, code: int, sip_reason: str, local: str, remote: str, source: str) -> None: ...
 
 
-class RepeatedWarning:
-    """A warning that may come many times a second (a connection flood), kept out of the kept log: the
-    first is logged at WARNING, the next ones at DEBUG, and while they go on their count is logged at
-    WARNING every `every_s` seconds ("SIP connections refused: 214 more in the last 60 s"). When a
-    period passes without one, the next is a first again. Any thread."""
-
-    def __init__(self, logger: logging.Logger, what: str, every_s: float) -> None:
-        self._log = logger
-        self._what = what
-        self._every_s = every_s
-        self._lock = threading.Lock()
-        self._more = 0  # since the period began, after its first
-        self._period: threading.Timer | None = None
-
-    def __call__(self, message: str, *args: object) -> None:
-        with self._lock:
-            first = self._period is None
-            if first:
-                self._start_period()
-            else:
-                self._more += 1
-        self._log.log(logging.WARNING if first else logging.DEBUG, message, *args)
-
-    def _start_period(self) -> None:
-        self._period = threading.Timer(self._every_s, self._summarize)
-        self._period.daemon = True
-        self._period.name = "earpiece-log-summary"
-        self._period.start()
-
-    def _summarize(self) -> None:
-        with self._lock:
-            more, self._more = self._more, 0
-            if more:
-                self._start_period()
-            else:
-                self._period = None
-        if more:
-            self._log.warning("%s: %d more in the last %g s", self._what, more, self._every_s)
-
-
 class EngineEndpoint(pj.Endpoint):
     """Implements `PjsipStatus` for the accounts. Holds its listener weakly: nothing that the endpoint
     keeps alive may hold the endpoint (it must be destroyed on the SIP thread, after libDestroy)."""
@@ -83,7 +42,7 @@ class EngineEndpoint(pj.Endpoint):
         super().__init__()
         self._listener = weakref.ref(listener)
         self.connections = connections
-        self._refusal_warning = RepeatedWarning(log, "SIP connections refused", REFUSALS_SUMMARY_EVERY_S)
+        self._refusal_warning = RepeatedWarning(log, "SIP connections refused")
         # Why the last server certificate was refused, e.g. "The certificate is untrusted".
         self.tls_rejection = ""
 

@@ -12,8 +12,8 @@ import pytest
 
 from earpiece.core.settings import Transport
 from earpiece.sip.admission import AdmissionLimits
-from earpiece.sip.endpoint import RepeatedWarning
 from earpiece.sip.engine import SipEngine
+from earpiece.sip.repeated_warning import RepeatedWarning
 from tests.peers.process import wait_for
 from tests.sip.conftest import running_engine
 
