@@ -18,11 +18,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
+import struct
 import subprocess
 import sys
 import time
 import wave
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAME = SAMPLE_RATE // 50  # samples per 20 ms
 SPEECH_DBFS = -42.0  # a 20 ms frame louder than this is speech (TTS and G.722 silence are far below)
 READY_LINE = "earpiece agent: registered as"
+# The call controller's per-turn metrics line, logged once the reply has been played into the call.
+REPLIED = re.compile(r"call \S+ turn \d+ \(.*\): voice-to-voice")
 
 
 # -- the agent ---------------------------------------------------------------------------------------
@@ -131,6 +137,10 @@ class AgentProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
 
+    def replies(self) -> int:
+        """How many replies the agent has finished speaking into its calls so far (all calls)."""
+        return len(REPLIED.findall(self.log_tail(chars=10**8)))
+
     def records(self) -> list[dict[str, Any]]:
         """The per-call JSON records written so far, oldest first."""
         paths = sorted(self.calls_dir.glob("*.json"), key=lambda p: p.stat().st_mtime)
@@ -148,6 +158,23 @@ class AgentProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.terminate(30)
+
+
+def start_together(agents: Collection[AgentProcess]) -> None:
+    """Start `agents` side by side (their start-ups overlap); if one fails, kill them all and raise."""
+    with ThreadPoolExecutor(len(agents)) as pool:
+        started = [pool.submit(agent.start) for agent in agents]
+    failures = [f.exception() for f in started if f.exception() is not None]
+    if failures:
+        for agent in agents:
+            agent.kill()
+        raise AssertionError(f"an agent did not start: {failures}")
+
+
+def terminate_together(agents: Collection[AgentProcess], timeout: float = 30.0) -> list[int | None]:
+    """SIGTERM `agents` side by side (their shutdowns overlap); their exit codes, in order."""
+    with ThreadPoolExecutor(len(agents)) as pool:
+        return list(pool.map(lambda agent: agent.terminate(timeout), agents))
 
 
 # -- the caller --------------------------------------------------------------------------------------
@@ -208,6 +235,14 @@ class ScriptedCall:
         if remaining > 0:
             time.sleep(remaining)
 
+    def wait_done(self, done: Callable[[], bool], after_s: float = 1.5) -> None:
+        """Wait until `done()` holds (the agent finished its last reply), then `after_s` more for that
+        audio to reach the caller; never longer than the script plays."""
+        assert self.established_at is not None
+        remaining = self.established_at + self.script.duration_s - time.monotonic()
+        if wait_for(done, max(remaining, 0.0), 0.1):
+            time.sleep(after_s)
+
     def hang_up(self, timeout: float = 10.0) -> None:
         since = self.peer.event_count()
         with contextlib.suppress(TimeoutError):
@@ -215,9 +250,13 @@ class ScriptedCall:
         self.peer.wait_event("CALL_CLOSED", timeout=timeout, since=max(0, since - 1))
         self.closed_at = time.monotonic()
 
-    def run(self, target: str) -> None:
+    def run(self, target: str, done: Callable[[], bool] | None = None) -> None:
+        """Dial, let the script play and hang up: at its end, or once `done()` holds (see `wait_done`)."""
         self.dial(target)
-        self.wait_script()
+        if done is None:
+            self.wait_script()
+        else:
+            self.wait_done(done)
         self.hang_up()
 
     def recording(self, direction: str, timeout: float = 5.0) -> np.ndarray:
@@ -225,6 +264,23 @@ class ScriptedCall:
         if not wait_for(lambda: bool(self.peer.recordings(direction)), timeout, 0.1):
             raise AssertionError(f"baresip made no {direction} recording:\n{self.peer.log_text()[-2000:]}")
         return read_wav_16k(self.peer.recordings(direction)[-1])
+
+    def heard_so_far(self) -> np.ndarray:
+        """What the caller has heard until now (16 kHz float samples), read while the call goes on."""
+        recordings = self.peer.recordings("dec")
+        return read_growing_wav_16k(recordings[-1]) if recordings else np.zeros(0, np.float32)
+
+    def wait_heard_speech(self, since_s: float = 0.0, quiet_s: float = 0.0, timeout: float = 20.0) -> bool:
+        """Wait until the caller has heard speech after `since_s` seconds into the call, followed by
+        `quiet_s` seconds of silence (the speech is over)."""
+
+        def heard() -> bool:
+            level = frame_dbfs(self.heard_so_far())
+            voiced = np.flatnonzero(level > SPEECH_DBFS)
+            voiced = voiced[voiced >= since_s * 50]
+            return len(voiced) > 0 and len(level) - (voiced[-1] + 1) >= quiet_s * 50
+
+        return wait_for(heard, timeout, 0.2)
 
     def sent(self) -> np.ndarray:
         return self.recording("enc")
@@ -258,6 +314,25 @@ def read_wav_16k(path: Path) -> np.ndarray:
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1)
     return to_mono_16k(data, rate) if rate != SAMPLE_RATE else data
+
+
+def read_growing_wav_16k(path: Path) -> np.ndarray:
+    """A 16-bit PCM WAV that is still being written (its header gives no sizes yet): every whole
+    frame after the header of its `data` chunk."""
+    raw = path.read_bytes()
+    fmt, data = raw.find(b"fmt ", 12), raw.find(b"data", 12)
+    if fmt < 0 or data < 0:
+        return np.zeros(0, np.float32)
+    channels, rate = struct.unpack_from("<HI", raw, fmt + 10)
+    bits = struct.unpack_from("<H", raw, fmt + 22)[0]
+    if bits != 16:
+        raise ValueError(f"{path}: {bits}-bit samples, expected 16-bit PCM")
+    start = data + 8
+    usable = (len(raw) - start) // (2 * channels) * 2 * channels
+    samples = np.frombuffer(raw[start : start + usable], dtype="<i2").astype(np.float32) / 32768
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1)
+    return to_mono_16k(samples, rate) if rate != SAMPLE_RATE else samples
 
 
 def frame_dbfs(samples: np.ndarray) -> np.ndarray:

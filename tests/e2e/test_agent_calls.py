@@ -22,6 +22,8 @@ from tests.e2e.harness import (
     analyse,
     clip_pcm,
     greeting_onset_s,
+    start_together,
+    terminate_together,
     voiced_frames,
 )
 from tests.peers.baresip import Baresip
@@ -41,12 +43,28 @@ def registrar() -> Iterator[Kamailio]:
 
 
 @pytest.fixture(scope="module")
-def agent(registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
-    with AgentProcess(registrar, "agent", USERS["agent"], tmp_path_factory.mktemp("agent"),
-                      transfer_to="carol") as process:
-        yield process
-        code = process.terminate(30)
-    assert code == 0, process.text()[-3000:]
+def agents(
+    registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, AgentProcess]]:
+    """The module's agents, started side by side: "agent" (transfers to carol) answers the calls of
+    several tests; "agent2" is stopped by its test; "agent3" transfers to a user nobody registered."""
+    home = tmp_path_factory.mktemp("agents")
+    agents = {
+        "agent": AgentProcess(registrar, "agent", USERS["agent"], home / "agent", transfer_to="carol"),
+        "agent2": AgentProcess(registrar, "agent2", USERS["agent2"], home / "agent2"),
+        "agent3": AgentProcess(registrar, "agent3", USERS["agent3"], home / "agent3", transfer_to="nobody"),
+    }
+    start_together(agents.values())
+    try:
+        yield agents
+    finally:
+        codes = dict(zip(agents, terminate_together(agents.values()), strict=True))
+    assert codes["agent"] == 0, agents["agent"].text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def agent(agents: dict[str, AgentProcess]) -> AgentProcess:
+    return agents["agent"]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +80,9 @@ def test_a_caller_hears_the_answer_from_the_knowledge_base(
     agent: AgentProcess, registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
 ) -> None:
     script = CallerScript.build([piper_speech(REFUND_QUESTION)], lead_s=5.0, gap_s=13.0, tail_s=3.0)
+    replied = agent.replies()
     with ScriptedCall(registrar, script, "caller1", tmp_path) as call:
-        call.run(agent.uri)
+        call.run(agent.uri, done=lambda: agent.replies() > replied)
         sent, heard = call.sent(), call.heard()
     greeting = greeting_onset_s(heard)
     assert greeting is not None and greeting < 3.0, "the agent did not greet the caller"
@@ -105,11 +124,11 @@ def test_asking_for_a_person_transfers_the_caller_to_a_second_phone(
 
 
 def test_sigterm_says_goodbye_hangs_up_and_unregisters(
-    registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
+    agents: dict[str, AgentProcess], registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
 ) -> None:
     script = CallerScript.build([], lead_s=30.0, gap_s=0.0, tail_s=1.0)  # the caller only listens
-    with AgentProcess(registrar, "agent2", USERS["agent2"], tmp_path / "agent2") as agent, \
-            ScriptedCall(registrar, script, "caller3", tmp_path / "caller") as call:
+    agent = agents["agent2"]
+    with ScriptedCall(registrar, script, "caller3", tmp_path / "caller") as call:
         call.dial(agent.uri)
         since = call.peer.event_count()
         time.sleep(1.5)  # the greeting is being spoken
@@ -130,14 +149,19 @@ def test_sigterm_says_goodbye_hangs_up_and_unregisters(
 
 
 def test_a_transfer_that_fails_is_apologised_for_and_the_call_goes_on(
-    registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
+    agents: dict[str, AgentProcess], registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
 ) -> None:
     script = CallerScript.build([piper_speech("I'd like to speak to a person, please.")], lead_s=5.0,
                                 gap_s=16.0, tail_s=1.0)
-    home = tmp_path / "agent3"
-    with AgentProcess(registrar, "agent3", USERS["agent3"], home, transfer_to="nobody") as agent, \
-            ScriptedCall(registrar, script, "caller4", tmp_path / "caller") as call:
-        call.run(agent.uri)  # "nobody" is not registered: the registrar answers the caller's INVITE 404
+    agent = agents["agent3"]
+    with ScriptedCall(registrar, script, "caller4", tmp_path / "caller") as call:
+        call.dial(agent.uri)  # "nobody" is not registered: the registrar answers the caller's INVITE 404
+        failure = "transfer to 'nobody' failed"
+        assert wait_for(lambda: failure in agent.log_tail(10**8), script.duration_s, 0.1), agent.log_tail()
+        assert call.established_at is not None
+        # The caller listens until the apology said after the failure is over, then hangs up.
+        call.wait_heard_speech(since_s=time.monotonic() - call.established_at, quiet_s=2.0)
+        call.hang_up()
         sent, heard = call.sent(), call.heard()
         (record,) = agent.wait_records(1)
     assert record["outcome"] == "transfer_failed", record

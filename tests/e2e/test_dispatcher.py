@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ from tests.e2e.harness import (
     analyse,
     clip_pcm,
     greeting_onset_s,
+    start_together,
+    terminate_together,
 )
 from tests.peers.kamailio import KamailioDispatcher
 from tests.peers.process import LOOPBACK, free_port, wait_for
@@ -57,13 +58,7 @@ def start_agents(line: KamailioDispatcher, ports: list[int], home: Path,
         AgentProcess(line, user, password, home / user, max_calls=most, extra_args=("--sip-port", str(port)))
         for (user, password), port, most in zip(ACCOUNTS.items(), ports, max_calls, strict=True)
     ]
-    with ThreadPoolExecutor(len(agents)) as pool:
-        started = [pool.submit(agent.start) for agent in agents]
-    failures = [f.exception() for f in started if f.exception() is not None]
-    if failures:
-        for agent in agents:
-            agent.kill()
-        raise AssertionError(f"an agent did not start: {failures}")
+    start_together(agents)
     return agents
 
 
@@ -105,13 +100,17 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
                 doomed.kill()
 
                 # A new caller right away is answered by the surviving agent.
+                # Everyone hangs up once the survivor has answered both its callers (or at the end of
+                # the script): by then caller1 has waited past its question as long as they did.
+                def answered_both() -> bool:
+                    return survivor.replies() >= 2
+
                 third = ScriptedCall(line, script, "caller3", tmp_path / "caller3")
                 with third:
-                    worker = threading.Thread(target=third.run, args=(line.line_uri,))
+                    worker = threading.Thread(target=third.run, args=(line.line_uri, answered_both))
                     worker.start()
-                    first.wait_script()
+                    first.wait_done(answered_both)
                     first.hang_up()
-                    second.wait_script()
                     second.hang_up()
                     worker.join(60)
                     assert third.closed_at is not None, "the third call did not complete"
@@ -138,8 +137,7 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
             assert wait_for(lambda: ("down", doomed_node) in line.node_events(), 10, 0.1), line.node_events()
             assert line.active_nodes() == set(line.nodes) - {doomed_node}
         finally:
-            for agent in agents:
-                agent.terminate(30)
+            terminate_together(agents)
 
 
 @pytest.mark.models
@@ -160,15 +158,15 @@ def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
                          for name in ("caller1", "caller2", "caller3", "caller4")]
                 for call in calls:
                     call.dial(line.line_uri)  # raises unless the call is answered
-                time.sleep(6.0)  # every caller hears its greeting
+                for call in calls:  # every caller hears its greeting (asserted below on the recordings)
+                    call.wait_heard_speech(timeout=10)
                 for call in calls:
                     call.hang_up()
                 greetings = [greeting_onset_s(call.heard()) for call in calls]
             records = [agent.wait_records(count) for agent, count in zip(agents, (1, 3), strict=True)]
             refused = "refusing call" in agents[0].log_tail(20000)
         finally:
-            for agent in agents:
-                agent.terminate(30)
+            terminate_together(agents)
         tries: dict[str, list[str]] = {}
         for dispatched in line.dispatched():
             tries.setdefault(dispatched.call_id, []).append(dispatched.node)
@@ -202,8 +200,7 @@ def test_the_dispatcher_counts_calls_and_never_offers_a_full_agent_one(tmp_path:
                     call.hang_up()
             refused = [agent.user for agent in agents if "refusing call" in agent.log_tail(20000)]
         finally:
-            for agent in agents:
-                agent.terminate(30)
+            terminate_together(agents)
         nodes = {d.from_user: d.node for d in line.dispatched()}
     assert "486" in closed["param"], closed
     assert sorted(nodes.values()) == sorted(line.nodes) and "caller3" not in nodes, nodes
