@@ -38,7 +38,7 @@ def call_record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                                 tail_s=2.0)
     with Kamailio(users=USERS) as registrar, AgentProcess(registrar, "agent", USERS["agent"], home) as agent:
         with ScriptedCall(registrar, script, "caller1", home / "caller") as call:
-            call.run(agent.uri)
+            call.run(agent.uri, done=lambda: agent.replies() >= 2)
         (record,) = agent.wait_records(1)
         path = agent.calls_dir / f"{record['call_id']}.json"
         # kept aside before any test analyses the record (which would store a summary itself)

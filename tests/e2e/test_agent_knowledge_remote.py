@@ -45,7 +45,7 @@ def test_an_agent_answers_from_the_knowledge_base_served_by_chroma(
         script = CallerScript.build([piper_speech("When does the Leicester depot open on Sundays?")],
                                     lead_s=5.0, gap_s=13.0, tail_s=3.0)
         with ScriptedCall(registrar, script, "caller1", tmp_path / "call") as call:
-            call.run(agent.uri)
+            call.run(agent.uri, done=lambda: agent.replies() >= 1)
         record = agent.wait_records(1)[-1]
         agent.terminate(30)
     (turn,) = [t for t in record["turns"] if t["speaker"] == "caller"]
