@@ -42,14 +42,26 @@ def facts(text: str) -> str:
     return "".join(out)
 
 
-async def round_trip(tts: PiperTextToSpeech, stt: WhisperSpeechToText, text: str) -> str:
-    pcm = b"".join([chunk async for chunk in tts.synthesize(normalize_for_speech(text))])
-    return (await stt.transcribe(pcm)).text
+async def speech(tts: PiperTextToSpeech, text: str) -> bytes:
+    return b"".join([chunk async for chunk in tts.synthesize(normalize_for_speech(text))])
+
+
+async def round_trips(tts: PiperTextToSpeech, stt: WhisperSpeechToText, texts: list[str]) -> list[str]:
+    """Each text voiced and transcribed back; the next text is voiced while the last one is being
+    transcribed (the recogniser runs on one thread, the voice on the other core)."""
+    heard = []
+    voicing = asyncio.create_task(speech(tts, texts[0]))
+    for following in [*texts[1:], None]:
+        pcm = await voicing
+        if following is not None:
+            voicing = asyncio.create_task(speech(tts, following))
+        heard.append((await stt.transcribe(pcm)).text)
+    return heard
 
 
 def test_digits_and_keys_survive_speech_and_transcription(
     piper: PiperTextToSpeech, stt: WhisperSpeechToText
 ) -> None:
-    heard = [asyncio.run(round_trip(piper, stt, text)) for text in SENTENCES]
+    heard = asyncio.run(round_trips(piper, stt, SENTENCES))
     lost = [(text, said) for text, said in zip(SENTENCES, heard, strict=True) if facts(said) != facts(text)]
     assert len(lost) <= 1, "\n".join(f"{text!r} was heard as {said!r}" for text, said in lost)
