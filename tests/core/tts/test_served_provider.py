@@ -37,6 +37,13 @@ pytestmark = pytest.mark.models
 SETTINGS = TtsSettings(providers=["edge", "piper"], edge_timeout_s=1.0)
 
 
+class InstantSink(PlaybackSink):
+    """Plays at once: the test needs which voice spoke, not the seconds of playing it."""
+
+    def pending_ms(self) -> float:
+        return 0.0
+
+
 @pytest.fixture
 def edge_refusing(edge_server: FakeEdgeTtsServer) -> Iterator[FakeEdgeTtsServer]:
     edge_server.mode = Mode.ERROR  # 403 to every request
@@ -79,7 +86,7 @@ def test_each_stream_says_who_voiced_it(edge_server: FakeEdgeTtsServer, piper: P
 def test_a_turn_voiced_after_the_first_provider_failed_names_the_provider_heard(
     edge_refusing: FakeEdgeTtsServer, piper: PiperTextToSpeech, early_answer: bool
 ) -> None:
-    caller, sink = ScriptedCaller(), PlaybackSink()
+    caller, sink = ScriptedCaller(), InstantSink()
     answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)), top_k=2, min_score=0.3)
     stack = VoiceStack(HeardSpeechToText(lambda: caller.last_said), voices(edge_refusing, piper), answerer,
                        VadSettings(end_of_turn_ms=500))
