@@ -32,7 +32,7 @@ from tests.peers.process import wait_for
 
 pytestmark = [pytest.mark.peers, pytest.mark.models]
 
-USERS = {"agent": "agent-pw", "carol": "carol-pw", "agent2": "agent2-pw", "agent3": "agent3-pw"}
+USERS = {"agent": "agent-pw", "carol": "carol-pw", "agent3": "agent3-pw"}
 REFUND_QUESTION = "How long do I have to return a product for a full refund?"
 
 
@@ -47,11 +47,10 @@ def agents(
     registrar: Kamailio, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, AgentProcess]]:
     """The module's agents, started side by side: "agent" (transfers to carol) answers the calls of
-    several tests; "agent2" is stopped by its test; "agent3" transfers to a user nobody registered."""
+    the tests and is stopped by the last one; "agent3" transfers to a user nobody registered."""
     home = tmp_path_factory.mktemp("agents")
     agents = {
         "agent": AgentProcess(registrar, "agent", USERS["agent"], home / "agent", transfer_to="carol"),
-        "agent2": AgentProcess(registrar, "agent2", USERS["agent2"], home / "agent2"),
         "agent3": AgentProcess(registrar, "agent3", USERS["agent3"], home / "agent3", transfer_to="nobody"),
     }
     start_together(agents.values())
@@ -123,31 +122,6 @@ def test_asking_for_a_person_transfers_the_caller_to_a_second_phone(
     assert any("colleague" in e["text"] for e in record["transcript"] if e["speaker"] == "assistant")
 
 
-def test_sigterm_says_goodbye_hangs_up_and_unregisters(
-    agents: dict[str, AgentProcess], registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
-) -> None:
-    script = CallerScript.build([], lead_s=30.0, gap_s=0.0, tail_s=1.0)  # the caller only listens
-    agent = agents["agent2"]
-    with ScriptedCall(registrar, script, "caller3", tmp_path / "caller") as call:
-        call.dial(agent.uri)
-        since = call.peer.event_count()
-        time.sleep(1.5)  # the greeting is being spoken
-        assert agent.terminate(60) == 0, agent.text()[-3000:]
-        call.peer.wait_event("CALL_CLOSED", timeout=5, since=since)
-        heard = call.heard()
-        records = agent.records()
-        assert len(records) == 1, agent.text()[-3000:] + agent.log_tail()
-        assert records[0]["outcome"] == "ended_at_shutdown", records[0]
-        # The greeting in progress was finished, then the goodbye was said, then the line closed.
-        words = transcribe(recogniser, clip_pcm(heard, 0.0, voiced_frames(heard)[-1] / 50 + 0.3))
-        assert re.search(r"help you.*good\s*-?\s*bye", words), words
-        # Unregistered before exiting: the registrar no longer knows the agent.
-        since = call.peer.event_count()
-        call.peer.command("dial", agent.uri)
-        closed = call.peer.wait_event("CALL_CLOSED", timeout=10, since=since)
-        assert "404" in closed["param"], closed
-
-
 def test_a_transfer_that_fails_is_apologised_for_and_the_call_goes_on(
     agents: dict[str, AgentProcess], registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
 ) -> None:
@@ -170,3 +144,29 @@ def test_a_transfer_that_fails_is_apologised_for_and_the_call_goes_on(
     assert turn.reply_onset_s is not None
     words = transcribe(recogniser, clip_pcm(heard, turn.reply_onset_s, script.duration_s))
     assert "colleague" in words and re.search(r"anything else", words), words
+
+
+def test_sigterm_says_goodbye_hangs_up_and_unregisters(
+    agent: AgentProcess, registrar: Kamailio, recogniser: WhisperSpeechToText, tmp_path: Path
+) -> None:
+    """Last in the module: it stops the module's agent."""
+    script = CallerScript.build([], lead_s=30.0, gap_s=0.0, tail_s=1.0)  # the caller only listens
+    known = len(agent.records())
+    with ScriptedCall(registrar, script, "caller3", tmp_path / "caller") as call:
+        call.dial(agent.uri)
+        since = call.peer.event_count()
+        time.sleep(1.5)  # the greeting is being spoken
+        assert agent.terminate(60) == 0, agent.text()[-3000:]
+        call.peer.wait_event("CALL_CLOSED", timeout=5, since=since)
+        heard = call.heard()
+        records = agent.records()
+        assert len(records) == known + 1, agent.text()[-3000:] + agent.log_tail()
+        assert records[-1]["outcome"] == "ended_at_shutdown", records[-1]
+        # The greeting in progress was finished, then the goodbye was said, then the line closed.
+        words = transcribe(recogniser, clip_pcm(heard, 0.0, voiced_frames(heard)[-1] / 50 + 0.3))
+        assert re.search(r"help you.*good\s*-?\s*bye", words), words
+        # Unregistered before exiting: the registrar no longer knows the agent.
+        since = call.peer.event_count()
+        call.peer.command("dial", agent.uri)
+        closed = call.peer.wait_event("CALL_CLOSED", timeout=10, since=since)
+        assert "404" in closed["param"], closed
