@@ -114,9 +114,21 @@ _LATE_YES_NO = re.compile(
 )
 
 
+# A question's own lead ("how many", "how long", "when", "where", "what time"...) says what it asks
+# for, whatever words come after it: "how many guest accounts do we get at no extra charge?" asks a
+# count ("at no extra charge" qualifies it), "when is the fee due?" a time, not a price.
+_WH_LEAD = re.compile(r"^(?:(?:so|and|but|then|also) )?(?=(?:how|when|where|what|which)\b)")
+
+
 def answer_type(text: str) -> AnswerType:
     text = without_lead_in(text)
     said = _normalise(text)
+    lead = _WH_LEAD.match(said)
+    if lead is not None:
+        asked = said[lead.end():]
+        for kind, pattern in _TYPE_RULES:
+            if pattern.match(asked):
+                return kind
     for kind, pattern in _TYPE_RULES:
         if pattern.search(said):
             return kind

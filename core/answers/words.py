@@ -21,14 +21,15 @@ STOPWORDS = frozenset(
         "i'll", "we'll",
     )
 )
-# Words callers use for what pages name otherwise: compared as one term.
+# Words callers use for what pages name otherwise: compared as one term. Only true synonyms in a
+# support context: "mail" (a letter, by post) is not "email", a different channel.
 SYNONYMS = {
     "car": "vehicle", "cars": "vehicle", "automobile": "vehicle", "van": "vehicle", "truck": "vehicle",
     "dog": "pet", "dogs": "pet", "cat": "pet", "cats": "pet", "pets": "pet",
     "motorbike": "motorcycle", "bike": "bicycle", "kid": "child", "kids": "child", "children": "child",
     "telephone": "phone", "ring": "call", "cost": "price", "costs": "price", "fee": "price",
     "fees": "price", "charge": "price", "charges": "price", "pricing": "price", "prices": "price",
-    "e-mail": "email", "emails": "email", "mail": "email", "website": "site", "web": "site",
+    "website": "site", "web": "site",
     "login": "sign", "log": "sign", "signin": "sign",
     "id": "identity", "identification": "identity", "open": "hour", "opening": "hour", "hours": "hour",
     "staff": "employee", "employees": "employee", "team": "employee", "cheap": "price", "cheaper": "price",
@@ -46,8 +47,12 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) >= 5 and word.endswith("e") and not word.endswith("ee") else word
 
 
+_E_MAIL = re.compile(r"\be-mail")
+
+
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Lower-case words; "e-mail" is one word, "email" (not "e" and "mail")."""
+    return _WORD.findall(_E_MAIL.sub("email", text.lower().replace("’", "'")))
 
 
 def content_words(text: str) -> set[str]:

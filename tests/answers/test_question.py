@@ -46,6 +46,21 @@ def test_the_answer_type_follows_the_question(question: str, kind: AnswerType) -
     assert answer_type(question) is kind
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # "at no extra charge", "free of charge", "the fee" only qualify what the lead asks for.
+        ("how many guest accounts do we get at no extra charge?", AnswerType.NUMBER),
+        ("how many seats are free of charge?", AnswerType.NUMBER),
+        ("when is the late fee charged?", AnswerType.TIME),
+        ("what time do I have to pay the fee by?", AnswerType.TIME),
+        ("where do I pay the parking fee?", AnswerType.PLACE),
+    ],
+)
+def test_the_question_lead_decides_over_later_words(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
+
+
 def test_evidence_of_each_type_is_a_fact_of_that_shape() -> None:
     assert has_evidence(AnswerType.PRICE, "It costs £349.")
     assert not has_evidence(AnswerType.PRICE, "Prices vary, see the price list.")
@@ -188,6 +203,13 @@ def test_a_mailing_address_is_a_street_or_post_box_not_an_email_address() -> Non
     asked = analyse("what's the mailing address of your office?")
     assert not has_answer_shape(asked, "Report it to our security team at security@example.com.")
     assert has_answer_shape(asked, "Write to PO Box 168, Yellowstone National Park, WY 82190.")
+
+
+def test_postal_mail_and_email_are_different_channels() -> None:
+    # "how long does it take to verify my identity by mail?" is not answered by an e-mail's timing.
+    by_post = content_words("how long does it take to verify my identity by mail?")
+    assert not by_post & content_words("You'll get an email within 24 hours of visiting a Post Office.")
+    assert content_words("an e-mail") == content_words("an email") == content_words("emails") == {"email"}
 
 
 def test_a_word_and_its_inflections_share_a_stem() -> None:
