@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from tests.peers.process import LOOPBACK, free_port, wait_for
 pytestmark = pytest.mark.peers
 
 ACCOUNTS = {"agent-a": "agent-a-pw", "agent-b": "agent-b-pw"}
+LineOfTwo = tuple[KamailioDispatcher, list[AgentProcess]]  # the dispatcher and agents A and B
 QUESTION = "How long do I have to return a product for a full refund?"
 
 
@@ -140,68 +142,85 @@ def test_calls_spread_over_two_agents_and_a_killed_agent_costs_only_its_call(
             terminate_together(agents)
 
 
+@pytest.fixture(scope="module")
+def line_of_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LineOfTwo]:
+    """The dispatcher in front of agent A, which takes one call at a time, and agent B, which takes
+    four, both in rotation; shared by the tests that kill no agent (each reads only what happened
+    during it: dispatches, records and refusals after its start)."""
+    ports = [free_port(), free_port()]
+    with KamailioDispatcher(ACCOUNTS, nodes=ports) as line:
+        agents = start_agents(line, ports, tmp_path_factory.mktemp("line"), max_calls=(1, 4))
+        try:
+            line.wait_nodes_up(2)
+            yield line, agents
+        finally:
+            terminate_together(agents)
+
+
+def refusals(agent: AgentProcess) -> int:
+    return agent.log_tail(10**8).count("refusing call")
+
+
 @pytest.mark.models
-def test_a_busy_agent_hands_the_call_to_the_other_one(tmp_path: Path) -> None:
+def test_a_busy_agent_hands_the_call_to_the_other_one(
+    line_of_two: LineOfTwo, tmp_path: Path
+) -> None:
     """Agent A takes one call at a time, but the dispatcher's list allows it four (as when the list
     and the agent disagree, or calls reached the agent past the dispatcher). Of four callers in a
     row, the dispatcher offers A a second call; A answers 486 and the dispatcher passes that call to
     B instead of the caller hearing busy."""
-    ports = [free_port(), free_port()]
+    line, agents = line_of_two
+    line.set_node_calls(4)
+    busy_node, other_node = line.nodes
     listener = CallerScript.build([], lead_s=12.0, gap_s=0.0, tail_s=1.0)  # the callers only listen
-    with KamailioDispatcher(ACCOUNTS, nodes=ports) as line:
-        agents = start_agents(line, ports, tmp_path, max_calls=(1, 4))
-        busy_node, other_node = line.nodes
-        try:
-            line.wait_nodes_up(2)
-            with contextlib.ExitStack() as stack:
-                calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
-                         for name in ("caller1", "caller2", "caller3", "caller4")]
-                for call in calls:
-                    call.dial(line.line_uri)  # raises unless the call is answered
-                for call in calls:  # every caller hears its greeting (asserted below on the recordings)
-                    call.wait_heard_speech(timeout=10)
-                for call in calls:
-                    call.hang_up()
-                greetings = [greeting_onset_s(call.heard()) for call in calls]
-            records = [agent.wait_records(count) for agent, count in zip(agents, (1, 3), strict=True)]
-            refused = "refusing call" in agents[0].log_tail(20000)
-        finally:
-            terminate_together(agents)
-        tries: dict[str, list[str]] = {}
-        for dispatched in line.dispatched():
-            tries.setdefault(dispatched.call_id, []).append(dispatched.node)
+    known = [len(agent.records()) for agent in agents]
+    refused_before, dispatched_before = refusals(agents[0]), len(line.dispatched())
+    with contextlib.ExitStack() as stack:
+        calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
+                 for name in ("caller1", "caller2", "caller3", "caller4")]
+        for call in calls:
+            call.dial(line.line_uri)  # raises unless the call is answered
+        for call in calls:  # every caller hears its greeting (asserted below on the recordings)
+            call.wait_heard_speech(timeout=10)
+        for call in calls:
+            call.hang_up()
+        greetings = [greeting_onset_s(call.heard()) for call in calls]
+    records = [agent.wait_records(before + count)[before:]
+               for agent, before, count in zip(agents, known, (1, 3), strict=True)]
+    tries: dict[str, list[str]] = {}
+    for dispatched in line.dispatched()[dispatched_before:]:
+        tries.setdefault(dispatched.call_id, []).append(dispatched.node)
     retried = [nodes for nodes in tries.values() if len(nodes) > 1]
     assert retried and all(nodes == [busy_node, other_node] for nodes in retried), tries
-    assert refused, "agent A did not refuse a call as busy"
+    assert refusals(agents[0]) > refused_before, "agent A did not refuse a call as busy"
     assert all(at is not None for at in greetings), f"a caller heard no greeting: {greetings}"
     assert [len(r) for r in records] == [1, 3], records
 
 
 @pytest.mark.models
-def test_the_dispatcher_counts_calls_and_never_offers_a_full_agent_one(tmp_path: Path) -> None:
+def test_the_dispatcher_counts_calls_and_never_offers_a_full_agent_one(
+    line_of_two: LineOfTwo, tmp_path: Path
+) -> None:
     """With one call per agent in the list, two callers get one agent each and a third hears busy
     from the dispatcher itself, without a full agent being offered the call."""
-    ports = [free_port(), free_port()]
+    line, agents = line_of_two
+    line.set_node_calls(1)
     listener = CallerScript.build([], lead_s=12.0, gap_s=0.0, tail_s=1.0)
-    with KamailioDispatcher(ACCOUNTS, nodes=ports, node_calls=1) as line:
-        agents = start_agents(line, ports, tmp_path)
-        try:
-            line.wait_nodes_up(2)
-            with contextlib.ExitStack() as stack:
-                calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
-                         for name in ("caller1", "caller2", "caller3")]
-                calls[0].dial(line.line_uri)
-                calls[1].dial(line.line_uri)
-                third = calls[2].peer
-                since = third.event_count()
-                third.command("dial", line.line_uri)
-                closed = third.wait_event("CALL_CLOSED", timeout=10, since=since)
-                for call in calls[:2]:
-                    call.hang_up()
-            refused = [agent.user for agent in agents if "refusing call" in agent.log_tail(20000)]
-        finally:
-            terminate_together(agents)
-        nodes = {d.from_user: d.node for d in line.dispatched()}
+    refused_before, dispatched_before = [refusals(agent) for agent in agents], len(line.dispatched())
+    with contextlib.ExitStack() as stack:
+        calls = [stack.enter_context(ScriptedCall(line, listener, name, tmp_path / name))
+                 for name in ("caller1", "caller2", "caller3")]
+        calls[0].dial(line.line_uri)
+        calls[1].dial(line.line_uri)
+        third = calls[2].peer
+        since = third.event_count()
+        third.command("dial", line.line_uri)
+        closed = third.wait_event("CALL_CLOSED", timeout=10, since=since)
+        for call in calls[:2]:
+            call.hang_up()
+    refused = [agent.user for agent, before in zip(agents, refused_before, strict=True)
+               if refusals(agent) > before]
+    nodes = {d.from_user: d.node for d in line.dispatched()[dispatched_before:]}
     assert "486" in closed["param"], closed
     assert sorted(nodes.values()) == sorted(line.nodes) and "caller3" not in nodes, nodes
     assert refused == [], f"a full agent was offered a call: {refused}"

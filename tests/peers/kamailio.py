@@ -11,6 +11,7 @@ Kamailio(users, tls=ca.issue_server(folder)) also listens for TLS on `registrar.
         line.line_uri                      # sip:support@127.0.0.1:<port>, spread over the nodes
         line.wait_nodes_up(2)              # both nodes answered an OPTIONS probe
         line.dispatched()                  # which node each INVITE went to
+        line.set_node_calls(1)             # the list changed and reloaded while running
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.peers.certs import ServerFiles
 from tests.peers.process import LOOPBACK, PeerProcess, free_port, wait_for
 
 KAMAILIO = "/usr/sbin/kamailio"
+KAMCMD = "/usr/sbin/kamcmd"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.in")
 DISPATCHER_CONFIG = Path(__file__).resolve().parents[2] / "packaging" / "kamailio" / "earpiece-dispatcher.cfg"
@@ -202,11 +205,36 @@ class KamailioDispatcher(Kamailio):
         """What callers dial: the line, answered by whichever node the dispatcher picks."""
         return f"sip:{self.line}@{self.domain}:{self.port}"
 
+    @property
+    def _agent_list(self) -> Path:
+        return self._dir / "earpiece-agents.list"
+
+    def _write_agent_list(self) -> None:
+        self._agent_list.write_text("".join(f"1 {node} 9 0 duid=node{k};maxload={self.node_calls}\n"
+                                            for k, node in enumerate(self.nodes)), encoding="utf-8")
+
+    def set_node_calls(self, node_calls: int, timeout: float = 15.0) -> None:
+        """From now on at most `node_calls` calls per node, as an admin changes it: the list is
+        rewritten and reloaded (`kamcmd dispatcher.reload`), which puts the nodes out of rotation
+        until they answer a probe again; returns once they have."""
+        if node_calls == self.node_calls:
+            return
+        self.node_calls = node_calls
+        self._write_agent_list()
+        ups = [event for event, _ in self.node_events()].count("up")
+        ctl = f"unix:{self._dir / 'kamailio_ctl'}"
+        done = subprocess.run([KAMCMD, "-s", ctl, "dispatcher.reload"], capture_output=True, text=True,
+                              timeout=10, check=False)
+        if done.returncode != 0 or "reloaded" not in done.stdout:
+            raise RuntimeError(f"dispatcher.reload failed: {done.stdout}{done.stderr}")
+        if not wait_for(lambda: [e for e, _ in self.node_events()].count("up") >= ups + len(self.nodes),
+                        timeout, 0.1):
+            raise TimeoutError(f"the nodes did not come back after the reload:\n{self.log_text()[-3000:]}")
+
     def _write_config(self) -> Path:
         listen = f"{LOOPBACK}:{self.port}"
-        agents = self._dir / "earpiece-agents.list"
-        agents.write_text("".join(f"1 {node} 9 0 duid=node{k};maxload={self.node_calls}\n"
-                                  for k, node in enumerate(self.nodes)), encoding="utf-8")
+        agents = self._agent_list
+        self._write_agent_list()
         defines = {"LINE_USER": _quote(self.line), "AGENT_LIST": _quote(str(agents)),
                    "CTL_SOCKET": _quote(f"unix:{self._dir / 'kamailio_ctl'}"), **self._timers}
         (self._dir / "earpiece-local.cfg").write_text(
