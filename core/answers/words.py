@@ -55,5 +55,21 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(_E_MAIL.sub("email", text.lower().replace("’", "'")))
 
 
+# "open" is about opening hours ("are you open on Sunday?") unless it opens something or names a
+# kind of thing ("open an account", "opening the app", "open source"); "log" is signing in only in
+# "log in", "log on", "log out" (not in "call log").
+_OPENED = frozenset(("a", "an", "the", "my", "your", "our", "their", "this", "that", "source"))
+_SIGNING = frozenset(("in", "into", "on", "onto", "out", "off", "back"))
+
+
+def _term(word: str, following: str) -> str:
+    opens_something = word in ("open", "opening") and following in _OPENED
+    if opens_something or (word == "log" and following not in _SIGNING):
+        return word
+    return SYNONYMS.get(word, word)
+
+
 def content_words(text: str) -> set[str]:
-    return {stem(SYNONYMS.get(w, w)) for w in tokens(text) if w not in STOPWORDS}
+    words = tokens(text)
+    following = [*words[1:], ""]
+    return {stem(_term(w, after)) for w, after in zip(words, following, strict=True) if w not in STOPWORDS}

@@ -212,6 +212,15 @@ def test_postal_mail_and_email_are_different_channels() -> None:
     assert content_words("an e-mail") == content_words("an email") == content_words("emails") == {"email"}
 
 
+def test_open_is_about_hours_only_when_nothing_is_opened_and_log_is_signing_in_only_in_log_in() -> None:
+    hours = content_words("what are your opening hours?")
+    assert content_words("when are you open on Sunday?") & hours
+    assert not content_words("how do I open an account?") & hours
+    assert not content_words("we're an open source project") & hours
+    assert content_words("I can't log in") == content_words("I can't sign in")
+    assert not content_words("where is my call log?") & content_words("sign in")
+
+
 def test_a_word_and_its_inflections_share_a_stem() -> None:
     assert stem("deleted") == stem("delete") and stem("closes") == stem("close")
     assert stem("free") == "free" and content_words("cars") == content_words("vehicle")
