@@ -45,3 +45,20 @@ def split_frames(pcm: bytes, start_at: float = 0.0) -> list[AudioFrame]:
 
 def duration_s(pcm: bytes) -> float:
     return len(pcm) / 2 / SAMPLE_RATE
+
+
+def rms_dbfs(pcm: bytes) -> float:
+    """The RMS level of PCM16 in dB below full scale (-200 for digital silence)."""
+    samples = pcm16_to_float(pcm)
+    rms = float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
+    return 20 * float(np.log10(max(rms, 1e-10)))
+
+
+def trim_leading_quiet(pcm: bytes, floor_dbfs: float, keep_ms: float) -> bytes:
+    """16 kHz PCM16 from `keep_ms` before its first sample above `floor_dbfs` (peak); all of it when
+    none is."""
+    loud = np.flatnonzero(np.abs(pcm16_to_float(pcm)) > 10 ** (floor_dbfs / 20))
+    if not len(loud):
+        return pcm
+    start = max(0, int(loud[0]) - int(keep_ms * SAMPLE_RATE / 1000))
+    return pcm[2 * start :]

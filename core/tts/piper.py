@@ -16,11 +16,13 @@ from pathlib import Path
 import onnxruntime
 from piper import PiperConfig, PiperVoice, SynthesisConfig
 
-from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k
+from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_quiet
 from earpiece.core.models import piper_voice
 from earpiece.core.settings import TtsSettings
 
 VOLUME = 0.9  # Piper peak-normalises each sentence; leave headroom for the resampler
+LEAD_FLOOR_DBFS = -50.0  # a reply's audio starts this loud ...
+LEAD_KEPT_MS = 5.0  # ... and this long before (the onset's ramp)
 
 _voices: dict[Path, PiperVoice] = {}
 _voices_lock = threading.Lock()
@@ -92,5 +94,8 @@ class PiperTextToSpeech:
     async def synthesize(self, text: str) -> AsyncIterator[bytes]:
         voice = await self.load()
         chunks = piper_pcm16k(voice, text, self._settings.speaking_rate)
+        first = True
         while (pcm := await asyncio.to_thread(next, chunks, None)) is not None:
-            yield pcm
+            # Piper starts each text with ~40 ms of near-silence (-90 dBFS): the caller would wait for it
+            yield trim_leading_quiet(pcm, LEAD_FLOOR_DBFS, LEAD_KEPT_MS) if first else pcm
+            first = False

@@ -9,8 +9,10 @@ from earpiece.core.audio.smart_turn import TurnVerdict
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
 from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, SpeechStarted, TurnDetector, TurnEvent
 from earpiece.core.settings import VadSettings
+from tests.audio_gen import tone
 
 T0 = 500.0
+VOICED = tone(20)  # a frame loud enough to be speech (quieter ones never are)
 SETTINGS = TurnSettings(model_silence_ms=200, max_silence_ms=1200)
 COMPLETE = TurnVerdict(True, 0.93, 48.0)
 INCOMPLETE = TurnVerdict(False, 0.08, 51.0)
@@ -27,7 +29,8 @@ class Feed:
     def frames(self, count: int, voiced: bool) -> list[TurnEvent]:
         new = []
         for _ in range(count):
-            event = self.detector.push(AudioFrame(bytes(640), T0 + self.n * 0.02), voiced)
+            pcm = VOICED if voiced else bytes(640)
+            event = self.detector.push(AudioFrame(pcm, T0 + self.n * 0.02), voiced)
             self.n += 1
             if event is not None:
                 new.append(event)

@@ -10,8 +10,10 @@ from earpiece.core.audio.transcript_turn import Completeness, completeness, tran
 from earpiece.core.audio.turn_settings import Endpointing, TurnSettings
 from earpiece.core.audio.turns import SpeechEnded, SpeechPaused, TurnDetector, TurnEvent, frames_for
 from earpiece.core.settings import VadSettings
+from tests.audio_gen import tone
 
 T0 = 100.0
+VOICED = tone(20)  # a frame loud enough to be speech (quieter ones never are)
 TRANSCRIPT = TurnSettings(
     endpointing=Endpointing.TRANSCRIPT, complete_silence_ms=300, unfinished_silence_ms=1200
 )
@@ -59,7 +61,8 @@ class Feed:
     def frames(self, count: int, voiced: bool) -> list[TurnEvent]:
         events = []
         for _ in range(count):
-            event = self.detector.push(AudioFrame(bytes(640), T0 + self.n * 0.02), voiced)
+            pcm = VOICED if voiced else bytes(640)
+            event = self.detector.push(AudioFrame(pcm, T0 + self.n * 0.02), voiced)
             self.n += 1
             if event is not None:
                 events.append(event)

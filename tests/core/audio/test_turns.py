@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from earpiece.core.audio.frames import AudioFrame
-from earpiece.core.audio.pcm import split_frames
+from earpiece.core.audio.pcm import rms_dbfs, split_frames
 from earpiece.core.audio.turns import (
     TRAILING_MS,
     SpeechEnded,
@@ -15,7 +15,7 @@ from earpiece.core.audio.turns import (
     TurnEvent,
 )
 from earpiece.core.settings import VadSettings
-from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence
+from tests.audio_gen import concat, espeak_speech, noise, piper_speech, silence, tone
 
 pytestmark = pytest.mark.models  # speech from the Piper voice
 
@@ -40,7 +40,9 @@ def test_one_question_gives_start_then_end_with_timestamps(question: bytes) -> N
     started, paused, ended = events
     assert isinstance(started, SpeechStarted) and isinstance(ended, SpeechEnded)
     assert isinstance(paused, SpeechPaused)
-    speech_end = T0 + 0.5 + len(question) / 32_000
+    # Piper's decay after the last word (frames below -40 dBFS) is not speech
+    audible = [f for f in split_frames(question) if rms_dbfs(f.pcm) >= -40]
+    speech_end = T0 + 0.5 + audible[-1].captured_at + 0.02
     assert started.started_at == pytest.approx(T0 + 0.5, abs=0.12)
     assert started.detected_at - started.started_at <= 0.1  # 3 of 4 frames: 40-80 ms
     utterance = ended.utterance
@@ -116,8 +118,7 @@ def test_max_utterance_forces_an_end() -> None:
 
 def test_precomputed_voiced_flag_is_used() -> None:
     detector = TurnDetector(VadSettings())
-    frame = AudioFrame(bytes(640), T0)
-    events = [detector.push(AudioFrame(frame.pcm, T0 + i * 0.02), voiced=True) for i in range(3)]
+    events = [detector.push(AudioFrame(tone(20), T0 + i * 0.02), voiced=True) for i in range(3)]
     assert isinstance(events[-1], SpeechStarted)
 
 
