@@ -11,12 +11,13 @@ import qasync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.core.settings import AccountSettings, CallMode
 from earpiece.desktop.call_view import CallView
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import MediaStatus
 from tests.desktop.qasync_loop import close_loop, open_loop
+from tests.desktop.windows import loopback_settings
 from tests.peers.baresip import Baresip
 
 
@@ -38,9 +39,7 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
 
 @pytest.fixture
 def window(qtbot: QtBot, qloop: qasync.QEventLoop) -> Iterator[MainWindow]:
-    settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
-                        audio=AudioDeviceSettings(input_device="none", output_device="none"))
-    win = MainWindow(settings)
+    win = MainWindow(loopback_settings())
     qtbot.addWidget(win)
     win.show()
     win.activateWindow()  # shortcuts go to the active window (a real X display has no window manager here)

@@ -12,11 +12,12 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from earpiece.core.settings import AccountSettings, AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.core.settings import AccountSettings, CallMode
 from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
 from earpiece.sip.events import CallDirection
 from tests.desktop.widgets import cell
+from tests.desktop.windows import shown_window
 from tests.peers.process import PeerProcess
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
@@ -26,18 +27,8 @@ QUESTION = "How much does delivery cost?"
 
 def test_incoming_call_answered_with_transcript_suggestion_and_history(
         qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
-    settings = Settings(
-        sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
-        audio=AudioDeviceSettings(input_device="none", output_device="none"),
-    )
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.show()
-    try:
+    with shown_window(qtbot, stop_timeout_ms=20_000) as window:
         run_call(qtbot, window, tmp_path)
-    finally:
-        spawn(window.shutdown(quit_app=False))
-        qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=20_000)
 
 
 def run_call(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:

@@ -11,24 +11,17 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from earpiece.core.settings import AudioDeviceSettings, CallMode, Settings, SipSettings
-from earpiece.desktop.main_window import MainWindow
+from earpiece.core.settings import CallMode
 from earpiece.desktop.tasks import spawn
 from tests.desktop.widgets import action_menu
+from tests.desktop.windows import shown_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 
 
 def test_copilot_demo_rings_is_answered_and_suggests(
         qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path) -> None:
-    settings = Settings(
-        sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
-        audio=AudioDeviceSettings(input_device="none", output_device="none"),
-    )
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.show()
-    try:
+    with shown_window(qtbot, stop_timeout_ms=20_000) as window:
         with qtbot.waitSignal(window.ai.loading, timeout=120_000, check_params_cb=lambda text: text == ""):
             spawn(window.start())
         assert [a.text() for a in action_menu(window.menuBar().actions()[0]).actions()][:2] == [
@@ -77,7 +70,3 @@ def test_copilot_demo_rings_is_answered_and_suggests(
             window.hangup_action.trigger()
         assert time.monotonic() - started < 30
         assert window.demo_action.isEnabled()
-    finally:
-        window.demo.stop()
-        spawn(window.shutdown(quit_app=False))
-        qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=20_000)

@@ -11,10 +11,10 @@ import qasync
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.engine.record import calls_dir
-from earpiece.core.settings import AudioDeviceSettings, CallMode, Settings, SipSettings
+from earpiece.core.settings import CallMode
 from earpiece.desktop.copilot_panel import SuggestionCard
-from earpiece.desktop.main_window import MainWindow
 from earpiece.desktop.tasks import spawn
+from tests.desktop.windows import shown_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.peers, pytest.mark.models]
 
@@ -25,12 +25,7 @@ def _final(cards: list[SuggestionCard], *, spoken: bool) -> list[SuggestionCard]
 
 def test_a_switch_to_copilot_mid_call_cards_the_next_question_and_keeps_the_record_whole(
         qtbot: QtBot, qloop: qasync.QEventLoop) -> None:
-    settings = Settings(sip=SipSettings(bind_address="127.0.0.1", udp_port=0, enable_tcp=False),
-                        audio=AudioDeviceSettings(input_device="none", output_device="none"))
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.show()
-    try:
+    with shown_window(qtbot) as window:
         with qtbot.waitSignal(window.ai.loading, timeout=240_000, check_params_cb=lambda text: text == ""):
             spawn(window.start())
         asked: list[tuple[str, str]] = []  # call id, the caller's words
@@ -54,10 +49,6 @@ def test_a_switch_to_copilot_mid_call_cards_the_next_question_and_keeps_the_reco
             window.hangup_action.trigger()
         record_path = calls_dir() / f"{call_id}.json"
         qtbot.waitUntil(record_path.exists, timeout=20_000)
-    finally:
-        window.demo.stop()
-        spawn(window.shutdown(quit_app=False))
-        qtbot.waitUntil(lambda: window.phone.engine is None and window.models.store is None, timeout=30_000)
     record = json.loads(record_path.read_text())
     said = [(line["speaker"], line["text"]) for line in record["transcript"]]
     assistant = [text for speaker, text in said if speaker == "assistant"]
