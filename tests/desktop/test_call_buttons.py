@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from earpiece.core.settings import AccountSettings
@@ -62,6 +63,24 @@ def test_hold_mute_dtmf_and_shortcuts_against_a_real_peer(qtbot: QtBot, window: 
             qtbot.keyClick(window, Qt.Key.Key_H, CTRL_SHIFT)
         assert ended.args[0].reason == "hung up here"
         bob.wait_event("CALL_CLOSED", timeout=5)
+
+
+def test_a_ringing_call_is_answered_with_its_shortcut(qtbot: QtBot, window: MainWindow) -> None:
+    """#16 must-be-true 5: the answer shortcut (Ctrl+Shift+A), pressed while a real call rings."""
+    host, port = window.phone.local_sip_address()
+    with Baresip("bob") as bob:
+        with qtbot.waitSignal(window.phone.incoming_call, timeout=15_000) as ringing:
+            bob.command("dial", f"sip:agent@{host}:{port}")
+        qtbot.wait(500)
+        assert ringing.args[0].ringing_in  # no automatic answer: the shortcut answers it
+        typed_into = QApplication.focusWidget()  # where the keys go: the ringing notice has come up on top
+        assert typed_into is not None and typed_into.window() is window.notices[ringing.args[0].call_id]
+        with qtbot.waitSignal(window.phone.call_answered, timeout=10_000):
+            qtbot.keyClick(typed_into, Qt.Key.Key_A, CTRL_SHIFT)
+        bob.wait_event("CALL_ESTABLISHED", timeout=5)
+        assert ringing.args[0].call_id not in window.notices  # the notice went with the ringing
+        with qtbot.waitSignal(window.phone.call_ended, timeout=10_000):
+            window.hangup_action.trigger()  # its shortcut is in test_hold_mute_dtmf_and_shortcuts_…
 
 
 def test_resume_pressed_right_after_hold_takes_the_call_off_hold(qtbot: QtBot, window: MainWindow) -> None:
