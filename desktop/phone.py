@@ -92,9 +92,8 @@ class Phone(QObject):
 
     async def stop(self) -> None:
         engine, self.engine = self.engine, None
-        unsubscribe, self._unsubscribe = self._unsubscribe, None  # a second stop finds nothing to undo
-        if unsubscribe is not None:
-            unsubscribe()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         if engine is not None:
             await asyncio.to_thread(engine.stop)
         self.calls.clear()
