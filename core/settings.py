@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     JsonConfigSettingsSource,
@@ -375,6 +375,15 @@ def _saved_fields(path: Path) -> dict[str, Any]:
             f"Settings not saved: {path} does not hold one JSON object. Mend it or remove it; "
             "it was left as it is."
         )
+    try:  # the changes merged into a file with a bad field would leave it broken
+        Settings.model_validate(saved)
+    except ValidationError as error:
+        fields = "; ".join(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}"
+                           for problem in error.errors(include_url=False))
+        raise SettingsFileError(
+            f"Settings not saved: {path} holds settings that are not valid ({fields}). Mend it or "
+            "remove it; it was left as it is."
+        ) from error
     return saved
 
 

@@ -91,7 +91,7 @@ def test_the_store_refuses_invalid_settings_and_keeps_the_current_ones() -> None
     assert store.current is current and not seen and not settings_path().exists()
 
 
-@pytest.mark.parametrize("broken", ["{not json", "[1, 2]", "\udcff"])
+@pytest.mark.parametrize("broken", ["{not json", "[1, 2]", "\udcff", '{"vad": {"aggressiveness": 9}}'])
 def test_a_file_broken_while_running_is_named_and_left_as_it_is(broken: str) -> None:
     loaded = load_settings()
     settings_path().write_bytes(b"\xff{" if broken == "\udcff" else broken.encode())
