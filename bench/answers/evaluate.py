@@ -37,8 +37,16 @@ def normalise(text: str) -> str:
 
 
 def states(text: str, alternatives: Sequence[str]) -> bool:
+    """One of the fact's spellings is said; a figure only whole, not as part of a longer one ("50"
+    is not said by "credits 150" or "$50,000", "$30" not by "$300" or "$30.50", but by "$30.00")."""
     said = normalise(text)
-    return any(normalise(a) in said for a in alternatives)
+    return any(re.search(_whole(normalise(a)), said) for a in alternatives)
+
+
+def _whole(fact: str) -> str:
+    before = r"(?<!\d)(?<!\d[.,])" if fact[:1].isdigit() else ""
+    after = r"(?!\d|,\d|\.(?!00?\b)\d)" if fact[-1:].isdigit() else ""  # "$30.00" says "$30"
+    return before + re.escape(fact) + after
 
 
 def right(case: Case, text: str) -> bool:
