@@ -10,18 +10,15 @@ from bench.answers.evaluate import evaluate, labelled_store, offline_responder, 
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 
-# Measured on the test split (offline, 2026-12-02, one run on a fresh store; issue 11, session 6:
-# focus terms weighed by how few retrieved units hold them, an office's number as a phone
-# question, an exception as a rule, a time span as no count; refit on dev only, no wrong dev
-# answer: threshold 0.737): precision 0.94 (30 of 32), coverage 0.53 (30 of 57), unanswerable
-# declined 0.93 (13 of 14), hostile safe 1.0. Run once after tuning on dev, not tuned after.
-# Session 5 (model chosen after seeing this split twice, threshold 0.806): 1.0 / 0.46 / 1.0; the
-# precision and declined floors were one question under those, and are now one question under
-# these (lowered, because the model is now chosen on dev alone and this is what it reaches).
-# Rebuilding the store moves these by a question or two (approximate nearest neighbours), hence
-# the margins of about one question. The coverage goal (0.75) is not reached, and precision is
-# under its 0.95 goal (see bench/results/answers.json).
-FLOORS = {"precision": 0.90, "coverage": 0.50, "unanswerable_declined": 0.85, "hostile_safe": 1.0}
+# Measured on the test split (offline, 2026-12-02, issue 11, session 7, one run after the changes):
+# precision 1.0 (27 of 27), coverage 0.47 (27 of 57), unanswerable declined 1.0 (14 of 14),
+# hostile safe 1.0; threshold 0.795, refit on dev only with figures counted only whole ("50" is
+# not said by "credits 150"). NOT a clean held-out figure: the two bugs fixed in this session
+# (postal mail read as e-mail, "at no extra charge" making a count question a price question)
+# were found on this split's wrong answers (session 6: 0.94 / 0.53 / 0.93 at threshold 0.737).
+# Floors are about one question under these. Rebuilding the store moves these by a question or
+# two (approximate nearest neighbours). The coverage goal (0.75) is far from reached.
+FLOORS = {"precision": 0.96, "coverage": 0.45, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
 
 
 @pytest.mark.models
