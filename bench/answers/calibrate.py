@@ -1,6 +1,6 @@
 """Refits the answerability model on the development split and writes resources/answers/selector.json.
 
-    .venv/bin/python -m bench.answers.calibrate [--precision 1.0]
+    .venv/bin/python -m bench.answers.calibrate [--precision 0.97]
 
 Every candidate the selector weighs for a dev question is a training example: positive when it
 states the question's facts, negative otherwise (every candidate of an unanswerable or hostile
@@ -11,9 +11,9 @@ weights. Then, with the candidate each question would get:
   threshold reaches that precision with at least `--min-coverage` of the answerable questions
   answered right, the one with the highest precision that does is taken, and the script says
   so: an operating point that declines everything is no answer either.
-  The default target is no wrong answer on dev (1.0), above the issue's 0.95 on purpose: about
-  45 dev answers are spoken, so one wrong answer moves dev precision by 2 points, unseen pages
-  are harder, and a lower target lands the threshold on the edge of a cluster of wrong picks. On
+  The default target is 0.97, chosen on dev by the left-one-organisation-out check (the nearest
+  thing here to pages never seen): there 0.97 beat 1.0 on precision and on coverage alike (below).
+  About 45-50 dev answers are spoken, so one wrong answer moves dev precision by 2 points. On
   the present dev split (session 7, figures stated only whole: "50" is not said by "credits 150"),
   0.97 is reached at threshold 0.730, coverage 0.70, just above wrong picks at 0.68-0.73; 1.0 at
   0.795, coverage 0.63, above the wrong pick "Some facilities close during the winter." for "is
@@ -137,7 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--precision", type=float, default=1.0)
+    parser.add_argument("--precision", type=float, default=0.97)
     parser.add_argument("--min-coverage", type=float, default=0.45)
     parser.add_argument("--verbose", action="store_true", help="print the threshold sweep")
     args = parser.parse_args()

@@ -11,14 +11,15 @@ from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 
 # Measured on the test split (offline, 2026-12-02, issue 11, session 7, one run after the changes):
-# precision 1.0 (27 of 27), coverage 0.47 (27 of 57), unanswerable declined 1.0 (14 of 14),
-# hostile safe 1.0; threshold 0.795, refit on dev only with figures counted only whole ("50" is
-# not said by "credits 150"). NOT a clean held-out figure: the two bugs fixed in this session
-# (postal mail read as e-mail, "at no extra charge" making a count question a price question)
-# were found on this split's wrong answers (session 6: 0.94 / 0.53 / 0.93 at threshold 0.737).
-# Floors are about one question under these. Rebuilding the store moves these by a question or
-# two (approximate nearest neighbours). The coverage goal (0.75) is far from reached.
-FLOORS = {"precision": 0.96, "coverage": 0.45, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
+# precision 0.97 (31 of 32), coverage 0.54 (31 of 57), unanswerable declined 1.0 (14 of 14),
+# hostile safe 1.0; threshold 0.730, refit on dev only at a precision target of 0.97 (chosen on dev
+# by the left-one-organisation-out check; at 1.0: 1.0 / 0.47 at threshold 0.795). NOT a clean
+# held-out figure: two bugs fixed in this session (postal mail read as e-mail, "at no extra charge"
+# making a count question a price question) were found on this split's wrong answers (session 6:
+# 0.94 / 0.53 / 0.93 at threshold 0.737). Floors are about one question under these. Rebuilding
+# the store moves these by a question or two (approximate nearest neighbours). The coverage goal
+# (0.75) is far from reached.
+FLOORS = {"precision": 0.93, "coverage": 0.52, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
 
 
 @pytest.mark.models
