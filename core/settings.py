@@ -298,17 +298,14 @@ class Settings(BaseSettings):
     calls: CallSettings = Field(default_factory=CallSettings)
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     # The timer ends turns after vad.end_of_turn_ms of silence (bench/results/turns-human: recorded
-    # human and synthetic speech, wideband and narrowband, dev/test). 740 ms is the shortest
-    # webrtcvad timer with <= 5 % cut-ins on dev (4.0 %); on test it cut in on 2.3 % of cases (600 ms:
-    # 10.5 %) at a delay of p50 / p95 790 / 830 ms after the last word (600 ms: 650 / 690). No Smart
-    # Turn setting reached 5 % on dev (the fewest: 6.1 %, at a median delay of about 1 s).
+    # human and synthetic speech, wideband and narrowband, dev/test). 740 ms was the shortest
+    # webrtcvad timer with <= 5 % cut-ins on dev (4.0 %) before the speech floor (frames under
+    # -55 dBFS are silence to the turn detector, core/audio/turns.py) made silences start sooner.
     # The transcript check (turns.endpointing = transcript, with TurnSettings' silences) shortens or
-    # lengthens that timer (bench/results/turns-transcript): a question ends after 600 ms, unfinished
-    # words wait up to 1000 ms, the rest 740 ms. On dev 3.0 % cut-ins, delay p50 / p95 725 / 880 ms
-    # (timer: 4.0 %, 780 / 830); on test 2.3 %, 725 / 830 (timer: 2.3 %, 790 / 830). The benchmark's
-    # own pick on dev (timer 700, question 560 ms) cut in on 5.5 % of test cases; these silences keep
-    # today's 740 ms timer, as issue #13's brief set it. On by default: fewer cut-ins on dev and the
-    # same on test, with questions answered sooner; `timer` stays selectable.
+    # lengthens that timer (bench/results/turns-transcript, with the floor): a question ends after
+    # 600 ms, unfinished words wait up to 1000 ms, the rest 740 ms. On dev 4.0 % cut-ins, delay
+    # p50 / p95 695 / 848 ms (the 740 ms timer alone: 6.1 %); on test 2.7 %, 685 / 824 ms, questions
+    # 590 ms. On by default; `timer` stays selectable (800 ms is its dev pick with the floor).
     turns: TurnSettings = Field(default_factory=lambda: TurnSettings(endpointing=Endpointing.TRANSCRIPT))
 
     @classmethod
