@@ -4,6 +4,7 @@ at a time: PJSIP allows a single endpoint)."""
 from __future__ import annotations
 
 import dataclasses
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,12 @@ def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Callable[[float], Path
 
 
 __all__ = ["USERS", "Register", "Transport", "account"]
+
+
+def shut(connection: socket.socket) -> bool:
+    """Whether the engine shut this connection (it reads as closed or reset within 2 s)."""
+    connection.settimeout(2)
+    try:
+        return connection.recv(1) == b""
+    except ConnectionResetError:
+        return True

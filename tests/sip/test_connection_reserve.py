@@ -15,7 +15,7 @@ from earpiece.core.settings import Transport
 from earpiece.sip.admission import AdmissionLimits
 from earpiece.sip.connections import SILENT_GRACE_S
 from earpiece.sip.engine import SipEngine
-from tests.sip.conftest import Register, running_engine
+from tests.sip.conftest import Register, running_engine, shut
 
 pytestmark = pytest.mark.peers
 
@@ -36,14 +36,6 @@ def test_idle_strangers_filling_the_connection_cap_do_not_refuse_our_registratio
         with socket.create_connection(engine.local_address(Transport.TCP), timeout=2) as extra:
             assert shut(extra)  # the cap is full: the next stranger is shut at once
         registered("carol", id="carol-tcp", transport=Transport.TCP)  # opens a connection to Kamailio
-
-
-def shut(connection: socket.socket) -> bool:
-    connection.settimeout(2)
-    try:
-        return connection.recv(1) == b""
-    except ConnectionResetError:
-        return True
 
 
 def test_strangers_silent_since_they_connected_are_shut_to_make_room(engine: SipEngine) -> None:

@@ -15,7 +15,7 @@ from earpiece.sip.admission import AdmissionLimits
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.repeated_warning import RepeatedWarning
 from tests.peers.process import wait_for
-from tests.sip.conftest import running_engine
+from tests.sip.conftest import running_engine, shut
 
 CAP = 2
 LOGGER = "earpiece.sip.engine"
@@ -24,14 +24,6 @@ LOGGER = "earpiece.sip.engine"
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SipEngine]:
     yield from running_engine(tmp_path_factory, {"admission": AdmissionLimits(max_connections=CAP)})
-
-
-def shut(connection: socket.socket) -> bool:
-    connection.settimeout(2)
-    try:
-        return connection.recv(1) == b""
-    except ConnectionResetError:
-        return True
 
 
 def lines(caplog: pytest.LogCaptureFixture, level: int, text: str) -> list[str]:
