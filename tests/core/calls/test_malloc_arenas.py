@@ -56,5 +56,8 @@ def test_the_limit_reaches_the_processes_it_starts() -> None:
     assert arenas(CHILD) <= MALLOC_ARENAS
 
 
-def test_a_limit_the_user_set_is_kept_for_child_processes() -> None:
+def test_a_limit_the_user_set_is_kept_in_the_process_and_its_children() -> None:
+    user_limit = MALLOC_ARENAS + 2
+    kept = LIMITED.replace("assert limit_malloc_arenas()", "assert not limit_malloc_arenas()")
+    assert arenas(kept, MALLOC_ARENA_MAX=str(user_limit)) == user_limit
     assert arenas(CHILD, MALLOC_ARENA_MAX="1") == 1
