@@ -43,9 +43,9 @@ print("finished", flush=True)
 """
 
 
-def write_corpus(folder: Path) -> None:
+def write_corpus(folder: Path, files: int = FILES) -> None:
     folder.mkdir()
-    for f in range(FILES):
+    for f in range(files):
         sections = [
             (f"Depot {f}-{p}", [f"Depot {f}-{p} in sector {p * 7 + f} opens at {p % 12 + 1} o'clock and "
                                 f"stocks {p * 13 + f} crates of spare part {f}{p}."])
@@ -154,7 +154,10 @@ def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: P
     from earpiece.core.knowledge import KnowledgeReader
 
     folder, root = tmp_path / "corpus", tmp_path / "store"
-    write_corpus(folder)
+    # enough files that the add is still going when the first one is seen committed (with four,
+    # a whole quiet-machine add once ended before this process had opened its reader)
+    files = 16
+    write_corpus(folder, files)
     base = [sys.executable, "-m", "earpiece", "kb", "--store", str(root)]
     subprocess.run([*base, "create", "big"], check=True, capture_output=True, timeout=120)
     adding = subprocess.Popen([*base, "add", "--kb", "big", "--quiet", str(folder)],
@@ -173,7 +176,7 @@ def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: P
     assert "Traceback" not in err
     with KnowledgeReader(root) as reader:
         kept = reader.documents("big")
-        assert 1 <= len(kept) < FILES and all(d.chunks == PARAGRAPHS_PER_FILE for d in kept)
+        assert 1 <= len(kept) < files and all(d.chunks == PARAGRAPHS_PER_FILE for d in kept)
 
 
 def test_closing_the_store_cancels_a_running_add_and_keeps_what_was_committed(
