@@ -160,17 +160,20 @@ def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: P
     write_corpus(folder, files)
     base = [sys.executable, "-m", "earpiece", "kb", "--store", str(root)]
     subprocess.run([*base, "create", "big"], check=True, capture_output=True, timeout=120)
-    adding = subprocess.Popen([*base, "add", "--kb", "big", "--quiet", str(folder)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        with KnowledgeReader(root) as reader:  # watches the ledger while the other process writes
+    # the reader is open before the add starts: opening it took long enough on a loaded machine for
+    # a whole add to end first
+    with KnowledgeReader(root) as reader:  # watches the ledger while the other process writes
+        adding = subprocess.Popen([*base, "add", "--kb", "big", "--quiet", str(folder)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
             while not reader.documents("big") and time.monotonic() < deadline and adding.poll() is None:
                 time.sleep(0.05)
-        adding.send_signal(signal.SIGINT)
-        out, err = adding.communicate(timeout=60)
-    finally:
-        adding.kill()
+            assert adding.poll() is None, "the add ended before a first file was seen committed"
+            adding.send_signal(signal.SIGINT)
+            out, err = adding.communicate(timeout=60)
+        finally:
+            adding.kill()
     assert adding.returncode == 130, err
     assert "cancelled" in out and "add the same files again to carry on" in err
     assert "Traceback" not in err
