@@ -150,6 +150,15 @@ def test_cancel_mid_file_drops_that_file_keeps_the_committed_ones_and_a_rerun_ca
         assert store.index.count(collection) == FILES * PARAGRAPHS_PER_FILE
 
 
+def hear_sigint() -> None:
+    """In the child before it runs: SIGINT not blocked and not ignored. A child inherits both from
+    pytest, and a background job of a non-interactive shell (`make test &`) starts with SIGINT
+    ignored: three clean-clone runs started so failed here (the add went on and returned 0), and
+    the same failure comes back with pytest started with SIGINT ignored."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: Path) -> None:
     from earpiece.core.knowledge import KnowledgeReader
 
@@ -164,7 +173,8 @@ def test_ctrl_c_on_kb_add_stops_cleanly_and_keeps_what_was_committed(tmp_path: P
     # a whole add to end first
     with KnowledgeReader(root) as reader:  # watches the ledger while the other process writes
         adding = subprocess.Popen([*base, "add", "--kb", "big", "--quiet", str(folder)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  preexec_fn=hear_sigint)
         try:
             deadline = time.monotonic() + 120
             while not reader.documents("big") and time.monotonic() < deadline and adding.poll() is None:
