@@ -7,20 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QProgressBar, QSlider, QWidget
 
 from earpiece.core.audio.frames import AudioFrame
+from earpiece.core.audio.pcm import rms_dbfs
 from earpiece.sip.call_audio import CallAudio
 
 FLOOR_DBFS = -60.0
 
 
 def level_dbfs(pcm: bytes) -> float:
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-    rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
-    return max(FLOOR_DBFS, 20 * float(np.log10(max(rms, 1e-9))))
+    return max(FLOOR_DBFS, rms_dbfs(pcm))
 
 
 def bar_value(dbfs: float) -> int:
