@@ -109,3 +109,12 @@ def tone_level(pcm: bytes, frequency: float, rate: int = 16000, width: float = 2
     spectrum = np.abs(np.fft.rfft(samples * window)) * 2 / window.sum()
     band = np.abs(np.fft.rfftfreq(len(samples), 1 / rate) - frequency) < width
     return float(spectrum[band].max())
+
+
+def steady_tone_level(pcm: bytes, frequency: float, rate: int = 16000) -> float:
+    """`tone_level` of the median 40 ms block: a few silent or glitched frames (a jitter buffer refilling
+    after a device switch) do not pull it down as they pull down one spectrum over the whole stretch."""
+    block = rate * 40 // 1000 * 2
+    levels = [tone_level(pcm[start:start + block], frequency, rate)
+              for start in range(0, len(pcm) - block + 1, block)]
+    return float(np.median(levels))

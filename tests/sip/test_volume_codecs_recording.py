@@ -21,7 +21,7 @@ from tests.peers.baresip import Baresip
 from tests.peers.kamailio import Kamailio
 from tests.peers.process import wait_for
 from tests.sip.conftest import USERS, running_engine
-from tests.sip.helpers import EventLog, call_from, read_wav, tone_level, write_wav
+from tests.sip.helpers import EventLog, call_from, read_wav, steady_tone_level, tone_level, write_wav
 from tests.sip.test_headset import AGENT_HZ, CALLER_HZ, LOUD, NEW_MICROPHONE_HZ, _Devices, _take
 
 pytestmark = pytest.mark.peers
@@ -55,7 +55,7 @@ def _levels(engine: SipEngine, call_id: str, speaker: list[bytes], mic_hz: float
 
     frames = asyncio.run(agent_frames())
     heard = b"".join(speaker[mark:])
-    return tone_level(b"".join(frames[10:]), mic_hz), tone_level(heard[len(heard) // 4:], CALLER_HZ)
+    return tone_level(b"".join(frames[10:]), mic_hz), steady_tone_level(heard[len(heard) // 4:], CALLER_HZ)
 
 
 def test_headset_volumes_scale_microphone_and_speaker_and_survive_a_device_switch(
@@ -75,7 +75,10 @@ def test_headset_volumes_scale_microphone_and_speaker_and_survive_a_device_switc
         time.sleep(0.3)  # the new speaker's first frames are the jitter buffer refilling
         new_mic, new_speaker = _levels(engine, call_id, speaker_b, NEW_MICROPHONE_HZ)
         engine.set_volume(1.0, 1.0).result(5)
-        back_mic, back_speaker = _levels(engine, call_id, speaker_b, NEW_MICROPHONE_HZ)
+        for _ in range(3):  # once in many runs the first stretch after the change still has the old level
+            back_mic, back_speaker = _levels(engine, call_id, speaker_b, NEW_MICROPHONE_HZ)
+            if back_speaker > 1.6 * new_speaker:
+                break
         bob.command("hangup")
         events.wait(CallStateChanged, lambda e: e.call_id == call_id and e.state is CallState.DISCONNECTED)
     print("mic", [round(x) for x in (full_mic, quiet_mic, new_mic, back_mic)],
@@ -84,8 +87,7 @@ def test_headset_volumes_scale_microphone_and_speaker_and_survive_a_device_switc
     assert 0.15 < quiet_mic / full_mic < 0.35, "the microphone volume 0.25 did not quarter its level"
     assert 0.4 < quiet_speaker / full_speaker < 0.6, "the speaker volume 0.5 did not halve its level"
     assert 0.15 < new_mic / back_mic < 0.35, "the microphone volume was lost in the device switch"
-    # a new speaker's level varies more (0.3-0.6 of full here); without the volume it would be about 1
-    assert new_speaker / back_speaker < 0.75, "the speaker volume was lost in the device switch"
+    assert 0.4 < new_speaker / back_speaker < 0.6, "the speaker volume was lost in the device switch"
     with pytest.raises(ValueError, match=r"microphone volume must be from 0\.0 to 2\.0"):
         engine.set_volume(2.5, 1.0)
 
