@@ -55,7 +55,7 @@ def cpu_hog(processes: int, nice: int) -> Iterator[list[int]]:
             hog.wait(10)
 
 
-def gap_summary(stretches: list[float], per_call: list[float]) -> dict[str, Any]:
+def gap_summary(stretches: list[float], per_call: list[float], over: list[str]) -> dict[str, Any]:
     return {
         "stretches": len(stretches),
         "p50_ms": percentile(stretches, 50),
@@ -63,6 +63,7 @@ def gap_summary(stretches: list[float], per_call: list[float]) -> dict[str, Any]
         "max_ms": max(stretches, default=None),
         "over_40ms": sum(gap > GAP_LIMIT_MS for gap in stretches),
         "per_call_max_ms": per_call,
+        "over_40ms_where": over,
     }
 
 
@@ -73,6 +74,7 @@ def run_phase(phase: str, agent: AgentProcess, registrar: Kamailio, folder: Path
     load_start = load_average()
     stretches: list[float] = []
     per_call: list[float] = []
+    over: list[str] = []  # "call 2, turn 1 speaking at 7.3 s: 152.5 ms"
     v2v: list[float] = []
     with contextlib.ExitStack() as stack:
         calls = [stack.enter_context(ScriptedCall(registrar, script, f"{phase}c{k}", folder / f"call{k}"))
@@ -92,6 +94,8 @@ def run_phase(phase: str, agent: AgentProcess, registrar: Kamailio, folder: Path
                 errors.append(f"call {k}: no agent record or not established")
                 continue
             stretches += [float(s["max_gap_ms"]) for s in record["audio"]["frame_gaps"]]
+            over += [f"call {k}, {s['phase']} at {s['t']} s: {s['max_gap_ms']} ms"
+                     for s in record["audio"]["frame_gaps"] if float(s["max_gap_ms"]) > GAP_LIMIT_MS]
             per_call.append(float(record["audio"]["max_frame_gap_ms"]))
             asked = [questions[i] for i in orders[k]]
             turns = match_turns(k, analyse(call.sent(), call.heard(), call.script), asked,
@@ -102,7 +106,7 @@ def run_phase(phase: str, agent: AgentProcess, registrar: Kamailio, folder: Path
         "calls": args.calls,
         "hog_processes": len(hog_pids),
         "load_average_start": load_start,
-        "frame_gaps": gap_summary(stretches, per_call),
+        "frame_gaps": gap_summary(stretches, per_call, over),
         "caller_v2v_ms": {"n": len(v2v), "p50": percentile(v2v, 50), "p95": percentile(v2v, 95)},
         **usage,
         "errors": errors,
@@ -138,6 +142,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{GAP_LIMIT_MS:g} ms with four calls up and a hog on every core.",
     ]
     for run in report["runs"]:
+        over = run["frame_gaps"]["over_40ms_where"]
+        lines += [f"- {run['phase']}, over {GAP_LIMIT_MS:g} ms: {where}" for where in over]
         lines += [f"- {run['phase']}: {error}" for error in run["errors"]]
     return "\n".join(lines) + "\n"
 
