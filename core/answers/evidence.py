@@ -23,6 +23,7 @@ class AnswerType(StrEnum):
     NUMBER = "number"  # how many / how old / what age
     MEASURE = "measure"  # "how ___ do I...", its degree word misheard ("long", "much"): a duration or a price
     POLICY = "policy"  # can I / is it / are dogs allowed: a yes-or-no rule
+    CONSEQUENCE = "consequence"  # what happens if / what if: what follows from a condition
     OTHER = "other"  # what / how do I: no particular shape
 
 
@@ -105,6 +106,9 @@ POLICY_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+# An outcome tied to a condition: "If you cancel your plan, your organization will be downgraded".
+CONSEQUENCE_TEXT = re.compile(r"\b(?:if|unless|when|whenever|once|otherwise|in case)\b", re.IGNORECASE)
+
 EVIDENCE: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.PRICE: PRICE_TEXT,
     AnswerType.TIME: re.compile(f"{TIME_TEXT.pattern}|{_WHEN_TEXT.pattern}", re.IGNORECASE),
@@ -117,6 +121,7 @@ EVIDENCE: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.NUMBER: NUMBER_TEXT,
     AnswerType.MEASURE: re.compile(f"{DURATION_TEXT.pattern}|{PRICE_FIGURE.pattern}", re.IGNORECASE),
     AnswerType.POLICY: POLICY_TEXT,
+    AnswerType.CONSEQUENCE: CONSEQUENCE_TEXT,
 }
 
 

@@ -25,7 +25,8 @@ FEATURES = (
     "focus_distinct",
     "focus_spoken_distinct",  # the same, in the words that would be spoken only
     # The question asks for a kind of fact that can be checked (a price, a phone number, a time...)
-    # and the candidate holds one (0.5: only "free"): strong evidence, unlike a policy word.
+    # and the candidate holds one ("free" or "discounted" for "how much": none): strong evidence,
+    # unlike a policy word.
     "type_checked",
     "type_policy",  # a yes-or-no question and the candidate states a rule ("not", "only", "must")
     "type_missing",  # it asks for a kind of fact and the candidate holds none

@@ -20,6 +20,11 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.MEASURE, re.compile(
         r"^how (?:on|in|at|of|for|from|by|with|into|the|a|an|and|or|but|any) "
         r"(?:do|does|did|is|are|was|were|can|could|will|would|should|have|has|had)\b")),
+    # What follows from a condition: "what if the metal detector goes off?", "if I cancel my plan,
+    # what happens to my organization?" (not "what happens to unused money?": no condition).
+    (AnswerType.CONSEQUENCE, re.compile(
+        r"\bwhat (?:happens|will happen|would happen|happened) (?:if|when|once|after)\b|\bwhat if\b|"
+        r"^if\b.*\bwhat (?:happens|will happen|would happen)\b")),
     (AnswerType.DURATION, re.compile(
         r"\bhow (?:long|soon|quickly|fast)\b|"
         r"\bhow (?:much|many) (?:time|days|weeks|hours|minutes|months|years)\b|"
@@ -42,7 +47,11 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"^when\b|\bwhen (?:do|does|is|are|can|will|should)\b|\bwhat time\b|\bwhat hours\b|\bwhich days?\b|"
         r"\bwhat days?\b|\bopening (?:hours|times)\b|\bopen (?:on|at|today|tomorrow|late|until|till)\b|"
         r"\b(?:close|closes|closing) (?:on|at|time)\b|\bwhat date\b|\bwhich date\b|\bdeadline\b|\bhours\b|"
-        r"\bopen (?:on )?(?:sundays?|saturdays?|mondays?|weekends?|bank holidays?)\b")),
+        r"\bopen (?:on )?(?:sundays?|saturdays?|mondays?|weekends?|bank holidays?)\b|"
+        # Open in a season or month: "is the South Rim open in the winter?" asks when, not a rule.
+        r"\bopen (?:in|during|over|through|throughout) (?:the )?(?:winter|summer|spring|autumn|fall|"
+        r"off[ -]?season|holidays?|christmas|january|february|march|april|may|june|july|august|"
+        r"september|october|november|december)\b|\bopen (?:all|year)")),
     (AnswerType.PHONE, re.compile(
         r"\b(?:tele)?phone (?:number|no)\b|"
         r"\bnumber (?:for|of) (?:the )?[a-z]+ (?:line|desk|office|center|centre)\b|"

@@ -68,7 +68,8 @@ class Selection:
 
 
 # Questions whose answer has a shape that can be checked: a candidate without it is never spoken.
-STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.OTHER}
+# A rule or a consequence can be said in too many ways for that: its words are evidence only.
+STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.CONSEQUENCE, AnswerType.OTHER}
 
 
 def eligible(asked: Question, candidate: Candidate) -> bool:
@@ -266,14 +267,15 @@ class Selector:
         typed = asked.answer_type is not AnswerType.OTHER
         found = typed and has_evidence(asked.answer_type, candidate.spoken)
         checked = found and asked.answer_type in STRICT_TYPES
-        # "Free" or "discounted" tells whether one pays, not how much.
+        # "Free" or "discounted" tells whether one pays, not how much: no evidence of an amount
+        # (counted as half, "how much is Standard per user?" got "...eligible for a discount").
         weak = checked and asked.amount and "free" not in asked.focus and not (
             PRICE_FIGURE.search(candidate.spoken)
         )
         return (
             sum(weights[t] for t in focus & about) / weighed,
             sum(weights[t] for t in focus & spoken) / weighed,
-            0.5 if weak else 1.0 if checked else 0.0,
+            0.0 if weak else 1.0 if checked else 0.0,
             1.0 if found and not checked else 0.0,
             1.0 if typed and not found else 0.0,
             top_score - candidate.passage.score,

@@ -19,6 +19,12 @@ STOPWORDS = frozenset(
         "out", "up", "does", "doing", "go", "going", "got", "make", "way", "really", "still", "all",
         "what's", "where's", "who's", "how's", "when's", "we're", "you're", "they're", "we've", "you've",
         "i'll", "we'll",
+        # Closed-class words (prepositions, adverbs, quantifiers): they say how, not what about. As
+        # focus terms they matched the wrong sentence ("only in some states?": "Login only accepts")
+        # and diluted the real ones ("after the wait, should I just make a new account?").
+        "after", "before", "during", "until", "through", "off", "over", "under", "again", "now", "only",
+        "own", "instead", "each", "every", "other", "another", "such", "same", "both", "more", "most",
+        "less", "even", "ever", "everywhere", "anywhere", "somewhere", "someone", "everyone", "everything",
     )
 )
 # Words callers use for what pages name otherwise: compared as one term. Only true synonyms in a
