@@ -37,8 +37,9 @@ def fitted(examples: Sequence[Example], precision: float, min_coverage: float) -
     return AnswerModel(model.weights, b, threshold, llm_threshold)
 
 
-def score(examples: Sequence[Example], model: AnswerModel) -> dict[str, int]:
-    """Counts of what the offline responder would do with each question's best candidate."""
+def score(examples: Sequence[Example], model: AnswerModel, wrong: list[str] | None = None) -> dict[str, int]:
+    """Counts of what the offline responder would do with each question's best candidate; the
+    questions answered wrong (or unanswerable and spoken) are added to `wrong` when given."""
     counts = {"answerable": 0, "unanswerable": 0, "spoken": 0, "right": 0, "declined_unanswerable": 0}
     for ex in examples:
         if ex.case.kind == "hostile":
@@ -50,6 +51,10 @@ def score(examples: Sequence[Example], model: AnswerModel) -> dict[str, int]:
         counts["spoken"] += spoken
         counts["right"] += spoken and bool(ranked[0][1])
         counts["declined_unanswerable"] += ex.case.kind == "unanswerable" and not spoken
+        if wrong is not None and spoken and not ranked[0][1]:
+            top = ranked[0][0]
+            wrong.append(f"{ex.case.id} [{model.confidence(top.features):.3f}] {ex.case.question!r} -> "
+                         f"{top.candidate.spoken[:90]!r}")
     return counts
 
 
@@ -67,6 +72,7 @@ def main() -> None:
     )
     parser.add_argument("--precision", type=float, default=0.97)  # calibrate's default
     parser.add_argument("--min-coverage", type=float, default=0.45)
+    parser.add_argument("--show-wrong", action="store_true", help="list the wrong answers of each fold")
     args = parser.parse_args()
     embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
     selector = Selector(AnswerModel((0.0,) * len(FEATURES), 0.0, 0.5, 0.5), embed=embedder.embed)
@@ -75,9 +81,12 @@ def main() -> None:
     total = dict.fromkeys(("answerable", "unanswerable", "spoken", "right", "declined_unanswerable"), 0)
     for org in sorted({ex.case.org for ex in examples}):
         model = fitted([ex for ex in examples if ex.case.org != org], args.precision, args.min_coverage)
-        counts = score([ex for ex in examples if ex.case.org == org], model)
+        wrong: list[str] = []
+        counts = score([ex for ex in examples if ex.case.org == org], model, wrong)
         total = {k: total[k] + counts[k] for k in total}
         print(f"{org:10} threshold {model.threshold:.3f}  {figures(counts)}")
+        if args.show_wrong:
+            print("".join(f"   WRONG {w}\n" for w in wrong), end="")
     print(f"{'left out':10} {figures(total)}")
     print(f"{'in-sample':10} {figures(score(examples, fitted(examples, args.precision, args.min_coverage)))}")
     try:
