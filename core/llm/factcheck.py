@@ -22,6 +22,11 @@ _URL = re.compile(
 # A digit run that may be split by spaces, dots, dashes or brackets (phone numbers), or a plain number.
 _LONG_DIGITS = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+# An amount of money: its figure alone is not enough ("£2" is no fact because "2 years" is one).
+_PRICE = re.compile(
+    r"([£$€])\s?(\d+(?:[.,]\d+)*)|\b(\d+(?:[.,]\d+)*)\s?(pounds?|dollars?|euros?)\b", re.IGNORECASE
+)
+_CURRENCY = {"pound": "£", "dollar": "$", "euro": "€"}
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -67,6 +72,15 @@ def figures(text: str) -> tuple[set[str], set[str], set[str], set[str]]:
     return emails, urls, long_runs, numbers
 
 
+def prices(text: str) -> set[str]:
+    """Amounts of money in `text`, as currency sign and figure: "£4.95" and "4.95 pounds" -> "£4:95"
+    (the figure normalised as `figures` does)."""
+    return {
+        (m.group(1) or _CURRENCY[m.group(4).lower().rstrip("s")]) + _number(m.group(2) or m.group(3))
+        for m in _PRICE.finditer(text)
+    }
+
+
 class FactChecker:
     """Built once per turn from the retrieved passages; `invented(sentence)` lists what is not there."""
 
@@ -78,6 +92,7 @@ class FactChecker:
         )
         self._digit_runs = long_runs | {_digits(n) for n in self._numbers}
         self._all_digits = _digits(blob)
+        self._prices = prices(blob)
 
     def invented(self, sentence: str) -> list[str]:
         emails, urls, long_runs, numbers = figures(sentence)
@@ -85,4 +100,5 @@ class FactChecker:
         out += [u for u in urls if u not in self._text]
         out += [d for d in long_runs if not any(d in run for run in self._digit_runs)]
         out += [n for n in numbers if n not in self._numbers]
-        return sorted(out)
+        out += [p for p in prices(sentence) if p not in self._prices]
+        return sorted(set(out))

@@ -41,6 +41,9 @@ def test_figures_from_the_passages_pass(sentence: str) -> None:
         ("Write to help@larkspur.example.", "help@larkspur.example"),
         ("See larkspur.example/account.", "larkspur.example/account"),
         ("We close at 8:30 pm.", "8:30"),
+        # The figure is in the passages ("3 to 5 working days"), but not as an amount of money.
+        ("Delivery costs £3.", "£3"),
+        ("Delivery costs 5 dollars.", "$5"),
     ],
 )
 def test_an_invented_figure_is_reported(sentence: str, invented: str) -> None:
