@@ -31,7 +31,8 @@ follow start a new turn.
 The default timer is chosen on dev (both audio conditions pooled): the shortest timer on webrtcvad
 (the default VAD) whose cut-ins are at most `CUT_IN_GOAL_PCT` of the cases (issue #13's goal). The
 Smart Turn setup and the transcript-check setup with the lowest median delay under that goal on dev
-are named beside it (or, when none meets it, the one with the fewest cut-ins), and so is today's
+(the transcript check's ties broken by the questions' median delay: ending questions sooner is what it
+is for) are named beside it (or, when none meets it, the one with the fewest cut-ins), and so is today's
 default (`Settings.turns`). The test split is reported for every setup. Writes
 bench/results/<out>.json and .md.
 """
@@ -290,10 +291,16 @@ def choose(summaries: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     under = [n for n, s in summaries.items() if s[key]["cut_in_pct"] <= CUT_IN_GOAL_PCT]
     timers = [n for n in under if n.startswith("timer") and n.endswith(f" · {DEFAULT_VAD.value}")]
 
+    def question_rank(name: str) -> tuple[float, float, float, int]:
+        """The transcript check exists to end questions sooner: among equal medians, that decides."""
+        s = summaries[name][key]
+        return (s["delay_ms_p50"] or 1e9, s.get("question_delay_ms_p50") or 1e9, s["delay_ms_p95"] or 1e9,
+                s["cut_ins"])
+
     def best(kind: str) -> tuple[str | None, bool]:
         good = [n for n in under if n.startswith(kind)]
         if good:
-            return min(good, key=rank), True
+            return min(good, key=question_rank if kind == "transcript" else rank), True
         tried = [n for n in summaries if n.startswith(kind)]
         return (min(tried, key=lambda n: summaries[n][key]["cut_ins"]) if tried else None), False
 
