@@ -47,9 +47,11 @@ class EngineConfig:
     input_device: str = ""
     output_device: str = ""
     ca_file: str = certifi.where()  # TLS server verification (PJSIP never reads the system store)
-    # The audio clock thread needs the GIL for every 20 ms callback; a shorter switch interval bounds
-    # its wait when Python threads are busy (process-wide; None leaves Python's 5 ms default).
-    gil_switch_interval_s: float | None = 0.002
+    # The audio clock thread needs the GIL for each bridge callback, two per call and 20 ms tick; while
+    # another thread runs Python each one waits up to a switch interval. With four calls and one busy
+    # thread the tick ends p50 20 ms late at 2 ms (frame gaps over 40 ms), 6 ms at 0.5 ms
+    # (bench/results/gil_wait). Process-wide; None leaves Python's 5 ms default.
+    gil_switch_interval_s: float | None = 0.0005
     # Stale calls (sip/watchdog.py): an answered call whose ACK has not come after this long, or a
     # call with no incoming RTP for this long (not on hold), is hung up. None: never.
     ack_timeout_s: float | None = _SIP_DEFAULTS.ack_timeout_s
