@@ -100,6 +100,10 @@ class SipSettings(BaseModel):
     503. Default 10."""
     invites_per_source_s: float = Field(default=5.0, gt=0)
     """How fast a source's burst allowance refills, in INVITEs per second. Default 5."""
+    clock_rt_priority: int = Field(default=10, ge=0, le=99)
+    """Real-time (SCHED_RR) priority of the audio clock thread, so a busy machine does not delay
+    the calls' 20 ms frames; needs root or LimitRTPRIO in the service (without, the thread keeps
+    its normal priority and the log says so). 0 = never ask. Default 10."""
 
 
 class AudioDeviceSettings(BaseModel):
