@@ -11,6 +11,7 @@ import pjsua2 as pj
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE
 from earpiece.sip.call_audio import SILENCE, AudioChannel
+from earpiece.sip.clock_priority import CLOCK
 from earpiece.sip.pcm_vector import vector_bytes
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class BridgePort(pj.AudioMediaPort):
 
     def onFrameReceived(self, frame: Any) -> None:
         started = time.monotonic()
+        CLOCK.on_clock_thread()
         audio = self._audio
         if audio is None:
             return

@@ -30,6 +30,7 @@ from earpiece.sip.account_table import AccountTable
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.call_table import CallSummary, CallTable
 from earpiece.sip.calls import SipCall, call_op
+from earpiece.sip.clock_priority import CLOCK
 from earpiece.sip.codecs import codec_ids, set_codec_order
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.connections import ConnectionCap
@@ -120,6 +121,7 @@ class SipEngine:
         interval = self.config.gil_switch_interval_s
         if interval is not None and sys.getswitchinterval() > interval:
             sys.setswitchinterval(interval)
+        CLOCK.configure(self.config.clock_rt_priority)
         self._loop.start(self._boot, self._teardown, timeout)
         atexit.register(self.stop)
 

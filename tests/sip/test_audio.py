@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME
+from earpiece.sip.clock_priority import CLOCK
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import CallState, CallStateChanged
 from tests.peers.baresip import Baresip
@@ -164,6 +166,48 @@ def test_a_gil_holding_job_stalls_the_bridge(
         bob.command("hangup")
     print(f"largest frame gap while a GIL-holding sort ran: {gap:.1f} ms")
     assert gap > STALL_MS
+
+
+def _may_use_realtime(priority: int) -> bool:
+    """Whether this process may put a thread at SCHED_RR `priority` (root without CAP_SYS_NICE in a
+    container may not): tried on a throwaway thread."""
+    allowed: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            os.sched_setscheduler(threading.get_native_id(), os.SCHED_RR, os.sched_param(priority))
+        except OSError:
+            allowed.append(False)
+        else:
+            allowed.append(True)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join()
+    return allowed[0]
+
+
+def test_the_clock_thread_runs_at_real_time_priority_when_the_process_may(
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
+) -> None:
+    """The thread that runs the bridge callbacks (not the SIP thread, not ours) is raised to SCHED_RR
+    at `sip.clock_rt_priority` where the process may do so; elsewhere it keeps SCHED_OTHER."""
+    registered("alice", auto_answer_s=0)
+    with Baresip("bob", USERS["bob"], registrar) as bob:
+        call_id = call_from(bob, registrar, events)
+        asyncio.run(_collect(engine, call_id, 0.2))
+        bob.command("hangup")
+    assert CLOCK.thread_id is not None and CLOCK.thread_id != threading.get_native_id()
+    assert CLOCK.thread_id in {int(t) for t in os.listdir("/proc/self/task")}
+    priority = engine.config.clock_rt_priority
+    assert priority > 0
+    if _may_use_realtime(priority):
+        assert CLOCK.realtime
+        assert os.sched_getscheduler(CLOCK.thread_id) == os.SCHED_RR
+        assert os.sched_getparam(CLOCK.thread_id).sched_priority == priority
+    else:
+        assert not CLOCK.realtime
+        assert os.sched_getscheduler(CLOCK.thread_id) == os.SCHED_OTHER
 
 
 def _loud_frames(pcm: bytes, rate: int, frequency: float) -> int:
