@@ -51,6 +51,9 @@ class Scored:
     confidence: float
 
 
+SOURCE_SHARE = 0.5  # of a sentence's content words a candidate holds when the sentence says it again
+
+
 @dataclass(slots=True)
 class Selection:
     question: Question
@@ -65,6 +68,18 @@ class Selection:
     @property
     def confidence(self) -> float:
         return self.ranked[0].confidence if self.ranked else 0.0
+
+    def source_of(self, sentence: str) -> Scored | None:
+        """The candidate a sentence says again (a model's sentence taken from the passages): the one
+        holding the most of its content words, at least `SOURCE_SHARE` of them; among equals the most
+        confident. None for a sentence in words of its own."""
+        said = content_words(sentence)
+
+        def share(scored: Scored) -> float:
+            return len(said & content_words(scored.candidate.spoken)) / len(said)
+
+        source = max(self.ranked, key=lambda s: (share(s), s.confidence), default=None) if said else None
+        return source if source is not None and share(source) >= SOURCE_SHARE else None
 
 
 # Questions whose answer has a shape that can be checked: a candidate without it is never spoken.

@@ -227,7 +227,8 @@ class Answerer:
                 checked = guard.check(sentence)
                 if checked is None:
                     break
-                if not guard.leaked and (facts.invented(checked) or _says_nothing(checked, headings)):
+                if not guard.leaked and (facts.invented(checked) or _says_nothing(checked, headings)
+                                         or self._unbacked(answer, checked)):
                     answer.dropped.append(checked)
                     continue
                 if not shaped and not guard.leaked:
@@ -260,6 +261,17 @@ class Answerer:
         answer.dropped += held  # never reached the kind of fact asked for
         if first and answer.dropped:
             yield self._extractive(answer)
+
+    def _unbacked(self, answer: Answer, sentence: str) -> bool:
+        """A model sentence taken from a candidate the selector rated low: neither its best one nor
+        one the offline responder would speak (at or above the threshold). On dev the stand-in's
+        wrong answers were such sentences ("is the in-person check only in some states?": "Login only
+        accepts a driver's license...", the third candidate at 0.64); a sentence in words of its own
+        is left to the fact check."""
+        selection = answer.selection
+        source = selection.source_of(sentence) if selection else None
+        return (source is not None and selection is not None and source is not selection.best
+                and source.confidence < self.selector.model.threshold)
 
     def _decline(self, answer: Answer, provider: str) -> str:
         answer.provider = provider
