@@ -15,6 +15,7 @@ LLM_PROVIDERS = MappingProxyType({
 TTS_PROVIDERS = MappingProxyType({
     "edge": "edge-tts voices (online)",
     "piper": "Piper voice (offline, bundled)",
+    "hibari": "hibari voice (offline, bundled)",
 })
 
 

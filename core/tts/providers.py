@@ -10,6 +10,7 @@ from earpiece.core.providers.registry import TTS_PROVIDERS, unknown_names
 from earpiece.core.settings import TtsSettings
 from earpiece.core.tts.edge import EdgeTextToSpeech
 from earpiece.core.tts.fallback import FallbackTextToSpeech, TtsFailure
+from earpiece.core.tts.hibari import HibariTextToSpeech
 from earpiece.core.tts.piper import PiperTextToSpeech
 
 PROVIDER_NAMES = tuple(TTS_PROVIDERS)
@@ -19,6 +20,7 @@ PROVIDER_NAMES = tuple(TTS_PROVIDERS)
 BUILDERS: dict[str, Callable[[TtsSettings, str | None], tuple[TextToSpeech, str]]] = {
     "edge": lambda s, url: (EdgeTextToSpeech(s, endpoint=url), f"tts edge {url or ''}".strip()),
     "piper": lambda s, _: (PiperTextToSpeech(s), f"tts piper {s.piper_voice}".strip()),
+    "hibari": lambda s, _: (HibariTextToSpeech(s), f"tts hibari {s.hibari_voice}"),
 }
 
 
