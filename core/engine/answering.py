@@ -228,7 +228,7 @@ class Answerer:
                 if checked is None:
                     break
                 if not guard.leaked and (facts.invented(checked) or _says_nothing(checked, headings)
-                                         or self._unbacked(answer, checked)):
+                                         or self._unbacked(answer, checked) or _cut_short(answer, checked)):
                     answer.dropped.append(checked)
                     continue
                 if not shaped and not guard.leaked:
@@ -298,6 +298,17 @@ def _says_nothing(sentence: str, headings: set[str]) -> bool:
     """A model sentence that only repeats a passage's heading or title ("How to reset your
     password.") or asks a question back ("What do I bring to the Post Office?") states no fact to speak."""
     return sentence.rstrip(" .").endswith("?") or _bare(sentence) in headings
+
+
+def _cut_short(answer: Answer, sentence: str) -> bool:
+    """A model sentence that is the end of a candidate without its beginning ("passport book to verify
+    in person at the Post Office.", cut from "...you cannot currently use a U.S. passport book to
+    verify in person at the Post Office." at "U.S."): what it leaves out can turn it around."""
+    source = answer.selection.source_of(sentence) if answer.selection else None
+    if source is None or not sentence[:1].islower():
+        return False
+    said, whole = _bare(sentence), _bare(source.candidate.spoken)
+    return said in whole and not whole.startswith(said)
 
 
 async def _sentences(stream: AsyncIterator[str], answer: Answer, started: float) -> AsyncIterator[str]:

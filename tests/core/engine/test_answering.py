@@ -215,6 +215,17 @@ def test_a_model_sentence_taken_from_a_candidate_the_selector_rated_low_is_not_s
     assert answer.provider == "extractive" and answer.text == "On Saturday we open from nine to one."
 
 
+def test_a_model_sentence_cut_from_the_middle_of_a_passage_sentence_is_not_spoken() -> None:
+    rule = Passage("You cannot currently use a U.S. passport book to verify in person at the Post Office.",
+                   "verify.md", "Verify in person")
+    cut = "passport book to verify in person at the Post Office."  # "...a U.S." ended the sentence
+    with fake_openai_server(FakeConfig(reply=cut)) as server:
+        answer = _answer(server, "Can I use my passport at the Post Office?", knowledge=(rule,))
+    assert answer.dropped == [cut]
+    assert answer.provider in ("extractive", "guard")
+    assert answer.text == rule.text or answer.declined
+
+
 def test_a_model_sentence_the_selector_rates_well_is_spoken() -> None:
     weekdays = "We are open Monday to Friday from eight in the morning to six in the evening."
     with fake_openai_server(FakeConfig(reply=weekdays)) as server:
