@@ -20,16 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.answers.cases import SPLITS, load
-from bench.answers.evaluate import evaluate, labelled_store, right
+from bench.answers.evaluate import (
+    LIE_EVERY,
+    evaluate,
+    labelled_store,
+    llm_stand_in_responder,
+    offline_responder,
+    right,
+)
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
-from earpiece.core.llm.chat_completions import openai_responder
-from earpiece.core.llm.fallback import FallbackResponder
-from earpiece.core.llm.offline import OfflineResponder
-from earpiece.core.settings import KnowledgeSettings, LlmSettings
+from earpiece.core.settings import KnowledgeSettings
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-LIE_EVERY = 4
 METRICS = (
     ("precision", "precision of spoken answers"),
     ("coverage", "coverage of answerable"),
@@ -46,11 +49,8 @@ def run(splits: list[str], show_misses: bool) -> dict[str, Any]:
     with labelled_store(embedder) as store, fake_openai_server(
         FakeConfig(mode=Mode.GROUNDED, lie_every=LIE_EVERY)
     ) as server:
-        offline = FallbackResponder([OfflineResponder(KnowledgeSettings().min_score)])
-        llm = FallbackResponder(
-            [openai_responder(LlmSettings(openai_base_url=server.openai_base_url, timeout_s=5)),
-             OfflineResponder(KnowledgeSettings().min_score)]
-        )
+        offline = offline_responder()
+        llm = llm_stand_in_responder(server.openai_base_url)
         for split in splits:
             cases = load(split)
             for name, responder in (("offline", offline), ("llm-stand-in", llm)):

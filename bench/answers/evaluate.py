@@ -24,11 +24,13 @@ from earpiece.core.interfaces import ChatTurn, Responder
 from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
+from earpiece.core.llm.chat_completions import openai_responder
 from earpiece.core.llm.fallback import FallbackResponder
 from earpiece.core.llm.offline import OfflineResponder
-from earpiece.core.settings import KnowledgeSettings
+from earpiece.core.settings import KnowledgeSettings, LlmSettings
 
 RESPONDERS = ("offline", "llm-stand-in")
+LIE_EVERY = 4  # the LLM stand-in lies about a figure in every fourth answer
 
 
 def normalise(text: str) -> str:
@@ -177,6 +179,14 @@ def score(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 def offline_responder() -> FallbackResponder:
     return FallbackResponder([OfflineResponder(KnowledgeSettings().min_score)])
+
+
+def llm_stand_in_responder(openai_base_url: str) -> FallbackResponder:
+    """The local OpenAI-compatible stand-in (tests/fakes) in front of the offline responder."""
+    return FallbackResponder(
+        [openai_responder(LlmSettings(openai_base_url=openai_base_url, timeout_s=5)),
+         OfflineResponder(KnowledgeSettings().min_score)]
+    )
 
 
 def evaluate(
