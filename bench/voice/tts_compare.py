@@ -9,7 +9,9 @@ first audio chunk through the provider's own `synthesize` (the reply's wait), re
 process CPU per second of audio; then intelligibility: the project's recogniser (default: the
 settings' `stt.model`, in this process) transcribes the sentence as a call would hear it, wideband
 (16 kHz) and narrowband (G.711 with noise, as bench.stt makes it), and the word error rate is
-taken against the text after bench.stt's normalisation. Latency and CPU depend on the machine's
+taken against the text after bench.stt's normalisation, plus one rule: digits the recogniser
+writes in hyphenated groups ("1-800-772-1213") count as read digit by digit, as the voices read
+phone numbers (bench.stt would make "800" "eight hundred"). Latency and CPU depend on the machine's
 load (reported); the word error rates do not. Writes bench/results/<out>.json and .md.
 """
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from num2words import num2words
 
 from bench.stt.speech import telephone_band
 from bench.stt.wer import errors
@@ -37,6 +40,7 @@ from earpiece.core.tts import PiperTextToSpeech, normalize_for_speech, split_sen
 from earpiece.core.tts.hibari import HibariTextToSpeech
 from tests.audio_gen import concat, silence
 
+PHONE_DIGITS = re.compile(r"\b\d+(?:-\d+)+")
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 ANSWERS = RESULTS / "answers.json"
 CONDITIONS = ("wideband", "narrowband")
@@ -80,6 +84,10 @@ async def synthesize(tts: TextToSpeech, text: str) -> dict[str, Any]:
     }
 
 
+def _digit_by_digit(match: re.Match[str]) -> str:
+    return " ".join(num2words(int(c)) for c in match.group() if c.isdigit())
+
+
 async def intelligibility(stt: SpeechToText, text: str, pcm: bytes) -> dict[str, Any]:
     padded = concat(silence(300), pcm, silence(300))  # as bench.stt hears its questions
     out: dict[str, Any] = {}
@@ -88,7 +96,7 @@ async def intelligibility(stt: SpeechToText, text: str, pcm: bytes) -> dict[str,
         if condition == "narrowband":
             heard = telephone_band(padded, seed=zlib.crc32(text.encode()))
         hypothesis = (await stt.transcribe(heard)).text
-        wrong, words = errors(text, hypothesis)
+        wrong, words = errors(text, PHONE_DIGITS.sub(_digit_by_digit, hypothesis))
         out[condition] = {"hypothesis": hypothesis, "errors": wrong, "words": words}
     return out
 
@@ -164,7 +172,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['sentences']} sentences of bench/results/answers.json ({result['with_numbers']} with "
         f"numbers), normalised for speech. Machine {result['machine']}, {result['cores']} cores, load "
         f"{result['load_start']} -> {result['load_end']} (shared: latency and CPU are smoke figures; "
-        "WER does not depend on load). WER: all sentences, in brackets those with numbers.",
+        "WER does not depend on load). WER: all sentences, in brackets those with numbers; "
+        'digits written in hyphenated groups ("1-800-772-1213") count as read one by one.',
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
