@@ -43,7 +43,14 @@ def _read_text(path: Path, limits: IngestLimits) -> str:
 
 
 def _looks_like_heading(paragraph: str) -> bool:
-    return len(paragraph) <= 70 and "\n" not in paragraph.strip() and not re.search(r"[.,;:!?]$", paragraph)
+    """Short, one line, no punctuation at its end and no sentence ending inside: a page's last line
+    cut off mid-word ("Pets are welcome, but rules apply. Federal l") is prose, not a heading."""
+    return (
+        len(paragraph) <= 70
+        and "\n" not in paragraph.strip()
+        and not re.search(r"[.,;:!?]$", paragraph)
+        and not re.search(r"[.!?]\s+\S", paragraph)
+    )
 
 
 def _txt_elements(text: str) -> list[Element]:

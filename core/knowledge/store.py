@@ -75,8 +75,9 @@ EMBED_LEAST = 16  # passages that keep both cores busy: tinier files wait to sha
 # How documents are cut into units and screened; a store written by an older version is re-read
 # (every knowledge base rebuilt from its files) the first time its index is opened. 3: a unit without
 # a heading is embedded with its document's title, which enters its id (`chunk_id`). 4: a bare figure
-# is one unit with the words that go on from it ("$6.67" + "/user/month billed annually").
-UNITS_VERSION = 4
+# is one unit with the words that go on from it ("$6.67" + "/user/month billed annually"). 5: a short
+# plain-text line with a sentence ending inside is prose, not a heading.
+UNITS_VERSION = 5
 # How passages are embedded (2: the int8 weights multiplied in int8, see `int8_matmul.py`); a store
 # embedded otherwise has its passages embedded again from the ledger's text the first time it opens.
 EMBEDDING_VERSION = 2

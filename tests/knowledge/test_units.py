@@ -72,6 +72,17 @@ def test_plain_text_faq_layouts(tmp_path: Path, layout: str) -> None:
     ]
 
 
+def test_a_short_last_line_cut_off_mid_sentence_is_prose_not_a_heading(tmp_path: Path) -> None:
+    """Pages saved from the web often end cut off; a short unpunctuated line is a heading only when
+    no sentence ends inside it."""
+    path = tmp_path / "park.txt"
+    path.write_text("Visiting the park\n\nThe shuttle is free.\n\nBring Your Dog\n\n"
+                    "Pets are welcome on trails, but rules apply. Federal l")
+    chunks = units(path)
+    assert any("Pets are welcome on trails, but rules apply." in c.text for c in chunks)
+    assert [c.heading for c in chunks if "Pets" in c.text] == ["Bring Your Dog"]
+
+
 def test_markdown_question_headings_lists_with_lead_in_and_tables(tmp_path: Path) -> None:
     path = tmp_path / "pool.md"
     path.write_text(
