@@ -22,6 +22,7 @@ from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_qu
 from earpiece.core.settings import TtsSettings
 from earpiece.core.tts.piper import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, _session_options
 
+TAIL_KEPT_MS = 150.0  # quiet kept after a sentence's last sound (hibari pads ~470 ms; Piper ~130)
 BUNDLED_VOICES = tuple(name for name, voice in VOICES.items() if voice.get("bundled"))
 
 _models: dict[str, Hibari] = {}
@@ -58,10 +59,15 @@ def load_hibari(settings: TtsSettings) -> Hibari:
 
 
 def _sentence_pcm16k(audio: Any) -> bytes:
-    """One sentence of hibari's 24 kHz float audio -> 16 kHz PCM16, peak at VOLUME (as Piper's)."""
+    """One sentence of hibari's 24 kHz float audio -> 16 kHz PCM16, peak at VOLUME (as Piper's),
+    its padding of silence cut to Piper's measure at both ends."""
     samples = to_mono_16k(np.asarray(audio, dtype=np.float32), Hibari.sample_rate)
     peak = float(np.abs(samples).max(initial=0.0))
-    pcm = float_to_pcm16(samples * (VOLUME / peak) if peak > 0 else samples)
+    if peak > 0:
+        samples = samples * (VOLUME / peak)
+        last_loud = np.flatnonzero(np.abs(samples) > 10 ** (LEAD_FLOOR_DBFS / 20))[-1]
+        samples = samples[: last_loud + int(TAIL_KEPT_MS * 16)]  # 16 samples per ms
+    pcm = float_to_pcm16(samples)
     # hibari pads each sentence with ~0.3 s of silence in front: the caller would wait for it
     return trim_leading_quiet(pcm, LEAD_FLOOR_DBFS, LEAD_KEPT_MS)
 

@@ -48,8 +48,9 @@ def test_hibari_speaks_16k_pcm16_of_a_plausible_length_from_the_first_ms(hibari:
         assert 0.5 < np.abs(samples).max() <= 1.0  # as loud as Piper's sentences
         # hibari pads each sentence with ~0.3 s of silence in front; the caller must not wait for it
         assert np.abs(samples[:160]).max() > 10 ** (-50 / 20)  # sound within the first 10 ms
+        assert np.abs(samples[-3200:]).max() > 10 ** (-50 / 20)  # and no more than 0.2 s of quiet after it
     seconds = sum(len(pcm) for pcm in chunks) / 32_000  # 16 kHz x 2 bytes
-    assert 2.5 < seconds < 4.5  # ten words at a speaking pace (~3.3 s; 24 kHz taken as 16 kHz: ~5 s)
+    assert 2.0 < seconds < 4.0  # ten words at a speaking pace (~2.7 s; 24 kHz taken as 16 kHz: ~4 s)
 
 
 def test_the_recogniser_understands_a_sentence_with_a_number(
