@@ -20,7 +20,7 @@ from hibari.voices import VOICES, voice_path  # type: ignore[import-untyped]
 
 from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_quiet
 from earpiece.core.settings import TtsSettings
-from earpiece.core.tts.piper import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, _session_options
+from earpiece.core.tts.onnx_voice import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, voice_session_options
 
 TAIL_KEPT_MS = 150.0  # quiet kept after a sentence's last sound (hibari pads ~470 ms; Piper ~130)
 BUNDLED_VOICES = tuple(name for name, voice in VOICES.items() if voice.get("bundled"))
@@ -51,7 +51,7 @@ def load_hibari(settings: TtsSettings) -> Hibari:
             # hibari makes its session with the memory arena on; ours is the one Piper runs with
             # (no arena, one thread that does not spin), for a process that answers calls for hours
             tts.sess = onnxruntime.InferenceSession(
-                model_path, sess_options=_session_options(), providers=["CPUExecutionProvider"]
+                model_path, sess_options=voice_session_options(), providers=["CPUExecutionProvider"]
             )
             tts("Warm up.")  # the first run pays for the spelling-to-sound tables and the kernels
             _models[settings.hibari_voice] = tts

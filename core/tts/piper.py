@@ -19,10 +19,7 @@ from piper import PiperConfig, PiperVoice, SynthesisConfig
 from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_quiet
 from earpiece.core.models import piper_voice
 from earpiece.core.settings import TtsSettings
-
-VOLUME = 0.9  # Piper peak-normalises each sentence; leave headroom for the resampler
-LEAD_FLOOR_DBFS = -50.0  # a reply's audio starts this loud ...
-LEAD_KEPT_MS = 5.0  # ... and this long before (the onset's ramp)
+from earpiece.core.tts.onnx_voice import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, voice_session_options
 
 _voices: dict[Path, PiperVoice] = {}
 _voices_lock = threading.Lock()
@@ -36,27 +33,11 @@ def load_piper_voice(settings: TtsSettings) -> PiperVoice:
             config_dict = json.loads(Path(config).read_text(encoding="utf-8"))
             _voices[onnx] = PiperVoice(
                 session=onnxruntime.InferenceSession(
-                    str(onnx), sess_options=_session_options(), providers=["CPUExecutionProvider"]
+                    str(onnx), sess_options=voice_session_options(), providers=["CPUExecutionProvider"]
                 ),
                 config=PiperConfig.from_dict(config_dict),
             )
         return _voices[onnx]
-
-
-def _session_options() -> onnxruntime.SessionOptions:
-    """Piper's session, made for a process that answers calls for hours (measured in bench/soak).
-
-    With onnxruntime's defaults the CPU memory arena keeps the largest demand ever seen (Piper needs
-    ~16 MB per second of audio, up to four calls at once): the agent's RSS grew in doubling steps,
-    +121 MB over 40 calls. Without the arena (and glibc trimmed after each call) it stays flat. One
-    thread that does not spin while waiting also costs 15-35 % less CPU per sentence than two
-    spinning ones, which more than pays for the arena's absence (+9-19 %).
-    """
-    options = onnxruntime.SessionOptions()
-    options.enable_cpu_mem_arena = False
-    options.intra_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return options
 
 
 def piper_pcm16k(
