@@ -93,13 +93,16 @@ def build_voice_stack(
 
 
 async def warm_up(stack: VoiceStack) -> None:
-    """Load the recogniser, the offline voice and the turn model and run each once, so the first
+    """Load the recogniser, the first local voice and the turn model and run each once, so the first
     turn of the first call does not pay for loading or for the first (slower) inference; then
-    cache the audio of the stack's fixed phrases (greeting, decline, goodbye, ...)."""
+    cache the audio of the stack's fixed phrases (greeting, decline, goodbye, ...). Local voices
+    after the first (Piper behind hibari) load when first needed: a fallback costs its load time
+    once, instead of its memory in every process (~90 MB for Piper)."""
     voices = list(getattr(stack.tts, "providers", (stack.tts,)))
-    loaders: list[Any] = [getattr(stack.stt, "load", None)] + [getattr(v, "load", None) for v in voices]
+    local = [v for v in voices if getattr(v, "load", None) is not None]
+    offline_voice = local[0] if local else voices[-1]  # an online voice before it may be down
+    loaders: list[Any] = [getattr(stack.stt, "load", None), getattr(offline_voice, "load", None)]
     await asyncio.gather(*(load() for load in loaders if load is not None))
-    offline_voice = voices[-1]  # the last provider is the local one; an online voice may be down
     speech = b"".join([chunk async for chunk in offline_voice.synthesize("Hello, how can I help you?")])
     await stack.stt.transcribe(speech)
     # The answer selector loads its sentence model on first use: not on the first caller's turn.

@@ -16,7 +16,7 @@ from earpiece.core.stt import recogniser_model
 
 PACKAGES = (
     "PySide6-Essentials", "qasync", "pjsua2-python", "sounddevice", "numpy", "webrtcvad-wheels",
-    "faster-whisper", "ctranslate2", "piper-tts", "onnxruntime", "chromadb", "groq", "openai",
+    "faster-whisper", "ctranslate2", "hibari-tts", "piper-tts", "onnxruntime", "chromadb", "groq", "openai",
     "edge-tts", "keyring", "pydantic-settings",
 )
 

@@ -17,7 +17,7 @@ from earpiece.core.settings import (
 def test_defaults_work_offline() -> None:
     settings = load_settings()
     assert settings.llm.providers == ["offline"]
-    assert settings.tts.providers == ["piper"]
+    assert settings.tts.providers == ["hibari", "piper"]
     assert settings.stt.model == "moonshine-tiny"
 
 

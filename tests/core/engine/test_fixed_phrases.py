@@ -29,3 +29,18 @@ def test_warm_up_caches_every_fixed_phrase_and_calls_speak_them_from_memory() ->
 
     assert settings.conversation.greeting in build_voice_stack(settings).phrases
     assert "(cached)" in asyncio.run(main())
+
+
+def test_warm_up_loads_the_first_local_voice_and_leaves_the_fallback_voice_unloaded() -> None:
+    """With the default voices (hibari, then Piper), only hibari is loaded and run at start: Piper's
+    memory is paid only by a process whose hibari fails."""
+    from earpiece.core.tts.hibari import HibariTextToSpeech
+    from earpiece.core.tts.piper import PiperTextToSpeech
+
+    stack = build_voice_stack(Settings(stt=SttSettings(workers=0)))
+    assert isinstance(stack.tts, CachedTextToSpeech)
+    hibari, piper = stack.tts.providers
+    assert isinstance(hibari, HibariTextToSpeech) and isinstance(piper, PiperTextToSpeech)
+    asyncio.run(warm_up(stack))
+    assert hibari._model is not None
+    assert piper._voice is None

@@ -35,7 +35,7 @@ def test_every_sentence_of_the_phrases_is_cached(cache: PhraseCache) -> None:
     for text in texts:
         audio = cache.audio(text)
         assert audio is not None and 0.4 < len(b"".join(audio)) / 32_000 < 6, text
-    assert cache.voice == "piper"
+    assert cache.voice == "hibari"
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_cached_phrases_play_while_the_voice_is_down(
         assert audio is not None
         stream = tts.synthesize(text)
         assert asyncio.run(collect(stream)) == b"".join(audio)
-        assert stream.served.provider == "piper (cached)" and stream.served.failures == ()
+        assert stream.served.provider == "hibari (cached)" and stream.served.failures == ()
     uncached = tts.synthesize("Your parcel arrives on Monday morning.")
     with pytest.raises(Exception, match="HTTP 403"):
         asyncio.run(collect(uncached))
@@ -65,8 +65,8 @@ def test_cached_phrases_play_while_the_voice_is_down(
 
 def test_other_sentences_go_to_the_voice(cache: PhraseCache) -> None:
     tts = CachedTextToSpeech(build_text_to_speech(TtsSettings()), cache)
-    assert [p.name for p in tts.providers] == ["piper"]
+    assert [p.name for p in tts.providers] == ["hibari", "piper"]
     stream = tts.synthesize("Your parcel arrives on Monday morning.")
     pcm = asyncio.run(collect(stream))
     assert len(pcm) / 32_000 > 1.0
-    assert stream.served.provider == "piper"
+    assert stream.served.provider == "hibari"

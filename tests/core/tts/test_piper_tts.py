@@ -85,9 +85,9 @@ def test_first_sentence_is_handed_on_before_the_next_is_produced(
     assert "12.50" in first or {"twelve", "dollars"} <= words(first), first  # the amount was spoken
 
 
-def test_build_from_settings_defaults_to_piper() -> None:
+def test_build_from_settings_defaults_to_hibari_then_piper() -> None:
     tts = build_text_to_speech(TtsSettings())
-    assert [p.name for p in tts.providers] == ["piper"]
+    assert [p.name for p in tts.providers] == ["hibari", "piper"]
     with pytest.raises(ValueError, match=r"tts\.providers"):
         build_text_to_speech(TtsSettings(providers=["festival"]))
 

@@ -25,7 +25,7 @@ def test_say_writes_a_wav_the_recogniser_understands(
 ) -> None:
     out = tmp_path / "reply.wav"
     assert main(["say", "**Hello!** Your parcel 📦 arrives on Monday.", "-o", str(out)]) == 0
-    assert "voiced by piper" in capsys.readouterr().err
+    assert "voiced by hibari" in capsys.readouterr().err
     assert {"parcel", "monday"} <= run_transcribe(stt, read_wav_16k(out))
 
 
