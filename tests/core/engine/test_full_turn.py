@@ -72,6 +72,6 @@ def test_a_spoken_question_gets_a_spoken_answer_with_the_fact(tmp_path: Path) ->
     listener = WhisperSpeechToText(settings.stt.model_copy(update={"model": "tiny.en"}))  # the caller's ear
     heard = asyncio.run(listener.transcribe(reply)).text.lower()
     assert re.search(r"\b(30|thirty) days\b", heard), heard
-    expected = {"stt": "moonshine", "retrieval": "sample", "llm": "offline", "tts": "piper"}
+    expected = {"stt": "moonshine", "retrieval": "sample", "llm": "offline", "tts": "hibari"}
     assert metrics.providers == expected
     assert metrics.voice_to_voice_ms is not None and metrics.stt_compute_ms is not None
