@@ -68,6 +68,9 @@ def main() -> int:
                         help="also run one call with this end-of-turn silence "
                         f"(vad.end_of_turn_ms, default {VadSettings().end_of_turn_ms})")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-wire", action="store_true",
+                        help="no RTP sniffer in this process (its thread shares the 2 cores with the agent "
+                             "and shows in the agent's frame gaps): the caller is timed from the dumps only")
     args = parser.parse_args()
 
     questions, speeches = caller_speech(args.questions)
@@ -98,7 +101,7 @@ def main() -> int:
             "gap_after_question_s": args.gap,
             "stagger_s": args.stagger,
             "caller": "baresip 1.0 (aufile source = Piper speech WAV, sndfile dumps), G.722 via Kamailio",
-            "voice_to_voice_at_caller": VOICE_TO_VOICE if RtpTrace.available() else DUMPS_ONLY,
+            "voice_to_voice_at_caller": VOICE_TO_VOICE if _wire(args) else DUMPS_ONLY,
         },
         "goals": GOALS,
         "runs": results,
@@ -138,6 +141,10 @@ def run_profile(profile: Profile, registrar: Kamailio, home: Path, questions: li
     return out
 
 
+def _wire(args: argparse.Namespace) -> bool:
+    return not args.no_wire and RtpTrace.available()
+
+
 def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions: list[str],
               speeches: list[bytes], level: int, args: argparse.Namespace) -> dict[str, Any]:
     known = len(agent.records())
@@ -145,7 +152,7 @@ def run_level(agent: AgentProcess, registrar: Kamailio, folder: Path, questions:
     with contextlib.ExitStack() as stack:
         calls = [stack.enter_context(ScriptedCall(registrar, script, f"l{level}c{k}", folder / f"call{k}"))
                  for k, script in enumerate(scripts)]
-        trace = stack.enter_context(RtpTrace()) if RtpTrace.available() else None
+        trace = stack.enter_context(RtpTrace()) if _wire(args) else None
         ports: dict[int, set[int]] = {}
 
         def note_ports(k: int, call: ScriptedCall) -> None:
