@@ -24,6 +24,7 @@ from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
     DocumentWords,
+    Scored,
     Selection,
     Selector,
     eligible,
@@ -228,7 +229,7 @@ class Answerer:
                 if checked is None:
                     break
                 if not guard.leaked and (facts.invented(checked) or _says_nothing(checked, headings)
-                                         or self._unbacked(answer, checked) or _cut_short(answer, checked)):
+                                         or self._unfit_source(answer, checked)):
                     answer.dropped.append(checked)
                     continue
                 if not shaped and not guard.leaked:
@@ -262,16 +263,20 @@ class Answerer:
         if first and answer.dropped:
             yield self._extractive(answer)
 
-    def _unbacked(self, answer: Answer, sentence: str) -> bool:
-        """A model sentence taken from a candidate the selector rated low: neither its best one nor
-        one the offline responder would speak (at or above the threshold). On dev the stand-in's
-        wrong answers were such sentences ("is the in-person check only in some states?": "Login only
-        accepts a driver's license...", the third candidate at 0.64); a sentence in words of its own
-        is left to the fact check."""
+    def _unfit_source(self, answer: Answer, sentence: str) -> bool:
+        """A model sentence taken from a candidate (a sentence in words of its own is left to the
+        fact check) that the selector rated low, or cut from the middle of one.
+
+        Rated low: neither the best candidate nor one the offline responder would speak (at or above
+        the threshold). On dev the stand-in's wrong answers were such sentences ("is the in-person
+        check only in some states?": "Login only accepts a driver's license...", the third candidate
+        at 0.64)."""
         selection = answer.selection
         source = selection.source_of(sentence) if selection else None
-        return (source is not None and selection is not None and source is not selection.best
-                and source.confidence < self.selector.model.threshold)
+        if source is None or selection is None:
+            return False
+        low = source is not selection.best and source.confidence < self.selector.model.threshold
+        return low or _cut_short(source, sentence)
 
     def _decline(self, answer: Answer, provider: str) -> str:
         answer.provider = provider
@@ -300,12 +305,11 @@ def _says_nothing(sentence: str, headings: set[str]) -> bool:
     return sentence.rstrip(" .").endswith("?") or _bare(sentence) in headings
 
 
-def _cut_short(answer: Answer, sentence: str) -> bool:
-    """A model sentence that is the end of a candidate without its beginning ("passport book to verify
-    in person at the Post Office.", cut from "...you cannot currently use a U.S. passport book to
-    verify in person at the Post Office." at "U.S."): what it leaves out can turn it around."""
-    source = answer.selection.source_of(sentence) if answer.selection else None
-    if source is None or not sentence[:1].islower():
+def _cut_short(source: Scored, sentence: str) -> bool:
+    """A model sentence that is the end of its source candidate without its beginning ("passport book
+    to verify in person at the Post Office.", cut from "...you cannot currently use a U.S. passport
+    book to verify in person at the Post Office." at "U.S."): what it leaves out can turn it around."""
+    if not sentence[:1].islower():
         return False
     said, whole = _bare(sentence), _bare(source.candidate.spoken)
     return said in whole and not whole.startswith(said)
