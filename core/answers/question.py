@@ -104,6 +104,17 @@ _POSTAL = re.compile(r"\b(?:mailing|postal|post|street|physical|office|head offi
 _PROCEDURE = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat steps\b")
 
 
+# Words that say what kind of fact is asked, not what it is about: the answer-type features weigh
+# the kind, and as focus terms they counted against every candidate ("what happens to my
+# organization?" is answered by "...will be downgraded", which says no "happen"; "how fast will you
+# tell us?" by "within 3 business hours").
+_KIND_WORDS = re.compile(
+    r"\bhow (?:soon|quickly|quick|fast|old|big|far|heavy|tall)\b|\bwhat time\b|"
+    r"\bwhat (?:happens|will happen|would happen|happened)\b",
+    re.IGNORECASE,
+)
+
+
 _CLOCK = re.compile(r"\bwhat time\b|\bhours\b|\bopen(?:ing|s)?\b|\bclos(?:e|es|ing)\b")
 
 
@@ -171,7 +182,7 @@ def analyse(text: str) -> Question:
     procedure = kind is AnswerType.OTHER and bool(_PROCEDURE.search(said))
     amount = kind is AnswerType.PRICE and bool(_AMOUNT.search(said))
     return Question(
-        text, kind, frozenset(content_words(text)), counted_terms(text),
+        text, kind, frozenset(content_words(_KIND_WORDS.sub(" ", text))), counted_terms(text),
         clock=clock, time_of_day=time_of_day, postal=postal, procedure=procedure, amount=amount,
     )
 

@@ -32,7 +32,14 @@ from earpiece.core.answers.evidence import (
 from earpiece.core.answers.model import AnswerModel, default_model
 from earpiece.core.answers.names import named_in, names
 from earpiece.core.answers.question import Question, analyse
-from earpiece.core.answers.units import Candidate, candidates, faq_answer, incomplete, strip_markup
+from earpiece.core.answers.units import (
+    Candidate,
+    candidates,
+    faq_answer,
+    incomplete,
+    refers_outside,
+    strip_markup,
+)
 from earpiece.core.answers.words import content_words
 from earpiece.core.interfaces import Passage, UnitKind
 
@@ -89,9 +96,11 @@ STRICT_TYPES = frozenset(AnswerType) - {AnswerType.POLICY, AnswerType.CONSEQUENC
 
 def eligible(asked: Question, candidate: Candidate) -> bool:
     """Whether a candidate may be spoken at all: it is whole (not a question, nothing lost in
-    conversion), and it holds the kind of fact asked for when that kind can be checked ("how many
-    codes": a count of codes, not any number; "what time do you open": not "within 24 hours")."""
-    return not incomplete(candidate.spoken) and has_answer_shape(asked, candidate.spoken)
+    conversion, no pronoun standing for what it does not say), and it holds the kind of fact asked
+    for when that kind can be checked ("how many codes": a count of codes, not any number; "what
+    time do you open": not "within 24 hours")."""
+    whole = not incomplete(candidate.spoken) and not refers_outside(candidate)
+    return whole and has_answer_shape(asked, candidate.spoken)
 
 
 def has_answer_shape(asked: Question, text: str) -> bool:

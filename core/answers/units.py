@@ -197,6 +197,21 @@ def faq_answer(passage: Passage) -> Candidate:
 _POINTS_BACK = re.compile(r"^(?:these|this|those|that|they|it|its|their)\b", re.IGNORECASE)
 
 
+# A pronoun subject that stands for something the candidate does not say: a list item or a unit's
+# first sentence ("This will take you back to the Login.gov website.", a step after "click Delete")
+# says what follows from something unnamed. An FAQ's answer has its question to stand for.
+_BARE_REFERENCE = re.compile(
+    r"^(?:this|that|these|those|it|they)\s+(?:will|would|is|are|was|were|can|could|may|might|should|"
+    r"must|has|have|had|does|do|did|lets?|allows?|takes?|means?|gives?|shows?|helps?)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_outside(candidate: Candidate) -> bool:
+    """Whether a candidate opens with a pronoun standing for something it does not say."""
+    return candidate.passage.kind is not UnitKind.FAQ and bool(_BARE_REFERENCE.match(candidate.spoken))
+
+
 def _each_sentence(said: list[str], heading: str, passage: Passage, lead: str = "") -> list[Candidate]:
     out = []
     for i, sentence in enumerate(said):

@@ -258,3 +258,14 @@ def test_closed_class_words_are_no_focus_terms() -> None:
     assert content_words("after the wait, should I just make a brand new account?") == {
         "wait", "brand", "new", "account"
     }
+
+
+def test_words_that_say_what_kind_of_fact_is_asked_are_no_focus_terms() -> None:
+    # "If you cancel your plan, your organization will be downgraded" says no "happen"; "within 3
+    # business hours" no "fast": as focus terms they counted against the right answer.
+    assert analyse("if I cancel my paid plan, what happens to my organization?").focus == {
+        "cancel", "paid", "plan", "organization"
+    }
+    assert analyse("how fast will you reply?").focus == {"reply"}
+    assert analyse("what time does the store close?").focus == {"stor", "clos"}
+    assert analyse("how old do I have to be to open an account?").focus == {"open", "account"}

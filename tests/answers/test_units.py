@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from earpiece.core.answers.selector import shared_selector
-from earpiece.core.answers.units import candidates, incomplete, sentences, speak_row
+from earpiece.core.answers.question import analyse
+from earpiece.core.answers.selector import eligible, shared_selector
+from earpiece.core.answers.units import Candidate, candidates, incomplete, sentences, speak_row
 from earpiece.core.interfaces import Passage, UnitKind
 
 
@@ -87,3 +88,17 @@ def test_a_yes_or_no_answer_that_points_back_is_chosen_over_the_sentence_before(
     asked = "can I just buy the Cadillac Summit Road reservation when I get to the park?"
     best = shared_selector().select(asked, [acadia]).best
     assert best is not None and "only sold online" in best.candidate.spoken
+
+
+def test_a_pronoun_standing_for_what_the_candidate_does_not_say_is_not_spoken() -> None:
+    """"This will take you back to the Login.gov website." (a step after "click Delete") was spoken
+    for "can I get my deleted account back?". An FAQ's answer has its question to stand for."""
+    asked = analyse("can I get my deleted account back?")
+    step = Passage("This will take you back to the Login.gov website.", "delete.html",
+                   heading="Delete your account", kind=UnitKind.LIST)
+    faq = Passage("It is permanent: a deleted account cannot be restored.", "faq.txt",
+                  heading="Can I undo deleting my account?", kind=UnitKind.FAQ)
+    statement = Passage("This account page lets you delete your account.", "delete.html")
+    assert not eligible(asked, Candidate(step.text, step.heading, step))
+    assert eligible(asked, Candidate(faq.text, faq.heading, faq))
+    assert eligible(asked, Candidate(statement.text, "", statement))  # "this" names its noun
