@@ -8,9 +8,8 @@ spelling-to-sound step (pure Python with lazily built parts) runs under a lock o
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,13 @@ from hibari.voices import VOICES, voice_path  # type: ignore[import-untyped]
 
 from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_quiet
 from earpiece.core.settings import TtsSettings
-from earpiece.core.tts.onnx_voice import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, voice_session_options
+from earpiece.core.tts.onnx_voice import (
+    LEAD_FLOOR_DBFS,
+    LEAD_KEPT_MS,
+    VOLUME,
+    LocalVoice,
+    voice_session_options,
+)
 
 TAIL_KEPT_MS = 150.0  # quiet kept after a sentence's last sound (hibari pads ~470 ms; Piper ~130)
 BUNDLED_VOICES = tuple(name for name, voice in VOICES.items() if voice.get("bundled"))
@@ -81,8 +86,8 @@ def hibari_pcm16k(tts: Hibari, text: str, speaking_rate: float = 1.0) -> Iterato
         yield _sentence_pcm16k(tts.from_ids(tts.ids(sentence), speaking_rate, rng))
 
 
-class HibariTextToSpeech:
-    """`TextToSpeech` with hibari's bundled voice; each sentence is synthesized in a worker thread."""
+class HibariTextToSpeech(LocalVoice[Hibari]):
+    """`TextToSpeech` with hibari's bundled voice."""
 
     name = "hibari"
 
@@ -92,17 +97,10 @@ class HibariTextToSpeech:
                 f"tts.speaking_rate must be between 0.5 and 2.0 for hibari, got {settings.speaking_rate}"
             )
         check_voice(settings.hibari_voice)
-        self._settings = settings
-        self._model = model
+        super().__init__(settings, model=model)
 
-    async def load(self) -> Hibari:
-        """Load and warm the voice now (otherwise the first sentence pays ~0.7 s for it)."""
-        if self._model is None:
-            self._model = await asyncio.to_thread(load_hibari, self._settings)
-        return self._model
+    def _load(self, settings: TtsSettings) -> Hibari:
+        return load_hibari(settings)
 
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
-        model = await self.load()
-        chunks = hibari_pcm16k(model, text, self._settings.speaking_rate)
-        while (pcm := await asyncio.to_thread(next, chunks, None)) is not None:
-            yield pcm
+    def _chunks(self, model: Hibari, text: str) -> Iterator[bytes]:
+        return hibari_pcm16k(model, text, self._settings.speaking_rate)

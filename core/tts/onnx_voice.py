@@ -3,7 +3,13 @@ output, so a reply sounds equally loud and starts equally soon whichever voice s
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Generic, TypeVar
+
 import onnxruntime
+
+from earpiece.core.settings import TtsSettings
 
 VOLUME = 0.9  # each sentence's peak; headroom for the resampler
 LEAD_FLOOR_DBFS = -50.0  # a reply's audio starts this loud ...
@@ -24,3 +30,35 @@ def voice_session_options() -> onnxruntime.SessionOptions:
     options.intra_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
+
+
+ModelT = TypeVar("ModelT")
+
+
+class LocalVoice(Generic[ModelT]):
+    """A `TextToSpeech` over a model loaded once per process (`_load`), each sentence synthesized in a
+    worker thread (`_chunks`) so the event loop and the other calls go on meanwhile."""
+
+    name: str
+
+    def __init__(self, settings: TtsSettings, *, model: ModelT | None = None) -> None:
+        self._settings = settings
+        self._model = model
+
+    def _load(self, settings: TtsSettings) -> ModelT:
+        raise NotImplementedError
+
+    def _chunks(self, model: ModelT, text: str) -> Iterator[bytes]:
+        """Synchronously: 16 kHz mono PCM16, one chunk per sentence the voice sees."""
+        raise NotImplementedError
+
+    async def load(self) -> ModelT:
+        """Load the voice now (otherwise the first sentence pays for it)."""
+        if self._model is None:
+            self._model = await asyncio.to_thread(self._load, self._settings)
+        return self._model
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        chunks = self._chunks(await self.load(), text)
+        while (pcm := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield pcm

@@ -7,10 +7,9 @@ so concurrent synthesis from several worker threads is safe without a lock of ou
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import onnxruntime
@@ -19,7 +18,13 @@ from piper import PiperConfig, PiperVoice, SynthesisConfig
 from earpiece.core.audio.pcm import float_to_pcm16, to_mono_16k, trim_leading_quiet
 from earpiece.core.models import piper_voice
 from earpiece.core.settings import TtsSettings
-from earpiece.core.tts.onnx_voice import LEAD_FLOOR_DBFS, LEAD_KEPT_MS, VOLUME, voice_session_options
+from earpiece.core.tts.onnx_voice import (
+    LEAD_FLOOR_DBFS,
+    LEAD_KEPT_MS,
+    VOLUME,
+    LocalVoice,
+    voice_session_options,
+)
 
 _voices: dict[Path, PiperVoice] = {}
 _voices_lock = threading.Lock()
@@ -55,28 +60,22 @@ def piper_pcm16k(
         yield float_to_pcm16(to_mono_16k(chunk.audio_float_array, chunk.sample_rate))
 
 
-class PiperTextToSpeech:
-    """`TextToSpeech` with Piper; each sentence is synthesized in a worker thread."""
+class PiperTextToSpeech(LocalVoice[PiperVoice]):
+    """`TextToSpeech` with Piper."""
 
     name = "piper"
 
     def __init__(self, settings: TtsSettings, *, voice: PiperVoice | None = None) -> None:
         if settings.speaking_rate <= 0:
             raise ValueError(f"tts.speaking_rate must be positive, got {settings.speaking_rate}")
-        self._settings = settings
-        self._voice = voice
+        super().__init__(settings, model=voice)
 
-    async def load(self) -> PiperVoice:
-        """Load the voice now (otherwise the first sentence pays for it)."""
-        if self._voice is None:
-            self._voice = await asyncio.to_thread(load_piper_voice, self._settings)
-        return self._voice
+    def _load(self, settings: TtsSettings) -> PiperVoice:
+        return load_piper_voice(settings)
 
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
-        voice = await self.load()
-        chunks = piper_pcm16k(voice, text, self._settings.speaking_rate)
-        first = True
-        while (pcm := await asyncio.to_thread(next, chunks, None)) is not None:
-            # Piper starts each text with ~40 ms of near-silence (-90 dBFS): the caller would wait for it
-            yield trim_leading_quiet(pcm, LEAD_FLOOR_DBFS, LEAD_KEPT_MS) if first else pcm
-            first = False
+    def _chunks(self, model: PiperVoice, text: str) -> Iterator[bytes]:
+        chunks = piper_pcm16k(model, text, self._settings.speaking_rate)
+        # Piper starts each text with ~40 ms of near-silence (-90 dBFS): the caller would wait for it
+        if (first := next(chunks, None)) is not None:
+            yield trim_leading_quiet(first, LEAD_FLOOR_DBFS, LEAD_KEPT_MS)
+            yield from chunks

@@ -43,4 +43,4 @@ def test_warm_up_loads_the_first_local_voice_and_leaves_the_fallback_voice_unloa
     assert isinstance(hibari, HibariTextToSpeech) and isinstance(piper, PiperTextToSpeech)
     asyncio.run(warm_up(stack))
     assert hibari._model is not None
-    assert piper._voice is None
+    assert piper._model is None
