@@ -40,7 +40,8 @@ VOICE_TO_VOICE = (
     "figure (first reply audio handed to the call) starts at the agent's own end of speech"
 )
 DUMPS_ONLY = (
-    f"from the dumps (no root, so no packet times): {DUMPS}; both dumps counted from their first frame. "
+    f"from the dumps (no packet times: no root, or --no-wire): {DUMPS}; both dumps counted from their "
+    "first frame. "
     "This is off by the offset between the two streams' first packets, unmeasured here (runs as root on "
     "2026-12-02 found the dumps reading 5-30 ms low)"
 )
