@@ -26,6 +26,9 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\(\s*[^)\s]*\s*\)")  # "( /pricing/)": a temp
 _QA_LABEL = re.compile(r"(?i)^\s*(?:q|question|a|answer)\s*[:.-]\s*")
 _ROW_CELL = re.compile(r"\s*;\s*(?=[^;:]{1,60}:)")
 MAX_SPOKEN_WORDS = 45
+# A list's lead-in this short is a name (a plan, a park, an office) the item is said with: "Standard:
+# Brand Zulip with your logo." answers "which plan...?"; a longer one is a sentence and is left out.
+NAME_HEADING_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,8 @@ def candidates(passage: Passage) -> list[Candidate]:
         return [Candidate(speak_row(passage.text, heading), heading, passage)]
     if passage.kind is UnitKind.LIST:
         item = strip_markup(passage.text).rstrip(".")
-        spoken = f"{item}." if len(item.split()) >= 5 or not heading else f"{heading.rstrip(':')}: {item}."
+        named = heading and (len(item.split()) < 5 or len(heading.split()) <= NAME_HEADING_WORDS)
+        spoken = f"{heading.rstrip(':')}: {item}." if named else f"{item}."
         # A procedure (or a long item) is said from its start, or one of its sentences alone.
         steps = sentences(passage.text)
         alone = [Candidate(_clip(s), heading, passage, step=True) for s in steps] if len(steps) > 1 else []

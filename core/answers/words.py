@@ -25,6 +25,12 @@ STOPWORDS = frozenset(
         "after", "before", "during", "until", "through", "off", "over", "under", "again", "now", "only",
         "own", "instead", "each", "every", "other", "another", "such", "same", "both", "more", "most",
         "less", "even", "ever", "everywhere", "anywhere", "somewhere", "someone", "everyone", "everything",
+        # Light verbs, time deixis, frequency and degree adverbs: how a caller tells their story, not
+        # what it is about ("I went to the post office yesterday, when do I get my result?"; "if the
+        # whole platform goes down...").
+        "went", "goes", "gone", "come", "comes", "came", "gets", "getting", "made", "makes", "let", "lets",
+        "put", "puts", "yesterday", "recently", "already", "yet", "usually", "normally", "generally",
+        "typically", "currently", "whole", "entire",
     )
 )
 # Words callers use for what pages name otherwise: compared as one term. Only true synonyms in a

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
 from earpiece.core.answers.selector import (
@@ -267,16 +268,19 @@ class Answerer:
         """A model sentence taken from a candidate (a sentence in words of its own is left to the
         fact check) that the selector rated low, or cut from the middle of one.
 
-        Rated low: neither the best candidate nor one the offline responder would speak (at or above
-        the threshold). On dev the stand-in's wrong answers were such sentences ("is the in-person
-        check only in some states?": "Login only accepts a driver's license...", the third candidate
-        at 0.64)."""
+        Rated low: not the best candidate, and either not one the offline responder would speak (at
+        or above the threshold) or without the kind of fact asked for. On dev the stand-in's wrong
+        answers were such sentences ("is the in-person check only in some states?": "Login only
+        accepts a driver's license...", the third candidate at 0.64; "what if the metal detector goes
+        off?": "You will be screened by a walk-through metal detector.", no outcome of a condition)."""
         selection = answer.selection
         source = selection.source_of(sentence) if selection else None
         if source is None or selection is None:
             return False
-        low = source is not selection.best and source.confidence < self.selector.model.threshold
-        return low or _cut_short(source, sentence)
+        kind = selection.question.answer_type
+        off_kind = kind is not AnswerType.OTHER and not has_evidence(kind, source.candidate.spoken)
+        low = source.confidence < self.selector.model.threshold or off_kind
+        return (source is not selection.best and low) or _cut_short(source, sentence)
 
     def _decline(self, answer: Answer, provider: str) -> str:
         answer.provider = provider
@@ -308,11 +312,14 @@ def _says_nothing(sentence: str, headings: set[str]) -> bool:
 def _cut_short(source: Scored, sentence: str) -> bool:
     """A model sentence that is the end of its source candidate without its beginning ("passport book
     to verify in person at the Post Office.", cut from "...you cannot currently use a U.S. passport
-    book to verify in person at the Post Office." at "U.S."): what it leaves out can turn it around."""
-    if not sentence[:1].islower():
-        return False
+    book to verify in person at the Post Office." at "U.S."; "Brand Zulip with your logo." without
+    the "Standard:" it was listed under): what it leaves out can turn it around."""
     said, whole = _bare(sentence), _bare(source.candidate.spoken)
-    return said in whole and not whole.startswith(said)
+    if said not in whole or whole.startswith(said):
+        return False
+    parts = source.candidate.spoken.split(":")
+    after_label = any(_bare(":".join(parts[i:])) == said for i in range(1, len(parts)))
+    return sentence[:1].islower() or after_label
 
 
 async def _sentences(stream: AsyncIterator[str], answer: Answer, started: float) -> AsyncIterator[str]:

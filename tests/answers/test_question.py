@@ -269,3 +269,12 @@ def test_words_that_say_what_kind_of_fact_is_asked_are_no_focus_terms() -> None:
     assert analyse("how fast will you reply?").focus == {"reply"}
     assert analyse("what time does the store close?").focus == {"stor", "clos"}
     assert analyse("how old do I have to be to open an account?").focus == {"open", "account"}
+
+
+def test_how_a_caller_tells_their_story_is_no_focus_term() -> None:
+    # "went" and "yesterday" held by no unit weighed most and sank "You'll get an email within 24
+    # hours of visiting a Post Office"; "goes" and "whole" the outage answer.
+    assert content_words("I went to the post office yesterday, when do I get my result?") == {
+        "post", "offic", "result"
+    }
+    assert content_words("if the whole platform goes down") == {"platform", "down"}

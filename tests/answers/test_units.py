@@ -102,3 +102,13 @@ def test_a_pronoun_standing_for_what_the_candidate_does_not_say_is_not_spoken() 
     assert not eligible(asked, Candidate(step.text, step.heading, step))
     assert eligible(asked, Candidate(faq.text, faq.heading, faq))
     assert eligible(asked, Candidate(statement.text, "", statement))  # "this" names its noun
+
+
+def test_a_list_item_under_a_name_is_said_with_that_name() -> None:
+    """"which plan lets us put our logo on?": the item alone ("Brand Zulip with your logo.") does not
+    say which plan; the heading it is listed under does. A long lead-in is no name and is left out."""
+    feature = Passage("Brand Zulip with your logo", "pricing.html", heading="Standard", kind=UnitKind.LIST)
+    assert candidates(feature)[0].spoken == "Standard: Brand Zulip with your logo."
+    step = Passage("Click Cancel plan at the bottom of the page", "billing.html",
+                   heading="To cancel your paid plan", kind=UnitKind.LIST)
+    assert candidates(step)[0].spoken == "Click Cancel plan at the bottom of the page."
