@@ -51,6 +51,7 @@ L2 = 1.0
 NEWTON_STEPS = 25
 MIN_DECLINED = 1.0
 LLM_KEEP = 0.95
+WEIGHT_PLACES = 4  # as `AnswerModel.to_json` writes them
 
 
 @dataclass
@@ -94,6 +95,21 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
         hessian = (design * (sample * p * (1 - p))[:, None]).T @ design + penalty
         beta -= np.linalg.solve(hessian, gradient)
     return beta[:-1], float(beta[-1])
+
+
+def fitted(
+    examples: Sequence[Example], precision: float, min_coverage: float
+) -> tuple[AnswerModel, list[str]]:
+    """The model fitted on `examples` and its thresholds (with the sweep's rows), chosen for the
+    weights as the model file stores them (`AnswerModel.to_json` rounds them): with unrounded
+    weights an unanswerable question a hair under a right one was declined in the fit and spoken by
+    the file written."""
+    x = np.array([s.features for ex in examples for s in ex.scored])
+    y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
+    w, b = fit(x, y)
+    stored = AnswerModel(tuple(round(float(v), WEIGHT_PLACES) for v in w), round(b, WEIGHT_PLACES), 0.5, 0.5)
+    threshold, llm_threshold, rows = choose(list(examples), stored, precision, min_coverage)
+    return AnswerModel(stored.weights, stored.bias, threshold, llm_threshold), rows
 
 
 def choose(
@@ -149,22 +165,18 @@ def main() -> None:
     selector = Selector(AnswerModel((0.0,) * len(FEATURES), 0.0, 0.5, 0.5), embed=embedder.embed)
     with labelled_store(embedder) as store:
         examples = asyncio.run(collect(store, cases, selector))
-    x = np.array([s.features for ex in examples for s in ex.scored])
-    y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
-    w, b = fit(x, y)
-    fitted = AnswerModel(tuple(float(v) for v in w), b, 0.5, 0.5)
-    threshold, llm_threshold, rows = choose(examples, fitted, args.precision, args.min_coverage)
+    model, rows = fitted(examples, args.precision, args.min_coverage)
     print("\n".join(rows if args.verbose else rows[-1:]))
-    model = AnswerModel(fitted.weights, fitted.bias, threshold, llm_threshold)
     model_path().write_text(model.to_json(
-        trained_on=f"tests/data/answers dev split: {len(cases)} questions, {len(y)} candidates, "
-                   f"{int(y.sum())} right",
+        trained_on=f"tests/data/answers dev split: {len(cases)} questions, "
+                   f"{sum(len(ex.scored) for ex in examples)} candidates, "
+                   f"{sum(sum(ex.labels()) for ex in examples)} right",
         precision_target=args.precision,
         min_coverage=args.min_coverage,
         made_by="python -m bench.answers.calibrate",
     ))
-    print(dict(zip(FEATURES, model.weights, strict=True)), "bias", round(b, 3))
-    print(f"threshold {threshold:.3f}  llm_threshold {llm_threshold:.3f}  -> {model_path()}")
+    print(dict(zip(FEATURES, model.weights, strict=True)), "bias", model.bias)
+    print(f"threshold {model.threshold:.3f}  llm_threshold {model.llm_threshold:.3f}  -> {model_path()}")
 
 
 if __name__ == "__main__":

@@ -17,24 +17,13 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 
-import numpy as np
-
-from bench.answers.calibrate import Example, choose, collect, fit
+from bench.answers.calibrate import Example, collect, fitted
 from bench.answers.cases import load
 from bench.answers.evaluate import labelled_store
 from earpiece.core.answers.model import FEATURES, AnswerModel, default_model, model_path
 from earpiece.core.answers.selector import Selector
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
-
-
-def fitted(examples: Sequence[Example], precision: float, min_coverage: float) -> AnswerModel:
-    x = np.array([s.features for ex in examples for s in ex.scored])
-    y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
-    w, b = fit(x, y)
-    model = AnswerModel(tuple(float(v) for v in w), b, 0.5, 0.5)
-    threshold, llm_threshold, _ = choose(list(examples), model, precision, min_coverage)
-    return AnswerModel(model.weights, b, threshold, llm_threshold)
 
 
 def score(examples: Sequence[Example], model: AnswerModel, wrong: list[str] | None = None) -> dict[str, int]:
@@ -80,7 +69,7 @@ def main() -> None:
         examples = asyncio.run(collect(store, load("dev"), selector))
     total = dict.fromkeys(("answerable", "unanswerable", "spoken", "right", "declined_unanswerable"), 0)
     for org in sorted({ex.case.org for ex in examples}):
-        model = fitted([ex for ex in examples if ex.case.org != org], args.precision, args.min_coverage)
+        model, _ = fitted([ex for ex in examples if ex.case.org != org], args.precision, args.min_coverage)
         wrong: list[str] = []
         counts = score([ex for ex in examples if ex.case.org == org], model, wrong)
         total = {k: total[k] + counts[k] for k in total}
@@ -88,7 +77,8 @@ def main() -> None:
         if args.show_wrong:
             print("".join(f"   WRONG {w}\n" for w in wrong), end="")
     print(f"{'left out':10} {figures(total)}")
-    print(f"{'in-sample':10} {figures(score(examples, fitted(examples, args.precision, args.min_coverage)))}")
+    in_sample, _ = fitted(examples, args.precision, args.min_coverage)
+    print(f"{'in-sample':10} {figures(score(examples, in_sample))}")
     try:
         print(f"{'committed':10} {figures(score(examples, default_model()))}  ({model_path().name})")
     except ValueError as exc:  # the features changed since it was fitted
