@@ -11,7 +11,7 @@ import pjsua2 as pj
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME, FRAME_MS, SAMPLE_RATE
 from earpiece.sip.call_audio import SILENCE, AudioChannel
-from earpiece.sip.clock_priority import CLOCK
+from earpiece.sip.clock_thread import CLOCK
 from earpiece.sip.pcm_vector import vector_bytes
 
 log = logging.getLogger(__name__)

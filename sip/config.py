@@ -58,7 +58,7 @@ class EngineConfig:
     media_timeout_s: float | None = _SIP_DEFAULTS.media_timeout_s
     # Which INVITEs may open RTP sockets (rate limits per source and in all): see sip/admission.py.
     admission: AdmissionLimits = field(default_factory=AdmissionLimits)
-    clock_rt_priority: int = _SIP_DEFAULTS.clock_rt_priority  # sip/clock_priority.py; 0 = never ask
+    clock_rt_priority: int = _SIP_DEFAULTS.clock_rt_priority  # sip/clock_thread.py; 0 = never ask
     pjsip_log_level: int = 2  # 0-6; lines above it never reach Python logging
     history_path: Path | None = None  # None = data_dir()/call_history.jsonl
 

@@ -30,7 +30,7 @@ from earpiece.sip.account_table import AccountTable
 from earpiece.sip.call_audio import CallAudio
 from earpiece.sip.call_table import CallSummary, CallTable
 from earpiece.sip.calls import SipCall, call_op
-from earpiece.sip.clock_priority import CLOCK
+from earpiece.sip.clock_thread import CLOCK
 from earpiece.sip.codecs import codec_ids, set_codec_order
 from earpiece.sip.config import EngineConfig
 from earpiece.sip.connections import ConnectionCap

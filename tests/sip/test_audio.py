@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from earpiece.core.audio.frames import BYTES_PER_FRAME
-from earpiece.sip.clock_priority import CLOCK
+from earpiece.sip.clock_thread import CLOCK
 from earpiece.sip.engine import SipEngine
 from earpiece.sip.events import CallState, CallStateChanged
 from tests.peers.baresip import Baresip
@@ -208,6 +208,28 @@ def test_the_clock_thread_runs_at_real_time_priority_when_the_process_may(
     else:
         assert not CLOCK.realtime
         assert os.sched_getscheduler(CLOCK.thread_id) == os.SCHED_OTHER
+
+
+def test_the_clock_thread_keeps_one_python_thread_state_across_callbacks(
+    engine: SipEngine, registered: Register, events: EventLog, registrar: Kamailio
+) -> None:
+    """Without a kept thread state, each bridge callback ran in a new one (and mapped and unmapped a
+    frame stack for it): a thread-local value set in one callback would be gone in the next."""
+    registered("alice", auto_answer_s=0)
+    local = threading.local()
+    counts: list[int] = []
+
+    def count(_frame: object) -> None:
+        local.frames = getattr(local, "frames", 0) + 1
+        counts.append(local.frames)
+
+    with Baresip("bob", USERS["bob"], registrar) as bob:
+        call_id = call_from(bob, registrar, events)
+        remove = engine.call_audio(call_id).add_frame_listener(count)
+        assert wait_for(lambda: len(counts) >= 10, 5)
+        remove()
+        bob.command("hangup")
+    assert counts[-1] == len(counts), counts[:12]
 
 
 def _loud_frames(pcm: bytes, rate: int, frequency: float) -> int:
