@@ -170,7 +170,9 @@ def candidates(passage: Passage) -> list[Candidate]:
         return [Candidate(speak_row(passage.text, heading), heading, passage)]
     if passage.kind is UnitKind.LIST:
         item = strip_markup(passage.text).rstrip(".")
-        named = heading and (len(item.split()) < 5 or len(heading.split()) <= NAME_HEADING_WORDS)
+        # A question ("Who can apply?") is no name.
+        name = len(heading.split()) <= NAME_HEADING_WORDS and not heading.endswith("?")
+        named = heading and (len(item.split()) < 5 or name)
         spoken = f"{heading.rstrip(':')}: {item}." if named else f"{item}."
         # A procedure (or a long item) is said from its start, or one of its sentences alone.
         steps = sentences(passage.text)

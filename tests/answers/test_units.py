@@ -112,3 +112,6 @@ def test_a_list_item_under_a_name_is_said_with_that_name() -> None:
     step = Passage("Click Cancel plan at the bottom of the page", "billing.html",
                    heading="To cancel your paid plan", kind=UnitKind.LIST)
     assert candidates(step)[0].spoken == "Click Cancel plan at the bottom of the page."
+    asked = Passage("Schools and universities with a teaching plan", "pricing.html", heading="Who can apply?",
+                    kind=UnitKind.LIST)
+    assert candidates(asked)[0].spoken == "Schools and universities with a teaching plan."
