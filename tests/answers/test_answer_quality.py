@@ -33,6 +33,11 @@ from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 # figure was itself not clean (two bugs found on this split's wrong answers). Floors are about one
 # question under these. Rebuilding the store moves these by a question or two (approximate nearest
 # neighbours). The coverage goal (0.75) is far from reached.
+# Session 9 (one run after the dev work, threshold 0.724): unchanged, 0.936 (29 of 31) / 0.509 /
+# 0.929, while dev rose to 1.0 / 0.80 / 1.0 and left-one-organisation-out to 0.983 / 0.829 / 0.957
+# (kind words and story words out of the focus terms, a list item said with its short heading, no
+# candidate opening with a pronoun for something unsaid). LLM stand-in 0.936 / 0.509 / 0.929 (was
+# 0.938 / 0.526). Floors not changed.
 FLOORS = {"precision": 0.93, "coverage": 0.49, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
 # The LLM stand-in in front of the offline responder, same run: precision 0.968 (30 of 31), coverage
 # 0.526 (30 of 57), unanswerable declined 1.0, hostile safe 1.0 (was 0.853 / 0.509 before a model's
