@@ -4,6 +4,7 @@ output, so a reply sounds equally loud and starts equally soon whichever voice s
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
@@ -35,7 +36,7 @@ def voice_session_options() -> onnxruntime.SessionOptions:
 ModelT = TypeVar("ModelT")
 
 
-class LocalVoice(Generic[ModelT]):
+class LocalVoice(ABC, Generic[ModelT]):
     """A `TextToSpeech` over a model loaded once per process (`_load`), each sentence synthesized in a
     worker thread (`_chunks`) so the event loop and the other calls go on meanwhile."""
 
@@ -45,12 +46,12 @@ class LocalVoice(Generic[ModelT]):
         self._settings = settings
         self._model = model
 
-    def _load(self, settings: TtsSettings) -> ModelT:
-        raise NotImplementedError
+    @abstractmethod
+    def _load(self, settings: TtsSettings) -> ModelT: ...
 
+    @abstractmethod
     def _chunks(self, model: ModelT, text: str) -> Iterator[bytes]:
         """Synchronously: 16 kHz mono PCM16, one chunk per sentence the voice sees."""
-        raise NotImplementedError
 
     async def load(self) -> ModelT:
         """Load the voice now (otherwise the first sentence pays for it)."""
