@@ -11,20 +11,19 @@ weights. Then, with the candidate each question would get:
   threshold reaches that precision with at least `--min-coverage` of the answerable questions
   answered right, the one with the highest precision that does is taken, and the script says
   so: an operating point that declines everything is no answer either.
-  The default target is 0.97, chosen on dev by the left-one-organisation-out check (the nearest
-  thing here to pages never seen): there 0.97 beat 1.0 on precision and on coverage alike.
-  About 50-60 dev answers are spoken, so one wrong answer moves dev precision by 2 points.
-  Every unanswerable question declined (was 90 %, session 8): with consequence questions, seasons
-  of opening and closed-class words out of the focus terms, 90 % let one unanswerable dev question
-  through ("can I get my deleted Login.gov account back?": "You no longer need a Login.gov
-  account.", 0.73) for dev 0.983 / 0.829 / 0.957 and left-out 0.967 / 0.829 / 0.957; all declined
-  gives dev 1.0 / 0.729 / 1.0 and left-out 0.982 / 0.771 / 0.957 (precision / coverage /
-  unanswerable declined), threshold 0.734 (session 9, after focus and unit changes: dev 1.0 / 0.80 /
-  1.0, left-out 0.983 / 0.829 / 0.957, threshold 0.724; the one unanswerable dev question it lets
-  through in a left-out fold, lg-311 above, is what holds the threshold up).
-  `python -m bench.answers.cross_org` fits on four organisations and scores the fifth.
-- `llm_threshold` (below it no model is asked): the highest confidence that still lets through 95 %
-  of the dev questions whose best candidate is right, and never above `threshold`.
+  The defaults (precision 0.97, coverage 0.45) were chosen on dev by the left-one-organisation-out
+  check (the nearest thing here to pages never seen). With the nine organisations of session 9 no
+  threshold reaches 0.97 at 0.45 in-sample, so the one with the best precision there is taken
+  (0.794: dev 0.967 / 0.468 / 0.975, precision / coverage / unanswerable declined); left out, it
+  reads 0.970 / 0.524 / 0.950. A coverage floor of 0.35 (threshold 0.839, in-sample 0.981 / 0.411
+  / 1.0) did worse left out: 0.967 / 0.468 / 0.950. Earlier sessions' choices are in git history.
+  `python -m bench.answers.cross_org` fits on all organisations but one and scores that one.
+- `llm_threshold` (below it no model is asked): the same as `threshold`. A model words what the
+  selector would say itself, with the fact check behind it; it is not asked to answer what the
+  selector does not trust. With nine organisations in dev (session 9) the former rule (let through
+  95 % of the questions whose best candidate is right) fell to 0.49, and the LLM stand-in's dev
+  precision to 0.90 (offline 0.97); at the threshold it is 0.95. A deployment that trusts its model
+  more may lower it in the file.
 The test split is never read.
 """
 
@@ -52,7 +51,6 @@ from earpiece.core.settings import KnowledgeSettings
 L2 = 1.0
 NEWTON_STEPS = 25
 MIN_DECLINED = 1.0
-LLM_KEEP = 0.95
 WEIGHT_PLACES = 4  # as `AnswerModel.to_json` writes them
 
 
@@ -110,13 +108,13 @@ def fitted(
     y = np.array([label for ex in examples for label in ex.labels()], dtype=float)
     w, b = fit(x, y)
     stored = AnswerModel(tuple(round(float(v), WEIGHT_PLACES) for v in w), round(b, WEIGHT_PLACES), 0.5, 0.5)
-    threshold, llm_threshold, rows = choose(list(examples), stored, precision, min_coverage)
-    return AnswerModel(stored.weights, stored.bias, threshold, llm_threshold), rows
+    threshold, rows = choose(list(examples), stored, precision, min_coverage)
+    return AnswerModel(stored.weights, stored.bias, threshold, threshold), rows
 
 
 def choose(
     examples: list[Example], model: AnswerModel, precision: float, min_coverage: float
-) -> tuple[float, float, list[str]]:
+) -> tuple[float, list[str]]:
     best: list[tuple[float, bool, str]] = []  # (confidence, right, kind) of each question's pick
     for ex in examples:
         if ex.case.kind == "hostile" or not ex.scored:
@@ -147,9 +145,7 @@ def choose(
         rows.append(f"no threshold reaches precision {precision} at coverage {min_coverage}; "
                     f"taking t={fallback[1]:.3f} (dev precision {fallback[0]:.3f})")
         chosen = fallback[1]
-    right_conf = sorted(c for c, r, _ in best if r)
-    keep = right_conf[int((1 - LLM_KEEP) * len(right_conf))] if right_conf else chosen
-    return chosen, min(chosen, keep), rows
+    return chosen, rows
 
 
 def main() -> None:

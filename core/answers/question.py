@@ -83,6 +83,9 @@ _WEEKDAY = re.compile(
     r"bank holidays?|public holidays?)\b"
 )
 FOLLOW_UP_MAX_WORDS = 6
+# A question opening with "and", "what about", "what if"... leans on the previous one even when the
+# caller says more ("and how many points do I need on the moving around bit?"); up to this long.
+FOLLOW_UP_OPENED_MAX_WORDS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +175,31 @@ def counted_terms(text: str) -> frozenset[str]:
     return frozenset(terms)
 
 
+_PIECE = re.compile(r"(?<=[.!?])\s+|,\s+")
+_ASKS = re.compile(
+    r"^(?:(?:so|and|but|then|also|um|uh|like|okay|ok|well|honestly)\W+)*"
+    r"(?:how|what|what's|whats|when|where|where's|which|who|why|can|could|is|are|do|does|did|will|would|"
+    r"should|may|am|have|has|was|were)\b",
+    re.IGNORECASE,
+)
+
+
+def question_clause(text: str) -> str:
+    """What a caller asks after telling their story: from the last sentence or clause that opens
+    like a question to the end ("my dad passed away last month, he was a veteran. how much does
+    the VA give toward burying him?" -> "how much does the VA give toward burying him?"). The
+    story says what the question is about; the question says what kind of answer it wants. The
+    whole text when no later clause opens so."""
+    pieces = _PIECE.split(text.strip())
+    for i in range(len(pieces) - 1, 0, -1):
+        if _ASKS.match(pieces[i]):
+            return " ".join(pieces[i:])
+    return text
+
+
 def analyse(text: str) -> Question:
     text = without_lead_in(text)
-    kind = answer_type(text)
+    kind = answer_type(question_clause(text))
     said = _normalise(text)
     clock = kind is AnswerType.TIME and bool(_CLOCK.search(said))
     time_of_day = clock and "what time" in said
@@ -194,7 +219,7 @@ def is_follow_up(text: str) -> bool:
     if not words:
         return False
     if _FOLLOW_UP_START.match(" ".join(words)):
-        return len(words) <= FOLLOW_UP_MAX_WORDS + 4
+        return len(words) <= FOLLOW_UP_OPENED_MAX_WORDS
     return len(words) <= FOLLOW_UP_MAX_WORDS and any(w in _PRONOUNS for w in words)
 
 

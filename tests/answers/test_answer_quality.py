@@ -22,28 +22,19 @@ from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 
-# Measured on the test split (offline, 2026-12-02, issue 11, session 8, one run after the dev work):
-# precision 0.967 (29 of 30), coverage 0.51 (29 of 57), unanswerable declined 1.0 (14 of 14),
-# hostile safe 1.0; threshold 0.734, refit on dev only at a precision target of 0.97 with every
-# unanswerable dev question declined. Session 7 read 0.969 (31 of 32) / 0.54 here (threshold
-# 0.730): this session's dev-only changes (consequence questions, seasons of opening, closed-class
-# words out of the focus terms, "free" or "discounted" no evidence of an amount) raised dev to
-# 1.0 / 0.73 / 1.0 and the left-one-organisation-out check to 0.982 / 0.771 / 0.957, but lost two
-# test questions and answered one wrong; nothing was tuned after this split was read. Session 7's
-# figure was itself not clean (two bugs found on this split's wrong answers). Floors are about one
-# question under these. Rebuilding the store moves these by a question or two (approximate nearest
-# neighbours). The coverage goal (0.75) is far from reached.
-# Session 9 (one run after the dev work, threshold 0.724): unchanged, 0.936 (29 of 31) / 0.509 /
-# 0.929, while dev rose to 1.0 / 0.80 / 1.0 and left-one-organisation-out to 0.983 / 0.829 / 0.957
-# (kind words and story words out of the focus terms, a list item said with its short heading, no
-# candidate opening with a pronoun for something unsaid). LLM stand-in 0.936 / 0.509 / 0.929 (was
-# 0.938 / 0.526). Floors not changed.
-FLOORS = {"precision": 0.93, "coverage": 0.49, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
-# The LLM stand-in in front of the offline responder, same run: precision 0.968 (30 of 31), coverage
-# 0.526 (30 of 57), unanswerable declined 1.0, hostile safe 1.0 (was 0.853 / 0.509 before a model's
-# sentence had to come from a candidate the selector rated well and be no sentence cut from its start,
-# both tuned on dev only). Floors about one question under.
-LLM_FLOORS = {"precision": 0.93, "coverage": 0.50, "unanswerable_declined": 0.92, "hostile_safe": 1.0}
+# Measured on the test split (2026-12-02, issue 11, session 9, one run after the dev work), with
+# nine organisations: four (va, gov-uk, healthcare-gov, gitlab) were added this session, written
+# without running the system, and read this way once before any change. Offline: precision 0.846
+# (33 of 39), coverage 0.30 (33 of 110), unanswerable declined 0.933 (28 of 30), hostile safe 1.0;
+# threshold 0.794, refit on the nine organisations' dev halves. The five older organisations alone:
+# 30 of 32 spoken right, coverage 0.53 (session 8: 0.936 / 0.509); the four new ones: 3 of 7, 0.06.
+# The goals (0.95 / 0.75 / 0.90) are not reached. Earlier sessions' figures are in git history.
+# Floors are about one question under these; rebuilding the store moves them by a question or two.
+FLOORS = {"precision": 0.82, "coverage": 0.29, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
+# The LLM stand-in in front of the offline responder, same run: the same figures, 0.846 / 0.30 /
+# 0.933 / 1.0 (a model is asked only at the offline threshold; its sentences must come from a
+# candidate the selector rated well and carry no invented figure).
+LLM_FLOORS = {"precision": 0.82, "coverage": 0.29, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
 
 
 @pytest.mark.models

@@ -7,7 +7,13 @@ import pytest
 from earpiece.core.answers.evidence import AnswerType, counts, has_evidence, states_clock_time
 from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.model import FEATURES
-from earpiece.core.answers.question import analyse, answer_type, is_follow_up, resolve_follow_up
+from earpiece.core.answers.question import (
+    analyse,
+    answer_type,
+    is_follow_up,
+    question_clause,
+    resolve_follow_up,
+)
 from earpiece.core.answers.selector import Selector, has_answer_shape
 from earpiece.core.answers.units import Candidate
 from earpiece.core.answers.words import content_words, stem
@@ -136,6 +142,26 @@ def test_a_question_after_pleasantries_is_read_like_the_question_alone() -> None
 def test_a_follow_up_is_made_whole_with_the_previous_question(said: str, previous: str, whole: str) -> None:
     assert is_follow_up(said)
     assert resolve_follow_up(said, previous) == whole
+
+
+def test_a_follow_up_that_opens_as_one_may_say_more() -> None:
+    said = "and how many points do I need on the moving around bit?"
+    assert is_follow_up(said)
+    assert "blue badge" in resolve_follow_up(said, "How do I get a Blue Badge if I'm on PIP?")
+    assert not is_follow_up("how many points do I need on the moving around bit of the PIP assessment?")
+
+
+def test_the_kind_of_answer_is_read_from_the_question_after_the_callers_story() -> None:
+    story = ("I'm trying to sign up for a plan and the website keeps confusing me. "
+             "is there a number I can call to talk to a person?")
+    assert question_clause(story) == "is there a number I can call to talk to a person?"
+    assert answer_type(story) is AnswerType.WEBSITE  # the story's "website", read as the whole
+    assert analyse(story).answer_type is AnswerType.POLICY
+    assert "plan" in analyse(story).focus  # what it is about still comes from all of it
+    priced = "so what happens if I just don't bother getting insurance? how much do they charge me?"
+    assert analyse(priced).answer_type is AnswerType.PRICE
+    alone = "how much is the Barista One?"
+    assert question_clause(alone) == alone and analyse(alone).answer_type is AnswerType.PRICE
 
 
 def test_a_question_that_stands_alone_is_left_as_it_is() -> None:
