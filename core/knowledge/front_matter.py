@@ -4,7 +4,8 @@ A Markdown file may open with a `---` block of YAML. Its `title` names the docum
 values can be facts ("description", "author", lists of "tags", a list of question/answer pairs) and
 become answer units: a value as a "Key: value" row, a list as items introduced by the key, a
 mapping with a question and an answer as a FAQ. Site machinery is not knowledge and is left out:
-layout, permalinks, redirects, navigation, ordering weights, CSS classes, yes/no switches, paths.
+layout, permalinks, redirects, navigation, ordering weights, CSS classes, yes/no switches, paths,
+search-engine copies of the title and description, links to other pages, audiences.
 
 Front matter that is not valid YAML is kept as plain text, with a warning naming the line.
 The YAML is read with `yaml.safe_load` (no objects built from tags); an alias that repeats a huge
@@ -36,13 +37,18 @@ from earpiece.core.knowledge.units import (
 
 _BLOCK = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _MACHINERY = re.compile(  # a word of a key that says the value is for the site, not the reader
-    r"(?:side|sub)?nav|layout|permalink|redirect|slugs?|alias(?:es)?|urls?|href|links?|menus?|weight|order|"
+    r"(?:side|sub)?nav|layout|permalink|redirect|slugs?|alias(?:es)?|urls?|href|menus?|weight|order|"
     r"parent|children|draft|published|template|class(?:es)?|colou?rs?|css|styles?|scripts?|images?|icons?|"
     r"thumbnail|toc|search|sitemap|lang|id|type|hide|hidden|sticky|date|lastmod|modified|sort|keywords?|"
-    r"tags?|categor(?:y|ies)|bg",
+    r"tags?|categor(?:y|ies)|bg|"
+    # For search engines and the CMS, or about other pages: "meta-title", "seo-keywords",
+    # "display_title", "concurrence", "relatedlinks" (another page's title and description),
+    # "audience", "target-population".
+    r"meta\w*|seo|display|concurrence|related\w*|\w*links?|audiences?|target",
     re.IGNORECASE,
 )
-_PATH = re.compile(r"^(?:[a-z]+:|/|#|\.{1,2}/)\S*$|^\S+/\S*$", re.IGNORECASE)
+# A path (a URL, a file) or a breadcrumb of a site's taxonomy ("Cost and Coverage>Dependent Coverage").
+_PATH = re.compile(r"^(?:[a-z]+:|/|#|\.{1,2}/)\S*$|^\S+/\S*$|^[^>]+(?:>[^>]+)+$", re.IGNORECASE)
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")  # "create-account": an identifier, not words
 _QUESTION_KEYS = ("question", "q", "title")
 _ANSWER_KEYS = ("answer", "a", "response")

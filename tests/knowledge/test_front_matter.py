@@ -61,6 +61,28 @@ def test_front_matter_facts_are_units_and_site_machinery_is_not(tmp_path: Path) 
     ]
 
 
+def test_search_engine_copies_links_to_other_pages_and_taxonomy_are_no_facts(tmp_path: Path) -> None:
+    # The shapes of real CMS front matter (VA.gov, HealthCare.gov): their values became candidates
+    # such as "..., concurrence incomplete." or "Cost and Coverage>Dependent Coverage.".
+    path = tmp_path / "flags.md"
+    path.write_text(
+        "---\ntitle: Request a Burial Flag\ndisplay_title: Burial Flags\n"
+        "meta-title: Can I get a burial flag\nseo-description: Burial flags for Veterans\n"
+        "concurrence: incomplete\naudience:\n  - individuals\ntarget-population: Young Adults\n"
+        "barrier: \"Cost and Coverage>Dependent Coverage\"\n"
+        "relatedlinks:\n  - header: Other Memorial Items\n  - title: Presidential Memorial Certificates\n"
+        "    description: Find out about a certificate signed by the president.\n"
+        "bite: You can get a flag if you are the next of kin.\n---\n\nBody text here.\n",
+        encoding="utf-8",
+    )
+    parsed = read_document(path)
+    text = " ".join(f"{b.heading} {b.text}" for b in parsed.blocks)
+    assert "Bite: You can get a flag if you are the next of kin." in text
+    for machinery in ("Burial Flags", "Can I get", "Veterans", "incomplete", "individuals", "Young Adults",
+                      "Dependent Coverage", "Other Memorial", "Presidential", "signed by"):
+        assert machinery not in text, machinery
+
+
 def test_a_question_title_does_not_swallow_the_facts_as_its_answer(tmp_path: Path) -> None:
     path = tmp_path / "who.md"
     path.write_text("---\ntitle: Who can use it?\nsummary: Any public library in the county.\n---\n\n"
