@@ -22,6 +22,7 @@ from typing import Any
 from bench.answers.cases import SPLITS, load
 from bench.answers.evaluate import (
     LIE_EVERY,
+    by_organisation,
     evaluate,
     labelled_store,
     llm_stand_in_responder,
@@ -58,6 +59,7 @@ def run(splits: list[str], show_misses: bool) -> dict[str, Any]:
                 figures, outcomes = evaluate(store, cases, responder)
                 figures["seconds"] = round(time.perf_counter() - started, 1)
                 results["runs"].append({"split": split, "responder": name, **figures,
+                                        "organisations": by_organisation(outcomes),
                                         "answers": [o.as_dict() for o in outcomes]})
                 print(f"{split:4} {name:13} " + "  ".join(f"{k}={figures[k]}" for k, _ in METRICS))
                 if show_misses:
@@ -86,6 +88,21 @@ def markdown(results: dict[str, Any]) -> str:
     for r in results["runs"]:
         cells = [str(r[k]) if r[k] is not None else "—" for k, _ in METRICS]
         lines.append(f"| {r['split']} | {r['responder']} | {r['questions']} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Per organisation (offline responder)",
+        "",
+        "| split | organisation | answerable | spoken | right | precision | coverage "
+        "| unanswerable declined |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["runs"]:
+        if r["responder"] != "offline":
+            continue
+        for org, f in r["organisations"].items():
+            cells = [str(f[k]) if f[k] is not None else "—" for k in
+                     ("answerable", "spoken", "right", "precision", "coverage", "unanswerable_declined")]
+            lines.append(f"| {r['split']} | {org} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -177,6 +177,13 @@ def score(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
 
 
+def by_organisation(outcomes: Sequence[Outcome]) -> dict[str, dict[str, Any]]:
+    """`score` of each organisation's questions: a set's figures can hide one organisation whose
+    pages the answers do not carry over to."""
+    orgs = sorted({o.case.org for o in outcomes})
+    return {org: score([o for o in outcomes if o.case.org == org]) for org in orgs}
+
+
 def offline_responder() -> FallbackResponder:
     return FallbackResponder([OfflineResponder(KnowledgeSettings().min_score)])
 
