@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.lead_in import without_lead_in
-from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, resolve_follow_up
+from earpiece.core.answers.question import FOLLOW_UP_MAX_WORDS, analyse, question_clause, resolve_follow_up
 from earpiece.core.answers.selector import (
     STRICT_TYPES,
     DocumentWords,
@@ -52,6 +52,11 @@ MIN_UNITS = 6
 # sentence with the number is often less like the question than its neighbours are.
 DEEP_UNITS = 20
 TYPED_EXTRA = 4
+# A question after the caller's story ("my dad passed away last month, he was a veteran. how much
+# does the VA give toward burying him?") is searched alone as well when it has this many words; a
+# shorter one ("how much is it?") says too little alone. Dev, nine organisations, left out: 0.970 /
+# 0.524 precision / coverage with it, 0.955 / 0.508 without.
+CLAUSE_MIN_WORDS = 5
 FOLLOW_UP_CHAIN = 6  # history turns (three exchanges) a follow-up may lean on
 OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
 EXTRACTIVE_PROVIDER = "extractive"  # the model gave nothing to speak: the selector's answer
@@ -154,7 +159,17 @@ class Answerer:
             return []
         asked = analyse(query)
         deep = asked.answer_type in STRICT_TYPES
-        found = await self.retriever.search(query, max(DEEP_UNITS, self.top_k) if deep else self.top_k)
+        k = max(DEEP_UNITS, self.top_k) if deep else self.top_k
+        found = await self.retriever.search(query, k)
+        clause = question_clause(query)
+        if clause != query and len(clause.split()) >= CLAUSE_MIN_WORDS:
+            # The caller's story blurs what the whole text is like: the question alone is searched
+            # too, and each unit keeps the better of its two scores.
+            best = {_unit_key(p): p for p in found}
+            for p in await self.retriever.search(clause, k):
+                if _unit_key(p) not in best or p.score > best[_unit_key(p)].score:
+                    best[_unit_key(p)] = p
+            found = sorted(best.values(), key=lambda p: -p.score)[:k]
         found = [p for p in found if p.score >= self.min_score]
         if not deep:
             return found
@@ -297,6 +312,10 @@ class Answerer:
         answer.provider = EXTRACTIVE_PROVIDER
         answer.sentences.append(best.candidate.spoken)
         return best.candidate.spoken
+
+
+def _unit_key(passage: Passage) -> str:
+    return passage.chunk_id or f"{passage.source}\0{passage.text}"
 
 
 def _bare(text: str) -> str:

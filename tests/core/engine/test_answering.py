@@ -296,3 +296,21 @@ def test_a_knowledge_base_that_cannot_be_searched_is_apologised_for() -> None:
 
     answer = asyncio.run(run())
     assert answer.text == SORRY_REPLY and "does not answer" in answer.error
+
+
+def test_the_question_after_a_callers_story_is_searched_alone_as_well() -> None:
+    # The story's words match the delivery passage; the question alone matches the hours passage
+    # better than the whole text does, and that better score is the one kept.
+    retriever = WordRetriever(list(KNOWLEDGE))
+    answerer = Answerer(OfflineResponder(0.0), retriever, min_score=0.0)
+    said = "my delivery took five working days last time, when do you open on Saturday?"
+    retrieval = asyncio.run(answerer.retrieve(said))
+    assert retriever.searches == [said, "when do you open on Saturday?"]
+    hours = next(p for p in retrieval.passages if p.source == "hours.md")
+    whole = next(p for p in asyncio.run(retriever.search(said, 6)) if p.source == "hours.md")
+    assert hours is retrieval.passages[0] and hours.score > whole.score
+    assert len(retrieval.passages) == len({p.source for p in retrieval.passages})  # each unit once
+    short = "my delivery took five working days, how much is it?"  # too short to search alone
+    retriever.searches.clear()
+    asyncio.run(answerer.retrieve(short))
+    assert retriever.searches == [short]
