@@ -3,7 +3,7 @@ it reached when calibrated (bench/results/answers.md has the figures). Tuning ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from bench.answers.evaluate import (
     offline_responder,
     right,
 )
+from earpiece.core.knowledge import KnowledgeStore
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
@@ -37,20 +38,22 @@ FLOORS = {"precision": 0.83, "coverage": 0.27, "unanswerable_declined": 0.90, "h
 LLM_FLOORS = {"precision": 0.83, "coverage": 0.27, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
 
 
+@pytest.fixture(scope="module")
+def store() -> Iterator[KnowledgeStore]:
+    """The labelled documents, ingested once for both responders."""
+    with labelled_store(MiniLmEmbedder.from_settings(KnowledgeSettings())) as built:
+        yield built
+
+
 @pytest.mark.models
-def test_offline_answers_on_the_test_split_stay_above_their_floors() -> None:
-    embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
-    with labelled_store(embedder) as store:
-        figures, outcomes = evaluate(store, load("test"), offline_responder())
+def test_offline_answers_on_the_test_split_stay_above_their_floors(store: KnowledgeStore) -> None:
+    figures, outcomes = evaluate(store, load("test"), offline_responder())
     _above(FLOORS, figures, outcomes)
 
 
 @pytest.mark.models
-def test_llm_stand_in_answers_on_the_test_split_stay_above_their_floors() -> None:
-    embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
-    with labelled_store(embedder) as store, fake_openai_server(
-        FakeConfig(mode=Mode.GROUNDED, lie_every=LIE_EVERY)
-    ) as server:
+def test_llm_stand_in_answers_on_the_test_split_stay_above_their_floors(store: KnowledgeStore) -> None:
+    with fake_openai_server(FakeConfig(mode=Mode.GROUNDED, lie_every=LIE_EVERY)) as server:
         figures, outcomes = evaluate(store, load("test"), llm_stand_in_responder(server.openai_base_url))
     _above(LLM_FLOORS, figures, outcomes)
 
