@@ -165,11 +165,10 @@ class Answerer:
         if clause != query and len(clause.split()) >= CLAUSE_MIN_WORDS:
             # The caller's story blurs what the whole text is like: the question alone is searched
             # too, and each unit keeps the better of its two scores.
-            best = {_unit_key(p): p for p in found}
-            for p in await self.retriever.search(clause, k):
-                if _unit_key(p) not in best or p.score > best[_unit_key(p)].score:
-                    best[_unit_key(p)] = p
-            found = sorted(best.values(), key=lambda p: -p.score)[:k]
+            best: dict[str, Passage] = {}
+            for p in sorted([*found, *await self.retriever.search(clause, k)], key=lambda p: -p.score):
+                best.setdefault(_unit_key(p), p)
+            found = list(best.values())[:k]
         found = [p for p in found if p.score >= self.min_score]
         if not deep:
             return found

@@ -31,3 +31,18 @@ def test_the_threshold_is_chosen_for_the_weights_the_model_file_stores(tmp_path:
     path = tmp_path / "selector.json"
     path.write_text(model.to_json())
     assert AnswerModel.from_file(path) == model
+
+
+
+def test_a_model_is_asked_only_where_the_offline_responder_would_speak() -> None:
+    """The LLM threshold is the offline threshold, even with a right answer rated far below it
+    (the rule before let a model answer from 95 % of the right answers' confidences down)."""
+    width = len(FEATURES)
+    examples = [_example(n, "answerable", (v,) * width, "It is $5.")
+                for n, v in enumerate((0.05, 0.6, 0.7, 0.8, 0.9, 1.0))]
+    examples += [_example(10 + n, "answerable", (0.3,) * width, "It is free.") for n in range(3)]
+    examples += [_example(20 + n, "unanswerable", (0.4,) * width, "It is free.") for n in range(2)]
+    model, _ = fitted(examples, 0.97, 0.0)
+    low = model.confidence(examples[0].scored[0].features)
+    assert low < model.threshold < 1.0
+    assert model.llm_threshold == model.threshold
