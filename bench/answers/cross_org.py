@@ -17,7 +17,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 
-from bench.answers.calibrate import Example, collect, fitted
+from bench.answers.calibrate import MIN_COVERAGE, PRECISION, Example, collect, fitted
 from bench.answers.cases import load
 from bench.answers.evaluate import labelled_store
 from earpiece.core.answers.model import FEATURES, AnswerModel, default_model, model_path
@@ -59,8 +59,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--precision", type=float, default=0.97)  # calibrate's default
-    parser.add_argument("--min-coverage", type=float, default=0.45)
+    parser.add_argument("--precision", type=float, default=PRECISION)
+    parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE)
     parser.add_argument("--show-wrong", action="store_true", help="list the wrong answers of each fold")
     args = parser.parse_args()
     embedder = MiniLmEmbedder.from_settings(KnowledgeSettings())
