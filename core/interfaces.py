@@ -107,3 +107,8 @@ class Retriever(Protocol):
         said can be on a retrieved document's page though no retrieved unit holds it. Empty for a
         retriever that cannot tell."""
         ...
+
+    async def coded(self, query: str) -> list[Passage]:
+        """The units holding a code the query names ("error code E4"), best first: a search by
+        meaning does not tell codes apart. Empty for a retriever that cannot tell."""
+        ...

@@ -57,6 +57,7 @@ TYPED_EXTRA = 4
 # shorter one ("how much is it?") says too little alone. Dev, nine organisations, left out: 0.970 /
 # 0.524 precision / coverage with it, 0.955 / 0.508 without.
 CLAUSE_MIN_WORDS = 5
+CODED_UNITS = 2  # units holding a code the caller named, added below `min_score` (see `codes`)
 FOLLOW_UP_CHAIN = 6  # history turns (three exchanges) a follow-up may lean on
 OFF_TYPE_MAX = 2  # model sentences held back waiting for the kind of fact asked for
 EXTRACTIVE_PROVIDER = "extractive"  # the model gave nothing to speak: the selector's answer
@@ -170,10 +171,13 @@ class Answerer:
                 best.setdefault(_unit_key(p), p)
             found = list(best.values())[:k]
         found = [p for p in found if p.score >= self.min_score]
-        if not deep:
-            return found
-        typed = [p for p in found[self.top_k :] if any(eligible(asked, c) for c in candidates(p))]
-        return found[: self.top_k] + typed[:TYPED_EXTRA]
+        if deep:
+            typed = [p for p in found[self.top_k :] if any(eligible(asked, c) for c in candidates(p))]
+            found = found[: self.top_k] + typed[:TYPED_EXTRA]
+        # A code the caller names ("error code E4") finds its units however far they are in meaning.
+        have = {_unit_key(p) for p in found}
+        coded = [p for p in await self.retriever.coded(query) if _unit_key(p) not in have]
+        return found + coded[:CODED_UNITS]
 
     async def stream(
         self,

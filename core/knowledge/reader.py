@@ -25,10 +25,11 @@ from types import TracebackType
 
 import numpy as np
 
+from earpiece.core.interfaces import Passage
 from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.ledger import SCHEMA_VERSION, ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
-from earpiece.core.knowledge.search import SearchResult, passages
+from earpiece.core.knowledge.search import SearchResult, coded_passages, ledger_code_index, passages
 from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.settings import KnowledgeSettings
 
@@ -65,6 +66,7 @@ class KnowledgeReader:
         self._matrices: dict[str, tuple[int, list[str], np.ndarray]] = {}  # kb -> (generation, ids, vectors)
         self._vocabulary: dict[str, tuple[int, list[str]]] = {}
         self._words: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}  # (kb, source) -> words
+        self._codes: dict[str, tuple[int, dict[str, tuple[str, ...]]]] = {}  # kb -> code -> unit ids
 
     def close(self) -> None:
         self._ledger.close()
@@ -144,6 +146,16 @@ class KnowledgeReader:
             cached = (generation, extract_vocabulary(texts, limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+    def coded(self, name: str, query: str) -> list[Passage]:
+        """The units holding a code the query names (see `KnowledgeStore.coded`)."""
+        self.info(name)
+        generation = self._ledger.generation()
+        cached = self._codes.get(name)
+        if cached is None or cached[0] != generation:
+            cached = (generation, ledger_code_index(self._ledger, name))
+            self._codes[name] = cached
+        return coded_passages(self._ledger, name, cached[1], query, self.embedder.embed)
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document, lower-cased (see `KnowledgeStore.document_words`)."""

@@ -19,9 +19,11 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import numpy as np
 from chromadb.errors import NotFoundError
 
 from earpiece.core.interfaces import Passage, UnitKind
+from earpiece.core.knowledge.codes import code_index, holders
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.index import GENERATION, PAGE, connect
@@ -44,6 +46,7 @@ class RemoteReader:
         self._lock = threading.Lock()
         self._vocabulary: dict[str, tuple[object, list[str]]] = {}  # kb -> (generation, words)
         self._words: dict[str, tuple[object, dict[str, frozenset[str]]]] = {}  # kb -> (generation, by source)
+        self._codes: dict[str, tuple[object, dict[str, tuple[str, ...]]]] = {}  # kb -> (generation, index)
 
     def close(self) -> None:
         self._client.close()  # type: ignore[attr-defined]  # Client has it; ClientAPI does not say
@@ -113,13 +116,31 @@ class RemoteReader:
         generation = (collection.metadata or {}).get(GENERATION)
         cached = self._vocabulary.get(name)
         if cached is None or cached[0] != generation:
-            texts: list[str] = []
-            total = collection.count()
-            for offset in range(0, total, PAGE):
-                texts.extend(collection.get(include=["documents"], limit=PAGE, offset=offset)["documents"])
-            cached = (generation, extract_vocabulary(texts, limit=200))
+            cached = (generation, extract_vocabulary((t for _, t, _ in _served(collection)), limit=200))
             self._vocabulary[name] = cached
         return cached[1][:limit]
+
+    def coded(self, name: str, query: str) -> list[Passage]:
+        """The units holding a code the query names (see `KnowledgeStore.coded`), re-read when the
+        admin's store changes the collection."""
+        collection = self._collection(name)
+        generation = (collection.metadata or {}).get(GENERATION)
+        cached = self._codes.get(name)
+        if cached is None or cached[0] != generation or generation is None:
+            served = _served(collection)
+            cached = (generation, code_index((i, f"{m.get('heading', '')} {t}") for i, t, m in served))
+            self._codes[name] = cached
+        ids = holders(cached[1], query)
+        if not ids:
+            return []
+        found = collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        asked = self.embedder.embed([query])[0]
+        units = [
+            _passage(i, t, m or {}, 1.0 - float(np.asarray(v, dtype=np.float32) @ asked))
+            for i, t, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                                  strict=True)
+        ]
+        return sorted(units, key=lambda p: -p.score)
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document's served passages and their headings, lower-cased (see
@@ -139,6 +160,16 @@ class RemoteReader:
                                    for t, m in zip(found["documents"], found["metadatas"], strict=True))
             cached[1][source] = words
         return words
+
+
+def _served(collection: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every unit the collection serves: (id, text, metadata), read a page at a time."""
+    units: list[tuple[str, str, dict[str, Any]]] = []
+    for offset in range(0, collection.count(), PAGE):
+        page = collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+        units += [(i, t, dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"],
+                                                         strict=True)]
+    return units
 
 
 def _passage(chunk_id: str, text: str, metadata: dict[str, Any], distance: float) -> Passage:

@@ -33,6 +33,8 @@ class Searchable(Protocol):
 
     def document_words(self, name: str, source: str) -> frozenset[str]: ...
 
+    def coded(self, name: str, query: str) -> list[Passage]: ...
+
 
 class KnowledgeRetriever:
     """Implements `earpiece.core.interfaces.Retriever` over a store's or a reader's `search`."""
@@ -47,6 +49,9 @@ class KnowledgeRetriever:
     async def search(self, query: str, k: int) -> list[Passage]:
         passages, self.last_search_ms = await asyncio.to_thread(self._search, query, k)
         return passages
+
+    async def coded(self, query: str) -> list[Passage]:
+        return await asyncio.to_thread(self.store.coded, self.kb_name, query)
 
     def _search(self, query: str, k: int) -> tuple[list[Passage], float]:
         """The top-k passages, and a numbered list's whole unit when several of its steps were found

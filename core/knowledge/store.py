@@ -33,6 +33,7 @@ from types import TracebackType
 import numpy as np
 from filelock import FileLock, Timeout
 
+from earpiece.core.interfaces import Passage
 from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
 from earpiece.core.knowledge.embedding import (
     MiniLmEmbedder,
@@ -62,7 +63,7 @@ from earpiece.core.knowledge.progress import (
 )
 from earpiece.core.knowledge.readers import ParsedDocument
 from earpiece.core.knowledge.screening import phone_numbers, screen
-from earpiece.core.knowledge.search import SearchResult, passages
+from earpiece.core.knowledge.search import SearchResult, coded_passages, ledger_code_index, passages
 from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.paths import data_dir
 from earpiece.core.settings import KnowledgeSettings
@@ -197,6 +198,7 @@ class KnowledgeStore:
         self._write_lock = threading.RLock()
         self._vocabulary: dict[str, tuple[float, list[str]]] = {}
         self._words: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (kb, source) -> words
+        self._codes: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {}  # kb -> code -> unit ids
         self._cancel: threading.Event | None = None  # the running `add`'s cancel request
         self.recovery_notes: list[str] = []  # what reconciliation repaired on open (for logs and UI)
         self._closed = False
@@ -359,6 +361,7 @@ class KnowledgeStore:
             self._ledger.drop_knowledge_base(name)  # commit point; a stray collection is reconciled away
             index.drop(kb.collection)
             self._vocabulary.pop(name, None)
+            self._codes.pop(name, None)
 
     def marker(self, key: str) -> bool | None:
         """A yes/no the store keeps for its users (None: never set)."""
@@ -708,6 +711,7 @@ class KnowledgeStore:
                                        report_embedding)
             self._ledger.put_vectors(kb.name, vectors)
             self._vocabulary.pop(name, None)
+            self._codes.pop(name, None)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -745,6 +749,16 @@ class KnowledgeStore:
             self._vocabulary[name] = cached
         return cached[1][:limit]
 
+
+    def coded(self, name: str, query: str) -> list[Passage]:
+        """The units holding a code the query names ("error code E4"; see `codes`), best first, with
+        their cosine to the query. Cached until the knowledge base changes."""
+        kb = self.info(name)
+        cached = self._codes.get(name)
+        if cached is None or cached[0] != kb.updated_at:
+            cached = (kb.updated_at, ledger_code_index(self._ledger, name))
+            self._codes[name] = cached
+        return coded_passages(self._ledger, name, cached[1], query, self.embedder.embed)
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document (`Passage.source`), lower-cased; see `vocabulary.document_words`.

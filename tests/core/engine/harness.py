@@ -159,6 +159,9 @@ class WordRetriever:
     def document_words(self, source: str) -> frozenset[str]:
         return frozenset()  # it knows no page beyond the passages it holds
 
+    async def coded(self, query: str) -> list[Passage]:
+        return []  # its passages are found by their words alone
+
 
 KNOWLEDGE = [
     Passage(
