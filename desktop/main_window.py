@@ -478,10 +478,11 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def quit(self) -> bool:
-        """Quit in order; asks first only when a call is up. False when the user chose to stay."""
+        """Quit in order; asks first only when a call is up (a stopped or stopping phone has none).
+        False when the user chose to stay."""
         if self._closing:
             return True
-        if self.phone.calls and QMessageBox.question(
+        if not self.phone.stopped and self.phone.calls and QMessageBox.question(
             self, "Quit Earpiece", "A call is in progress. Hang up and quit?"
         ) != QMessageBox.StandardButton.Yes:
             return False

@@ -63,10 +63,12 @@ class Phone(QObject):
         self.bridge = SipBridge(self)
         self.bridge.received.connect(self._on_event)
         self._unsubscribe: Callable[[], None] | None = None
+        self.stopped = False  # from the first step of `stop` until the next `start`: no call is up
 
     # -- life cycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         """Start the SIP engine in a worker thread and add the configured accounts."""
+        self.stopped = False
         self.engine = await asyncio.to_thread(self._start_engine, EngineConfig.from_settings(self.settings))
         self._unsubscribe = self.engine.subscribe(self.bridge.deliver)
         for account in self.settings.sip.accounts:
@@ -91,6 +93,7 @@ class Phone(QObject):
             return engine
 
     async def stop(self) -> None:
+        self.stopped = True
         engine, self.engine = self.engine, None
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -250,6 +253,8 @@ class Phone(QObject):
         return call
 
     def _on_event(self, event: SipEvent) -> None:
+        if self.stopped:  # still queued from the engine that stopped
+            return
         if isinstance(event, RegistrationChanged):
             self._registration(event.account_id, event.state, event.reason)
         elif isinstance(event, IncomingCall):

@@ -168,6 +168,32 @@ def test_quit_asks_only_when_a_call_is_up(window: MainWindow, monkeypatch: pytes
     assert len(asked) == 1 and quits == [True]
 
 
+def test_a_stopped_phone_has_no_call_to_ask_about(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing the window after its phone stopped must not wait on a question (a modal box that no
+    one answers hung the test run): events still queued from the stopped engine bring no call back,
+    and a call left over from before the stop is not asked about."""
+    asked: list[object] = []
+    quits: list[bool] = []
+    monkeypatch.setattr(window, "request_quit", lambda: quits.append(True))
+
+    def question(*args: object) -> QMessageBox.StandardButton:
+        asked.append(args)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    ring(window)
+    state(window, CallState.CONFIRMED)
+    left_over = dict(window.phone.calls)
+    stopping = spawn(window.phone.stop())
+    qtbot.waitUntil(stopping.done, timeout=20_000)
+    ring(window, "c2")  # queued before the stop, delivered after it
+    assert window.phone.calls == {}
+    window.phone.calls.update(left_over)
+    window.quit_action.trigger()
+    assert not asked and quits == [True]
+
+
 def test_help_menu_has_shortcuts_and_about(window: MainWindow) -> None:
     menus = {a.text(): action_menu(a) for a in window.menuBar().actions()}
     help_actions = [a.text() for a in menus["&Help"].actions()]
