@@ -14,6 +14,7 @@ to "I don't know".
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
@@ -34,6 +35,7 @@ from earpiece.core.answers.selector import (
 )
 from earpiece.core.answers.units import candidates
 from earpiece.core.interfaces import AnswerRequest, ChatTurn, Passage, Responder, Retriever
+from earpiece.core.knowledge.codes import joined_codes
 from earpiece.core.knowledge.errors import KnowledgeError
 from earpiece.core.llm.errors import ResponderError
 from earpiece.core.llm.factcheck import FactChecker
@@ -41,6 +43,8 @@ from earpiece.core.llm.fallback import ResponseReport, ResponseStream
 from earpiece.core.llm.guard import NOT_FOUND_REPLY, Intent, OutputGuard, precheck
 from earpiece.core.llm.prompt import SYSTEM_PROMPT
 from earpiece.core.tts.sentences import SentenceBuffer
+
+log = logging.getLogger(__name__)
 
 GUARD_PROVIDER = "guard"  # fixed replies: no model was asked
 # Answer units (an FAQ, a row, a list item) are small: the selector weighs at least this many, whatever
@@ -135,12 +139,13 @@ class Answerer:
         for turn in history[-FOLLOW_UP_CHAIN:]:
             if turn.role == "caller":
                 previous = resolve_follow_up(without_lead_in(turn.text), previous)
-        query = resolve_follow_up(without_lead_in(query), previous)
+        said = joined_codes(without_lead_in(query))
+        query = resolve_follow_up(said, previous)
         try:
-            passages = await self._search(query)
+            passages = await self._search(query, said)
             if not passages and previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
                 query = f"{previous} {query}"
-                passages = await self._search(query)
+                passages = await self._search(query, said)
             terms, words = await asyncio.to_thread(self._names, passages) if passages else ((), {})
         except KnowledgeError as exc:
             return Retrieval(query, [], round((time.monotonic() - start) * 1000, 1), error=str(exc))
@@ -155,7 +160,9 @@ class Answerer:
         words = {source: self.retriever.document_words(source) for source in {p.source for p in passages}}
         return tuple(self.retriever.vocabulary()), words
 
-    async def _search(self, query: str) -> list[Passage]:
+    async def _search(self, query: str, said: str) -> list[Passage]:
+        """The units for `query` (the question made whole); the codes it names are looked up in
+        `said`, the caller's own words this turn ("and E5?" asks for E5, not for the E4 before)."""
         if self.retriever is None:
             return []
         asked = analyse(query)
@@ -175,9 +182,13 @@ class Answerer:
             typed = [p for p in found[self.top_k :] if any(eligible(asked, c) for c in candidates(p))]
             found = found[: self.top_k] + typed[:TYPED_EXTRA]
         # A code the caller names ("error code E4") finds its units however far they are in meaning.
+        try:
+            coded = await self.retriever.coded(said)
+        except KnowledgeError as exc:  # the search by meaning stands
+            log.warning("looking up the codes a caller named failed: %s", exc)
+            coded = []
         have = {_unit_key(p) for p in found}
-        coded = [p for p in await self.retriever.coded(query) if _unit_key(p) not in have]
-        return found + coded[:CODED_UNITS]
+        return found + [p for p in coded if _unit_key(p) not in have][:CODED_UNITS]
 
     async def stream(
         self,

@@ -26,6 +26,7 @@ from types import TracebackType
 import numpy as np
 
 from earpiece.core.interfaces import Passage
+from earpiece.core.knowledge.codes import asked_codes
 from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.ledger import SCHEMA_VERSION, ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
@@ -149,7 +150,10 @@ class KnowledgeReader:
 
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names (see `KnowledgeStore.coded`)."""
-        self.info(name)
+        if not asked_codes(query):
+            return []
+        if self._ledger.collection(name) is None:  # the cheap lookup, as in `search`
+            self.info(name)  # raises, listing the known names
         generation = self._ledger.generation()
         cached = self._codes.get(name)
         if cached is None or cached[0] != generation:

@@ -23,7 +23,7 @@ import numpy as np
 from chromadb.errors import NotFoundError
 
 from earpiece.core.interfaces import Passage, UnitKind
-from earpiece.core.knowledge.codes import code_index, holders
+from earpiece.core.knowledge.codes import asked_codes, code_index, coded_hits
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
 from earpiece.core.knowledge.index import GENERATION, PAGE, connect
@@ -123,24 +123,31 @@ class RemoteReader:
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names (see `KnowledgeStore.coded`), re-read when the
         admin's store changes the collection."""
+        if not asked_codes(query):
+            return []
         collection = self._collection(name)
         generation = (collection.metadata or {}).get(GENERATION)
         cached = self._codes.get(name)
         if cached is None or cached[0] != generation or generation is None:
             served = _served(collection)
-            cached = (generation, code_index((i, f"{m.get('heading', '')} {t}") for i, t, m in served))
+            cached = (generation, code_index((i, str(m.get("source", "")), f"{m.get('heading', '')} {t}")
+                                             for i, t, m in served))
             self._codes[name] = cached
-        ids = holders(cached[1], query)
-        if not ids:
-            return []
-        found = collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        asked = self.embedder.embed([query])[0]
-        units = [
-            _passage(i, t, m or {}, 1.0 - float(np.asarray(v, dtype=np.float32) @ asked))
-            for i, t, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
-                                  strict=True)
-        ]
-        return sorted(units, key=lambda p: -p.score)
+
+        units: dict[str, tuple[str, dict[str, Any]]] = {}
+
+        def stored(ids: list[str]) -> dict[str, np.ndarray]:
+            """The units' vectors, keeping their text and metadata for the passages."""
+            got = collection.get(ids=ids, include=["embeddings", "documents", "metadatas"])
+            vectors = {}
+            for i, vector, text, metadata in zip(got["ids"], got["embeddings"], got["documents"],
+                                                 got["metadatas"], strict=True):
+                vectors[i] = np.asarray(vector, dtype=np.float32)
+                units[i] = (text, dict(metadata or {}))
+            return vectors
+
+        hits = coded_hits(cached[1], query, stored, self.embedder.embed)
+        return [_passage(i, *units[i], distance) for i, distance in hits if i in units]
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document's served passages and their headings, lower-cased (see

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from earpiece.core.interfaces import Passage
-from earpiece.core.knowledge.codes import code_index, holders
+from earpiece.core.knowledge.codes import code_index, coded_hits
 from earpiece.core.knowledge.ledger import Ledger
 
 
@@ -41,20 +41,16 @@ def passages(ledger: Ledger, kb: str, hits: Sequence[tuple[str, float]]) -> list
     return found
 
 
+
 def ledger_code_index(ledger: Ledger, kb: str) -> dict[str, tuple[str, ...]]:
     """The codes of a knowledge base's searchable units (see `codes.code_index`), headings included."""
-    return code_index((r.chunk_id, f"{r.heading} {r.text}") for r in ledger.chunks(kb) if not r.flags)
+    units = ledger.chunks(kb)
+    return code_index((r.chunk_id, r.source, f"{r.heading} {r.text}") for r in units if not r.flags)
 
 
 def coded_passages(
-    ledger: Ledger, kb: str, index: dict[str, tuple[str, ...]], query: str,
+    ledger: Ledger, kb: str, index: Mapping[str, Sequence[str]], query: str,
     embed: Callable[[Sequence[str]], np.ndarray],
 ) -> list[Passage]:
     """The units holding a code the query names, scored (cosine) against the query, best first."""
-    ids = holders(index, query)
-    vectors = ledger.vectors(kb, ids) if ids else {}
-    if not vectors:
-        return []
-    asked = embed([query])[0]
-    hits = sorted(((i, 1.0 - float(v @ asked)) for i, v in vectors.items()), key=lambda h: h[1])
-    return passages(ledger, kb, hits)
+    return passages(ledger, kb, coded_hits(index, query, lambda ids: ledger.vectors(kb, ids), embed))

@@ -35,6 +35,7 @@ from filelock import FileLock, Timeout
 
 from earpiece.core.interfaces import Passage
 from earpiece.core.knowledge.chunking import Chunk, chunk_blocks, embedding_text
+from earpiece.core.knowledge.codes import asked_codes
 from earpiece.core.knowledge.embedding import (
     MiniLmEmbedder,
     MiniLmEmbeddingFunction,
@@ -749,10 +750,11 @@ class KnowledgeStore:
             self._vocabulary[name] = cached
         return cached[1][:limit]
 
-
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names ("error code E4"; see `codes`), best first, with
-        their cosine to the query. Cached until the knowledge base changes."""
+        their cosine to the query. The index is cached until the knowledge base changes."""
+        if not asked_codes(query):
+            return []
         kb = self.info(name)
         cached = self._codes.get(name)
         if cached is None or cached[0] != kb.updated_at:

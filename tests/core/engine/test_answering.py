@@ -4,7 +4,7 @@ injection attempts, leaks in model output, the knowledge threshold, and total pr
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -314,3 +314,52 @@ def test_the_question_after_a_callers_story_is_searched_alone_as_well() -> None:
     retriever.searches.clear()
     asyncio.run(answerer.retrieve(short))
     assert retriever.searches == [short]
+
+
+@dataclass
+class _Coded(WordRetriever):
+    """Its code lookup returns `named` (units that would hold a code) and keeps what it was asked."""
+
+    named: list[Passage] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    down: bool = False
+
+    async def coded(self, query: str) -> list[Passage]:
+        self.asked.append(query)
+        if self.down:
+            raise KnowledgeError("the knowledge index at http://127.0.0.1:9 does not answer")
+        return list(self.named)
+
+
+E4 = Passage("E4 means the machine needs descaling.", "codes.txt", score=0.14)
+
+
+def _retrieve(answerer: Answerer, question: str, history: tuple[ChatTurn, ...] = ()) -> list[Passage]:
+    return asyncio.run(answerer.retrieve(question, history)).passages
+
+
+def test_units_holding_a_named_code_are_added_below_min_score_once_and_at_most_two() -> None:
+    found_anyway = KNOWLEDGE[0]
+    named = [E4, found_anyway, replace(E4, text="E4 again."), replace(E4, text="E4 a third time.")]
+    retriever = _Coded(list(KNOWLEDGE), named=named)
+    passages = _retrieve(Answerer(OfflineResponder(0.3), retriever, min_score=0.3),
+                         f"What does error code E4 mean? {found_anyway.text}")
+    texts = [p.text for p in passages]
+    assert texts.count(found_anyway.text) == 1
+    assert [t for t in texts if t.startswith("E4")] == ["E4 means the machine needs descaling.", "E4 again."]
+    assert passages[0].score >= 0.3  # the search by meaning comes first
+
+
+def test_a_follow_up_looks_up_the_codes_of_its_own_words() -> None:
+    retriever = _Coded(list(KNOWLEDGE), named=[E4])
+    earlier = (ChatTurn("caller", "What does error code E4 mean?"),)
+    _retrieve(Answerer(OfflineResponder(0.3), retriever), "and E5?", earlier)
+    assert retriever.asked and all("E4" not in said for said in retriever.asked)
+    assert "e4" in retriever.searches[-1].lower()  # the search by meaning keeps the topic
+
+
+def test_a_failed_code_lookup_keeps_what_the_search_by_meaning_found() -> None:
+    retriever = _Coded(list(KNOWLEDGE), named=[E4], down=True)
+    answerer = Answerer(OfflineResponder(0.3), retriever)
+    retrieval = asyncio.run(answerer.retrieve("When do you open on Saturday?"))
+    assert not retrieval.error and retrieval.passages and E4 not in retrieval.passages
