@@ -311,9 +311,10 @@ class Settings(BaseSettings):
     # -55 dBFS are silence to the turn detector, core/audio/turns.py) made silences start sooner.
     # The transcript check (turns.endpointing = transcript, with TurnSettings' silences) shortens or
     # lengthens that timer (bench/results/turns-transcript, with the floor): a question ends after
-    # 600 ms, unfinished words wait up to 1000 ms, the rest 740 ms. On dev 4.0 % cut-ins, delay
-    # p50 / p95 695 / 848 ms (the 740 ms timer alone: 6.1 %); on test 2.7 %, 685 / 824 ms, questions
-    # 590 ms. On by default; `timer` stays selectable (800 ms is its dev pick with the floor).
+    # 560 ms, unfinished words wait up to 1000 ms, the rest 740 ms. 560 is the shortest question
+    # silence with no more dev cut-ins than 600 had (4.0 %; 500 and 400: 4.5 %); delay p50 / p95
+    # 685 / 848 ms, questions 550 ms (600: 590). On test 3.2 % cut-ins (600: 2.7 %), questions 550 ms.
+    # On by default; `timer` stays selectable (800 ms is its dev pick with the floor).
     turns: TurnSettings = Field(default_factory=lambda: TurnSettings(endpointing=Endpointing.TRANSCRIPT))
 
     @classmethod

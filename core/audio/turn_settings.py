@@ -35,10 +35,10 @@ class TurnSettings(BaseModel):
     vad: VadEngine = VadEngine.WEBRTC
     vad_model_path: str = ""  # a Silero VAD v5 ONNX file; "" = the installed one
     vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)  # Silero's speech probability
-    complete_silence_ms: int = Field(default=600, ge=60)
+    complete_silence_ms: int = Field(default=560, ge=60)
     """transcript: the least silence after which a transcript judged complete (a question) ends the
     turn; when the transcript is ready later, the turn ends as soon as it is. Above
-    `vad.end_of_turn_ms` it has no effect. 600: see the comment at `Settings.turns`."""
+    `vad.end_of_turn_ms` it has no effect. 560: see the comment at `Settings.turns`."""
     unfinished_silence_ms: int = Field(default=1000, ge=200)
     """transcript: the silence that ends a turn whose transcript is clearly unfinished (it stops
     on a filler, a conjunction, a preposition, an article, a possessive, "number is"...): the
