@@ -23,9 +23,9 @@ _CODE = re.compile(
     rf"\b(?:[A-Za-z]{{1,4}}[{_HYPHEN}]?\d{{1,5}}[A-Za-z]?|\d{{2,5}}[{_HYPHEN}](?!{_UNITS}\b)[A-Za-z]{{1,2}})\b",
     re.IGNORECASE,
 )
-# A recogniser writes a spelled-out code with a space: "error E 4", "form SS 5", "a W 2".
-_SPOKEN = re.compile(r"\b(?:(?<=form )|(?<=code )|(?<=error )|(?<=model ))([a-z]{1,4}) (\d{1,5})\b|"
-                     r"\b([b-hj-z]) (\d{1,5})\b", re.IGNORECASE)
+# A recogniser writes a spelled-out code with a space: "error E 4", "form SS 5", "a W 2". One letter
+# (not "a" or "I"), or up to three after "form"; never a word ("error code 5001" stays as it is).
+_SPOKEN = re.compile(r"(?<=\bform )([a-z]{1,3}) (\d{1,5})\b|\b([b-hj-z]) (\d{1,5})\b", re.IGNORECASE)
 MAX_SOURCES = 3  # documents holding a code beyond which it identifies nothing
 
 

@@ -41,6 +41,8 @@ def test_a_recogniser_s_spaced_code_is_joined_in_the_question_only() -> None:
     assert asked_codes("what does error E 4 mean, and form SS 5?") == ["e4", "ss5"]
     assert joined_codes("what does error E 4 mean?") == "what does error E4 mean?"
     assert asked_codes("I have a 4 year old and I need 2 forms") == []
+    unchanged = "what should I do about IRS error code 5001?"
+    assert joined_codes(unchanged) == unchanged
     assert codes("error E 4") == frozenset()  # a page writes its codes whole
 
 
