@@ -4,13 +4,12 @@ answer on the sample knowledge base."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from earpiece.cli import main
-from earpiece.core.engine.answering import Answer, Answerer
+from earpiece.core.engine.answering import Answerer
 from earpiece.core.knowledge import (
     KnowledgeReader,
     KnowledgeStore,
@@ -23,6 +22,7 @@ from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.retriever import KnowledgeRetriever
 from earpiece.core.llm.offline import OfflineResponder
 from earpiece.core.settings import KnowledgeSettings
+from tests.answers.conftest import answer_now
 from tests.knowledge import documents as docs
 from tests.knowledge.chroma_server import chroma_server
 
@@ -89,14 +89,7 @@ def test_a_code_added_later_is_found_and_the_caller_hears_its_unit(
                         top_k=settings.top_k, min_score=settings.min_score)
 
     def answer(question: str) -> str:
-        said = Answer(question)
-
-        async def run() -> None:
-            async for _ in answerer.stream(said):
-                pass
-
-        asyncio.run(run())
-        return said.text
+        return answer_now(answerer, question).text
 
     assert answer(E4) == "E4 means the machine needs descaling."
     codes_page = docs.write_md(tmp_path / "codes.md", "More error codes", [
