@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 QUESTIONS = (
     "How much does delivery cost?",
-    "How long do I have to return a product for a refund?",
+    "How many days do I have to return a product?",
     "Do you deliver outside the UK?",
 )
 GOODBYE = "Thank you, that's all. Goodbye."
