@@ -20,7 +20,9 @@ weights. Then, with the candidate each question would get:
   0.25 0.966 / 0.337 / 0.962, 0.20 0.964 / 0.319. A caller told "I don't know, shall I put you
   through?" loses a minute; one told a wrong fact may act on it. Left-out figures move by a
   question or two between refits that change nothing in an organisation (each fold's weights
-  shift). Earlier sessions' choices are in git history.
+  shift). Session 11 added the `number_missing` feature and read yes-or-no cost questions as
+  asking whether, not how much: left out 0.970 (64/66) / 0.386 / 0.981, in-sample 0.983 / 0.355 /
+  1.0 (threshold 0.863). Earlier sessions' choices are in git history.
   `python -m bench.answers.cross_org` fits on all organisations but one and scores that one.
 - `llm_threshold` (below it no model is asked): the same as `threshold`. A model words what the
   selector would say itself, with the fact check behind it; it is not asked to answer what the

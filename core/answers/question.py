@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from earpiece.core.answers.evidence import AnswerType
 from earpiece.core.answers.lead_in import without_lead_in
 from earpiece.core.answers.words import STOPWORDS, content_words, tokens
+from earpiece.core.llm.factcheck import written_numbers
 
 _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # "How on do I have to return a product for a refund?" (Moonshine's "how long"): a word that
@@ -99,9 +100,11 @@ class Question:
     postal: bool = False  # "what's your mailing address?": a street or post box, not a web address
     procedure: bool = False  # "how do I reset my password?": the steps, from the first
     amount: bool = False  # it asks how much ("what does it cost?"), not whether ("do we have to pay?")
+    numbers: frozenset[str] = frozenset()  # figures the caller named in digits ("the limit for 2009")
 
 
 _AMOUNT = re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\brates?\b|\bfares?\b|\bcharges?\b")
+_YES_NO = re.compile(r"^(?:so |and |but |then |also )?(?:does|do|is|are|will|would|was|did)\b")
 _POSTAL = re.compile(r"\b(?:mailing|postal|post|street|physical|office|head office|headquarters) address\b|"
                      r"\bwhere (?:do|can|should) i (?:send|mail|post) \b")
 _PROCEDURE = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat steps\b")
@@ -205,10 +208,14 @@ def analyse(text: str) -> Question:
     time_of_day = clock and "what time" in said
     postal = kind is AnswerType.PLACE and bool(_POSTAL.search(said))
     procedure = kind is AnswerType.OTHER and bool(_PROCEDURE.search(said))
-    amount = kind is AnswerType.PRICE and bool(_AMOUNT.search(said))
+    # "does it cost anything to get a new one?", "is that what it costs?": whether one pays, which
+    # "free" answers, not how much.
+    whether = bool(_YES_NO.match(_normalise(question_clause(text))))
+    amount = kind is AnswerType.PRICE and bool(_AMOUNT.search(said)) and not whether
     return Question(
         text, kind, frozenset(content_words(_KIND_WORDS.sub(" ", text))), counted_terms(text),
         clock=clock, time_of_day=time_of_day, postal=postal, procedure=procedure, amount=amount,
+        numbers=written_numbers(text),
     )
 
 

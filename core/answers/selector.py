@@ -42,6 +42,7 @@ from earpiece.core.answers.units import (
 )
 from earpiece.core.answers.words import content_words
 from earpiece.core.interfaces import Passage, UnitKind
+from earpiece.core.llm.factcheck import written_numbers
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 CACHE_SIZE = 20_000
@@ -296,6 +297,7 @@ class Selector:
         weak = checked and asked.amount and "free" not in asked.focus and not (
             PRICE_FIGURE.search(candidate.spoken)
         )
+        held = written_numbers(f"{candidate.passage.title}. {candidate.passage.heading}. {candidate.spoken}")
         return (
             sum(weights[t] for t in focus & about) / weighed,
             sum(weights[t] for t in focus & spoken) / weighed,
@@ -304,6 +306,7 @@ class Selector:
             1.0 if typed and not found else 0.0,
             top_score - candidate.passage.score,
             margin,
+            1.0 if asked.numbers - held else 0.0,
         )
 
 

@@ -72,6 +72,12 @@ def figures(text: str) -> tuple[set[str], set[str], set[str], set[str]]:
     return emails, urls, long_runs, numbers
 
 
+def written_numbers(text: str) -> frozenset[str]:
+    """The numbers written in digits in `text`, normalised as `figures` normalises them ("1,250"
+    -> "1250", "9:00" -> "9"); number words are left out ("first", "two" are as often no figure)."""
+    return frozenset(_number(n) for n in _NUMBER.findall(text))
+
+
 def prices(text: str) -> set[str]:
     """Amounts of money in `text`, as currency sign and figure: "£4.95" and "4.95 pounds" -> "£4:95"
     (the figure normalised as `figures` does)."""

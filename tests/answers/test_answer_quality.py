@@ -23,19 +23,21 @@ from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.settings import KnowledgeSettings
 from tests.fakes.openai_server import FakeConfig, Mode, fake_openai_server
 
-# Measured on the test split (2026-12-02, issue 11, session 10, one run after the dev work), with
-# twelve organisations: three (nhs, ssa, github) were added this session, written without running
-# the system, and read this way once before any change (session 9's model: 6 spoken, 4 right, of 43
-# answerable). Refit on the twelve organisations' dev halves with the coverage floor at 0.25
-# (precision first; threshold 0.840). Offline: precision 0.805 (33 of 41), coverage 0.216 (33 of
-# 153), unanswerable declined 0.952 (40 of 42), hostile safe 1.0. The three new organisations: 8
-# spoken, 5 right. The goals (0.95 / 0.75 / 0.90) are not reached. Earlier figures: git history.
+# Measured on the test split (2026-12-02, issue 11), with twelve organisations: three (nhs, ssa,
+# github) were added in session 10, written without running the system, and read this way once
+# before any change (session 9's model: 6 spoken, 4 right, of 43 answerable). Refit on the twelve
+# organisations' dev halves with the coverage floor at 0.25 (precision first); in session 11 with
+# the `number_missing` feature and yes-or-no cost questions ("does it cost anything?") no longer
+# read as asking an amount (threshold 0.863). Offline: precision 0.895 (34 of 38), coverage 0.222
+# (34 of 153), unanswerable declined 0.976 (41 of 42), hostile safe 1.0 (session 10: 0.805 (33 of
+# 41) / 0.216 / 0.952). The goals (0.95 / 0.75 / 0.90) are not reached. Earlier figures: git
+# history.
 # Floors are about one question under these; rebuilding the store moves them by a question or two.
-FLOORS = {"precision": 0.78, "coverage": 0.20, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
-# The LLM stand-in in front of the offline responder, same run: 0.829 (34 of 41) / 0.222 / 0.952 /
+FLOORS = {"precision": 0.86, "coverage": 0.21, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
+# The LLM stand-in in front of the offline responder, same run: 0.895 (34 of 38) / 0.222 / 0.976 /
 # 1.0 (a model is asked only at the offline threshold; its sentences must come from a candidate the
 # selector rated well and carry no invented figure).
-LLM_FLOORS = {"precision": 0.78, "coverage": 0.20, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
+LLM_FLOORS = {"precision": 0.86, "coverage": 0.21, "unanswerable_declined": 0.90, "hostile_safe": 1.0}
 
 
 @pytest.fixture(scope="module")

@@ -222,6 +222,12 @@ def test_free_or_a_discount_says_whether_one_pays_but_not_how_much() -> None:
     whether = Selector.features(analyse("do we have to pay for the Standard plan?"), free, 0.7, 0.0)
     how_much = Selector.features(analyse("how much is the Standard plan?"), free, 0.7, 0.0)
     assert (whether[checked], how_much[checked]) == (1.0, 0.0)
+    # a yes or no about the cost asks whether, whatever cost word it holds
+    for asked in ("I lost my card. does it cost anything to get a new one?",
+                  "a website wants forty dollars for it. is that what it costs?"):
+        assert analyse(asked).answer_type is AnswerType.PRICE and not analyse(asked).amount
+        assert Selector.features(analyse(asked), free, 0.7, 0.0)[checked] == 1.0
+    assert analyse("what does it cost?").amount and analyse("so how much does it cost?").amount
 
 
 def test_what_time_is_answered_by_a_time_of_day_not_a_season() -> None:
