@@ -15,6 +15,7 @@ from typing import Protocol
 
 from earpiece.core.interfaces import Passage, UnitKind
 from earpiece.core.knowledge.chunking import embedding_text
+from earpiece.core.knowledge.codes import asked_codes
 from earpiece.core.knowledge.search import SearchResult
 
 # Items of one list found together: the question is about the list as a whole (a procedure's steps).
@@ -51,6 +52,8 @@ class KnowledgeRetriever:
         return passages
 
     async def coded(self, query: str) -> list[Passage]:
+        if not asked_codes(query):  # most questions name no code: no thread hop for them
+            return []
         return await asyncio.to_thread(self.store.coded, self.kb_name, query)
 
     def _search(self, query: str, k: int) -> tuple[list[Passage], float]:

@@ -41,7 +41,6 @@ def passages(ledger: Ledger, kb: str, hits: Sequence[tuple[str, float]]) -> list
     return found
 
 
-
 def ledger_code_index(ledger: Ledger, kb: str) -> dict[str, tuple[str, ...]]:
     """The codes of a knowledge base's searchable units (see `codes.code_index`), headings included."""
     units = ledger.chunks(kb)
