@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from earpiece.core.answers.evidence import AnswerType, has_evidence
 from earpiece.core.answers.lead_in import without_lead_in
@@ -188,7 +188,12 @@ class Answerer:
             log.warning("looking up the codes a caller named failed: %s", exc)
             coded = []
         have = {_unit_key(p) for p in found}
-        return found + [p for p in coded if _unit_key(p) not in have][:CODED_UNITS]
+        # Found by the code, such a unit ranks with the best unit found by meaning: MiniLM does not
+        # read codes (E4's unit scored 0.14, E9's 0.46), and the selector counts a unit's distance
+        # below the best score against it.
+        top = max((p.score for p in found), default=0.0)
+        added = [replace(p, score=max(p.score, top)) for p in coded if _unit_key(p) not in have]
+        return found + added[:CODED_UNITS]
 
     async def stream(
         self,
