@@ -187,6 +187,12 @@ _ASKS = re.compile(
 )
 
 
+def opens_as_question(text: str) -> bool:
+    """Whether `text` opens as a full question ("can I...", "how do...", "so what..."), not an
+    elliptical one ("Calling from abroad?")."""
+    return bool(_ASKS.match(text))
+
+
 def question_clause(text: str) -> str:
     """What a caller asks after telling their story: from the last sentence or clause that opens
     like a question to the end ("my dad passed away last month, he was a veteran. how much does
@@ -195,7 +201,7 @@ def question_clause(text: str) -> str:
     whole text when no later clause opens so."""
     pieces = _PIECE.split(text.strip())
     for i in range(len(pieces) - 1, 0, -1):
-        if _ASKS.match(pieces[i]):
+        if opens_as_question(pieces[i]):
             return " ".join(pieces[i:])
     return text
 

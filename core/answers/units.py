@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import pysbd
 
+from earpiece.core.answers.question import opens_as_question
 from earpiece.core.interfaces import Passage, UnitKind
 
 # Markdown that must not be read out. A lone "*" or "#" is a keypad key ("press * then 1"), kept.
@@ -29,6 +30,7 @@ MAX_SPOKEN_WORDS = 45
 # A list's lead-in this short is a name (a plan, a park, an office) the item is said with: "Standard:
 # Brand Zulip with your logo." answers "which plan...?"; a longer one is a sentence and is left out.
 NAME_HEADING_WORDS = 3
+LEAD_QUESTION_WORDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +104,18 @@ def sentences(text: str) -> list[str]:
         line = strip_markup(paragraph)
         if len(line.split()) < 5 and not line.endswith((".", "!")):
             continue  # titles and labels
+        asked = ""
         for sentence in _rejoined(_segmenter().segment(line)):
             cleaned = _QA_LABEL.sub("", sentence).strip()
-            if cleaned and not cleaned.endswith("?"):
-                out.append(cleaned)
+            if cleaned.endswith("?"):
+                # "Calling from abroad? Use +44 116 496 0330.": a short elliptical question in the
+                # run of a paragraph is the condition of the sentence after it, said with it. A full
+                # one ("Can I return it?") is an FAQ's question: the answer is said alone.
+                short = len(cleaned.split()) <= LEAD_QUESTION_WORDS
+                asked = cleaned if short and not opens_as_question(cleaned) else ""
+            elif cleaned:
+                out.append(f"{asked} {cleaned}" if asked else cleaned)
+                asked = ""
     return out
 
 

@@ -53,6 +53,17 @@ def test_wrapped_lines_are_one_sentence_and_questions_are_not_answers() -> None:
     assert said == ["Yes, within 30 days of delivery, unused."]
 
 
+def test_a_short_question_in_a_paragraph_is_said_with_the_sentence_it_leads_to() -> None:
+    # Without its "Calling from abroad?" the international number was the customer-care number the
+    # sample's selector ranked first.
+    text = ("Call us free on 0800 555 0142 from any UK landline or mobile. Calling from abroad? "
+            "Use +44 116 496 0330 (standard international rates apply).")
+    abroad = "Calling from abroad? Use +44 116 496 0330 (standard international rates apply)."
+    assert sentences(text)[1] == abroad
+    # a full question is an FAQ's, not a condition: left out as before
+    assert sentences("Can I return it? Yes, within 30 days.") == ["Yes, within 30 days."]
+
+
 def test_a_figure_in_a_heading_is_spoken_with_its_text() -> None:
     unit = Passage("7-day pass for Yellowstone National Park.", "nps.txt",
                    heading="Yellowstone (private vehicle) - $30.00", kind=UnitKind.SECTION)
