@@ -228,8 +228,8 @@ def _default_intents() -> list[IntentSettings]:
 
 class AnalyticsSettings(BaseModel):
     retention_days: int = Field(default=90, ge=0)  # call records older than this are deleted; 0 = keep all
-    # Spoken answers below this count as knowledge gaps. The selector speaks from 0.80 (a model is asked
-    # from 0.60), so a floor at or below that flags none; 0.85 flags 26 % of dev answers, 18 % of test.
+    # Spoken answers below this count as knowledge gaps. The selector speaks from 0.863 (a model is
+    # asked from there too), so a floor at or below that flags none; 0.9 flags 14 of the 60 dev answers.
     low_confidence: float = Field(default=0.9, ge=0.0, le=1.0)  # tests/data/calls/low-confidence.md
     intents: list[IntentSettings] = Field(default_factory=_default_intents)  # the admin may edit them
 
