@@ -106,8 +106,17 @@ def lower_priority() -> None:
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 
-@functools.lru_cache(maxsize=4)
+_SHARED_LOCK = threading.Lock()
+
+
 def _shared(onnx: Path, tokenizer: Path) -> MiniLmEmbedder:
+    """One embedder per model: two threads asking first at the same time load it once."""
+    with _SHARED_LOCK:
+        return _loaded(onnx, tokenizer)
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(onnx: Path, tokenizer: Path) -> MiniLmEmbedder:
     return MiniLmEmbedder(onnx, tokenizer)
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
@@ -29,13 +28,14 @@ from earpiece.core.interfaces import Passage
 from earpiece.core.knowledge.codes import asked_codes
 from earpiece.core.knowledge.embedding import DIMENSIONS, MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
+from earpiece.core.knowledge.handle import GenerationCache, KnowledgeHandle
 from earpiece.core.knowledge.ledger import SCHEMA_VERSION, ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger
 from earpiece.core.knowledge.search import SearchResult, coded_passages, ledger_code_index, passages
 from earpiece.core.knowledge.vocabulary import document_words, extract_vocabulary
 from earpiece.core.settings import KnowledgeSettings
 
 
-class KnowledgeReader:
+class KnowledgeReader(KnowledgeHandle):
     """Read-only access to a store folder, safe beside its owner in another process."""
 
     def __init__(
@@ -61,30 +61,17 @@ class KnowledgeReader:
                 f"The knowledge store {self.root} was written by an older version of Earpiece; open it once "
                 "for writing (the desktop app, or `earpiece kb rebuild --kb NAME`) to bring it up to date."
             )
-        self._settings = settings or KnowledgeSettings()
-        self._embedder = embedder
+        super().__init__(settings, embedder)
         self._lock = threading.Lock()
-        self._matrices: dict[str, tuple[int, list[str], np.ndarray]] = {}  # kb -> (generation, ids, vectors)
-        self._vocabulary: dict[str, tuple[int, list[str]]] = {}
-        self._words: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}  # (kb, source) -> words
-        self._codes: dict[str, tuple[int, dict[str, tuple[str, ...]]]] = {}  # kb -> code -> unit ids
+        # kb -> (ids, vectors); kb -> words; (kb, source) -> words; kb -> code -> unit ids: each at the
+        # ledger's generation
+        self._matrices: GenerationCache[str, tuple[list[str], np.ndarray]] = GenerationCache()
+        self._vocabulary: GenerationCache[str, list[str]] = GenerationCache()
+        self._words: GenerationCache[tuple[str, str], frozenset[str]] = GenerationCache()
+        self._codes: GenerationCache[str, dict[str, tuple[str, ...]]] = GenerationCache()
 
     def close(self) -> None:
         self._ledger.close()
-
-    def __enter__(self) -> KnowledgeReader:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def embedder(self) -> MiniLmEmbedder:
-        if self._embedder is None:
-            self._embedder = MiniLmEmbedder.from_settings(self._settings)
-        return self._embedder
 
     def generation(self) -> int:
         return self._ledger.generation()
@@ -109,15 +96,14 @@ class KnowledgeReader:
 
     def _matrix(self, name: str) -> tuple[list[str], np.ndarray]:
         generation = self._ledger.generation()  # read first: a later commit only causes a re-read
+
+        def stacked() -> tuple[list[str], np.ndarray]:
+            vectors = self._ledger.vectors(name)
+            ids = list(vectors)
+            return ids, np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, DIMENSIONS), np.float32)
+
         with self._lock:
-            cached = self._matrices.get(name)
-            if cached is None or cached[0] != generation:
-                vectors = self._ledger.vectors(name)
-                ids = list(vectors)
-                matrix = np.stack([vectors[i] for i in ids]) if ids else np.zeros((0, DIMENSIONS), np.float32)
-                cached = (generation, ids, matrix)
-                self._matrices[name] = cached
-            return cached[1], cached[2]
+            return self._matrices.get(name, generation, stacked)
 
     def search(self, name: str, query: str, k: int = 3) -> SearchResult:
         """Top-k passages, best first, as `KnowledgeStore.search` gives them."""
@@ -140,13 +126,10 @@ class KnowledgeReader:
                             (finished - started) * 1000)
 
     def vocabulary(self, name: str, limit: int = 60) -> list[str]:
-        generation = self._ledger.generation()
-        cached = self._vocabulary.get(name)
-        if cached is None or cached[0] != generation:
-            texts = [r.text for r in self.chunks(name) if not r.flags]
-            cached = (generation, extract_vocabulary(texts, limit=200))
-            self._vocabulary[name] = cached
-        return cached[1][:limit]
+        def work_out() -> list[str]:
+            return extract_vocabulary([r.text for r in self.chunks(name) if not r.flags], limit=200)
+
+        return self._vocabulary.get(name, self._ledger.generation(), work_out)[:limit]
 
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names (see `KnowledgeStore.coded`)."""
@@ -155,18 +138,11 @@ class KnowledgeReader:
         if self._ledger.collection(name) is None:  # the cheap lookup, as in `search`
             self.info(name)  # raises, listing the known names
         generation = self._ledger.generation()
-        cached = self._codes.get(name)
-        if cached is None or cached[0] != generation:
-            cached = (generation, ledger_code_index(self._ledger, name))
-            self._codes[name] = cached
-        return coded_passages(self._ledger, name, cached[1], query, self.embedder.embed)
+        index = self._codes.get(name, generation, lambda: ledger_code_index(self._ledger, name))
+        return coded_passages(self._ledger, name, index, query, self.embedder.embed)
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document, lower-cased (see `KnowledgeStore.document_words`)."""
         self.info(name)
-        generation = self._ledger.generation()
-        cached = self._words.get((name, source))
-        if cached is None or cached[0] != generation:
-            cached = (generation, document_words(self._ledger.document_texts(name, source)))
-            self._words[(name, source)] = cached
-        return cached[1]
+        return self._words.get((name, source), self._ledger.generation(),
+                               lambda: document_words(self._ledger.document_texts(name, source)))

@@ -12,10 +12,8 @@ afresh, so an added or removed document is answered from (or not) on the next qu
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -26,6 +24,7 @@ from earpiece.core.interfaces import Passage, UnitKind
 from earpiece.core.knowledge.codes import asked_codes, code_index, coded_hits
 from earpiece.core.knowledge.embedding import MiniLmEmbedder
 from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError, KnowledgeError
+from earpiece.core.knowledge.handle import GenerationCache, KnowledgeHandle
 from earpiece.core.knowledge.index import GENERATION, PAGE, connect
 from earpiece.core.knowledge.search import SearchResult
 from earpiece.core.knowledge.store import collection_name
@@ -33,7 +32,7 @@ from earpiece.core.knowledge.vocabulary import document_words, extract_vocabular
 from earpiece.core.settings import KnowledgeSettings
 
 
-class RemoteReader:
+class RemoteReader(KnowledgeHandle):
     """Searches the knowledge bases a store serves through a Chroma server at `url`."""
 
     def __init__(
@@ -41,30 +40,14 @@ class RemoteReader:
     ) -> None:
         self.url = url
         self._client = connect(url)
-        self._settings = settings or KnowledgeSettings()
-        self._embedder = embedder
-        self._lock = threading.Lock()
-        self._vocabulary: dict[str, tuple[object, list[str]]] = {}  # kb -> (generation, words)
-        self._words: dict[str, tuple[object, dict[str, frozenset[str]]]] = {}  # kb -> (generation, by source)
-        self._codes: dict[str, tuple[object, dict[str, tuple[str, ...]]]] = {}  # kb -> (generation, index)
+        super().__init__(settings, embedder)
+        # kb -> words; kb -> code -> unit ids; (kb, source) -> words: each at the collection's generation
+        self._vocabulary: GenerationCache[str, list[str]] = GenerationCache()
+        self._codes: GenerationCache[str, dict[str, tuple[str, ...]]] = GenerationCache()
+        self._words: GenerationCache[tuple[str, str], frozenset[str]] = GenerationCache()
 
     def close(self) -> None:
         self._client.close()  # type: ignore[attr-defined]  # Client has it; ClientAPI does not say
-
-    def __enter__(self) -> RemoteReader:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def embedder(self) -> MiniLmEmbedder:
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = MiniLmEmbedder.from_settings(self._settings)
-            return self._embedder
 
     def _collection(self, name: str) -> Any:
         """Looked up on every use: a rebuild on the admin's side replaces the collection."""
@@ -113,12 +96,11 @@ class RemoteReader:
     def vocabulary(self, name: str, limit: int = 60) -> list[str]:
         """Distinctive words of the served passages, re-read when the admin's store changes them."""
         collection = self._collection(name)
-        generation = (collection.metadata or {}).get(GENERATION)
-        cached = self._vocabulary.get(name)
-        if cached is None or cached[0] != generation:
-            cached = (generation, extract_vocabulary((t for _, t, _ in _served(collection)), limit=200))
-            self._vocabulary[name] = cached
-        return cached[1][:limit]
+
+        def work_out() -> list[str]:
+            return extract_vocabulary((t for _, t, _ in _served(collection)), limit=200)
+
+        return self._vocabulary.get(name, _generation(collection), work_out)[:limit]
 
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names (see `KnowledgeStore.coded`), re-read when the
@@ -126,14 +108,12 @@ class RemoteReader:
         if not asked_codes(query):
             return []
         collection = self._collection(name)
-        generation = (collection.metadata or {}).get(GENERATION)
-        cached = self._codes.get(name)
-        if cached is None or cached[0] != generation or generation is None:
-            served = _served(collection)
-            cached = (generation, code_index((i, str(m.get("source", "")), f"{m.get('heading', '')} {t}")
-                                             for i, t, m in served))
-            self._codes[name] = cached
 
+        def work_out() -> dict[str, tuple[str, ...]]:
+            return code_index((i, str(m.get("source", "")), f"{m.get('heading', '')} {t}")
+                              for i, t, m in _served(collection))
+
+        index = self._codes.get(name, _generation(collection), work_out)
         units: dict[str, tuple[str, dict[str, Any]]] = {}
 
         def stored(ids: list[str]) -> dict[str, np.ndarray]:
@@ -146,7 +126,7 @@ class RemoteReader:
                 units[i] = (text, dict(metadata or {}))
             return vectors
 
-        hits = coded_hits(cached[1], query, stored, self.embedder.embed)
+        hits = coded_hits(index, query, stored, self.embedder.embed)
         return [_passage(i, *units[i], distance) for i, distance in hits if i in units]
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
@@ -155,18 +135,18 @@ class RemoteReader:
         document until the admin's store changes the collection (its generation), as the answerer
         asks for each retrieved document on every question."""
         collection = self._collection(name)
-        generation = (collection.metadata or {}).get(GENERATION)
-        cached = self._words.get(name)
-        if cached is None or cached[0] != generation or generation is None:  # None: a change can't be told
-            cached = (generation, {})
-            self._words[name] = cached
-        words = cached[1].get(source)
-        if words is None:
+
+        def work_out() -> frozenset[str]:
             found = collection.get(where={"source": source}, include=["documents", "metadatas"])
-            words = document_words(f"{(m or {}).get('heading', '')} {t}"
-                                   for t, m in zip(found["documents"], found["metadatas"], strict=True))
-            cached[1][source] = words
-        return words
+            return document_words(f"{(m or {}).get('heading', '')} {t}"
+                                  for t, m in zip(found["documents"], found["metadatas"], strict=True))
+
+        return self._words.get((name, source), _generation(collection), work_out)
+
+
+def _generation(collection: Any) -> object:
+    """The admin store's generation stamped on the collection; None (nothing is cached) without one."""
+    return (collection.metadata or {}).get(GENERATION)
 
 
 def _served(collection: Any) -> list[tuple[str, str, dict[str, Any]]]:

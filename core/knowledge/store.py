@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -51,6 +50,7 @@ from earpiece.core.knowledge.errors import (
     KnowledgeBaseNotFoundError,
     StoreBusyError,
 )
+from earpiece.core.knowledge.handle import GenerationCache, KnowledgeHandle
 from earpiece.core.knowledge.index import ChromaIndex, probe_index
 from earpiece.core.knowledge.ledger import ChunkRow, DocumentInfo, KnowledgeBaseInfo, Ledger, PartialDocument
 from earpiece.core.knowledge.limits import IngestLimits
@@ -155,7 +155,7 @@ def chunk_id(chunk: Chunk, title: str = "") -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-class KnowledgeStore:
+class KnowledgeStore(KnowledgeHandle):
     """Open (and own) a store; use as a context manager or call `close()`.
 
     Raises `StoreBusyError` if another process (or another `KnowledgeStore` in this one) has it.
@@ -173,7 +173,7 @@ class KnowledgeStore:
     ) -> None:
         self.root = root if root is not None else default_store_path()
         self.root.mkdir(parents=True, exist_ok=True)
-        self._settings = settings or KnowledgeSettings()
+        super().__init__(settings, embedder)
         self.limits = limits or self._settings.limits
         self._parser = ParserProcess(self.limits)
         self._pool = background_pool()  # ingestion's embedding threads (threads start on first use)
@@ -193,13 +193,13 @@ class KnowledgeStore:
         except BaseException:
             self._file_lock.release()
             raise
-        self._embedder = embedder
         self._index: ChromaIndex | None = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.RLock()
-        self._vocabulary: dict[str, tuple[float, list[str]]] = {}
-        self._words: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (kb, source) -> words
-        self._codes: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {}  # kb -> code -> unit ids
+        # kb -> words; (kb, source) -> words; kb -> code -> unit ids: each until the knowledge base changes
+        self._vocabulary: GenerationCache[str, list[str]] = GenerationCache()
+        self._words: GenerationCache[tuple[str, str], frozenset[str]] = GenerationCache()
+        self._codes: GenerationCache[str, dict[str, tuple[str, ...]]] = GenerationCache()
         self._cancel: threading.Event | None = None  # the running `add`'s cancel request
         self.recovery_notes: list[str] = []  # what reconciliation repaired on open (for logs and UI)
         self._closed = False
@@ -231,21 +231,6 @@ class KnowledgeStore:
             self._ledger.close()
             (self.root / "owner.json").unlink(missing_ok=True)
             self._file_lock.release()
-
-    def __enter__(self) -> KnowledgeStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def embedder(self) -> MiniLmEmbedder:
-        with self._open_lock:
-            if self._embedder is None:
-                self._embedder = MiniLmEmbedder.from_settings(self._settings)
-            return self._embedder
 
     @property
     def index(self) -> ChromaIndex:
@@ -361,8 +346,8 @@ class KnowledgeStore:
             index = self.index
             self._ledger.drop_knowledge_base(name)  # commit point; a stray collection is reconciled away
             index.drop(kb.collection)
-            self._vocabulary.pop(name, None)
-            self._codes.pop(name, None)
+            self._vocabulary.forget(name)
+            self._codes.forget(name)
 
     def marker(self, key: str) -> bool | None:
         """A yes/no the store keeps for its users (None: never set)."""
@@ -711,8 +696,8 @@ class KnowledgeStore:
             vectors = self._embed_rows(index, self.embedder, kb.collection, rows, self._titles(kb.name),
                                        report_embedding)
             self._ledger.put_vectors(kb.name, vectors)
-            self._vocabulary.pop(name, None)
-            self._codes.pop(name, None)
+            self._vocabulary.forget(name)
+            self._codes.forget(name)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -742,13 +727,11 @@ class KnowledgeStore:
     def vocabulary(self, name: str, limit: int = 60) -> list[str]:
         """Distinctive domain words of a knowledge base (cached until it changes)."""
         kb = self.info(name)
-        cached = self._vocabulary.get(name)
-        if cached is None or cached[0] != kb.updated_at:
-            # Not headings: Title Case misleads.
-            texts = [r.text for r in self._ledger.chunks(name) if not r.flags]
-            cached = (kb.updated_at, extract_vocabulary(texts, limit=200))
-            self._vocabulary[name] = cached
-        return cached[1][:limit]
+
+        def work_out() -> list[str]:  # not headings: Title Case misleads
+            return extract_vocabulary([r.text for r in self._ledger.chunks(name) if not r.flags], limit=200)
+
+        return self._vocabulary.get(name, kb.updated_at, work_out)[:limit]
 
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names ("error code E4"; see `codes`), best first, with
@@ -756,21 +739,15 @@ class KnowledgeStore:
         if not asked_codes(query):
             return []
         kb = self.info(name)
-        cached = self._codes.get(name)
-        if cached is None or cached[0] != kb.updated_at:
-            cached = (kb.updated_at, ledger_code_index(self._ledger, name))
-            self._codes[name] = cached
-        return coded_passages(self._ledger, name, cached[1], query, self.embedder.embed)
+        index = self._codes.get(name, kb.updated_at, lambda: ledger_code_index(self._ledger, name))
+        return coded_passages(self._ledger, name, index, query, self.embedder.embed)
 
     def document_words(self, name: str, source: str) -> frozenset[str]:
         """Every word of one document (`Passage.source`), lower-cased; see `vocabulary.document_words`.
         Empty for a document the knowledge base does not hold. Cached until the knowledge base changes."""
         kb = self.info(name)
-        cached = self._words.get((name, source))
-        if cached is None or cached[0] != kb.updated_at:
-            cached = (kb.updated_at, document_words(self._ledger.document_texts(name, source)))
-            self._words[(name, source)] = cached
-        return cached[1]
+        return self._words.get((name, source), kb.updated_at,
+                               lambda: document_words(self._ledger.document_texts(name, source)))
 
 
 def _screened_rows(
