@@ -38,10 +38,11 @@ typecheck: $(STAMP)
 # tests/desktop/qasync_loop.py), and the two halves pass in one process; the split stays so that a
 # fault in Qt cannot take the SIP and engine results down with it. The two halves run side by side
 # (every test takes free ports and its own folders; most of their time is spent waiting on calls):
-# on the 2-core machine ~17 min instead of ~21 one after the other. The Qt half's output follows.
+# on the 2-core machine ~17 min instead of ~21 one after the other. The Qt half keeps its own pytest
+# cache (the two would write the same files at the end) and its output follows.
 pytest: $(STAMP)
 	@mkdir -p build
-	@$(VENV)/bin/pytest -m "not slow" --durations=15 tests/desktop > build/desktop-tests.log 2>&1 & qt=$$!; \
+	@$(VENV)/bin/pytest -m "not slow" --durations=15 -o cache_dir=.pytest_cache/desktop tests/desktop > build/desktop-tests.log 2>&1 & qt=$$!; \
 	$(VENV)/bin/pytest -m "not slow" --durations=30 --ignore=tests/desktop; rest=$$?; \
 	wait $$qt; desktop=$$?; echo "--- tests/desktop (run beside the rest): build/desktop-tests.log"; \
 	cat build/desktop-tests.log; test $$rest -eq 0 && test $$desktop -eq 0
