@@ -36,11 +36,14 @@ def test_piper_speaks_16k_pcm_the_recogniser_understands(
 
 
 def test_speaking_rate_changes_duration(piper: PiperTextToSpeech) -> None:
+    """A faster rate, shorter speech. Piper draws fresh timing noise on every call, so the ratio
+    varies between runs: at 1.5x it read 0.71-0.81 (a 0.8 bound failed once in a clean run); at
+    2x, 0.60-0.69 over 40 runs (the pauses do not shrink with the words), well under 0.75."""
     text = "Thank you for calling the support line."
     normal = b"".join(asyncio.run(collect(piper.synthesize(text))))
-    fast_tts = PiperTextToSpeech(TtsSettings(speaking_rate=1.5), voice=asyncio.run(piper.load()))
+    fast_tts = PiperTextToSpeech(TtsSettings(speaking_rate=2.0), voice=asyncio.run(piper.load()))
     fast = b"".join(asyncio.run(collect(fast_tts.synthesize(text))))
-    assert len(fast) < 0.8 * len(normal)
+    assert len(fast) < 0.75 * len(normal)
 
 
 class Logged:
