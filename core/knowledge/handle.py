@@ -42,14 +42,14 @@ class KnowledgeHandle:
 
 class GenerationCache(Generic[K, V]):
     """One value per key, worked out again once the knowledge base's generation (a counter, a time)
-    is not the one it was worked out at. A generation of None cannot tell a change: nothing is kept."""
+    is not the one it was worked out at."""
 
     def __init__(self) -> None:
         self._kept: dict[K, tuple[object, V]] = {}
 
     def get(self, key: K, generation: object, work_out: Callable[[], V]) -> V:
         kept = self._kept.get(key)
-        if kept is None or kept[0] != generation or generation is None:
+        if kept is None or kept[0] != generation:
             kept = (generation, work_out())
             self._kept[key] = kept
         return kept[1]

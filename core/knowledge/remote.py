@@ -100,7 +100,10 @@ class RemoteReader(KnowledgeHandle):
         def work_out() -> list[str]:
             return extract_vocabulary((t for _, t, _ in _served(collection)), limit=200)
 
-        return self._vocabulary.get(name, _generation(collection), work_out)[:limit]
+        # Asked on every question: a collection without the stamp keeps its vocabulary as first read
+        # rather than being read whole each time (a stale vocabulary only weakens name matching).
+        stamp = (collection.metadata or {}).get(GENERATION)
+        return self._vocabulary.get(name, stamp, work_out)[:limit]
 
     def coded(self, name: str, query: str) -> list[Passage]:
         """The units holding a code the query names (see `KnowledgeStore.coded`), re-read when the
@@ -113,7 +116,7 @@ class RemoteReader(KnowledgeHandle):
             return code_index((i, str(m.get("source", "")), f"{m.get('heading', '')} {t}")
                               for i, t, m in _served(collection))
 
-        index = self._codes.get(name, _generation(collection), work_out)
+        index = self._codes.get(name, collection_generation(collection), work_out)
         units: dict[str, tuple[str, dict[str, Any]]] = {}
 
         def stored(ids: list[str]) -> dict[str, np.ndarray]:
@@ -141,12 +144,13 @@ class RemoteReader(KnowledgeHandle):
             return document_words(f"{(m or {}).get('heading', '')} {t}"
                                   for t, m in zip(found["documents"], found["metadatas"], strict=True))
 
-        return self._words.get((name, source), _generation(collection), work_out)
+        return self._words.get((name, source), collection_generation(collection), work_out)
 
 
-def _generation(collection: Any) -> object:
-    """The admin store's generation stamped on the collection; None (nothing is cached) without one."""
-    return (collection.metadata or {}).get(GENERATION)
+def collection_generation(collection: Any) -> object:
+    """The admin store's generation stamped on the collection. Without one a change cannot be told:
+    a new object, equal to no generation kept, so what is worked out from the collection is read again."""
+    return (collection.metadata or {}).get(GENERATION) or object()
 
 
 def _served(collection: Any) -> list[tuple[str, str, dict[str, Any]]]:

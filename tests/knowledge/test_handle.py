@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from earpiece.core.knowledge.handle import GenerationCache, KnowledgeHandle
+from earpiece.core.knowledge.index import GENERATION
+from earpiece.core.knowledge.remote import collection_generation
 
 
 def test_a_value_is_worked_out_once_per_generation_and_again_after_a_change() -> None:
@@ -22,11 +26,17 @@ def test_a_value_is_worked_out_once_per_generation_and_again_after_a_change() ->
     assert runs == ["first", "other", "changed", "forgotten"]
 
 
-def test_without_a_generation_nothing_is_kept() -> None:
-    """A served collection without the admin store's stamp cannot tell a change: read it each time."""
+def test_a_served_collection_without_the_stores_stamp_is_read_again_each_time() -> None:
+    """A collection the admin store never stamped cannot tell a change: its codes and words are
+    worked out anew on each use; a stamped one's are kept until the stamp moves."""
     cache: GenerationCache[str, int] = GenerationCache()
-    counter = iter(range(3))
-    assert [cache.get("kb", None, lambda: next(counter)) for _ in range(3)] == [0, 1, 2]
+    counter = iter(range(10))
+
+    def reads(collection: SimpleNamespace) -> list[int]:
+        return [cache.get("kb", collection_generation(collection), lambda: next(counter)) for _ in range(3)]
+
+    assert reads(SimpleNamespace(metadata=None)) == [0, 1, 2]
+    assert reads(SimpleNamespace(metadata={GENERATION: 7})) == [3, 3, 3]
 
 
 def test_a_handle_is_closed_at_the_end_of_its_with_block_even_on_error() -> None:
