@@ -165,6 +165,7 @@ class Headset:
         import sounddevice as sd
 
         block = rate // 50
+        mono: dict[str, Any] = {"samplerate": rate, "blocksize": block, "channels": 1, "dtype": "int16"}
         port = self.capture or self.playback
         assert isinstance(port, _HeadsetPort)
 
@@ -183,13 +184,7 @@ class Headset:
 
             self.streams.append(
                 sd.RawInputStream(
-                    samplerate=rate,
-                    blocksize=block,
-                    device=index,
-                    channels=1,
-                    dtype="int16",
-                    callback=mic,
-                    finished_callback=finished("input", device.name),
+                    device=index, callback=mic, finished_callback=finished("input", device.name), **mono
                 )
             )
         if "output" in chosen:
@@ -202,13 +197,7 @@ class Headset:
 
             self.streams.append(
                 sd.RawOutputStream(
-                    samplerate=rate,
-                    blocksize=block,
-                    device=index,
-                    channels=1,
-                    dtype="int16",
-                    callback=speaker,
-                    finished_callback=finished("output", device.name),
+                    device=index, callback=speaker, finished_callback=finished("output", device.name), **mono
                 )
             )
         for stream in self.streams:

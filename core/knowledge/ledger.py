@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from earpiece.core.interfaces import UnitKind
+from earpiece.core.knowledge.errors import KnowledgeBaseNotFoundError
 
 SCHEMA_VERSION = 2  # 1: chunks without kind, flags or vectors
 
@@ -243,6 +244,14 @@ class Ledger:
 
     def knowledge_base(self, name: str) -> KnowledgeBaseInfo | None:
         return next((kb for kb in self.knowledge_bases() if kb.name == name), None)
+
+    def existing(self, name: str) -> KnowledgeBaseInfo:
+        """The knowledge base `name`; `KnowledgeBaseNotFoundError` naming the known ones if none."""
+        kb = self.knowledge_base(name)
+        if kb is None:
+            known = ", ".join(k.name for k in self.knowledge_bases()) or "none yet"
+            raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {name!r} (known: {known}).")
+        return kb
 
     def collection(self, name: str) -> str | None:
         """The Chroma collection of a knowledge base: the cheap lookup on the search path."""

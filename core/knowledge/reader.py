@@ -80,11 +80,7 @@ class KnowledgeReader(KnowledgeHandle):
         return self._ledger.knowledge_bases()
 
     def info(self, name: str) -> KnowledgeBaseInfo:
-        kb = self._ledger.knowledge_base(name)
-        if kb is None:
-            known = ", ".join(k.name for k in self._ledger.knowledge_bases()) or "none yet"
-            raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {name!r} (known: {known}).")
-        return kb
+        return self._ledger.existing(name)
 
     def documents(self, name: str) -> list[DocumentInfo]:
         self.info(name)

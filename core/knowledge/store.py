@@ -47,7 +47,6 @@ from earpiece.core.knowledge.errors import (
     DocumentNotFoundError,
     InvalidNameError,
     KnowledgeBaseExistsError,
-    KnowledgeBaseNotFoundError,
     StoreBusyError,
 )
 from earpiece.core.knowledge.handle import GenerationCache, KnowledgeHandle
@@ -323,11 +322,7 @@ class KnowledgeStore(KnowledgeHandle):
         return self._ledger.knowledge_bases()
 
     def info(self, name: str) -> KnowledgeBaseInfo:
-        kb = self._ledger.knowledge_base(name)
-        if kb is None:
-            known = ", ".join(k.name for k in self._ledger.knowledge_bases()) or "none yet"
-            raise KnowledgeBaseNotFoundError(f"There is no knowledge base named {name!r} (known: {known}).")
-        return kb
+        return self._ledger.existing(name)
 
     def create(self, name: str) -> KnowledgeBaseInfo:
         name = validate_name(name)
