@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 
 STOPWORDS = frozenset(
     (
@@ -83,5 +84,5 @@ def _term(word: str, following: str) -> str:
 
 def content_words(text: str) -> set[str]:
     words = tokens(text)
-    following = [*words[1:], ""]
-    return {stem(_term(w, after)) for w, after in zip(words, following, strict=True) if w not in STOPWORDS}
+    pairs = zip_longest(words, words[1:], fillvalue="")  # each word with the one after it
+    return {stem(_term(w, after)) for w, after in pairs if w not in STOPWORDS}

@@ -217,18 +217,20 @@ class Answerer:
             return
         answer.retrieval = retrieval or await self.retrieve(answer.question, history)
         if answer.retrieval.error:  # an apology and the offer of a person, never a guess
-            answer.error = answer.retrieval.error
-            answer.provider = GUARD_PROVIDER
-            answer.sentences.append(SORRY_REPLY)
-            yield SORRY_REPLY
+            yield self._sorry(answer, answer.retrieval.error)
             return
         passages = answer.retrieval.passages
         if passages:
-            # Embedding the candidates takes CPU: off the event loop, so the call's audio keeps flowing.
-            answer.selection = await asyncio.to_thread(
-                self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms,
-                answer.retrieval.document_words,
-            )
+            try:
+                # Embedding the candidates takes CPU: off the event loop, so the call's audio keeps flowing.
+                answer.selection = await asyncio.to_thread(
+                    self.selector.select, answer.retrieval.query, passages, answer.retrieval.kb_terms,
+                    answer.retrieval.document_words,
+                )
+            except Exception as exc:  # a fault of ours: the caller still hears a reply, not silence
+                log.exception("selecting an answer to %r failed", answer.retrieval.query)
+                yield self._sorry(answer, f"selecting an answer failed: {type(exc).__name__}: {exc}")
+                return
             answer.confidence = answer.selection.confidence
             # A model sees only the passages about what the question names, never the other park's.
             passages = answer.selection.on_subject
@@ -286,9 +288,7 @@ class Answerer:
         except ResponderError as exc:
             answer.error = exc.reason
             if first and not answer.dropped:
-                answer.provider = GUARD_PROVIDER
-                answer.sentences.append(SORRY_REPLY)
-                yield SORRY_REPLY
+                yield self._sorry(answer, exc.reason)
         finally:
             answer.guard_reason = guard.reason
             aclose = getattr(stream, "aclose", None)
@@ -315,6 +315,13 @@ class Answerer:
         off_kind = kind is not AnswerType.OTHER and not has_evidence(kind, source.candidate.spoken)
         low = source.confidence < self.selector.model.threshold or off_kind
         return (source is not selection.best and low) or _cut_short(source, sentence)
+
+    def _sorry(self, answer: Answer, error: str) -> str:
+        """The apology and the offer of a person, when no answer could be worked out."""
+        answer.error = error
+        answer.provider = GUARD_PROVIDER
+        answer.sentences.append(SORRY_REPLY)
+        return SORRY_REPLY
 
     def _decline(self, answer: Answer, provider: str) -> str:
         answer.provider = provider

@@ -310,3 +310,9 @@ def test_how_a_caller_tells_their_story_is_no_focus_term() -> None:
         "post", "offic", "result"
     }
     assert content_words("if the whole platform goes down") == {"platform", "down"}
+
+
+def test_a_question_of_nothing_but_what_it_asks_for_has_no_focus_terms() -> None:
+    asked = analyse("what time?")
+    assert asked.answer_type is AnswerType.TIME and asked.focus == frozenset()
+    assert content_words("") == set() and content_words("log in") == {"sign"}

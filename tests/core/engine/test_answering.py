@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from earpiece.core.answers.model import default_model
-from earpiece.core.answers.selector import Selector
+from earpiece.core.answers.selector import Selection, Selector
 from earpiece.core.engine.answering import SORRY_REPLY, Answer, Answerer
 from earpiece.core.interfaces import ChatTurn, Passage, Responder
 from earpiece.core.knowledge.errors import KnowledgeError
@@ -367,3 +367,34 @@ def test_a_failed_code_lookup_keeps_what_the_search_by_meaning_found() -> None:
     answerer = Answerer(OfflineResponder(0.3), retriever)
     retrieval = asyncio.run(answerer.retrieve("When do you open on Saturday?"))
     assert not retrieval.error and retrieval.passages and E4 not in retrieval.passages
+
+
+class _FaultySelector(Selector):
+    """A fault of ours in working out the answer (what "what time?" alone once raised)."""
+
+    def select(self, *args: object, **kwargs: object) -> Selection:
+        raise ValueError("zip() argument 2 is longer than argument 1")
+
+
+def test_a_fault_in_working_out_the_answer_is_apologised_for_not_met_with_silence() -> None:
+    answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)), selector=_FaultySelector())
+
+    async def run() -> list[str]:
+        return [s async for s in answerer.stream(answer)]
+
+    answer = Answer("When do you open on Saturday?")
+    assert asyncio.run(run()) == [SORRY_REPLY]
+    assert answer.text == SORRY_REPLY and "ValueError: zip()" in answer.error
+
+
+def test_a_question_of_nothing_but_what_it_asks_for_is_answered_or_declined() -> None:
+    answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)))
+
+    async def run() -> Answer:
+        answer = Answer("What time?")
+        async for _ in answerer.stream(answer):
+            pass
+        return answer
+
+    answer = asyncio.run(run())
+    assert answer.text and not answer.error
