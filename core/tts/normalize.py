@@ -73,7 +73,9 @@ TOP_LEVEL_DOMAINS = (
 
 
 def number_words(number: str | int | float) -> str:
-    """num2words without its commas ("one thousand two hundred and five")."""
+    """num2words without its commas ("one thousand two hundred and five"); "1,205" is read too."""
+    if isinstance(number, str):
+        number = number.replace(",", "")
     value = float(number) if isinstance(number, str) and "." in number else int(number)
     return str(num2words(value)).replace(",", "")
 

@@ -128,6 +128,7 @@ YEARS: Cases = [
 PERCENTAGES: Cases = [
     ("Save 15% now.", "Save fifteen percent now."),
     ("Rates rose 2.5%!", "Rates rose two point five percent!"),
+    ("Up to 1,500% more.", "Up to one thousand five hundred percent more."),  # once an error, no speech
 ]
 ORDINALS: Cases = [
     ("This is the 22nd time.", "This is the twenty-second time."),
