@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +155,10 @@ def docx_segments(path: Path, limits: IngestLimits) -> Iterator[DocxSegment]:
             total = archive.getinfo(document).file_size
             stream = archive.open(document)
             yield from _body_segments(stream, total, title, names, element_class_lookup, etree)
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError, ValueError,
+            etree.XMLSyntaxError) as exc:
+        # zlib.error, EOFError: a part whose compressed bytes are damaged or cut short;
+        # NotImplementedError: a damaged header asks for a compression zipfile does not have
         raise UnreadableDocumentError(f"{path}: not a readable Word .docx file: {exc}") from exc
 
 

@@ -227,6 +227,30 @@ def spell_out_contact_links(soup: Any) -> None:
             link.append(f" at {address}" if shown else address)
 
 
+def wrap_loose_text(soup: Any, root: Any, wanted: tuple[str, ...]) -> None:
+    """Text straight in `<body>` ("Open 9 to 5. <b>Closed</b> on Sunday." saved as a page, a
+    help-desk snippet) is a paragraph, as a browser shows it: each run of it, with its inline tags,
+    goes into a `<p>` of its own, in place."""
+    from bs4.element import NavigableString, PreformattedString, Tag
+
+    def inline(node: Any) -> bool:
+        if isinstance(node, Tag):
+            return node.name not in wanted and node.find(wanted) is None
+        return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)  # no comment
+
+    runs: list[list[Any]] = [[]]
+    for child in root.contents:
+        if inline(child):
+            runs[-1].append(child)
+        elif runs[-1]:
+            runs.append([])
+    for run in runs:
+        if run and "".join(n.get_text() for n in run).strip():
+            paragraph = run[0].wrap(soup.new_tag("p"))
+            for later in run[1:]:
+                paragraph.append(later.extract())
+
+
 def html_elements(markup: str, hidden: Hidden = (set(), set())) -> tuple[str, list[Element]]:
     """(title, elements) of an HTML page (or a segment of one, whose page hides `hidden`); the title
     is the `<title>` or else the first heading."""
@@ -238,11 +262,12 @@ def html_elements(markup: str, hidden: Hidden = (set(), set())) -> tuple[str, li
     spell_out_contact_links(soup)
     title = _text(soup.title) if soup.title else ""
     root: Any = soup.body or soup
+    wanted = (*_HEADINGS, *_BLOCKS, *_CONTAINERS)
+    wrap_loose_text(soup, root, wanted)
     consumed: set[int] = set()  # ids of containers read as a whole (bs4 tags compare by content)
     elements: list[Element] = []
     questions = root.find_all(attrs={"itemtype": re.compile(r"schema\.org/Question", re.IGNORECASE)})
     question_ids = {id(q) for q in questions}
-    wanted = (*_HEADINGS, *_BLOCKS, *_CONTAINERS)
     for tag in root.find_all([*wanted, *{q.name for q in questions}]):
         if tag.decomposed or any(id(parent) in consumed for parent in tag.parents):
             continue

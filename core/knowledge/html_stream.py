@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from earpiece.core.knowledge.errors import UnreadableDocumentError
+from earpiece.core.knowledge.errors import EmptyDocumentError, UnreadableDocumentError
 from earpiece.core.knowledge.html_reader import Hidden, hidden_selectors
-from earpiece.core.knowledge.parsed import STREAM_BYTES, check_not_binary
+from earpiece.core.knowledge.parsed import STREAM_BYTES, check_not_binary, not_text
 from earpiece.core.knowledge.units import clean
 
 FEED_BYTES = 64 * 1024
@@ -113,9 +113,14 @@ def html_segments(path: Path) -> Iterator[HtmlSegment]:
         while root is None:
             data = file.read(FEED_BYTES)
             read += len(data)
-            parser.feed(decoder.decode(data, final=not data))
+            try:
+                parser.feed(decoder.decode(data, final=not data))
+            except UnicodeDecodeError as exc:  # a byte Windows-1252 leaves undefined (0x81, 0x8D...)
+                raise not_text(path) from exc
             if not data:
                 root = parser.close()
+                if root is None:  # no element at all (an empty page, blank lines, a comment)
+                    raise EmptyDocumentError(f"{path}: the document contains no text")
             for event, element in parser.read_events():
                 tag = element.tag if isinstance(element.tag, str) else ""
                 depth += 1 if event == "start" else -1

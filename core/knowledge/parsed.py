@@ -40,7 +40,11 @@ def decode_text(data: bytes, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableDocumentError(f"{path}: the text is neither UTF-8 nor Windows-1252 encoded")
+    raise not_text(path)
+
+
+def not_text(path: Path) -> UnreadableDocumentError:
+    return UnreadableDocumentError(f"{path}: the text is neither UTF-8 nor Windows-1252 encoded")
 
 
 def carry_heading(elements: list[Element], heading: str) -> tuple[list[Element], str]:

@@ -132,8 +132,9 @@ def _pypdf_complaints() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+# NotImplementedError: a stream filter pypdf does not know (a damaged or exotic "/Filter" name).
 _PDF_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError, OSError,
-                                           IndexError, RecursionError)
+                                           IndexError, RecursionError, NotImplementedError)
 
 
 PDF_STREAM_PAGES = 20  # a longer PDF is read (and stored) this many pages at a time

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, StreamObject
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
 from earpiece.core.interfaces import UnitKind
 from earpiece.core.knowledge import EmptyDocumentError, UnreadableDocumentError, UnsupportedFormatError
@@ -90,6 +95,45 @@ def test_word_file_that_is_not_a_docx(tmp_path: Path) -> None:
         read_document(path)
 
 
+def test_a_docx_whose_compressed_text_is_damaged_is_refused_by_name(tmp_path: Path) -> None:
+    title, sections, _ = docs.FORMAT_FACTS[".docx"]
+    path = docs.write_docx(tmp_path / "damaged.docx", title, sections)
+    with zipfile.ZipFile(path) as archive:
+        part = archive.getinfo("word/document.xml")
+    data = bytearray(path.read_bytes())
+    body = part.header_offset + 30 + len(part.filename.encode()) + len(part.extra)
+    data[body : body + 16] = b"\xff" * 16  # deflate block type 3: "invalid block type"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnreadableDocumentError, match=r"damaged\.docx: not a readable Word"):
+        read_document(path)
+
+
+def test_a_pdf_page_in_a_filter_pypdf_does_not_know_is_left_out_and_the_others_kept(tmp_path: Path) -> None:
+    styles = getSampleStyleSheet()
+    plain = tmp_path / "plain.pdf"
+    pages = ["Page one: the opening hours.", "Page two: the returns policy."]
+    SimpleDocTemplate(str(plain)).build([Paragraph(pages[0], styles["BodyText"]), PageBreak(),
+                                          Paragraph(pages[1], styles["BodyText"])])
+    writer = PdfWriter(clone_from=plain)
+    contents = writer.pages[0]["/Contents"].get_object()
+    assert isinstance(contents, StreamObject)
+    contents[NameObject("/Filter")] = NameObject("/NoSuchFilter")
+    path = tmp_path / "odd.pdf"
+    writer.write(path)
+    parsed = read_document(path)
+    assert [b.text for b in parsed.blocks] == [pages[1]]
+    assert parsed.problems == [
+        f"{path}: page 1 could not be read and was left out (Unsupported filter /NoSuchFilter)"
+    ]
+
+
+def test_html_in_no_encoding_it_could_be_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "odd.html"
+    path.write_bytes(b"<p>caf\xe9 \x81 prices</p>")  # 0x81: no character in UTF-8 nor Windows-1252
+    with pytest.raises(UnreadableDocumentError, match=r"odd\.html: the text is neither UTF-8 nor Windows"):
+        read_document(path)
+
+
 def test_unsupported_type_names_the_supported_ones(tmp_path: Path) -> None:
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(b"PK\x03\x04")
@@ -97,11 +141,31 @@ def test_unsupported_type_names_the_supported_ones(tmp_path: Path) -> None:
         read_document(path)
 
 
-def test_empty_document(tmp_path: Path) -> None:
-    path = tmp_path / "empty.md"
-    path.write_text("\n\n   \n")
+@pytest.mark.timeout(30)  # an empty or blank HTML page once looped until the parse time limit
+@pytest.mark.parametrize("suffix", [".md", ".txt", ".html", ".csv"])
+@pytest.mark.parametrize("text", ["", "\n\n   \n"], ids=["empty", "blank"])
+def test_empty_document(tmp_path: Path, suffix: str, text: str) -> None:
+    path = (tmp_path / "empty").with_suffix(suffix)
+    path.write_text(text)
+    with pytest.raises(EmptyDocumentError, match=r"contains no text|has no rows"):
+        read_document(path)
+
+
+@pytest.mark.timeout(30)
+def test_a_page_of_only_a_comment_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "comment.html"
+    path.write_text("<!-- nothing here yet -->\n")
     with pytest.raises(EmptyDocumentError, match="contains no text"):
         read_document(path)
+
+
+def test_text_straight_in_the_body_of_a_page_is_read_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "snippet.html"
+    path.write_text("Open Monday to Friday, 9 to 5. <b>Closed</b> on Sunday.<h2>Returns</h2>"
+                    "Within <i>30 days</i>, with the receipt.")
+    texts = [(b.heading, b.text) for b in read_document(path).blocks]
+    assert texts == [("", "Open Monday to Friday, 9 to 5. Closed on Sunday."),
+                     ("Returns", "Within 30 days, with the receipt.")]
 
 
 def test_windows_1252_text_is_decoded(tmp_path: Path) -> None:
