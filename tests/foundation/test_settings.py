@@ -57,3 +57,22 @@ def test_invalid_values_are_rejected_with_the_field_named() -> None:
     settings_path().write_text(json.dumps({"vad": {"aggressiveness": 9}}))
     with pytest.raises(ValidationError, match="aggressiveness"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value"),
+    [
+        ("llm", "timeout_s", -1), ("llm", "max_tokens", 0), ("llm", "temperature", 5),
+        ("tts", "edge_timeout_s", 0), ("tts", "speaking_rate", 0), ("stt", "beam_size", 0),
+        ("stt", "no_speech_threshold", 2), ("knowledge", "top_k", 0), ("knowledge", "min_score", 1.5),
+        ("vad", "end_of_turn_ms", 0), ("vad", "barge_in_min_ms", -20), ("vad", "preroll_ms", -1),
+        ("sip", "udp_port", 70000), ("sip", "tls_port", -1),
+    ],
+)
+def test_a_number_no_call_could_work_with_is_rejected_with_the_field_named(
+    section: str, field: str, value: float
+) -> None:
+    """Caught when the file is read, with the field named, not later in a call."""
+    settings_path().write_text(json.dumps({section: {field: value}}))
+    with pytest.raises(ValidationError, match=rf"{section}\.{field}\b"):
+        load_settings()
