@@ -286,16 +286,19 @@ class _IndexDown(WordRetriever):
         raise KnowledgeError("the knowledge index at http://127.0.0.1:9 does not answer")
 
 
+def _asked(answerer: Answerer, question: str) -> tuple[Answer, list[str]]:
+    """The answer to `question`, and the sentences the stream yielded."""
+    answer = Answer(question)
+
+    async def run() -> list[str]:
+        return [s async for s in answerer.stream(answer)]
+
+    return answer, asyncio.run(run())
+
+
 def test_a_knowledge_base_that_cannot_be_searched_is_apologised_for() -> None:
     answerer = Answerer(OfflineResponder(0.3), _IndexDown(list(KNOWLEDGE)))
-
-    async def run() -> Answer:
-        answer = Answer("When do you open on Saturday?")
-        async for _ in answerer.stream(answer):
-            pass
-        return answer
-
-    answer = asyncio.run(run())
+    answer, _ = _asked(answerer, "When do you open on Saturday?")
     assert answer.text == SORRY_REPLY and "does not answer" in answer.error
 
 
@@ -378,23 +381,10 @@ class _FaultySelector(Selector):
 
 def test_a_fault_in_working_out_the_answer_is_apologised_for_not_met_with_silence() -> None:
     answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)), selector=_FaultySelector())
-
-    async def run() -> list[str]:
-        return [s async for s in answerer.stream(answer)]
-
-    answer = Answer("When do you open on Saturday?")
-    assert asyncio.run(run()) == [SORRY_REPLY]
-    assert answer.text == SORRY_REPLY and "ValueError: zip()" in answer.error
+    answer, said = _asked(answerer, "When do you open on Saturday?")
+    assert said == [SORRY_REPLY] and answer.text == SORRY_REPLY and "ValueError: zip()" in answer.error
 
 
 def test_a_question_of_nothing_but_what_it_asks_for_is_answered_or_declined() -> None:
-    answerer = Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE)))
-
-    async def run() -> Answer:
-        answer = Answer("What time?")
-        async for _ in answerer.stream(answer):
-            pass
-        return answer
-
-    answer = asyncio.run(run())
-    assert answer.text and not answer.error
+    answer, said = _asked(Answerer(OfflineResponder(0.3), WordRetriever(list(KNOWLEDGE))), "What time?")
+    assert said and answer.text and not answer.error
