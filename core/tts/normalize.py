@@ -337,7 +337,7 @@ def _number(m: re.Match[str]) -> str:
     a letter right after the number is set apart ("3B" -> "three B")."""
     text = m.group(0)
     spoken = str(num2words(int(text), to="year")) if re.fullmatch(r"(19|20)\d\d", text) else None
-    spoken = spoken or number_words(text.replace(",", ""))
+    spoken = spoken or number_words(text)
     return spoken + (" " if m.string[m.end() : m.end() + 1].isalpha() else "")
 
 
